@@ -1,0 +1,15 @@
+# Project-wide compile options: warnings, determinism-relevant float flags, sanitizers.
+add_compile_definitions(_GNU_SOURCE)
+add_compile_options(
+  -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+  -Wvla -Wformat=2 -Wno-format-nonliteral -Wundef
+  # Floating-point results must not depend on the build: no fused multiply-add contraction.
+  -ffp-contract=off)
+if(ATLAS_WERROR)
+  add_compile_options(-Werror)
+endif()
+if(ATLAS_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,22 @@
+/*
+ * cli: the atlas-sim subcommands. Each returns the process exit code:
+ * 0 ok, 1 a checked invariant failed, 2 bad input or usage.
+ * argv[0] is the subcommand name. Each prints its own --help.
+ */
+#ifndef ATLAS_SIM_CLI_H
+#define ATLAS_SIM_CLI_H
+
+enum {
+    EXIT_OK = 0,
+    EXIT_INVARIANT = 1,
+    EXIT_USAGE = 2,
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+#endif

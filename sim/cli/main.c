@@ -1,0 +1,47 @@
+/* atlas-sim: command-line entry point; dispatches to the subcommands in cli.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/cli/cli.h"
+
+static const struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+    {"bench", cmd_bench, "run a benchmark of the engine (phold)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: atlas-sim COMMAND [ARGS]...\n\n"
+               "AtlasSim: a deterministic discrete-event simulator for consensus experiments.\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\nRun 'atlas-sim COMMAND --help' for a command's options.\n"
+               "Exit codes: 0 ok, 1 a checked invariant failed, 2 bad input or usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("atlas-sim %s\n", ATLAS_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "atlas-sim: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}
