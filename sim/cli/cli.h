@@ -19,4 +19,8 @@ int cmd_merge(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
+/* atlas-sim bench subcommands (dispatched by cmd_bench). */
+int bench_phold_main(int argc, char **argv);
+int bench_graph_main(int argc, char **argv);
+
 #endif

@@ -1,0 +1,38 @@
+/*
+ * run: one simulation run from a resolved scenario into an output folder, and the
+ * summary.csv row format shared by `run` and `sweep`.
+ *
+ * Output files are written to temporary names in the folder and renamed into place only
+ * when complete, so an interrupted run never leaves a half-written CSV.
+ */
+#ifndef ATLAS_SIM_RUN_H
+#define ATLAS_SIM_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/diag.h"
+#include "sim/metrics.h"
+#include "sim/scenario.h"
+
+struct run_ident {      /* the leading run,rep,seed columns of every CSV row */
+    uint32_t run;       /* run index within a sweep (0 for a single run) */
+    uint32_t rep;       /* replication index (0 for a single run) */
+    uint64_t seed;      /* the seed this run used */
+};
+
+/*
+ * Run sc and write every output file into dir (created if missing). Input/output problems
+ * (unwritable folder, ...) go to d and return false with no file left behind; on success
+ * *m holds the metrics and *invariants_ok whether the checker passed.
+ */
+bool run_to_dir(const struct scenario *sc, const struct run_ident *id, const char *dir,
+                struct run_metrics *m, bool *invariants_ok, struct diag *d);
+
+/* summary.csv: header and one row; swept key paths and their values are leading columns. */
+void summary_write_header(FILE *f, size_t nswept, const char *const *swept_paths);
+void summary_write_row(FILE *f, const struct run_ident *id, size_t nswept,
+                       const char *const *swept_values, const struct run_metrics *m);
+
+#endif
