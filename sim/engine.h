@@ -73,8 +73,16 @@ bool sim_step(struct sim_engine *eng, sim_time horizon);
 /* Called from a handler: sim_run returns after the current event. */
 void sim_stop(struct sim_engine *eng);
 
-size_t sim_pending(const struct sim_engine *eng);     /* scheduled, not yet fired/cancelled */
-uint64_t sim_fired(const struct sim_engine *eng);     /* events fired since creation */
+size_t sim_pending(const struct sim_engine *eng);      /* scheduled, not yet fired/cancelled */
+uint64_t sim_fired(const struct sim_engine *eng);      /* events fired since creation */
 size_t sim_peak_pending(const struct sim_engine *eng); /* high-water mark of sim_pending */
+size_t sim_pool_size(const struct sim_engine *eng);    /* event records ever allocated */
+
+/*
+ * Drop cancelled events from the queue and renumber the pending events' sequence numbers
+ * in (time, seq) order, which keeps every tie order. The engine calls it by itself when
+ * cancelled entries outnumber live ones or sequence numbers run out; O(n log n).
+ */
+void sim_compact(struct sim_engine *eng);
 
 #endif

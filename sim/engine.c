@@ -1,0 +1,381 @@
+/*
+ * engine: a d-ary heap of (time, key) pairs over a pool of event records (see engine.h).
+ *
+ * Queue: an implicit D-ary min-heap (D = 4 by default, ATLAS_HEAP_ARITY to measure others)
+ * of 16-byte entries {time, key}, key = seq << SLOT_BITS | slot. Comparing (time, key) is
+ * comparing (time, seq) because seq is unique, so ties fire in scheduling order. The keys
+ * live in the heap array itself, never behind a pointer; the array is placed so that the D
+ * children of a node share one 64-byte cache line.
+ *
+ * Pool: event records (the 40-byte event, a generation, a state) in one growable array,
+ * indexed by slot; freed slots go on a LIFO stack so the next schedule reuses the slot that
+ * just fired, which is still in cache. A handle is (generation << 32 | slot + 1).
+ *
+ * Cancellation is lazy: the record is marked and its heap entry is dropped when it reaches
+ * the top. When tombstones outnumber live entries the heap is compacted.
+ *
+ * Firing: the top entry's event is copied out and its slot freed before the handler runs;
+ * the heap entry stays in place as a "hole" that the handler's first schedule fills by a
+ * single sift-down (a replace-top). Without a schedule the hole is removed afterwards.
+ *
+ * Sequence numbers have 64 - SLOT_BITS = 36 bits; before they run out (after 6.9e10
+ * schedules) sim_compact renumbers the pending entries in (time, seq) order.
+ */
+#include "sim/engine.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/xalloc.h"
+
+#ifndef ATLAS_HEAP_ARITY
+#define ATLAS_HEAP_ARITY 4
+#endif
+#define D ATLAS_HEAP_ARITY
+
+#define SLOT_BITS  28
+#define SLOT_MASK  ((UINT64_C(1) << SLOT_BITS) - 1)
+#define SEQ_LIMIT  (UINT64_C(1) << (64 - SLOT_BITS))
+#define CACHE_LINE 64
+#define HUGE_PAGE  ((size_t)2 << 20)
+
+struct qentry {
+    sim_time time; /* when the event fires */
+    uint64_t key;  /* seq << SLOT_BITS | slot */
+};
+
+enum rec_state { REC_FREE, REC_PENDING, REC_CANCELLED };
+
+struct record {
+    struct sim_event ev; /* copy of the scheduled event */
+    uint32_t gen;        /* bumped when the event fires or is cancelled */
+    uint32_t state;      /* enum rec_state */
+};
+
+struct sim_engine {
+    sim_time now;         /* clock */
+    struct qentry *heap;  /* heap[0] is the minimum; points into heap_block */
+    void *heap_block;     /* allocation holding heap (aligned inside) */
+    size_t n, cap;        /* heap entries (tombstones and hole included), capacity */
+    struct record *rec;   /* the pool, indexed by slot */
+    size_t nrec, rec_cap; /* slots in use or free, capacity */
+    uint32_t *free_slots; /* LIFO stack of free slots (capacity rec_cap) */
+    size_t nfree;         /* entries on the stack */
+    uint64_t next_seq;    /* sequence number of the next schedule */
+    size_t pending;       /* scheduled, not yet fired or cancelled */
+    size_t peak;          /* high-water mark of pending */
+    size_t tombstones;    /* cancelled entries still in the heap */
+    uint64_t fired;       /* events fired */
+    bool hole;            /* heap[0] fired, awaiting replacement or removal */
+    bool stop;            /* sim_stop was called */
+    bool running;         /* inside sim_run/sim_step (no reentry) */
+};
+
+static inline bool entry_less(struct qentry a, struct qentry b)
+{
+    return a.time < b.time || (a.time == b.time && a.key < b.key);
+}
+
+static inline void sift_up(struct qentry *h, size_t i, struct qentry e)
+{
+    while (i > 0) {
+        size_t p = (i - 1) / D;
+        if (!entry_less(e, h[p]))
+            break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = e;
+}
+
+static inline void sift_down(struct qentry *h, size_t n, size_t i, struct qentry e)
+{
+    for (;;) {
+        size_t c = D * i + 1;
+        if (c >= n)
+            break;
+        size_t m = c, end = c + D < n ? c + D : n;
+        for (size_t j = c + 1; j < end; j++)
+            if (entry_less(h[j], h[m]))
+                m = j;
+        if (!entry_less(h[m], e))
+            break;
+        h[i] = h[m];
+        i = m;
+    }
+    h[i] = e;
+}
+
+/* Ask for transparent huge pages on the 2 MiB-aligned interior of a large block. */
+static void advise_huge(void *p, size_t len)
+{
+    if (len < 2 * HUGE_PAGE)
+        return;
+    uintptr_t start = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t end = ((uintptr_t)p + len) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (end > start)
+        (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
+
+static void heap_grow(struct sim_engine *eng, size_t need)
+{
+    if (need <= eng->cap)
+        return;
+    size_t cap = eng->cap ? eng->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    size_t bytes = (cap + 4) * sizeof(struct qentry) + CACHE_LINE;
+    void *block = xmalloc(bytes);
+    advise_huge(block, bytes);
+    /* heap[1] starts a cache line, so the D children of node i share one line. */
+    uintptr_t line =
+        ((uintptr_t)block + sizeof(struct qentry) + CACHE_LINE - 1) & ~(uintptr_t)(CACHE_LINE - 1);
+    struct qentry *heap = (struct qentry *)line - 1;
+    if (eng->n)
+        memcpy(heap, eng->heap, eng->n * sizeof(struct qentry));
+    free(eng->heap_block);
+    eng->heap_block = block;
+    eng->heap = heap;
+    eng->cap = cap;
+}
+
+static void pool_grow(struct sim_engine *eng, size_t need)
+{
+    if (need <= eng->rec_cap)
+        return;
+    assert(need <= SLOT_MASK + 1);
+    size_t cap = eng->rec_cap ? eng->rec_cap : 64;
+    while (cap < need)
+        cap *= 2;
+    eng->rec = xreallocarray(eng->rec, cap, sizeof(struct record));
+    advise_huge(eng->rec, cap * sizeof(struct record));
+    eng->free_slots = xreallocarray(eng->free_slots, cap, sizeof(uint32_t));
+    eng->rec_cap = cap;
+}
+
+struct sim_engine *sim_engine_new(void)
+{
+    struct sim_engine *eng = xcalloc(1, sizeof(*eng));
+    heap_grow(eng, 64);
+    pool_grow(eng, 64);
+    return eng;
+}
+
+void sim_engine_free(struct sim_engine *eng)
+{
+    if (!eng)
+        return;
+    free(eng->heap_block);
+    free(eng->rec);
+    free(eng->free_slots);
+    free(eng);
+}
+
+void sim_engine_reserve(struct sim_engine *eng, size_t n)
+{
+    heap_grow(eng, n + 1);
+    pool_grow(eng, n);
+}
+
+sim_time sim_now(const struct sim_engine *eng)
+{
+    return eng->now;
+}
+
+static inline uint32_t slot_alloc(struct sim_engine *eng)
+{
+    if (eng->nfree)
+        return eng->free_slots[--eng->nfree];
+    pool_grow(eng, eng->nrec + 1);
+    struct record *r = &eng->rec[eng->nrec];
+    r->gen = 0;
+    r->state = REC_FREE;
+    return (uint32_t)eng->nrec++;
+}
+
+static inline void slot_free(struct sim_engine *eng, uint32_t slot)
+{
+    eng->rec[slot].state = REC_FREE;
+    eng->free_slots[eng->nfree++] = slot;
+}
+
+/* Remove heap[0] (fired hole or tombstone). */
+static inline void heap_pop(struct sim_engine *eng)
+{
+    struct qentry last = eng->heap[--eng->n];
+    if (eng->n)
+        sift_down(eng->heap, eng->n, 0, last);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const struct qentry *x = a, *y = b;
+    return entry_less(*x, *y) ? -1 : entry_less(*y, *x) ? 1 : 0;
+}
+
+void sim_compact(struct sim_engine *eng)
+{
+    if (eng->hole) {
+        heap_pop(eng);
+        eng->hole = false;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < eng->n; i++) {
+        uint32_t slot = (uint32_t)(eng->heap[i].key & SLOT_MASK);
+        if (eng->rec[slot].state == REC_CANCELLED)
+            slot_free(eng, slot);
+        else
+            eng->heap[kept++] = eng->heap[i];
+    }
+    eng->n = kept;
+    eng->tombstones = 0;
+    /* A sorted array is a valid heap; renumbering in that order keeps every tie order. */
+    qsort(eng->heap, eng->n, sizeof(struct qentry), cmp_entry);
+    for (size_t i = 0; i < eng->n; i++)
+        eng->heap[i].key = (uint64_t)i << SLOT_BITS | (eng->heap[i].key & SLOT_MASK);
+    eng->next_seq = eng->n;
+}
+
+sim_event_id sim_schedule_at(struct sim_engine *eng, sim_time t, const struct sim_event *ev)
+{
+    assert(t >= eng->now && "scheduling in the past");
+    assert(ev->fn);
+    if (eng->next_seq == SEQ_LIMIT)
+        sim_compact(eng);
+    uint32_t slot = slot_alloc(eng);
+    struct record *r = &eng->rec[slot];
+    r->ev = *ev;
+    r->state = REC_PENDING;
+    struct qentry e = {t, eng->next_seq++ << SLOT_BITS | slot};
+    if (eng->hole) {
+        eng->hole = false;
+        sift_down(eng->heap, eng->n, 0, e);
+    } else {
+        heap_grow(eng, eng->n + 1);
+        sift_up(eng->heap, eng->n++, e);
+    }
+    if (++eng->pending > eng->peak)
+        eng->peak = eng->pending;
+    return (uint64_t)r->gen << 32 | (slot + 1u);
+}
+
+sim_event_id sim_schedule_after(struct sim_engine *eng, sim_time delay, const struct sim_event *ev)
+{
+    sim_time t = delay > SIM_TIME_MAX - eng->now ? SIM_TIME_MAX : eng->now + delay;
+    return sim_schedule_at(eng, t, ev);
+}
+
+bool sim_cancel(struct sim_engine *eng, sim_event_id id)
+{
+    uint32_t low = (uint32_t)id;
+    if (low == 0 || low > eng->nrec)
+        return false;
+    struct record *r = &eng->rec[low - 1];
+    if (r->state != REC_PENDING || r->gen != (uint32_t)(id >> 32))
+        return false;
+    r->state = REC_CANCELLED;
+    r->gen++;
+    eng->pending--;
+    eng->tombstones++;
+    return true;
+}
+
+/* Drop cancelled entries from the top; returns the live top or NULL if the heap is empty. */
+static inline const struct qentry *peek_live(struct sim_engine *eng)
+{
+    while (eng->n) {
+        uint32_t slot = (uint32_t)(eng->heap[0].key & SLOT_MASK);
+        if (eng->rec[slot].state != REC_CANCELLED)
+            return &eng->heap[0];
+        slot_free(eng, slot);
+        eng->tombstones--;
+        heap_pop(eng);
+    }
+    return NULL;
+}
+
+/* Fire the top entry (live, time <= horizon). */
+static inline void fire_top(struct sim_engine *eng)
+{
+    struct qentry top = eng->heap[0];
+    uint32_t slot = (uint32_t)(top.key & SLOT_MASK);
+    struct record *r = &eng->rec[slot];
+    struct sim_event ev = r->ev;
+    r->gen++;
+    slot_free(eng, slot);
+    eng->pending--;
+    eng->fired++;
+    eng->now = top.time;
+    eng->hole = true;
+    ev.fn(eng, &ev);
+    if (eng->hole) {
+        eng->hole = false;
+        heap_pop(eng);
+    }
+}
+
+static inline void maybe_compact(struct sim_engine *eng)
+{
+    if (eng->tombstones > 1024 && eng->tombstones > eng->n / 2)
+        sim_compact(eng);
+}
+
+uint64_t sim_run(struct sim_engine *eng, sim_time horizon)
+{
+    assert(!eng->running && "sim_run called from a handler");
+    eng->running = true;
+    eng->stop = false;
+    uint64_t start = eng->fired;
+    const struct qentry *top;
+    while (!eng->stop) {
+        maybe_compact(eng);
+        top = peek_live(eng);
+        if (!top || top->time > horizon)
+            break;
+        fire_top(eng);
+    }
+    if (!eng->stop && horizon != SIM_TIME_MAX && eng->n && horizon > eng->now)
+        eng->now = horizon;
+    eng->running = false;
+    return eng->fired - start;
+}
+
+bool sim_step(struct sim_engine *eng, sim_time horizon)
+{
+    assert(!eng->running && "sim_step called from a handler");
+    maybe_compact(eng);
+    const struct qentry *top = peek_live(eng);
+    if (!top || top->time > horizon)
+        return false;
+    eng->running = true;
+    fire_top(eng);
+    eng->running = false;
+    return true;
+}
+
+void sim_stop(struct sim_engine *eng)
+{
+    eng->stop = true;
+}
+
+size_t sim_pending(const struct sim_engine *eng)
+{
+    return eng->pending;
+}
+
+uint64_t sim_fired(const struct sim_engine *eng)
+{
+    return eng->fired;
+}
+
+size_t sim_peak_pending(const struct sim_engine *eng)
+{
+    return eng->peak;
+}
+
+size_t sim_pool_size(const struct sim_engine *eng)
+{
+    return eng->nrec;
+}
