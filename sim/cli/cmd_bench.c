@@ -1,0 +1,229 @@
+/* cmd_bench: `atlas-sim bench phold|graph`, the shipped benchmarks. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "sim/cli/cli.h"
+#include "sim/phold.h"
+
+static const struct bench {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} benches[] = {
+    {"phold", bench_phold_main, "the PHOLD event-engine benchmark"},
+};
+
+static void bench_usage(FILE *f)
+{
+    fprintf(f, "usage: atlas-sim bench BENCHMARK [OPTIONS]\n\nBenchmarks:\n");
+    for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+        fprintf(f, "  %-8s %s\n", benches[i].name, benches[i].help);
+    fprintf(f, "\nRun 'atlas-sim bench BENCHMARK --help' for its options.\n");
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    if (argc < 2) {
+        bench_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        bench_usage(stdout);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+        if (strcmp(argv[1], benches[i].name) == 0)
+            return benches[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "atlas-sim bench: unknown benchmark '%s'\n\n", argv[1]);
+    bench_usage(stderr);
+    return EXIT_USAGE;
+}
+
+/* ---- phold ---- */
+
+static void phold_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: atlas-sim bench phold [--lps N] [--population N] [--remote F] [--mean T]\n"
+            "                             [--lookahead T] [--events N] [--end T] [--seed N]\n"
+            "\n"
+            "Runs the standard PHOLD model on the engine (one core) and reports committed\n"
+            "events, pending events, wall seconds, events per second and peak memory, then one\n"
+            "line of key=value pairs. Events and checksum are identical across repeat runs.\n"
+            "\n"
+            "  --lps N         logical processes (default 1024)\n"
+            "  --population N  initial events per LP (default 1)\n"
+            "  --remote F      probability an event goes to a uniformly random LP (default 0.25)\n"
+            "  --mean T        mean delay, lookahead included (default 1.0)\n"
+            "  --lookahead T   minimum delay; delay = lookahead + Exp(mean - lookahead)\n"
+            "                  (default 0.1)\n"
+            "  --events N      stop after N committed events (default 10000000)\n"
+            "  --end T         stop at simulated time T (default: no limit)\n"
+            "  --seed N        base seed of the LP streams (default 1)\n"
+            "\n"
+            "Times T are durations (250us, 1.5s) or plain numbers in PHOLD's abstract time\n"
+            "unit, which is mapped to one second: --mean 1.0 and --mean 1s are the same.\n");
+}
+
+static bool parse_u64(const char *text, uint64_t *out)
+{
+    char *end;
+    if (*text < '0' || *text > '9')
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (*end != '\0' || errno == ERANGE)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_prob(const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !(v >= 0 && v <= 1))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* A duration, or a plain decimal number of PHOLD time units (1 unit = 1 s). */
+static bool parse_phold_time(const char *text, sim_time *out, char *err, size_t errlen)
+{
+    size_t n = strlen(text);
+    if (n && n == strspn(text, "0123456789.") && n < 64) {
+        char with_unit[72];
+        snprintf(with_unit, sizeof(with_unit), "%ss", text);
+        return sim_time_parse(with_unit, out, err, errlen);
+    }
+    return sim_time_parse(text, out, err, errlen);
+}
+
+static int phold_bad(const char *opt, const char *text, const char *what)
+{
+    fprintf(stderr, "atlas-sim bench phold: %s: '%s' %s\n", opt, text, what);
+    return EXIT_USAGE;
+}
+
+struct phold_cli {
+    struct phold_params p; /* model parameters */
+    uint64_t events;       /* --events (UINT64_MAX: none) */
+    sim_time end;          /* --end (SIM_TIME_MAX: none) */
+};
+
+/* Parse one option with its value; returns EXIT_OK or EXIT_USAGE (message printed). */
+static int phold_option(struct phold_cli *c, const char *opt, const char *val)
+{
+    char why[160];
+    bool ok;
+    if (strcmp(opt, "--lps") == 0)
+        ok = parse_u64(val, &c->p.lps);
+    else if (strcmp(opt, "--population") == 0)
+        ok = parse_u64(val, &c->p.population);
+    else if (strcmp(opt, "--events") == 0)
+        ok = parse_u64(val, &c->events);
+    else if (strcmp(opt, "--seed") == 0)
+        ok = parse_u64(val, &c->p.seed);
+    else if (strcmp(opt, "--remote") == 0)
+        ok = parse_prob(val, &c->p.remote);
+    else if (strcmp(opt, "--mean") == 0 || strcmp(opt, "--lookahead") == 0 ||
+             strcmp(opt, "--end") == 0) {
+        sim_time *dst = opt[2] == 'm' ? &c->p.mean : opt[2] == 'l' ? &c->p.lookahead : &c->end;
+        if (!parse_phold_time(val, dst, why, sizeof(why))) {
+            fprintf(stderr, "atlas-sim bench phold: %s: %s\n", opt, why);
+            return EXIT_USAGE;
+        }
+        return EXIT_OK;
+    } else {
+        fprintf(stderr, "atlas-sim bench phold: unknown option '%s' (see --help)\n", opt);
+        return EXIT_USAGE;
+    }
+    if (!ok)
+        return phold_bad(opt, val,
+                         strcmp(opt, "--remote") == 0 ? "is not a probability in [0, 1]"
+                                                      : "is not a non-negative integer");
+    return EXIT_OK;
+}
+
+static int phold_parse(struct phold_cli *c, int argc, char **argv)
+{
+    phold_params_default(&c->p);
+    c->events = 10000000;
+    c->end = SIM_TIME_MAX;
+    bool events_given = false, end_given = false;
+    for (int i = 1; i < argc; i += 2) {
+        if (i + 1 >= argc) {
+            fprintf(stderr, "atlas-sim bench phold: %s needs a value (see --help)\n", argv[i]);
+            return EXIT_USAGE;
+        }
+        int rc = phold_option(c, argv[i], argv[i + 1]);
+        if (rc != EXIT_OK)
+            return rc;
+        events_given |= strcmp(argv[i], "--events") == 0;
+        end_given |= strcmp(argv[i], "--end") == 0;
+    }
+    if (end_given && !events_given)
+        c->events = UINT64_MAX;
+    char why[160];
+    if (!phold_check(&c->p, why, sizeof(why))) {
+        fprintf(stderr, "atlas-sim bench phold: %s\n", why);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void phold_report(const struct phold_cli *c, const struct phold_result *res, double wall)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double rate = wall > 0 ? (double)res->events / wall : 0;
+    char mean[SIM_TIME_BUFLEN], look[SIM_TIME_BUFLEN], now[SIM_TIME_BUFLEN];
+    printf("phold: lps=%" PRIu64 " population=%" PRIu64 " remote=%g mean=%s lookahead=%s "
+           "seed=%" PRIu64 "\n",
+           c->p.lps, c->p.population, c->p.remote, sim_time_format(c->p.mean, mean),
+           sim_time_format(c->p.lookahead, look), c->p.seed);
+    printf("committed events:  %" PRIu64 "\n", res->events);
+    printf("pending events:    %" PRIu64 "\n", res->pending);
+    printf("simulated time:    %ss\n", sim_time_format_seconds(res->now, now));
+    printf("wall seconds:      %.3f\n", wall);
+    printf("events per second: %.3f M\n", rate / 1e6);
+    printf("peak memory:       %.1f MiB\n", (double)ru.ru_maxrss / 1024);
+    printf("events=%" PRIu64 " pending=%" PRIu64 " sim_time_s=%s wall_s=%.6f events_per_s=%.0f "
+           "peak_rss_kib=%ld checksum=%016" PRIx64 "\n",
+           res->events, res->pending, now, wall, rate, ru.ru_maxrss, res->checksum);
+}
+
+int bench_phold_main(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        phold_usage(stdout);
+        return EXIT_OK;
+    }
+    struct phold_cli c;
+    int rc = phold_parse(&c, argc, argv);
+    if (rc != EXIT_OK)
+        return rc;
+    struct phold *ph = phold_new(&c.p);
+    double t0 = wall_seconds();
+    phold_run(ph, c.events, c.end);
+    double wall = wall_seconds() - t0;
+    struct phold_result res;
+    phold_result(ph, &res);
+    phold_free(ph);
+    phold_report(&c, &res, wall);
+    return EXIT_OK;
+}
