@@ -1,0 +1,26 @@
+/* consensus: the protocol registry (see consensus.h). */
+#include "core/consensus.h"
+
+#include <string.h>
+
+#include "core/quorum_vote.h"
+
+const struct consensus_ops *const consensus_protocols[] = {
+    &quorum_vote_ops,
+    NULL,
+};
+
+const struct consensus_ops *consensus_find(const char *name)
+{
+    for (size_t i = 0; consensus_protocols[i]; i++)
+        if (strcmp(consensus_protocols[i]->name, name) == 0)
+            return consensus_protocols[i];
+    return NULL;
+}
+
+const char *consensus_outcome_name(enum consensus_outcome o)
+{
+    static const char *const names[] = {"approved",  "rejected", "timeout",
+                                        "no_quorum", "invalid",  "aborted"};
+    return (unsigned)o < CONSENSUS_OUTCOME_COUNT ? names[o] : "?";
+}

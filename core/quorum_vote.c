@@ -1,0 +1,267 @@
+/* quorum_vote: the quorum-vote protocol behind struct consensus_ops (see quorum_vote.h). */
+#include "core/quorum_vote.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+#include "core/xalloc.h"
+
+#define NO_PROPOSAL 0
+
+struct qv_proposal {
+    uint32_t proposer;
+    bool submitted;
+    bool decided;
+    uint32_t yes, no; /* votes counted before the decision */
+    consensus_time submitted_at;
+    uint64_t timer;     /* vote_timeout handle while undecided, 0 otherwise */
+    uint64_t *counted;  /* while undecided: voters whose vote was counted */
+    uint64_t *voted;    /* nodes that cast a vote (allocated at the first vote) */
+    uint64_t next_open; /* list of undecided proposals (NO_PROPOSAL ends it) */
+    uint64_t prev_open;
+};
+
+struct consensus {
+    struct consensus_config cfg;
+    struct consensus_port port;
+    size_t words;              /* uint64_t words of a node bitset */
+    struct qv_proposal *props; /* indexed by proposal id, 1..max_proposals */
+    uint64_t open;             /* first undecided proposal */
+};
+
+static bool bit_test(const uint64_t *bits, uint32_t i)
+{
+    return (bits[i / 64] >> (i % 64)) & 1u;
+}
+
+static void bit_set(uint64_t *bits, uint32_t i)
+{
+    bits[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+static struct qv_proposal *proposal_get(struct consensus *p, uint64_t id)
+{
+    assert(id >= 1 && id <= p->cfg.max_proposals);
+    return &p->props[id];
+}
+
+static double approval_of(const struct consensus *p, uint32_t node)
+{
+    return p->cfg.node_approval ? p->cfg.node_approval[node] : p->cfg.approval;
+}
+
+static struct consensus *qv_create(const struct consensus_config *cfg,
+                                   const struct consensus_port *port)
+{
+    assert(cfg->nodes >= 1 && cfg->quorum >= 1 && cfg->quorum <= cfg->nodes);
+    struct consensus *p = xcalloc(1, sizeof(*p));
+    p->cfg = *cfg;
+    p->port = *port;
+    p->words = (cfg->nodes + 63) / 64;
+    p->props = xcalloc(cfg->max_proposals + 1, sizeof(*p->props));
+    return p;
+}
+
+static void qv_destroy(struct consensus *p)
+{
+    if (!p)
+        return;
+    for (uint64_t i = 0; i <= p->cfg.max_proposals; i++) {
+        free(p->props[i].counted);
+        free(p->props[i].voted);
+    }
+    free(p->props);
+    free(p);
+}
+
+static void open_unlink(struct consensus *p, uint64_t id)
+{
+    struct qv_proposal *st = &p->props[id];
+    if (st->prev_open != NO_PROPOSAL)
+        p->props[st->prev_open].next_open = st->next_open;
+    else
+        p->open = st->next_open;
+    if (st->next_open != NO_PROPOSAL)
+        p->props[st->next_open].prev_open = st->prev_open;
+}
+
+static void decide(struct consensus *p, uint64_t id, enum consensus_outcome o)
+{
+    struct qv_proposal *st = &p->props[id];
+    assert(!st->decided);
+    st->decided = true;
+    if (st->timer) {
+        p->port.cancel_timer(p->port.ctx, st->timer);
+        st->timer = 0;
+    }
+    if (st->counted) {
+        open_unlink(p, id);
+        free(st->counted);
+        st->counted = NULL;
+    }
+    bool asked = o != CONSENSUS_INVALID && o != CONSENSUS_NO_QUORUM;
+    struct consensus_record r = {
+        .kind = CONSENSUS_REC_DECIDED,
+        .node = st->proposer,
+        .proposal = id,
+        .time = p->port.now(p->port.ctx),
+        .outcome = o,
+        .yes_votes = st->yes,
+        .no_votes = st->no,
+        .missing = asked ? p->cfg.nodes - st->yes - st->no : 0,
+        .quorum = p->cfg.quorum,
+        .submitted = st->submitted_at,
+    };
+    p->port.record(p->port.ctx, &r);
+    if (o != CONSENSUS_APPROVED)
+        return;
+    p->port.apply(p->port.ctx, st->proposer, id);
+    struct consensus_msg m = {
+        .kind = CONSENSUS_MSG_COMMIT, .from = st->proposer, .proposal = id, .sent = r.time};
+    p->port.broadcast(p->port.ctx, &m);
+}
+
+/* Decide if the votes counted so far settle the proposal. */
+static void tally(struct consensus *p, uint64_t id)
+{
+    struct qv_proposal *st = &p->props[id];
+    if (st->yes >= p->cfg.quorum)
+        decide(p, id, CONSENSUS_APPROVED);
+    else if (st->no > p->cfg.nodes - p->cfg.quorum)
+        decide(p, id, CONSENSUS_REJECTED);
+}
+
+/* `node` validates `id` against its replica and casts its vote (once); returns the vote. */
+static bool cast_vote(struct consensus *p, uint32_t node, uint64_t id)
+{
+    struct qv_proposal *st = &p->props[id];
+    if (!st->voted)
+        st->voted = xcalloc(p->words, sizeof(uint64_t));
+    bit_set(st->voted, node);
+    bool yes = p->port.validate(p->port.ctx, node, id) &&
+               p->port.uniform(p->port.ctx, node) < approval_of(p, node);
+    struct consensus_record r = {.kind = CONSENSUS_REC_VOTED,
+                                 .node = node,
+                                 .proposal = id,
+                                 .time = p->port.now(p->port.ctx),
+                                 .yes = yes};
+    p->port.record(p->port.ctx, &r);
+    return yes;
+}
+
+/* The proposer receives (or casts) a vote: record it, count it if still undecided. */
+static void receive_vote(struct consensus *p, uint64_t id, uint32_t voter, bool yes,
+                         consensus_time cast)
+{
+    struct qv_proposal *st = &p->props[id];
+    struct consensus_record r = {.kind = CONSENSUS_REC_VOTE_IN,
+                                 .node = st->proposer,
+                                 .proposal = id,
+                                 .time = p->port.now(p->port.ctx),
+                                 .yes = yes,
+                                 .voter = voter,
+                                 .cast = cast};
+    p->port.record(p->port.ctx, &r);
+    if (st->decided || bit_test(st->counted, voter))
+        return;
+    bit_set(st->counted, voter);
+    if (yes)
+        st->yes++;
+    else
+        st->no++;
+    tally(p, id);
+}
+
+static void qv_submit(struct consensus *p, uint32_t node, uint64_t id)
+{
+    assert(node < p->cfg.nodes);
+    struct qv_proposal *st = proposal_get(p, id);
+    assert(!st->submitted);
+    consensus_time now = p->port.now(p->port.ctx);
+    *st = (struct qv_proposal){.proposer = node, .submitted = true, .submitted_at = now};
+    struct consensus_record r = {
+        .kind = CONSENSUS_REC_PROPOSED, .node = node, .proposal = id, .time = now};
+    p->port.record(p->port.ctx, &r);
+    if (!p->port.validate(p->port.ctx, node, id)) {
+        decide(p, id, CONSENSUS_INVALID);
+        return;
+    }
+    if (p->port.trusted(p->port.ctx, node) < p->cfg.quorum) {
+        decide(p, id, CONSENSUS_NO_QUORUM);
+        return;
+    }
+    st->counted = xcalloc(p->words, sizeof(uint64_t));
+    st->next_open = p->open;
+    if (p->open != NO_PROPOSAL)
+        p->props[p->open].prev_open = id;
+    p->open = id;
+    struct consensus_msg m = {
+        .kind = CONSENSUS_MSG_PROPOSAL, .from = node, .proposal = id, .sent = now};
+    p->port.broadcast(p->port.ctx, &m);
+    st->timer = p->port.set_timer(p->port.ctx, node, p->cfg.vote_timeout, id);
+    bool yes = cast_vote(p, node, id);
+    receive_vote(p, id, node, yes, now);
+}
+
+static void qv_deliver(struct consensus *p, const struct consensus_msg *m)
+{
+    assert(m->to < p->cfg.nodes && m->from < p->cfg.nodes);
+    struct qv_proposal *st = proposal_get(p, m->proposal);
+    assert(st->submitted);
+    switch (m->kind) {
+    case CONSENSUS_MSG_PROPOSAL: {
+        if (st->voted && bit_test(st->voted, m->to))
+            return;
+        bool yes = cast_vote(p, m->to, m->proposal);
+        struct consensus_msg v = {.kind = CONSENSUS_MSG_VOTE,
+                                  .from = m->to,
+                                  .to = m->from,
+                                  .proposal = m->proposal,
+                                  .yes = yes,
+                                  .sent = p->port.now(p->port.ctx)};
+        p->port.send(p->port.ctx, &v);
+        return;
+    }
+    case CONSENSUS_MSG_VOTE:
+        receive_vote(p, m->proposal, m->from, m->yes, m->sent);
+        return;
+    case CONSENSUS_MSG_COMMIT:
+        p->port.apply(p->port.ctx, m->to, m->proposal);
+        return;
+    case CONSENSUS_MSG_KIND_COUNT:
+        break;
+    }
+    assert(!"unknown message kind");
+}
+
+static void qv_timer(struct consensus *p, uint32_t node, uint64_t id)
+{
+    struct qv_proposal *st = proposal_get(p, id);
+    assert(st->proposer == node);
+    (void)node;
+    if (st->decided)
+        return;
+    st->timer = 0;
+    decide(p, id, CONSENSUS_TIMEOUT);
+}
+
+static void qv_crash(struct consensus *p, uint32_t node)
+{
+    uint64_t id = p->open;
+    while (id != NO_PROPOSAL) {
+        uint64_t next = p->props[id].next_open;
+        if (p->props[id].proposer == node)
+            decide(p, id, CONSENSUS_ABORTED);
+        id = next;
+    }
+}
+
+const struct consensus_ops quorum_vote_ops = {
+    .name = "quorum-vote",
+    .create = qv_create,
+    .destroy = qv_destroy,
+    .submit = qv_submit,
+    .deliver = qv_deliver,
+    .timer = qv_timer,
+    .crash = qv_crash,
+};
