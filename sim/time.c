@@ -33,6 +33,31 @@ static const struct unit *find_unit(const char *s)
     return NULL;
 }
 
+/* Fraction digits after '.': value frac / scale, trailing zeros ignored. */
+static bool parse_fraction(const char **pp, uint64_t *frac, uint64_t *scale)
+{
+    const char *p = *pp;
+    uint64_t zeros = 0;
+    for (; isdigit((unsigned char)*p); p++) {
+        if (*p == '0') {
+            zeros++;
+            continue;
+        }
+        for (; zeros; zeros--) {
+            if (*scale > UINT64_MAX / 100)
+                return false;
+            *frac *= 10;
+            *scale *= 10;
+        }
+        if (*scale > UINT64_MAX / 100)
+            return false;
+        *frac = *frac * 10 + (uint64_t)(*p - '0');
+        *scale *= 10;
+    }
+    *pp = p;
+    return true;
+}
+
 bool sim_time_parse(const char *text, sim_time *out, char *err, size_t errlen)
 {
     const char *p = text;
@@ -43,20 +68,17 @@ bool sim_time_parse(const char *text, sim_time *out, char *err, size_t errlen)
                     "'%s' is not a duration (expected a number with a unit, e.g. 20ms)", text);
     uint64_t whole = 0, frac = 0, frac_scale = 1;
     for (; isdigit((unsigned char)*p); p++) {
-        if (whole > (UINT64_MAX - 9) / 10)
+        uint64_t digit = (uint64_t)(*p - '0');
+        if (whole > (UINT64_MAX - digit) / 10)
             return fail(err, errlen, "duration '%s' is too large", text);
-        whole = whole * 10 + (uint64_t)(*p - '0');
+        whole = whole * 10 + digit;
     }
     if (*p == '.') {
         p++;
         if (!isdigit((unsigned char)*p))
             return fail(err, errlen, "'%s' is not a duration (digits expected after '.')", text);
-        for (; isdigit((unsigned char)*p); p++) {
-            if (frac_scale > UINT64_MAX / 100)
-                return fail(err, errlen, "duration '%s' has too many decimals", text);
-            frac = frac * 10 + (uint64_t)(*p - '0');
-            frac_scale *= 10;
-        }
+        if (!parse_fraction(&p, &frac, &frac_scale))
+            return fail(err, errlen, "duration '%s' is not a whole number of nanoseconds", text);
     }
     if (*p == '\0')
         return fail(err, errlen, "duration '%s' has no unit (use ns, us, ms, s, m or h)", text);
@@ -82,23 +104,42 @@ bool sim_time_parse(const char *text, sim_time *out, char *err, size_t errlen)
     return true;
 }
 
+/* Prints t / ns exactly as a decimal with no trailing zeros, followed by name. */
+static char *format_in(sim_time t, const struct unit *u, char *buf)
+{
+    uint64_t whole = t / u->ns, rest = t % u->ns, scale = u->ns;
+    if (rest == 0) {
+        snprintf(buf, SIM_TIME_BUFLEN, "%" PRIu64 "%s", whole, u->name);
+        return buf;
+    }
+    int digits = 0;
+    while (scale > 1) {
+        scale /= 10;
+        digits++;
+    }
+    while (rest % 10 == 0) {
+        rest /= 10;
+        digits--;
+    }
+    snprintf(buf, SIM_TIME_BUFLEN, "%" PRIu64 ".%0*" PRIu64 "%s", whole, digits, rest, u->name);
+    return buf;
+}
+
 char *sim_time_format(sim_time t, char *buf)
 {
-    static const struct unit *const order[] = {&units[5], &units[4], &units[3],
-                                               &units[2], &units[1], &units[0]};
     if (t == 0) {
         strcpy(buf, "0s");
         return buf;
     }
-    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        sim_time ns = order[i]->ns;
-        if (t % ns == 0) {
-            snprintf(buf, SIM_TIME_BUFLEN, "%" PRIu64 "%s", t / ns, order[i]->name);
-            return buf;
-        }
-    }
-    snprintf(buf, SIM_TIME_BUFLEN, "%" PRIu64 "ns", t);
-    return buf;
+    /* Whole hours or minutes; otherwise the largest of s, ms, us, ns that is <= t. */
+    if (t % units[5].ns == 0)
+        return format_in(t, &units[5], buf);
+    if (t % units[4].ns == 0)
+        return format_in(t, &units[4], buf);
+    for (size_t i = 3; i > 0; i--)
+        if (t >= units[i].ns)
+            return format_in(t, &units[i], buf);
+    return format_in(t, &units[0], buf);
 }
 
 char *sim_time_format_seconds(sim_time t, char *buf)

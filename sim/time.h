@@ -28,8 +28,10 @@ typedef uint64_t sim_time; /* ns */
 bool sim_time_parse(const char *text, sim_time *out, char *err, size_t errlen);
 
 /*
- * Prints t with the largest unit that represents it exactly ("1.5s", "250us", "0s"), so
- * that sim_time_parse(sim_time_format(t)) == t. Returns buf. buf must hold SIM_TIME_BUFLEN.
+ * Prints t exactly, so that sim_time_parse(sim_time_format(t)) == t: in whole hours or
+ * minutes when t is a multiple of one ("2m"), otherwise in the largest of s, ms, us, ns not
+ * above t, with as many decimals as needed ("1.5s", "250us", "1.000000001s", "0s").
+ * Returns buf. buf must hold SIM_TIME_BUFLEN.
  */
 #define SIM_TIME_BUFLEN 32
 char *sim_time_format(sim_time t, char *buf);
