@@ -1,0 +1,366 @@
+/*
+ * consensus: the quorum-vote protocol against a fake port (no simulator): a tiny scheduler
+ * with constant latency, scripted replica validity, a drop list and scripted trust.
+ */
+#include <criterion/criterion.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/consensus.h"
+#include "core/quorum_vote.h"
+
+#define MAXN 16
+#define MAXP 4096
+#define MAXQ 65536
+
+struct item {
+    consensus_time time;
+    uint64_t seq;
+    bool timer, cancelled;
+    struct consensus_msg msg; /* !timer */
+    uint32_t node;            /* timer */
+    uint64_t proposal;        /* timer */
+};
+
+struct fake {
+    struct consensus *proto;
+    const struct consensus_ops *ops;
+    consensus_time now, latency;
+    uint64_t seq;
+    struct item *q;
+    size_t nq;
+    uint32_t n;
+    bool invalid_at[MAXN]; /* node sees every proposal as invalid */
+    bool drop_from[MAXN];  /* messages from this node are lost */
+    uint32_t trusted;      /* what port.trusted returns */
+    gsl_rng *rng;
+    uint32_t sent[CONSENSUS_MSG_KIND_COUNT];
+    uint32_t applied[MAXN][64]; /* applications per node per proposal (< 64) */
+    uint32_t votes_cast[MAXN];
+    struct consensus_record decided[MAXP + 1];
+    bool has_decision[MAXP + 1];
+};
+
+static struct fake F;
+
+static consensus_time f_now(void *ctx)
+{
+    return ((struct fake *)ctx)->now;
+}
+
+static void f_send(void *ctx, const struct consensus_msg *m)
+{
+    struct fake *f = ctx;
+    f->sent[m->kind]++;
+    if (f->drop_from[m->from])
+        return;
+    cr_assert(f->nq < MAXQ);
+    f->q[f->nq++] = (struct item){.time = f->now + f->latency, .seq = f->seq++, .msg = *m};
+}
+
+static void f_broadcast(void *ctx, const struct consensus_msg *m)
+{
+    struct fake *f = ctx;
+    for (uint32_t to = 0; to < f->n; to++) {
+        if (to == m->from)
+            continue;
+        struct consensus_msg c = *m;
+        c.to = to;
+        f_send(ctx, &c);
+    }
+}
+
+static uint64_t f_set_timer(void *ctx, uint32_t node, consensus_time delay, uint64_t proposal)
+{
+    struct fake *f = ctx;
+    cr_assert(f->nq < MAXQ);
+    f->q[f->nq] = (struct item){
+        .time = f->now + delay, .seq = f->seq++, .timer = true, .node = node, .proposal = proposal};
+    return ++f->nq; /* handle = index + 1 */
+}
+
+static void f_cancel(void *ctx, uint64_t h)
+{
+    struct fake *f = ctx;
+    cr_assert(h >= 1 && h <= f->nq && f->q[h - 1].timer);
+    f->q[h - 1].cancelled = true;
+}
+
+static bool f_validate(void *ctx, uint32_t node, uint64_t proposal)
+{
+    (void)proposal;
+    return !((struct fake *)ctx)->invalid_at[node];
+}
+
+static void f_apply(void *ctx, uint32_t node, uint64_t proposal)
+{
+    struct fake *f = ctx;
+    f->applied[node][proposal % 64]++;
+}
+
+static uint32_t f_trusted(void *ctx, uint32_t node)
+{
+    (void)node;
+    return ((struct fake *)ctx)->trusted;
+}
+
+static double f_uniform(void *ctx, uint32_t node)
+{
+    (void)node;
+    return gsl_rng_uniform(((struct fake *)ctx)->rng);
+}
+
+static void f_record(void *ctx, const struct consensus_record *r)
+{
+    struct fake *f = ctx;
+    if (r->kind == CONSENSUS_REC_VOTED)
+        f->votes_cast[r->node]++;
+    if (r->kind == CONSENSUS_REC_DECIDED) {
+        cr_assert(!f->has_decision[r->proposal], "proposal %lu decided twice",
+                  (unsigned long)r->proposal);
+        f->has_decision[r->proposal] = true;
+        f->decided[r->proposal] = *r;
+    }
+}
+
+static void fake_setup(uint32_t n, uint32_t quorum, double approval, consensus_time latency,
+                       consensus_time timeout)
+{
+    memset(&F, 0, sizeof(F));
+    F.n = n;
+    F.trusted = n;
+    F.latency = latency;
+    F.q = calloc(MAXQ, sizeof(*F.q));
+    F.rng = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(F.rng, 12345 + n * 100 + quorum);
+    static const struct consensus_port port = {
+        .ctx = &F,
+        .now = f_now,
+        .send = f_send,
+        .broadcast = f_broadcast,
+        .set_timer = f_set_timer,
+        .cancel_timer = f_cancel,
+        .validate = f_validate,
+        .apply = f_apply,
+        .trusted = f_trusted,
+        .uniform = f_uniform,
+        .record = f_record,
+    };
+    struct consensus_config cfg = {.nodes = n,
+                                   .quorum = quorum,
+                                   .vote_timeout = timeout,
+                                   .approval = approval,
+                                   .max_proposals = MAXP};
+    F.ops = consensus_find("quorum-vote");
+    cr_assert_not_null(F.ops);
+    F.proto = F.ops->create(&cfg, &port);
+}
+
+static void fake_teardown(void)
+{
+    F.ops->destroy(F.proto);
+    gsl_rng_free(F.rng);
+    free(F.q);
+}
+
+/* Fire the earliest pending item (time, seq); false if none. */
+static bool fake_step(void)
+{
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < F.nq; i++) {
+        if (F.q[i].cancelled || F.q[i].time == CONSENSUS_NEVER)
+            continue;
+        if (best == SIZE_MAX || F.q[i].time < F.q[best].time ||
+            (F.q[i].time == F.q[best].time && F.q[i].seq < F.q[best].seq))
+            best = i;
+    }
+    if (best == SIZE_MAX)
+        return false;
+    struct item it = F.q[best];
+    F.q[best].time = CONSENSUS_NEVER; /* fired; keep the slot so timer handles stay valid */
+    F.now = it.time;
+    if (it.timer)
+        F.ops->timer(F.proto, it.node, it.proposal);
+    else
+        F.ops->deliver(F.proto, &it.msg);
+    return true;
+}
+
+static void fake_drain(void)
+{
+    while (fake_step())
+        ;
+    F.nq = 0;
+}
+
+static enum consensus_outcome outcome_of(uint64_t id)
+{
+    cr_assert(F.has_decision[id], "proposal %lu undecided", (unsigned long)id);
+    return F.decided[id].outcome;
+}
+
+static void check_binomial(uint32_t n, double p, uint32_t q, uint32_t proposals)
+{
+    fake_setup(n, q, p, 1000, 1000000);
+    uint32_t approved = 0;
+    for (uint64_t id = 1; id <= proposals; id++) {
+        F.ops->submit(F.proto, id % n, id);
+        fake_drain();
+        approved += outcome_of(id) == CONSENSUS_APPROVED;
+    }
+    fake_teardown();
+    double expect = gsl_cdf_binomial_Q(q - 1, p, n); /* P[Bin(n,p) >= q] */
+    double se = sqrt(expect * (1 - expect) / proposals);
+    double rate = (double)approved / proposals;
+    cr_expect(fabs(rate - expect) <= 5 * se,
+              "n=%u p=%g q=%u: approval rate %g, P[Bin(n,p)>=q] = %g, 5 SE = %g", n, p, q, rate,
+              expect, 5 * se);
+}
+
+Test(consensus, approval_rate_matches_the_binomial_tail)
+{
+    check_binomial(5, 0.9, 3, 4000);
+    check_binomial(5, 0.5, 3, 4000);
+    check_binomial(7, 0.6, 5, 4000);
+    check_binomial(4, 0.7, 4, 4000);
+    check_binomial(9, 0.3, 2, 4000);
+}
+
+Test(consensus, every_decision_takes_two_latencies_when_the_own_vote_is_not_enough)
+{
+    const consensus_time d = 7000;
+    fake_setup(5, 3, 0.5, d, 1000000);
+    for (uint64_t id = 1; id <= 200; id++) {
+        F.now += 1000000;
+        consensus_time t0 = F.now;
+        F.ops->submit(F.proto, 1, id);
+        fake_drain();
+        cr_assert_eq(outcome_of(id) == CONSENSUS_APPROVED || outcome_of(id) == CONSENSUS_REJECTED,
+                     true);
+        cr_assert_eq(F.decided[id].time - t0, 2 * d, "proposal %lu took %lu ns", (unsigned long)id,
+                     (unsigned long)(F.decided[id].time - t0));
+    }
+    fake_teardown();
+}
+
+Test(consensus, quorum_of_one_is_decided_by_the_own_vote_at_once)
+{
+    fake_setup(3, 1, 1.0, 500, 1000000);
+    F.ops->submit(F.proto, 2, 1);
+    cr_assert_eq(outcome_of(1), CONSENSUS_APPROVED);
+    cr_assert_eq(F.decided[1].time, 0);
+    fake_drain();
+    for (uint32_t i = 0; i < 3; i++)
+        cr_assert_eq(F.applied[i][1], 1, "node %u applied %u times", i, F.applied[i][1]);
+    fake_teardown();
+}
+
+Test(consensus, an_invalid_proposal_sends_nothing)
+{
+    fake_setup(5, 3, 1.0, 500, 1000000);
+    F.invalid_at[0] = true;
+    F.ops->submit(F.proto, 0, 1);
+    cr_assert_eq(outcome_of(1), CONSENSUS_INVALID);
+    cr_assert_eq(F.sent[CONSENSUS_MSG_PROPOSAL] + F.sent[CONSENSUS_MSG_VOTE], 0);
+    cr_assert_eq(F.nq, 0);
+    fake_teardown();
+}
+
+Test(consensus, too_few_trusted_peers_give_no_quorum)
+{
+    fake_setup(5, 3, 1.0, 500, 1000000);
+    F.trusted = 2;
+    F.ops->submit(F.proto, 0, 1);
+    cr_assert_eq(outcome_of(1), CONSENSUS_NO_QUORUM);
+    cr_assert_eq(F.nq, 0);
+    F.trusted = 3;
+    F.ops->submit(F.proto, 0, 2);
+    fake_drain();
+    cr_assert_eq(outcome_of(2), CONSENSUS_APPROVED);
+    fake_teardown();
+}
+
+Test(consensus, voters_that_see_an_invalid_proposal_vote_no_and_reject_it)
+{
+    fake_setup(5, 3, 1.0, 500, 1000000);
+    F.invalid_at[1] = F.invalid_at[2] = F.invalid_at[3] = true;
+    F.ops->submit(F.proto, 0, 1);
+    fake_drain();
+    cr_assert_eq(outcome_of(1), CONSENSUS_REJECTED);
+    cr_assert_eq(F.decided[1].no_votes, 3); /* NO > n - q = 2 */
+    fake_teardown();
+}
+
+Test(consensus, missing_votes_are_missing_never_no_and_time_out)
+{
+    fake_setup(5, 4, 1.0, 500, 1000000);
+    F.drop_from[3] = F.drop_from[4] = true;
+    F.ops->submit(F.proto, 0, 1);
+    fake_drain();
+    cr_assert_eq(outcome_of(1), CONSENSUS_TIMEOUT);
+    cr_assert_eq(F.decided[1].yes_votes, 3);
+    cr_assert_eq(F.decided[1].no_votes, 0);
+    cr_assert_eq(F.decided[1].missing, 2);
+    cr_assert_eq(F.decided[1].time, 1000000);
+    fake_teardown();
+}
+
+Test(consensus, missing_votes_do_not_prevent_approval_when_enough_yes_arrive)
+{
+    fake_setup(5, 3, 1.0, 500, 1000000);
+    F.drop_from[3] = F.drop_from[4] = true;
+    F.ops->submit(F.proto, 0, 1);
+    fake_drain();
+    cr_assert_eq(outcome_of(1), CONSENSUS_APPROVED);
+    cr_assert_eq(F.decided[1].time, 1000);
+    fake_teardown();
+}
+
+Test(consensus, a_proposer_crash_before_the_decision_aborts)
+{
+    fake_setup(5, 3, 1.0, 500, 1000000);
+    F.ops->submit(F.proto, 2, 1);
+    F.ops->submit(F.proto, 3, 2);
+    F.ops->crash(F.proto, 2);
+    cr_assert_eq(outcome_of(1), CONSENSUS_ABORTED);
+    cr_assert_eq(F.decided[1].missing, 4);
+    cr_assert_not(F.has_decision[2]);
+    fake_drain();
+    cr_assert_eq(outcome_of(2), CONSENSUS_APPROVED);
+    fake_teardown();
+}
+
+Test(consensus, a_duplicated_proposal_yields_one_vote)
+{
+    fake_setup(3, 3, 1.0, 500, 1000000);
+    F.ops->submit(F.proto, 0, 1);
+    struct consensus_msg dup = {
+        .kind = CONSENSUS_MSG_PROPOSAL, .from = 0, .to = 1, .proposal = 1, .sent = 0};
+    F.q[F.nq++] = (struct item){.time = 700, .seq = F.seq++, .msg = dup};
+    fake_drain();
+    cr_assert_eq(F.votes_cast[1], 1);
+    cr_assert_eq(F.decided[1].yes_votes, 3);
+    fake_teardown();
+}
+
+Test(consensus, approved_proposals_are_committed_to_every_node)
+{
+    fake_setup(4, 3, 1.0, 500, 1000000);
+    F.ops->submit(F.proto, 1, 5);
+    fake_drain();
+    cr_assert_eq(outcome_of(5), CONSENSUS_APPROVED);
+    for (uint32_t i = 0; i < 4; i++)
+        cr_assert_eq(F.applied[i][5], 1);
+    cr_assert_eq(F.sent[CONSENSUS_MSG_COMMIT], 3);
+    fake_teardown();
+}
+
+Test(consensus, outcome_names_follow_the_csv_contract)
+{
+    cr_assert_str_eq(consensus_outcome_name(CONSENSUS_NO_QUORUM), "no_quorum");
+    cr_assert_str_eq(consensus_outcome_name(CONSENSUS_ABORTED), "aborted");
+    cr_assert_null(consensus_find("raft"));
+}
