@@ -153,6 +153,7 @@ struct output_spec {
     bool trace_messages;   /* output.traces contains messages */
     bool trace_heartbeats; /* output.traces contains heartbeats */
     bool ledgers;          /* output.ledgers: persist every node's ledger */
+    bool votes;            /* output.votes: write votes.csv (default true) */
 };
 
 struct scenario {
