@@ -1,0 +1,405 @@
+/* Tests for sim/engine: ordering, ties, cancellation, horizon, stop, pool reuse. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/engine.h"
+#include "sim/rng.h"
+
+/* A log of fired events: (time, a) pairs. */
+struct log {
+    size_t n;
+    sim_time t[1 << 16];
+    uint64_t a[1 << 16];
+};
+
+static void record(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct log *lg = ev->ctx;
+    cr_assert_lt(lg->n, sizeof(lg->t) / sizeof(lg->t[0]));
+    lg->t[lg->n] = sim_now(eng);
+    lg->a[lg->n++] = ev->a;
+}
+
+static struct log *log_new(void)
+{
+    return calloc(1, sizeof(struct log));
+}
+
+static sim_event_id at(struct sim_engine *eng, sim_time t, struct log *lg, uint64_t a)
+{
+    struct sim_event ev = {.fn = record, .ctx = lg, .a = a};
+    return sim_schedule_at(eng, t, &ev);
+}
+
+Test(engine, events_fire_in_time_order)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    static const sim_time times[] = {50, 10, 40, 20, 30, 0, 60};
+    for (uint64_t i = 0; i < 7; i++)
+        at(eng, times[i], lg, i);
+    cr_expect_eq(sim_run(eng, SIM_TIME_MAX), 7);
+    static const uint64_t order[] = {5, 1, 3, 4, 2, 0, 6};
+    for (size_t i = 0; i < 7; i++)
+        cr_expect_eq(lg->a[i], order[i], "position %zu", i);
+    cr_expect_eq(sim_now(eng), 60);
+    free(lg);
+    sim_engine_free(eng);
+}
+
+Test(engine, equal_times_fire_in_schedule_order)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    /* 3000 events over 3 distinct times, interleaved, so the heap reorders them heavily. */
+    struct rng r;
+    rng_init(&r, 1, RNG_TEST, 0);
+    for (uint64_t i = 0; i < 3000; i++)
+        at(eng, 100 * rng_below(&r, 3), lg, i);
+    sim_run(eng, SIM_TIME_MAX);
+    cr_assert_eq(lg->n, 3000);
+    for (size_t i = 1; i < lg->n; i++) {
+        cr_assert_leq(lg->t[i - 1], lg->t[i]);
+        if (lg->t[i - 1] == lg->t[i])
+            cr_assert_lt(lg->a[i - 1], lg->a[i], "tie at %llu out of schedule order",
+                         (unsigned long long)lg->t[i]);
+    }
+    free(lg);
+    sim_engine_free(eng);
+}
+
+/* A handler that schedules event a+1 at the same time (until 5), after the others. */
+static void chain_now(struct sim_engine *eng, const struct sim_event *ev)
+{
+    record(eng, ev);
+    if (ev->a < 5) {
+        struct sim_event next = *ev;
+        next.a = ev->a + 10;
+        sim_schedule_after(eng, 0, &next);
+    }
+}
+
+Test(engine, an_event_scheduled_at_now_fires_after_those_already_due)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    struct sim_event ev = {.fn = chain_now, .ctx = lg, .a = 0};
+    sim_schedule_at(eng, 7, &ev);
+    at(eng, 7, lg, 1);
+    at(eng, 7, lg, 2);
+    sim_run(eng, SIM_TIME_MAX);
+    cr_assert_eq(lg->n, 4);
+    cr_expect_eq(lg->a[0], 0);
+    cr_expect_eq(lg->a[1], 1);
+    cr_expect_eq(lg->a[2], 2);
+    cr_expect_eq(lg->a[3], 10);
+    free(lg);
+    sim_engine_free(eng);
+}
+
+Test(engine, a_cancelled_event_never_fires)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    at(eng, 10, lg, 0);
+    sim_event_id id = at(eng, 20, lg, 1);
+    at(eng, 30, lg, 2);
+    cr_expect_eq(sim_pending(eng), 3);
+    cr_expect(sim_cancel(eng, id));
+    cr_expect_eq(sim_pending(eng), 2);
+    cr_expect_not(sim_cancel(eng, id), "a second cancel must fail");
+    sim_run(eng, SIM_TIME_MAX);
+    cr_assert_eq(lg->n, 2);
+    cr_expect_eq(lg->a[0], 0);
+    cr_expect_eq(lg->a[1], 2);
+    cr_expect_eq(sim_fired(eng), 2);
+    free(lg);
+    sim_engine_free(eng);
+}
+
+Test(engine, cancelling_a_fired_stale_or_bogus_handle_fails)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    sim_event_id fired = at(eng, 1, lg, 0);
+    sim_run(eng, SIM_TIME_MAX);
+    cr_expect_not(sim_cancel(eng, fired), "already fired");
+    /* The slot is reused by the next schedule: the old handle must stay stale. */
+    sim_event_id reused = at(eng, 2, lg, 1);
+    cr_expect_eq((uint32_t)reused, (uint32_t)fired, "the freed slot is reused");
+    cr_expect_neq(reused, fired);
+    cr_expect_not(sim_cancel(eng, fired), "stale handle cancelled the new event");
+    cr_expect_eq(sim_pending(eng), 1);
+    cr_expect_not(sim_cancel(eng, 0));
+    cr_expect_not(sim_cancel(eng, 0xffffffffull));
+    cr_expect_not(sim_cancel(eng, ~0ull));
+    cr_expect(sim_cancel(eng, reused));
+    free(lg);
+    sim_engine_free(eng);
+}
+
+/* Cancels the event whose handle is in b, then records. */
+static void cancel_other(struct sim_engine *eng, const struct sim_event *ev)
+{
+    cr_expect(sim_cancel(eng, ev->b));
+    record(eng, ev);
+}
+
+Test(engine, a_handler_can_cancel_a_later_event)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    sim_event_id later = at(eng, 20, lg, 1);
+    struct sim_event ev = {.fn = cancel_other, .ctx = lg, .a = 0, .b = later};
+    sim_schedule_at(eng, 10, &ev);
+    sim_run(eng, SIM_TIME_MAX);
+    cr_expect_eq(lg->n, 1);
+    cr_expect_eq(sim_pending(eng), 0);
+    free(lg);
+    sim_engine_free(eng);
+}
+
+Test(engine, run_stops_at_the_horizon_and_resumes)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    for (uint64_t i = 1; i <= 10; i++)
+        at(eng, i * 10, lg, i);
+    cr_expect_eq(sim_run(eng, 50), 5, "the event at the horizon fires");
+    cr_expect_eq(sim_now(eng), 50);
+    cr_expect_eq(sim_run(eng, 55), 0);
+    cr_expect_eq(sim_now(eng), 55, "the clock moves to a finite horizon");
+    cr_expect_eq(sim_pending(eng), 5);
+    cr_expect_eq(sim_run(eng, SIM_TIME_MAX), 5);
+    cr_expect_eq(sim_now(eng), 100, "the clock stays at the last event");
+    cr_expect_eq(sim_run(eng, 1000), 0);
+    cr_expect_eq(sim_now(eng), 100, "an empty queue leaves the clock alone");
+    free(lg);
+    sim_engine_free(eng);
+}
+
+static void stopper(struct sim_engine *eng, const struct sim_event *ev)
+{
+    record(eng, ev);
+    sim_stop(eng);
+}
+
+Test(engine, stop_returns_after_the_current_event)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    at(eng, 1, lg, 0);
+    struct sim_event ev = {.fn = stopper, .ctx = lg, .a = 1};
+    sim_schedule_at(eng, 2, &ev);
+    at(eng, 3, lg, 2);
+    cr_expect_eq(sim_run(eng, 100), 2);
+    cr_expect_eq(sim_now(eng), 2);
+    cr_expect_eq(sim_run(eng, 100), 1);
+    free(lg);
+    sim_engine_free(eng);
+}
+
+Test(engine, step_fires_one_event_up_to_the_horizon)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    at(eng, 5, lg, 0);
+    at(eng, 9, lg, 1);
+    cr_expect(sim_step(eng, 7));
+    cr_expect_eq(sim_now(eng), 5);
+    cr_expect_not(sim_step(eng, 7));
+    cr_expect(sim_step(eng, SIM_TIME_MAX));
+    cr_expect_not(sim_step(eng, SIM_TIME_MAX));
+    cr_expect_eq(lg->n, 2);
+    free(lg);
+    sim_engine_free(eng);
+}
+
+Test(engine, schedule_after_is_relative_and_saturates)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    at(eng, 100, lg, 0);
+    sim_run(eng, SIM_TIME_MAX);
+    struct sim_event ev = {.fn = record, .ctx = lg, .a = 1};
+    sim_schedule_after(eng, 25, &ev);
+    sim_schedule_after(eng, SIM_TIME_MAX - 10, &ev);
+    sim_run(eng, SIM_TIME_MAX);
+    cr_assert_eq(lg->n, 3);
+    cr_expect_eq(lg->t[1], 125);
+    cr_expect_eq(lg->t[2], SIM_TIME_MAX);
+    free(lg);
+    sim_engine_free(eng);
+}
+
+/* Reschedules itself after 1 ns until a reaches 0. */
+static void countdown(struct sim_engine *eng, const struct sim_event *ev)
+{
+    if (ev->a == 0)
+        return;
+    struct sim_event next = *ev;
+    next.a--;
+    sim_schedule_after(eng, 1, &next);
+}
+
+Test(engine, fired_slots_are_reused_from_the_pool)
+{
+    struct sim_engine *eng = sim_engine_new();
+    for (int k = 0; k < 8; k++) {
+        struct sim_event ev = {.fn = countdown, .a = 100000};
+        sim_schedule_at(eng, 0, &ev);
+    }
+    cr_expect_eq(sim_run(eng, SIM_TIME_MAX), 8 * 100001);
+    cr_expect_eq(sim_peak_pending(eng), 8);
+    cr_expect_leq(sim_pool_size(eng), 9, "pool grew to %zu records for 8 pending events",
+                  sim_pool_size(eng));
+    sim_engine_free(eng);
+    sim_engine_free(NULL);
+}
+
+Test(engine, mass_cancellation_compacts_and_keeps_order)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    enum { M = 20000 };
+    static sim_event_id ids[M];
+    for (uint64_t i = 0; i < M; i++)
+        ids[i] = at(eng, i % 7, lg, i);
+    for (uint64_t i = 0; i < M; i++)
+        if (i % 10 != 0)
+            cr_assert(sim_cancel(eng, ids[i]));
+    cr_expect_eq(sim_pending(eng), M / 10);
+    sim_run(eng, SIM_TIME_MAX);
+    cr_assert_eq(lg->n, M / 10);
+    for (size_t i = 1; i < lg->n; i++)
+        cr_assert(lg->t[i - 1] < lg->t[i] || (lg->t[i - 1] == lg->t[i] && lg->a[i - 1] < lg->a[i]));
+    cr_expect_leq(sim_pool_size(eng), M);
+    free(lg);
+    sim_engine_free(eng);
+}
+
+Test(engine, explicit_compaction_keeps_tie_order_and_handles)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    sim_event_id ids[100];
+    for (uint64_t i = 0; i < 100; i++)
+        ids[i] = at(eng, 5 - i % 3, lg, i);
+    cr_expect(sim_cancel(eng, ids[3]));
+    sim_compact(eng);
+    cr_expect(sim_cancel(eng, ids[4]), "live handles survive compaction");
+    at(eng, 3, lg, 100);
+    sim_run(eng, SIM_TIME_MAX);
+    cr_assert_eq(lg->n, 99);
+    for (size_t i = 1; i < lg->n; i++)
+        cr_assert(lg->t[i - 1] < lg->t[i] || (lg->t[i - 1] == lg->t[i] && lg->a[i - 1] < lg->a[i]));
+    cr_expect_eq(lg->a[lg->n - 1], 99, "last of the time-5 events");
+    free(lg);
+    sim_engine_free(eng);
+}
+
+/*
+ * Random operations checked against a reference: an array scanned for the minimum
+ * (time, schedule index). Times come from a small range so ties are frequent.
+ */
+struct ref {
+    sim_time t;
+    uint64_t seq;
+    sim_event_id id;
+    bool live;
+};
+
+static size_t ref_next(struct ref *ref, size_t n)
+{
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (ref[i].live && (best == SIZE_MAX || ref[i].t < ref[best].t ||
+                            (ref[i].t == ref[best].t && ref[i].seq < ref[best].seq)))
+            best = i;
+    return best;
+}
+
+Test(engine, random_schedule_cancel_step_matches_a_reference)
+{
+    enum { OPS = 20000 };
+    static struct ref ref[OPS];
+    size_t nref = 0;
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    struct rng r;
+    rng_init(&r, 7, RNG_TEST, 0);
+    for (int op = 0; op < OPS; op++) {
+        uint64_t what = rng_below(&r, 10);
+        if (what < 5) {
+            sim_time t = sim_now(eng) + rng_below(&r, 20);
+            ref[nref] = (struct ref){t, nref, at(eng, t, lg, nref), true};
+            nref++;
+        } else if (what < 7 && nref) {
+            size_t k = (size_t)rng_below(&r, nref);
+            cr_assert_eq(sim_cancel(eng, ref[k].id), ref[k].live, "cancel %zu", k);
+            ref[k].live = false;
+        } else {
+            size_t k = ref_next(ref, nref);
+            size_t before = lg->n;
+            cr_assert_eq(sim_step(eng, SIM_TIME_MAX), k != SIZE_MAX);
+            if (k == SIZE_MAX)
+                continue;
+            cr_assert_eq(lg->n, before + 1);
+            cr_assert_eq(lg->a[before], k, "fired %llu, reference %zu",
+                         (unsigned long long)lg->a[before], k);
+            ref[k].live = false;
+            lg->n = 0;
+        }
+        size_t live = 0;
+        for (size_t i = 0; i < nref; i++)
+            live += ref[i].live;
+        cr_assert_eq(sim_pending(eng), live);
+    }
+    free(lg);
+    sim_engine_free(eng);
+}
+
+/* A little model: each event draws a delay and a fan-out from stream a, logs to the buffer. */
+struct model {
+    struct rng rng[8];
+    char buf[1 << 16];
+    size_t len;
+};
+
+static void model_event(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct model *m = ev->ctx;
+    struct rng *r = &m->rng[ev->a];
+    if (m->len + 64 < sizeof(m->buf))
+        m->len += (size_t)snprintf(m->buf + m->len, sizeof(m->buf) - m->len, "%llu %llu\n",
+                                   (unsigned long long)sim_now(eng), (unsigned long long)ev->a);
+    uint64_t fan = 1 + rng_below(r, 2);
+    for (uint64_t i = 0; i < fan && sim_pending(eng) < 50; i++) {
+        struct sim_event next = {.fn = model_event, .ctx = m, .a = rng_below(r, 8)};
+        sim_schedule_after(eng, rng_below(r, 4), &next);
+    }
+}
+
+static void model_run(struct model *m)
+{
+    memset(m, 0, sizeof(*m));
+    struct sim_engine *eng = sim_engine_new();
+    for (uint64_t i = 0; i < 8; i++) {
+        rng_init(&m->rng[i], 11, RNG_TEST, i);
+        struct sim_event ev = {.fn = model_event, .ctx = m, .a = i};
+        sim_schedule_at(eng, 0, &ev);
+    }
+    sim_run(eng, 3000);
+    sim_engine_free(eng);
+}
+
+Test(engine, repeat_runs_are_byte_identical)
+{
+    static struct model a, b;
+    model_run(&a);
+    model_run(&b);
+    cr_assert_gt(a.len, 1000);
+    cr_expect_eq(a.len, b.len);
+    cr_expect(memcmp(a.buf, b.buf, a.len) == 0);
+}
