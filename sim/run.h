@@ -16,10 +16,10 @@
 #include "sim/metrics.h"
 #include "sim/scenario.h"
 
-struct run_ident {      /* the leading run,rep,seed columns of every CSV row */
-    uint32_t run;       /* run index within a sweep (0 for a single run) */
-    uint32_t rep;       /* replication index (0 for a single run) */
-    uint64_t seed;      /* the seed this run used */
+struct run_ident { /* the leading run,rep,seed columns of every CSV row */
+    uint32_t run;  /* run index within a sweep (0 for a single run) */
+    uint32_t rep;  /* replication index (0 for a single run) */
+    uint64_t seed; /* the seed this run used */
 };
 
 /*
@@ -29,6 +29,15 @@ struct run_ident {      /* the leading run,rep,seed columns of every CSV row */
  */
 bool run_to_dir(const struct scenario *sc, const struct run_ident *id, const char *dir,
                 struct run_metrics *m, bool *invariants_ok, struct diag *d);
+
+/*
+ * As run_to_dir, and when account is not NULL also print a readable account of the run to
+ * it: the proposals with their tallies and outcomes (first RUN_ACCOUNT_PROPOSALS), the final
+ * graph of the majority replica (when small), the metrics and the files written.
+ */
+#define RUN_ACCOUNT_PROPOSALS 20
+bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, const char *dir,
+                        struct run_metrics *m, bool *invariants_ok, FILE *account, struct diag *d);
 
 /* summary.csv: header and one row; swept key paths and their values are leading columns. */
 void summary_write_header(FILE *f, size_t nswept, const char *const *swept_paths);

@@ -46,6 +46,10 @@ bool scenario_doc_resolve(const struct scenario_doc *doc, struct scenario *out, 
 bool scenario_load(const char *path, int nsets, char *const *sets, struct scenario *out,
                    struct diag *d);
 
+/* As scenario_load, and seed (if not NULL) overrides `seed` with "--seed" as its origin. */
+bool scenario_load_seeded(const char *path, const char *seed, int nsets, char *const *sets,
+                          struct scenario *out, struct diag *d);
+
 /*
  * Write the resolved scenario as YAML with every key present (defaults filled in, seed
  * written out), such that loading it gives back an identical struct scenario.

@@ -9,6 +9,7 @@ static const struct command {
     int (*fn)(int argc, char **argv);
     const char *help;
 } commands[] = {
+    {"validate", cmd_validate, "check a scenario file; print every problem or a summary"},
     {"bench", cmd_bench, "run a benchmark of the engine (phold)"},
 };
 

@@ -1,0 +1,38 @@
+/*
+ * outfile: atomic output into a folder.
+ *
+ * outdir_open creates the folder (and missing parents) and checks it is writable;
+ * outdir_create opens DIR/.NAME.tmp.PID for writing; outdir_commit flushes, fsyncs and
+ * closes every file and renames each to DIR/NAME. Any failure (or outdir_abort) removes every
+ * temporary file, every file this outdir already renamed into place, and the folders it
+ * created, so a failed or interrupted run never leaves a half-written file under a real
+ * name. Errors are reported into a struct diag naming the path.
+ *
+ * Ownership: the outdir owns the FILEs it returns; callers never fclose them.
+ */
+#ifndef ATLAS_SIM_OUTFILE_H
+#define ATLAS_SIM_OUTFILE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "sim/diag.h"
+
+struct outdir;
+
+/* NULL (with a diagnostic naming the path) if dir cannot be created or written. */
+struct outdir *outdir_open(const char *dir, struct diag *d);
+
+/* A new temporary file that becomes dir/name on commit. NULL (diagnosed) on failure. */
+FILE *outdir_create(struct outdir *o, const char *name, struct diag *d);
+
+/* Close and rename everything; on failure undo everything. Frees o either way. */
+bool outdir_commit(struct outdir *o, struct diag *d);
+
+/* Undo everything and free o. NULL is a no-op. */
+void outdir_abort(struct outdir *o);
+
+/* The folder path (borrowed). */
+const char *outdir_path(const struct outdir *o);
+
+#endif
