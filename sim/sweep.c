@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "sim/csv.h"
 #include "sim/time.h"
 
 #if defined(__GNUC__)
@@ -182,16 +183,6 @@ bool sweep_shard_parse(const char *text, uint32_t *k, uint32_t *n)
     return true;
 }
 
-char *sweep_format_real(double x, char *buf)
-{
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, SWEEP_REAL_BUFLEN, "%.*g", prec, x);
-        if (strtod(buf, NULL) == x || isnan(x))
-            return buf;
-    }
-    return buf;
-}
-
 /* ---- ranges -------------------------------------------------------------------------- */
 
 #define DEC_MAX_DIGITS 18
@@ -333,10 +324,10 @@ static bool expand_real(double f, double t, double s, size_t *n, char ***values,
     double q = s != 0 ? (t - f) / s : 0;
     if (!range_count(t - f, s, floor(q + 1e-9 * fmax(1.0, fabs(q))), n, err, errlen))
         return false;
-    char buf[SWEEP_REAL_BUFLEN];
+    char buf[CSV_REAL_BUFLEN];
     *values = xcalloc(*n, sizeof(**values));
     for (size_t i = 0; i < *n; i++)
-        (*values)[i] = xstrdup(sweep_format_real(f + (double)i * s, buf));
+        (*values)[i] = xstrdup(csv_format_real(f + (double)i * s, buf));
     return true;
 }
 

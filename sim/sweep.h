@@ -23,7 +23,7 @@
  *   - plain decimals ("0.5", "-2", "0.05"): exact decimal arithmetic on scaled integers,
  *     so 0.5..0.95 step 0.05 gives "0.5", "0.55", ..., "0.7", ..., "0.95";
  *   - durations with a unit ("1ms", "500us"): integer nanoseconds, printed by
- *     sim_time_format ("1ms", "1500us");
+ *     sim_time_format ("1ms", "1.5ms");
  *   - anything else strtod reads ("1e-3"): doubles from + i*step, printed with the fewest
  *     significant digits that round-trip, the count being floor((to-from)/step + 1e-9) + 1.
  * `to` is included when it lies on the grid. step must be non-zero and point from `from`
@@ -122,9 +122,5 @@ static inline bool sweep_run_in_shard(uint64_t run, uint32_t k, uint32_t n)
 {
     return run % n == (uint64_t)(k - 1);
 }
-
-/* Shortest "%.*g" text of x that strtod reads back as x ("0.7", not "0.7000000000000001"). */
-#define SWEEP_REAL_BUFLEN 32
-char *sweep_format_real(double x, char *buf);
 
 #endif

@@ -1,0 +1,515 @@
+/* cmd_sweep: `atlas-sim sweep`, a parameter study over points x replications. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/xalloc.h"
+#include "sim/cli/cli.h"
+#include "sim/cluster.h"
+#include "sim/run.h"
+#include "sim/scenario_yaml.h"
+#include "sim/sweep.h"
+#include "sim/sweep_dir.h"
+#include "sim/sweep_exec.h"
+#if defined(ATLAS_MPI)
+#include "sim/cli/sweep_mpi.h"
+#endif
+
+#define EXIT_INTERRUPTED 130
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: atlas-sim sweep FILE.yaml [-o DIR] [-j N] [--shard K/N] [--resume]\n"
+            "                       [--set KEY=VALUE]... [--traces] [--quiet]\n"
+            "\n"
+            "Runs every point of the scenario's sweep.params (the Cartesian product, the last\n"
+            "key varying fastest) sweep.replications times and writes DIR/summary.csv (one row\n"
+            "per run: run,rep,seed, the swept keys, the metrics) and DIR/points.csv (per point:\n"
+            "n and the mean, sd and 95%% confidence interval of every metric).\n"
+            "Replication r of every point uses the same seed: the r-th SplitMix64 output of\n"
+            "the scenario's seed (common random numbers). The output does not depend on -j.\n"
+            "\n"
+            "  -o DIR           output folder (default out/NAME-sweep)\n"
+            "  -j N             worker processes (default: the number of cores)\n"
+            "  --shard K/N      run only runs with run %% N == K-1 (job arrays); no points.csv;\n"
+            "                   combine the folders with 'atlas-sim merge'\n"
+            "  --resume         finish an interrupted sweep in DIR, running only missing runs\n"
+            "  --set KEY=VALUE  override a key; a list (a,b,c or [a, b]) or a range\n"
+            "                   ({from: 0.5, to: 0.9, step: 0.1}) makes KEY a swept key\n"
+            "  --traces         also write every run's traces into DIR/runs/RUN/\n"
+            "  --quiet          no progress bar (it is shown only on a terminal anyway)\n"
+            "\n"
+            "Ctrl-C stops after recording the runs already finished (exit 130); every finished\n"
+            "run is journaled at once, so --resume loses nothing even after kill -9.\n"
+            "Exit codes: 0 ok, 1 a checked invariant failed in some run, 2 bad input or usage,\n"
+            "130 interrupted.\n"
+#if defined(ATLAS_MPI)
+            "\nMPI build: under 'mpirun -np R' the ranks share the runs dynamically and rank 0\n"
+            "writes DIR; -j is ignored.\n"
+#endif
+    );
+}
+
+struct options {
+    const char *file, *dir;
+    unsigned jobs;
+    uint32_t shard_k, shard_n;
+    bool resume, traces, quiet;
+    int nsets;
+    char **sets;
+};
+
+static bool parse_jobs(const char *s, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (end == s || *end || errno || v < 1 || v > 4096 || s[0] == '-')
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    *o = (struct options){.jobs = sweep_exec_cores(), .shard_k = 1, .shard_n = 1};
+    o->sets = xcalloc((size_t)argc, sizeof(*o->sets));
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_arg = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return -1;
+        } else if (strcmp(a, "-o") == 0 && has_arg) {
+            o->dir = argv[++i];
+        } else if (strcmp(a, "-j") == 0 && has_arg) {
+            if (!parse_jobs(argv[++i], &o->jobs)) {
+                fprintf(stderr, "atlas-sim sweep: -j needs a number from 1 to 4096, got '%s'\n",
+                        argv[i]);
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--shard") == 0 && has_arg) {
+            if (!sweep_shard_parse(argv[++i], &o->shard_k, &o->shard_n)) {
+                fprintf(stderr, "atlas-sim sweep: --shard needs K/N with 1 <= K <= N, got '%s'\n",
+                        argv[i]);
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--set") == 0 && has_arg) {
+            o->sets[o->nsets++] = argv[++i];
+        } else if (strcmp(a, "--resume") == 0) {
+            o->resume = true;
+        } else if (strcmp(a, "--traces") == 0) {
+            o->traces = true;
+        } else if (strcmp(a, "--quiet") == 0) {
+            o->quiet = true;
+        } else if (a[0] == '-' || o->file) {
+            fprintf(stderr, "atlas-sim sweep: unexpected argument '%s'%s\n\n", a,
+                    a[0] == '-' && !has_arg ? " (missing its value?)" : "");
+            usage(stderr);
+            return EXIT_USAGE;
+        } else {
+            o->file = a;
+        }
+    }
+    if (!o->file) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* ---- the sweep's scenario and plan ----------------------------------------------------- */
+
+struct sweep {
+    struct options o;
+    struct scenario_doc *doc; /* the file with plain --set overrides applied */
+    struct sweep_plan plan;
+    char *dir;
+    char *resolved; /* the base scenario as YAML */
+    size_t resolved_len;
+    uint64_t hash;
+    struct sweep_store store;
+    struct sweep_journal *journal;
+    uint64_t invariant_runs; /* runs (this session and before) whose checker failed */
+    struct progress {
+        bool on;
+        uint64_t total, done, start_done;
+        struct timespec start, last;
+    } progress;
+    char err[512];
+};
+
+static bool apply_sets(struct sweep *s, struct diag *d)
+{
+    for (int i = 0; i < s->o.nsets; i++) {
+        char *path, **values;
+        size_t n;
+        bool axis;
+        if (!sweep_parse_set(s->o.sets[i], &path, &axis, &n, &values, s->err, sizeof(s->err))) {
+            diag_error(d, "--set", 0, 0, NULL, "%s", s->err);
+            continue;
+        }
+        if (axis)
+            sweep_plan_set_axis(&s->plan, path, n, (const char *const *)values);
+        else
+            scenario_doc_set(s->doc, path, values[0], "--set", d);
+        free(path);
+        sweep_values_free(n, values);
+    }
+    return diag_ok(d);
+}
+
+/* Resolve the scenario of one point (seed of replication rep) into *sc. */
+static bool resolve_point(const struct sweep *s, uint64_t point, struct scenario *sc,
+                          struct diag *d)
+{
+    struct scenario_doc *doc = scenario_doc_clone(s->doc);
+    bool ok = true;
+    for (size_t a = 0; a < s->plan.naxes && ok; a++)
+        ok = scenario_doc_set(doc, s->plan.axes[a].path, sweep_point_value(&s->plan, point, a),
+                              "sweep.params", d);
+    ok = ok && scenario_doc_resolve(doc, sc, d);
+    scenario_doc_free(doc);
+    return ok;
+}
+
+static bool check_points(const struct sweep *s, struct diag *d)
+{
+    for (uint64_t pt = 0; pt < s->plan.npoints && diag_ok(d); pt++) {
+        struct scenario sc;
+        if (resolve_point(s, pt, &sc, d))
+            scenario_fini(&sc);
+    }
+    return diag_ok(d);
+}
+
+static bool setup_plan(struct sweep *s, struct diag *d)
+{
+    struct scenario base;
+    s->doc = scenario_doc_load(s->o.file, d);
+    if (!s->doc)
+        return false;
+    sweep_plan_init(&s->plan, 1, 1);
+    if (!apply_sets(s, d))
+        return false;
+    struct sweep_plan axes_from_set = s->plan;
+    if (!scenario_doc_resolve(s->doc, &base, d))
+        return false;
+    sweep_plan_from_scenario(&s->plan, &base);
+    for (size_t a = 0; a < axes_from_set.naxes; a++)
+        sweep_plan_set_axis(&s->plan, axes_from_set.axes[a].path, axes_from_set.axes[a].nvalues,
+                            (const char *const *)axes_from_set.axes[a].values);
+    sweep_plan_fini(&axes_from_set);
+    FILE *f = open_memstream(&s->resolved, &s->resolved_len);
+    scenario_write_yaml(&base, f);
+    fclose(f);
+    if (!s->o.dir) {
+        size_t n = strlen(base.name) + 16;
+        s->dir = xmalloc(n);
+        snprintf(s->dir, n, "out/%s-sweep", base.name);
+    } else {
+        s->dir = xstrdup(s->o.dir);
+    }
+    scenario_fini(&base);
+    for (size_t a = 0; a < s->plan.naxes; a++)
+        if (strcmp(s->plan.axes[a].path, "seed") == 0)
+            diag_error(d, s->o.file, 0, 0, "sweep.params.seed",
+                       "the seed cannot be swept: replications vary it");
+    if (diag_ok(d) && !sweep_plan_check(&s->plan, s->err, sizeof(s->err)))
+        diag_error(d, s->o.file, 0, 0, "sweep.params", "%s", s->err);
+    s->hash = sweep_dir_hash(&s->plan, s->resolved, s->resolved_len);
+    return diag_ok(d) && check_points(s, d);
+}
+
+/* ---- one run (in a worker) ------------------------------------------------------------- */
+
+static void run_error(struct sweep_result *out, const struct diag *d)
+{
+    out->status = SWEEP_RUN_ERROR;
+    const struct diag_item *it = d->n ? &d->items[0] : NULL;
+    snprintf(out->err, sizeof(out->err), "%s%s%s", it ? (it->file ? it->file : "") : "",
+             it && it->file ? ": " : "", it ? it->msg : "unknown error");
+}
+
+static void work(void *ctx, uint32_t run, struct sweep_result *out)
+{
+    const struct sweep *s = ctx;
+    struct diag d;
+    struct scenario sc;
+    uint64_t point;
+    uint32_t rep;
+    diag_init(&d);
+    sweep_run_locate(&s->plan, run, &point, &rep);
+    if (!resolve_point(s, point, &sc, &d)) {
+        run_error(out, &d);
+        diag_fini(&d);
+        return;
+    }
+    sc.seed = sweep_seed(s->plan.base_seed, rep);
+    bool ok = true;
+    if (s->o.traces) {
+        char sub[64];
+        snprintf(sub, sizeof(sub), "/runs/%" PRIu32, run);
+        char *dir = xmalloc(strlen(s->dir) + sizeof(sub));
+        strcpy(dir, s->dir);
+        strcat(dir, sub);
+        struct run_ident id = {.run = run, .rep = rep, .seed = sc.seed};
+        if (!run_to_dir(&sc, &id, dir, &out->m, &ok, &d))
+            run_error(out, &d);
+        free(dir);
+    } else {
+        struct cluster *c = cluster_new(&sc, NULL);
+        cluster_run(c);
+        ok = cluster_check(c);
+        cluster_metrics(c, &out->m);
+        cluster_free(c);
+    }
+    if (out->status != SWEEP_RUN_ERROR)
+        out->status = ok ? SWEEP_RUN_OK : SWEEP_RUN_INVARIANT;
+    scenario_fini(&sc);
+    diag_fini(&d);
+}
+
+/* ---- progress (stderr, terminals only) ------------------------------------------------- */
+
+static double seconds_between(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) * 1e-9;
+}
+
+static void progress_draw(struct progress *p, bool final)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!p->on || (!final && seconds_between(&p->last, &now) < 0.1))
+        return;
+    p->last = now;
+    double el = seconds_between(&p->start, &now);
+    double rate = el > 0 ? (double)(p->done - p->start_done) / el : 0;
+    double left = rate > 0 ? (double)(p->total - p->done) / rate : 0;
+    int width = 30, fill = p->total ? (int)((double)width * (double)p->done / (double)p->total) : 0;
+    fprintf(stderr, "\r[%.*s%*s] %" PRIu64 "/%" PRIu64 " runs  %.1f runs/s  ETA %d:%02d ", fill,
+            "##############################", width - fill, "", p->done, p->total, rate,
+            (int)(left / 60), (int)left % 60);
+    if (final)
+        fputc('\n', stderr);
+}
+
+static bool done(void *ctx, const struct sweep_result *r)
+{
+    struct sweep *s = ctx;
+    if (!sweep_journal_append(s->journal, r, s->err, sizeof(s->err)))
+        return false;
+    sweep_store_put(&s->store, r);
+    s->progress.done++;
+    progress_draw(&s->progress, false);
+    return true;
+}
+
+/* ---- the folder ------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    struct stat sb;
+    bool e = stat(p, &sb) == 0;
+    free(p);
+    return e;
+}
+
+static void fill_resolved(FILE *f, void *ctx)
+{
+    const struct sweep *s = ctx;
+    fwrite(s->resolved, 1, s->resolved_len, f);
+}
+
+/* Check or create the folder's identity, then open the journal. */
+static bool setup_dir(struct sweep *s)
+{
+    bool has_meta = exists(s->dir, SWEEP_META_FILE);
+    if ((has_meta || exists(s->dir, SWEEP_JOURNAL_FILE)) && !s->o.resume) {
+        snprintf(s->err, sizeof(s->err),
+                 "%s: already holds a sweep; pass --resume to finish it, or use another folder",
+                 s->dir);
+        return false;
+    }
+    struct sweep_meta m = {.hash = s->hash, .shard_k = s->o.shard_k, .shard_n = s->o.shard_n};
+    if (has_meta) {
+        struct sweep_meta old;
+        if (!sweep_meta_read(s->dir, &old, s->err, sizeof(s->err)))
+            return false;
+        bool same = old.hash == m.hash && old.shard_k == m.shard_k && old.shard_n == m.shard_n;
+        sweep_meta_fini(&old);
+        if (!same) {
+            snprintf(s->err, sizeof(s->err),
+                     "%s: holds a different sweep or shard (scenario, sweep.params, seed or "
+                     "--shard changed); use another folder",
+                     s->dir);
+            return false;
+        }
+    }
+    m.plan = s->plan;
+    if (!sweep_meta_write(s->dir, &m, s->err, sizeof(s->err)) ||
+        !sweep_dir_write_file(s->dir, "scenario.resolved.yaml", fill_resolved, s, s->err,
+                              sizeof(s->err)))
+        return false;
+    sweep_store_init(&s->store, s->plan.nruns);
+    s->journal = sweep_journal_open(s->dir, &s->store, s->err, sizeof(s->err));
+    return s->journal != NULL;
+}
+
+/* The runs of our shard that the journal does not hold yet. */
+static uint32_t *missing_runs(const struct sweep *s, size_t *n)
+{
+    uint32_t *runs = xcalloc(s->plan.nruns ? s->plan.nruns : 1, sizeof(*runs));
+    *n = 0;
+    for (uint64_t r = 0; r < s->plan.nruns; r++)
+        if (sweep_run_in_shard(r, s->o.shard_k, s->o.shard_n) && !s->store.have[r])
+            runs[(*n)++] = (uint32_t)r;
+    return runs;
+}
+
+static enum sweep_exec_status execute(struct sweep *s, const uint32_t *runs, size_t n, bool mpi)
+{
+    struct sweep_exec x = {.jobs = s->o.jobs,
+                           .runs = runs,
+                           .nruns = n,
+                           .work = work,
+                           .done = done,
+                           .ctx = s,
+                           .stop = &interrupted};
+    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    uint64_t shard_runs = 0;
+    for (uint64_t r = 0; r < s->plan.nruns; r++)
+        shard_runs += sweep_run_in_shard(r, s->o.shard_k, s->o.shard_n);
+    s->progress = (struct progress){.on = !s->o.quiet && isatty(STDERR_FILENO),
+                                    .total = shard_runs,
+                                    .done = shard_runs - n,
+                                    .start_done = shard_runs - n};
+    clock_gettime(CLOCK_MONOTONIC, &s->progress.start);
+    enum sweep_exec_status st;
+#if defined(ATLAS_MPI)
+    st = mpi ? sweep_mpi_exec(&x, s->err, sizeof(s->err))
+             : sweep_exec_run(&x, s->err, sizeof(s->err));
+#else
+    (void)mpi;
+    st = sweep_exec_run(&x, s->err, sizeof(s->err));
+#endif
+    if (st == SWEEP_EXEC_DONE)
+        progress_draw(&s->progress, true);
+    else if (s->progress.on)
+        fputc('\n', stderr);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return st;
+}
+
+static int finish(struct sweep *s, enum sweep_exec_status st)
+{
+    char jerr[256] = "";
+    bool synced = sweep_journal_close(s->journal, jerr, sizeof(jerr));
+    s->journal = NULL;
+    if (st == SWEEP_EXEC_INTERRUPTED) {
+        fprintf(stderr,
+                "atlas-sim sweep: interrupted; %" PRIu64 " of %" PRIu64
+                " runs are saved in %s; finish with --resume\n",
+                s->progress.done, s->progress.total, s->dir);
+        return EXIT_INTERRUPTED;
+    }
+    if (st == SWEEP_EXEC_FAILED || !synced) {
+        fprintf(stderr, "atlas-sim sweep: %s\n", st == SWEEP_EXEC_FAILED ? s->err : jerr);
+        return EXIT_USAGE;
+    }
+    bool whole = s->o.shard_n == 1;
+    if (!sweep_dir_write_results(s->dir, &s->plan, &s->store, s->o.shard_k, s->o.shard_n, whole,
+                                 s->err, sizeof(s->err))) {
+        fprintf(stderr, "atlas-sim sweep: %s\n", s->err);
+        return EXIT_USAGE;
+    }
+    for (uint64_t r = 0; r < s->plan.nruns; r++)
+        s->invariant_runs += s->store.have[r] && s->store.res[r].status == SWEEP_RUN_INVARIANT;
+    if (!s->o.quiet)
+        printf("%" PRIu64 " runs (%" PRIu64 " points x %" PRIu32 " replications%s) in %s\n",
+               s->progress.total, s->plan.npoints, s->plan.replications, whole ? "" : ", one shard",
+               s->dir);
+    if (s->invariant_runs) {
+        fprintf(stderr, "atlas-sim sweep: a checked invariant failed in %" PRIu64 " run(s)\n",
+                s->invariant_runs);
+        return EXIT_INVARIANT;
+    }
+    return EXIT_OK;
+}
+
+static void sweep_fini(struct sweep *s)
+{
+    char err[8];
+    sweep_journal_close(s->journal, err, sizeof(err));
+    sweep_store_fini(&s->store);
+    sweep_plan_fini(&s->plan);
+    scenario_doc_free(s->doc);
+    free(s->resolved);
+    free(s->dir);
+    free(s->o.sets);
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    struct sweep s = {0};
+    int rc = parse_args(argc, argv, &s.o);
+    bool mpi = false;
+    int rank = 0, size = 1;
+#if defined(ATLAS_MPI)
+    if (rc == EXIT_OK && sweep_mpi_launched()) {
+        sweep_mpi_init(&argc, &argv, &rank, &size);
+        mpi = true;
+    }
+#endif
+    struct diag d;
+    diag_init(&d);
+    if (rc == EXIT_OK && !setup_plan(&s, &d)) {
+        if (rank == 0)
+            diag_print(&d, stderr);
+        rc = EXIT_USAGE;
+    }
+    diag_fini(&d);
+    if (rc == EXIT_OK && rank == 0 && !setup_dir(&s)) {
+        fprintf(stderr, "atlas-sim sweep: %s\n", s.err);
+        rc = EXIT_USAGE;
+    }
+#if defined(ATLAS_MPI)
+    if (mpi && sweep_mpi_agree(rc == EXIT_OK) && rank != 0)
+        sweep_mpi_serve(work, &s);
+#endif
+    if (rc == EXIT_OK && rank == 0) {
+        size_t n;
+        uint32_t *runs = missing_runs(&s, &n);
+        rc = finish(&s, execute(&s, runs, n, mpi && size > 1));
+        free(runs);
+    }
+#if defined(ATLAS_MPI)
+    if (mpi)
+        sweep_mpi_finalize();
+#endif
+    sweep_fini(&s);
+    return rc < 0 ? EXIT_OK : rc;
+}
