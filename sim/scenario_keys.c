@@ -82,6 +82,7 @@ struct key_spec {
     size_t enabled_off;         /* K_SECTION: bool set when given, or NO_ENABLED */
     const char *help;
     const char *example;
+    const char *def_doc; /* the default as documented, when not a plain value */
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -1249,7 +1250,8 @@ static const struct flag_name trace_flags[] = {
 
 static const struct key_spec output_keys[] = {
     {"graph", K_FLAGS, 0, .fl = graph_flags,
-     .help = "final-graph exports: dot (graph.dot), neo4j (neo4j_nodes.csv, neo4j_edges.csv)",
+     .help =
+         "final-graph exports: dot (graph.dot), neo4j (neo4j_nodes.csv, neo4j_relationships.csv)",
      .example = "[dot, neo4j]"},
     {"traces", K_FLAGS, 0, .fl = trace_flags,
      .help = "optional traces: messages (messages.csv), heartbeats (heartbeats.csv)",
@@ -1266,8 +1268,8 @@ static const struct key_spec output_keys[] = {
     }
 
 static const struct key_spec root_keys[] = {
-    {"name", K_STRING, S(name), .help = "scenario name (default: the file name)",
-     .example = "quickstart"},
+    {"name", K_STRING, S(name), .help = "scenario name: the default output folder is out/NAME",
+     .example = "quickstart", .def_doc = "the file name without .yaml"},
     {"seed", K_U64, S(seed), .help = "base seed of every random stream", .example = "42"},
     {"duration", K_DURATION, S(duration), KF_POSITIVE, .help = "simulated horizon",
      .example = "30s"},
@@ -1631,6 +1633,9 @@ static void write_range(FILE *f, const struct key_spec *k)
     case K_UINT:
         fprintf(f, "%.0f .. %.0f", k->min, k->max);
         return;
+    case K_U64:
+        fputs("0 .. 2^64-1", f);
+        return;
     case K_PROB:
         fputs(k->flags & KF_INHERIT ? "0 .. 1, or `inherit`" : "0 .. 1", f);
         return;
@@ -1686,6 +1691,10 @@ static void write_default(FILE *f, const struct key_spec *k, const char *base)
         fputs("required", f);
         return;
     }
+    if (k->def_doc) {
+        fputs(k->def_doc, f);
+        return;
+    }
     if (!base || (k->type == K_STRING && !*(char *const *)(base + k->off))) {
         fputs("—", f);
         return;
@@ -1739,7 +1748,7 @@ static void write_ref_rows(FILE *f, const struct record *rec, const char *base, 
                 k->rec->init(elem);
             }
             path_printf(sub, sizeof(sub), "%s%s.", path, k->type == K_LIST ? "[]" : "");
-            write_ref_rows(f, k->rec, k->type == K_LIST ? elem : NULL, sub);
+            write_ref_rows(f, k->rec, k->type == K_LIST ? elem : base ? base + k->off : NULL, sub);
             free(elem);
         }
     }

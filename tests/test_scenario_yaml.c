@@ -1,0 +1,502 @@
+/*
+ * Tests for sim/scenario_yaml (and the key tables in sim/scenario_keys): parsing, defaults,
+ * positioned diagnostics, --set overrides, sweep ranges, the resolved-YAML round trip for
+ * every shipped scenario, and that scenarios/README.md is exactly the generated reference.
+ * In-process; the command-line behaviour (exit codes, no files left) is in test_run.c.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/scenario_keys.h"
+#include "sim/scenario_yaml.h"
+
+#define SCENARIO(name) ATLAS_SOURCE_DIR "/scenarios/" name
+
+static struct scenario_doc *parse(const char *text, struct diag *d)
+{
+    return scenario_doc_parse("t.yaml", text, strlen(text), d);
+}
+
+/* Resolve text; assert success; caller finis the scenario. */
+static void resolve_ok(const char *text, struct scenario *sc)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario_doc *doc = parse(text, &d);
+    bool ok = doc && scenario_doc_resolve(doc, sc, &d);
+    if (!ok)
+        diag_print(&d, stderr);
+    cr_assert(ok, "resolving failed for:\n%s", text);
+    scenario_doc_free(doc);
+    diag_fini(&d);
+}
+
+/* All diagnostics printed as text (empty string if the text resolved). */
+static char *errors_of(const char *text, int nsets, const char *const *sets)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario_doc *doc = parse(text, &d);
+    if (doc) {
+        for (int i = 0; i < nsets; i++) {
+            char key[128];
+            const char *eq = strchr(sets[i], '=');
+            snprintf(key, sizeof(key), "%.*s", (int)(eq - sets[i]), sets[i]);
+            scenario_doc_set(doc, key, eq + 1, "--set", &d);
+        }
+        struct scenario sc;
+        if (scenario_doc_resolve(doc, &sc, &d))
+            scenario_fini(&sc);
+    }
+    char *buf;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    diag_print(&d, f);
+    fclose(f);
+    scenario_doc_free(doc);
+    diag_fini(&d);
+    return buf;
+}
+
+static void assert_error(const char *text, const char *expected)
+{
+    char *got = errors_of(text, 0, NULL);
+    cr_assert(strstr(got, expected), "expected\n  %s\nin\n%s", expected, got);
+    free(got);
+}
+
+static char *yaml_of(const struct scenario *sc)
+{
+    char *buf;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    scenario_write_yaml(sc, f);
+    fclose(f);
+    return buf;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    char *buf = NULL;
+    size_t cap = 0, n = 0, got;
+    do {
+        cap += 65536;
+        buf = realloc(buf, cap + 1);
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+    } while (got);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+Test(scenario_yaml, an_empty_mapping_resolves_to_the_defaults_of_scenario_init)
+{
+    struct scenario sc, def;
+    resolve_ok("{}", &sc);
+    scenario_init(&def);
+    cr_assert_str_eq(sc.name, "t");
+    cr_assert_eq(sc.seed, def.seed);
+    cr_assert_eq(sc.duration, def.duration);
+    cr_assert_eq(sc.nodes, def.nodes);
+    cr_assert_eq(sc.consensus.quorum.kind, QUORUM_MAJORITY);
+    cr_assert_eq(sc.consensus.approval, def.consensus.approval);
+    cr_assert_eq(sc.heartbeat.interval, def.heartbeat.interval);
+    cr_assert_eq(sc.output.votes, true);
+    cr_assert_eq(sc.workload.generate.enabled, false);
+    scenario_fini(&def);
+    scenario_fini(&sc);
+}
+
+Test(scenario_yaml, quickstart_is_atlasdbs_example)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario sc;
+    cr_assert(scenario_load(SCENARIO("quickstart.yaml"), 0, NULL, &sc, &d));
+    cr_assert_eq(sc.nodes, 5);
+    cr_assert_eq(quorum_size(&sc.consensus.quorum, sc.nodes), 3);
+    cr_assert_float_eq(sc.consensus.approval, 0.9, 0);
+    cr_assert_eq(sc.graph.nvertices, 2);
+    cr_assert_str_eq(sc.graph.vertices[0].id, "A");
+    cr_assert_str_eq(sc.graph.vertices[0].label, "Person");
+    cr_assert_str_eq(sc.graph.vertices[1].label, "Place");
+    cr_assert_eq(sc.workload.nops, 1);
+    const struct op_spec *op = &sc.workload.ops[0];
+    cr_assert_eq(op->op, PROP_ADD_EDGE);
+    cr_assert_eq(op->proposer, 0);
+    cr_assert_str_eq(op->from, "A");
+    cr_assert_str_eq(op->label, "visits");
+    cr_assert_str_eq(op->to, "B");
+    scenario_fini(&sc);
+    diag_fini(&d);
+}
+
+Test(scenario_yaml, every_field_type_is_parsed_into_the_struct)
+{
+    struct scenario sc;
+    resolve_ok("seed: 18446744073709551615\n"
+               "duration: 1.5s\n"
+               "cluster: {nodes: 7, quorum: 2/3}\n"
+               "network:\n"
+               "  latency: 250us\n"
+               "  loss: 0.25\n"
+               "  links: [{from: [2, 0], to: 1, latency: {dist: uniform, min: 1ms, max: 3ms},"
+               " symmetric: false}]\n"
+               "heartbeat: {topology: ring, fanout: 2, enabled: false}\n"
+               "consensus: {approvals: [{node: 6, approval: 0.1}], durable: false}\n"
+               "faults:\n"
+               "  crashes: [{node: 3, at: 1s}]\n"
+               "  partitions: [{at: 0s, heal: 1s, groups: [[0, 1], [2]], oneway: true}]\n"
+               "  random: {mttf: {dist: exponential, mean: 20s}, mttr: 2s}\n"
+               "graph:\n"
+               "  vertices: [{id: A, label: P, props: {x: '1', y: two}}, {id: B, label: Q}]\n"
+               "  edges: [{from: A, label: e, to: B}]\n"
+               "workload:\n"
+               "  generate: {count: 9, rate: 2.5, proposer: 4, mix: {remove_edge: 3}}\n"
+               "output: {graph: [neo4j], traces: [heartbeats, messages], votes: false}\n",
+               &sc);
+    cr_assert_eq(sc.seed, UINT64_MAX);
+    cr_assert_eq(sc.duration, 1500 * SIM_MS);
+    cr_assert_eq(quorum_size(&sc.consensus.quorum, 7), 5);
+    cr_assert_eq(dist_mean(&sc.network.latency), 250e3);
+    cr_assert_eq(sc.network.nlinks, 1);
+    cr_assert_eq(sc.network.links[0].from.n, 2);
+    cr_assert_eq(sc.network.links[0].from.ids[0], 0, "node sets are sorted");
+    cr_assert_eq(sc.network.links[0].loss, -1.0, "loss not given: inherit");
+    cr_assert_eq(sc.network.links[0].symmetric, false);
+    cr_assert_eq(sc.heartbeat.topology, HB_RING);
+    cr_assert_eq(sc.heartbeat.enabled, false);
+    cr_assert_eq(sc.consensus.approvals[0].node, 6);
+    cr_assert_eq(sc.faults.crashes[0].recover, SIM_TIME_MAX);
+    cr_assert_eq(sc.faults.partitions[0].ngroups, 2);
+    cr_assert(sc.faults.partitions[0].oneway);
+    cr_assert(sc.faults.random.enabled);
+    cr_assert_str_eq(sc.graph.vertices[0].props[1].value, "two");
+    cr_assert_eq(sc.workload.generate.proposer, 4);
+    cr_assert_eq(sc.workload.generate.mix[PROP_ADD_VERTEX], 0.0);
+    cr_assert_eq(sc.workload.generate.mix[PROP_REMOVE_EDGE], 3.0);
+    cr_assert(sc.output.graph_neo4j && !sc.output.graph_dot);
+    cr_assert(sc.output.trace_messages && sc.output.trace_heartbeats && !sc.output.votes);
+    scenario_fini(&sc);
+}
+
+Test(scenario_yaml, unknown_keys_name_the_position_and_suggest_the_nearest_key)
+{
+    assert_error("cluster:\n  nodez: 5\n",
+                 "t.yaml:2:3: error: cluster.nodez: unknown key 'nodez'; did you mean 'nodes'?");
+    assert_error("netwrok: {}\n", "t.yaml:1:1: error: netwrok: unknown key 'netwrok'; did you "
+                                  "mean 'network'?");
+}
+
+Test(scenario_yaml, wrong_types_and_ranges_are_errors_at_the_value)
+{
+    assert_error("cluster: {nodes: five}\n",
+                 "t.yaml:1:18: error: cluster.nodes: expected a whole number, got 'five'");
+    assert_error("network: {loss: 1.5}\n",
+                 "t.yaml:1:17: error: network.loss: probability 1.5 is not in [0, 1]");
+    assert_error("duration: -1s\n", "t.yaml:1:11: error: duration: duration '-1s' is negative");
+    assert_error("consensus: {vote_timeout: 500}\n",
+                 "t.yaml:1:27: error: consensus.vote_timeout: duration '500' has no unit");
+    assert_error("cluster: {nodes: 3, quorum: 4}\n",
+                 "t.yaml:1:29: error: cluster.quorum: quorum 4 is larger than the cluster");
+    assert_error("faults: {crashes: [{node: 5, at: 1s}]}\n",
+                 "t.yaml:1:27: error: faults.crashes[0].node: node 5 does not exist");
+    assert_error("cluster: {nodes: [1]}\n", "cluster.nodes: expected a whole number, got a list");
+}
+
+Test(scenario_yaml, overlapping_partition_groups_are_an_error_at_the_repeated_node)
+{
+    assert_error("faults:\n  partitions: [{at: 1s, groups: [[0, 1], [2, 1]]}]\n",
+                 "t.yaml:2:46: error: faults.partitions[0].groups[1]: node 1 is in groups 0 and 1");
+}
+
+Test(scenario_yaml, duplicate_keys_are_errors_that_point_at_both_places)
+{
+    assert_error("cluster:\n  nodes: 5\n  nodes: 6\n",
+                 "t.yaml:3:3: error: cluster.nodes: duplicate key 'nodes' (first given at line 2, "
+                 "column 3)");
+}
+
+Test(scenario_yaml, a_duplicate_key_does_not_hide_the_other_errors)
+{
+    char *got = errors_of("seed: 1\nseed: 2\nnetwork: {loss: 2}\n", 0, NULL);
+    cr_assert(strstr(got, "t.yaml:2:1: error: seed: duplicate key"), "%s", got);
+    cr_assert(strstr(got, "t.yaml:3:17: error: network.loss"), "%s", got);
+    free(got);
+}
+
+Test(scenario_yaml, syntax_errors_carry_libyamls_position)
+{
+    assert_error("cluster: {nodes: 5\n", "t.yaml:2:1: error: YAML syntax error");
+    assert_error("a: b\n c: d\n", "t.yaml:2:3: error: YAML syntax error");
+}
+
+Test(scenario_yaml, empty_files_and_non_mappings_are_errors)
+{
+    assert_error("", "t.yaml: error: the file is empty");
+    assert_error("# only a comment\n\n", "t.yaml: error: the file is empty");
+    assert_error("- 1\n- 2\n", "t.yaml:1:1: error: a scenario must be a mapping");
+}
+
+Test(scenario_yaml, a_missing_file_is_an_error_naming_the_path)
+{
+    struct diag d;
+    diag_init(&d);
+    cr_assert_null(scenario_doc_load("/nonexistent/x.yaml", &d));
+    cr_assert_eq(d.errors, 1);
+    cr_assert_str_eq(d.items[0].file, "/nonexistent/x.yaml");
+    cr_assert(strstr(d.items[0].msg, "cannot open"));
+    diag_fini(&d);
+}
+
+Test(scenario_yaml, every_problem_is_reported_in_one_pass)
+{
+    char *got = errors_of("cluster: {nodes: 3, quorum: 9}\nnetwork: {loss: -1, lost: 0}\n"
+                          "heartbeat: {interval: 0s}\nconsensus: {protocol: raft}\n",
+                          0, NULL);
+    const char *expected[] = {"cluster.quorum", "network.loss", "network.lost",
+                              "heartbeat.interval", "consensus.protocol"};
+    for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
+        cr_assert(strstr(got, expected[i]), "%s missing in\n%s", expected[i], got);
+    free(got);
+}
+
+Test(scenario_yaml, set_overrides_a_key_with_the_same_checks_and_set_as_origin)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario_doc *doc = parse("cluster: {nodes: 5}\n", &d);
+    cr_assert(scenario_doc_set(doc, "cluster.nodes", "7", "--set", &d));
+    cr_assert(
+        scenario_doc_set(doc, "network.latency", "{dist: constant, value: 5ms}", "--set", &d));
+    struct scenario sc;
+    cr_assert(scenario_doc_resolve(doc, &sc, &d));
+    cr_assert_eq(sc.nodes, 7);
+    cr_assert_eq(dist_mean(&sc.network.latency), 5e6);
+    scenario_fini(&sc);
+    scenario_doc_free(doc);
+    diag_fini(&d);
+
+    const char *sets[] = {"cluster.nodes=0", "consensus.aproval=0.5"};
+    char *got = errors_of("{}", 2, sets);
+    cr_assert(strstr(got, "--set:1:1: error: cluster.nodes: 0 is out of range"), "%s", got);
+    cr_assert(strstr(got, "--set:1:1: error: consensus.aproval: unknown key 'aproval'; did you "
+                          "mean 'approval'?"),
+              "%s", got);
+    free(got);
+}
+
+Test(scenario_yaml, set_reaches_into_distributions_and_list_items)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario_doc *doc =
+        parse("network: {latency: {dist: lognormal, median: 20ms, sigma: 0.5}}\n"
+              "faults: {crashes: [{node: 1, at: 1s}]}\n",
+              &d);
+    cr_assert(scenario_doc_set(doc, "network.latency.median", "30ms", "--set", &d));
+    cr_assert(scenario_doc_set(doc, "faults.crashes.0.at", "2s", "--set", &d));
+    cr_assert_not(scenario_doc_set(doc, "faults.crashes.3.at", "2s", "--set", &d));
+    struct scenario sc;
+    cr_assert(scenario_doc_resolve(doc, &sc, &d));
+    cr_assert_eq(sc.network.latency.v[0], 30e6);
+    cr_assert_eq(sc.faults.crashes[0].at, 2 * SIM_S);
+    scenario_fini(&sc);
+    scenario_doc_free(doc);
+    diag_fini(&d);
+}
+
+Test(scenario_yaml, a_clone_is_independent_of_its_original)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario_doc *doc = parse("cluster: {nodes: 5}\n", &d);
+    struct scenario_doc *copy = scenario_doc_clone(doc);
+    cr_assert(scenario_doc_set(copy, "cluster.nodes", "9", "--set", &d));
+    struct scenario a, b;
+    cr_assert(scenario_doc_resolve(doc, &a, &d));
+    cr_assert(scenario_doc_resolve(copy, &b, &d));
+    cr_assert_eq(a.nodes, 5);
+    cr_assert_eq(b.nodes, 9);
+    scenario_fini(&a);
+    scenario_fini(&b);
+    scenario_doc_free(copy);
+    scenario_doc_free(doc);
+    diag_fini(&d);
+}
+
+Test(scenario_yaml, sweep_ranges_expand_exactly)
+{
+    struct scenario sc;
+    resolve_ok("sweep:\n  params:\n"
+               "    consensus.approval: {from: 0.5, to: 0.95, step: 0.05}\n"
+               "    cluster.nodes: {from: 3, to: 15, step: 2}\n"
+               "    network.latency.median: {from: 10ms, to: 30ms, step: 10ms}\n"
+               "    network.latency: [5ms, {dist: constant, value: 7ms}]\n"
+               "  replications: 30\n",
+               &sc);
+    cr_assert_eq(sc.sweep.nparams, 4);
+    const struct sweep_param *p = &sc.sweep.params[0];
+    cr_assert_str_eq(p->path, "consensus.approval");
+    cr_assert_eq(p->nvalues, 10);
+    const char *approvals[] = {"0.5",  "0.55", "0.6",  "0.65", "0.7",
+                               "0.75", "0.8",  "0.85", "0.9",  "0.95"};
+    for (size_t i = 0; i < 10; i++)
+        cr_assert_str_eq(p->values[i], approvals[i]);
+    cr_assert_eq(sc.sweep.params[1].nvalues, 7);
+    cr_assert_str_eq(sc.sweep.params[1].values[6], "15");
+    cr_assert_str_eq(sc.sweep.params[2].values[2], "30ms");
+    cr_assert_str_eq(sc.sweep.params[3].values[1], "{dist: constant, value: 7ms}");
+    cr_assert_eq(sc.sweep.replications, 30);
+    scenario_fini(&sc);
+}
+
+Test(scenario_yaml, sweep_paths_must_be_scenario_keys)
+{
+    assert_error("sweep: {params: {consensus.aproval: [0.5]}}\n",
+                 "t.yaml:1:18: error: sweep.params.consensus.aproval: 'consensus.aproval' is not a "
+                 "scenario key; did you mean 'approval'?");
+}
+
+Test(scenario_yaml, operations_need_their_fields_and_edges_need_their_vertices)
+{
+    assert_error("workload: {ops: [{at: 1s, proposer: 0, op: add_edge, from: A, to: B}]}\n",
+                 "workload.ops[0]: add_edge needs key 'label'");
+    assert_error("graph: {vertices: [{id: A, label: P}], edges: [{from: A, label: e, to: Z}]}\n",
+                 "graph.edges[0].to: vertex 'Z' does not exist");
+    assert_error("graph: {vertices: [{id: A, label: P}, {id: A, label: Q}]}\n",
+                 "graph.vertices[1].id: vertex 'A' is defined twice");
+}
+
+Test(scenario_yaml, distributions_are_checked_by_their_family_table)
+{
+    assert_error("network: {latency: {dist: lognormel, median: 1ms}}\n",
+                 "network.latency.dist: unknown distribution 'lognormel'; did you mean "
+                 "'lognormal'?");
+    assert_error("network: {latency: {dist: lognormal, sigma: 0.5}}\n",
+                 "t.yaml:1:20: error: network.latency: lognormal needs parameter 'median'");
+    assert_error("network: {latency: {dist: constant, valeu: 1ms}}\n",
+                 "network.latency.valeu: constant has no parameter 'valeu'; did you mean 'value'?");
+}
+
+/* Resolve a file, write it as YAML, resolve that text, and write it again: same text. */
+static void assert_round_trip(const char *path)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario a, b;
+    cr_assert(scenario_load(path, 0, NULL, &a, &d), "%s", path);
+    char *first = yaml_of(&a);
+    struct scenario_doc *doc = scenario_doc_parse("resolved.yaml", first, strlen(first), &d);
+    cr_assert_not_null(doc);
+    bool ok = scenario_doc_resolve(doc, &b, &d);
+    if (!ok)
+        diag_print(&d, stderr);
+    cr_assert(ok, "%s: the resolved YAML does not resolve:\n%s", path, first);
+    char *second = yaml_of(&b);
+    cr_assert_str_eq(first, second, "%s", path);
+    cr_assert_str_eq(a.name, b.name);
+    cr_assert_eq(a.seed, b.seed);
+    free(first);
+    free(second);
+    scenario_fini(&a);
+    scenario_fini(&b);
+    scenario_doc_free(doc);
+    diag_fini(&d);
+}
+
+Test(scenario_yaml, every_shipped_scenario_round_trips_through_its_resolved_yaml)
+{
+    const char *names[] = {"quickstart.yaml",       "wan-lognormal.yaml",
+                           "lossy-heartbeats.yaml", "crash-recovery.yaml",
+                           "partition.yaml",        "sweep-approval-nodes.yaml"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/scenarios/%s", ATLAS_SOURCE_DIR, names[i]);
+        assert_round_trip(path);
+    }
+}
+
+Test(scenario_yaml, the_resolved_yaml_spells_out_every_default_and_the_seed)
+{
+    struct scenario sc;
+    resolve_ok("seed: 99\n", &sc);
+    char *text = yaml_of(&sc);
+    const char *keys[] = {"seed: 99\n",
+                          "duration: 10s\n",
+                          "  nodes: 5\n",
+                          "  quorum: majority\n",
+                          "  latency: {dist: constant, value: 1ms}\n",
+                          "  approval: 0.9\n",
+                          "  votes: true\n",
+                          "  replications: 1\n"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        cr_assert(strstr(text, keys[i]), "'%s' missing in\n%s", keys[i], text);
+    free(text);
+    scenario_fini(&sc);
+}
+
+Test(scenario_yaml, scenarios_readme_is_the_generated_reference)
+{
+    char *expected;
+    size_t len;
+    FILE *f = open_memstream(&expected, &len);
+    scenario_write_reference(f);
+    fclose(f);
+    char *checked_in = slurp(SCENARIO("README.md"));
+    cr_assert(strcmp(expected, checked_in) == 0,
+              "scenarios/README.md is stale: regenerate it with "
+              "`atlas-sim validate --reference > scenarios/README.md`");
+    free(expected);
+    free(checked_in);
+}
+
+Test(scenario_yaml, the_reference_documents_every_key_path)
+{
+    char *ref;
+    size_t len;
+    FILE *f = open_memstream(&ref, &len);
+    scenario_write_reference(f);
+    fclose(f);
+    const char *paths[] = {"`seed`",
+                           "`duration`",
+                           "`cluster.nodes`",
+                           "`cluster.quorum`",
+                           "`network.latency`",
+                           "`network.loss`",
+                           "`heartbeat.interval`",
+                           "`heartbeat.timeout`",
+                           "`heartbeat.loss`",
+                           "`heartbeat.topology`",
+                           "`faults.crashes`",
+                           "`faults.random`",
+                           "`faults.partitions`",
+                           "`consensus.protocol`",
+                           "`consensus.approval`",
+                           "`consensus.vote_timeout`",
+                           "`graph.vertices`",
+                           "`graph.edges`",
+                           "`workload.ops`",
+                           "`workload.generate`",
+                           "`sweep.params`",
+                           "`sweep.replications`",
+                           "`output.votes`",
+                           "| `lognormal` |"};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+        cr_assert(strstr(ref, paths[i]), "%s is not documented", paths[i]);
+    free(ref);
+}
+
+Test(scenario_yaml, edit_distance_counts_insertions_deletions_and_substitutions)
+{
+    cr_assert_eq(edit_distance("nodes", "nodes"), 0);
+    cr_assert_eq(edit_distance("nodez", "nodes"), 1);
+    cr_assert_eq(edit_distance("aproval", "approval"), 1);
+    cr_assert_eq(edit_distance("", "abc"), 3);
+    cr_assert_eq(edit_distance("kitten", "sitting"), 3);
+}
