@@ -6,6 +6,17 @@
 #include "core/xalloc.h"
 #include "sim/csv.h"
 
+/* Declared in sim/trace.h; defined here, beside the one writer of outcome names. */
+const char *outcome_name(enum outcome o)
+{
+    static const char *const names[] = {
+#define X(sym, name) name,
+        OUTCOME_LIST(X)
+#undef X
+    };
+    return (unsigned)o < OUTCOME_COUNT ? names[o] : "?";
+}
+
 struct csv_trace {
     struct run_ident id;
     struct csv outcomes, votes, events, messages, heartbeats; /* .f NULL: not written */

@@ -53,7 +53,8 @@ static bool make_dirs(struct outdir *o, struct diag *d)
             o->made = xreallocarray(o->made, o->nmade + 1, sizeof(*o->made));
             o->made[o->nmade++] = xstrdup(p);
         } else if (!S_ISDIR(st.st_mode)) {
-            diag_error(d, o->dir, 0, 0, NULL, "cannot use output folder: '%s' is not a folder", p);
+            diag_error(d, o->dir, 0, 0, NULL, "cannot create output folder: '%s' is not a folder",
+                       p);
             free(p);
             return false;
         }
