@@ -218,9 +218,10 @@ bool graph_shortest_path(const struct graph *g, graph_vid from, graph_vid to, co
 /* --- debugging ----------------------------------------------------------------------- */
 
 /*
- * Assert every invariant: adjacency lists, degrees, counts, duplicate index, property
- * order, and that the incremental state hash equals one recomputed from scratch. O(V+E).
+ * Verify every invariant: adjacency lists, degrees, counts, duplicate index, property
+ * order, and that the incremental state hash equals one recomputed from scratch. Returns
+ * true if all hold (works in release builds; for tests and debugging). O(V+E+props).
  */
-void graph_check(const struct graph *g);
+bool graph_check(const struct graph *g);
 
 #endif

@@ -8,9 +8,12 @@
  * INTERN_SEED), the same in every table, and one 32-bit "tag" the owner may use freely
  * (the graph stores there the vertex whose id this string is); tags start as INTERN_NONE.
  *
- * Implementation: open addressing with linear probing over 16-byte slots holding the entry
- * pointer, a 32-bit fingerprint and the id (no well-kept C hash table in Debian fits this
- * layout, so it is written here). Lookup is O(length) expected; iteration is by id.
+ * Implementation: open addressing with linear probing over 16-byte slots (no well-kept
+ * C hash table in Debian fits this layout, so it is written here). A slot holds the id,
+ * the tag and a 64-bit key: a string of at most 7 bytes is stored in the key itself, a
+ * longer one is represented by its hash there and compared in the arena only when the
+ * hashes agree. So a lookup of a short string, or of an absent one, touches one slot, and
+ * the tag comes with it. Lookup is O(length) expected; iteration is by id.
  */
 #ifndef ATLAS_CORE_INTERN_H
 #define ATLAS_CORE_INTERN_H
@@ -31,6 +34,26 @@ struct intern *intern_clone(const struct intern *in); /* same ids, tags, strings
 uint32_t intern_add(struct intern *in, const char *s, size_t len);
 /* Id of s or INTERN_NONE if absent. */
 uint32_t intern_find(const struct intern *in, const char *s, size_t len);
+
+/* What a lookup learns about a string without further memory accesses. */
+struct intern_meta {
+    uint64_t hash; /* content hash */
+    uint32_t tag;  /* owner's tag */
+};
+/* intern_find / intern_add that also fill *meta (when the string is found or added). */
+uint32_t intern_find_meta(const struct intern *in, const char *s, size_t len,
+                          struct intern_meta *meta);
+uint32_t intern_add_meta(struct intern *in, const char *s, size_t len, struct intern_meta *meta);
+
+/*
+ * Split lookup, so that a caller resolving several strings can overlap their memory
+ * accesses: h = intern_hash_bytes(s, len), intern_prefetch(in, h) for each string, then
+ * intern_find_hashed(in, s, len, h, meta) for each (same result as intern_find_meta).
+ */
+uint64_t intern_hash_bytes(const char *s, size_t len);
+void intern_prefetch(const struct intern *in, uint64_t h);
+uint32_t intern_find_hashed(const struct intern *in, const char *s, size_t len, uint64_t h,
+                            struct intern_meta *meta);
 
 size_t intern_count(const struct intern *in);
 const char *intern_str(const struct intern *in, uint32_t id); /* NUL-terminated */
