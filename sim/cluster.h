@@ -23,6 +23,7 @@
 
 struct cluster;
 struct graph;
+struct ledger;
 
 /* NULL trace or trace->ops == NULL: no records. */
 struct cluster *cluster_new(const struct scenario *sc, const struct trace *tr);
@@ -46,5 +47,18 @@ uint32_t cluster_majority_node(const struct cluster *c);
  * an events.csv row with event "violation". Returns true if every invariant holds.
  */
 bool cluster_check(const struct cluster *c);
+
+/* Canonical state hash of node i's replica (equal contents, equal hashes). */
+uint64_t cluster_state_hash(const struct cluster *c, uint32_t node);
+
+/*
+ * Node i's ledger: proposals made, votes cast, outcomes decided, commits applied (value:
+ * state hash after), recoveries and catch-ups. Kept for clusters of at most 64 nodes or
+ * when output.ledgers is set; NULL otherwise. An amnesia recovery starts a fresh ledger.
+ */
+const struct ledger *cluster_ledger(const struct cluster *c, uint32_t node);
+
+/* Is node i up at the end of the run? */
+bool cluster_alive(const struct cluster *c, uint32_t node);
 
 #endif

@@ -1,0 +1,1034 @@
+/*
+ * cluster: nodes, network, faults, heartbeats and the consensus protocol wired onto the
+ * engine (see cluster.h).
+ *
+ * Every message is one engine event carrying its payload inline (a = proposal or snapshot,
+ * b = send time, c = sender, d = receiver); its handler names its kind. The protocol
+ * (core/) reaches the cluster only through the consensus port built here.
+ */
+#include "sim/cluster.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/consensus.h"
+#include "core/graph.h"
+#include "core/hash.h"
+#include "core/ledger.h"
+#include "core/proposal.h"
+#include "core/xalloc.h"
+#include "sim/checker.h"
+#include "sim/engine.h"
+#include "sim/heartbeat.h"
+#include "sim/net.h"
+#include "sim/replicas.h"
+#include "sim/rng.h"
+#include "sim/workload.h"
+
+/* Full per-node ledgers are kept for clusters up to this size (or when output.ledgers). */
+#define LEDGER_NODES_MAX 64
+
+#define FAULT_AMNESIA 1u
+#define FAULT_RANDOM  2u
+
+struct cnode {
+    bool alive;
+    bool catching_up;
+    bool detected;         /* the current crash was suspected by a live peer */
+    bool amnesia;          /* the pending recovery loses the replica */
+    uint32_t epoch;        /* bumped at every crash and recovery: stale events drop */
+    sim_time crashed_at;   /* SIM_TIME_MAX while up */
+    sim_time check_at;     /* pending heartbeat check (SIM_TIME_MAX: none) */
+    uint64_t set_hash;     /* sum of the keys of the applied proposals */
+    uint64_t applications; /* successful applications since the last amnesia */
+    sim_event_id catchup_timer;
+    struct rng vote;  /* RNG_VOTE */
+    struct rng fault; /* RNG_FAULT: random crashes, catch-up peers */
+};
+
+struct cprop {
+    struct proposal p; /* the operation (core/proposal) */
+    uint32_t op;       /* its index in the replica store */
+    bool decided;
+    enum outcome outcome;
+    uint32_t yes;
+    uint64_t applications; /* replicas that applied it */
+};
+
+struct snapshot {      /* a catch-up reply in flight */
+    uint64_t *applied; /* the responder's applied set when it replied */
+    uint32_t epoch;    /* the requester's epoch when it asked */
+    bool used;
+};
+
+struct cluster {
+    const struct scenario *sc;
+    struct trace tr;
+    bool trace_votes, trace_messages, trace_heartbeats, trace_events;
+    uint32_t n, quorum;
+    struct sim_engine *eng;
+    struct net *net;
+    struct heartbeat *hb; /* NULL when heartbeat.enabled is false */
+    struct workload *wl;
+    struct replicas *rep;
+    const struct consensus_ops *proto_ops;
+    struct consensus *proto;
+    double *approval; /* per node, or NULL */
+    struct cnode *node;
+    struct ledger **ledger; /* per node, or NULL (not kept) */
+    size_t pwords;          /* words of an applied bitset */
+    uint64_t *applied;      /* n * pwords */
+    struct cprop *prop;     /* 1..nprops */
+    uint64_t nprops, max_props;
+    uint64_t *commits; /* approved proposals in decision order */
+    uint64_t ncommits;
+    struct snapshot *snap;
+    size_t nsnap, snap_cap;
+    sim_time *latency; /* decision times, for the percentiles */
+    size_t nlatency;
+    double detection_sum;
+    struct run_metrics m;
+    struct checker_result check;
+    struct graph **graphs; /* cluster_replica cache */
+};
+
+/* --- small helpers ------------------------------------------------------------------ */
+
+static uint64_t proposal_key(uint64_t id)
+{
+    return hash_mix64(id * UINT64_C(0x9e3779b97f4a7c15) + 1);
+}
+
+static uint64_t *applied_of(const struct cluster *c, uint32_t node)
+{
+    return c->applied + (size_t)node * c->pwords;
+}
+
+static bool bit_get(const uint64_t *b, uint64_t i)
+{
+    return (b[i / 64] >> (i % 64)) & 1u;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static void
+emit_event(struct cluster *c, uint32_t node, const char *event, const char *fmt, ...)
+{
+    if (!c->trace_events)
+        return;
+    char detail[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    struct trace_event r = {
+        .time = sim_now(c->eng), .node = node, .event = event, .detail = detail};
+    c->tr.ops->event(c->tr.ctx, &r);
+}
+
+static void ledger_note(struct cluster *c, uint32_t node, enum ledger_kind kind, uint64_t proposal,
+                        uint32_t about, uint64_t value, const char *text)
+{
+    if (c->ledger)
+        ledger_append(c->ledger[node], kind, sim_now(c->eng), proposal, about, value, text);
+}
+
+static void emit_vote(struct cluster *c, uint64_t proposal, uint32_t voter, bool yes, sim_time cast,
+                      sim_time arrived)
+{
+    if (!c->trace_votes)
+        return;
+    struct trace_vote r = {.time = cast,
+                           .proposal = proposal,
+                           .voter = voter,
+                           .vote = yes ? VOTE_YES : VOTE_NO,
+                           .arrived = arrived};
+    c->tr.ops->vote(c->tr.ctx, &r);
+}
+
+/* --- messages ----------------------------------------------------------------------- */
+
+static void deliver_proposal(struct sim_engine *eng, const struct sim_event *ev);
+static void deliver_vote_yes(struct sim_engine *eng, const struct sim_event *ev);
+static void deliver_vote_no(struct sim_engine *eng, const struct sim_event *ev);
+static void deliver_commit(struct sim_engine *eng, const struct sim_event *ev);
+static void deliver_catchup_req(struct sim_engine *eng, const struct sim_event *ev);
+static void deliver_catchup(struct sim_engine *eng, const struct sim_event *ev);
+
+static const char *kind_of(sim_event_fn *fn)
+{
+    if (fn == deliver_proposal)
+        return "proposal";
+    if (fn == deliver_vote_yes || fn == deliver_vote_no)
+        return "vote";
+    if (fn == deliver_commit)
+        return "commit";
+    if (fn == deliver_catchup_req)
+        return "catchup_req";
+    return "catchup";
+}
+
+static void emit_message(struct cluster *c, const struct sim_event *ev, sim_time delivered,
+                         const char *fate)
+{
+    if (!c->trace_messages)
+        return;
+    bool has_proposal = ev->fn != deliver_catchup_req && ev->fn != deliver_catchup;
+    struct trace_message r = {.sent = ev->b,
+                              .delivered = delivered,
+                              .from = ev->c,
+                              .to = ev->d,
+                              .kind = kind_of(ev->fn),
+                              .proposal = has_proposal ? ev->a : 0,
+                              .fate = fate};
+    c->tr.ops->message(c->tr.ctx, &r);
+}
+
+static void snapshot_release(struct cluster *c, uint64_t i)
+{
+    free(c->snap[i].applied);
+    c->snap[i].applied = NULL;
+    c->snap[i].used = false;
+}
+
+/* A message that will never be delivered: count it and let its kind clean up. */
+static void message_dropped(struct cluster *c, const struct sim_event *ev, const char *fate)
+{
+    c->m.messages_lost++;
+    emit_message(c, ev, SIM_TIME_MAX, fate);
+    if (ev->fn == deliver_vote_yes || ev->fn == deliver_vote_no)
+        emit_vote(c, ev->a, ev->c, ev->fn == deliver_vote_yes, ev->b, SIM_TIME_MAX);
+    if (ev->fn == deliver_catchup)
+        snapshot_release(c, ev->a);
+}
+
+/* Send a message from -> to now: the network decides its fate and delay. */
+static void transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_t to, uint64_t a)
+{
+    struct sim_event ev = {.fn = fn, .ctx = c, .a = a, .b = sim_now(c->eng), .c = from, .d = to};
+    c->m.messages_sent++;
+    struct net_route route;
+    net_send(c->net, from, to, &route);
+    if (route.fate != NET_DELIVERED) {
+        message_dropped(c, &ev, route.fate == NET_LOST ? "lost" : "partitioned");
+        return;
+    }
+    if (route.ncopies == 2 && fn == deliver_catchup)
+        route.ncopies = 1; /* the snapshot is released at its single delivery */
+    for (uint32_t k = 0; k < route.ncopies; k++)
+        sim_schedule_after(c->eng, route.delay[k], &ev);
+}
+
+/* Common part of every delivery: false if the receiver is down (message dropped). */
+static bool arrive(struct cluster *c, const struct sim_event *ev)
+{
+    if (!c->node[ev->d].alive) {
+        message_dropped(c, ev, "dead_receiver");
+        return false;
+    }
+    emit_message(c, ev, sim_now(c->eng), "delivered");
+    return true;
+}
+
+static void deliver_to_protocol(const struct sim_event *ev, enum consensus_msg_kind kind, bool yes)
+{
+    struct cluster *c = ev->ctx;
+    if (!arrive(c, ev))
+        return;
+    struct consensus_msg m = {
+        .kind = kind, .from = ev->c, .to = ev->d, .proposal = ev->a, .yes = yes, .sent = ev->b};
+    c->proto_ops->deliver(c->proto, &m);
+}
+
+static void deliver_proposal(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    deliver_to_protocol(ev, CONSENSUS_MSG_PROPOSAL, false);
+}
+
+static void deliver_vote_yes(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    deliver_to_protocol(ev, CONSENSUS_MSG_VOTE, true);
+}
+
+static void deliver_vote_no(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    deliver_to_protocol(ev, CONSENSUS_MSG_VOTE, false);
+}
+
+static void deliver_commit(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    deliver_to_protocol(ev, CONSENSUS_MSG_COMMIT, false);
+}
+
+/* --- replicas ----------------------------------------------------------------------- */
+
+/* Apply committed proposal id on node (once): the port's apply and catch-up's. */
+static void node_apply(struct cluster *c, uint32_t node, uint64_t id)
+{
+    uint64_t *bits = applied_of(c, node);
+    if (bit_get(bits, id))
+        return;
+    bool ok = replicas_apply(c->rep, node, c->prop[id].op);
+    if (ok) {
+        bits[id / 64] |= (uint64_t)1 << (id % 64);
+        c->node[node].applications++;
+        c->node[node].set_hash += proposal_key(id);
+        c->prop[id].applications++;
+        c->m.commits_applied++;
+    }
+    ledger_note(c, node, LEDGER_APPLY, id, node, replicas_hash(c->rep, node),
+                ok ? "ok" : "invalid");
+}
+
+/* --- the consensus port ------------------------------------------------------------- */
+
+static consensus_time port_now(void *ctx)
+{
+    return sim_now(((struct cluster *)ctx)->eng);
+}
+
+static sim_event_fn *message_fn(const struct consensus_msg *m)
+{
+    switch (m->kind) {
+    case CONSENSUS_MSG_PROPOSAL:
+        return deliver_proposal;
+    case CONSENSUS_MSG_VOTE:
+        return m->yes ? deliver_vote_yes : deliver_vote_no;
+    case CONSENSUS_MSG_COMMIT:
+    case CONSENSUS_MSG_KIND_COUNT:
+        break;
+    }
+    return deliver_commit;
+}
+
+static void port_send(void *ctx, const struct consensus_msg *m)
+{
+    transmit(ctx, message_fn(m), m->from, m->to, m->proposal);
+}
+
+static void port_broadcast(void *ctx, const struct consensus_msg *m)
+{
+    struct cluster *c = ctx;
+    sim_event_fn *fn = message_fn(m);
+    for (uint32_t to = 0; to < c->n; to++)
+        if (to != m->from)
+            transmit(c, fn, m->from, to, m->proposal);
+}
+
+static void vote_timer(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    c->proto_ops->timer(c->proto, ev->c, ev->a);
+}
+
+static uint64_t port_set_timer(void *ctx, uint32_t node, consensus_time delay, uint64_t proposal)
+{
+    struct cluster *c = ctx;
+    struct sim_event ev = {.fn = vote_timer, .ctx = c, .a = proposal, .c = node};
+    return sim_schedule_after(c->eng, delay, &ev);
+}
+
+static void port_cancel_timer(void *ctx, uint64_t handle)
+{
+    sim_cancel(((struct cluster *)ctx)->eng, handle);
+}
+
+static bool port_validate(void *ctx, uint32_t node, uint64_t proposal)
+{
+    struct cluster *c = ctx;
+    return replicas_valid(c->rep, node, c->prop[proposal].op);
+}
+
+static void port_apply(void *ctx, uint32_t node, uint64_t proposal)
+{
+    node_apply(ctx, node, proposal);
+}
+
+static uint32_t port_trusted(void *ctx, uint32_t node)
+{
+    struct cluster *c = ctx;
+    return c->hb ? heartbeat_trusted(c->hb, node) : c->n;
+}
+
+static double port_uniform(void *ctx, uint32_t node)
+{
+    return rng_uniform(&((struct cluster *)ctx)->node[node].vote);
+}
+
+static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint32_t yes,
+                           uint32_t no, uint32_t missing, sim_time submitted)
+{
+    struct cprop *cp = &c->prop[id];
+    sim_time now = sim_now(c->eng);
+    cp->decided = true;
+    cp->outcome = o;
+    cp->yes = yes;
+    uint64_t *count[OUTCOME_COUNT] = {&c->m.approved,  &c->m.rejected, &c->m.timeout,
+                                      &c->m.no_quorum, &c->m.invalid,  &c->m.aborted};
+    (*count[o])++;
+    if (o == OUTCOME_APPROVED || o == OUTCOME_REJECTED || o == OUTCOME_TIMEOUT)
+        c->latency[c->nlatency++] = now - submitted;
+    if (o == OUTCOME_APPROVED)
+        c->commits[c->ncommits++] = id;
+    ledger_note(c, cp->p.proposer, LEDGER_OUTCOME, id, cp->p.proposer, (uint64_t)o,
+                outcome_name(o));
+    if (c->tr.ops && c->tr.ops->outcome) {
+        char args[256];
+        proposal_describe(&cp->p, args, sizeof(args));
+        struct trace_outcome r = {.proposal = id,
+                                  .proposer = cp->p.proposer,
+                                  .op = prop_op_name(cp->p.op),
+                                  .args = args,
+                                  .submitted = submitted,
+                                  .decided = now,
+                                  .yes = yes,
+                                  .no = no,
+                                  .missing = missing,
+                                  .quorum = c->quorum,
+                                  .outcome = o};
+        c->tr.ops->outcome(c->tr.ctx, &r);
+    }
+    if (o == OUTCOME_APPROVED)
+        emit_event(c, cp->p.proposer, "commit", "p-%llu", (unsigned long long)id);
+}
+
+static void port_record(void *ctx, const struct consensus_record *r)
+{
+    struct cluster *c = ctx;
+    switch (r->kind) {
+    case CONSENSUS_REC_PROPOSED:
+        ledger_note(c, r->node, LEDGER_PROPOSAL, r->proposal, r->node, 0, "");
+        return;
+    case CONSENSUS_REC_VOTED:
+        ledger_note(c, r->node, LEDGER_VOTE, r->proposal, r->node, r->yes, "");
+        return;
+    case CONSENSUS_REC_VOTE_IN:
+        emit_vote(c, r->proposal, r->voter, r->yes, r->cast, r->time);
+        return;
+    case CONSENSUS_REC_DECIDED:
+        record_outcome(c, r->proposal, (enum outcome)r->outcome, r->yes_votes, r->no_votes,
+                       r->missing, r->submitted);
+        return;
+    }
+}
+
+/* --- workload ----------------------------------------------------------------------- */
+
+static void submit_next(struct sim_engine *eng, const struct sim_event *ev);
+
+static void schedule_submission(struct cluster *c)
+{
+    sim_time at;
+    if (!workload_peek(c->wl, &at) || at > c->sc->duration)
+        return;
+    struct sim_event ev = {.fn = submit_next, .ctx = c};
+    sim_schedule_at(c->eng, at, &ev);
+}
+
+static void submit_next(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    uint64_t id = ++c->nprops;
+    assert(id <= c->max_props);
+    struct cprop *cp = &c->prop[id];
+    workload_take(c->wl, c->rep, id, &cp->p);
+    cp->op = replicas_intern(c->rep, &cp->p);
+    c->m.proposals++;
+    if (c->node[cp->p.proposer].alive)
+        c->proto_ops->submit(c->proto, cp->p.proposer, id);
+    else
+        record_outcome(c, id, OUTCOME_ABORTED, 0, 0, 0, sim_now(c->eng));
+    schedule_submission(c);
+}
+
+/* --- heartbeats --------------------------------------------------------------------- */
+
+static void heartbeat_tick(struct sim_engine *eng, const struct sim_event *ev);
+static void heartbeat_check_due(struct sim_engine *eng, const struct sim_event *ev);
+
+static void emit_heartbeat(struct cluster *c, uint32_t from, uint32_t to, sim_time sent,
+                           sim_time delivered, const char *fate)
+{
+    if (!c->trace_heartbeats)
+        return;
+    struct trace_heartbeat r = {
+        .sent = sent, .delivered = delivered, .from = from, .to = to, .fate = fate};
+    c->tr.ops->heartbeat(c->tr.ctx, &r);
+}
+
+static void schedule_check(struct cluster *c, uint32_t node, sim_time at)
+{
+    c->node[node].check_at = at;
+    if (at == SIM_TIME_MAX)
+        return;
+    struct sim_event ev = {
+        .fn = heartbeat_check_due, .ctx = c, .c = node, .d = c->node[node].epoch};
+    sim_schedule_at(c->eng, at, &ev);
+}
+
+static void deliver_heartbeat(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    uint32_t from = ev->c, to = ev->d;
+    sim_time now = sim_now(eng);
+    if (!c->node[to].alive) {
+        c->m.heartbeats_lost++;
+        emit_heartbeat(c, from, to, ev->b, SIM_TIME_MAX, "dead_receiver");
+        return;
+    }
+    emit_heartbeat(c, from, to, ev->b, now, "delivered");
+    if (heartbeat_heard(c->hb, to, from, now))
+        emit_event(c, to, "trust", "peer=%u", from);
+    sim_time deadline = now + c->sc->heartbeat.timeout;
+    if (c->node[to].check_at > deadline)
+        schedule_check(c, to, deadline);
+}
+
+static void send_heartbeats(struct cluster *c, uint32_t node)
+{
+    uint32_t nt;
+    const uint32_t *targets = heartbeat_targets(c->hb, node, &nt);
+    sim_time now = sim_now(c->eng);
+    for (uint32_t k = 0; k < nt; k++) {
+        c->m.heartbeats_sent++;
+        struct net_route route = {.fate = NET_LOST};
+        if (!heartbeat_lost(c->hb, node))
+            net_send(c->net, node, targets[k], &route);
+        if (route.fate != NET_DELIVERED) {
+            c->m.heartbeats_lost++;
+            emit_heartbeat(c, node, targets[k], now, SIM_TIME_MAX,
+                           route.fate == NET_LOST ? "lost" : "partitioned");
+            continue;
+        }
+        struct sim_event ev = {
+            .fn = deliver_heartbeat, .ctx = c, .b = now, .c = node, .d = targets[k]};
+        for (uint32_t i = 0; i < route.ncopies; i++)
+            sim_schedule_after(c->eng, route.delay[i], &ev);
+    }
+}
+
+static bool current(const struct cluster *c, const struct sim_event *ev)
+{
+    return c->node[ev->c].alive && c->node[ev->c].epoch == ev->d;
+}
+
+static void heartbeat_tick(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    if (!current(c, ev))
+        return;
+    send_heartbeats(c, ev->c);
+    sim_schedule_after(eng, c->sc->heartbeat.interval, ev);
+}
+
+static void on_suspect(void *ctx, uint32_t node, uint32_t peer)
+{
+    struct cluster *c = ctx;
+    struct cnode *p = &c->node[peer];
+    c->m.suspicions++;
+    if (p->alive) {
+        c->m.false_suspicions++;
+    } else if (!p->detected) {
+        p->detected = true;
+        c->m.detections++;
+        c->detection_sum += (double)(sim_now(c->eng) - p->crashed_at) / 1e9;
+    }
+    emit_event(c, node, "suspect", "peer=%u%s", peer, p->alive ? " (alive)" : "");
+}
+
+static void heartbeat_check_due(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    if (!current(c, ev) || c->node[ev->c].check_at != sim_now(eng))
+        return;
+    sim_time next = heartbeat_check(c->hb, ev->c, sim_now(eng), on_suspect, c);
+    schedule_check(c, ev->c, next);
+}
+
+/* Node (re)starts its heartbeats at now + phase and its failure detector at now. */
+static void heartbeat_start(struct cluster *c, uint32_t node, sim_time phase)
+{
+    if (!c->hb)
+        return;
+    sim_time now = sim_now(c->eng);
+    heartbeat_reset(c->hb, node, now);
+    struct sim_event tick = {.fn = heartbeat_tick, .ctx = c, .c = node, .d = c->node[node].epoch};
+    sim_schedule_after(c->eng, phase, &tick);
+    schedule_check(c, node, now + c->sc->heartbeat.timeout);
+}
+
+/* --- catch-up ----------------------------------------------------------------------- */
+
+static void catchup_retry(struct sim_engine *eng, const struct sim_event *ev);
+
+static void catchup_start(struct cluster *c, uint32_t node)
+{
+    struct cnode *nd = &c->node[node];
+    if (c->n < 2)
+        return;
+    nd->catching_up = true;
+    uint32_t peer = (uint32_t)rng_below(&nd->fault, c->n - 1);
+    peer += peer >= node;
+    transmit(c, deliver_catchup_req, node, peer, nd->epoch);
+    struct sim_event ev = {.fn = catchup_retry, .ctx = c, .c = node, .d = nd->epoch};
+    nd->catchup_timer = sim_schedule_after(c->eng, c->sc->consensus.vote_timeout, &ev);
+}
+
+static void catchup_retry(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    if (current(c, ev) && c->node[ev->c].catching_up)
+        catchup_start(c, ev->c);
+}
+
+static void deliver_catchup_req(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    if (!arrive(c, ev))
+        return;
+    size_t i = 0;
+    while (i < c->nsnap && c->snap[i].used)
+        i++;
+    if (i == c->nsnap) {
+        XGROW(c->snap, c->snap_cap, c->nsnap + 1);
+        c->nsnap++;
+    }
+    struct snapshot *s = &c->snap[i];
+    s->used = true;
+    s->epoch = (uint32_t)ev->a;
+    s->applied = xmalloc(c->pwords * sizeof(uint64_t));
+    memcpy(s->applied, applied_of(c, ev->d), c->pwords * sizeof(uint64_t));
+    transmit(c, deliver_catchup, ev->d, ev->c, i);
+}
+
+static void deliver_catchup(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    if (!arrive(c, ev))
+        return;
+    uint32_t node = ev->d;
+    struct cnode *nd = &c->node[node];
+    struct snapshot *s = &c->snap[ev->a];
+    if (nd->catching_up && nd->epoch == s->epoch) {
+        uint64_t before = nd->applications;
+        for (uint64_t k = 0; k < c->ncommits; k++)
+            if (bit_get(s->applied, c->commits[k]))
+                node_apply(c, node, c->commits[k]);
+        nd->catching_up = false;
+        sim_cancel(c->eng, nd->catchup_timer);
+        ledger_note(c, node, LEDGER_NOTE, 0, ev->c, nd->applications - before, "catchup");
+        emit_event(c, node, "catchup", "from=%u commits=%llu", ev->c,
+                   (unsigned long long)(nd->applications - before));
+    }
+    snapshot_release(c, ev->a);
+}
+
+/* --- faults ------------------------------------------------------------------------- */
+
+static void crash(struct sim_engine *eng, const struct sim_event *ev);
+static void recover(struct sim_engine *eng, const struct sim_event *ev);
+
+static void schedule_fault(struct cluster *c, sim_event_fn *fn, sim_time at, uint32_t node,
+                           uint32_t flags, sim_time recover_at)
+{
+    if (at > c->sc->duration)
+        return;
+    struct sim_event ev = {.fn = fn, .ctx = c, .a = recover_at, .c = node, .d = flags};
+    sim_schedule_at(c->eng, at, &ev);
+}
+
+static sim_time draw_after(struct cluster *c, uint32_t node, const struct dist *d)
+{
+    sim_time dt = dist_sample(d, rng_gsl(&c->node[node].fault));
+    sim_time now = sim_now(c->eng);
+    return dt > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + dt;
+}
+
+static void crash(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    uint32_t node = ev->c;
+    struct cnode *nd = &c->node[node];
+    const struct random_faults *rf = &c->sc->faults.random;
+    if (!nd->alive) {
+        if (ev->d & FAULT_RANDOM) /* already down: skip this random cycle */
+            schedule_fault(c, crash, draw_after(c, node, &rf->mttf), node, ev->d, 0);
+        return;
+    }
+    nd->alive = false;
+    nd->epoch++;
+    nd->crashed_at = sim_now(eng);
+    nd->detected = false;
+    nd->catching_up = false;
+    nd->amnesia = (ev->d & FAULT_AMNESIA) != 0;
+    c->m.crashes++;
+    emit_event(c, node, "crash", "%s", nd->amnesia ? "amnesia" : "durable");
+    c->proto_ops->crash(c->proto, node);
+    sim_time back = ev->d & FAULT_RANDOM ? draw_after(c, node, &rf->mttr) : ev->a;
+    if (back != SIM_TIME_MAX)
+        schedule_fault(c, recover, back, node, ev->d, 0);
+}
+
+static void forget(struct cluster *c, uint32_t node)
+{
+    replicas_reset(c->rep, node);
+    memset(applied_of(c, node), 0, c->pwords * sizeof(uint64_t));
+    c->node[node].set_hash = 0;
+    c->node[node].applications = 0;
+    if (c->ledger) {
+        ledger_free(c->ledger[node]);
+        c->ledger[node] = ledger_new();
+    }
+}
+
+static void recover(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    uint32_t node = ev->c;
+    struct cnode *nd = &c->node[node];
+    if (ev->d & FAULT_RANDOM)
+        schedule_fault(c, crash, draw_after(c, node, &c->sc->faults.random.mttf), node, ev->d, 0);
+    if (nd->alive)
+        return;
+    nd->alive = true;
+    nd->epoch++;
+    nd->crashed_at = SIM_TIME_MAX;
+    c->m.recoveries++;
+    if (nd->amnesia)
+        forget(c, node);
+    emit_event(c, node, "recover", "%s", nd->amnesia ? "amnesia" : "durable");
+    ledger_note(c, node, LEDGER_NOTE, 0, node, 0, nd->amnesia ? "recover amnesia" : "recover");
+    heartbeat_start(c, node, 0);
+    catchup_start(c, node);
+    (void)eng;
+}
+
+static void partition_switch(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    bool on = ev->d != 0;
+    net_partition_set(c->net, ev->a, on);
+    const struct partition_spec *p = &c->sc->faults.partitions[ev->a];
+    emit_event(c, TRACE_NO_NODE, on ? "partition" : "heal", "partition %llu: %u groups%s",
+               (unsigned long long)ev->a, p->ngroups, p->oneway ? " (one-way)" : "");
+}
+
+static void schedule_faults(struct cluster *c)
+{
+    const struct scenario *sc = c->sc;
+    bool forgetful = !sc->consensus.durable;
+    for (size_t i = 0; i < sc->faults.ncrashes; i++) {
+        const struct crash_spec *cs = &sc->faults.crashes[i];
+        uint32_t flags = cs->amnesia || forgetful ? FAULT_AMNESIA : 0;
+        schedule_fault(c, crash, cs->at, cs->node, flags, cs->recover);
+    }
+    for (size_t i = 0; i < sc->faults.npartitions; i++) {
+        const struct partition_spec *p = &sc->faults.partitions[i];
+        struct sim_event ev = {.fn = partition_switch, .ctx = c, .a = i, .d = 1};
+        if (p->at <= sc->duration)
+            sim_schedule_at(c->eng, p->at, &ev);
+        ev.d = 0;
+        if (p->heal != SIM_TIME_MAX && p->heal <= sc->duration)
+            sim_schedule_at(c->eng, p->heal, &ev);
+    }
+    if (!sc->faults.random.enabled)
+        return;
+    uint32_t flags = FAULT_RANDOM | (sc->faults.random.amnesia || forgetful ? FAULT_AMNESIA : 0);
+    for (uint32_t i = 0; i < c->n; i++)
+        schedule_fault(c, crash, draw_after(c, i, &sc->faults.random.mttf), i, flags, 0);
+}
+
+/* --- construction ------------------------------------------------------------------- */
+
+static void seed_graph(struct cluster *c)
+{
+    const struct scenario *sc = c->sc;
+    struct proposal p;
+    for (size_t i = 0; i < sc->graph.nvertices; i++) {
+        const struct vertex_spec *v = &sc->graph.vertices[i];
+        proposal_init(&p, 0, 0, PROP_ADD_VERTEX);
+        proposal_set(&p.vertex, v->id);
+        proposal_set(&p.label, v->label);
+        for (size_t k = 0; k < v->nprops; k++)
+            proposal_add_prop(&p, v->props[k].key, v->props[k].value);
+        replicas_seed(c->rep, replicas_intern(c->rep, &p));
+        proposal_fini(&p);
+    }
+    for (size_t i = 0; i < sc->graph.nedges; i++) {
+        const struct edge_spec *e = &sc->graph.edges[i];
+        proposal_init(&p, 0, 0, PROP_ADD_EDGE);
+        proposal_set(&p.from, e->from);
+        proposal_set(&p.label, e->label);
+        proposal_set(&p.to, e->to);
+        for (size_t k = 0; k < e->nprops; k++)
+            proposal_add_prop(&p, e->props[k].key, e->props[k].value);
+        replicas_seed(c->rep, replicas_intern(c->rep, &p));
+        proposal_fini(&p);
+    }
+    replicas_start(c->rep);
+}
+
+static size_t element_bound(const struct scenario *sc)
+{
+    size_t n = workload_max_elements(sc), edges = sc->graph.nedges;
+    for (size_t i = 0; i < sc->graph.nvertices; i++)
+        n += 1 + sc->graph.vertices[i].nprops;
+    for (size_t i = 0; i < sc->graph.nedges; i++)
+        n += 1 + sc->graph.edges[i].nprops;
+    size_t unlabeled = 0;
+    for (size_t i = 0; i < sc->workload.nops; i++) {
+        const struct op_spec *o = &sc->workload.ops[i];
+        edges += o->op == PROP_ADD_EDGE;
+        unlabeled += o->op == PROP_SET_PROPERTY && !o->id && !o->label;
+    }
+    if (sc->workload.generate.enabled)
+        edges += sc->workload.generate.count;
+    /* an unlabeled edge property may meet any edge: a property slot value per edge */
+    return n + unlabeled * edges + 1;
+}
+
+static void init_protocol(struct cluster *c)
+{
+    const struct scenario *sc = c->sc;
+    if (sc->consensus.napproval) {
+        c->approval = xreallocarray(NULL, c->n, sizeof(*c->approval));
+        for (uint32_t i = 0; i < c->n; i++)
+            c->approval[i] = sc->consensus.approval;
+        for (size_t i = 0; i < sc->consensus.napproval; i++)
+            c->approval[sc->consensus.approvals[i].node] = sc->consensus.approvals[i].approval;
+    }
+    static const struct consensus_port port_template = {
+        .now = port_now,
+        .send = port_send,
+        .broadcast = port_broadcast,
+        .set_timer = port_set_timer,
+        .cancel_timer = port_cancel_timer,
+        .validate = port_validate,
+        .apply = port_apply,
+        .trusted = port_trusted,
+        .uniform = port_uniform,
+        .record = port_record,
+    };
+    struct consensus_port port = port_template;
+    port.ctx = c;
+    struct consensus_config cfg = {.nodes = c->n,
+                                   .quorum = c->quorum,
+                                   .vote_timeout = sc->consensus.vote_timeout,
+                                   .approval = sc->consensus.approval,
+                                   .node_approval = c->approval,
+                                   .max_proposals = c->max_props};
+    c->proto_ops = consensus_find("quorum-vote");
+    assert(c->proto_ops && sc->consensus.protocol == PROTOCOL_QUORUM_VOTE);
+    c->proto = c->proto_ops->create(&cfg, &port);
+}
+
+static void init_trace(struct cluster *c, const struct trace *tr)
+{
+    if (tr && tr->ops)
+        c->tr = *tr;
+    const struct trace_sink_ops *ops = c->tr.ops;
+    c->trace_votes = ops && ops->vote && c->sc->output.votes;
+    c->trace_events = ops && ops->event;
+    c->trace_messages = ops && ops->message && c->tr.want_messages;
+    c->trace_heartbeats = ops && ops->heartbeat && c->tr.want_heartbeats;
+}
+
+struct cluster *cluster_new(const struct scenario *sc, const struct trace *tr)
+{
+    struct cluster *c = xcalloc(1, sizeof(*c));
+    c->sc = sc;
+    c->n = sc->nodes;
+    c->quorum = quorum_size(&sc->consensus.quorum, sc->nodes);
+    init_trace(c, tr);
+    c->eng = sim_engine_new();
+    c->net = net_new(sc);
+    c->hb = sc->heartbeat.enabled ? heartbeat_new(sc) : NULL;
+    c->wl = workload_new(sc);
+    c->rep = replicas_new(c->n, element_bound(sc));
+    seed_graph(c);
+    c->max_props = workload_max_proposals(sc);
+    c->prop = xcalloc(c->max_props + 1, sizeof(*c->prop));
+    c->commits = xcalloc(c->max_props + 1, sizeof(*c->commits));
+    c->latency = xcalloc(c->max_props + 1, sizeof(*c->latency));
+    c->pwords = (c->max_props + 1 + 63) / 64;
+    c->applied = xcalloc((size_t)c->n * c->pwords, sizeof(uint64_t));
+    c->node = xcalloc(c->n, sizeof(*c->node));
+    for (uint32_t i = 0; i < c->n; i++) {
+        c->node[i].alive = true;
+        c->node[i].crashed_at = SIM_TIME_MAX;
+        c->node[i].check_at = SIM_TIME_MAX;
+        rng_init(&c->node[i].vote, sc->seed, RNG_VOTE, i);
+        rng_init(&c->node[i].fault, sc->seed, RNG_FAULT, i);
+    }
+    if (sc->output.ledgers || c->n <= LEDGER_NODES_MAX) {
+        c->ledger = xcalloc(c->n, sizeof(*c->ledger));
+        for (uint32_t i = 0; i < c->n; i++)
+            c->ledger[i] = ledger_new();
+    }
+    c->graphs = xcalloc(c->n, sizeof(*c->graphs));
+    init_protocol(c);
+    return c;
+}
+
+void cluster_free(struct cluster *c)
+{
+    if (!c)
+        return;
+    if (c->proto_ops)
+        c->proto_ops->destroy(c->proto);
+    for (uint64_t i = 1; i <= c->nprops; i++)
+        proposal_fini(&c->prop[i].p);
+    for (size_t i = 0; i < c->nsnap; i++)
+        free(c->snap[i].applied);
+    for (uint32_t i = 0; i < c->n; i++) {
+        if (c->ledger)
+            ledger_free(c->ledger[i]);
+        graph_free(c->graphs[i]);
+    }
+    free(c->ledger);
+    free(c->graphs);
+    free(c->snap);
+    free(c->prop);
+    free(c->commits);
+    free(c->latency);
+    free(c->applied);
+    free(c->node);
+    free(c->approval);
+    replicas_free(c->rep);
+    workload_free(c->wl);
+    heartbeat_free(c->hb);
+    net_free(c->net);
+    sim_engine_free(c->eng);
+    free(c);
+}
+
+/* --- running and results ------------------------------------------------------------ */
+
+static void report_violation(void *ctx, uint32_t node, const char *detail)
+{
+    struct cluster *c = ctx;
+    emit_event(c, node == UINT32_MAX ? TRACE_NO_NODE : node, "violation", "%s", detail);
+}
+
+static void run_checker(struct cluster *c)
+{
+    struct checker_node *nodes = xcalloc(c->n, sizeof(*nodes));
+    for (uint32_t i = 0; i < c->n; i++)
+        nodes[i] = (struct checker_node){.state_hash = replicas_hash(c->rep, i),
+                                         .set_hash = c->node[i].set_hash,
+                                         .applied = applied_of(c, i),
+                                         .applications = c->node[i].applications};
+    struct checker_proposal *props = xcalloc(c->nprops + 1, sizeof(*props));
+    for (uint64_t id = 1; id <= c->nprops; id++)
+        props[id] = (struct checker_proposal){.approved = c->prop[id].decided &&
+                                                          c->prop[id].outcome == OUTCOME_APPROVED,
+                                              .yes = c->prop[id].yes,
+                                              .quorum = c->quorum,
+                                              .applications = c->prop[id].applications};
+    struct checker_input in = {.nodes = c->n,
+                               .node = nodes,
+                               .words = c->pwords,
+                               .nproposals = c->nprops,
+                               .proposal = props};
+    checker_run(&in, report_violation, c, &c->check);
+    free(nodes);
+    free(props);
+}
+
+void cluster_run(struct cluster *c)
+{
+    schedule_faults(c);
+    for (uint32_t i = 0; i < c->n; i++)
+        if (c->hb)
+            heartbeat_start(c, i, heartbeat_phase(c->hb, i));
+    schedule_submission(c);
+    sim_run(c->eng, c->sc->duration);
+    run_checker(c);
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+    sim_time x = *(const sim_time *)a, y = *(const sim_time *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of the sorted decision times, in seconds. */
+static double percentile(const sim_time *sorted, size_t n, double q)
+{
+    size_t rank = (size_t)ceil(q * (double)n);
+    return (double)sorted[rank ? rank - 1 : 0] / 1e9;
+}
+
+void cluster_metrics(const struct cluster *c, struct run_metrics *m)
+{
+    *m = c->m;
+    m->approval_rate = m->proposals ? (double)m->approved / (double)m->proposals : NAN;
+    m->decision_mean_s = m->decision_p50_s = m->decision_p99_s = NAN;
+    if (c->nlatency) {
+        sim_time *t = xreallocarray(NULL, c->nlatency, sizeof(*t));
+        memcpy(t, c->latency, c->nlatency * sizeof(*t));
+        qsort(t, c->nlatency, sizeof(*t), cmp_time);
+        double sum = 0;
+        for (size_t i = 0; i < c->nlatency; i++)
+            sum += (double)t[i];
+        m->decision_mean_s = sum / (double)c->nlatency / 1e9;
+        m->decision_p50_s = percentile(t, c->nlatency, 0.5);
+        m->decision_p99_s = percentile(t, c->nlatency, 0.99);
+        free(t);
+    }
+    m->detection_mean_s = m->detections ? c->detection_sum / (double)m->detections : NAN;
+    m->diverged_replicas = c->check.diverged;
+    m->safety_violations = c->check.violations;
+    m->events = sim_fired(c->eng);
+}
+
+const struct graph *cluster_replica(const struct cluster *c, uint32_t node)
+{
+    assert(node < c->n);
+    if (!c->graphs[node])
+        c->graphs[node] = replicas_graph(c->rep, node);
+    return c->graphs[node];
+}
+
+uint32_t cluster_majority_node(const struct cluster *c)
+{
+    return c->check.majority_node;
+}
+
+bool cluster_check(const struct cluster *c)
+{
+    return c->check.violations == 0;
+}
+
+uint64_t cluster_state_hash(const struct cluster *c, uint32_t node)
+{
+    assert(node < c->n);
+    return replicas_hash(c->rep, node);
+}
+
+const struct ledger *cluster_ledger(const struct cluster *c, uint32_t node)
+{
+    assert(node < c->n);
+    return c->ledger ? c->ledger[node] : NULL;
+}
+
+bool cluster_alive(const struct cluster *c, uint32_t node)
+{
+    assert(node < c->n);
+    return c->node[node].alive;
+}

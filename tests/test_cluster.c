@@ -1,0 +1,482 @@
+/*
+ * cluster: the whole simulated cluster driven from scenarios built in C — closed-form
+ * approval rates, exact decision times, crashes during votes, partitions, recoveries with
+ * catch-up, determinism of the trace.
+ */
+#include <criterion/criterion.h>
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ledger.h"
+#include "core/xalloc.h"
+#include "sim/cluster.h"
+#include "sim/scenario.h"
+
+/* --- an in-memory trace sink ---------------------------------------------------------- */
+
+struct mem {
+    char *text; /* every record as a line */
+    size_t len, cap;
+    size_t outcomes, votes, events;
+    struct trace_outcome out[4096];
+    char event_names[4096][16];
+    uint32_t event_nodes[4096];
+};
+
+static void mem_printf(struct mem *m, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    XGROW(m->text, m->cap, m->len + (size_t)n + 1);
+    memcpy(m->text + m->len, line, (size_t)n + 1);
+    m->len += (size_t)n;
+}
+
+static void mem_outcome(void *ctx, const struct trace_outcome *r)
+{
+    struct mem *m = ctx;
+    if (m->outcomes < 4096) {
+        m->out[m->outcomes] = *r;
+        m->out[m->outcomes].op = m->out[m->outcomes].args = NULL;
+    }
+    m->outcomes++;
+    mem_printf(m, "O %lu %u %s %s %lu %lu %u %u %u %s\n", (unsigned long)r->proposal, r->proposer,
+               r->op, r->args, (unsigned long)r->submitted, (unsigned long)r->decided, r->yes,
+               r->no, r->missing, outcome_name(r->outcome));
+}
+
+static void mem_vote(void *ctx, const struct trace_vote *r)
+{
+    struct mem *m = ctx;
+    m->votes++;
+    mem_printf(m, "V %lu %lu %u %d %lu\n", (unsigned long)r->time, (unsigned long)r->proposal,
+               r->voter, (int)r->vote, (unsigned long)r->arrived);
+}
+
+static void mem_event(void *ctx, const struct trace_event *r)
+{
+    struct mem *m = ctx;
+    if (m->events < 4096) {
+        snprintf(m->event_names[m->events], 16, "%s", r->event);
+        m->event_nodes[m->events] = r->node;
+    }
+    m->events++;
+    mem_printf(m, "E %lu %u %s %s\n", (unsigned long)r->time, r->node, r->event, r->detail);
+}
+
+static void mem_message(void *ctx, const struct trace_message *r)
+{
+    mem_printf(ctx, "M %lu %lu %u %u %s %lu %s\n", (unsigned long)r->sent,
+               (unsigned long)r->delivered, r->from, r->to, r->kind, (unsigned long)r->proposal,
+               r->fate);
+}
+
+static void mem_heartbeat(void *ctx, const struct trace_heartbeat *r)
+{
+    mem_printf(ctx, "H %lu %lu %u %u %s\n", (unsigned long)r->sent, (unsigned long)r->delivered,
+               r->from, r->to, r->fate);
+}
+
+static const struct trace_sink_ops mem_ops = {
+    .outcome = mem_outcome,
+    .vote = mem_vote,
+    .event = mem_event,
+    .message = mem_message,
+    .heartbeat = mem_heartbeat,
+};
+
+static struct mem *mem_new(void)
+{
+    return xcalloc(1, sizeof(struct mem));
+}
+
+static void mem_free(struct mem *m)
+{
+    free(m->text);
+    free(m);
+}
+
+static struct trace mem_trace(struct mem *m)
+{
+    return (struct trace){
+        .ops = &mem_ops, .ctx = m, .want_messages = true, .want_heartbeats = true};
+}
+
+static size_t count_events(const struct mem *m, const char *name, uint32_t node)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->events && i < 4096; i++)
+        n += strcmp(m->event_names[i], name) == 0 &&
+             (node == UINT32_MAX || m->event_nodes[i] == node);
+    return n;
+}
+
+/* --- scenario helpers ------------------------------------------------------------------- */
+
+static void add_op(struct scenario *sc, sim_time at, uint32_t proposer, const char *vertex)
+{
+    size_t i = sc->workload.nops++;
+    sc->workload.ops = xreallocarray(sc->workload.ops, sc->workload.nops, sizeof(struct op_spec));
+    sc->workload.ops[i] = (struct op_spec){
+        .at = at, .proposer = proposer, .op = PROP_ADD_VERTEX, .id = xstrdup(vertex)};
+}
+
+static void add_crash(struct scenario *sc, uint32_t node, sim_time at, sim_time recover,
+                      bool amnesia)
+{
+    size_t i = sc->faults.ncrashes++;
+    sc->faults.crashes =
+        xreallocarray(sc->faults.crashes, sc->faults.ncrashes, sizeof(struct crash_spec));
+    sc->faults.crashes[i] =
+        (struct crash_spec){.node = node, .at = at, .recover = recover, .amnesia = amnesia};
+}
+
+static void generate(struct scenario *sc, uint32_t count, double rate)
+{
+    sc->workload.generate.enabled = true;
+    sc->workload.generate.count = count;
+    sc->workload.generate.rate = rate;
+    for (int k = 0; k < PROP_OP_COUNT; k++)
+        sc->workload.generate.mix[k] = 0;
+    sc->workload.generate.mix[PROP_ADD_VERTEX] = 1;
+}
+
+static void base(struct scenario *sc, uint32_t nodes, double approval, sim_time latency)
+{
+    scenario_init(sc);
+    sc->nodes = nodes;
+    sc->consensus.approval = approval;
+    dist_fini(&sc->network.latency);
+    dist_init_constant(&sc->network.latency, latency);
+}
+
+static void validated(const struct scenario *sc)
+{
+    struct diag d;
+    diag_init(&d);
+    bool ok = scenario_validate(sc, &d);
+    if (!ok)
+        diag_print(&d, stderr);
+    diag_fini(&d);
+    cr_assert(ok, "test scenario does not validate");
+}
+
+struct result {
+    struct run_metrics m;
+    bool ok;
+};
+
+static struct result run(const struct scenario *sc, struct mem *mem)
+{
+    validated(sc);
+    struct trace tr = mem ? mem_trace(mem) : (struct trace){0};
+    struct cluster *c = cluster_new(sc, &tr);
+    cluster_run(c);
+    struct result r = {.ok = cluster_check(c)};
+    cluster_metrics(c, &r.m);
+    cluster_free(c);
+    return r;
+}
+
+/* --- closed-form checks ------------------------------------------------------------------ */
+
+static void check_binomial(uint32_t n, double p, const char *quorum, uint32_t q)
+{
+    struct scenario sc;
+    base(&sc, n, p, 1 * SIM_MS);
+    if (strcmp(quorum, "all") == 0) {
+        sc.consensus.quorum.kind = QUORUM_ALL;
+    } else if (strcmp(quorum, "majority") != 0) {
+        sc.consensus.quorum.kind = QUORUM_COUNT;
+        sc.consensus.quorum.count = q;
+    }
+    const uint32_t proposals = 3000;
+    generate(&sc, proposals, 20.0);
+    sc.duration = 3600 * SIM_S;
+    struct result r = run(&sc, NULL);
+    cr_assert_eq(r.m.proposals, proposals);
+    cr_assert_eq(r.m.approved + r.m.rejected, proposals, "every proposal decided by votes");
+    cr_assert(r.ok);
+    double expect = gsl_cdf_binomial_Q(q - 1, p, n);
+    double se = sqrt(expect * (1 - expect) / proposals);
+    cr_expect(fabs(r.m.approval_rate - expect) <= 5 * se,
+              "n=%u p=%g q=%u: approval rate %g vs P[Bin(n,p)>=q] = %g (5 SE = %g)", n, p, q,
+              r.m.approval_rate, expect, 5 * se);
+    scenario_fini(&sc);
+}
+
+Test(cluster, approval_rate_without_faults_matches_the_binomial_tail)
+{
+    check_binomial(5, 0.9, "majority", 3);
+    check_binomial(5, 0.6, "majority", 3);
+    check_binomial(7, 0.7, "count", 6);
+    check_binomial(4, 0.8, "all", 4);
+    check_binomial(9, 0.2, "count", 3);
+}
+
+Test(cluster, constant_latency_makes_every_decision_take_two_latencies)
+{
+    struct scenario sc;
+    const sim_time d = 3 * SIM_MS + 17;
+    base(&sc, 7, 0.7, d);
+    generate(&sc, 300, 50.0);
+    sc.duration = 100 * SIM_S;
+    struct mem *mem = mem_new();
+    struct result r = run(&sc, mem);
+    cr_assert_eq(r.m.proposals, 300);
+    cr_assert_eq(mem->outcomes, 300);
+    for (size_t i = 0; i < mem->outcomes; i++)
+        cr_assert_eq(mem->out[i].decided - mem->out[i].submitted, 2 * d, "p-%lu took %lu ns",
+                     (unsigned long)mem->out[i].proposal,
+                     (unsigned long)(mem->out[i].decided - mem->out[i].submitted));
+    cr_assert_float_eq(r.m.decision_p99_s, 2 * d / 1e9, 1e-15);
+    cr_assert_float_eq(r.m.decision_mean_s, 2 * d / 1e9, 1e-12);
+    mem_free(mem);
+    scenario_fini(&sc);
+}
+
+/* --- crashes during votes --------------------------------------------------------------- */
+
+Test(cluster, a_proposer_crash_during_the_vote_aborts_the_proposal)
+{
+    struct scenario sc;
+    base(&sc, 5, 1.0, 1 * SIM_MS);
+    add_op(&sc, 1 * SIM_S, 0, "A");
+    add_crash(&sc, 0, 1 * SIM_S + 500 * SIM_US, SIM_TIME_MAX, false);
+    struct mem *mem = mem_new();
+    struct result r = run(&sc, mem);
+    cr_assert_eq(r.m.aborted, 1);
+    cr_assert_eq(mem->out[0].outcome, OUTCOME_ABORTED);
+    cr_assert_eq(mem->out[0].decided, 1 * SIM_S + 500 * SIM_US);
+    cr_assert_eq(r.m.commits_applied, 0);
+    cr_assert(r.ok);
+    mem_free(mem);
+    scenario_fini(&sc);
+}
+
+static struct result voter_crash(const char *quorum, struct mem *mem)
+{
+    struct scenario sc;
+    base(&sc, 5, 1.0, 1 * SIM_MS);
+    sc.heartbeat.timeout = 2 * SIM_S; /* the proposer still trusts the crashed voter */
+    if (strcmp(quorum, "all") == 0)
+        sc.consensus.quorum.kind = QUORUM_ALL;
+    add_crash(&sc, 4, 900 * SIM_MS, SIM_TIME_MAX, false);
+    add_op(&sc, 1 * SIM_S, 0, "A");
+    struct result r = run(&sc, mem);
+    scenario_fini(&sc);
+    return r;
+}
+
+Test(cluster, a_crashed_voter_is_a_missing_vote_that_times_out_a_unanimous_quorum)
+{
+    struct mem *mem = mem_new();
+    struct result r = voter_crash("all", mem);
+    cr_assert_eq(r.m.timeout, 1);
+    cr_assert_eq(mem->out[0].yes, 4);
+    cr_assert_eq(mem->out[0].no, 0);
+    cr_assert_eq(mem->out[0].missing, 1);
+    cr_assert_eq(mem->out[0].decided - mem->out[0].submitted, 1 * SIM_S); /* vote_timeout */
+    mem_free(mem);
+}
+
+Test(cluster, a_crashed_voter_does_not_prevent_a_majority_approval)
+{
+    struct mem *mem = mem_new();
+    struct result r = voter_crash("majority", mem);
+    cr_assert_eq(r.m.approved, 1);
+    cr_assert_eq(mem->out[0].decided - mem->out[0].submitted, 2 * SIM_MS);
+    cr_assert_eq(r.m.commits_applied, 4, "every live replica applies the commit");
+    cr_assert_eq(r.m.diverged_replicas, 1, "the crashed node missed it");
+    cr_assert(r.ok);
+    mem_free(mem);
+}
+
+/* --- partitions ---------------------------------------------------------------------- */
+
+Test(cluster, a_partitioned_minority_reports_no_quorum_while_the_majority_decides)
+{
+    struct scenario sc;
+    base(&sc, 5, 1.0, 1 * SIM_MS);
+    sc.heartbeat.interval = 100 * SIM_MS;
+    sc.heartbeat.timeout = 300 * SIM_MS;
+    sc.faults.npartitions = 1;
+    sc.faults.partitions = xcalloc(1, sizeof(struct partition_spec));
+    struct partition_spec *p = &sc.faults.partitions[0];
+    p->at = 1 * SIM_S;
+    p->heal = SIM_TIME_MAX;
+    p->ngroups = 1;
+    p->groups = xcalloc(1, sizeof(struct node_set));
+    p->groups[0].n = 2;
+    p->groups[0].ids = xcalloc(2, sizeof(uint32_t));
+    p->groups[0].ids[0] = 3;
+    p->groups[0].ids[1] = 4;
+    add_op(&sc, 1200 * SIM_MS, 0, "early"); /* nobody suspects anybody yet */
+    add_op(&sc, 2 * SIM_S, 0, "A");
+    add_op(&sc, 2 * SIM_S + 10 * SIM_MS, 3, "B");
+    add_op(&sc, 2 * SIM_S + 20 * SIM_MS, 1, "C");
+    add_op(&sc, 2 * SIM_S + 30 * SIM_MS, 4, "D");
+    struct mem *mem = mem_new();
+    struct result r = run(&sc, mem);
+    cr_assert_eq(mem->outcomes, 5);
+    cr_assert_eq(mem->out[0].outcome, OUTCOME_APPROVED);
+    cr_assert_eq(mem->out[0].missing, 2);
+    cr_assert_eq(mem->out[1].outcome, OUTCOME_APPROVED);
+    cr_assert_eq(mem->out[2].outcome, OUTCOME_NO_QUORUM);
+    cr_assert_eq(mem->out[3].outcome, OUTCOME_APPROVED);
+    cr_assert_eq(mem->out[4].outcome, OUTCOME_NO_QUORUM);
+    cr_assert_eq(count_events(mem, "partition", TRACE_NO_NODE), 1);
+    cr_assert_eq(r.m.suspicions, 12, "each side suspects each node of the other side once");
+    cr_assert_eq(r.m.false_suspicions, 12);
+    cr_assert(r.ok);
+    mem_free(mem);
+    scenario_fini(&sc);
+}
+
+/* --- recovery and catch-up ----------------------------------------------------------- */
+
+static void check_recovery(bool amnesia)
+{
+    struct scenario sc;
+    base(&sc, 5, 1.0, 2 * SIM_MS);
+    add_op(&sc, 500 * SIM_MS, 0, "before");
+    add_crash(&sc, 2, 1 * SIM_S, 3 * SIM_S, amnesia);
+    add_op(&sc, 1500 * SIM_MS, 1, "during1");
+    add_op(&sc, 2 * SIM_S, 3, "during2");
+    add_op(&sc, 2500 * SIM_MS, 0, "during3");
+    add_op(&sc, 4 * SIM_S, 4, "after");
+    validated(&sc);
+    struct mem *mem = mem_new();
+    struct trace tr = mem_trace(mem);
+    struct cluster *c = cluster_new(&sc, &tr);
+    cluster_run(c);
+    struct run_metrics m;
+    cluster_metrics(c, &m);
+    cr_assert_eq(m.approved, 5);
+    cr_assert_eq(m.crashes, 1);
+    cr_assert_eq(m.recoveries, 1);
+    cr_assert_eq(count_events(mem, "catchup", 2), 1);
+    for (uint32_t i = 0; i < 5; i++)
+        cr_assert_eq(cluster_state_hash(c, i), cluster_state_hash(c, 0),
+                     "node %u differs after %s recovery", i, amnesia ? "amnesia" : "durable");
+    cr_assert_eq(m.diverged_replicas, 0);
+    cr_assert(cluster_check(c));
+    /* the recovered ledger: amnesia starts afresh, durable keeps its history */
+    const struct ledger *l = cluster_ledger(c, 2);
+    cr_assert_not_null(l);
+    cr_assert_eq(ledger_get(l, 0)->kind, amnesia ? LEDGER_NOTE : LEDGER_VOTE);
+    cluster_free(c);
+    mem_free(mem);
+    scenario_fini(&sc);
+}
+
+Test(cluster, amnesia_recovery_catches_up_to_the_same_state_hash)
+{
+    check_recovery(true);
+}
+
+Test(cluster, durable_recovery_catches_up_to_the_same_state_hash)
+{
+    check_recovery(false);
+}
+
+Test(cluster, a_replica_that_misses_commits_diverges_without_recovery)
+{
+    struct scenario sc;
+    base(&sc, 5, 1.0, 2 * SIM_MS);
+    add_crash(&sc, 2, 1 * SIM_S, SIM_TIME_MAX, false);
+    add_op(&sc, 2 * SIM_S, 0, "A");
+    struct result r = run(&sc, NULL);
+    cr_assert_eq(r.m.diverged_replicas, 1);
+    cr_assert(r.ok, "divergence alone breaks no invariant");
+    scenario_fini(&sc);
+}
+
+/* --- failure detection ------------------------------------------------------------ */
+
+Test(cluster, a_crash_is_detected_within_the_heartbeat_timeout)
+{
+    struct scenario sc;
+    base(&sc, 4, 1.0, 1 * SIM_MS);
+    sc.heartbeat.interval = 100 * SIM_MS;
+    sc.heartbeat.timeout = 350 * SIM_MS;
+    add_crash(&sc, 1, 2 * SIM_S, SIM_TIME_MAX, false);
+    struct result r = run(&sc, NULL);
+    cr_assert_eq(r.m.detections, 1);
+    cr_assert_eq(r.m.false_suspicions, 0);
+    cr_assert_eq(r.m.suspicions, 3);
+    /* the last heartbeat arrived within (interval + latency) before the crash */
+    cr_assert(r.m.detection_mean_s <= 0.351 && r.m.detection_mean_s >= 0.251,
+              "detection latency %g", r.m.detection_mean_s);
+    scenario_fini(&sc);
+}
+
+/* --- determinism ------------------------------------------------------------------ */
+
+static void busy(struct scenario *sc, uint64_t seed)
+{
+    base(sc, 9, 0.8, 1 * SIM_MS);
+    sc->seed = seed;
+    dist_fini(&sc->network.latency);
+    dist_init(&sc->network.latency, dist_find("lognormal"));
+    char err[128];
+    cr_assert(dist_set_param(&sc->network.latency, "median", "5ms", err, sizeof(err)));
+    cr_assert(dist_set_param(&sc->network.latency, "sigma", "0.6", err, sizeof(err)));
+    sc->network.loss = 0.02;
+    sc->network.duplicate = 0.01;
+    sc->heartbeat.loss = 0.05;
+    sc->heartbeat.topology = HB_RANDOM;
+    sc->heartbeat.fanout = 3;
+    sc->duration = 20 * SIM_S;
+    sc->faults.random.enabled = true;
+    dist_init(&sc->faults.random.mttf, dist_find("exponential"));
+    cr_assert(dist_set_param(&sc->faults.random.mttf, "mean", "5s", err, sizeof(err)));
+    dist_init(&sc->faults.random.mttr, dist_find("exponential"));
+    cr_assert(dist_set_param(&sc->faults.random.mttr, "mean", "1s", err, sizeof(err)));
+    sc->faults.random.amnesia = true;
+    generate(sc, 400, 25.0);
+    sc->workload.generate.mix[PROP_ADD_EDGE] = 2;
+    sc->workload.generate.mix[PROP_REMOVE_EDGE] = 0.3;
+    sc->workload.generate.mix[PROP_SET_PROPERTY] = 0.5;
+}
+
+Test(cluster, the_same_scenario_gives_the_same_trace_and_another_seed_another)
+{
+    struct scenario sc;
+    busy(&sc, 42);
+    struct mem *a = mem_new(), *b = mem_new(), *d = mem_new();
+    struct result ra = run(&sc, a);
+    struct result rb = run(&sc, b);
+    cr_assert_gt(a->len, 10000);
+    cr_assert(a->len == b->len && memcmp(a->text, b->text, a->len) == 0,
+              "two runs of one scenario differ");
+    cr_assert_eq(memcmp(&ra.m, &rb.m, sizeof(ra.m)), 0);
+    cr_assert_gt(ra.m.crashes, 0);
+    cr_assert_gt(ra.m.approved, 0);
+    sc.seed = 43;
+    run(&sc, d);
+    cr_assert(d->len != a->len || memcmp(a->text, d->text, a->len) != 0,
+              "another seed gives the same trace");
+    mem_free(a);
+    mem_free(b);
+    mem_free(d);
+    scenario_fini(&sc);
+}
+
+Test(cluster, creating_and_freeing_a_small_cluster_is_cheap)
+{
+    struct scenario sc;
+    base(&sc, 5, 0.9, 1 * SIM_MS);
+    struct cluster *c = cluster_new(&sc, NULL);
+    cr_assert_not_null(cluster_replica(c, 0));
+    cluster_free(c);
+    cluster_free(NULL);
+    scenario_fini(&sc);
+}
