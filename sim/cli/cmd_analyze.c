@@ -282,7 +282,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         return EXIT_USAGE;
     }
     static const char *const defaults[] = {"approval_rate", "decision_mean_s"};
-    for (size_t i = 0; o->nmetrics == 0 && i < 2; i++)
+    bool given = o->nmetrics > 0;
+    for (size_t i = 0; !given && i < 2; i++)
         if (points_field_index(defaults[i]) < metric_field_count)
             o->metrics[o->nmetrics++] = points_field_index(defaults[i]);
     return EXIT_OK;

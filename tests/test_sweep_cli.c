@@ -1,0 +1,324 @@
+/*
+ * End-to-end tests of `atlas-sim sweep`, `merge` and `analyze` through the real program:
+ * byte-identity for any -j, resume after kill -9 and after Ctrl-C, shard + merge identity,
+ * the MPI two-rank identity (when built with MPI), common random numbers, bad input.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/sweep.h"
+
+static const char scenario_text[] =
+    "name: tiny-sweep\n"
+    "seed: 77\n"
+    "duration: 2s\n"
+    "cluster: {nodes: 3, quorum: majority}\n"
+    "network:\n"
+    "  latency: {dist: lognormal, median: 5ms, sigma: 0.3}\n"
+    "heartbeat: {enabled: false}\n"
+    "consensus: {approval: 0.9, vote_timeout: 1s}\n"
+    "graph:\n"
+    "  vertices: [{id: root, label: Root}]\n"
+    "workload:\n"
+    "  generate: {count: 8, rate: 8, proposer: random, mix: {add_vertex: 1}}\n"
+    "sweep:\n"
+    "  params:\n"
+    "    consensus.approval: {from: 0.6, to: 0.9, step: 0.15}\n"
+    "    cluster.nodes: [3, 5]\n"
+    "  replications: 4\n"
+    "output: {votes: false}\n";
+
+static char tmp[64];
+static char yaml[128];
+
+static void setup(void)
+{
+    strcpy(tmp, "/tmp/atlas-sweep-cli-XXXXXX");
+    cr_assert(mkdtemp(tmp));
+    snprintf(yaml, sizeof(yaml), "%s/tiny.yaml", tmp);
+    FILE *f = fopen(yaml, "w");
+    cr_assert(f);
+    fputs(scenario_text, f);
+    fclose(f);
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(sweep_cli, .init = setup, .fini = teardown, .timeout = 120);
+
+/* Start the program with argv (NULL-terminated); stdout and stderr to tmp/log. */
+static pid_t spawn(char *const *argv)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        char log[160];
+        snprintf(log, sizeof(log), "%s/log", tmp);
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_exit(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        cr_assert_eq(errno, EINTR);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+#define RUN(...) wait_exit(spawn((char *const[]){ATLAS_BINARY, __VA_ARGS__, NULL}))
+
+static char *path(const char *name)
+{
+    static char buf[4][256];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof(buf[k]), "%s/%s", tmp, name);
+    return buf[k];
+}
+
+static char *slurp(const char *p, size_t *len)
+{
+    FILE *f = fopen(p, "rb");
+    cr_assert(f, "cannot open %s", p);
+    char *buf = NULL;
+    size_t cap = 0;
+    FILE *out = open_memstream(&buf, &cap);
+    int c;
+    while ((c = getc(f)) != EOF)
+        fputc(c, out);
+    fclose(f);
+    fclose(out);
+    *len = cap;
+    return buf;
+}
+
+static void same_file(const char *a, const char *b)
+{
+    size_t la, lb;
+    char *x = slurp(a, &la), *y = slurp(b, &lb);
+    cr_assert(la == lb && memcmp(x, y, la) == 0, "%s and %s differ", a, b);
+    cr_assert_gt(la, 0);
+    free(x);
+    free(y);
+}
+
+static void same_results(const char *dir_a, const char *dir_b)
+{
+    static const char *const files[] = {"summary.csv", "points.csv", "scenario.resolved.yaml"};
+    for (size_t i = 0; i < 3; i++) {
+        char a[256], b[256];
+        snprintf(a, sizeof(a), "%s/%s", dir_a, files[i]);
+        snprintf(b, sizeof(b), "%s/%s", dir_b, files[i]);
+        same_file(a, b);
+    }
+}
+
+static bool exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0;
+}
+
+static size_t count_lines(const char *p)
+{
+    size_t len, n = 0;
+    if (!exists(p))
+        return 0;
+    char *s = slurp(p, &len);
+    for (size_t i = 0; i < len; i++)
+        n += s[i] == '\n';
+    free(s);
+    return n;
+}
+
+Test(sweep_cli, one_worker_and_two_workers_write_identical_files)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("j1"), "-j", "1", "--quiet"), 0);
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("j2"), "-j", "2", "--quiet"), 0);
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("j3"), "-j", "3", "--quiet"), 0);
+    same_results(path("j1"), path("j2"));
+    same_results(path("j1"), path("j3"));
+    /* 3 approvals x 2 sizes x 4 replications, plus the headers. */
+    cr_assert_eq(count_lines(path("j1/summary.csv")), 1 + 24);
+    cr_assert_eq(count_lines(path("j1/points.csv")), 1 + 6);
+}
+
+Test(sweep_cli, rows_carry_swept_keys_and_common_seeds_per_replication)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("s"), "-j", "2", "--quiet"), 0);
+    FILE *f = fopen(path("s/summary.csv"), "r");
+    char line[4096];
+    cr_assert(fgets(line, sizeof(line), f));
+    cr_assert(strncmp(line, "run,rep,seed,consensus.approval,cluster.nodes,", 46) == 0, "%s", line);
+    static const char *const approvals[] = {"0.6", "0.75", "0.9"};
+    static const char *const nodes[] = {"3", "5"};
+    for (unsigned run = 0; run < 24; run++) {
+        unsigned r, rep;
+        uint64_t seed;
+        char a[32], n[32];
+        cr_assert(fgets(line, sizeof(line), f));
+        cr_assert_eq(sscanf(line, "%u,%u,%" SCNu64 ",%31[^,],%31[^,],", &r, &rep, &seed, a, n), 5);
+        cr_assert_eq(r, run);
+        cr_assert_eq(rep, run % 4);
+        cr_assert_eq(seed, sweep_seed(77, rep), "run %u: the seed of replication %u", run, rep);
+        cr_assert_str_eq(a, approvals[run / 8]);
+        cr_assert_str_eq(n, nodes[run / 4 % 2]);
+    }
+    fclose(f);
+}
+
+/* Wait until the journal holds at least n runs (or the process ended). */
+static void wait_journal(const char *dir, pid_t pid, size_t n)
+{
+    char j[256];
+    snprintf(j, sizeof(j), "%s/.journal", dir);
+    for (int i = 0; i < 20000 && count_lines(j) < n; i++) {
+        cr_assert_eq(waitpid(pid, NULL, WNOHANG), 0, "the sweep ended before it was killed");
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void kill_and_resume(int sig, int want_exit)
+{
+    /* More replications so the sweep is still running when the signal arrives. */
+    char *dir = path("k");
+    pid_t pid = spawn((char *const[]){ATLAS_BINARY, "sweep", yaml, "-o", dir, "-j", "2", "--set",
+                                      "sweep.replications=200", "--quiet", NULL});
+    wait_journal(dir, pid, 20);
+    kill(pid, sig);
+    cr_assert_eq(wait_exit(pid), want_exit);
+    size_t saved = count_lines(path("k/.journal"));
+    cr_assert_geq(saved, 20);
+    cr_assert_lt(saved, 1200, "the sweep had finished: nothing was interrupted");
+    cr_assert_not(exists(path("k/summary.csv")), "no results before the sweep is complete");
+    cr_assert_eq(RUN("sweep", yaml, "-o", dir, "--set", "sweep.replications=200", "--quiet"), 2,
+                 "an existing sweep needs --resume");
+    cr_assert_eq(RUN("sweep", yaml, "-o", dir, "-j", "2", "--set", "sweep.replications=200",
+                     "--resume", "--quiet"),
+                 0);
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("u"), "-j", "1", "--set", "sweep.replications=200",
+                     "--quiet"),
+                 0);
+    same_results(dir, path("u"));
+}
+
+Test(sweep_cli, resume_after_kill_9_gives_the_uninterrupted_files)
+{
+    kill_and_resume(SIGKILL, 128 + SIGKILL);
+}
+
+Test(sweep_cli, ctrl_c_stops_with_130_and_resume_completes_the_sweep)
+{
+    kill_and_resume(SIGINT, 130);
+}
+
+Test(sweep_cli, resume_of_a_different_sweep_is_refused)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("r"), "--quiet"), 0);
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("r"), "--resume", "--set", "seed=78", "--quiet"), 2);
+}
+
+Test(sweep_cli, shards_merged_equal_a_single_sweep)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("all"), "--quiet"), 0);
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("sh1"), "--shard", "1/3", "--quiet"), 0);
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("sh2"), "--shard", "2/3", "--quiet"), 0);
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("sh3"), "--shard", "3/3", "--quiet"), 0);
+    cr_assert_eq(count_lines(path("sh2/summary.csv")), 1 + 8);
+    cr_assert_eq(RUN("merge", path("sh1"), path("sh2"), "-o", path("m2")), 2,
+                 "a missing shard is an error");
+    cr_assert_not(exists(path("m2/summary.csv")));
+    cr_assert_eq(RUN("merge", path("sh3"), path("sh1"), path("sh2"), "-o", path("m")), 0);
+    same_results(path("m"), path("all"));
+}
+
+Test(sweep_cli, merging_shards_of_different_sweeps_names_the_folder)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("a1"), "--shard", "1/2", "--quiet"), 0);
+    cr_assert_eq(
+        RUN("sweep", yaml, "-o", path("b2"), "--shard", "2/2", "--set", "seed=5", "--quiet"), 0);
+    cr_assert_eq(RUN("merge", path("a1"), path("b2"), "-o", path("ab")), 2);
+    size_t len;
+    char *log = slurp(path("log"), &len);
+    cr_assert(strstr(log, "b2: comes from a different sweep"), "%s", log);
+    free(log);
+}
+
+Test(sweep_cli, set_lists_become_axes_replacing_the_file_values)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("set"), "--set", "cluster.nodes=7,3,5", "--set",
+                     "consensus.approval=[0.8]", "--quiet"),
+                 0);
+    cr_assert_eq(count_lines(path("set/points.csv")), 1 + 3);
+    size_t len;
+    char *pts = slurp(path("set/points.csv"), &len);
+    cr_assert(strncmp(pts, "consensus.approval,cluster.nodes,n,", 35) == 0);
+    cr_assert(strstr(pts, "\n0.8,7,4,"), "%s", pts);
+    free(pts);
+}
+
+Test(sweep_cli, analyze_reproduces_points_csv_from_the_summary)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("an"), "--quiet"), 0);
+    cr_assert_eq(RUN("analyze", path("an"), "-o", path("an-points.csv")), 0);
+    same_file(path("an/points.csv"), path("an-points.csv"));
+}
+
+Test(sweep_cli, bad_input_exits_2_without_creating_the_folder)
+{
+    cr_assert_eq(RUN("sweep", path("missing.yaml"), "-o", path("bad1")), 2);
+    cr_assert_not(exists(path("bad1")));
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("bad2"), "--set", "consensus.approval=0.5,1.5"), 2);
+    cr_assert_not(exists(path("bad2")));
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("bad3"), "--shard", "4/3"), 2);
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("bad4"), "-j", "0"), 2);
+    cr_assert_not(exists(path("bad3")) || exists(path("bad4")));
+    size_t len;
+    char *log = slurp(path("log"), &len);
+    cr_assert(strstr(log, "consensus.approval"), "%s", log);
+    free(log);
+}
+
+static bool built_with_mpi(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "'%s' sweep --help | grep -q 'MPI build' && command -v mpirun",
+             ATLAS_BINARY);
+    snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " >/dev/null");
+    return system(cmd) == 0;
+}
+
+Test(sweep_cli, two_mpi_ranks_write_the_files_of_one_worker)
+{
+    if (!built_with_mpi())
+        cr_skip_test("atlas-sim was built without MPI (-DATLAS_MPI=ON) or mpirun is missing");
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("one"), "-j", "1", "--quiet"), 0);
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "mpirun --allow-run-as-root --oversubscribe -np 2 '%s' sweep '%s' -o '%s' --quiet",
+             ATLAS_BINARY, yaml, path("mpi"));
+    cr_assert_eq(system(cmd), 0);
+    same_results(path("one"), path("mpi"));
+}
