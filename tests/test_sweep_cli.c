@@ -322,3 +322,15 @@ Test(sweep_cli, two_mpi_ranks_write_the_files_of_one_worker)
     cr_assert_eq(system(cmd), 0);
     same_results(path("one"), path("mpi"));
 }
+
+Test(sweep_cli, traces_go_to_one_folder_per_run_and_change_no_result)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("plain"), "--quiet"), 0);
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("tr"), "-j", "2", "--traces", "--quiet"), 0);
+    same_results(path("plain"), path("tr"));
+    for (unsigned run = 0; run < 24; run++) {
+        char p[64];
+        snprintf(p, sizeof(p), "tr/runs/%u/outcomes.csv", run);
+        cr_assert(exists(path(p)), "%s", p);
+    }
+}

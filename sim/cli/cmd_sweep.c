@@ -370,6 +370,17 @@ static bool setup_dir(struct sweep *s)
         !sweep_dir_write_file(s->dir, "scenario.resolved.yaml", fill_resolved, s, s->err,
                               sizeof(s->err)))
         return false;
+    if (s->o.traces) { /* made here, not by racing workers */
+        size_t n = strlen(s->dir) + 8;
+        char *runs = xmalloc(n);
+        snprintf(runs, n, "%s/runs", s->dir);
+        bool made = mkdir(runs, 0777) == 0 || errno == EEXIST;
+        if (!made)
+            snprintf(s->err, sizeof(s->err), "%s: %s", runs, strerror(errno));
+        free(runs);
+        if (!made)
+            return false;
+    }
     sweep_store_init(&s->store, s->plan.nruns);
     s->journal = sweep_journal_open(s->dir, &s->store, s->err, sizeof(s->err));
     return s->journal != NULL;
