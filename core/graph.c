@@ -852,30 +852,43 @@ const char *graph_edge_property(const struct graph *g, graph_eid e, const char *
 
 /* ---- iteration ----------------------------------------------------------------------- */
 
-graph_vid graph_vertex_next(const struct graph *g, graph_vid v)
+/* First live vertex / edge at slot i or later. */
+static graph_vid live_vertex_from(const struct graph *g, size_t i)
 {
-    for (size_t i = (size_t)v + 1; i < g->nv; i++)
+    for (; i < g->nv; i++)
         if (g->v[i].id != INTERN_NONE)
             return (graph_vid)i;
     return GRAPH_NONE;
 }
 
-graph_vid graph_vertex_first(const struct graph *g)
+static graph_eid live_edge_from(const struct graph *g, size_t i)
 {
-    return graph_vertex_next(g, GRAPH_NONE);
-}
-
-graph_eid graph_edge_next(const struct graph *g, graph_eid e)
-{
-    for (size_t i = (size_t)e + 1; i < g->ne; i++)
+    for (; i < g->ne; i++)
         if (g->e[i].src != GRAPH_NONE)
             return (graph_eid)i;
     return GRAPH_NONE;
 }
 
+graph_vid graph_vertex_first(const struct graph *g)
+{
+    return live_vertex_from(g, 0);
+}
+
+graph_vid graph_vertex_next(const struct graph *g, graph_vid v)
+{
+    assert(v < g->nv);
+    return live_vertex_from(g, (size_t)v + 1);
+}
+
 graph_eid graph_edge_first(const struct graph *g)
 {
-    return graph_edge_next(g, GRAPH_NONE);
+    return live_edge_from(g, 0);
+}
+
+graph_eid graph_edge_next(const struct graph *g, graph_eid e)
+{
+    assert(e < g->ne);
+    return live_edge_from(g, (size_t)e + 1);
 }
 
 /* Label filter: INTERN_NONE for "any"; a label never interned matches nothing. */
