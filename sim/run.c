@@ -152,9 +152,20 @@ static void print_quorum(FILE *f, const struct scenario *sc)
     }
 }
 
+/* "add_edge A -visits-> B", whether or not args already starts with the operation. */
+static const char *describe(const struct kept_outcome *k, char *buf, size_t len)
+{
+    size_t oplen = strlen(k->op);
+    if (!strncmp(k->args, k->op, oplen) && (k->args[oplen] == ' ' || !k->args[oplen]))
+        snprintf(buf, len, "%s", k->args);
+    else
+        snprintf(buf, len, "%s %s", k->op, k->args);
+    return buf;
+}
+
 static void print_proposals(FILE *f, const struct tee *t, const struct scenario *sc)
 {
-    char a[SIM_TIME_BUFLEN], b[SIM_TIME_BUFLEN];
+    char a[SIM_TIME_BUFLEN], b[SIM_TIME_BUFLEN], what[320];
     for (size_t i = 0; i < t->nkept; i++) {
         const struct trace_outcome *r = &t->kept[i].r;
         fprintf(f,
@@ -162,9 +173,9 @@ static void print_proposals(FILE *f, const struct tee *t, const struct scenario 
                 ") \xe2\x80\x94 %s\n",
                 r->proposal, r->yes, sc->nodes, r->quorum, outcome_name(r->outcome));
         fprintf(f,
-                "  node %" PRIu32 " proposed %s %s at %ss; decided at %ss (%" PRIu32 " NO, %" PRIu32
+                "  node %" PRIu32 " proposed %s at %ss; decided at %ss (%" PRIu32 " NO, %" PRIu32
                 " missing)\n",
-                r->proposer, t->kept[i].op, t->kept[i].args,
+                r->proposer, describe(&t->kept[i], what, sizeof(what)),
                 sim_time_format_seconds(r->submitted, a), sim_time_format_seconds(r->decided, b),
                 r->no, r->missing);
     }

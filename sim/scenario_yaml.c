@@ -174,6 +174,15 @@ static const struct ynode *find_key(const struct ynode *map, size_t npairs, cons
     return NULL;
 }
 
+/* Free the first count children of a node being built (n->n is not set yet). */
+static void drop_kids(struct ynode *n, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        node_free(n->kids[i]);
+    free(n->kids);
+    n->kids = NULL;
+}
+
 /* Children of a sequence or mapping until its end event. Duplicate keys are errors. */
 static bool parse_children(struct parse *p, struct ynode *n, const char *path)
 {
@@ -182,8 +191,10 @@ static bool parse_children(struct parse *p, struct ynode *n, const char *path)
     yaml_event_type_t end = n->kind == YNODE_MAP ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
     for (;;) {
         yaml_event_t ev;
-        if (!next_event(p, &ev))
+        if (!next_event(p, &ev)) {
+            drop_kids(n, count);
             return false;
+        }
         if (ev.type == end) {
             yaml_event_delete(&ev);
             break;
@@ -197,8 +208,10 @@ static bool parse_children(struct parse *p, struct ynode *n, const char *path)
             snprintf(sub, sizeof(sub), "%s", path);
         struct ynode *kid = parse_node(p, &ev, sub);
         yaml_event_delete(&ev);
-        if (!kid)
+        if (!kid) {
+            drop_kids(n, count);
             return false;
+        }
         if (n->kind == YNODE_MAP && count % 2 == 0 && kid->kind != YNODE_SCALAR) {
             diag_error(p->d, p->file, kid->line, kid->col, NULL,
                        "mapping keys must be plain names, not collections");

@@ -9,6 +9,7 @@ static const struct command {
     int (*fn)(int argc, char **argv);
     const char *help;
 } commands[] = {
+    {"run", cmd_run, "run one scenario; write its CSV traces and summary into a folder"},
     {"validate", cmd_validate, "check a scenario file; print every problem or a summary"},
     {"sweep", cmd_sweep, "run a parameter sweep: points x replications, on all cores"},
     {"merge", cmd_merge, "combine the folders of a sharded sweep into one"},
