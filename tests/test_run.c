@@ -1,0 +1,387 @@
+/*
+ * End-to-end tests of `atlas-sim run` and `atlas-sim validate`, driving the real binary
+ * (ATLAS_BINARY): golden output folders (tests/golden/<scenario>/, compared byte for byte),
+ * reproduction from scenario.resolved.yaml, byte-identical repeat runs, --seed/--set/--quiet,
+ * the default output folder, and the bad-input suite: every YAML file in tests/bad names its
+ * error class and carries the exact expected message in an `# expect: FILE:L:C: ...` line;
+ * each must exit 2 with that message and leave no output folder behind.
+ *
+ * Regenerate the goldens (after an intended change of output) as TESTING.md says.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#define SRC(path) ATLAS_SOURCE_DIR "/" path
+
+static char tmp[256];
+
+static void make_tmp(void)
+{
+    snprintf(tmp, sizeof(tmp), "/tmp/atlas_test_run_XXXXXX");
+    cr_assert_not_null(mkdtemp(tmp));
+}
+
+static void remove_tmp(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* Run a shell command built from fmt; returns its exit code. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static int
+sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    int status = system(cmd);
+    cr_assert(status != -1 && WIFEXITED(status), "%s did not exit normally", cmd);
+    return WEXITSTATUS(status);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, n = 0, got;
+    do {
+        cap += 1 << 16;
+        buf = realloc(buf, cap + 1);
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+    } while (got);
+    fclose(f);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted names in dir (hidden files included), NULL-terminated; caller frees. */
+static char **list_dir(const char *dir, size_t *n)
+{
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "cannot open %s", dir);
+    char **names = NULL;
+    *n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        names = realloc(names, (*n + 2) * sizeof(*names));
+        names[(*n)++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (names)
+        qsort(names, *n, sizeof(*names), cmp_names);
+    return names;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* Every file of dir a equals the same-named file of b, and both hold the same names. */
+static void assert_same_folder(const char *a, const char *b)
+{
+    size_t na, nb;
+    char **fa = list_dir(a, &na), **fb = list_dir(b, &nb);
+    cr_assert_eq(na, nb, "%s has %zu files, %s has %zu", a, na, b, nb);
+    for (size_t i = 0; i < na; i++) {
+        cr_assert_str_eq(fa[i], fb[i], "file sets differ: %s vs %s", a, b);
+        char pa[1024], pb[1024];
+        snprintf(pa, sizeof(pa), "%s/%s", a, fa[i]);
+        snprintf(pb, sizeof(pb), "%s/%s", b, fb[i]);
+        size_t la, lb;
+        char *ca = slurp(pa, &la), *cb = slurp(pb, &lb);
+        cr_assert(ca && cb);
+        cr_assert(la == lb && memcmp(ca, cb, la) == 0, "%s and %s differ", pa, pb);
+        free(ca);
+        free(cb);
+    }
+    free_names(fa, na);
+    free_names(fb, nb);
+}
+
+static void run_quiet(const char *scenario, const char *out, const char *extra)
+{
+    int rc = sh("'%s' run '%s' -o '%s' --quiet %s", ATLAS_BINARY, scenario, out, extra);
+    cr_assert_eq(rc, 0, "atlas-sim run %s exited %d", scenario, rc);
+}
+
+/* ---- goldens, reproduction, determinism ---- */
+
+static void assert_golden(const char *name)
+{
+    char scenario[512], golden[512], out[512];
+    snprintf(scenario, sizeof(scenario), "%s/scenarios/%s.yaml", ATLAS_SOURCE_DIR, name);
+    snprintf(golden, sizeof(golden), "%s/tests/golden/%s", ATLAS_SOURCE_DIR, name);
+    snprintf(out, sizeof(out), "%s/%s", tmp, name);
+    run_quiet(scenario, out, "");
+    assert_same_folder(golden, out);
+}
+
+Test(run, quickstart_output_matches_the_golden_files, .init = make_tmp, .fini = remove_tmp)
+{
+    assert_golden("quickstart");
+}
+
+Test(run, partition_output_matches_the_golden_files, .init = make_tmp, .fini = remove_tmp)
+{
+    assert_golden("partition");
+}
+
+Test(run, the_resolved_scenario_reproduces_every_file_byte_for_byte, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    char a[512], b[512], resolved[600];
+    snprintf(a, sizeof(a), "%s/first", tmp);
+    snprintf(b, sizeof(b), "%s/again", tmp);
+    snprintf(resolved, sizeof(resolved), "%s/scenario.resolved.yaml", a);
+    run_quiet(SRC("scenarios/crash-recovery.yaml"), a, "--seed 99 --set network.loss=0.01");
+    run_quiet(resolved, b, "");
+    assert_same_folder(a, b);
+}
+
+Test(run, two_runs_of_the_same_scenario_are_byte_identical, .init = make_tmp, .fini = remove_tmp)
+{
+    char a[512], b[512];
+    snprintf(a, sizeof(a), "%s/a", tmp);
+    snprintf(b, sizeof(b), "%s/b", tmp);
+    run_quiet(SRC("scenarios/lossy-heartbeats.yaml"), a, "--set duration=5s");
+    run_quiet(SRC("scenarios/lossy-heartbeats.yaml"), b, "--set duration=5s");
+    assert_same_folder(a, b);
+}
+
+Test(run, seed_and_set_override_the_file_and_are_written_out, .init = make_tmp, .fini = remove_tmp)
+{
+    char out[512], path[600];
+    snprintf(out, sizeof(out), "%s/o", tmp);
+    run_quiet(SRC("scenarios/quickstart.yaml"), out,
+              "--seed 7 --set cluster.nodes=7 --set output.votes=false");
+    snprintf(path, sizeof(path), "%s/scenario.resolved.yaml", out);
+    char *yaml = slurp(path, NULL);
+    cr_assert(strstr(yaml, "\nseed: 7\n"), "%s", yaml);
+    cr_assert(strstr(yaml, "  nodes: 7\n"), "%s", yaml);
+    cr_assert(strstr(yaml, "  votes: false\n"), "%s", yaml);
+    free(yaml);
+    snprintf(path, sizeof(path), "%s/outcomes.csv", out);
+    char *outcomes = slurp(path, NULL);
+    cr_assert(strstr(outcomes, "\n0,0,7,p-1,0,add_edge,"), "%s", outcomes);
+    free(outcomes);
+    snprintf(path, sizeof(path), "%s/votes.csv", out);
+    cr_assert_not(exists(path), "output.votes=false skips votes.csv");
+}
+
+Test(run, the_terminal_account_shows_tallies_the_graph_and_the_files, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/stdout", tmp);
+    cr_assert_eq(sh("'%s' run '%s' -o '%s/o' >'%s'", ATLAS_BINARY, SRC("scenarios/quickstart.yaml"),
+                    tmp, path),
+                 0);
+    char *text = slurp(path, NULL);
+    const char *expected[] = {"proposal p-1: ",
+                              "YES (quorum 3) \xe2\x80\x94 approved",
+                              "add_edge A -visits-> B",
+                              "  A (Person)",
+                              "  B (Place)",
+                              "  A -visits-> B\n",
+                              "approval_rate",
+                              "files in "};
+    for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
+        cr_assert(strstr(text, expected[i]), "'%s' missing in\n%s", expected[i], text);
+    free(text);
+}
+
+Test(run, quiet_prints_nothing, .init = make_tmp, .fini = remove_tmp)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/stdout", tmp);
+    cr_assert_eq(sh("'%s' run '%s' -o '%s/o' --quiet >'%s' 2>&1", ATLAS_BINARY,
+                    SRC("scenarios/quickstart.yaml"), tmp, path),
+                 0);
+    size_t len;
+    free(slurp(path, &len));
+    cr_assert_eq(len, 0);
+}
+
+Test(run, the_default_output_folder_is_out_slash_the_scenario_name, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    char path[600];
+    cr_assert_eq(
+        sh("cd '%s' && '%s' run '%s' --quiet", tmp, ATLAS_BINARY, SRC("scenarios/quickstart.yaml")),
+        0);
+    snprintf(path, sizeof(path), "%s/out/quickstart/summary.csv", tmp);
+    cr_assert(exists(path));
+}
+
+Test(run, every_csv_loads_with_pandas, .init = make_tmp, .fini = remove_tmp)
+{
+    if (sh("python3 -c 'import pandas' >/dev/null 2>&1") != 0)
+        cr_skip_test("python3 with pandas is not installed");
+    char out[512];
+    snprintf(out, sizeof(out), "%s/o", tmp);
+    run_quiet(SRC("scenarios/partition.yaml"), out, "--set output.traces=[messages,heartbeats]");
+    int rc = sh("cd '%s' && python3 -c \"\nimport glob, pandas\nfiles = sorted(glob.glob('*.csv'))"
+                "\nassert len(files) >= 6, files\nfor f in files:\n    d = pandas.read_csv(f)\n"
+                "    if not f.startswith('neo4j'):\n"
+                "        assert list(d.columns[:3]) == ['run', 'rep', 'seed'], f\n\"",
+                out);
+    cr_assert_eq(rc, 0, "pandas could not load every CSV");
+}
+
+/* ---- bad input ---- */
+
+static void assert_rejected(const char *cmdline, const char *expected, const char *out)
+{
+    char errpath[600];
+    snprintf(errpath, sizeof(errpath), "%s/stderr", tmp);
+    int rc = sh("%s >/dev/null 2>'%s'", cmdline, errpath);
+    char *err = slurp(errpath, NULL);
+    cr_assert_eq(rc, 2, "%s: exit %d, want 2\n%s", cmdline, rc, err);
+    cr_assert(strstr(err, expected), "%s:\nwant  %s\ngot   %s", cmdline, expected, err);
+    if (out)
+        cr_assert_not(exists(out), "%s: %s was created", cmdline, out);
+    free(err);
+}
+
+Test(run, every_bad_input_file_exits_2_with_its_message_and_writes_nothing, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    size_t n;
+    char **names = list_dir(SRC("tests/bad"), &n);
+    size_t checked = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[512], out[512], cmd[2048], expected[1024];
+        snprintf(path, sizeof(path), "%s/tests/bad/%s", ATLAS_SOURCE_DIR, names[i]);
+        char *text = slurp(path, NULL);
+        const char *line = strstr(text, "\n# expect: FILE");
+        cr_assert_not_null(line, "%s has no '# expect: FILE...' line", names[i]);
+        line += strlen("\n# expect: FILE");
+        snprintf(expected, sizeof(expected), "%s%.*s", path, (int)strcspn(line, "\n"), line);
+        snprintf(out, sizeof(out), "%s/out-%zu", tmp, i);
+        snprintf(cmd, sizeof(cmd), "'%s' run '%s' -o '%s'", ATLAS_BINARY, path, out);
+        assert_rejected(cmd, expected, out);
+        snprintf(cmd, sizeof(cmd), "'%s' validate '%s'", ATLAS_BINARY, path);
+        assert_rejected(cmd, expected, NULL);
+        free(text);
+        checked++;
+    }
+    free_names(names, n);
+    cr_assert_geq(checked, 14, "the suite has one file per error class");
+}
+
+Test(run, a_missing_scenario_file_is_an_error_naming_its_path, .init = make_tmp, .fini = remove_tmp)
+{
+    char cmd[1024], out[512];
+    snprintf(out, sizeof(out), "%s/o", tmp);
+    snprintf(cmd, sizeof(cmd), "'%s' run '%s/none.yaml' -o '%s'", ATLAS_BINARY, tmp, out);
+    char expected[512];
+    snprintf(expected, sizeof(expected), "%s/none.yaml: error: cannot open scenario file", tmp);
+    assert_rejected(cmd, expected, out);
+}
+
+Test(run, an_unwritable_output_folder_is_an_error_and_nothing_is_left, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    char file[512], out[600], cmd[2048], expected[1024];
+    snprintf(file, sizeof(file), "%s/a-file", tmp);
+    fclose(fopen(file, "w"));
+    snprintf(out, sizeof(out), "%s/sub/dir", file);
+    snprintf(cmd, sizeof(cmd), "'%s' run '%s' -o '%s'", ATLAS_BINARY,
+             SRC("scenarios/quickstart.yaml"), out);
+    snprintf(expected, sizeof(expected), "%s: error: cannot create output folder", out);
+    assert_rejected(cmd, expected, NULL);
+    size_t n;
+    char **names = list_dir(tmp, &n);
+    cr_assert_eq(n, 2, "only a-file and the captured stderr remain");
+    free_names(names, n);
+}
+
+Test(run, bad_set_and_seed_values_get_the_same_checks_with_their_origin, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    char cmd[2048], out[512];
+    snprintf(out, sizeof(out), "%s/o", tmp);
+    snprintf(cmd, sizeof(cmd), "'%s' run '%s' -o '%s' --set cluster.nodes=0", ATLAS_BINARY,
+             SRC("scenarios/quickstart.yaml"), out);
+    assert_rejected(cmd, "--set:1:1: error: cluster.nodes: 0 is out of range [1, 10000000]", out);
+    snprintf(cmd, sizeof(cmd), "'%s' run '%s' -o '%s' --set consensus.quorum=2", ATLAS_BINARY,
+             SRC("scenarios/quickstart.yaml"), out);
+    assert_rejected(cmd, "--set:1:1: error: consensus.quorum: unknown key 'quorum'", out);
+    snprintf(cmd, sizeof(cmd), "'%s' run '%s' -o '%s' --seed -1", ATLAS_BINARY,
+             SRC("scenarios/quickstart.yaml"), out);
+    assert_rejected(cmd, "--seed:1:1: error: seed: expected a whole number", out);
+}
+
+Test(run, usage_errors_exit_2_and_help_exits_0, .init = make_tmp, .fini = remove_tmp)
+{
+    cr_assert_eq(sh("'%s' run >/dev/null 2>&1", ATLAS_BINARY), 2);
+    cr_assert_eq(sh("'%s' run x.yaml --frobnicate >/dev/null 2>&1", ATLAS_BINARY), 2);
+    cr_assert_eq(sh("'%s' validate >/dev/null 2>&1", ATLAS_BINARY), 2);
+    cr_assert_eq(sh("'%s' run --help | grep -q 'usage: atlas-sim run'", ATLAS_BINARY), 0);
+    cr_assert_eq(sh("'%s' validate --help | grep -q 'usage: atlas-sim validate'", ATLAS_BINARY), 0);
+}
+
+Test(run, validate_reports_every_problem_at_once, .init = make_tmp, .fini = remove_tmp)
+{
+    char path[512], errpath[600];
+    snprintf(path, sizeof(path), "%s/many.yaml", tmp);
+    FILE *f = fopen(path, "w");
+    fputs("cluster: {nodes: 3, quorum: 5}\nnetwork: {loss: 2, latncy: 1ms}\nduration: 3\n", f);
+    fclose(f);
+    snprintf(errpath, sizeof(errpath), "%s/err", tmp);
+    cr_assert_eq(sh("'%s' validate '%s' 2>'%s'", ATLAS_BINARY, path, errpath), 2);
+    char *err = slurp(errpath, NULL);
+    cr_assert(strstr(err, ":1:29: error: cluster.quorum:"), "%s", err);
+    cr_assert(strstr(err, ":2:17: error: network.loss:"), "%s", err);
+    cr_assert(strstr(err, ":2:20: error: network.latncy: unknown key 'latncy'; did you mean "
+                          "'latency'?"),
+              "%s", err);
+    cr_assert(strstr(err, ":3:11: error: duration:"), "%s", err);
+    cr_assert(strstr(err, "many.yaml: 4 errors"), "%s", err);
+    free(err);
+}
+
+Test(run, validate_prints_a_resolved_summary_for_a_good_file, .init = make_tmp, .fini = remove_tmp)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/out", tmp);
+    cr_assert_eq(sh("'%s' validate '%s' >'%s'", ATLAS_BINARY,
+                    SRC("scenarios/sweep-approval-nodes.yaml"), path),
+                 0);
+    char *text = slurp(path, NULL);
+    cr_assert(strstr(text, "sweep-approval-nodes.yaml: ok"), "%s", text);
+    cr_assert(strstr(text, "70 points x 30 replications"), "%s", text);
+    free(text);
+}
