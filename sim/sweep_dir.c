@@ -1,6 +1,7 @@
 /* sweep_dir: identity file, journal and result files of a sweep folder (see sweep_dir.h). */
 #include "sim/sweep_dir.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -173,24 +174,36 @@ void sweep_store_init(struct sweep_store *st, uint64_t nruns)
     st->nruns = nruns;
     st->ndone = 0;
     st->have = xcalloc(nruns ? nruns : 1, sizeof(*st->have));
-    st->res = xcalloc(nruns ? nruns : 1, sizeof(*st->res));
+    st->status = xcalloc(nruns ? nruns : 1, sizeof(*st->status));
+    st->m = xcalloc(nruns ? nruns : 1, sizeof(*st->m));
+}
+
+void sweep_store_get(const struct sweep_store *st, uint32_t run, struct sweep_result *out)
+{
+    assert(run < st->nruns && st->have[run]);
+    memset(out, 0, sizeof(*out));
+    out->run = run;
+    out->status = st->status[run];
+    out->m = st->m[run];
 }
 
 void sweep_store_fini(struct sweep_store *st)
 {
     free(st->have);
-    free(st->res);
+    free(st->status);
+    free(st->m);
     st->have = NULL;
-    st->res = NULL;
+    st->status = NULL;
+    st->m = NULL;
 }
 
 bool sweep_store_put(struct sweep_store *st, const struct sweep_result *r)
 {
     if (st->have[r->run])
-        return st->res[r->run].status == r->status &&
-               memcmp(&st->res[r->run].m, &r->m, sizeof(r->m)) == 0;
+        return st->status[r->run] == r->status && memcmp(&st->m[r->run], &r->m, sizeof(r->m)) == 0;
     st->have[r->run] = true;
-    st->res[r->run] = *r;
+    st->status[r->run] = (uint8_t)r->status;
+    st->m[r->run] = r->m;
     st->ndone++;
     return true;
 }
@@ -390,7 +403,7 @@ static void summary_fill(FILE *f, void *ctx)
         point_values(c, point);
         struct run_ident id = {
             .run = (uint32_t)run, .rep = rep, .seed = sweep_seed(c->p->base_seed, rep)};
-        summary_write_row(f, &id, c->p->naxes, c->values, &c->st->res[run].m);
+        summary_write_row(f, &id, c->p->naxes, c->values, &c->st->m[run]);
     }
 }
 
@@ -402,7 +415,7 @@ static void points_fill(FILE *f, void *ctx)
     points_write_header(f, c->p->naxes, c->paths);
     for (uint64_t point = 0; point < c->p->npoints; point++) {
         for (uint32_t r = 0; r < reps; r++)
-            points_sample_row(&c->st->res[point * reps + r].m,
+            points_sample_row(&c->st->m[point * reps + r],
                               samples + (size_t)r * metric_field_count);
         point_values(c, point);
         points_write_row(f, c->p->naxes, c->values, samples, reps);

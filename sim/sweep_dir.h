@@ -49,16 +49,20 @@ bool sweep_meta_write(const char *dir, const struct sweep_meta *m, char *err, si
 bool sweep_meta_read(const char *dir, struct sweep_meta *m, char *err, size_t errlen);
 void sweep_meta_fini(struct sweep_meta *m);
 
-/* Results by run number. */
+/* Results by run number (about 210 bytes a run). */
 struct sweep_store {
     uint64_t nruns;
-    uint64_t ndone;           /* runs with have[run] */
-    bool *have;               /* owned */
-    struct sweep_result *res; /* res[run], valid where have[run] (owned) */
+    uint64_t ndone;        /* runs with have[run] */
+    bool *have;            /* owned */
+    uint8_t *status;       /* enum sweep_run_status of each run, where have[run] (owned) */
+    struct run_metrics *m; /* metrics of each run, where have[run] (owned) */
 };
 
 void sweep_store_init(struct sweep_store *st, uint64_t nruns);
 void sweep_store_fini(struct sweep_store *st);
+
+/* The stored result of a run that the store has. */
+void sweep_store_get(const struct sweep_store *st, uint32_t run, struct sweep_result *out);
 
 /* Record r; false if the store already holds a different result for that run. */
 bool sweep_store_put(struct sweep_store *st, const struct sweep_result *r);

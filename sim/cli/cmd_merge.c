@@ -144,8 +144,12 @@ static bool write_out(struct merge *mg, char *err, size_t errlen)
     if (j && !ok)
         snprintf(err, errlen, "%s: already holds a sweep journal; merge into a new folder",
                  mg->out);
-    for (uint64_t r = 0; ok && r < mg->store.nruns; r++)
-        ok = sweep_journal_append(j, &mg->store.res[r], err, errlen);
+    struct sweep_result *res = xmalloc(sizeof(*res));
+    for (uint64_t r = 0; ok && r < mg->store.nruns; r++) {
+        sweep_store_get(&mg->store, (uint32_t)r, res);
+        ok = sweep_journal_append(j, res, err, errlen);
+    }
+    free(res);
     ok = sweep_journal_close(j, err, errlen) && ok;
     sweep_store_fini(&fresh);
     return ok &&
@@ -168,7 +172,7 @@ static int merge_run(struct merge *mg)
     }
     uint64_t bad = 0;
     for (uint64_t r = 0; r < mg->store.nruns; r++)
-        bad += mg->store.res[r].status == SWEEP_RUN_INVARIANT;
+        bad += mg->store.status[r] == SWEEP_RUN_INVARIANT;
     if (bad) {
         fprintf(stderr, "atlas-sim merge: a checked invariant failed in %" PRIu64 " run(s)\n", bad);
         return EXIT_INVARIANT;

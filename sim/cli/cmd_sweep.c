@@ -458,7 +458,7 @@ static int finish(struct sweep *s, enum sweep_exec_status st)
         return EXIT_USAGE;
     }
     for (uint64_t r = 0; r < s->plan.nruns; r++)
-        s->invariant_runs += s->store.have[r] && s->store.res[r].status == SWEEP_RUN_INVARIANT;
+        s->invariant_runs += s->store.have[r] && s->store.status[r] == SWEEP_RUN_INVARIANT;
     if (!s->o.quiet)
         printf("%" PRIu64 " runs (%" PRIu64 " points x %" PRIu32 " replications%s) in %s\n",
                s->progress.total, s->plan.npoints, s->plan.replications, whole ? "" : ", one shard",
