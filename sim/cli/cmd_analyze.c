@@ -197,17 +197,28 @@ static void table_fini(struct table *t)
 
 /* ---- output --------------------------------------------------------------------------- */
 
+/* %.6g, or NA for a value that does not exist. */
+static const char *short_real(double x, char *buf, size_t len)
+{
+    if (isnan(x))
+        return "NA";
+    snprintf(buf, len, "%.6g", x);
+    return buf;
+}
+
 static void print_point(const struct table *t, const struct point *p, const size_t *metrics,
                         size_t nmetrics)
 {
+    char m[32], lo[32], hi[32];
     for (size_t a = 0; a < t->naxes; a++)
         printf("%s%s=%s", a ? "  " : "", t->paths[a], p->values[a]);
     printf("%sn=%zu\n", t->naxes ? "  " : "", p->nruns);
     for (size_t i = 0; i < nmetrics; i++) {
         struct stats_summary s;
         points_metric_stats(p->samples, p->nruns, metrics[i], &s);
-        printf("  %-20s %-12.6g 95%% CI [%.6g, %.6g]\n", metric_fields[metrics[i]].name, s.mean,
-               s.ci_lo, s.ci_hi);
+        printf("  %-20s %-12s 95%% CI [%s, %s]\n", metric_fields[metrics[i]].name,
+               short_real(s.mean, m, sizeof(m)), short_real(s.ci_lo, lo, sizeof(lo)),
+               short_real(s.ci_hi, hi, sizeof(hi)));
     }
 }
 
