@@ -85,25 +85,39 @@ const char *outdir_path(const struct outdir *o)
     return o->dir;
 }
 
-FILE *outdir_create(struct outdir *o, const char *name, struct diag *d)
+static struct outfile *add_file(struct outdir *o, const char *name)
 {
     char tmpname[256];
     snprintf(tmpname, sizeof(tmpname), ".%s.tmp.%ld", name, (long)getpid());
-    struct outfile of = {.tmp = path_join(o->dir, tmpname), .final = path_join(o->dir, name)};
-    of.f = fopen(of.tmp, "wb");
-    if (!of.f) {
-        diag_error(d, of.final, 0, 0, NULL, "cannot write output file: %s", strerror(errno));
-        free(of.tmp);
-        free(of.final);
+    XGROW(o->files, o->cap, o->n + 1);
+    struct outfile *of = &o->files[o->n++];
+    *of = (struct outfile){.tmp = path_join(o->dir, tmpname), .final = path_join(o->dir, name)};
+    return of;
+}
+
+FILE *outdir_create(struct outdir *o, const char *name, struct diag *d)
+{
+    struct outfile *of = add_file(o, name);
+    of->f = fopen(of->tmp, "wb");
+    if (!of->f) {
+        diag_error(d, of->final, 0, 0, NULL, "cannot write output file: %s", strerror(errno));
+        free(of->tmp);
+        free(of->final);
+        o->n--;
         return NULL;
     }
-    XGROW(o->files, o->cap, o->n + 1);
-    o->files[o->n++] = of;
-    return of.f;
+    return of->f;
+}
+
+const char *outdir_reserve(struct outdir *o, const char *name)
+{
+    return add_file(o, name)->tmp;
 }
 
 static bool close_file(struct outfile *of)
 {
+    if (!of->f)
+        return true; /* reserved: written and closed by its writer */
     bool ok = fflush(of->f) == 0 && !ferror(of->f) && fsync(fileno(of->f)) == 0;
     int saved = errno;
     ok &= fclose(of->f) == 0;

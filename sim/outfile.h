@@ -26,6 +26,12 @@ struct outdir *outdir_open(const char *dir, struct diag *d);
 /* A new temporary file that becomes dir/name on commit. NULL (diagnosed) on failure. */
 FILE *outdir_create(struct outdir *o, const char *name, struct diag *d);
 
+/*
+ * For writers that open files themselves: the temporary path (owned by o) that becomes
+ * dir/name on commit, like outdir_create's files. The caller writes it and closes it.
+ */
+const char *outdir_reserve(struct outdir *o, const char *name);
+
 /* Close and rename everything; on failure undo everything. Frees o either way. */
 bool outdir_commit(struct outdir *o, struct diag *d);
 

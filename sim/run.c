@@ -11,6 +11,7 @@
 
 #include "core/export.h"
 #include "core/graph.h"
+#include "core/ledger.h"
 #include "core/xalloc.h"
 #include "sim/cluster.h"
 #include "sim/csv.h"
@@ -304,12 +305,36 @@ static bool write_exports(const struct cluster *c, const struct scenario *sc, FI
     return ok;
 }
 
-static void print_files(FILE *f, const char *dir, FILE **files)
+/* output.ledgers: every kept ledger as ledger-N.txt. Returns how many were written, or -1. */
+static long write_ledgers(const struct cluster *c, const struct scenario *sc, struct outdir *o,
+                          struct diag *d)
+{
+    long written = 0;
+    if (!sc->output.ledgers)
+        return 0;
+    for (uint32_t i = 0; i < sc->nodes; i++) {
+        const struct ledger *l = cluster_ledger(c, i);
+        if (!l)
+            continue;
+        char name[64], msg[512];
+        snprintf(name, sizeof(name), "ledger-%" PRIu32 ".txt", i);
+        if (ledger_write_file(l, outdir_reserve(o, name), msg, sizeof(msg)) != LEDGER_OK) {
+            diag_error(d, outdir_path(o), 0, 0, NULL, "%s", msg);
+            return -1;
+        }
+        written++;
+    }
+    return written;
+}
+
+static void print_files(FILE *f, const char *dir, FILE **files, long ledgers)
 {
     fprintf(f, "files in %s/:", dir);
     for (int i = 0; i < F_COUNT; i++)
         if (files[i])
             fprintf(f, " %s", file_names[i]);
+    if (ledgers > 0)
+        fprintf(f, " ledger-N.txt (%ld)", ledgers);
     fputc('\n', f);
 }
 
@@ -345,6 +370,8 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
     summary_write_header(files[F_SUMMARY], 0, NULL);
     summary_write_row(files[F_SUMMARY], id, 0, NULL, m);
     bool ok = write_exports(c, sc, files, d, dir);
+    long ledgers = ok ? write_ledgers(c, sc, o, d) : 0;
+    ok &= ledgers >= 0;
     if (ok)
         ok = outdir_commit(o, d);
     else
@@ -359,7 +386,7 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
                     "INVARIANT BROKEN: %" PRIu64 " safety violation(s); see the "
                     "'violation' rows of events.csv\n",
                     m->safety_violations);
-        print_files(account, dir, files);
+        print_files(account, dir, files, ledgers);
     }
     cluster_free(c);
     csv_trace_free(ct);

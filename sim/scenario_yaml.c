@@ -553,14 +553,61 @@ bool scenario_doc_resolve(const struct scenario_doc *doc, struct scenario *out, 
     return scenario_keys_resolve(doc, out, d);
 }
 
+static bool load_seeded(const char *path, const char *seed, int nsets, char *const *sets,
+                        struct scenario *out, struct diag *d);
+
 bool scenario_load(const char *path, int nsets, char *const *sets, struct scenario *out,
                    struct diag *d)
 {
     return scenario_load_seeded(path, NULL, nsets, sets, out, d);
 }
 
+struct ranked {
+    struct diag_item item;
+    int origin; /* 0: the scenario file, 1: --set/--seed */
+    size_t index;
+};
+
+static int cmp_ranked(const void *pa, const void *pb)
+{
+    const struct ranked *a = pa, *b = pb;
+    if (a->origin != b->origin)
+        return a->origin - b->origin;
+    if (a->item.line != b->item.line)
+        return a->item.line < b->item.line ? -1 : 1;
+    if (a->item.col != b->item.col)
+        return a->item.col < b->item.col ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* Put the diagnostics from index start on in reading order: the file's by position first. */
+static void sort_diags(struct diag *d, size_t start, const char *path)
+{
+    size_t n = d->n - start;
+    if (n < 2)
+        return;
+    struct ranked *r = xreallocarray(NULL, n, sizeof(*r));
+    for (size_t i = 0; i < n; i++) {
+        const struct diag_item *it = &d->items[start + i];
+        r[i] = (struct ranked){*it, !(it->file && strcmp(it->file, path) == 0), i};
+    }
+    qsort(r, n, sizeof(*r), cmp_ranked);
+    for (size_t i = 0; i < n; i++)
+        d->items[start + i] = r[i].item;
+    free(r);
+}
+
 bool scenario_load_seeded(const char *path, const char *seed, int nsets, char *const *sets,
                           struct scenario *out, struct diag *d)
+{
+    size_t start = d->n;
+    bool ok = load_seeded(path, seed, nsets, sets, out, d);
+    sort_diags(d, start, path);
+    return ok;
+}
+
+static bool load_seeded(const char *path, const char *seed, int nsets, char *const *sets,
+                        struct scenario *out, struct diag *d)
 {
     struct scenario_doc *doc = scenario_doc_load(path, d);
     if (!doc)

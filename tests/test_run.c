@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "core/ledger.h"
+
 #define SRC(path) ATLAS_SOURCE_DIR "/" path
 
 static char tmp[256];
@@ -383,6 +385,9 @@ Test(run, validate_reports_every_problem_at_once, .init = make_tmp, .fini = remo
               "%s", err);
     cr_assert(strstr(err, ":3:11: error: duration:"), "%s", err);
     cr_assert(strstr(err, "many.yaml: 4 errors"), "%s", err);
+    cr_assert(strstr(err, ":1:29:") < strstr(err, ":2:17:") &&
+                  strstr(err, ":2:20:") < strstr(err, ":3:11:"),
+              "errors are listed in file order:\n%s", err);
     free(err);
 }
 
@@ -397,4 +402,25 @@ Test(run, validate_prints_a_resolved_summary_for_a_good_file, .init = make_tmp, 
     cr_assert(strstr(text, "sweep-approval-nodes.yaml: ok"), "%s", text);
     cr_assert(strstr(text, "70 points x 30 replications"), "%s", text);
     free(text);
+}
+
+Test(run, output_ledgers_writes_one_verifiable_ledger_per_node, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    char out[512];
+    snprintf(out, sizeof(out), "%s/o", tmp);
+    run_quiet(SRC("scenarios/quickstart.yaml"), out, "--set output.ledgers=true");
+    for (unsigned i = 0; i < 5; i++) {
+        char path[600], msg[512];
+        snprintf(path, sizeof(path), "%s/ledger-%u.txt", out, i);
+        struct ledger *l;
+        cr_assert_eq(ledger_read_file(path, &l, msg, sizeof(msg)), LEDGER_OK, "%s", msg);
+        size_t bad;
+        cr_assert(ledger_verify(l, &bad), "%s: record %zu", path, bad);
+        cr_assert_gt(ledger_count(l), 0);
+        ledger_free(l);
+    }
+    char extra[600];
+    snprintf(extra, sizeof(extra), "%s/ledger-5.txt", out);
+    cr_assert_not(exists(extra));
 }
