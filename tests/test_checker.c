@@ -1,0 +1,198 @@
+/*
+ * checker: deliberately broken final states are reported; a clean one is not. The last test
+ * breaks an invariant for real: two concurrent set_property commits reach replicas in
+ * different orders, so replicas with the same commits end with different values.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "sim/checker.h"
+#include "sim/cluster.h"
+#include "sim/scenario.h"
+
+#define N 5
+
+struct fixture {
+    uint64_t bits[N][1];
+    struct checker_node node[N];
+    struct checker_proposal prop[4];
+    struct checker_input in;
+    char reports[8][160];
+    uint32_t report_node[8];
+    size_t nreports;
+};
+
+static struct fixture F;
+
+/* Every node applied proposals 1 and 2 (approved with a quorum) and holds state 0xAA. */
+static void clean(void)
+{
+    memset(&F, 0, sizeof(F));
+    for (uint32_t i = 0; i < N; i++) {
+        F.bits[i][0] = 0x6; /* ids 1 and 2 */
+        F.node[i] = (struct checker_node){
+            .state_hash = 0xAA, .set_hash = 0x77, .applied = F.bits[i], .applications = 2};
+    }
+    F.prop[1] =
+        (struct checker_proposal){.approved = true, .yes = 3, .quorum = 3, .applications = N};
+    F.prop[2] = F.prop[1];
+    F.prop[3] = (struct checker_proposal){.approved = false, .yes = 1, .quorum = 3};
+    F.in = (struct checker_input){
+        .nodes = N, .node = F.node, .words = 1, .nproposals = 3, .proposal = F.prop};
+}
+
+static void collect(void *ctx, uint32_t node, const char *detail)
+{
+    (void)ctx;
+    cr_assert_lt(F.nreports, 8);
+    snprintf(F.reports[F.nreports], 160, "%s", detail);
+    F.report_node[F.nreports++] = node;
+}
+
+static struct checker_result check(void)
+{
+    struct checker_result r;
+    checker_run(&F.in, collect, NULL, &r);
+    cr_assert_eq(r.violations, F.nreports, "one report per violation");
+    return r;
+}
+
+Test(checker, a_consistent_cluster_has_no_violation_and_no_divergence)
+{
+    clean();
+    struct checker_result r = check();
+    cr_assert_eq(r.violations, 0);
+    cr_assert_eq(r.diverged, 0);
+    cr_assert_eq(r.majority_node, 0);
+}
+
+Test(checker, a_proposal_applied_without_a_yes_quorum_is_reported)
+{
+    clean();
+    F.prop[3].applications = 1; /* rejected, yet applied somewhere */
+    struct checker_result r = check();
+    cr_assert_eq(r.violations, 1);
+    cr_assert(strstr(F.reports[0], "p-3") != NULL, "%s", F.reports[0]);
+    clean();
+    F.prop[1].yes = 2; /* approved with fewer YES than the quorum */
+    cr_assert_eq(check().violations, 1);
+}
+
+Test(checker, a_commit_applied_twice_is_reported)
+{
+    clean();
+    F.node[3].applications = 3;
+    struct checker_result r = check();
+    cr_assert_eq(r.violations, 1);
+    cr_assert_eq(F.report_node[0], 3);
+}
+
+Test(checker, equal_commit_sets_with_different_states_are_reported)
+{
+    clean();
+    F.node[4].state_hash = 0xBB;
+    struct checker_result r = check();
+    cr_assert_eq(r.violations, 1);
+    cr_assert_eq(F.report_node[0], 4);
+    cr_assert_eq(r.diverged, 1);
+}
+
+Test(checker, different_commit_sets_may_differ_and_count_as_diverged)
+{
+    clean();
+    for (uint32_t i = 3; i < N; i++) {
+        F.bits[i][0] = 0x2;
+        F.node[i].set_hash = 0x11;
+        F.node[i].applications = 1;
+        F.node[i].state_hash = 0xCC;
+    }
+    F.prop[2].applications = 3;
+    struct checker_result r = check();
+    cr_assert_eq(r.violations, 0);
+    cr_assert_eq(r.diverged, 2);
+    cr_assert_eq(r.majority_node, 0);
+}
+
+Test(checker, a_tie_for_the_majority_goes_to_the_lowest_node)
+{
+    clean();
+    F.in.nodes = 4;
+    F.node[0].state_hash = F.node[3].state_hash = 0xDD; /* {0,3} vs {1,2} */
+    for (uint32_t i = 0; i < 4; i++) {
+        F.node[i].set_hash = i;
+        F.bits[i][0] = (uint64_t)1 << (i + 1);
+    }
+    F.in.nproposals = 0;
+    struct checker_result r = check();
+    cr_assert_eq(r.majority_node, 0);
+    cr_assert_eq(r.diverged, 2);
+}
+
+/* --- end to end ------------------------------------------------------------------------ */
+
+struct events {
+    size_t violations;
+};
+
+static void on_event(void *ctx, const struct trace_event *e)
+{
+    struct events *ev = ctx;
+    ev->violations += strcmp(e->event, "violation") == 0;
+}
+
+static void set_color(struct scenario *sc, size_t i, sim_time at, uint32_t proposer,
+                      const char *value)
+{
+    sc->workload.ops[i] = (struct op_spec){.at = at,
+                                           .proposer = proposer,
+                                           .op = PROP_SET_PROPERTY,
+                                           .id = xstrdup("A"),
+                                           .key = xstrdup("color"),
+                                           .value = xstrdup(value)};
+}
+
+Test(checker, concurrent_conflicting_commits_break_equal_states_and_are_reported)
+{
+    struct scenario sc;
+    scenario_init(&sc);
+    sc.consensus.approval = 1.0;
+    sc.graph.nvertices = 1;
+    sc.graph.vertices = xcalloc(1, sizeof(struct vertex_spec));
+    sc.graph.vertices[0].id = xstrdup("A");
+    /* node 0 reaches 3 and 4 slowly, so they see node 1's commit first */
+    sc.network.nlinks = 1;
+    sc.network.links = xcalloc(1, sizeof(struct link_override));
+    struct link_override *l = &sc.network.links[0];
+    l->from.n = 1;
+    l->from.ids = xcalloc(1, sizeof(uint32_t));
+    l->to.n = 2;
+    l->to.ids = xcalloc(2, sizeof(uint32_t));
+    l->to.ids[0] = 3;
+    l->to.ids[1] = 4;
+    dist_init_constant(&l->latency, 5 * SIM_MS);
+    l->symmetric = true;
+    l->loss = -1;
+    sc.workload.nops = 2;
+    sc.workload.ops = xcalloc(2, sizeof(struct op_spec));
+    set_color(&sc, 0, 1 * SIM_S, 0, "red");
+    set_color(&sc, 1, 1 * SIM_S + 500 * SIM_US, 1, "blue");
+    struct diag d;
+    diag_init(&d);
+    cr_assert(scenario_validate(&sc, &d));
+    diag_fini(&d);
+    static const struct trace_sink_ops ops = {.event = on_event};
+    struct events ev = {0};
+    struct trace tr = {.ops = &ops, .ctx = &ev};
+    struct cluster *c = cluster_new(&sc, &tr);
+    cluster_run(c);
+    struct run_metrics m;
+    cluster_metrics(c, &m);
+    cr_assert_eq(m.approved, 2);
+    cr_assert_not(cluster_check(c));
+    cr_assert_gt(m.safety_violations, 0);
+    cr_assert_eq(ev.violations, m.safety_violations);
+    cr_assert_neq(cluster_state_hash(c, 0), cluster_state_hash(c, 1));
+    cluster_free(c);
+    scenario_fini(&sc);
+}

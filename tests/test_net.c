@@ -1,0 +1,158 @@
+/* net: loss, duplication, link overrides and partitions of single messages. */
+#include <criterion/criterion.h>
+#include <math.h>
+
+#include "core/xalloc.h"
+#include "sim/net.h"
+#include "sim/scenario.h"
+
+static void node_set(struct node_set *s, uint32_t n, const uint32_t *ids)
+{
+    s->n = n;
+    s->ids = xcalloc(n, sizeof(uint32_t));
+    for (uint32_t i = 0; i < n; i++)
+        s->ids[i] = ids[i];
+}
+
+static void expect_proportion(uint64_t hits, uint64_t n, double p, const char *what)
+{
+    double se = sqrt(p * (1 - p) / (double)n);
+    double rate = (double)hits / (double)n;
+    cr_expect(fabs(rate - p) <= 5 * se, "%s: %g observed vs %g (5 SE = %g)", what, rate, p, 5 * se);
+}
+
+Test(net, loss_and_duplication_match_their_probabilities)
+{
+    struct scenario sc;
+    scenario_init(&sc);
+    sc.network.loss = 0.1;
+    sc.network.duplicate = 0.05;
+    struct net *n = net_new(&sc);
+    const uint64_t sends = 200000;
+    uint64_t lost = 0, dup = 0, delivered = 0;
+    for (uint64_t k = 0; k < sends; k++) {
+        struct net_route r;
+        net_send(n, (uint32_t)(k % 5), (uint32_t)((k + 1) % 5), &r);
+        lost += r.fate == NET_LOST;
+        if (r.fate == NET_DELIVERED) {
+            delivered++;
+            dup += r.ncopies == 2;
+            cr_assert_eq(r.delay[0], 1 * SIM_MS);
+        }
+    }
+    expect_proportion(lost, sends, 0.1, "loss");
+    expect_proportion(dup, delivered, 0.05, "duplication");
+    net_free(n);
+    scenario_fini(&sc);
+}
+
+Test(net, one_senders_traffic_does_not_shift_another_senders_draws)
+{
+    struct scenario sc;
+    scenario_init(&sc);
+    sc.network.loss = 0.3;
+    dist_fini(&sc.network.latency);
+    dist_init(&sc.network.latency, dist_find("exponential"));
+    char err[64];
+    cr_assert(dist_set_param(&sc.network.latency, "mean", "3ms", err, sizeof(err)));
+    struct net *a = net_new(&sc), *b = net_new(&sc);
+    for (int k = 0; k < 1000; k++) {
+        struct net_route ra, rb, other;
+        net_send(b, 1, 2, &other); /* only b sees node 1's traffic */
+        net_send(a, 0, 3, &ra);
+        net_send(b, 0, 3, &rb);
+        cr_assert_eq(ra.fate, rb.fate);
+        if (ra.fate == NET_DELIVERED)
+            cr_assert_eq(ra.delay[0], rb.delay[0]);
+    }
+    net_free(a);
+    net_free(b);
+    scenario_fini(&sc);
+}
+
+Test(net, a_link_override_sets_latency_and_loss_in_both_directions_when_symmetric)
+{
+    struct scenario sc;
+    scenario_init(&sc);
+    sc.nodes = 4;
+    sc.network.nlinks = 2;
+    sc.network.links = xcalloc(2, sizeof(struct link_override));
+    uint32_t zero = 0, one = 1, two = 2, three = 3;
+    node_set(&sc.network.links[0].from, 1, &zero);
+    node_set(&sc.network.links[0].to, 1, &one);
+    dist_init_constant(&sc.network.links[0].latency, 7 * SIM_MS);
+    sc.network.links[0].symmetric = true;
+    sc.network.links[0].loss = -1;
+    node_set(&sc.network.links[1].from, 1, &two);
+    node_set(&sc.network.links[1].to, 1, &three);
+    sc.network.links[1].symmetric = false;
+    sc.network.links[1].loss = 1.0;
+    struct net *n = net_new(&sc);
+    struct net_route r;
+    net_send(n, 0, 1, &r);
+    cr_assert_eq(r.delay[0], 7 * SIM_MS);
+    net_send(n, 1, 0, &r);
+    cr_assert_eq(r.delay[0], 7 * SIM_MS);
+    net_send(n, 0, 2, &r);
+    cr_assert_eq(r.delay[0], 1 * SIM_MS);
+    net_send(n, 2, 3, &r);
+    cr_assert_eq(r.fate, NET_LOST);
+    net_send(n, 3, 2, &r);
+    cr_assert_eq(r.fate, NET_DELIVERED, "one-directional override");
+    net_free(n);
+    scenario_fini(&sc);
+}
+
+static void one_partition(struct scenario *sc, bool oneway)
+{
+    scenario_init(sc);
+    sc->nodes = 6;
+    sc->faults.npartitions = 1;
+    sc->faults.partitions = xcalloc(1, sizeof(struct partition_spec));
+    struct partition_spec *p = &sc->faults.partitions[0];
+    p->at = 0;
+    p->heal = SIM_TIME_MAX;
+    p->oneway = oneway;
+    p->ngroups = 2;
+    p->groups = xcalloc(2, sizeof(struct node_set));
+    uint32_t g0[] = {0, 1}, g1[] = {2, 3};
+    node_set(&p->groups[0], 2, g0);
+    node_set(&p->groups[1], 2, g1); /* 4 and 5 form the implicit third group */
+}
+
+Test(net, a_symmetric_partition_cuts_traffic_between_groups_until_it_heals)
+{
+    struct scenario sc;
+    one_partition(&sc, false);
+    struct net *n = net_new(&sc);
+    cr_assert_not(net_cut(n, 0, 2), "inactive partitions cut nothing");
+    net_partition_set(n, 0, true);
+    cr_assert_not(net_cut(n, 0, 1));
+    cr_assert_not(net_cut(n, 4, 5));
+    cr_assert(net_cut(n, 0, 2));
+    cr_assert(net_cut(n, 2, 0));
+    cr_assert(net_cut(n, 3, 5));
+    cr_assert(net_cut(n, 5, 1));
+    struct net_route r;
+    net_send(n, 1, 3, &r);
+    cr_assert_eq(r.fate, NET_PARTITIONED);
+    net_partition_set(n, 0, false);
+    cr_assert_not(net_cut(n, 0, 2));
+    net_free(n);
+    scenario_fini(&sc);
+}
+
+Test(net, a_one_way_partition_only_cuts_traffic_leaving_the_first_group)
+{
+    struct scenario sc;
+    one_partition(&sc, true);
+    struct net *n = net_new(&sc);
+    net_partition_set(n, 0, true);
+    cr_assert(net_cut(n, 0, 2));
+    cr_assert(net_cut(n, 1, 5));
+    cr_assert_not(net_cut(n, 2, 0));
+    cr_assert_not(net_cut(n, 5, 1));
+    cr_assert_not(net_cut(n, 2, 4), "other groups talk freely");
+    net_free(n);
+    scenario_fini(&sc);
+}

@@ -1,0 +1,142 @@
+/*
+ * replicas: the compact replica store follows core/graph and core/proposal exactly — the
+ * same validity for every operation of long random sequences, the same contents (compared
+ * through graph_state_hash of the exported graph), and order-independent state hashes.
+ */
+#include <criterion/criterion.h>
+#include <gsl/gsl_rng.h>
+#include <stdio.h>
+
+#include "core/graph.h"
+#include "core/proposal.h"
+#include "sim/replicas.h"
+
+static const char *const ids[] = {"a", "b", "c", "d"};
+static const char *const labels[] = {"x", "y"};
+static const char *const values[] = {"1", "2"};
+
+static const char *any(gsl_rng *r, const char *const *from, size_t n)
+{
+    return from[gsl_rng_uniform_int(r, n)];
+}
+
+/* A random operation over a tiny name space, so that most kinds of conflict occur. */
+static void random_op(gsl_rng *r, struct proposal *p, uint64_t id)
+{
+    enum prop_op op = (enum prop_op)gsl_rng_uniform_int(r, PROP_OP_COUNT);
+    proposal_init(p, id, 0, op);
+    switch (op) {
+    case PROP_ADD_VERTEX:
+        proposal_set(&p->vertex, any(r, ids, 4));
+        proposal_set(&p->label, any(r, labels, 2));
+        if (gsl_rng_uniform(r) < 0.3)
+            proposal_add_prop(p, "k", any(r, values, 2));
+        break;
+    case PROP_REMOVE_VERTEX:
+        proposal_set(&p->vertex, any(r, ids, 4));
+        break;
+    case PROP_ADD_EDGE:
+    case PROP_REMOVE_EDGE:
+        proposal_set(&p->from, any(r, ids, 4));
+        proposal_set(&p->to, any(r, ids, 4));
+        proposal_set(&p->label, any(r, labels, 2));
+        if (op == PROP_ADD_EDGE && gsl_rng_uniform(r) < 0.3)
+            proposal_add_prop(p, "w", any(r, values, 2));
+        break;
+    case PROP_SET_PROPERTY:
+        if (gsl_rng_uniform(r) < 0.5) {
+            proposal_set(&p->vertex, any(r, ids, 4));
+        } else {
+            proposal_set(&p->from, any(r, ids, 4));
+            proposal_set(&p->to, any(r, ids, 4));
+            if (gsl_rng_uniform(r) < 0.7)
+                proposal_set(&p->label, any(r, labels, 2));
+        }
+        proposal_set(&p->key, gsl_rng_uniform(r) < 0.5 ? "k" : "w");
+        if (gsl_rng_uniform(r) < 0.8)
+            proposal_set(&p->value, any(r, values, 2));
+        break;
+    case PROP_OP_COUNT:
+        break;
+    }
+}
+
+Test(replicas, random_operation_sequences_agree_with_core_graph)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(r, 2024);
+    unsigned valid = 0, total = 0;
+    for (int run = 0; run < 50; run++) {
+        const int steps = 400;
+        struct replicas *rep = replicas_new(1, (size_t)steps * 8);
+        replicas_start(rep);
+        struct graph *g = graph_new();
+        for (int s = 0; s < steps; s++) {
+            struct proposal p;
+            random_op(r, &p, (uint64_t)s + 1);
+            uint32_t op = replicas_intern(rep, &p);
+            bool want = proposal_validate(g, &p) == GRAPH_OK;
+            char what[128];
+            proposal_describe(&p, what, sizeof(what));
+            cr_assert_eq(replicas_valid(rep, 0, op), want, "run %d step %d: %s", run, s, what);
+            cr_assert_eq(replicas_apply(rep, 0, op), want, "run %d step %d: %s", run, s, what);
+            valid += want;
+            total++;
+            proposal_apply(g, &p);
+            proposal_fini(&p);
+        }
+        struct graph *copy = replicas_graph(rep, 0);
+        cr_assert(graph_hash_equal(graph_state_hash(copy), graph_state_hash(g)),
+                  "run %d: exported replica differs from the core graph", run);
+        graph_free(copy);
+        graph_free(g);
+        replicas_free(rep);
+    }
+    cr_assert(valid > total / 5 && valid < total * 4 / 5, "%u of %u valid: too one-sided", valid,
+              total);
+    gsl_rng_free(r);
+}
+
+static uint32_t add_vertex(struct replicas *rep, const char *id, const char *label)
+{
+    struct proposal p;
+    proposal_init(&p, 0, 0, PROP_ADD_VERTEX);
+    proposal_set(&p.vertex, id);
+    proposal_set(&p.label, label);
+    uint32_t op = replicas_intern(rep, &p);
+    proposal_fini(&p);
+    return op;
+}
+
+Test(replicas, the_state_hash_does_not_depend_on_the_order_of_operations)
+{
+    struct replicas *rep = replicas_new(3, 16);
+    uint32_t a = add_vertex(rep, "A", "P"), b = add_vertex(rep, "B", "Q");
+    replicas_start(rep);
+    replicas_apply(rep, 0, a);
+    replicas_apply(rep, 0, b);
+    replicas_apply(rep, 1, b);
+    replicas_apply(rep, 1, a);
+    cr_assert_eq(replicas_hash(rep, 0), replicas_hash(rep, 1));
+    cr_assert_neq(replicas_hash(rep, 0), replicas_hash(rep, 2));
+    replicas_copy(rep, 2, 0);
+    cr_assert_eq(replicas_hash(rep, 2), replicas_hash(rep, 0));
+    replicas_reset(rep, 2);
+    cr_assert(replicas_valid(rep, 2, a));
+    replicas_free(rep);
+    replicas_free(NULL);
+}
+
+Test(replicas, every_replica_starts_from_the_seeded_template)
+{
+    struct replicas *rep = replicas_new(2, 16);
+    uint32_t a = add_vertex(rep, "A", "P");
+    cr_assert(replicas_seed(rep, a));
+    cr_assert_not(replicas_seed(rep, a), "a duplicate vertex is invalid on the template too");
+    replicas_start(rep);
+    const char *seen[4];
+    cr_assert_eq(replicas_vertices(rep, 1, seen, 4), 1);
+    cr_assert_str_eq(seen[0], "A");
+    cr_assert_not(replicas_valid(rep, 1, a));
+    replicas_free(rep);
+}
