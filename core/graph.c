@@ -342,6 +342,7 @@ static void prop_set(struct graph *g, graph_pid *head, struct lanes owner, const
         g->p[p].value = val;
     } else {
         p = prop_alloc(g, k, val);
+        link = prop_link(g, head, k); /* the pool may have moved */
         g->p[p].next = *link;
         *link = p;
     }

@@ -772,3 +772,31 @@ Test(graph, many_vertices_and_edges_survive_table_growth_and_removal)
     }
     cr_assert(graph_hash_equal(full, graph_state_hash(g)), "rebuilt: the same hash");
 }
+
+Test(graph, properties_stay_linked_while_the_property_pool_grows)
+{
+    char id[16], key[16];
+    for (int i = 0; i < 300; i++) {
+        snprintf(id, sizeof id, "v%d", i);
+        add_v(id, "L");
+        /* keys in rising order: each insertion links behind an existing cell */
+        for (int k = 0; k < 10; k++) {
+            snprintf(key, sizeof key, "k%d", k);
+            cr_assert_eq(graph_set_vertex_property(g, id, key, id), GRAPH_OK);
+        }
+        for (int k = 0; k < 10; k += 3) {
+            snprintf(key, sizeof key, "k%d", k);
+            cr_assert_eq(graph_set_vertex_property(g, id, key, "again"), GRAPH_OK);
+        }
+    }
+    cr_assert_eq(graph_property_count(g), 3000);
+    for (int i = 0; i < 300; i++) {
+        snprintf(id, sizeof id, "v%d", i);
+        size_t n = 0;
+        graph_vid v = graph_find_vertex(g, id);
+        for (graph_pid p = graph_vertex_props(g, v); p != GRAPH_NONE; p = graph_prop_next(g, p))
+            n++;
+        cr_assert_eq(n, 10, "vertex %d keeps its 10 properties", i);
+    }
+    cr_assert(graph_check(g));
+}
