@@ -372,3 +372,107 @@ Test(sweep_exec, setting_stop_interrupts_the_pool_after_the_reported_runs)
         cr_assert_lt(f.nseen, 40);
     }
 }
+
+/* ---- the journal (sim/sweep_dir) ---- */
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/sweep_dir.h"
+
+static char jdir[64];
+
+static void journal_with(size_t nruns, const uint32_t *runs, size_t n)
+{
+    char err[256];
+    strcpy(jdir, "/tmp/atlas-journal-XXXXXX");
+    cr_assert(mkdtemp(jdir));
+    struct sweep_store st;
+    sweep_store_init(&st, nruns);
+    struct sweep_journal *j = sweep_journal_open(jdir, &st, err, sizeof(err));
+    cr_assert(j, "%s", err);
+    for (size_t i = 0; i < n; i++) {
+        struct sweep_result r = {.run = runs[i], .status = SWEEP_RUN_OK};
+        r.m.proposals = runs[i] * 10u;
+        r.m.approval_rate = 0.1 * runs[i];
+        cr_assert(sweep_journal_append(j, &r, err, sizeof(err)), "%s", err);
+    }
+    cr_assert(sweep_journal_close(j, err, sizeof(err)));
+    sweep_store_fini(&st);
+}
+
+static char *journal_path(void)
+{
+    static char p[96];
+    snprintf(p, sizeof(p), "%s/%s", jdir, SWEEP_JOURNAL_FILE);
+    return p;
+}
+
+static void journal_cleanup(void)
+{
+    unlink(journal_path());
+    rmdir(jdir);
+}
+
+Test(sweep_journal, entries_read_back_bit_for_bit)
+{
+    static const uint32_t runs[] = {3, 0, 7};
+    journal_with(8, runs, 3);
+    struct sweep_store st;
+    char err[256];
+    sweep_store_init(&st, 8);
+    cr_assert(sweep_journal_load(jdir, &st, err, sizeof(err)), "%s", err);
+    cr_assert_eq(st.ndone, 3);
+    for (uint32_t r = 0; r < 8; r++) {
+        bool want = r == 0 || r == 3 || r == 7;
+        cr_assert_eq(st.have[r], want, "run %u", r);
+        if (want) {
+            cr_assert_eq(st.m[r].proposals, r * 10u);
+            cr_assert_eq(st.m[r].approval_rate, 0.1 * r); /* exact: raw bytes */
+        }
+    }
+    sweep_store_fini(&st);
+    journal_cleanup();
+}
+
+Test(sweep_journal, a_torn_last_line_is_dropped_and_cut_off)
+{
+    static const uint32_t runs[] = {1, 2};
+    journal_with(4, runs, 2);
+    struct stat sb;
+    cr_assert_eq(stat(journal_path(), &sb), 0);
+    off_t whole = sb.st_size;
+    cr_assert_eq(truncate(journal_path(), whole - 40), 0); /* kill -9 mid-write */
+    struct sweep_store st;
+    char err[256];
+    sweep_store_init(&st, 4);
+    struct sweep_journal *j = sweep_journal_open(jdir, &st, err, sizeof(err));
+    cr_assert(j, "%s", err);
+    cr_assert_eq(st.ndone, 1);
+    cr_assert(st.have[1] && !st.have[2]);
+    struct sweep_result r = {.run = 2};
+    cr_assert(sweep_journal_append(j, &r, err, sizeof(err)));
+    cr_assert(sweep_journal_close(j, err, sizeof(err)));
+    cr_assert_eq(stat(journal_path(), &sb), 0);
+    cr_assert_eq(sb.st_size, whole, "the torn line was replaced, not appended to");
+    sweep_store_fini(&st);
+    journal_cleanup();
+}
+
+Test(sweep_journal, a_corrupt_line_before_the_end_is_an_error_naming_the_line)
+{
+    static const uint32_t runs[] = {0, 1, 2};
+    journal_with(4, runs, 3);
+    FILE *f = fopen(journal_path(), "r+");
+    cr_assert(f);
+    fseek(f, 20, SEEK_SET);
+    fputc('x', f); /* inside line 1's metrics */
+    fclose(f);
+    struct sweep_store st;
+    char err[256] = "";
+    sweep_store_init(&st, 4);
+    cr_assert_not(sweep_journal_load(jdir, &st, err, sizeof(err)));
+    cr_assert(strstr(err, ".journal:1: corrupt"), "%s", err);
+    sweep_store_fini(&st);
+    journal_cleanup();
+}
