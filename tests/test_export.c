@@ -373,7 +373,7 @@ struct dot_read {
 /* One `"key": value` line of `dot -Tjson0` into the current object of its section. */
 static void json_line(struct dot_read *d, int section, const char *line)
 {
-    char key[128], val[128] = "";
+    char key[256], val[4096] = "";
     const char *s = json_string(line + 1, key);
     cr_assert(s[0] == ':' && s[1] == ' ');
     s += 2;
