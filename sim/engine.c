@@ -5,7 +5,10 @@
  * of 16-byte entries {time, key}, key = seq << SLOT_BITS | slot. Comparing (time, key) is
  * comparing (time, seq) because seq is unique, so ties fire in scheduling order. The keys
  * live in the heap array itself, never behind a pointer; the array is placed so that the D
- * children of a node share one 64-byte cache line.
+ * children of a node share one 64-byte cache line. Sift-down picks the smallest child
+ * without branches and prefetches the grandchildren's lines before the choice is known;
+ * firing prefetches the records of the top's children (the next event is among them).
+ * Measured choices are recorded in BENCHMARKS.md.
  *
  * Pool: event records (the 40-byte event, a generation, a state) in one growable array,
  * indexed by slot; freed slots go on a LIFO stack so the next schedule reuses the slot that
@@ -73,9 +76,17 @@ struct sim_engine {
     bool running;         /* inside sim_run/sim_step (no reentry) */
 };
 
+__extension__ typedef unsigned __int128 u128;
+
+/* (time, key) as one 128-bit number: comparisons compile to flag arithmetic, not branches. */
+static inline u128 entry_k(struct qentry e)
+{
+    return (u128)e.time << 64 | e.key;
+}
+
 static inline bool entry_less(struct qentry a, struct qentry b)
 {
-    return a.time < b.time || (a.time == b.time && a.key < b.key);
+    return entry_k(a) < entry_k(b);
 }
 
 static inline void sift_up(struct qentry *h, size_t i, struct qentry e)
@@ -90,17 +101,26 @@ static inline void sift_up(struct qentry *h, size_t i, struct qentry e)
     h[i] = e;
 }
 
+/* The minimum child is selected without branches (their outcome is random). */
 static inline void sift_down(struct qentry *h, size_t n, size_t i, struct qentry e)
 {
+    u128 ek = entry_k(e);
     for (;;) {
         size_t c = D * i + 1;
         if (c >= n)
             break;
         size_t m = c, end = c + D < n ? c + D : n;
-        for (size_t j = c + 1; j < end; j++)
-            if (entry_less(h[j], h[m]))
-                m = j;
-        if (!entry_less(h[m], e))
+        /* Fetch the grandchildren's lines now, in parallel, whichever child wins. */
+        for (size_t j = c; j < end && D * j + 1 < n; j++)
+            __builtin_prefetch(&h[D * j + 1]);
+        u128 mk = entry_k(h[c]);
+        for (size_t j = c + 1; j < end; j++) {
+            u128 jk = entry_k(h[j]);
+            bool lt = jk < mk;
+            m = lt ? j : m;
+            mk = lt ? jk : mk;
+        }
+        if (mk >= ek)
             break;
         h[i] = h[m];
         i = m;
@@ -302,6 +322,10 @@ static inline void fire_top(struct sim_engine *eng)
     struct qentry top = eng->heap[0];
     uint32_t slot = (uint32_t)(top.key & SLOT_MASK);
     struct record *r = &eng->rec[slot];
+    /* The next event is almost always one of the top's children: fetch their records
+     * while the handler runs. */
+    for (size_t j = 1; j <= D && j < eng->n; j++)
+        __builtin_prefetch(&eng->rec[eng->heap[j].key & SLOT_MASK]);
     struct sim_event ev = r->ev;
     r->gen++;
     slot_free(eng, slot);
