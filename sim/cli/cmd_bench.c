@@ -16,6 +16,7 @@ static const struct bench {
     const char *help;
 } benches[] = {
     {"phold", bench_phold_main, "the PHOLD event-engine benchmark"},
+    {"graph", bench_graph_main, "the graph store benchmark"},
 };
 
 static void bench_usage(FILE *f)
