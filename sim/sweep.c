@@ -14,11 +14,7 @@
 #include "sim/csv.h"
 #include "sim/time.h"
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static bool
-fail(char *err, size_t errlen, const char *fmt, ...)
+bool sweep_fail(char *err, size_t errlen, const char *fmt, ...)
 {
     if (err && errlen) {
         va_list ap;
@@ -104,10 +100,10 @@ void sweep_plan_from_scenario(struct sweep_plan *p, const struct scenario *sc)
 bool sweep_plan_check(const struct sweep_plan *p, char *err, size_t errlen)
 {
     if (p->nruns > UINT32_MAX)
-        return fail(err, errlen,
-                    "the sweep has too many runs (%" PRIu64 " points x %" PRIu32
-                    " replications; at most %" PRIu32 ")",
-                    p->npoints, p->replications, UINT32_MAX);
+        return sweep_fail(err, errlen,
+                          "the sweep has too many runs (%" PRIu64 " points x %" PRIu32
+                          " replications; at most %" PRIu32 ")",
+                          p->npoints, p->replications, UINT32_MAX);
     return true;
 }
 
@@ -268,11 +264,11 @@ static char *decimal_format(int64_t mant, int scale)
 static bool range_count(double span, double step, double q, size_t *n, char *err, size_t errlen)
 {
     if (step == 0)
-        return fail(err, errlen, "step must not be zero");
+        return sweep_fail(err, errlen, "step must not be zero");
     if (span != 0 && (span < 0) != (step < 0))
-        return fail(err, errlen, "step points away from 'to'");
+        return sweep_fail(err, errlen, "step points away from 'to'");
     if (!(q < (double)SWEEP_MAX_VALUES))
-        return fail(err, errlen, "the range has more than %u values", SWEEP_MAX_VALUES);
+        return sweep_fail(err, errlen, "the range has more than %u values", SWEEP_MAX_VALUES);
     *n = (size_t)q + 1;
     return true;
 }
@@ -283,10 +279,10 @@ static bool expand_decimal(struct decimal f, struct decimal t, struct decimal s,
     int scale = f.scale > t.scale ? f.scale : t.scale;
     scale = scale > s.scale ? scale : s.scale;
     if (!decimal_rescale(&f, scale) || !decimal_rescale(&t, scale) || !decimal_rescale(&s, scale))
-        return fail(err, errlen, "too many digits in the range");
+        return sweep_fail(err, errlen, "too many digits in the range");
     int64_t span;
     if (__builtin_sub_overflow(t.mant, f.mant, &span))
-        return fail(err, errlen, "the range is too wide");
+        return sweep_fail(err, errlen, "the range is too wide");
     if (!range_count((double)span, (double)s.mant, s.mant ? (double)(span / s.mant) : 0, n, err,
                      errlen))
         return false;
@@ -300,7 +296,7 @@ static bool expand_duration(sim_time f, sim_time t, sim_time s, size_t *n, char 
                             char *err, size_t errlen)
 {
     if (t < f)
-        return fail(err, errlen, "a duration range must go upwards ('to' < 'from')");
+        return sweep_fail(err, errlen, "a duration range must go upwards ('to' < 'from')");
     if (!range_count((double)(t - f), (double)s, s ? (double)((t - f) / s) : 0, n, err, errlen))
         return false;
     char buf[SIM_TIME_BUFLEN];
@@ -343,14 +339,14 @@ bool sweep_range_expand(const char *from, const char *to, const char *step, size
     if (is_f && is_t && is_s)
         return expand_duration(tf, tt, ts, nvalues, values, err, errlen);
     if (is_f || is_t || is_s)
-        return fail(err, errlen, "from, to and step must all be durations with a unit");
+        return sweep_fail(err, errlen, "from, to and step must all be durations with a unit");
     double rf, rt, rs;
     const char *bad = !parse_real(from, &rf)   ? from
                       : !parse_real(to, &rt)   ? to
                       : !parse_real(step, &rs) ? step
                                                : NULL;
     if (bad)
-        return fail(err, errlen, "'%s' is not a number or a duration", bad);
+        return sweep_fail(err, errlen, "'%s' is not a number or a duration", bad);
     return expand_real(rf, rt, rs, nvalues, values, err, errlen);
 }
 
@@ -426,7 +422,7 @@ bool sweep_parse_set(const char *arg, char **path, bool *is_axis, size_t *nvalue
 {
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg)
-        return fail(err, errlen, "--set expects KEY=VALUE, got '%s'", arg);
+        return sweep_fail(err, errlen, "--set expects KEY=VALUE, got '%s'", arg);
     const char *v = eq + 1;
     size_t len = strlen(v);
     char *parts[3];
@@ -451,7 +447,8 @@ bool sweep_parse_set(const char *arg, char **path, bool *is_axis, size_t *nvalue
     for (size_t i = 0; ok && *is_axis && i < *nvalues; i++)
         if ((*values)[i][0] == '\0') {
             sweep_values_free(*nvalues, *values);
-            ok = fail(err, errlen, "--set %.*s: empty value in the list", (int)(eq - arg), arg);
+            ok = sweep_fail(err, errlen, "--set %.*s: empty value in the list", (int)(eq - arg),
+                            arg);
         }
     if (!ok)
         return false;

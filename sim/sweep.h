@@ -123,4 +123,10 @@ static inline bool sweep_run_in_shard(uint64_t run, uint32_t k, uint32_t n)
     return run % n == (uint64_t)(k - 1);
 }
 
+/* Format a reason into err (if err && errlen) and return false: the error style of sweep_*. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+bool sweep_fail(char *err, size_t errlen, const char *fmt, ...);
+
 #endif

@@ -18,19 +18,6 @@
 
 #define SYNC_INTERVAL_NS 200000000LL
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static bool
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 static char *path_join(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
@@ -48,8 +35,8 @@ uint64_t sweep_dir_hash(const struct sweep_plan *p, const char *resolved, size_t
 static bool diag_fail(struct diag *d, char *err, size_t errlen)
 {
     const struct diag_item *it = d->n ? &d->items[0] : NULL;
-    fail(err, errlen, "%s%s%s", it && it->file ? it->file : "", it && it->file ? ": " : "",
-         it ? it->msg : "cannot write");
+    sweep_fail(err, errlen, "%s%s%s", it && it->file ? it->file : "", it && it->file ? ": " : "",
+               it ? it->msg : "cannot write");
     diag_fini(d);
     return false;
 }
@@ -94,8 +81,8 @@ bool sweep_meta_write(const char *dir, const struct sweep_meta *m, char *err, si
     for (size_t i = 0; i < m->plan.naxes; i++)
         for (size_t j = 0; j < m->plan.axes[i].nvalues; j++)
             if (strpbrk(m->plan.axes[i].values[j], "\r\n") || strchr(m->plan.axes[i].path, '\n'))
-                return fail(err, errlen, "sweep.params.%s: a value contains a line break",
-                            m->plan.axes[i].path);
+                return sweep_fail(err, errlen, "sweep.params.%s: a value contains a line break",
+                                  m->plan.axes[i].path);
     return sweep_dir_write_file(dir, SWEEP_META_FILE, meta_fill, (void *)m, err, errlen);
 }
 
@@ -155,10 +142,10 @@ bool sweep_meta_read(const char *dir, struct sweep_meta *m, char *err, size_t er
     memset(m, 0, sizeof(*m));
     bool ok = f && meta_parse(f, m);
     if (!f)
-        fail(err, errlen, "%s: not a sweep folder (cannot read %s: %s)", dir, SWEEP_META_FILE,
-             strerror(errno));
+        sweep_fail(err, errlen, "%s: not a sweep folder (cannot read %s: %s)", dir, SWEEP_META_FILE,
+                   strerror(errno));
     else if (!ok)
-        fail(err, errlen, "%s: malformed sweep identity file", path);
+        sweep_fail(err, errlen, "%s: malformed sweep identity file", path);
     if (f)
         fclose(f);
     if (!ok)
@@ -275,7 +262,7 @@ static bool journal_read(const char *path, struct sweep_store *st, off_t *good, 
     FILE *f = fopen(path, "r");
     *good = 0;
     if (!f)
-        return errno == ENOENT || fail(err, errlen, "%s: %s", path, strerror(errno));
+        return errno == ENOENT || sweep_fail(err, errlen, "%s: %s", path, strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -289,12 +276,13 @@ static bool journal_read(const char *path, struct sweep_store *st, off_t *good, 
         if (!valid) {
             /* A torn or garbled line is only acceptable at the very end (kill -9). */
             ok = getline(&line, &cap, f) <= 0 ||
-                 fail(err, errlen, "%s:%u: corrupt journal entry", path, lineno);
+                 sweep_fail(err, errlen, "%s:%u: corrupt journal entry", path, lineno);
             break;
         }
         if (!sweep_store_put(st, &r))
-            ok = fail(err, errlen, "%s:%u: run %" PRIu32 " recorded twice with different results",
-                      path, lineno, r.run);
+            ok = sweep_fail(err, errlen,
+                            "%s:%u: run %" PRIu32 " recorded twice with different results", path,
+                            lineno, r.run);
         *good += n;
     }
     free(line);
@@ -320,7 +308,7 @@ struct sweep_journal *sweep_journal_open(const char *dir, struct sweep_store *st
     if (journal_read(path, st, &good, err, errlen)) {
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
         if (fd < 0 || ftruncate(fd, good) != 0) {
-            fail(err, errlen, "%s: %s", path, strerror(errno));
+            sweep_fail(err, errlen, "%s: %s", path, strerror(errno));
             if (fd >= 0)
                 close(fd);
             fd = -1;
@@ -347,7 +335,7 @@ bool sweep_journal_append(struct sweep_journal *j, const struct sweep_result *r,
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)
-            return fail(err, errlen, "%s: %s", j->path, strerror(errno));
+            return sweep_fail(err, errlen, "%s: %s", j->path, strerror(errno));
         done += (size_t)k;
     }
     struct timespec now;
@@ -357,7 +345,7 @@ bool sweep_journal_append(struct sweep_journal *j, const struct sweep_result *r,
     if (ns >= SYNC_INTERVAL_NS) {
         j->last_sync = now;
         if (fdatasync(j->fd) != 0)
-            return fail(err, errlen, "%s: %s", j->path, strerror(errno));
+            return sweep_fail(err, errlen, "%s: %s", j->path, strerror(errno));
     }
     return true;
 }
@@ -366,7 +354,7 @@ bool sweep_journal_close(struct sweep_journal *j, char *err, size_t errlen)
 {
     if (!j)
         return true;
-    bool ok = fdatasync(j->fd) == 0 || fail(err, errlen, "%s: %s", j->path, strerror(errno));
+    bool ok = fdatasync(j->fd) == 0 || sweep_fail(err, errlen, "%s: %s", j->path, strerror(errno));
     close(j->fd);
     free(j->line);
     free(j->path);
