@@ -432,8 +432,11 @@ bool sweep_parse_set(const char *arg, char **path, bool *is_axis, size_t *nvalue
         ok = sweep_range_expand(parts[0], parts[1], parts[2], nvalues, values, err, errlen);
         for (int k = 0; k < 3; k++)
             free(parts[k]);
-    } else if (len >= 2 && v[0] == '[' && v[len - 1] == ']') {
-        *nvalues = split_top(v + 1, len - 2, values);
+    } else if (v[0] == '[') { /* a YAML flow list is a value, never an axis */
+        *is_axis = false;
+        *nvalues = 1;
+        *values = xcalloc(1, sizeof(**values));
+        (*values)[0] = xstrdup(v);
     } else {
         *nvalues = split_top(v, len, values);
         *is_axis = *nvalues > 1;

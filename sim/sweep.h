@@ -29,11 +29,13 @@
  * `to` is included when it lies on the grid. step must be non-zero and point from `from`
  * towards `to` (a range with from == to has one value).
  *
- * On the command line (`atlas-sim sweep --set KEY=VALUE`), a VALUE that is a list
- * ("a,b,c" or "[a, b, c]", commas inside {} [] or quotes do not split) or a range
+ * On the command line (`atlas-sim sweep --set KEY=VALUE`), a VALUE that is a comma list
+ * ("a,b,c"; commas inside {} [] or quotes do not split) or a range
  * ("{from: 0.5, to: 0.95, step: 0.05}") makes KEY an axis (replacing an axis of the same
- * path from the file, in place; a new axis goes last). Any other VALUE is a plain override
- * of the base scenario, as with `atlas-sim run --set`.
+ * path from the file, in place; a new axis goes last). Any other VALUE, a YAML flow list
+ * "[...]" included (list-valued keys such as faults.crashes), is a plain override of the
+ * base scenario, as with `atlas-sim run --set`; a plain override of a key the file sweeps
+ * replaces that axis by the one value (the caller does this: see cmd_sweep).
  *
  * Shards: --shard K/N (1 <= K <= N) selects the runs with run % N == K - 1 (round robin, so
  * every shard gets a similar mix of small and large points).

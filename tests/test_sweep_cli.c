@@ -269,7 +269,7 @@ Test(sweep_cli, merging_shards_of_different_sweeps_names_the_folder)
 Test(sweep_cli, set_lists_become_axes_replacing_the_file_values)
 {
     cr_assert_eq(RUN("sweep", yaml, "-o", path("set"), "--set", "cluster.nodes=7,3,5", "--set",
-                     "consensus.approval=[0.8]", "--quiet"),
+                     "consensus.approval=0.8", "--quiet"),
                  0);
     cr_assert_eq(count_lines(path("set/points.csv")), 1 + 3);
     size_t len;

@@ -41,8 +41,9 @@ static void usage(FILE *f)
             "  --shard K/N      run only runs with run %% N == K-1 (job arrays); no points.csv;\n"
             "                   combine the folders with 'atlas-sim merge'\n"
             "  --resume         finish an interrupted sweep in DIR, running only missing runs\n"
-            "  --set KEY=VALUE  override a key; a list (a,b,c or [a, b]) or a range\n"
-            "                   ({from: 0.5, to: 0.9, step: 0.1}) makes KEY a swept key\n"
+            "  --set KEY=VALUE  override a key; a comma list (a,b,c) or a range\n"
+            "                   ({from: 0.5, to: 0.9, step: 0.1}) makes KEY a swept key; one\n"
+            "                   value for a key the file sweeps sweeps it over that value\n"
             "  --traces         also write every run's traces into DIR/runs/RUN/\n"
             "  --quiet          no progress bar (it is shown only on a terminal anyway)\n"
             "\n"
@@ -131,6 +132,8 @@ struct sweep {
     struct options o;
     struct scenario_doc *doc; /* the file with plain --set overrides applied */
     struct sweep_plan plan;
+    struct sweep_plan set_axes;  /* --set KEY=a,b,c and ranges, in command-line order */
+    struct sweep_plan set_plain; /* --set KEY=VALUE (one value each) */
     char *dir;
     char *resolved; /* the base scenario as YAML */
     size_t resolved_len;
@@ -156,10 +159,12 @@ static bool apply_sets(struct sweep *s, struct diag *d)
             diag_error(d, "--set", 0, 0, NULL, "%s", s->err);
             continue;
         }
-        if (axis)
-            sweep_plan_set_axis(&s->plan, path, n, (const char *const *)values);
-        else
+        if (axis) {
+            sweep_plan_set_axis(&s->set_axes, path, n, (const char *const *)values);
+        } else {
+            sweep_plan_set_axis(&s->set_plain, path, n, (const char *const *)values);
             scenario_doc_set(s->doc, path, values[0], "--set", d);
+        }
         free(path);
         sweep_values_free(n, values);
     }
@@ -196,17 +201,20 @@ static bool setup_plan(struct sweep *s, struct diag *d)
     s->doc = scenario_doc_load(s->o.file, d);
     if (!s->doc)
         return false;
-    sweep_plan_init(&s->plan, 1, 1);
-    if (!apply_sets(s, d))
-        return false;
-    struct sweep_plan axes_from_set = s->plan;
-    if (!scenario_doc_resolve(s->doc, &base, d))
+    sweep_plan_init(&s->set_axes, 1, 1);
+    sweep_plan_init(&s->set_plain, 1, 1);
+    if (!apply_sets(s, d) || !scenario_doc_resolve(s->doc, &base, d))
         return false;
     sweep_plan_from_scenario(&s->plan, &base);
-    for (size_t a = 0; a < axes_from_set.naxes; a++)
-        sweep_plan_set_axis(&s->plan, axes_from_set.axes[a].path, axes_from_set.axes[a].nvalues,
-                            (const char *const *)axes_from_set.axes[a].values);
-    sweep_plan_fini(&axes_from_set);
+    for (size_t a = 0; a < s->set_plain.naxes; a++) { /* --set of a swept key: that value */
+        const struct sweep_axis *x = &s->set_plain.axes[a];
+        for (size_t b = 0; b < s->plan.naxes; b++)
+            if (strcmp(s->plan.axes[b].path, x->path) == 0)
+                sweep_plan_set_axis(&s->plan, x->path, 1, (const char *const *)x->values);
+    }
+    for (size_t a = 0; a < s->set_axes.naxes; a++)
+        sweep_plan_set_axis(&s->plan, s->set_axes.axes[a].path, s->set_axes.axes[a].nvalues,
+                            (const char *const *)s->set_axes.axes[a].values);
     FILE *f = open_memstream(&s->resolved, &s->resolved_len);
     scenario_write_yaml(&base, f);
     fclose(f);
@@ -477,6 +485,8 @@ static void sweep_fini(struct sweep *s)
     sweep_journal_close(s->journal, err, sizeof(err));
     sweep_store_fini(&s->store);
     sweep_plan_fini(&s->plan);
+    sweep_plan_fini(&s->set_axes);
+    sweep_plan_fini(&s->set_plain);
     scenario_doc_free(s->doc);
     free(s->resolved);
     free(s->dir);
