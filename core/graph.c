@@ -25,7 +25,6 @@
 #include "core/xalloc.h"
 
 struct vertex {
-    uint64_t idhash;     /* content hash of the id string (state hash input) */
     uint32_t id;         /* interned id; INTERN_NONE: removed slot */
     uint32_t label;      /* interned label */
     graph_eid first_out; /* most recent out-edge */
@@ -48,8 +47,8 @@ struct prop {
 };
 
 struct eslot {
-    uint64_t h;  /* edge key (ekey) */
-    graph_eid e; /* GRAPH_NONE: empty */
+    graph_eid e;  /* GRAPH_NONE: empty */
+    uint32_t top; /* high 32 bits of the edge key; its high bits are the home slot */
 };
 
 struct lanes {
@@ -130,9 +129,15 @@ static void hash_sub(struct graph *g, struct lanes t)
     g->hash.hi -= t.hi;
 }
 
+/* Content hash of a vertex's id (a state hash input). */
+static uint64_t id_hash(const struct graph *g, graph_vid v)
+{
+    return intern_hash(g->str, g->v[v].id);
+}
+
 static struct lanes vertex_term(const struct graph *g, graph_vid v)
 {
-    uint64_t c[2] = {g->v[v].idhash, intern_hash(g->str, g->v[v].label)};
+    uint64_t c[2] = {id_hash(g, v), intern_hash(g->str, g->v[v].label)};
     return term(TAG_VERTEX, c, 2);
 }
 
@@ -145,7 +150,7 @@ static struct lanes edge_term_of(uint64_t hsrc, uint64_t hlabel, uint64_t hdst)
 static struct lanes edge_term(const struct graph *g, graph_eid e)
 {
     const struct edge *ed = &g->e[e];
-    return edge_term_of(g->v[ed->src].idhash, intern_hash(g->str, ed->label), g->v[ed->dst].idhash);
+    return edge_term_of(id_hash(g, ed->src), intern_hash(g->str, ed->label), id_hash(g, ed->dst));
 }
 
 /* A property's term is chained onto its owner's term, so it names the owner. */
@@ -167,11 +172,12 @@ static void eset_alloc(struct graph *g, size_t cap)
     unsigned bits = 0;
     while (((size_t)1 << bits) < cap)
         bits++;
+    assert(bits <= 32);
     g->eset_cap = (size_t)1 << bits;
     g->eset_shift = 64 - bits;
     g->eset = xmalloc(g->eset_cap * sizeof(*g->eset));
     for (size_t i = 0; i < g->eset_cap; i++)
-        g->eset[i] = (struct eslot){.h = 0, .e = GRAPH_NONE};
+        g->eset[i] = (struct eslot){.e = GRAPH_NONE, .top = 0};
 }
 
 struct graph *graph_new(void)
@@ -232,12 +238,18 @@ static uint64_t ekey(uint64_t hsrc, uint64_t hlabel, uint64_t hdst)
 static uint64_t edge_key(const struct graph *g, graph_eid e)
 {
     const struct edge *ed = &g->e[e];
-    return ekey(g->v[ed->src].idhash, intern_hash(g->str, ed->label), g->v[ed->dst].idhash);
+    return ekey(id_hash(g, ed->src), intern_hash(g->str, ed->label), id_hash(g, ed->dst));
 }
 
 static size_t eslot_home(const struct graph *g, uint64_t h)
 {
     return (size_t)(h >> g->eset_shift);
+}
+
+/* A slot's home, from its top bits alone (tables have at most 2^32 slots). */
+static size_t eslot_home_top(unsigned shift, uint32_t top)
+{
+    return (size_t)(((uint64_t)top << 32) >> shift);
 }
 
 static graph_eid eset_find(const struct graph *g, uint64_t h, graph_vid s, uint32_t label,
@@ -246,7 +258,7 @@ static graph_eid eset_find(const struct graph *g, uint64_t h, graph_vid s, uint3
     size_t mask = g->eset_cap - 1;
     for (size_t i = eslot_home(g, h); g->eset[i].e != GRAPH_NONE; i = (i + 1) & mask) {
         const struct eslot *sl = &g->eset[i];
-        if (sl->h != h)
+        if (sl->top != (uint32_t)(h >> 32))
             continue;
         const struct edge *ed = &g->e[sl->e];
         if (ed->src == s && ed->dst == d && ed->label == label)
@@ -257,7 +269,7 @@ static graph_eid eset_find(const struct graph *g, uint64_t h, graph_vid s, uint3
 
 static void eset_put(struct eslot *set, size_t cap, unsigned shift, struct eslot sl)
 {
-    size_t i = (size_t)(sl.h >> shift);
+    size_t i = eslot_home_top(shift, sl.top);
     while (set[i].e != GRAPH_NONE)
         i = (i + 1) & (cap - 1);
     set[i] = sl;
@@ -274,7 +286,8 @@ static void eset_insert(struct graph *g, graph_eid e, uint64_t h)
                 eset_put(g->eset, g->eset_cap, g->eset_shift, old[i]);
         free(old);
     }
-    eset_put(g->eset, g->eset_cap, g->eset_shift, (struct eslot){.h = h, .e = e});
+    eset_put(g->eset, g->eset_cap, g->eset_shift,
+             (struct eslot){.e = e, .top = (uint32_t)(h >> 32)});
 }
 
 /* Backward-shift deletion keeps every probe sequence unbroken without tombstones. */
@@ -285,14 +298,14 @@ static void eset_delete(struct graph *g, graph_eid e, uint64_t h)
     while (g->eset[i].e != e)
         i = (i + 1) & mask;
     for (size_t j = (i + 1) & mask; g->eset[j].e != GRAPH_NONE; j = (j + 1) & mask) {
-        size_t home = eslot_home(g, g->eset[j].h);
+        size_t home = eslot_home_top(g->eset_shift, g->eset[j].top);
         /* Move j back into the hole at i unless its home lies cyclically in (i, j]. */
         if (((j - home) & mask) >= ((j - i) & mask)) {
             g->eset[i] = g->eset[j];
             i = j;
         }
     }
-    g->eset[i] = (struct eslot){.h = 0, .e = GRAPH_NONE};
+    g->eset[i] = (struct eslot){.e = GRAPH_NONE, .top = 0};
 }
 
 /* ---- properties ---------------------------------------------------------------------- */
@@ -521,8 +534,7 @@ enum graph_reason graph_add_vertex(struct graph *g, const char *id, const char *
     assert(g->nv < GRAPH_NONE);
     XGROW(g->v, g->v_cap, g->nv + 1);
     graph_vid v = (graph_vid)g->nv++;
-    g->v[v] = (struct vertex){.idhash = m.hash,
-                              .id = sid,
+    g->v[v] = (struct vertex){.id = sid,
                               .label = intern_add(g->str, label, strlen(label)),
                               .first_out = GRAPH_NONE,
                               .first_in = GRAPH_NONE,
@@ -1135,7 +1147,7 @@ static bool check_props(const struct graph *g, graph_pid head, struct lanes owne
 static bool check_vertex(const struct graph *g, graph_vid v, struct tally *t)
 {
     const struct vertex *x = &g->v[v];
-    CHECK(intern_tag(g->str, x->id) == v && intern_hash(g->str, x->id) == x->idhash);
+    CHECK(intern_tag(g->str, x->id) == v);
     size_t n = 0;
     for (graph_eid e = x->first_out; e != GRAPH_NONE; e = g->e[e].next_out, n++)
         CHECK(e < g->ne && g->e[e].src == v && n < g->ne);
