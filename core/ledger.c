@@ -11,6 +11,7 @@
  */
 #include "core/ledger.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
