@@ -12,10 +12,12 @@
  * Neo4j (`neo4j-admin database import full --nodes=nodes.csv --relationships=...`):
  *   nodes.csv          :ID,:LABEL,<vertex property keys, sorted>
  *   relationships.csv  :START_ID,:TYPE,:END_ID,<edge property keys, sorted>
- * RFC 4180: CRLF line ends, a field quoted (with "" for ") when it contains a comma, quote,
- * CR or LF or starts/ends with a space; missing property values are empty fields. Fields
- * with newlines need neo4j-admin's --multiline-fields=true. An empty vertex label is an
- * empty :LABEL field.
+ * RFC 4180: CRLF line ends; a field is quoted (with "" for ") when it contains a comma,
+ * quote, CR or LF, and an empty string value is written as "" so that it differs from a
+ * missing value (an empty field). Fields with newlines need neo4j-admin's
+ * --multiline-fields=true. Neo4j itself reads ';' in :LABEL as a label separator and ':'
+ * in a header name as a type suffix; such labels and property keys are written as they are.
+ * An empty vertex label is an empty :LABEL field.
  *
  * Errors: functions return 0, or -1 with errno set (I/O error); the path functions write
  * into a temporary file and rename, so a failure leaves no partial file under the name.
@@ -27,6 +29,7 @@
 
 #include "core/graph.h"
 
+/* name: the graph name (NULL: "atlas"). */
 int export_dot(const struct graph *g, const char *name, FILE *f);
 int export_neo4j_nodes(const struct graph *g, FILE *f);
 int export_neo4j_relationships(const struct graph *g, FILE *f);
