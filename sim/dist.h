@@ -53,10 +53,10 @@ struct dist_ops {
 struct dist_empirical; /* sorted samples loaded from a file */
 
 struct dist {
-    const struct dist_ops *ops;   /* family */
-    double v[DIST_MAX_PARAMS];    /* parameters in ops->params order (durations in ns) */
-    char *path;                   /* empirical: the samples file (owned) */
-    struct dist_empirical *emp;   /* empirical: loaded samples (owned) */
+    const struct dist_ops *ops; /* family */
+    double v[DIST_MAX_PARAMS];  /* parameters in ops->params order (durations in ns) */
+    char *path;                 /* empirical: the samples file (owned) */
+    struct dist_empirical *emp; /* empirical: loaded samples (owned) */
 };
 
 /* All families, NULL-terminated, in documentation order. */
@@ -64,7 +64,8 @@ extern const struct dist_ops *const dist_families[];
 
 const struct dist_ops *dist_find(const char *name); /* NULL if unknown */
 
-/* Set d to family ops with every optional parameter at its default. */
+/* Set d to family ops with every optional parameter at its default; required parameters
+ * start as NAN, so dist_check reports one that was never set. */
 void dist_init(struct dist *d, const struct dist_ops *ops);
 
 /* A constant distribution (the default latency in tests). */
