@@ -216,6 +216,11 @@ static bool parse_children(struct parse *p, struct ynode *n, const char *path)
             diag_error(p->d, p->file, kid->line, kid->col, NULL,
                        "mapping keys must be plain names, not collections");
             p->failed = true;
+            /* Keep a placeholder so the rest of the mapping can still be checked. */
+            drop_kids(kid, kid->kind == YNODE_MAP ? 2 * kid->n : kid->n);
+            kid->kind = YNODE_SCALAR;
+            kid->n = 0;
+            kid->text = xstrdup("?");
         } else if (n->kind == YNODE_MAP && count % 2 == 0) {
             const struct ynode *first = find_key(n, count / 2, kid->text);
             if (first) {

@@ -500,3 +500,12 @@ Test(scenario_yaml, edit_distance_counts_insertions_deletions_and_substitutions)
     cr_assert_eq(edit_distance("", "abc"), 3);
     cr_assert_eq(edit_distance("kitten", "sitting"), 3);
 }
+
+Test(scenario_yaml, a_collection_used_as_a_key_is_an_error_and_the_rest_is_still_checked)
+{
+    char *got = errors_of("? [a, b]\n: 1\nseed: 1\nseed: 2\nnetwork: {loss: 3}\n", 0, NULL);
+    cr_assert(strstr(got, "t.yaml:1:3: error: mapping keys must be plain names"), "%s", got);
+    cr_assert(strstr(got, "t.yaml:4:1: error: seed: duplicate key"), "%s", got);
+    cr_assert(strstr(got, "t.yaml:5:17: error: network.loss"), "%s", got);
+    free(got);
+}
