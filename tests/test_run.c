@@ -275,6 +275,48 @@ Test(run, every_csv_loads_with_pandas, .init = make_tmp, .fini = remove_tmp)
     cr_assert_eq(rc, 0, "pandas could not load every CSV");
 }
 
+/* Sum of the given 1-based column over the data rows of a simple (unquoted) CSV file. */
+static double column_sum(const char *path, int column, size_t *rows)
+{
+    char *text = slurp(path, NULL);
+    double sum = 0;
+    *rows = 0;
+    char *line = strchr(text, '\n') + 1; /* skip the header */
+    for (char *next; *line; line = next) {
+        next = strchr(line, '\n') + 1;
+        const char *field = line;
+        for (int i = 1; i < column; i++)
+            field = strchr(field, ',') + 1;
+        sum += strtod(field, NULL);
+        (*rows)++;
+    }
+    free(text);
+    return sum;
+}
+
+Test(run, gnuplot_reads_the_times_of_outcomes_csv, .init = make_tmp, .fini = remove_tmp)
+{
+    if (sh("gnuplot --version >/dev/null 2>&1") != 0)
+        cr_skip_test("gnuplot is not installed");
+    char out[512], csv[600], result[600];
+    snprintf(out, sizeof(out), "%s/o", tmp);
+    run_quiet(SRC("scenarios/partition.yaml"), out, "");
+    snprintf(csv, sizeof(csv), "%s/outcomes.csv", out);
+    snprintf(result, sizeof(result), "%s/gnuplot.txt", tmp);
+    cr_assert_eq(sh("gnuplot -e 'set datafile separator \",\"; stats \"%s\" using 8 nooutput; "
+                    "print STATS_records, STATS_sum' >'%s' 2>&1",
+                    csv, result),
+                 0);
+    size_t rows, records = 0;
+    double sum = column_sum(csv, 8, &rows), gsum = 0;
+    char *text = slurp(result, NULL);
+    cr_assert_eq(sscanf(text, "%zu %lf", &records, &gsum), 2, "%s", text);
+    free(text);
+    cr_assert_eq(records, rows, "gnuplot read every data row");
+    /* Both sum the same decimal values; only the rounding of a few additions differs. */
+    cr_assert_float_eq(gsum, sum, 1e-12 * (double)rows * sum);
+}
+
 /* ---- bad input ---- */
 
 static void assert_rejected(const char *cmdline, const char *expected, const char *out)
