@@ -202,9 +202,8 @@ static void print_graph(FILE *f, const struct cluster *c, const struct scenario 
     uint32_t node = cluster_majority_node(c);
     const struct graph *g = cluster_replica(c, node);
     size_t nv = graph_vertex_count(g), ne = graph_edge_count(g);
-    fprintf(f,
-            "final graph (replica of node %" PRIu32 " of %" PRIu32 "): %zu vertices, %zu edges\n",
-            node, sc->nodes, nv, ne);
+    fprintf(f, "final graph (replica of node %" PRIu32 " of %" PRIu32 "): %zu vert%s, %zu edge%s\n",
+            node, sc->nodes, nv, nv == 1 ? "ex" : "ices", ne, ne == 1 ? "" : "s");
     if (nv > ACCOUNT_MAX_VERTICES || ne > ACCOUNT_MAX_EDGES)
         return;
     for (graph_vid v = graph_vertex_first(g); v != GRAPH_NONE; v = graph_vertex_next(g, v)) {
