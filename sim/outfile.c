@@ -2,6 +2,7 @@
 #include "sim/outfile.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +24,37 @@ struct outdir {
     struct outfile *files;
     size_t n, cap;
 };
+
+/*
+ * Folders being written, for removal on a fatal signal. Changes happen with the signals
+ * blocked, so the handler never sees a half-updated outdir.
+ */
+#define MAX_ACTIVE 8
+static struct outdir *volatile active[MAX_ACTIVE];
+static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void block_signals(sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+        sigaddset(&set, fatal_signals[i]);
+    sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static void restore_signals(const sigset_t *old)
+{
+    sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+static void set_active(struct outdir *from, struct outdir *to)
+{
+    for (size_t i = 0; i < MAX_ACTIVE; i++)
+        if (active[i] == from) {
+            active[i] = to;
+            return;
+        }
+}
 
 static char *path_join(const char *dir, const char *name)
 {
@@ -64,6 +96,32 @@ static bool make_dirs(struct outdir *o, struct diag *d)
     return true;
 }
 
+/* Only async-signal-safe calls: unlink, rmdir, signal, raise. */
+static void on_fatal_signal(int sig)
+{
+    for (size_t i = 0; i < MAX_ACTIVE; i++) {
+        const struct outdir *o = active[i];
+        if (!o)
+            continue;
+        for (size_t j = 0; j < o->n; j++)
+            unlink(o->files[j].renamed ? o->files[j].final : o->files[j].tmp);
+        for (size_t j = o->nmade; j-- > 0;)
+            rmdir(o->made[j]);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void outdir_remove_on_signal(void)
+{
+    for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
+        struct sigaction old, sa = {.sa_handler = on_fatal_signal};
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(fatal_signals[i], &sa, NULL);
+    }
+}
+
 struct outdir *outdir_open(const char *dir, struct diag *d)
 {
     struct outdir *o = xcalloc(1, sizeof(*o));
@@ -77,6 +135,10 @@ struct outdir *outdir_open(const char *dir, struct diag *d)
         outdir_abort(o);
         return NULL;
     }
+    sigset_t old;
+    block_signals(&old);
+    set_active(NULL, o);
+    restore_signals(&old);
     return o;
 }
 
@@ -89,10 +151,13 @@ static struct outfile *add_file(struct outdir *o, const char *name)
 {
     char tmpname[256];
     snprintf(tmpname, sizeof(tmpname), ".%s.tmp.%ld", name, (long)getpid());
+    struct outfile of = {.tmp = path_join(o->dir, tmpname), .final = path_join(o->dir, name)};
+    sigset_t old;
+    block_signals(&old);
     XGROW(o->files, o->cap, o->n + 1);
-    struct outfile *of = &o->files[o->n++];
-    *of = (struct outfile){.tmp = path_join(o->dir, tmpname), .final = path_join(o->dir, name)};
-    return of;
+    o->files[o->n++] = of;
+    restore_signals(&old);
+    return &o->files[o->n - 1];
 }
 
 FILE *outdir_create(struct outdir *o, const char *name, struct diag *d)
@@ -101,9 +166,10 @@ FILE *outdir_create(struct outdir *o, const char *name, struct diag *d)
     of->f = fopen(of->tmp, "wb");
     if (!of->f) {
         diag_error(d, of->final, 0, 0, NULL, "cannot write output file: %s", strerror(errno));
-        free(of->tmp);
-        free(of->final);
-        o->n--;
+        char *tmp = of->tmp, *final = of->final;
+        o->n--; /* first: a signal handler must never see freed paths */
+        free(tmp);
+        free(final);
         return NULL;
     }
     return of->f;
@@ -129,6 +195,10 @@ static bool close_file(struct outfile *of)
 
 static void outdir_free(struct outdir *o)
 {
+    sigset_t old;
+    block_signals(&old);
+    set_active(o, NULL);
+    restore_signals(&old);
     for (size_t i = 0; i < o->n; i++) {
         free(o->files[i].tmp);
         free(o->files[i].final);

@@ -6,7 +6,8 @@
  * closes every file and renames each to DIR/NAME. Any failure (or outdir_abort) removes every
  * temporary file, every file this outdir already renamed into place, and the folders it
  * created, so a failed or interrupted run never leaves a half-written file under a real
- * name. Errors are reported into a struct diag naming the path.
+ * name. With outdir_remove_on_signal, an interrupted run is undone the same way. Errors are
+ * reported into a struct diag naming the path.
  *
  * Ownership: the outdir owns the FILEs it returns; callers never fclose them.
  */
@@ -37,6 +38,12 @@ bool outdir_commit(struct outdir *o, struct diag *d);
 
 /* Undo everything and free o. NULL is a no-op. */
 void outdir_abort(struct outdir *o);
+
+/*
+ * Install handlers for SIGINT, SIGTERM and SIGHUP (unless ignored) that undo every open
+ * outdir of this process, as outdir_abort would, then die of the signal. For commands.
+ */
+void outdir_remove_on_signal(void);
 
 /* The folder path (borrowed). */
 const char *outdir_path(const struct outdir *o);

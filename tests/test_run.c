@@ -466,3 +466,18 @@ Test(run, output_ledgers_writes_one_verifiable_ledger_per_node, .init = make_tmp
     snprintf(extra, sizeof(extra), "%s/ledger-5.txt", out);
     cr_assert_not(exists(extra));
 }
+
+Test(run, an_interrupted_run_leaves_no_file_and_no_folder_behind, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    char out[512];
+    snprintf(out, sizeof(out), "%s/new/o", tmp);
+    /* 100 simulated hours of all-to-all heartbeats run for many seconds: still running. */
+    int rc = sh("'%s' run '%s' --set duration=100h -o '%s' --quiet & pid=$!; sleep 0.5; "
+                "kill -TERM $pid; wait $pid",
+                ATLAS_BINARY, SRC("scenarios/lossy-heartbeats.yaml"), out);
+    cr_assert_eq(rc, 128 + 15, "the run was still going and died of SIGTERM (exit %d)", rc);
+    char parent[600];
+    snprintf(parent, sizeof(parent), "%s/new", tmp);
+    cr_assert_not(exists(parent), "the folders the run created are removed");
+}

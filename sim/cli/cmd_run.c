@@ -5,6 +5,7 @@
 
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
+#include "sim/outfile.h"
 #include "sim/run.h"
 #include "sim/scenario_yaml.h"
 
@@ -100,6 +101,7 @@ int cmd_run(int argc, char **argv)
         snprintf(out, len, "out/%s", sc.name);
     }
     struct run_ident id = {.run = 0, .rep = 0, .seed = sc.seed};
+    outdir_remove_on_signal(); /* Ctrl-C leaves no temporary or partial file behind */
     struct run_metrics m;
     bool invariants_ok = true;
     bool ok = run_to_dir_account(&sc, &id, a.out ? a.out : out, &m, &invariants_ok,
