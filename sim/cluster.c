@@ -36,7 +36,6 @@
 #define FAULT_RANDOM  2u
 
 struct cnode {
-    bool alive;
     bool catching_up;
     bool detected;         /* the current crash was suspected by a live peer */
     bool amnesia;          /* the pending recovery loses the replica */
@@ -79,6 +78,7 @@ struct cluster {
     struct consensus *proto;
     double *approval; /* per node, or NULL */
     struct cnode *node;
+    uint64_t *down;         /* bitset: node is crashed (hot: read by every delivery) */
     struct ledger **ledger; /* per node, or NULL (not kept) */
     size_t pwords;          /* words of an applied bitset */
     uint64_t *applied;      /* n * pwords */
@@ -111,6 +111,20 @@ static uint64_t *applied_of(const struct cluster *c, uint32_t node)
 static bool bit_get(const uint64_t *b, uint64_t i)
 {
     return (b[i / 64] >> (i % 64)) & 1u;
+}
+
+static bool up(const struct cluster *c, uint32_t node)
+{
+    return !bit_get(c->down, node);
+}
+
+static void set_up(struct cluster *c, uint32_t node, bool is_up)
+{
+    uint64_t mask = (uint64_t)1 << (node % 64);
+    if (is_up)
+        c->down[node / 64] &= ~mask;
+    else
+        c->down[node / 64] |= mask;
 }
 
 #if defined(__GNUC__)
@@ -227,7 +241,7 @@ static void transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_
 /* Common part of every delivery: false if the receiver is down (message dropped). */
 static bool arrive(struct cluster *c, const struct sim_event *ev)
 {
-    if (!c->node[ev->d].alive) {
+    if (!up(c, ev->d)) {
         message_dropped(c, ev, "dead_receiver");
         return false;
     }
@@ -445,7 +459,7 @@ static void submit_next(struct sim_engine *eng, const struct sim_event *ev)
     workload_take(c->wl, c->rep, id, &cp->p);
     cp->op = replicas_intern(c->rep, &cp->p);
     c->m.proposals++;
-    if (c->node[cp->p.proposer].alive)
+    if (up(c, cp->p.proposer))
         c->proto_ops->submit(c->proto, cp->p.proposer, id);
     else
         record_outcome(c, id, OUTCOME_ABORTED, 0, 0, 0, sim_now(c->eng));
@@ -482,7 +496,7 @@ static void deliver_heartbeat(struct sim_engine *eng, const struct sim_event *ev
     struct cluster *c = ev->ctx;
     uint32_t from = ev->c, to = ev->d;
     sim_time now = sim_now(eng);
-    if (!c->node[to].alive) {
+    if (!up(c, to)) {
         c->m.heartbeats_lost++;
         emit_heartbeat(c, from, to, ev->b, SIM_TIME_MAX, "dead_receiver");
         return;
@@ -520,7 +534,7 @@ static void send_heartbeats(struct cluster *c, uint32_t node)
 
 static bool current(const struct cluster *c, const struct sim_event *ev)
 {
-    return c->node[ev->c].alive && c->node[ev->c].epoch == ev->d;
+    return up(c, ev->c) && c->node[ev->c].epoch == ev->d;
 }
 
 static void heartbeat_tick(struct sim_engine *eng, const struct sim_event *ev)
@@ -537,14 +551,14 @@ static void on_suspect(void *ctx, uint32_t node, uint32_t peer)
     struct cluster *c = ctx;
     struct cnode *p = &c->node[peer];
     c->m.suspicions++;
-    if (p->alive) {
+    if (up(c, peer)) {
         c->m.false_suspicions++;
     } else if (!p->detected) {
         p->detected = true;
         c->m.detections++;
         c->detection_sum += (double)(sim_now(c->eng) - p->crashed_at) / 1e9;
     }
-    emit_event(c, node, "suspect", "peer=%u%s", peer, p->alive ? " (alive)" : "");
+    emit_event(c, node, "suspect", "peer=%u%s", peer, up(c, peer) ? " (alive)" : "");
 }
 
 static void heartbeat_check_due(struct sim_engine *eng, const struct sim_event *ev)
@@ -664,12 +678,12 @@ static void crash(struct sim_engine *eng, const struct sim_event *ev)
     uint32_t node = ev->c;
     struct cnode *nd = &c->node[node];
     const struct random_faults *rf = &c->sc->faults.random;
-    if (!nd->alive) {
+    if (!up(c, node)) {
         if (ev->d & FAULT_RANDOM) /* already down: skip this random cycle */
             schedule_fault(c, crash, draw_after(c, node, &rf->mttf), node, ev->d, 0);
         return;
     }
-    nd->alive = false;
+    set_up(c, node, false);
     nd->epoch++;
     nd->crashed_at = sim_now(eng);
     nd->detected = false;
@@ -702,9 +716,9 @@ static void recover(struct sim_engine *eng, const struct sim_event *ev)
     struct cnode *nd = &c->node[node];
     if (ev->d & FAULT_RANDOM)
         schedule_fault(c, crash, draw_after(c, node, &c->sc->faults.random.mttf), node, ev->d, 0);
-    if (nd->alive)
+    if (up(c, node))
         return;
-    nd->alive = true;
+    set_up(c, node, true);
     nd->epoch++;
     nd->crashed_at = SIM_TIME_MAX;
     c->m.recoveries++;
@@ -868,8 +882,8 @@ struct cluster *cluster_new(const struct scenario *sc, const struct trace *tr)
     c->pwords = (c->max_props + 1 + 63) / 64;
     c->applied = xcalloc((size_t)c->n * c->pwords, sizeof(uint64_t));
     c->node = xcalloc(c->n, sizeof(*c->node));
+    c->down = xcalloc(((size_t)c->n + 63) / 64, sizeof(uint64_t));
     for (uint32_t i = 0; i < c->n; i++) {
-        c->node[i].alive = true;
         c->node[i].crashed_at = SIM_TIME_MAX;
         c->node[i].check_at = SIM_TIME_MAX;
         rng_init(&c->node[i].vote, sc->seed, RNG_VOTE, i);
@@ -908,6 +922,7 @@ void cluster_free(struct cluster *c)
     free(c->latency);
     free(c->applied);
     free(c->node);
+    free(c->down);
     free(c->approval);
     replicas_free(c->rep);
     workload_free(c->wl);
@@ -1030,5 +1045,5 @@ const struct ledger *cluster_ledger(const struct cluster *c, uint32_t node)
 bool cluster_alive(const struct cluster *c, uint32_t node)
 {
     assert(node < c->n);
-    return c->node[node].alive;
+    return up(c, node);
 }
