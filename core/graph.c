@@ -4,7 +4,10 @@
  * Layout (chosen for a million-vertex replica): one array of vertex structs, one array of
  * edge structs, one pool of property cells. Each vertex heads two singly linked lists
  * threaded through the edges (next_out, next_in), so adjacency costs no per-vertex
- * allocation and adding an edge touches only its two endpoints. Removed vertices and
+ * allocation. Adding an edge does not touch its endpoints at once: the newest edges (at
+ * most PENDING_MAX) wait unlinked, are seen by readers through a short scan, and are
+ * linked in one batch whose endpoint reads overlap instead of costing one memory latency
+ * per edge. Removed vertices and
  * edges leave dead slots (id / src == GRAPH_NONE) so handles stay stable and iteration
  * stays in insertion order; removed property cells go on a free list.
  *
@@ -55,12 +58,16 @@ struct lanes {
     uint64_t lo, hi;
 };
 
+/* Edges appended but not yet linked into their endpoints' lists, at most. */
+#define PENDING_MAX 16
+
 struct graph {
     struct intern *str; /* all strings */
     struct vertex *v;   /* nv slots, live_v of them alive */
     size_t nv, v_cap, live_v;
     struct edge *e; /* ne slots, live_e alive */
     size_t ne, e_cap, live_e;
+    size_t linked;  /* edges [linked, ne) are pending: live, not yet in any list */
     struct prop *p; /* np cells, live_p in use */
     size_t np, p_cap, live_p;
     graph_pid p_free;   /* free cell list */
@@ -403,6 +410,74 @@ static void props_set_all(struct graph *g, graph_pid *head, struct lanes owner,
         prop_set(g, head, owner, props[i].key, props[i].value);
 }
 
+/* ---- adjacency ---------------------------------------------------------------------- */
+
+/* Newest pending out-/in-edge of v in slots [linked, below), or GRAPH_NONE. */
+static graph_eid pending_out(const struct graph *g, size_t below, graph_vid v)
+{
+    for (size_t i = below; i-- > g->linked;)
+        if (g->e[i].src == v)
+            return (graph_eid)i;
+    return GRAPH_NONE;
+}
+
+static graph_eid pending_in(const struct graph *g, size_t below, graph_vid v)
+{
+    for (size_t i = below; i-- > g->linked;)
+        if (g->e[i].dst == v)
+            return (graph_eid)i;
+    return GRAPH_NONE;
+}
+
+/* First and next out-/in-edges, most recent first: pending edges, then the list. */
+static graph_eid out_head(const struct graph *g, graph_vid v)
+{
+    graph_eid e = pending_out(g, g->ne, v);
+    return e != GRAPH_NONE ? e : g->v[v].first_out;
+}
+
+static graph_eid out_after(const struct graph *g, graph_eid e)
+{
+    if (e < g->linked)
+        return g->e[e].next_out;
+    graph_eid n = pending_out(g, e, g->e[e].src);
+    return n != GRAPH_NONE ? n : g->v[g->e[e].src].first_out;
+}
+
+static graph_eid in_head(const struct graph *g, graph_vid v)
+{
+    graph_eid e = pending_in(g, g->ne, v);
+    return e != GRAPH_NONE ? e : g->v[v].first_in;
+}
+
+static graph_eid in_after(const struct graph *g, graph_eid e)
+{
+    if (e < g->linked)
+        return g->e[e].next_in;
+    graph_eid n = pending_in(g, e, g->e[e].dst);
+    return n != GRAPH_NONE ? n : g->v[g->e[e].dst].first_in;
+}
+
+/* Link the pending edges, oldest first; their endpoints are fetched together first. */
+static void link_pending(struct graph *g)
+{
+    for (size_t i = g->linked; i < g->ne; i++) {
+        prefetch(&g->v[g->e[i].src]);
+        prefetch(&g->v[g->e[i].dst]);
+    }
+    for (size_t i = g->linked; i < g->ne; i++) {
+        struct edge *ed = &g->e[i];
+        struct vertex *s = &g->v[ed->src], *d = &g->v[ed->dst];
+        ed->next_out = s->first_out;
+        s->first_out = (graph_eid)i;
+        s->out_deg++;
+        ed->next_in = d->first_in;
+        d->first_in = (graph_eid)i;
+        d->in_deg++;
+    }
+    g->linked = g->ne;
+}
+
 /* ---- resolution shared by checks and mutations --------------------------------------- */
 
 static bool empty(const char *s)
@@ -449,7 +524,7 @@ static graph_eid only_edge(const struct graph *g, graph_vid src, graph_vid dst, 
 {
     graph_eid found = GRAPH_NONE;
     *several = false;
-    for (graph_eid e = g->v[src].first_out; e != GRAPH_NONE; e = g->e[e].next_out) {
+    for (graph_eid e = out_head(g, src); e != GRAPH_NONE; e = out_after(g, e)) {
         if (g->e[e].dst != dst)
             continue;
         if (found != GRAPH_NONE)
@@ -465,8 +540,7 @@ static graph_eid only_edge(const struct graph *g, graph_vid src, graph_vid dst, 
  * EDGE_AMBIGUOUS, or OK with r->e the existing edge or GRAPH_NONE.
  *
  * Every memory access that can miss the cache is started before any is awaited: the two
- * string-table slots and the duplicate-set slot (its key needs only string hashes), then
- * the two endpoint vertices, which graph_add_edge touches next.
+ * string-table slots and the duplicate-set slot (its key needs only string hashes).
  */
 static enum graph_reason resolve_edge(const struct graph *g, const char *from, const char *label,
                                       const char *to, bool need_label, struct edge_ref *r)
@@ -488,8 +562,6 @@ static enum graph_reason resolve_edge(const struct graph *g, const char *from, c
     r->label = INTERN_NONE;
     if (r->src == GRAPH_NONE || r->dst == GRAPH_NONE)
         return GRAPH_ENDPOINT_MISSING;
-    prefetch(&g->v[r->src]);
-    prefetch(&g->v[r->dst]);
     if (label == NULL) {
         bool several;
         r->e = only_edge(g, r->src, r->dst, &several);
@@ -571,6 +643,7 @@ static void edge_unlink(struct graph *g, graph_eid e)
 
 static void edge_delete(struct graph *g, graph_eid e)
 {
+    link_pending(g);
     struct lanes t = edge_term(g, e);
     props_clear(g, &g->e[e].props, t);
     hash_sub(g, t);
@@ -586,6 +659,7 @@ enum graph_reason graph_remove_vertex(struct graph *g, const char *id)
     enum graph_reason why = resolve_vertex(g, id, &v);
     if (why != GRAPH_OK)
         return why;
+    link_pending(g);
     while (g->v[v].first_out != GRAPH_NONE)
         edge_delete(g, g->v[v].first_out);
     while (g->v[v].first_in != GRAPH_NONE)
@@ -627,19 +701,18 @@ enum graph_reason graph_add_edge(struct graph *g, const char *from, const char *
     assert(g->ne < GRAPH_NONE);
     XGROW(g->e, g->e_cap, g->ne + 1);
     graph_eid e = (graph_eid)g->ne++;
-    g->e[e] = (struct edge){.src = r.src, .dst = r.dst, .label = r.label, .props = GRAPH_NONE};
+    g->e[e] = (struct edge){.src = r.src,
+                            .dst = r.dst,
+                            .label = r.label,
+                            .next_out = GRAPH_NONE,
+                            .next_in = GRAPH_NONE,
+                            .props = GRAPH_NONE};
     eset_insert(g, e, r.key);
     g->live_e++;
-    /* Work that needs no endpoint first, while the prefetched endpoints arrive. */
     struct lanes t = edge_term_of(r.hsrc, r.hlabel, r.hdst);
     hash_add(g, t);
-    struct vertex *s = &g->v[r.src], *d = &g->v[r.dst];
-    g->e[e].next_out = s->first_out;
-    g->e[e].next_in = d->first_in;
-    s->first_out = e;
-    s->out_deg++;
-    d->first_in = e;
-    d->in_deg++;
+    if (g->ne - g->linked >= PENDING_MAX)
+        link_pending(g);
     props_set_all(g, &g->e[e].props, t, props, nprops);
     return GRAPH_OK;
 }
@@ -824,12 +897,18 @@ const char *graph_vertex_label(const struct graph *g, graph_vid v)
 
 size_t graph_out_degree(const struct graph *g, graph_vid v)
 {
-    return live_vertex(g, v)->out_deg;
+    size_t n = live_vertex(g, v)->out_deg;
+    for (size_t i = g->linked; i < g->ne; i++)
+        n += g->e[i].src == v;
+    return n;
 }
 
 size_t graph_in_degree(const struct graph *g, graph_vid v)
 {
-    return live_vertex(g, v)->in_deg;
+    size_t n = live_vertex(g, v)->in_deg;
+    for (size_t i = g->linked; i < g->ne; i++)
+        n += g->e[i].dst == v;
+    return n;
 }
 
 graph_vid graph_edge_source(const struct graph *g, graph_eid e)
@@ -917,42 +996,46 @@ static bool label_filter(const struct graph *g, const char *label, uint32_t *sid
 static graph_eid skip_out(const struct graph *g, graph_eid e, uint32_t label)
 {
     while (e != GRAPH_NONE && label != INTERN_NONE && g->e[e].label != label)
-        e = g->e[e].next_out;
+        e = out_after(g, e);
     return e;
 }
 
 static graph_eid skip_in(const struct graph *g, graph_eid e, uint32_t label)
 {
     while (e != GRAPH_NONE && label != INTERN_NONE && g->e[e].label != label)
-        e = g->e[e].next_in;
+        e = in_after(g, e);
     return e;
 }
 
 graph_eid graph_out_first(const struct graph *g, graph_vid v, const char *label)
 {
     uint32_t l;
-    graph_eid first = live_vertex(g, v)->first_out;
+    live_vertex(g, v);
+    graph_eid first = out_head(g, v);
     return label_filter(g, label, &l) ? skip_out(g, first, l) : GRAPH_NONE;
 }
 
 graph_eid graph_out_next(const struct graph *g, graph_eid e, const char *label)
 {
     uint32_t l;
-    graph_eid next = live_edge(g, e)->next_out;
+    live_edge(g, e);
+    graph_eid next = out_after(g, e);
     return label_filter(g, label, &l) ? skip_out(g, next, l) : GRAPH_NONE;
 }
 
 graph_eid graph_in_first(const struct graph *g, graph_vid v, const char *label)
 {
     uint32_t l;
-    graph_eid first = live_vertex(g, v)->first_in;
+    live_vertex(g, v);
+    graph_eid first = in_head(g, v);
     return label_filter(g, label, &l) ? skip_in(g, first, l) : GRAPH_NONE;
 }
 
 graph_eid graph_in_next(const struct graph *g, graph_eid e, const char *label)
 {
     uint32_t l;
-    graph_eid next = live_edge(g, e)->next_in;
+    live_edge(g, e);
+    graph_eid next = in_after(g, e);
     return label_filter(g, label, &l) ? skip_in(g, next, l) : GRAPH_NONE;
 }
 
@@ -1015,8 +1098,8 @@ static void bfs(const struct graph *g, graph_vid start, uint32_t max_depth, uint
             break;
         if (depth[u] >= max_depth)
             continue;
-        for (graph_eid e = skip_out(g, g->v[u].first_out, label); e != GRAPH_NONE;
-             e = skip_out(g, g->e[e].next_out, label)) {
+        for (graph_eid e = skip_out(g, out_head(g, u), label); e != GRAPH_NONE;
+             e = skip_out(g, out_after(g, e), label)) {
             graph_vid w = g->e[e].dst;
             if (parent[w] != GRAPH_NONE)
                 continue;
@@ -1150,11 +1233,11 @@ static bool check_vertex(const struct graph *g, graph_vid v, struct tally *t)
     CHECK(intern_tag(g->str, x->id) == v);
     size_t n = 0;
     for (graph_eid e = x->first_out; e != GRAPH_NONE; e = g->e[e].next_out, n++)
-        CHECK(e < g->ne && g->e[e].src == v && n < g->ne);
+        CHECK(e < g->linked && g->e[e].src == v && n < g->ne);
     CHECK(n == x->out_deg);
     n = 0;
     for (graph_eid e = x->first_in; e != GRAPH_NONE; e = g->e[e].next_in, n++)
-        CHECK(e < g->ne && g->e[e].dst == v && n < g->ne);
+        CHECK(e < g->linked && g->e[e].dst == v && n < g->ne);
     CHECK(n == x->in_deg);
     struct lanes vt = vertex_term(g, v);
     tally_add(t, vt);
@@ -1167,6 +1250,7 @@ static bool check_edge(const struct graph *g, graph_eid e, struct tally *t)
     CHECK(ed->src < g->nv && ed->dst < g->nv);
     CHECK(g->v[ed->src].id != INTERN_NONE && g->v[ed->dst].id != INTERN_NONE);
     CHECK(eset_find(g, edge_key(g, e), ed->src, ed->label, ed->dst) == e);
+    CHECK(e < g->linked || (ed->next_out == GRAPH_NONE && ed->next_in == GRAPH_NONE));
     struct lanes et = edge_term(g, e);
     tally_add(t, et);
     return check_props(g, ed->props, et, t);
@@ -1188,6 +1272,9 @@ bool graph_check(const struct graph *g)
         }
     for (size_t i = 0; i < g->eset_cap; i++)
         nset += g->eset[i].e != GRAPH_NONE;
+    for (size_t i = g->linked; i < g->ne; i++)
+        CHECK(g->e[i].src != GRAPH_NONE);
+    CHECK(g->linked <= g->ne && g->ne - g->linked <= PENDING_MAX);
     CHECK(nv == g->live_v && ne == g->live_e && t.props == g->live_p && nset == ne);
     CHECK(t.sum.lo == g->hash.lo && t.sum.hi == g->hash.hi);
     return true;
