@@ -800,3 +800,38 @@ Test(graph, properties_stay_linked_while_the_property_pool_grows)
     }
     cr_assert(graph_check(g));
 }
+
+Test(graph, neighbour_order_and_degrees_hold_across_batches_of_new_edges)
+{
+    char id[16];
+    add_v("hub", "L");
+    for (int i = 0; i < 50; i++) {
+        snprintf(id, sizeof id, "n%d", i);
+        add_v(id, "L");
+        add_e("hub", i % 2 ? "odd" : "even", id);
+        add_e(id, "back", "hub");
+        graph_vid hub = graph_find_vertex(g, "hub");
+        cr_assert_eq(graph_out_degree(g, hub), (size_t)i + 1);
+        cr_assert_eq(graph_in_degree(g, hub), (size_t)i + 1);
+        /* most recent first, whether the edges are linked yet or not */
+        int want = i;
+        for (graph_eid e = graph_out_first(g, hub, NULL); e != GRAPH_NONE;
+             e = graph_out_next(g, e, NULL), want--) {
+            snprintf(id, sizeof id, "n%d", want);
+            cr_assert_str_eq(graph_vertex_id(g, graph_edge_target(g, e)), id);
+        }
+        cr_assert_eq(want, -1);
+        want = i - (i % 2 == 0);
+        for (graph_eid e = graph_out_first(g, hub, "odd"); e != GRAPH_NONE;
+             e = graph_out_next(g, e, "odd"), want -= 2) {
+            snprintf(id, sizeof id, "n%d", want);
+            cr_assert_str_eq(graph_vertex_id(g, graph_edge_target(g, e)), id);
+        }
+        cr_assert_lt(want, 0);
+        cr_assert(graph_check(g));
+    }
+    cr_assert_eq(graph_remove_edge(g, "hub", "even", "n48"), GRAPH_OK);
+    cr_assert_eq(graph_out_degree(g, graph_find_vertex(g, "hub")), 49);
+    cr_assert_eq(graph_remove_vertex(g, "hub"), GRAPH_OK);
+    cr_assert_eq(graph_edge_count(g), 0);
+}
