@@ -17,6 +17,7 @@
 #include "sim/run.h"
 
 #define SYNC_INTERVAL_NS 200000000LL
+#define JOURNAL_BUFFER   65536 /* bytes of entries held before a write */
 
 static char *path_join(const char *dir, const char *name)
 {
@@ -201,7 +202,8 @@ struct sweep_journal {
     int fd;
     char *path;
     struct timespec last_sync;
-    char *line; /* scratch for one entry */
+    char *pend; /* encoded entries not yet written */
+    size_t plen, pcap;
 };
 
 #define METRICS_HEX  (2 * sizeof(struct run_metrics))
@@ -321,7 +323,6 @@ struct sweep_journal *sweep_journal_open(const char *dir, struct sweep_store *st
     struct sweep_journal *j = xcalloc(1, sizeof(*j));
     j->fd = fd;
     j->path = path;
-    j->line = xmalloc(LINE_MAX_LEN);
     clock_gettime(CLOCK_MONOTONIC, &j->last_sync);
     return j;
 }
@@ -329,15 +330,23 @@ struct sweep_journal *sweep_journal_open(const char *dir, struct sweep_store *st
 bool sweep_journal_append(struct sweep_journal *j, const struct sweep_result *r, char *err,
                           size_t errlen)
 {
-    size_t n = encode(r, j->line), done = 0;
-    while (done < n) {
-        ssize_t k = write(j->fd, j->line + done, n - done);
+    XGROW(j->pend, j->pcap, j->plen + LINE_MAX_LEN);
+    j->plen += encode(r, j->pend + j->plen);
+    return j->plen < JOURNAL_BUFFER || sweep_journal_flush(j, err, errlen);
+}
+
+bool sweep_journal_flush(struct sweep_journal *j, char *err, size_t errlen)
+{
+    size_t done = 0;
+    while (done < j->plen) {
+        ssize_t k = write(j->fd, j->pend + done, j->plen - done);
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)
             return sweep_fail(err, errlen, "%s: %s", j->path, strerror(errno));
         done += (size_t)k;
     }
+    j->plen = 0;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long long ns =
@@ -354,9 +363,11 @@ bool sweep_journal_close(struct sweep_journal *j, char *err, size_t errlen)
 {
     if (!j)
         return true;
-    bool ok = fdatasync(j->fd) == 0 || sweep_fail(err, errlen, "%s: %s", j->path, strerror(errno));
+    bool ok =
+        sweep_journal_flush(j, err, errlen) &&
+        (fdatasync(j->fd) == 0 || sweep_fail(err, errlen, "%s: %s", j->path, strerror(errno)));
     close(j->fd);
-    free(j->line);
+    free(j->pend);
     free(j->path);
     free(j);
     return ok;

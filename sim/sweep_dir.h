@@ -6,11 +6,12 @@
  *                           of the plan (axes, values, replications, seed), the plan itself
  *                           and the shard (K/N) this folder runs; written before any run
  *   .journal                one line per finished run, appended (write(2), O_APPEND) as soon
- *                           as the run is reported: "RUN STATUS HEX CHECK", HEX being the
+ *                           as the batch of results that brought it is handled (before the
+ *                           sweep waits for more): "RUN STATUS HEX CHECK", HEX being the
  *                           run's struct run_metrics bytes and CHECK an FNV-1a of the line
  *                           (a line torn by kill -9 is dropped on the next open); the file is
  *                           fdatasync'ed at most every 200 ms and at the end, so a killed
- *                           process loses nothing it reported and a power cut at most 200 ms
+ *                           process loses no run it handled and a power cut at most 200 ms
  *   scenario.resolved.yaml  the base scenario with every default filled in
  *   summary.csv, points.csv the results, written at the end to temporary names and renamed
  *   runs/RUN/               per-run traces (sweep --traces)
@@ -79,9 +80,16 @@ struct sweep_journal *sweep_journal_open(const char *dir, struct sweep_store *st
 /* Load DIR/.journal read-only (for merge). */
 bool sweep_journal_load(const char *dir, struct sweep_store *st, char *err, size_t errlen);
 
-/* Append one result; false with err on a write error. */
+/*
+ * Append one result: encoded into a buffer that is written (write(2)) by sweep_journal_flush,
+ * which the sweep calls after every batch of results it receives (and at 64 KiB of entries).
+ * false with err on a write error.
+ */
 bool sweep_journal_append(struct sweep_journal *j, const struct sweep_result *r, char *err,
                           size_t errlen);
+
+/* Write the buffered entries; fdatasync if the last sync is 200 ms old. */
+bool sweep_journal_flush(struct sweep_journal *j, char *err, size_t errlen);
 
 /* fdatasync and close; false with err if syncing failed. NULL is a no-op (true). */
 bool sweep_journal_close(struct sweep_journal *j, char *err, size_t errlen);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
 #include <sys/prctl.h>
@@ -16,15 +17,27 @@
 
 #include "core/xalloc.h"
 
-#define PREFETCH 2 /* runs outstanding per worker */
+#define PREFETCH  2         /* chunks outstanding per worker */
+#define CHUNK_MAX 256       /* runs in one chunk */
+#define READ_MAX  64        /* results sent or taken from a pipe in one go */
+#define BATCH_NS  1000000LL /* a worker holds a finished result at most this long */
+
+struct chunk {
+    size_t start;   /* first entry of x->runs */
+    uint32_t count; /* runs in it */
+};
 
 struct worker {
     pid_t pid;
-    int cmd;                 /* parent -> worker: uint32_t run numbers */
-    int res;                 /* worker -> parent: struct sweep_result */
-    unsigned inflight;       /* runs sent, not yet reported */
-    unsigned head;           /* held[head] is the run it is working on */
-    uint32_t held[PREFETCH]; /* runs sent, not yet reported, oldest at head */
+    int cmd;           /* parent -> worker: struct chunk */
+    int res;           /* worker -> parent: struct sweep_result, one per run */
+    unsigned nheld;    /* chunks sent, not fully reported */
+    unsigned head;     /* held[head] is the chunk it is working on */
+    uint32_t reported; /* runs of held[head] already reported */
+    struct chunk held[PREFETCH];
+    bool reaped;        /* waited for already */
+    size_t fill;        /* bytes of a partial result in buf */
+    unsigned char *buf; /* READ_MAX results */
 };
 
 unsigned sweep_exec_cores(void)
@@ -54,6 +67,15 @@ static bool stopped(const struct sweep_exec *x)
     return x->stop && *x->stop;
 }
 
+static enum sweep_exec_status flush(const struct sweep_exec *x, char *err, size_t errlen)
+{
+    if (x->flush && !x->flush(x->ctx)) {
+        snprintf(err, errlen, "could not record the results");
+        return SWEEP_EXEC_FAILED;
+    }
+    return SWEEP_EXEC_DONE;
+}
+
 static enum sweep_exec_status report(const struct sweep_exec *x, const struct sweep_result *r,
                                      char *err, size_t errlen)
 {
@@ -81,26 +103,49 @@ static enum sweep_exec_status run_inline(const struct sweep_exec *x, char *err, 
         r->run = x->runs[i];
         x->work(x->ctx, r->run, r);
         st = report(x, r, err, errlen);
+        if (st == SWEEP_EXEC_DONE)
+            st = flush(x, err, errlen);
     }
     free(r);
     return st;
 }
 
+static long long now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/*
+ * Results go back in batches: when READ_MAX are waiting, when the chunk ends, or when the
+ * oldest waiting result is 1 ms old (so tiny runs cost one write per batch, not per run).
+ */
 static void worker_main(const struct sweep_exec *x, int cmd, int res)
 {
-    struct sweep_result *r = xmalloc(sizeof(*r));
-    uint32_t run;
+    struct sweep_result *rs = xcalloc(READ_MAX, sizeof(*rs));
+    struct chunk c;
+    bool ok = true;
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_DFL);
 #if defined(__linux__)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
-    while (io_full(cmd, &run, sizeof(run), false)) {
-        memset(r, 0, sizeof(*r));
-        r->run = run;
-        x->work(x->ctx, run, r);
-        if (!io_full(res, r, sizeof(*r), true))
-            break;
+    while (ok && io_full(cmd, &c, sizeof(c), false)) {
+        size_t n = 0;
+        long long first = 0;
+        for (uint32_t i = 0; ok && i < c.count; i++) {
+            struct sweep_result *r = &rs[n++];
+            memset(r, 0, sizeof(*r));
+            r->run = x->runs[c.start + i];
+            x->work(x->ctx, r->run, r);
+            long long t = now_ns();
+            first = n == 1 ? t : first;
+            if (n == READ_MAX || i + 1 == c.count || t - first >= BATCH_NS) {
+                ok = io_full(res, rs, n * sizeof(*rs), true);
+                n = 0;
+            }
+        }
     }
     _exit(0);
 }
@@ -135,55 +180,104 @@ static bool worker_start(const struct sweep_exec *x, struct worker *w, struct wo
         return false;
     }
     *w = (struct worker){.pid = pid, .cmd = c[1], .res = r[0]};
+    w->buf = xmalloc(READ_MAX * sizeof(struct sweep_result));
     return true;
 }
 
-static bool dispatch(struct worker *w, const struct sweep_exec *x, size_t *next)
+/* Guided self-scheduling: big chunks while much is left, single runs at the end. */
+static uint32_t chunk_size(const struct sweep_exec *x, size_t next, size_t nworkers)
+{
+    size_t left = x->nruns - next, k = left / (nworkers * 8);
+    return (uint32_t)(k < 1 ? 1 : k > CHUNK_MAX ? CHUNK_MAX : k);
+}
+
+static bool dispatch(struct worker *w, const struct sweep_exec *x, size_t *next, size_t nw)
 {
     if (*next >= x->nruns)
         return true;
-    uint32_t run = x->runs[(*next)++];
-    w->held[(w->head + w->inflight++) % PREFETCH] = run;
-    return io_full(w->cmd, &run, sizeof(run), true);
+    struct chunk c = {.start = *next, .count = chunk_size(x, *next, nw)};
+    if (c.count > x->nruns - *next)
+        c.count = (uint32_t)(x->nruns - *next);
+    *next += c.count;
+    w->held[(w->head + w->nheld++) % PREFETCH] = c;
+    return io_full(w->cmd, &c, sizeof(c), true);
 }
 
-static void worker_death(const struct worker *w, char *err, size_t errlen)
+static uint32_t current_run(const struct sweep_exec *x, const struct worker *w)
+{
+    return x->runs[w->held[w->head].start + w->reported];
+}
+
+static void worker_death(const struct sweep_exec *x, struct worker *w, char *err, size_t errlen)
 {
     int status = 0;
-    pid_t pid = waitpid(w->pid, &status, WNOHANG);
+    pid_t pid;
+    kill(w->pid, SIGKILL); /* its pipe broke: make sure it is gone, then ask why */
+    while ((pid = waitpid(w->pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    w->reaped = true; /* its pid may be reused from now on: never signal it again */
     if (pid == w->pid && WIFSIGNALED(status))
-        snprintf(err, errlen, "worker %ld was killed by signal %d while running run %" PRIu32,
-                 (long)w->pid, WTERMSIG(status), w->held[w->head]);
+        snprintf(err, errlen,
+                 "worker %ld was killed by signal %d in run %" PRIu32
+                 " or a later run of its chunk",
+                 (long)w->pid, WTERMSIG(status), current_run(x, w));
     else
-        snprintf(err, errlen, "worker %ld stopped while running run %" PRIu32, (long)w->pid,
-                 w->held[w->head]);
+        snprintf(err, errlen, "worker %ld stopped in run %" PRIu32 " or a later run of its chunk",
+                 (long)w->pid, current_run(x, w));
 }
 
-/* Wait for one result from any busy worker; handle it and feed that worker again. */
+/* Handle the complete results in w's buffer; feed w when a chunk is done. */
+static enum sweep_exec_status take_results(const struct sweep_exec *x, struct worker *w, size_t nw,
+                                           size_t *next, struct sweep_result *r, char *err,
+                                           size_t errlen)
+{
+    size_t off = 0;
+    enum sweep_exec_status st = SWEEP_EXEC_DONE;
+    while (st == SWEEP_EXEC_DONE && w->fill - off >= sizeof(*r)) {
+        memcpy(r, w->buf + off, sizeof(*r));
+        off += sizeof(*r);
+        st = report(x, r, err, errlen);
+        if (++w->reported < w->held[w->head].count)
+            continue;
+        w->reported = 0;
+        w->head = (w->head + 1) % PREFETCH;
+        w->nheld--;
+        if (st == SWEEP_EXEC_DONE && !stopped(x) && !dispatch(w, x, next, nw)) {
+            worker_death(x, w, err, errlen);
+            st = SWEEP_EXEC_FAILED;
+        }
+    }
+    memmove(w->buf, w->buf + off, w->fill - off);
+    w->fill -= off;
+    return st;
+}
+
+/* Wait for results from any busy worker and handle them. */
 static enum sweep_exec_status pool_step(const struct sweep_exec *x, struct worker *ws, size_t nw,
                                         struct pollfd *pfd, size_t *next, struct sweep_result *r,
                                         char *err, size_t errlen)
 {
     for (size_t i = 0; i < nw; i++)
-        pfd[i] = (struct pollfd){.fd = ws[i].inflight ? ws[i].res : -1, .events = POLLIN};
+        pfd[i] = (struct pollfd){.fd = ws[i].nheld ? ws[i].res : -1, .events = POLLIN};
     if (poll(pfd, nw, -1) < 0)
         return errno == EINTR ? SWEEP_EXEC_DONE : SWEEP_EXEC_FAILED;
     for (size_t i = 0; i < nw; i++) {
         if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
-        if (!io_full(ws[i].res, r, sizeof(*r), false)) {
-            worker_death(&ws[i], err, errlen);
+        struct worker *w = &ws[i];
+        ssize_t k = read(w->res, w->buf + w->fill, READ_MAX * sizeof(*r) - w->fill);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            worker_death(x, w, err, errlen);
             return SWEEP_EXEC_FAILED;
         }
-        ws[i].inflight--;
-        ws[i].head = (ws[i].head + 1) % PREFETCH;
-        enum sweep_exec_status st = report(x, r, err, errlen);
+        w->fill += (size_t)k;
+        enum sweep_exec_status st = take_results(x, w, nw, next, r, err, errlen);
+        if (st == SWEEP_EXEC_DONE)
+            st = flush(x, err, errlen);
         if (st != SWEEP_EXEC_DONE)
             return st;
-        if (!stopped(x) && !dispatch(&ws[i], x, next)) {
-            worker_death(&ws[i], err, errlen);
-            return SWEEP_EXEC_FAILED;
-        }
     }
     return SWEEP_EXEC_DONE;
 }
@@ -192,7 +286,7 @@ static size_t busy(const struct worker *ws, size_t nw)
 {
     size_t n = 0;
     for (size_t i = 0; i < nw; i++)
-        n += ws[i].inflight;
+        n += ws[i].nheld;
     return n;
 }
 
@@ -213,8 +307,8 @@ static enum sweep_exec_status run_pool(const struct sweep_exec *x, size_t nw, ch
         }
     for (int k = 0; k < PREFETCH && st == SWEEP_EXEC_DONE; k++)
         for (size_t i = 0; i < started && st == SWEEP_EXEC_DONE; i++)
-            if (!dispatch(&ws[i], x, &next)) {
-                worker_death(&ws[i], err, errlen);
+            if (!dispatch(&ws[i], x, &next, started)) {
+                worker_death(x, &ws[i], err, errlen);
                 st = SWEEP_EXEC_FAILED;
             }
     while (st == SWEEP_EXEC_DONE && busy(ws, started) > 0) {
@@ -228,13 +322,14 @@ static enum sweep_exec_status run_pool(const struct sweep_exec *x, size_t nw, ch
     }
     for (size_t i = 0; i < started; i++) {
         close(ws[i].cmd); /* a worker exits when its command pipe closes */
-        if (st != SWEEP_EXEC_DONE)
+        if (st != SWEEP_EXEC_DONE && !ws[i].reaped)
             kill(ws[i].pid, SIGKILL);
     }
     for (size_t i = 0; i < started; i++) {
-        while (waitpid(ws[i].pid, NULL, 0) < 0 && errno == EINTR)
+        while (!ws[i].reaped && waitpid(ws[i].pid, NULL, 0) < 0 && errno == EINTR)
             ;
         close(ws[i].res);
+        free(ws[i].buf);
     }
     signal(SIGPIPE, old_pipe);
     free(r);

@@ -3,10 +3,14 @@
  * back to the caller, in the parent process, as it arrives.
  *
  * jobs == 1 runs everything in the calling process (no fork). jobs > 1 forks that many
- * workers (never more than runs); each receives run numbers over a pipe (two outstanding at
- * a time, so it never waits for the dispatcher) and writes fixed-size results back. Runs are
- * handed out in list order, first come first served; results arrive in any order, so
- * callers that write output sort by run number (the output is then the same for any jobs).
+ * workers (never more than runs); each receives chunks of consecutive list entries over a
+ * pipe (two chunks outstanding, so it never waits for the dispatcher) and writes fixed-size
+ * results back in batches (at most 64, held at most 1 ms after the first finished, sent at
+ * the end of every chunk). Chunks follow guided
+ * self-scheduling: remaining / (8 x workers) runs, at least 1 and at most 256, so that tiny
+ * runs are not dominated by dispatch and the last runs are spread one by one. Results arrive
+ * in any order, so callers that write output sort by run number (the output is then the
+ * same for any jobs).
  *
  * Workers ignore SIGINT (a terminal's Ctrl-C reaches the whole process group): the caller's
  * handler sets *stop, the pool stops handing out runs, kills the workers (abandoning the runs
@@ -45,12 +49,16 @@ typedef void (*sweep_work_fn)(void *ctx, uint32_t run, struct sweep_result *out)
 /* A finished run, in the calling process. Return false to stop the sweep (an I/O error). */
 typedef bool (*sweep_done_fn)(void *ctx, const struct sweep_result *r);
 
+/* After each batch of done calls, before waiting for more results (may be NULL). */
+typedef bool (*sweep_flush_fn)(void *ctx);
+
 struct sweep_exec {
     unsigned jobs;        /* workers; >= 1 */
     const uint32_t *runs; /* the runs to do, in dispatch order */
     size_t nruns;
     sweep_work_fn work;
     sweep_done_fn done;
+    sweep_flush_fn flush;
     void *ctx;                   /* passed to work and done */
     volatile sig_atomic_t *stop; /* set (e.g. by a SIGINT handler) to stop early; may be NULL */
 };

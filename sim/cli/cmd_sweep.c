@@ -313,6 +313,12 @@ static void progress_draw(struct progress *p, bool final)
         fputc('\n', stderr);
 }
 
+static bool flush(void *ctx)
+{
+    struct sweep *s = ctx;
+    return sweep_journal_flush(s->journal, s->err, sizeof(s->err));
+}
+
 static bool done(void *ctx, const struct sweep_result *r)
 {
     struct sweep *s = ctx;
@@ -415,6 +421,7 @@ static enum sweep_exec_status execute(struct sweep *s, const uint32_t *runs, siz
                            .nruns = n,
                            .work = work,
                            .done = done,
+                           .flush = flush,
                            .ctx = s,
                            .stop = &interrupted};
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;

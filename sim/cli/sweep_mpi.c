@@ -81,7 +81,7 @@ static enum sweep_exec_status record(struct master *m, char *err, size_t errlen)
         snprintf(err, errlen, "run %u: %s", (unsigned)m->r->run, m->r->err);
         return SWEEP_EXEC_FAILED;
     }
-    if (!m->x->done(m->x->ctx, m->r)) {
+    if (!m->x->done(m->x->ctx, m->r) || (m->x->flush && !m->x->flush(m->x->ctx))) {
         snprintf(err, errlen, "run %u: could not record the result", (unsigned)m->r->run);
         return SWEEP_EXEC_FAILED;
     }
