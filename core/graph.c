@@ -5,17 +5,18 @@
  * edge structs, one pool of property cells. Each vertex heads two singly linked lists
  * threaded through the edges (next_out, next_in), so adjacency costs no per-vertex
  * allocation. Adding an edge does not touch its endpoints at once: the newest edges (at
- * most PENDING_MAX) wait unlinked, are seen by readers through a short scan, and are
- * linked in one batch whose endpoint reads overlap instead of costing one memory latency
- * per edge. Removed vertices and
- * edges leave dead slots (id / src == GRAPH_NONE) so handles stay stable and iteration
- * stays in insertion order; removed property cells go on a free list.
+ * most PENDING_MAX) wait unlinked, readers find them by a short scan, and they are linked
+ * in one batch whose endpoint reads overlap instead of costing a memory latency each.
+ * Removed vertices and edges leave dead slots (id / src == GRAPH_NONE) so handles stay
+ * stable and iteration stays in insertion order; removed property cells go on a free list.
  *
  * The vertex with id string s is found through the string table: the interned entry of s
  * carries the vertex handle in its tag, so a lookup by id is one string-table probe.
  * Duplicate edges are found through an open-addressing set keyed on (source, label,
  * target) with linear probing and backward-shift deletion (no well-kept C hash table in
- * Debian fits, so it is written here); its slots hold the edge handle and a fingerprint.
+ * Debian fits, so it is written here); its slots hold the edge handle and the top 32 bits
+ * of the edge key. Keys are made from string contents only, so the string-table and
+ * duplicate-set slots of an edge are all fetched at once, before any is awaited.
  */
 #include "core/graph.h"
 
