@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "core/graph.h"
 
@@ -834,4 +835,38 @@ Test(graph, neighbour_order_and_degrees_hold_across_batches_of_new_edges)
     cr_assert_eq(graph_out_degree(g, graph_find_vertex(g, "hub")), 49);
     cr_assert_eq(graph_remove_vertex(g, "hub"), GRAPH_OK);
     cr_assert_eq(graph_edge_count(g), 0);
+}
+
+/* ---- the shipped benchmark (its figures are not tested, only its behaviour) -------- */
+
+/* Run atlas-sim bench graph ARGS; returns the exit status and the hash= field in hash. */
+static int run_bench(const char *args, char *hash, size_t len)
+{
+    char cmd[512], line[1024];
+    snprintf(cmd, sizeof cmd, "'%s' bench graph %s 2>/dev/null", ATLAS_BINARY, args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    hash[0] = '\0';
+    while (fgets(line, sizeof line, p)) {
+        const char *h = strstr(line, " hash=");
+        if (strncmp(line, "bench=graph ", 12) == 0 && h)
+            snprintf(hash, len, "%.32s", h + 6);
+    }
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(graph, bench_graph_builds_the_same_replica_for_the_same_seed)
+{
+    char h1[40], h2[40], h3[40];
+    cr_assert_eq(run_bench("--vertices 2000 --edges 9000 --seed 5", h1, sizeof h1), 0);
+    cr_assert_eq(run_bench("--vertices 2000 --edges 9000 --seed 5", h2, sizeof h2), 0);
+    cr_assert_eq(run_bench("--vertices 2000 --edges 9000 --seed 6", h3, sizeof h3), 0);
+    cr_assert_eq(strlen(h1), 32);
+    cr_assert_str_eq(h1, h2);
+    cr_assert_str_neq(h1, h3);
+    cr_assert_eq(run_bench("--vertices 2000 --edges x", h1, sizeof h1), 2);
+    cr_assert_eq(run_bench("--vertices 3 --edges 100", h1, sizeof h1), 2, "too many edges");
+    cr_assert_eq(run_bench("--frobnicate", h1, sizeof h1), 2);
+    cr_assert_eq(run_bench("--help", h1, sizeof h1), 0);
 }
