@@ -32,8 +32,9 @@
  *
  * Complexity: add vertex/edge, property get/set O(1) expected (+ O(props of the element));
  * remove edge O(out-degree of source + in-degree of target); remove vertex O(sum over its
- * edges of the other endpoint's degree); neighbour iteration O(degree); BFS and shortest
- * path O(V + E) time and O(V) scratch.
+ * edges of the other endpoint's degree); neighbour iteration and degrees O(degree) (plus a
+ * scan of at most the 16 newest edges, which are linked into the lists in batches); BFS
+ * and shortest path O(V + E) time and O(V) scratch.
  *
  * Thread safety: none; a graph belongs to one thread at a time. Queries are read-only.
  */
