@@ -70,7 +70,8 @@ static bool stopped(const struct sweep_exec *x)
 static enum sweep_exec_status flush(const struct sweep_exec *x, char *err, size_t errlen)
 {
     if (x->flush && !x->flush(x->ctx)) {
-        snprintf(err, errlen, "could not record the results");
+        if (err[0] == '\0') /* the callback may have explained already (a shared buffer) */
+            snprintf(err, errlen, "could not record the results");
         return SWEEP_EXEC_FAILED;
     }
     return SWEEP_EXEC_DONE;
@@ -84,7 +85,8 @@ static enum sweep_exec_status report(const struct sweep_exec *x, const struct sw
         return SWEEP_EXEC_FAILED;
     }
     if (!x->done(x->ctx, r)) {
-        snprintf(err, errlen, "run %" PRIu32 ": could not record the result", r->run);
+        if (err[0] == '\0')
+            snprintf(err, errlen, "run %" PRIu32 ": could not record the result", r->run);
         return SWEEP_EXEC_FAILED;
     }
     return SWEEP_EXEC_DONE;

@@ -69,6 +69,7 @@ enum sweep_exec_status {
     SWEEP_EXEC_FAILED,      /* a run errored, done returned false, or a worker died: err */
 };
 
+/* err is cleared first; done/flush may write their reason into the same buffer (kept). */
 enum sweep_exec_status sweep_exec_run(const struct sweep_exec *x, char *err, size_t errlen);
 
 /* Number of online processors (the default -j), at least 1. */
