@@ -82,7 +82,8 @@ static enum sweep_exec_status record(struct master *m, char *err, size_t errlen)
         return SWEEP_EXEC_FAILED;
     }
     if (!m->x->done(m->x->ctx, m->r) || (m->x->flush && !m->x->flush(m->x->ctx))) {
-        snprintf(err, errlen, "run %u: could not record the result", (unsigned)m->r->run);
+        if (err[0] == '\0') /* done/flush may have explained already (a shared buffer) */
+            snprintf(err, errlen, "run %u: could not record the result", (unsigned)m->r->run);
         return SWEEP_EXEC_FAILED;
     }
     return SWEEP_EXEC_DONE;
