@@ -7,6 +7,18 @@
  * every replica, fault schedule, workload), cluster_run simulates until scenario.duration,
  * then metrics, replicas and the checker's findings can be read until cluster_free.
  *
+ * Model details beyond DESIGN.md:
+ *   - every message (proposal, vote, commit, catchup_req, catchup, heartbeat) is one engine
+ *     event; partitions and loss are decided when it is sent, a dead receiver when it
+ *     arrives; catch-up replies are never duplicated;
+ *   - a node that recovers (durable or amnesia) asks a random peer for the commits it
+ *     lacks and applies them in decision order, retrying another peer every vote_timeout
+ *     until a reply arrives; an amnesia node restarts from the initial graph;
+ *   - a proposal whose proposer is down when it is due is recorded as aborted at once;
+ *   - proposals undecided at the horizon have no outcome row; votes still in flight then
+ *     have no votes.csv row (a vote's row is written when it arrives or is dropped);
+ *   - a "commit" event is written once per approved proposal, by its proposer.
+ *
  * Ownership: the cluster borrows the scenario and the trace sink for its lifetime.
  * Determinism: the same scenario (seed included) gives the same trace records in the
  * same order and the same metrics, byte for byte.
