@@ -126,7 +126,7 @@ static void deterministic_keys(const char *out, char *keys, size_t len)
     snprintf(line, sizeof(line), "%s", last);
     for (char *tok = strtok(line, " \n"); tok; tok = strtok(NULL, " \n"))
         if (strncmp(tok, "wall_s=", 7) && strncmp(tok, "events_per_s=", 13) &&
-            strncmp(tok, "peak_rss_kib=", 13))
+            strncmp(tok, "peak_rss_kib=", 13) && strncmp(tok, "cpu_s=", 6))
             snprintf(keys + strlen(keys), len - strlen(keys), "%s ", tok);
 }
 

@@ -54,8 +54,9 @@ static void phold_usage(FILE *f)
             "                             [--lookahead T] [--events N] [--end T] [--seed N]\n"
             "\n"
             "Runs the standard PHOLD model on the engine (one core) and reports committed\n"
-            "events, pending events, wall seconds, events per second and peak memory, then one\n"
-            "line of key=value pairs. Events and checksum are identical across repeat runs.\n"
+            "events, pending events, wall and CPU seconds, events per (wall) second and peak\n"
+            "memory, then one line of key=value pairs. Events and checksum are identical\n"
+            "across repeat runs.\n"
             "\n"
             "  --lps N         logical processes (default 1024)\n"
             "  --population N  initial events per LP (default 1)\n"
@@ -180,15 +181,22 @@ static int phold_parse(struct phold_cli *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-static double wall_seconds(void)
+static double clock_seconds(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void phold_report(const struct phold_cli *c, const struct phold_result *res, double wall)
+struct timing {
+    double wall; /* wall-clock seconds of the run */
+    double cpu;  /* CPU seconds of this process during the run (excludes preemption) */
+};
+
+static void phold_report(const struct phold_cli *c, const struct phold_result *res,
+                         struct timing tm)
 {
+    double wall = tm.wall;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double rate = wall > 0 ? (double)res->events / wall : 0;
@@ -201,11 +209,13 @@ static void phold_report(const struct phold_cli *c, const struct phold_result *r
     printf("pending events:    %" PRIu64 "\n", res->pending);
     printf("simulated time:    %ss\n", sim_time_format_seconds(res->now, now));
     printf("wall seconds:      %.3f\n", wall);
+    printf("cpu seconds:       %.3f (%.3f M events per CPU second)\n", tm.cpu,
+           tm.cpu > 0 ? (double)res->events / tm.cpu / 1e6 : 0);
     printf("events per second: %.3f M\n", rate / 1e6);
     printf("peak memory:       %.1f MiB\n", (double)ru.ru_maxrss / 1024);
     printf("events=%" PRIu64 " pending=%" PRIu64 " sim_time_s=%s wall_s=%.6f events_per_s=%.0f "
-           "peak_rss_kib=%ld checksum=%016" PRIx64 "\n",
-           res->events, res->pending, now, wall, rate, ru.ru_maxrss, res->checksum);
+           "cpu_s=%.6f peak_rss_kib=%ld checksum=%016" PRIx64 "\n",
+           res->events, res->pending, now, wall, rate, tm.cpu, ru.ru_maxrss, res->checksum);
 }
 
 int bench_phold_main(int argc, char **argv)
@@ -219,12 +229,13 @@ int bench_phold_main(int argc, char **argv)
     if (rc != EXIT_OK)
         return rc;
     struct phold *ph = phold_new(&c.p);
-    double t0 = wall_seconds();
+    double w0 = clock_seconds(CLOCK_MONOTONIC), c0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
     phold_run(ph, c.events, c.end);
-    double wall = wall_seconds() - t0;
+    struct timing tm = {clock_seconds(CLOCK_MONOTONIC) - w0,
+                        clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0};
     struct phold_result res;
     phold_result(ph, &res);
     phold_free(ph);
-    phold_report(&c, &res, wall);
+    phold_report(&c, &res, tm);
     return EXIT_OK;
 }
