@@ -15,123 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/consensus.h"
 #include "core/graph.h"
-#include "core/hash.h"
-#include "core/ledger.h"
-#include "core/proposal.h"
 #include "core/xalloc.h"
-#include "sim/checker.h"
-#include "sim/engine.h"
-#include "sim/heartbeat.h"
-#include "sim/net.h"
-#include "sim/replicas.h"
-#include "sim/rng.h"
-#include "sim/workload.h"
-
-/* Full per-node ledgers are kept for clusters up to this size (or when output.ledgers). */
-#define LEDGER_NODES_MAX 64
-
-#define FAULT_AMNESIA 1u
-#define FAULT_RANDOM  2u
-
-struct cnode {
-    bool catching_up;
-    bool detected;         /* the current crash was suspected by a live peer */
-    bool amnesia;          /* the pending recovery loses the replica */
-    uint32_t epoch;        /* bumped at every crash and recovery: stale events drop */
-    sim_time crashed_at;   /* SIM_TIME_MAX while up */
-    sim_time check_at;     /* pending heartbeat check (SIM_TIME_MAX: none) */
-    uint64_t set_hash;     /* sum of the keys of the applied proposals */
-    uint64_t applications; /* successful applications since the last amnesia */
-    sim_event_id catchup_timer;
-    struct rng vote;  /* RNG_VOTE */
-    struct rng fault; /* RNG_FAULT: random crashes, catch-up peers */
-};
-
-struct cprop {
-    struct proposal p; /* the operation (core/proposal) */
-    uint32_t op;       /* its index in the replica store */
-    bool decided;
-    enum outcome outcome;
-    uint32_t yes;
-    uint64_t applications; /* replicas that applied it */
-};
-
-struct snapshot {      /* a catch-up reply in flight */
-    uint64_t *applied; /* the responder's applied set when it replied */
-    uint32_t epoch;    /* the requester's epoch when it asked */
-    bool used;
-};
-
-struct cluster {
-    const struct scenario *sc;
-    struct trace tr;
-    bool trace_votes, trace_messages, trace_heartbeats, trace_events;
-    uint32_t n, quorum;
-    struct sim_engine *eng;
-    struct net *net;
-    struct heartbeat *hb; /* NULL when heartbeat.enabled is false */
-    struct workload *wl;
-    struct replicas *rep;
-    const struct consensus_ops *proto_ops;
-    struct consensus *proto;
-    double *approval; /* per node, or NULL */
-    struct cnode *node;
-    uint64_t *down;         /* bitset: node is crashed (hot: read by every delivery) */
-    struct ledger **ledger; /* per node, or NULL (not kept) */
-    size_t pwords;          /* words of an applied bitset */
-    uint64_t *applied;      /* n * pwords */
-    struct cprop *prop;     /* 1..nprops */
-    uint64_t nprops, max_props;
-    uint64_t *commits; /* approved proposals in decision order */
-    uint64_t ncommits;
-    struct snapshot *snap;
-    size_t nsnap, snap_cap;
-    sim_time *latency; /* decision times, for the percentiles */
-    size_t nlatency;
-    double detection_sum;
-    struct run_metrics m;
-    struct checker_result check;
-    struct graph **graphs; /* cluster_replica cache */
-};
-
-/* --- small helpers ------------------------------------------------------------------ */
-
-static uint64_t proposal_key(uint64_t id)
-{
-    return hash_mix64(id * UINT64_C(0x9e3779b97f4a7c15) + 1);
-}
-
-static uint64_t *applied_of(const struct cluster *c, uint32_t node)
-{
-    return c->applied + (size_t)node * c->pwords;
-}
-
-static bool bit_get(const uint64_t *b, uint64_t i)
-{
-    return (b[i / 64] >> (i % 64)) & 1u;
-}
-
-static bool up(const struct cluster *c, uint32_t node)
-{
-    return !bit_get(c->down, node);
-}
-
-static void set_up(struct cluster *c, uint32_t node, bool is_up)
-{
-    uint64_t mask = (uint64_t)1 << (node % 64);
-    if (is_up)
-        c->down[node / 64] &= ~mask;
-    else
-        c->down[node / 64] |= mask;
-}
+#include "sim/cluster_impl.h"
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static void
-emit_event(struct cluster *c, uint32_t node, const char *event, const char *fmt, ...)
+void cluster_emit_event(struct cluster *c, uint32_t node, const char *event, const char *fmt, ...)
 {
     if (!c->trace_events)
         return;
@@ -145,8 +36,8 @@ emit_event(struct cluster *c, uint32_t node, const char *event, const char *fmt,
     c->tr.ops->event(c->tr.ctx, &r);
 }
 
-static void ledger_note(struct cluster *c, uint32_t node, enum ledger_kind kind, uint64_t proposal,
-                        uint32_t about, uint64_t value, const char *text)
+void cluster_ledger_note(struct cluster *c, uint32_t node, enum ledger_kind kind, uint64_t proposal,
+                         uint32_t about, uint64_t value, const char *text)
 {
     if (c->ledger)
         ledger_append(c->ledger[node], kind, sim_now(c->eng), proposal, about, value, text);
@@ -171,8 +62,6 @@ static void deliver_proposal(struct sim_engine *eng, const struct sim_event *ev)
 static void deliver_vote_yes(struct sim_engine *eng, const struct sim_event *ev);
 static void deliver_vote_no(struct sim_engine *eng, const struct sim_event *ev);
 static void deliver_commit(struct sim_engine *eng, const struct sim_event *ev);
-static void deliver_catchup_req(struct sim_engine *eng, const struct sim_event *ev);
-static void deliver_catchup(struct sim_engine *eng, const struct sim_event *ev);
 
 static const char *kind_of(sim_event_fn *fn)
 {
@@ -182,7 +71,7 @@ static const char *kind_of(sim_event_fn *fn)
         return "vote";
     if (fn == deliver_commit)
         return "commit";
-    if (fn == deliver_catchup_req)
+    if (fn == faults_deliver_catchup_req)
         return "catchup_req";
     return "catchup";
 }
@@ -192,7 +81,7 @@ static void emit_message(struct cluster *c, const struct sim_event *ev, sim_time
 {
     if (!c->trace_messages)
         return;
-    bool has_proposal = ev->fn != deliver_catchup_req && ev->fn != deliver_catchup;
+    bool has_proposal = ev->fn != faults_deliver_catchup_req && ev->fn != faults_deliver_catchup;
     struct trace_message r = {.sent = ev->b,
                               .delivered = delivered,
                               .from = ev->c,
@@ -203,7 +92,7 @@ static void emit_message(struct cluster *c, const struct sim_event *ev, sim_time
     c->tr.ops->message(c->tr.ctx, &r);
 }
 
-static void snapshot_release(struct cluster *c, uint64_t i)
+void cluster_snapshot_release(struct cluster *c, uint64_t i)
 {
     free(c->snap[i].applied);
     c->snap[i].applied = NULL;
@@ -217,12 +106,12 @@ static void message_dropped(struct cluster *c, const struct sim_event *ev, const
     emit_message(c, ev, SIM_TIME_MAX, fate);
     if (ev->fn == deliver_vote_yes || ev->fn == deliver_vote_no)
         emit_vote(c, ev->a, ev->c, ev->fn == deliver_vote_yes, ev->b, SIM_TIME_MAX);
-    if (ev->fn == deliver_catchup)
-        snapshot_release(c, ev->a);
+    if (ev->fn == faults_deliver_catchup)
+        cluster_snapshot_release(c, ev->a);
 }
 
 /* Send a message from -> to now: the network decides its fate and delay. */
-static void transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_t to, uint64_t a)
+void cluster_transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_t to, uint64_t a)
 {
     struct sim_event ev = {.fn = fn, .ctx = c, .a = a, .b = sim_now(c->eng), .c = from, .d = to};
     c->m.messages_sent++;
@@ -232,14 +121,14 @@ static void transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_
         message_dropped(c, &ev, route.fate == NET_LOST ? "lost" : "partitioned");
         return;
     }
-    if (route.ncopies == 2 && fn == deliver_catchup)
+    if (route.ncopies == 2 && fn == faults_deliver_catchup)
         route.ncopies = 1; /* the snapshot is released at its single delivery */
     for (uint32_t k = 0; k < route.ncopies; k++)
         sim_schedule_after(c->eng, route.delay[k], &ev);
 }
 
 /* Common part of every delivery: false if the receiver is down (message dropped). */
-static bool arrive(struct cluster *c, const struct sim_event *ev)
+bool cluster_arrive(struct cluster *c, const struct sim_event *ev)
 {
     if (!up(c, ev->d)) {
         message_dropped(c, ev, "dead_receiver");
@@ -252,7 +141,7 @@ static bool arrive(struct cluster *c, const struct sim_event *ev)
 static void deliver_to_protocol(const struct sim_event *ev, enum consensus_msg_kind kind, bool yes)
 {
     struct cluster *c = ev->ctx;
-    if (!arrive(c, ev))
+    if (!cluster_arrive(c, ev))
         return;
     struct consensus_msg m = {
         .kind = kind, .from = ev->c, .to = ev->d, .proposal = ev->a, .yes = yes, .sent = ev->b};
@@ -286,7 +175,7 @@ static void deliver_commit(struct sim_engine *eng, const struct sim_event *ev)
 /* --- replicas ----------------------------------------------------------------------- */
 
 /* Apply committed proposal id on node (once): the port's apply and catch-up's. */
-static void node_apply(struct cluster *c, uint32_t node, uint64_t id)
+void cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
 {
     uint64_t *bits = applied_of(c, node);
     if (bit_get(bits, id))
@@ -299,8 +188,8 @@ static void node_apply(struct cluster *c, uint32_t node, uint64_t id)
         c->prop[id].applications++;
         c->m.commits_applied++;
     }
-    ledger_note(c, node, LEDGER_APPLY, id, node, replicas_hash(c->rep, node),
-                ok ? "ok" : "invalid");
+    cluster_ledger_note(c, node, LEDGER_APPLY, id, node, replicas_hash(c->rep, node),
+                        ok ? "ok" : "invalid");
 }
 
 /* --- the consensus port ------------------------------------------------------------- */
@@ -326,7 +215,7 @@ static sim_event_fn *message_fn(const struct consensus_msg *m)
 
 static void port_send(void *ctx, const struct consensus_msg *m)
 {
-    transmit(ctx, message_fn(m), m->from, m->to, m->proposal);
+    cluster_transmit(ctx, message_fn(m), m->from, m->to, m->proposal);
 }
 
 static void port_broadcast(void *ctx, const struct consensus_msg *m)
@@ -335,7 +224,7 @@ static void port_broadcast(void *ctx, const struct consensus_msg *m)
     sim_event_fn *fn = message_fn(m);
     for (uint32_t to = 0; to < c->n; to++)
         if (to != m->from)
-            transmit(c, fn, m->from, to, m->proposal);
+            cluster_transmit(c, fn, m->from, to, m->proposal);
 }
 
 static void vote_timer(struct sim_engine *eng, const struct sim_event *ev)
@@ -365,7 +254,7 @@ static bool port_validate(void *ctx, uint32_t node, uint64_t proposal)
 
 static void port_apply(void *ctx, uint32_t node, uint64_t proposal)
 {
-    node_apply(ctx, node, proposal);
+    cluster_node_apply(ctx, node, proposal);
 }
 
 static uint32_t port_trusted(void *ctx, uint32_t node)
@@ -394,8 +283,8 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
         c->latency[c->nlatency++] = now - submitted;
     if (o == OUTCOME_APPROVED)
         c->commits[c->ncommits++] = id;
-    ledger_note(c, cp->p.proposer, LEDGER_OUTCOME, id, cp->p.proposer, (uint64_t)o,
-                outcome_name(o));
+    cluster_ledger_note(c, cp->p.proposer, LEDGER_OUTCOME, id, cp->p.proposer, (uint64_t)o,
+                        outcome_name(o));
     if (c->tr.ops && c->tr.ops->outcome) {
         char args[256];
         proposal_describe(&cp->p, args, sizeof(args));
@@ -413,7 +302,7 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
         c->tr.ops->outcome(c->tr.ctx, &r);
     }
     if (o == OUTCOME_APPROVED)
-        emit_event(c, cp->p.proposer, "commit", "p-%llu", (unsigned long long)id);
+        cluster_emit_event(c, cp->p.proposer, "commit", "p-%llu", (unsigned long long)id);
 }
 
 static void port_record(void *ctx, const struct consensus_record *r)
@@ -421,10 +310,10 @@ static void port_record(void *ctx, const struct consensus_record *r)
     struct cluster *c = ctx;
     switch (r->kind) {
     case CONSENSUS_REC_PROPOSED:
-        ledger_note(c, r->node, LEDGER_PROPOSAL, r->proposal, r->node, 0, "");
+        cluster_ledger_note(c, r->node, LEDGER_PROPOSAL, r->proposal, r->node, 0, "");
         return;
     case CONSENSUS_REC_VOTED:
-        ledger_note(c, r->node, LEDGER_VOTE, r->proposal, r->node, r->yes, "");
+        cluster_ledger_note(c, r->node, LEDGER_VOTE, r->proposal, r->node, r->yes, "");
         return;
     case CONSENSUS_REC_VOTE_IN:
         emit_vote(c, r->proposal, r->voter, r->yes, r->cast, r->time);
@@ -503,7 +392,7 @@ static void deliver_heartbeat(struct sim_engine *eng, const struct sim_event *ev
     }
     emit_heartbeat(c, from, to, ev->b, now, "delivered");
     if (heartbeat_heard(c->hb, to, from, now))
-        emit_event(c, to, "trust", "peer=%u", from);
+        cluster_emit_event(c, to, "trust", "peer=%u", from);
     sim_time deadline = now + c->sc->heartbeat.timeout;
     if (c->node[to].check_at > deadline)
         schedule_check(c, to, deadline);
@@ -532,7 +421,7 @@ static void send_heartbeats(struct cluster *c, uint32_t node)
     }
 }
 
-static bool current(const struct cluster *c, const struct sim_event *ev)
+bool cluster_current(const struct cluster *c, const struct sim_event *ev)
 {
     return up(c, ev->c) && c->node[ev->c].epoch == ev->d;
 }
@@ -540,7 +429,7 @@ static bool current(const struct cluster *c, const struct sim_event *ev)
 static void heartbeat_tick(struct sim_engine *eng, const struct sim_event *ev)
 {
     struct cluster *c = ev->ctx;
-    if (!current(c, ev))
+    if (!cluster_current(c, ev))
         return;
     send_heartbeats(c, ev->c);
     sim_schedule_after(eng, c->sc->heartbeat.interval, ev);
@@ -558,20 +447,20 @@ static void on_suspect(void *ctx, uint32_t node, uint32_t peer)
         c->m.detections++;
         c->detection_sum += (double)(sim_now(c->eng) - p->crashed_at) / 1e9;
     }
-    emit_event(c, node, "suspect", "peer=%u%s", peer, up(c, peer) ? " (alive)" : "");
+    cluster_emit_event(c, node, "suspect", "peer=%u%s", peer, up(c, peer) ? " (alive)" : "");
 }
 
 static void heartbeat_check_due(struct sim_engine *eng, const struct sim_event *ev)
 {
     struct cluster *c = ev->ctx;
-    if (!current(c, ev) || c->node[ev->c].check_at != sim_now(eng))
+    if (!cluster_current(c, ev) || c->node[ev->c].check_at != sim_now(eng))
         return;
     sim_time next = heartbeat_check(c->hb, ev->c, sim_now(eng), on_suspect, c);
     schedule_check(c, ev->c, next);
 }
 
 /* Node (re)starts its heartbeats at now + phase and its failure detector at now. */
-static void heartbeat_start(struct cluster *c, uint32_t node, sim_time phase)
+void cluster_heartbeat_start(struct cluster *c, uint32_t node, sim_time phase)
 {
     if (!c->hb)
         return;
@@ -580,191 +469,6 @@ static void heartbeat_start(struct cluster *c, uint32_t node, sim_time phase)
     struct sim_event tick = {.fn = heartbeat_tick, .ctx = c, .c = node, .d = c->node[node].epoch};
     sim_schedule_after(c->eng, phase, &tick);
     schedule_check(c, node, now + c->sc->heartbeat.timeout);
-}
-
-/* --- catch-up ----------------------------------------------------------------------- */
-
-static void catchup_retry(struct sim_engine *eng, const struct sim_event *ev);
-
-static void catchup_start(struct cluster *c, uint32_t node)
-{
-    struct cnode *nd = &c->node[node];
-    if (c->n < 2)
-        return;
-    nd->catching_up = true;
-    uint32_t peer = (uint32_t)rng_below(&nd->fault, c->n - 1);
-    peer += peer >= node;
-    transmit(c, deliver_catchup_req, node, peer, nd->epoch);
-    struct sim_event ev = {.fn = catchup_retry, .ctx = c, .c = node, .d = nd->epoch};
-    nd->catchup_timer = sim_schedule_after(c->eng, c->sc->consensus.vote_timeout, &ev);
-}
-
-static void catchup_retry(struct sim_engine *eng, const struct sim_event *ev)
-{
-    (void)eng;
-    struct cluster *c = ev->ctx;
-    if (current(c, ev) && c->node[ev->c].catching_up)
-        catchup_start(c, ev->c);
-}
-
-static void deliver_catchup_req(struct sim_engine *eng, const struct sim_event *ev)
-{
-    (void)eng;
-    struct cluster *c = ev->ctx;
-    if (!arrive(c, ev))
-        return;
-    size_t i = 0;
-    while (i < c->nsnap && c->snap[i].used)
-        i++;
-    if (i == c->nsnap) {
-        XGROW(c->snap, c->snap_cap, c->nsnap + 1);
-        c->nsnap++;
-    }
-    struct snapshot *s = &c->snap[i];
-    s->used = true;
-    s->epoch = (uint32_t)ev->a;
-    s->applied = xmalloc(c->pwords * sizeof(uint64_t));
-    memcpy(s->applied, applied_of(c, ev->d), c->pwords * sizeof(uint64_t));
-    transmit(c, deliver_catchup, ev->d, ev->c, i);
-}
-
-static void deliver_catchup(struct sim_engine *eng, const struct sim_event *ev)
-{
-    (void)eng;
-    struct cluster *c = ev->ctx;
-    if (!arrive(c, ev))
-        return;
-    uint32_t node = ev->d;
-    struct cnode *nd = &c->node[node];
-    struct snapshot *s = &c->snap[ev->a];
-    if (nd->catching_up && nd->epoch == s->epoch) {
-        uint64_t before = nd->applications;
-        for (uint64_t k = 0; k < c->ncommits; k++)
-            if (bit_get(s->applied, c->commits[k]))
-                node_apply(c, node, c->commits[k]);
-        nd->catching_up = false;
-        sim_cancel(c->eng, nd->catchup_timer);
-        ledger_note(c, node, LEDGER_NOTE, 0, ev->c, nd->applications - before, "catchup");
-        emit_event(c, node, "catchup", "from=%u commits=%llu", ev->c,
-                   (unsigned long long)(nd->applications - before));
-    }
-    snapshot_release(c, ev->a);
-}
-
-/* --- faults ------------------------------------------------------------------------- */
-
-static void crash(struct sim_engine *eng, const struct sim_event *ev);
-static void recover(struct sim_engine *eng, const struct sim_event *ev);
-
-static void schedule_fault(struct cluster *c, sim_event_fn *fn, sim_time at, uint32_t node,
-                           uint32_t flags, sim_time recover_at)
-{
-    if (at > c->sc->duration)
-        return;
-    struct sim_event ev = {.fn = fn, .ctx = c, .a = recover_at, .c = node, .d = flags};
-    sim_schedule_at(c->eng, at, &ev);
-}
-
-static sim_time draw_after(struct cluster *c, uint32_t node, const struct dist *d)
-{
-    sim_time dt = dist_sample(d, rng_gsl(&c->node[node].fault));
-    sim_time now = sim_now(c->eng);
-    return dt > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + dt;
-}
-
-static void crash(struct sim_engine *eng, const struct sim_event *ev)
-{
-    struct cluster *c = ev->ctx;
-    uint32_t node = ev->c;
-    struct cnode *nd = &c->node[node];
-    const struct random_faults *rf = &c->sc->faults.random;
-    if (!up(c, node)) {
-        if (ev->d & FAULT_RANDOM) /* already down: skip this random cycle */
-            schedule_fault(c, crash, draw_after(c, node, &rf->mttf), node, ev->d, 0);
-        return;
-    }
-    set_up(c, node, false);
-    nd->epoch++;
-    nd->crashed_at = sim_now(eng);
-    nd->detected = false;
-    nd->catching_up = false;
-    nd->amnesia = (ev->d & FAULT_AMNESIA) != 0;
-    c->m.crashes++;
-    emit_event(c, node, "crash", "%s", nd->amnesia ? "amnesia" : "durable");
-    c->proto_ops->crash(c->proto, node);
-    sim_time back = ev->d & FAULT_RANDOM ? draw_after(c, node, &rf->mttr) : ev->a;
-    if (back != SIM_TIME_MAX)
-        schedule_fault(c, recover, back, node, ev->d, 0);
-}
-
-static void forget(struct cluster *c, uint32_t node)
-{
-    replicas_reset(c->rep, node);
-    memset(applied_of(c, node), 0, c->pwords * sizeof(uint64_t));
-    c->node[node].set_hash = 0;
-    c->node[node].applications = 0;
-    if (c->ledger) {
-        ledger_free(c->ledger[node]);
-        c->ledger[node] = ledger_new();
-    }
-}
-
-static void recover(struct sim_engine *eng, const struct sim_event *ev)
-{
-    struct cluster *c = ev->ctx;
-    uint32_t node = ev->c;
-    struct cnode *nd = &c->node[node];
-    if (ev->d & FAULT_RANDOM)
-        schedule_fault(c, crash, draw_after(c, node, &c->sc->faults.random.mttf), node, ev->d, 0);
-    if (up(c, node))
-        return;
-    set_up(c, node, true);
-    nd->epoch++;
-    nd->crashed_at = SIM_TIME_MAX;
-    c->m.recoveries++;
-    if (nd->amnesia)
-        forget(c, node);
-    emit_event(c, node, "recover", "%s", nd->amnesia ? "amnesia" : "durable");
-    ledger_note(c, node, LEDGER_NOTE, 0, node, 0, nd->amnesia ? "recover amnesia" : "recover");
-    heartbeat_start(c, node, 0);
-    catchup_start(c, node);
-    (void)eng;
-}
-
-static void partition_switch(struct sim_engine *eng, const struct sim_event *ev)
-{
-    (void)eng;
-    struct cluster *c = ev->ctx;
-    bool on = ev->d != 0;
-    net_partition_set(c->net, ev->a, on);
-    const struct partition_spec *p = &c->sc->faults.partitions[ev->a];
-    emit_event(c, TRACE_NO_NODE, on ? "partition" : "heal", "partition %llu: %u groups%s",
-               (unsigned long long)ev->a, p->ngroups, p->oneway ? " (one-way)" : "");
-}
-
-static void schedule_faults(struct cluster *c)
-{
-    const struct scenario *sc = c->sc;
-    bool forgetful = !sc->consensus.durable;
-    for (size_t i = 0; i < sc->faults.ncrashes; i++) {
-        const struct crash_spec *cs = &sc->faults.crashes[i];
-        uint32_t flags = cs->amnesia || forgetful ? FAULT_AMNESIA : 0;
-        schedule_fault(c, crash, cs->at, cs->node, flags, cs->recover);
-    }
-    for (size_t i = 0; i < sc->faults.npartitions; i++) {
-        const struct partition_spec *p = &sc->faults.partitions[i];
-        struct sim_event ev = {.fn = partition_switch, .ctx = c, .a = i, .d = 1};
-        if (p->at <= sc->duration)
-            sim_schedule_at(c->eng, p->at, &ev);
-        ev.d = 0;
-        if (p->heal != SIM_TIME_MAX && p->heal <= sc->duration)
-            sim_schedule_at(c->eng, p->heal, &ev);
-    }
-    if (!sc->faults.random.enabled)
-        return;
-    uint32_t flags = FAULT_RANDOM | (sc->faults.random.amnesia || forgetful ? FAULT_AMNESIA : 0);
-    for (uint32_t i = 0; i < c->n; i++)
-        schedule_fault(c, crash, draw_after(c, i, &sc->faults.random.mttf), i, flags, 0);
 }
 
 /* --- construction ------------------------------------------------------------------- */
@@ -937,7 +641,7 @@ void cluster_free(struct cluster *c)
 static void report_violation(void *ctx, uint32_t node, const char *detail)
 {
     struct cluster *c = ctx;
-    emit_event(c, node == UINT32_MAX ? TRACE_NO_NODE : node, "violation", "%s", detail);
+    cluster_emit_event(c, node == UINT32_MAX ? TRACE_NO_NODE : node, "violation", "%s", detail);
 }
 
 static void run_checker(struct cluster *c)
@@ -967,10 +671,10 @@ static void run_checker(struct cluster *c)
 
 void cluster_run(struct cluster *c)
 {
-    schedule_faults(c);
+    faults_schedule(c);
     for (uint32_t i = 0; i < c->n; i++)
         if (c->hb)
-            heartbeat_start(c, i, heartbeat_phase(c->hb, i));
+            cluster_heartbeat_start(c, i, heartbeat_phase(c->hb, i));
     schedule_submission(c);
     sim_run(c->eng, c->sc->duration);
     run_checker(c);
