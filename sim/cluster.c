@@ -124,7 +124,7 @@ void cluster_transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32
     if (route.ncopies == 2 && fn == faults_deliver_catchup)
         route.ncopies = 1; /* the snapshot is released at its single delivery */
     for (uint32_t k = 0; k < route.ncopies; k++)
-        sim_schedule_after(c->eng, route.delay[k], &ev);
+        mailbox_send(c->mb, route.delay[k], &ev);
 }
 
 /* Common part of every delivery: false if the receiver is down (message dropped). */
@@ -218,19 +218,35 @@ static void port_send(void *ctx, const struct consensus_msg *m)
     cluster_transmit(ctx, message_fn(m), m->from, m->to, m->proposal);
 }
 
+/* Like cluster_transmit to every other node, in node order, as one mailbox batch. */
 static void port_broadcast(void *ctx, const struct consensus_msg *m)
 {
     struct cluster *c = ctx;
-    sim_event_fn *fn = message_fn(m);
-    for (uint32_t to = 0; to < c->n; to++)
-        if (to != m->from)
-            cluster_transmit(c, fn, m->from, to, m->proposal);
+    struct sim_event ev = {
+        .fn = message_fn(m), .ctx = c, .a = m->proposal, .b = sim_now(c->eng), .c = m->from};
+    mailbox_batch_begin(c->mb, &ev);
+    for (uint32_t to = 0; to < c->n; to++) {
+        if (to == m->from)
+            continue;
+        c->m.messages_sent++;
+        struct net_route route;
+        net_send(c->net, m->from, to, &route);
+        if (route.fate != NET_DELIVERED) {
+            ev.d = to;
+            message_dropped(c, &ev, route.fate == NET_LOST ? "lost" : "partitioned");
+            continue;
+        }
+        for (uint32_t k = 0; k < route.ncopies; k++)
+            mailbox_batch_add(c->mb, route.delay[k], to);
+    }
+    mailbox_batch_end(c->mb);
 }
 
 static void vote_timer(struct sim_engine *eng, const struct sim_event *ev)
 {
     (void)eng;
     struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
     c->proto_ops->timer(c->proto, ev->c, ev->a);
 }
 
@@ -238,7 +254,7 @@ static uint64_t port_set_timer(void *ctx, uint32_t node, consensus_time delay, u
 {
     struct cluster *c = ctx;
     struct sim_event ev = {.fn = vote_timer, .ctx = c, .a = proposal, .c = node};
-    return sim_schedule_after(c->eng, delay, &ev);
+    return mailbox_schedule(c->mb, cluster_after(c, delay), &ev);
 }
 
 static void port_cancel_timer(void *ctx, uint64_t handle)
@@ -335,13 +351,14 @@ static void schedule_submission(struct cluster *c)
     if (!workload_peek(c->wl, &at) || at > c->sc->duration)
         return;
     struct sim_event ev = {.fn = submit_next, .ctx = c};
-    sim_schedule_at(c->eng, at, &ev);
+    mailbox_schedule(c->mb, at, &ev);
 }
 
 static void submit_next(struct sim_engine *eng, const struct sim_event *ev)
 {
     (void)eng;
     struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
     uint64_t id = ++c->nprops;
     assert(id <= c->max_props);
     struct cprop *cp = &c->prop[id];
@@ -377,7 +394,7 @@ static void schedule_check(struct cluster *c, uint32_t node, sim_time at)
         return;
     struct sim_event ev = {
         .fn = heartbeat_check_due, .ctx = c, .c = node, .d = c->node[node].epoch};
-    sim_schedule_at(c->eng, at, &ev);
+    mailbox_schedule(c->mb, at, &ev);
 }
 
 static void deliver_heartbeat(struct sim_engine *eng, const struct sim_event *ev)
@@ -417,7 +434,7 @@ static void send_heartbeats(struct cluster *c, uint32_t node)
         struct sim_event ev = {
             .fn = deliver_heartbeat, .ctx = c, .b = now, .c = node, .d = targets[k]};
         for (uint32_t i = 0; i < route.ncopies; i++)
-            sim_schedule_after(c->eng, route.delay[i], &ev);
+            mailbox_send(c->mb, route.delay[i], &ev);
     }
 }
 
@@ -428,11 +445,14 @@ bool cluster_current(const struct cluster *c, const struct sim_event *ev)
 
 static void heartbeat_tick(struct sim_engine *eng, const struct sim_event *ev)
 {
+    (void)eng;
     struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
     if (!cluster_current(c, ev))
         return;
     send_heartbeats(c, ev->c);
-    sim_schedule_after(eng, c->sc->heartbeat.interval, ev);
+    struct sim_event next = *ev;
+    mailbox_schedule(c->mb, cluster_after(c, c->sc->heartbeat.interval), &next);
 }
 
 static void on_suspect(void *ctx, uint32_t node, uint32_t peer)
@@ -453,6 +473,7 @@ static void on_suspect(void *ctx, uint32_t node, uint32_t peer)
 static void heartbeat_check_due(struct sim_engine *eng, const struct sim_event *ev)
 {
     struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
     if (!cluster_current(c, ev) || c->node[ev->c].check_at != sim_now(eng))
         return;
     sim_time next = heartbeat_check(c->hb, ev->c, sim_now(eng), on_suspect, c);
@@ -467,7 +488,7 @@ void cluster_heartbeat_start(struct cluster *c, uint32_t node, sim_time phase)
     sim_time now = sim_now(c->eng);
     heartbeat_reset(c->hb, node, now);
     struct sim_event tick = {.fn = heartbeat_tick, .ctx = c, .c = node, .d = c->node[node].epoch};
-    sim_schedule_after(c->eng, phase, &tick);
+    mailbox_schedule(c->mb, cluster_after(c, phase), &tick);
     schedule_check(c, node, now + c->sc->heartbeat.timeout);
 }
 
@@ -566,7 +587,13 @@ static void init_trace(struct cluster *c, const struct trace *tr)
     c->trace_heartbeats = ops && ops->heartbeat && c->tr.want_heartbeats;
 }
 
-struct cluster *cluster_new(const struct scenario *sc, const struct trace *tr)
+sim_time cluster_after(const struct cluster *c, sim_time delay)
+{
+    sim_time now = sim_now(c->eng);
+    return delay > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + delay;
+}
+
+static struct cluster *create(const struct scenario *sc, const struct trace *tr, bool direct)
 {
     struct cluster *c = xcalloc(1, sizeof(*c));
     c->sc = sc;
@@ -574,6 +601,7 @@ struct cluster *cluster_new(const struct scenario *sc, const struct trace *tr)
     c->quorum = quorum_size(&sc->consensus.quorum, sc->nodes);
     init_trace(c, tr);
     c->eng = sim_engine_new();
+    c->mb = mailbox_new(c->eng, direct);
     c->net = net_new(sc);
     c->hb = sc->heartbeat.enabled ? heartbeat_new(sc) : NULL;
     c->wl = workload_new(sc);
@@ -601,6 +629,16 @@ struct cluster *cluster_new(const struct scenario *sc, const struct trace *tr)
     c->graphs = xcalloc(c->n, sizeof(*c->graphs));
     init_protocol(c);
     return c;
+}
+
+struct cluster *cluster_new(const struct scenario *sc, const struct trace *tr)
+{
+    return create(sc, tr, false);
+}
+
+struct cluster *cluster_new_direct(const struct scenario *sc, const struct trace *tr)
+{
+    return create(sc, tr, true);
 }
 
 void cluster_free(struct cluster *c)
@@ -632,6 +670,7 @@ void cluster_free(struct cluster *c)
     workload_free(c->wl);
     heartbeat_free(c->hb);
     net_free(c->net);
+    mailbox_free(c->mb);
     sim_engine_free(c->eng);
     free(c);
 }
@@ -713,7 +752,7 @@ void cluster_metrics(const struct cluster *c, struct run_metrics *m)
     m->detection_mean_s = m->detections ? c->detection_sum / (double)m->detections : NAN;
     m->diverged_replicas = c->check.diverged;
     m->safety_violations = c->check.violations;
-    m->events = sim_fired(c->eng);
+    m->events = (uint64_t)((int64_t)sim_fired(c->eng) + mailbox_saved_events(c->mb));
 }
 
 const struct graph *cluster_replica(const struct cluster *c, uint32_t node)

@@ -41,6 +41,12 @@ struct ledger;
 struct cluster *cluster_new(const struct scenario *sc, const struct trace *tr);
 void cluster_free(struct cluster *c); /* NULL is a no-op */
 
+/*
+ * The reference model for the equivalence tests: every message an engine event of its
+ * own instead of a mailbox entry (sim/mailbox.h). Same records, same metrics; slower.
+ */
+struct cluster *cluster_new_direct(const struct scenario *sc, const struct trace *tr);
+
 /* Simulate until sc->duration (and then let in-flight decisions time out: no). */
 void cluster_run(struct cluster *c);
 

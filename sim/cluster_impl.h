@@ -17,6 +17,7 @@
 #include "sim/cluster.h"
 #include "sim/engine.h"
 #include "sim/heartbeat.h"
+#include "sim/mailbox.h"
 #include "sim/net.h"
 #include "sim/replicas.h"
 #include "sim/rng.h"
@@ -63,6 +64,7 @@ struct cluster {
     bool trace_votes, trace_messages, trace_heartbeats, trace_events;
     uint32_t n, quorum;
     struct sim_engine *eng;
+    struct mailbox *mb; /* every model event and message goes through it */
     struct net *net;
     struct heartbeat *hb; /* NULL when heartbeat.enabled is false */
     struct workload *wl;
@@ -140,6 +142,9 @@ bool cluster_current(const struct cluster *c, const struct sim_event *ev);
 void cluster_heartbeat_start(struct cluster *c, uint32_t node, sim_time phase);
 /* Release catch-up snapshot i. */
 void cluster_snapshot_release(struct cluster *c, uint64_t i);
+
+/* now + delay, saturating at SIM_TIME_MAX. */
+sim_time cluster_after(const struct cluster *c, sim_time delay);
 
 /* faults.c */
 void faults_schedule(struct cluster *c);

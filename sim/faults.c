@@ -19,13 +19,15 @@ static void catchup_start(struct cluster *c, uint32_t node)
     peer += peer >= node;
     cluster_transmit(c, faults_deliver_catchup_req, node, peer, nd->epoch);
     struct sim_event ev = {.fn = catchup_retry, .ctx = c, .c = node, .d = nd->epoch};
-    nd->catchup_timer = sim_schedule_after(c->eng, c->sc->consensus.vote_timeout, &ev);
+    nd->catchup_timer =
+        mailbox_schedule(c->mb, cluster_after(c, c->sc->consensus.vote_timeout), &ev);
 }
 
 static void catchup_retry(struct sim_engine *eng, const struct sim_event *ev)
 {
     (void)eng;
     struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
     if (cluster_current(c, ev) && c->node[ev->c].catching_up)
         catchup_start(c, ev->c);
 }
@@ -85,7 +87,7 @@ static void schedule_fault(struct cluster *c, sim_event_fn *fn, sim_time at, uin
     if (at > c->sc->duration)
         return;
     struct sim_event ev = {.fn = fn, .ctx = c, .a = recover_at, .c = node, .d = flags};
-    sim_schedule_at(c->eng, at, &ev);
+    mailbox_schedule(c->mb, at, &ev);
 }
 
 static sim_time draw_after(struct cluster *c, uint32_t node, const struct dist *d)
@@ -98,6 +100,7 @@ static sim_time draw_after(struct cluster *c, uint32_t node, const struct dist *
 static void crash(struct sim_engine *eng, const struct sim_event *ev)
 {
     struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
     uint32_t node = ev->c;
     struct cnode *nd = &c->node[node];
     const struct random_faults *rf = &c->sc->faults.random;
@@ -135,6 +138,7 @@ static void forget(struct cluster *c, uint32_t node)
 static void recover(struct sim_engine *eng, const struct sim_event *ev)
 {
     struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
     uint32_t node = ev->c;
     struct cnode *nd = &c->node[node];
     if (ev->d & FAULT_RANDOM)
@@ -159,6 +163,7 @@ static void partition_switch(struct sim_engine *eng, const struct sim_event *ev)
 {
     (void)eng;
     struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
     bool on = ev->d != 0;
     net_partition_set(c->net, ev->a, on);
     const struct partition_spec *p = &c->sc->faults.partitions[ev->a];
@@ -179,10 +184,10 @@ void faults_schedule(struct cluster *c)
         const struct partition_spec *p = &sc->faults.partitions[i];
         struct sim_event ev = {.fn = partition_switch, .ctx = c, .a = i, .d = 1};
         if (p->at <= sc->duration)
-            sim_schedule_at(c->eng, p->at, &ev);
+            mailbox_schedule(c->mb, p->at, &ev);
         ev.d = 0;
         if (p->heal != SIM_TIME_MAX && p->heal <= sc->duration)
-            sim_schedule_at(c->eng, p->heal, &ev);
+            mailbox_schedule(c->mb, p->heal, &ev);
     }
     if (!sc->faults.random.enabled)
         return;

@@ -480,3 +480,90 @@ Test(cluster, creating_and_freeing_a_small_cluster_is_cheap)
     cluster_free(NULL);
     scenario_fini(&sc);
 }
+
+/* --- the mailbox against the reference model ---------------------------------------- */
+
+static void expect_equivalent(const struct scenario *sc, const char *what)
+{
+    validated(sc);
+    struct mem *a = mem_new(), *b = mem_new();
+    struct trace ta = mem_trace(a), tb = mem_trace(b);
+    struct cluster *fast = cluster_new(sc, &ta), *ref = cluster_new_direct(sc, &tb);
+    cluster_run(fast);
+    cluster_run(ref);
+    struct run_metrics ma, mb;
+    cluster_metrics(fast, &ma);
+    cluster_metrics(ref, &mb);
+    cr_assert_gt(a->len, 1000, "%s: too little happens to compare", what);
+    size_t i = 0;
+    while (i < a->len && i < b->len && a->text[i] == b->text[i])
+        i++;
+    cr_assert(a->len == b->len && i == a->len, "%s: traces differ at byte %zu: ...%.120s", what, i,
+              a->text + (i > 60 ? i - 60 : 0));
+    cr_assert_eq(memcmp(&ma, &mb, sizeof(ma)), 0, "%s: metrics differ", what);
+    for (uint32_t n = 0; n < sc->nodes; n++)
+        cr_assert_eq(cluster_state_hash(fast, n), cluster_state_hash(ref, n));
+    cluster_free(fast);
+    cluster_free(ref);
+    mem_free(a);
+    mem_free(b);
+}
+
+Test(cluster, the_mailbox_delivers_exactly_like_one_event_per_message)
+{
+    struct scenario sc;
+    busy(&sc, 7);
+    expect_equivalent(&sc, "lognormal, loss, duplicates, random faults");
+    scenario_fini(&sc);
+}
+
+Test(cluster, the_mailbox_keeps_the_order_of_simultaneous_events)
+{
+    /* constant latencies and round times: ties between messages, timers, heartbeats */
+    struct scenario sc;
+    base(&sc, 6, 0.7, 1 * SIM_MS);
+    sc.duration = 20 * SIM_S;
+    sc.heartbeat.interval = 2 * SIM_MS;
+    sc.heartbeat.timeout = 4 * SIM_MS;
+    sc.heartbeat.loss = 0.3;
+    sc.consensus.vote_timeout = 2 * SIM_MS;
+    sc.network.duplicate = 0.2;
+    sc.network.loss = 0.05;
+    generate(&sc, 2000, 200.0);
+    sc.workload.generate.mix[PROP_ADD_EDGE] = 2;
+    sc.workload.generate.mix[PROP_SET_PROPERTY] = 1;
+    add_crash(&sc, 1, 2 * SIM_S, 3 * SIM_S, true);
+    add_crash(&sc, 2, 2 * SIM_S + 1 * SIM_MS, 4 * SIM_S, false);
+    add_crash(&sc, 3, 5 * SIM_S, 5 * SIM_S + 2 * SIM_MS, true);
+    expect_equivalent(&sc, "constant latency");
+    scenario_fini(&sc);
+}
+
+Test(cluster, the_mailbox_keeps_messages_sent_after_a_timer_behind_it)
+{
+    /* On a 1 ms grid: the first proposal of an instant sets a vote timer (1 ms), the second
+     * sends messages over 1 ms links: due at the same instant, the timer comes first. */
+    struct scenario sc;
+    base(&sc, 6, 0.6, 1 * SIM_MS);
+    sc.heartbeat.enabled = false;
+    sc.consensus.vote_timeout = 1 * SIM_MS;
+    sc.network.nlinks = 1;
+    sc.network.links = xcalloc(1, sizeof(struct link_override));
+    struct link_override *l = &sc.network.links[0];
+    l->from.n = 1;
+    l->from.ids = xcalloc(1, sizeof(uint32_t));
+    l->to.n = 5;
+    l->to.ids = xcalloc(5, sizeof(uint32_t));
+    for (uint32_t i = 0; i < 5; i++)
+        l->to.ids[i] = i + 1;
+    dist_init_constant(&l->latency, 2 * SIM_MS);
+    l->symmetric = true;
+    l->loss = -1;
+    for (uint32_t k = 0; k < 600; k++) { /* two proposals at every instant */
+        char id[16];
+        snprintf(id, sizeof(id), "x%u", k);
+        add_op(&sc, 1 * SIM_S + k / 2 * SIM_MS, (k + 3 * (k % 2)) % 6, id);
+    }
+    expect_equivalent(&sc, "1 ms grid");
+    scenario_fini(&sc);
+}

@@ -1,0 +1,404 @@
+/* mailbox: exact deferred message delivery (see mailbox.h). */
+#include "sim/mailbox.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+#define RADIX_BITS 11
+#define RADIX      (1u << RADIX_BITS)
+
+/* A unicast message in the heap: (time, vseq << SLOT_BITS | slot); the event is in a pool. */
+#define SLOT_BITS  28
+#define SLOT_MASK  ((UINT64_C(1) << SLOT_BITS) - 1)
+#define VSEQ_LIMIT (UINT64_C(1) << (64 - SLOT_BITS))
+#define D          4 /* heap arity */
+
+struct ukey {
+    sim_time time;
+    uint64_t key; /* vseq << SLOT_BITS | slot */
+};
+
+struct bentry { /* one copy of a broadcast */
+    sim_time time;
+    uint64_t vseq;
+    uint32_t to;
+};
+
+struct batch { /* a broadcast: its copies sorted by (time, vseq) */
+    struct sim_event ev;
+    struct bentry *e;
+    size_t n, next, cap;
+};
+
+struct mailbox {
+    struct sim_engine *eng;
+    bool direct;
+    uint64_t vseq;      /* virtual sequence numbers handed out */
+    struct ukey *uheap; /* unicast messages, a D-ary heap on (time, vseq) */
+    size_t un, ucap;
+    struct sim_event *upool; /* their events, by slot */
+    size_t upool_n, upool_cap;
+    uint32_t *ufree; /* free slots of upool */
+    size_t nufree, ufree_cap;
+    struct batch **bheap; /* broadcasts with copies left, a heap on their next copy */
+    size_t bn, bcap;
+    struct batch *open;         /* the broadcast being built */
+    struct sim_event direct_ev; /* direct mode: the broadcast's template */
+    struct batch **spare;       /* finished broadcasts, for reuse of their arrays */
+    size_t nspare, spare_cap;
+    struct bentry *tmp; /* radix sort buffer */
+    size_t tmp_cap;
+    sim_event_id carrier; /* pending carrier event, 0 if none */
+    sim_time carrier_at;
+    uint64_t delivered, carriers;
+    size_t count[RADIX]; /* radix sort histogram */
+};
+
+static bool before(sim_time ta, uint64_t va, sim_time tb, uint64_t vb)
+{
+    return ta < tb || (ta == tb && va < vb);
+}
+
+static const struct bentry *batch_head(const struct batch *b)
+{
+    return &b->e[b->next];
+}
+
+static bool batch_before(const struct batch *x, const struct batch *y)
+{
+    const struct bentry *a = batch_head(x), *b = batch_head(y);
+    return before(a->time, a->vseq, b->time, b->vseq);
+}
+
+/* --- the two heaps ---------------------------------------------------------------- */
+
+static bool ukey_before(struct ukey a, struct ukey b)
+{
+    return a.time < b.time || (a.time == b.time && a.key < b.key);
+}
+
+static void uheap_push(struct mailbox *mb, sim_time time, uint64_t vseq, const struct sim_event *ev)
+{
+    uint32_t slot;
+    if (mb->nufree) {
+        slot = mb->ufree[--mb->nufree];
+    } else {
+        XGROW(mb->upool, mb->upool_cap, mb->upool_n + 1);
+        slot = (uint32_t)mb->upool_n++;
+        assert(slot <= SLOT_MASK && "mailbox: too many messages in flight");
+    }
+    assert(vseq < VSEQ_LIMIT && "mailbox: sequence numbers exhausted");
+    mb->upool[slot] = *ev;
+    struct ukey k = {.time = time, .key = vseq << SLOT_BITS | slot};
+    XGROW(mb->uheap, mb->ucap, mb->un + 1);
+    size_t i = mb->un++;
+    while (i > 0) {
+        size_t p = (i - 1) / D;
+        if (!ukey_before(k, mb->uheap[p]))
+            break;
+        mb->uheap[i] = mb->uheap[p];
+        i = p;
+    }
+    mb->uheap[i] = k;
+}
+
+/* Remove the earliest unicast message; returns its event. */
+static struct sim_event uheap_pop(struct mailbox *mb)
+{
+    uint32_t slot = (uint32_t)(mb->uheap[0].key & SLOT_MASK);
+    struct sim_event ev = mb->upool[slot];
+    XGROW(mb->ufree, mb->ufree_cap, mb->nufree + 1);
+    mb->ufree[mb->nufree++] = slot;
+    struct ukey last = mb->uheap[--mb->un];
+    size_t i = 0, n = mb->un;
+    for (;;) {
+        size_t c = D * i + 1, m = c;
+        if (c >= n)
+            break;
+        size_t end = c + D < n ? c + D : n;
+        for (size_t j = c + 1; j < end; j++)
+            if (ukey_before(mb->uheap[j], mb->uheap[m]))
+                m = j;
+        if (!ukey_before(mb->uheap[m], last))
+            break;
+        mb->uheap[i] = mb->uheap[m];
+        i = m;
+    }
+    if (n)
+        mb->uheap[i] = last;
+    return ev;
+}
+
+static uint64_t uheap_vseq(const struct mailbox *mb)
+{
+    return mb->uheap[0].key >> SLOT_BITS;
+}
+
+static void bheap_sift_down(struct mailbox *mb, size_t i)
+{
+    struct batch *x = mb->bheap[i];
+    size_t n = mb->bn;
+    for (;;) {
+        size_t l = 2 * i + 1, m = l;
+        if (l >= n)
+            break;
+        if (l + 1 < n && batch_before(mb->bheap[l + 1], mb->bheap[l]))
+            m = l + 1;
+        if (!batch_before(mb->bheap[m], x))
+            break;
+        mb->bheap[i] = mb->bheap[m];
+        i = m;
+    }
+    mb->bheap[i] = x;
+}
+
+static void bheap_push(struct mailbox *mb, struct batch *b)
+{
+    XGROW(mb->bheap, mb->bcap, mb->bn + 1);
+    size_t i = mb->bn++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!batch_before(b, mb->bheap[p]))
+            break;
+        mb->bheap[i] = mb->bheap[p];
+        i = p;
+    }
+    mb->bheap[i] = b;
+}
+
+/* --- delivery ----------------------------------------------------------------------- */
+
+/* The earliest message: false if none. */
+static bool earliest(const struct mailbox *mb, sim_time *t, uint64_t *v)
+{
+    bool any = false;
+    if (mb->un) {
+        *t = mb->uheap[0].time;
+        *v = uheap_vseq(mb);
+        any = true;
+    }
+    if (mb->bn) {
+        const struct bentry *h = batch_head(mb->bheap[0]);
+        if (!any || before(h->time, h->vseq, *t, *v)) {
+            *t = h->time;
+            *v = h->vseq;
+        }
+        any = true;
+    }
+    return any;
+}
+
+static void recycle(struct mailbox *mb, struct batch *b)
+{
+    XGROW(mb->spare, mb->spare_cap, mb->nspare + 1);
+    mb->spare[mb->nspare++] = b;
+}
+
+/* Deliver the earliest message (the caller checked there is one). */
+static void deliver_earliest(struct mailbox *mb)
+{
+    struct sim_event ev;
+    bool from_batch = mb->bn > 0;
+    if (from_batch && mb->un) {
+        const struct bentry *h = batch_head(mb->bheap[0]);
+        from_batch = before(h->time, h->vseq, mb->uheap[0].time, uheap_vseq(mb));
+    }
+    if (from_batch) {
+        struct batch *b = mb->bheap[0];
+        ev = b->ev;
+        ev.d = b->e[b->next++].to;
+        if (b->next == b->n) {
+            mb->bheap[0] = mb->bheap[--mb->bn];
+            recycle(mb, b);
+        }
+        if (mb->bn)
+            bheap_sift_down(mb, 0);
+    } else {
+        ev = uheap_pop(mb);
+    }
+    mb->delivered++;
+    ev.fn(mb->eng, &ev);
+}
+
+/* Deliver every message due now with a vseq below limit, in (time, vseq) order. */
+static void deliver_due(struct mailbox *mb, uint64_t limit)
+{
+    sim_time now = sim_now(mb->eng), t;
+    uint64_t v;
+    while (earliest(mb, &t, &v) && t == now && v < limit)
+        deliver_earliest(mb);
+}
+
+static void arm(struct mailbox *mb);
+
+static void carrier_fire(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct mailbox *mb = ev->ctx;
+    mb->carriers++;
+    mb->carrier = 0;
+    deliver_due(mb, ev->a + 1);
+    arm(mb);
+}
+
+/* Make sure a carrier is pending no later than the earliest message. */
+static void arm(struct mailbox *mb)
+{
+    sim_time t;
+    uint64_t v;
+    if (!earliest(mb, &t, &v) || (mb->carrier && mb->carrier_at <= t))
+        return;
+    if (mb->carrier)
+        sim_cancel(mb->eng, mb->carrier);
+    struct sim_event ev = {.fn = carrier_fire, .ctx = mb, .a = mb->vseq};
+    mb->carrier = sim_schedule_at(mb->eng, t, &ev);
+    mb->carrier_at = t;
+}
+
+/* --- the interface ------------------------------------------------------------------ */
+
+struct mailbox *mailbox_new(struct sim_engine *eng, bool direct)
+{
+    struct mailbox *mb = xcalloc(1, sizeof(*mb));
+    mb->eng = eng;
+    mb->direct = direct;
+    return mb;
+}
+
+static void batch_free(struct batch *b)
+{
+    if (!b)
+        return;
+    free(b->e);
+    free(b);
+}
+
+void mailbox_free(struct mailbox *mb)
+{
+    if (!mb)
+        return;
+    for (size_t i = 0; i < mb->bn; i++)
+        batch_free(mb->bheap[i]);
+    for (size_t i = 0; i < mb->nspare; i++)
+        batch_free(mb->spare[i]);
+    batch_free(mb->open);
+    free(mb->bheap);
+    free(mb->spare);
+    free(mb->uheap);
+    free(mb->upool);
+    free(mb->ufree);
+    free(mb->tmp);
+    free(mb);
+}
+
+static sim_time after(const struct mailbox *mb, sim_time delay)
+{
+    sim_time now = sim_now(mb->eng);
+    return delay > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + delay;
+}
+
+sim_event_id mailbox_schedule(struct mailbox *mb, sim_time t, struct sim_event *ev)
+{
+    ev->b = ++mb->vseq;
+    return sim_schedule_at(mb->eng, t, ev);
+}
+
+void mailbox_enter(struct mailbox *mb, const struct sim_event *ev)
+{
+    if (!mb->direct)
+        deliver_due(mb, ev->b);
+}
+
+void mailbox_send(struct mailbox *mb, sim_time delay, const struct sim_event *ev)
+{
+    if (mb->direct) {
+        sim_schedule_after(mb->eng, delay, ev);
+        return;
+    }
+    uheap_push(mb, after(mb, delay), ++mb->vseq, ev);
+    arm(mb);
+}
+
+void mailbox_batch_begin(struct mailbox *mb, const struct sim_event *ev)
+{
+    assert(!mb->open);
+    if (mb->direct) {
+        mb->direct_ev = *ev;
+        return;
+    }
+    struct batch *b = mb->nspare ? mb->spare[--mb->nspare] : xcalloc(1, sizeof(*b));
+    b->ev = *ev;
+    b->n = b->next = 0;
+    mb->open = b;
+}
+
+void mailbox_batch_add(struct mailbox *mb, sim_time delay, uint32_t to)
+{
+    if (mb->direct) {
+        mb->direct_ev.d = to;
+        sim_schedule_after(mb->eng, delay, &mb->direct_ev);
+        return;
+    }
+    struct batch *b = mb->open;
+    assert(b);
+    XGROW(b->e, b->cap, b->n + 1);
+    b->e[b->n++] = (struct bentry){.time = after(mb, delay), .vseq = ++mb->vseq, .to = to};
+}
+
+/* Stable LSD radix sort of the copies by time (they were added in vseq order). */
+static void batch_sort(struct mailbox *mb, struct batch *b)
+{
+    sim_time lo = SIM_TIME_MAX, hi = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        lo = b->e[i].time < lo ? b->e[i].time : lo;
+        hi = b->e[i].time > hi ? b->e[i].time : hi;
+    }
+    if (mb->tmp_cap < b->cap) {
+        free(mb->tmp);
+        mb->tmp = xreallocarray(NULL, b->cap, sizeof(*mb->tmp));
+        mb->tmp_cap = b->cap;
+    }
+    size_t *count = mb->count;
+    for (unsigned shift = 0; shift < 64 && ((hi - lo) >> shift) != 0; shift += RADIX_BITS) {
+        memset(count, 0, RADIX * sizeof(*count));
+        for (size_t i = 0; i < b->n; i++)
+            count[((b->e[i].time - lo) >> shift) & (RADIX - 1)]++;
+        size_t sum = 0;
+        for (unsigned k = 0; k < RADIX; k++) {
+            size_t c = count[k];
+            count[k] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < b->n; i++)
+            mb->tmp[count[((b->e[i].time - lo) >> shift) & (RADIX - 1)]++] = b->e[i];
+        struct bentry *swap = b->e;
+        size_t swap_cap = b->cap;
+        b->e = mb->tmp;
+        b->cap = mb->tmp_cap;
+        mb->tmp = swap;
+        mb->tmp_cap = swap_cap;
+    }
+}
+
+void mailbox_batch_end(struct mailbox *mb)
+{
+    if (mb->direct)
+        return;
+    struct batch *b = mb->open;
+    mb->open = NULL;
+    if (b->n == 0) {
+        recycle(mb, b);
+        return;
+    }
+    batch_sort(mb, b);
+    bheap_push(mb, b);
+    arm(mb);
+}
+
+int64_t mailbox_saved_events(const struct mailbox *mb)
+{
+    return (int64_t)mb->delivered - (int64_t)mb->carriers;
+}
