@@ -127,8 +127,11 @@ static struct sim_event uheap_pop(struct mailbox *mb)
         mb->uheap[i] = mb->uheap[m];
         i = m;
     }
-    if (n)
+    if (n) {
         mb->uheap[i] = last;
+        /* the next message's event is a cache miss: start it while this one is handled */
+        __builtin_prefetch(&mb->upool[mb->uheap[0].key & SLOT_MASK]);
+    }
     return ev;
 }
 
