@@ -593,6 +593,17 @@ sim_time cluster_after(const struct cluster *c, sim_time delay)
     return delay > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + delay;
 }
 
+/* The mailbox announces a broadcast receiver: load what its delivery will touch. */
+static void prefetch_node(void *ctx, uint32_t node)
+{
+    const struct cluster *c = ctx;
+    __builtin_prefetch(&c->node[node]);
+    __builtin_prefetch((const char *)&c->node[node] + sizeof(struct cnode) - 1);
+    __builtin_prefetch(applied_of(c, node));
+    replicas_prefetch(c->rep, node);
+    net_prefetch(c->net, node);
+}
+
 static struct cluster *create(const struct scenario *sc, const struct trace *tr, bool direct)
 {
     struct cluster *c = xcalloc(1, sizeof(*c));
@@ -602,6 +613,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     init_trace(c, tr);
     c->eng = sim_engine_new();
     c->mb = mailbox_new(c->eng, direct);
+    mailbox_set_prefetch(c->mb, prefetch_node, c);
     c->net = net_new(sc);
     c->hb = sc->heartbeat.enabled ? heartbeat_new(sc) : NULL;
     c->wl = workload_new(sc);

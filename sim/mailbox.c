@@ -55,7 +55,11 @@ struct mailbox {
     sim_time carrier_at;
     uint64_t delivered, carriers;
     size_t count[RADIX]; /* radix sort histogram */
+    mailbox_prefetch_fn *prefetch;
+    void *prefetch_ctx;
 };
+
+#define PREFETCH_AHEAD 8 /* broadcast copies */
 
 static bool before(sim_time ta, uint64_t va, sim_time tb, uint64_t vb)
 {
@@ -213,6 +217,8 @@ static void deliver_earliest(struct mailbox *mb)
         struct batch *b = mb->bheap[0];
         ev = b->ev;
         ev.d = b->e[b->next++].to;
+        if (mb->prefetch && b->next + PREFETCH_AHEAD < b->n)
+            mb->prefetch(mb->prefetch_ctx, b->e[b->next + PREFETCH_AHEAD].to);
         if (b->next == b->n) {
             mb->bheap[0] = mb->bheap[--mb->bn];
             recycle(mb, b);
@@ -399,6 +405,12 @@ void mailbox_batch_end(struct mailbox *mb)
     batch_sort(mb, b);
     bheap_push(mb, b);
     arm(mb);
+}
+
+void mailbox_set_prefetch(struct mailbox *mb, mailbox_prefetch_fn *fn, void *ctx)
+{
+    mb->prefetch = fn;
+    mb->prefetch_ctx = ctx;
 }
 
 int64_t mailbox_saved_events(const struct mailbox *mb)

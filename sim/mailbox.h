@@ -54,6 +54,13 @@ void mailbox_batch_begin(struct mailbox *mb, const struct sim_event *ev);
 void mailbox_batch_add(struct mailbox *mb, sim_time delay, uint32_t to);
 void mailbox_batch_end(struct mailbox *mb);
 
+/*
+ * Optional: fn(ctx, to) is called for the receiver of a broadcast copy due a few copies
+ * later, so that the model can prefetch that node's state (a hint; no effect on results).
+ */
+typedef void mailbox_prefetch_fn(void *ctx, uint32_t to);
+void mailbox_set_prefetch(struct mailbox *mb, mailbox_prefetch_fn *fn, void *ctx);
+
 /* Engine events the mailbox spared: deliveries made minus carrier events fired. */
 int64_t mailbox_saved_events(const struct mailbox *mb);
 

@@ -56,6 +56,12 @@ void net_free(struct net *n)
     free(n);
 }
 
+void net_prefetch(const struct net *n, uint32_t node)
+{
+    __builtin_prefetch(&n->node[node]);
+    __builtin_prefetch((const char *)&n->node[node] + 63);
+}
+
 void net_partition_set(struct net *n, size_t i, bool active)
 {
     assert(i < n->sc->faults.npartitions);

@@ -42,6 +42,9 @@ void net_free(struct net *n); /* NULL is a no-op */
 /* Decide the fate of a message from -> to sent now (draws from the sender's streams). */
 void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out);
 
+/* Start loading node's streams into the cache (a hint). */
+void net_prefetch(const struct net *n, uint32_t node);
+
 /* Switch partition i (index into faults.partitions) on or off. */
 void net_partition_set(struct net *n, size_t i, bool active);
 /* Does an active partition cut messages from -> to? */

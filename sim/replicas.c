@@ -432,6 +432,12 @@ void replicas_copy(struct replicas *r, uint32_t dst, uint32_t src)
     *d.hash = *s.hash;
 }
 
+void replicas_prefetch(const struct replicas *r, uint32_t node)
+{
+    __builtin_prefetch(r->bits + (size_t)node * r->words);
+    __builtin_prefetch(&r->hashes[node]);
+}
+
 size_t replicas_bytes_per_node(const struct replicas *r)
 {
     return r->words * sizeof(uint64_t) + sizeof(uint64_t);
