@@ -403,3 +403,11 @@ size_t sim_pool_size(const struct sim_engine *eng)
 {
     return eng->nrec;
 }
+
+const struct sim_event *sim_peek(const struct sim_engine *eng)
+{
+    if (eng->hole || eng->n == 0)
+        return NULL;
+    const struct record *r = &eng->rec[eng->heap[0].key & SLOT_MASK];
+    return r->state == REC_PENDING ? &r->ev : NULL;
+}

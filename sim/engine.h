@@ -85,4 +85,12 @@ size_t sim_pool_size(const struct sim_engine *eng);    /* event records ever all
  */
 void sim_compact(struct sim_engine *eng);
 
+/*
+ * The event that fires next, for a model to prefetch the state it will touch; NULL when
+ * nothing is pending, when the top was cancelled, or inside a handler before it scheduled
+ * anything. The pointer is valid until the next schedule or fire. Never needed for
+ * correctness.
+ */
+const struct sim_event *sim_peek(const struct sim_engine *eng);
+
 #endif

@@ -70,6 +70,9 @@ static void phold_event(struct sim_engine *eng, const struct sim_event *ev)
     uint64_t dest = rng_uniform(r) < ph->p.remote ? rng_below(r, ph->p.lps) : lp;
     struct sim_event next = {.fn = phold_event, .ctx = ph, .a = dest};
     sim_schedule_after(eng, draw_delay(ph, r), &next);
+    const struct sim_event *coming = sim_peek(eng);
+    if (coming)
+        __builtin_prefetch(&ph->rng[coming->a]);
     if (++ph->committed == ph->limit)
         sim_stop(eng);
 }

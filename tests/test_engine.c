@@ -403,3 +403,24 @@ Test(engine, repeat_runs_are_byte_identical)
     cr_expect_eq(a.len, b.len);
     cr_expect(memcmp(a.buf, b.buf, a.len) == 0);
 }
+
+Test(engine, peek_shows_the_next_live_event)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    cr_expect_null(sim_peek(eng));
+    sim_event_id first = at(eng, 5, lg, 1);
+    at(eng, 5, lg, 2);
+    at(eng, 3, lg, 3);
+    cr_assert_not_null(sim_peek(eng));
+    cr_expect_eq(sim_peek(eng)->a, 3);
+    sim_step(eng, SIM_TIME_MAX);
+    cr_expect_eq(sim_peek(eng)->a, 1, "ties: the first scheduled comes next");
+    cr_expect(sim_cancel(eng, first));
+    cr_expect_null(sim_peek(eng), "a cancelled top is not shown");
+    sim_step(eng, SIM_TIME_MAX);
+    cr_expect_eq(lg->a[1], 2);
+    cr_expect_null(sim_peek(eng));
+    free(lg);
+    sim_engine_free(eng);
+}
