@@ -361,10 +361,18 @@ static void fill_resolved(FILE *f, void *ctx)
 static bool setup_dir(struct sweep *s)
 {
     bool has_meta = exists(s->dir, SWEEP_META_FILE);
-    if ((has_meta || exists(s->dir, SWEEP_JOURNAL_FILE)) && !s->o.resume) {
+    bool has_journal = exists(s->dir, SWEEP_JOURNAL_FILE);
+    if ((has_meta || has_journal) && !s->o.resume) {
         snprintf(s->err, sizeof(s->err),
                  "%s: already holds a sweep; pass --resume to finish it, or use another folder",
                  s->dir);
+        return false;
+    }
+    if (has_journal && !has_meta) {
+        snprintf(s->err, sizeof(s->err),
+                 "%s: has a journal but no %s, so its runs cannot be checked against this "
+                 "sweep; use another folder",
+                 s->dir, SWEEP_META_FILE);
         return false;
     }
     struct sweep_meta m = {.hash = s->hash, .shard_k = s->o.shard_k, .shard_n = s->o.shard_n};
