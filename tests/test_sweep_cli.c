@@ -334,3 +334,19 @@ Test(sweep_cli, traces_go_to_one_folder_per_run_and_change_no_result)
         cr_assert(exists(path(p)), "%s", p);
     }
 }
+
+Test(sweep_cli, swept_flow_maps_are_quoted_and_analyze_reads_them_back)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("fm"), "--set", "sweep.params={}", "--set",
+                     "network.latency={dist: constant, value: 1ms},{dist: constant, value: 3ms}",
+                     "--quiet"),
+                 0);
+    size_t len;
+    char *pts = slurp(path("fm/points.csv"), &len);
+    cr_assert(strncmp(pts, "network.latency,n,", 18) == 0, "%s", pts);
+    cr_assert(strstr(pts, "\n\"{dist: constant, value: 1ms}\",4,"), "%s", pts);
+    cr_assert(strstr(pts, "\n\"{dist: constant, value: 3ms}\",4,"), "%s", pts);
+    free(pts);
+    cr_assert_eq(RUN("analyze", path("fm"), "-o", path("fm-points.csv"), "--quiet"), 0);
+    same_file(path("fm/points.csv"), path("fm-points.csv"));
+}
