@@ -59,7 +59,8 @@ struct mailbox {
     void *prefetch_ctx;
 };
 
-#define PREFETCH_AHEAD 8 /* broadcast copies */
+#define PREFETCH_AHEAD 8  /* broadcast copies */
+#define SMALL_BATCH    64 /* copies sorted by insertion rather than radix */
 
 static bool before(sim_time ta, uint64_t va, sim_time tb, uint64_t vb)
 {
@@ -357,9 +358,27 @@ void mailbox_batch_add(struct mailbox *mb, sim_time delay, uint32_t to)
     b->e[b->n++] = (struct bentry){.time = after(mb, delay), .vseq = ++mb->vseq, .to = to};
 }
 
+/* Stable insertion sort by time, for small broadcasts. */
+static void batch_sort_small(struct batch *b)
+{
+    for (size_t i = 1; i < b->n; i++) {
+        struct bentry x = b->e[i];
+        size_t j = i;
+        while (j > 0 && b->e[j - 1].time > x.time) {
+            b->e[j] = b->e[j - 1];
+            j--;
+        }
+        b->e[j] = x;
+    }
+}
+
 /* Stable LSD radix sort of the copies by time (they were added in vseq order). */
 static void batch_sort(struct mailbox *mb, struct batch *b)
 {
+    if (b->n <= SMALL_BATCH) {
+        batch_sort_small(b);
+        return;
+    }
     sim_time lo = SIM_TIME_MAX, hi = 0;
     for (size_t i = 0; i < b->n; i++) {
         lo = b->e[i].time < lo ? b->e[i].time : lo;
