@@ -40,7 +40,6 @@ struct intern {
     char **blocks;        /* arena blocks */
     size_t nblocks, blocks_cap;
     size_t pos, block_cap; /* fill of the last block */
-    size_t arena_bytes;    /* total bytes of all blocks */
 };
 
 static uint64_t key_of(const char *s, size_t len, uint64_t h)
@@ -113,7 +112,6 @@ static void *arena_alloc(struct intern *in, size_t size)
         size_t cap = size > BLOCK_SIZE / 4 ? size : BLOCK_SIZE;
         XGROW(in->blocks, in->blocks_cap, in->nblocks + 1);
         char *b = xmalloc(cap);
-        in->arena_bytes += cap;
         if (cap == size && in->nblocks > 0) {
             /* A large string: slot its block in before the current one, keep filling that. */
             in->blocks[in->nblocks] = in->blocks[in->nblocks - 1];
@@ -242,11 +240,6 @@ struct intern *intern_clone(const struct intern *in)
     return c;
 }
 
-size_t intern_count(const struct intern *in)
-{
-    return in->n;
-}
-
 static const struct entry *entry_of(const struct intern *in, uint32_t id)
 {
     assert(id < in->n);
@@ -256,11 +249,6 @@ static const struct entry *entry_of(const struct intern *in, uint32_t id)
 const char *intern_str(const struct intern *in, uint32_t id)
 {
     return entry_of(in, id)->s;
-}
-
-size_t intern_len(const struct intern *in, uint32_t id)
-{
-    return entry_of(in, id)->len;
 }
 
 uint64_t intern_hash(const struct intern *in, uint32_t id)
@@ -276,10 +264,4 @@ uint32_t intern_tag(const struct intern *in, uint32_t id)
 void intern_set_tag(struct intern *in, uint32_t id, uint32_t tag)
 {
     slot_of(in, id)->tag = tag;
-}
-
-size_t intern_bytes(const struct intern *in)
-{
-    return sizeof(*in) + in->arena_bytes + in->cap * sizeof(*in->slots) +
-           in->id_cap * sizeof(*in->by_id) + in->blocks_cap * sizeof(*in->blocks);
 }

@@ -55,12 +55,9 @@ void intern_prefetch(const struct intern *in, uint64_t h);
 uint32_t intern_find_hashed(const struct intern *in, const char *s, size_t len, uint64_t h,
                             struct intern_meta *meta);
 
-size_t intern_count(const struct intern *in);
 const char *intern_str(const struct intern *in, uint32_t id); /* NUL-terminated */
-size_t intern_len(const struct intern *in, uint32_t id);
 uint64_t intern_hash(const struct intern *in, uint32_t id);
 uint32_t intern_tag(const struct intern *in, uint32_t id);
 void intern_set_tag(struct intern *in, uint32_t id, uint32_t tag);
-size_t intern_bytes(const struct intern *in); /* memory held, for benchmarks */
 
 #endif
