@@ -432,10 +432,6 @@ static enum sweep_exec_status execute(struct sweep *s, const uint32_t *runs, siz
                            .flush = flush,
                            .ctx = s,
                            .stop = &interrupted};
-    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
     uint64_t shard_runs = 0;
     for (uint64_t r = 0; r < s->plan.nruns; r++)
         shard_runs += sweep_run_in_shard(r, s->o.shard_k, s->o.shard_n);
@@ -456,8 +452,6 @@ static enum sweep_exec_status execute(struct sweep *s, const uint32_t *runs, siz
         progress_draw(&s->progress, true);
     else if (s->progress.on)
         fputc('\n', stderr);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
     return st;
 }
 
@@ -542,7 +536,15 @@ int cmd_sweep(int argc, char **argv)
     if (rc == EXIT_OK && rank == 0) {
         size_t n;
         uint32_t *runs = missing_runs(&s, &n);
+        /* From here a signal only sets `interrupted`: the pool stops, or, if it came during
+         * the final writes, they complete (no temporary file is left behind). */
+        struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
         rc = finish(&s, execute(&s, runs, n, mpi && size > 1));
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
         free(runs);
     }
 #if defined(ATLAS_MPI)
