@@ -567,3 +567,19 @@ Test(cluster, the_mailbox_keeps_messages_sent_after_a_timer_behind_it)
     expect_equivalent(&sc, "1 ms grid");
     scenario_fini(&sc);
 }
+
+Test(cluster, the_mailbox_sorts_large_broadcasts_exactly)
+{
+    /* 150 nodes: broadcasts take the radix sort; lognormal and constant latencies */
+    struct scenario sc;
+    busy(&sc, 11);
+    sc.nodes = 150;
+    sc.duration = 3 * SIM_S;
+    sc.faults.random.enabled = false;
+    sc.workload.generate.count = 60;
+    expect_equivalent(&sc, "150 nodes, lognormal");
+    dist_fini(&sc.network.latency);
+    dist_init_constant(&sc.network.latency, 2 * SIM_MS);
+    expect_equivalent(&sc, "150 nodes, constant");
+    scenario_fini(&sc);
+}
