@@ -14,6 +14,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +42,15 @@ static sim_time to_ns(double x)
     return (sim_time)(x + 0.5);
 }
 
-static bool fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 3, 4))) static bool fail(char *err, size_t errlen, const char *fmt,
+                                                       ...)
 {
-    if (err && errlen)
-        snprintf(err, errlen, fmt, a, b);
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
     return false;
 }
 
@@ -98,7 +104,7 @@ static const struct dist_param_spec uniform_params[] = {
 static bool uniform_check(const struct dist *d, char *err, size_t errlen)
 {
     if (d->v[1] < d->v[0])
-        return fail(err, errlen, "uniform: max must be >= min%s%s", "", "");
+        return fail(err, errlen, "uniform: max must be >= min");
     return true;
 }
 
@@ -195,9 +201,9 @@ static const struct dist_param_spec lognormal_params[] = {
 static bool lognormal_check(const struct dist *d, char *err, size_t errlen)
 {
     if (!(d->v[0] > 0))
-        return fail(err, errlen, "lognormal: median must be > 0%s%s", "", "");
+        return fail(err, errlen, "lognormal: median must be > 0");
     if (!(d->v[1] >= 0))
-        return fail(err, errlen, "lognormal: sigma must be >= 0%s%s", "", "");
+        return fail(err, errlen, "lognormal: sigma must be >= 0");
     return true;
 }
 
@@ -238,7 +244,7 @@ static const struct dist_param_spec exponential_params[] = {
 static bool exponential_check(const struct dist *d, char *err, size_t errlen)
 {
     if (!(d->v[0] > d->v[1]))
-        return fail(err, errlen, "exponential: mean must be > min%s%s", "", "");
+        return fail(err, errlen, "exponential: mean must be > min");
     return true;
 }
 
@@ -279,9 +285,9 @@ static const struct dist_param_spec gamma_params[] = {
 static bool shape_scale_check(const struct dist *d, char *err, size_t errlen)
 {
     if (!(d->v[0] > 0))
-        return fail(err, errlen, "%s: shape must be > 0%s", d->ops->name, "");
+        return fail(err, errlen, "%s: shape must be > 0", d->ops->name);
     if (!(d->v[1] > 0))
-        return fail(err, errlen, "%s: scale must be > 0%s", d->ops->name, "");
+        return fail(err, errlen, "%s: scale must be > 0", d->ops->name);
     return true;
 }
 
@@ -475,7 +481,7 @@ static struct dist_empirical *empirical_load(const char *path, char *err, size_t
     }
     fclose(f);
     if (ok && e->n == 0)
-        ok = fail(err, errlen, "%s: no samples in file%s", path, "");
+        ok = fail(err, errlen, "%s: no samples in file", path);
     if (!ok) {
         free(e->v);
         free(e);
@@ -557,7 +563,7 @@ bool dist_set_param(struct dist *d, const char *name, const char *text, char *er
         return true;
     case DIST_PARAM_PATH:
         if (!*text)
-            return fail(err, errlen, "%s: empty path%s", name, "");
+            return fail(err, errlen, "%s: empty path", name);
         free(d->path);
         d->path = xstrdup(text);
         d->v[i] = 0;
