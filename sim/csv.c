@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,9 +59,12 @@ char *csv_format_real(double v, char *buf)
         strcpy(buf, v > 0 ? "Inf" : "-Inf");
         return buf;
     }
+    /* The shortest text that reads back exactly; positional notation (20, not 2e+01) unless
+     * the magnitude really needs an exponent. */
+    bool exponent_ok = v != 0.0 && (fabs(v) < 1e-4 || fabs(v) >= 1e17);
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, CSV_REAL_BUFLEN, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
+        if (strtod(buf, NULL) == v && (exponent_ok || !strchr(buf, 'e')))
             break;
     }
     return buf;

@@ -252,3 +252,19 @@ Test(outfile, an_unusable_folder_is_an_error_naming_the_path, .init = make_tmpdi
     cr_assert_eq(entries(tmpdir), 1, "only the plain file");
     diag_fini(&d);
 }
+
+Test(csv, whole_and_ordinary_reals_print_without_an_exponent)
+{
+    char *out;
+    CAPTURE(out, c, {
+        csv_real(&c, 20.0);
+        csv_real(&c, 100.0);
+        csv_real(&c, 1234.5);
+        csv_real(&c, 0.0005);
+        csv_real(&c, 1e20);
+        csv_real(&c, -300.0);
+        csv_end(&c);
+    });
+    cr_assert_str_eq(out, "20,100,1234.5,0.0005,1e+20,-300\n");
+    free(out);
+}
