@@ -9,6 +9,7 @@
  * formatting those initialised values with the same code that writes resolved YAML.
  */
 #include "sim/scenario_keys.h"
+#include "sim/sweep.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -771,9 +772,7 @@ static void push_value(struct sweep_param *p, const char *text)
     p->values[p->nvalues++] = xstrdup(text);
 }
 
-#define SWEEP_MAX_POINTS 100000
-
-/* {from, to, step}: integers, durations (exact, in ns) or reals (from + i*step). */
+/* {from, to, step}: expanded by sweep_range_expand, the one range expander (--set uses it too). */
 static void expand_range(struct rctx *c, const struct ynode *n, const char *path,
                          struct sweep_param *p)
 {
@@ -791,42 +790,17 @@ static void expand_range(struct rctx *c, const struct ynode *n, const char *path
             strcmp(n->kids[2 * i]->text, "step"))
             err(c, n->kids[2 * i], path, "unknown key '%s' in a range (from, to, step)",
                 n->kids[2 * i]->text);
-    uint64_t iv[3];
-    sim_time tv[3];
-    double rv[3];
-    char buf[64];
-    if (parse_u64(v[0]->text, &iv[0]) && parse_u64(v[1]->text, &iv[1]) &&
-        parse_u64(v[2]->text, &iv[2]) && iv[2] > 0 && iv[0] <= iv[1]) {
-        if ((iv[1] - iv[0]) / iv[2] >= SWEEP_MAX_POINTS)
-            goto too_many;
-        for (uint64_t x = iv[0]; x <= iv[1]; x += iv[2]) {
-            snprintf(buf, sizeof(buf), "%" PRIu64, x);
-            push_value(p, buf);
-        }
-    } else if (sim_time_parse(v[0]->text, &tv[0], NULL, 0) &&
-               sim_time_parse(v[1]->text, &tv[1], NULL, 0) &&
-               sim_time_parse(v[2]->text, &tv[2], NULL, 0) && tv[2] > 0 && tv[0] <= tv[1]) {
-        if ((tv[1] - tv[0]) / tv[2] >= SWEEP_MAX_POINTS)
-            goto too_many;
-        for (sim_time x = tv[0]; x <= tv[1]; x += tv[2])
-            push_value(p, sim_time_format(x, buf));
-    } else if (parse_double(v[0]->text, &rv[0]) && parse_double(v[1]->text, &rv[1]) &&
-               parse_double(v[2]->text, &rv[2]) && rv[2] > 0 && rv[0] <= rv[1]) {
-        double steps = floor((rv[1] - rv[0]) / rv[2] + 1e-9);
-        if (steps >= SWEEP_MAX_POINTS)
-            goto too_many;
-        for (double i = 0; i <= steps; i++) {
-            snprintf(buf, sizeof(buf), "%.12g", rv[0] + i * rv[2]);
-            push_value(p, buf);
-        }
-    } else {
-        err(c, n, path,
-            "range must have from <= to and step > 0, all integers, all durations "
-            "or all numbers");
+    char reason[256];
+    size_t nvalues = 0;
+    char **values = NULL;
+    if (!sweep_range_expand(v[0]->text, v[1]->text, v[2]->text, &nvalues, &values, reason,
+                            sizeof(reason))) {
+        err(c, n, path, "%s", reason);
+        return;
     }
-    return;
-too_many:
-    err(c, n, path, "range has more than %d points", SWEEP_MAX_POINTS);
+    for (size_t i = 0; i < nvalues; i++)
+        push_value(p, values[i]);
+    sweep_values_free(nvalues, values);
 }
 
 static void get_sweep(struct rctx *c, const struct ynode *n, const char *path,
