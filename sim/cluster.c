@@ -302,12 +302,16 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
     cluster_ledger_note(c, cp->p.proposer, LEDGER_OUTCOME, id, cp->p.proposer, (uint64_t)o,
                         outcome_name(o));
     if (c->tr.ops && c->tr.ops->outcome) {
-        char args[256];
-        proposal_describe(&cp->p, args, sizeof(args));
+        /* proposal_describe writes "<op> <arguments>"; the record wants the arguments */
+        char text[256];
+        const char *op = prop_op_name(cp->p.op);
+        size_t oplen = strlen(op);
+        proposal_describe(&cp->p, text, sizeof(text));
+        assert(!strncmp(text, op, oplen) && text[oplen] == ' ');
         struct trace_outcome r = {.proposal = id,
                                   .proposer = cp->p.proposer,
-                                  .op = prop_op_name(cp->p.op),
-                                  .args = args,
+                                  .op = op,
+                                  .args = text + oplen + 1,
                                   .submitted = submitted,
                                   .decided = now,
                                   .yes = yes,

@@ -242,6 +242,47 @@ Test(cluster, constant_latency_makes_every_decision_take_two_latencies)
     scenario_fini(&sc);
 }
 
+/* The outcome record's args are the operation's arguments, without the operation's name. */
+static char outcome_text[4][96];
+static size_t noutcome_text;
+
+static void text_outcome(void *ctx, const struct trace_outcome *r)
+{
+    (void)ctx;
+    if (noutcome_text < 4)
+        snprintf(outcome_text[noutcome_text], sizeof(outcome_text[0]), "%s|%s", r->op, r->args);
+    noutcome_text++;
+}
+
+Test(cluster, an_outcome_record_carries_the_operation_and_its_arguments_apart)
+{
+    static const struct trace_sink_ops ops = {.outcome = text_outcome};
+    struct scenario sc;
+    base(&sc, 3, 1.0, 1 * SIM_MS);
+    add_op(&sc, 1 * SIM_S, 0, "A");
+    sc.workload.ops[0].label = xstrdup("Person");
+    add_op(&sc, 2 * SIM_S, 1, "B");
+    size_t i = sc.workload.nops++;
+    sc.workload.ops = xreallocarray(sc.workload.ops, sc.workload.nops, sizeof(struct op_spec));
+    sc.workload.ops[i] = (struct op_spec){.at = 3 * SIM_S,
+                                          .proposer = 2,
+                                          .op = PROP_ADD_EDGE,
+                                          .from = xstrdup("A"),
+                                          .label = xstrdup("visits"),
+                                          .to = xstrdup("B")};
+    validated(&sc);
+    noutcome_text = 0;
+    struct trace tr = {.ops = &ops};
+    struct cluster *c = cluster_new(&sc, &tr);
+    cluster_run(c);
+    cluster_free(c);
+    cr_assert_eq(noutcome_text, 3);
+    cr_assert_str_eq(outcome_text[0], "add_vertex|A:Person");
+    cr_assert_str_eq(outcome_text[1], "add_vertex|B");
+    cr_assert_str_eq(outcome_text[2], "add_edge|A -visits-> B");
+    scenario_fini(&sc);
+}
+
 /* --- crashes during votes --------------------------------------------------------------- */
 
 Test(cluster, a_proposer_crash_during_the_vote_aborts_the_proposal)
