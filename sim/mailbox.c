@@ -33,11 +33,42 @@ struct batch { /* a broadcast: its copies sorted by (time, vseq) */
     size_t n, next, cap;
 };
 
+/*
+ * Unicast messages wait in a calendar of time buckets 2^BUCKET_BITS ns wide: a ring of
+ * NBUCKETS buckets holds the messages due in buckets cur+1 .. cur+NBUCKETS-1, each bucket
+ * a list of chunks filled in send order, i.e. in vseq order. When the bucket being
+ * delivered (cur) runs out, the next non-empty bucket becomes cur: its messages are
+ * sorted by time (a stable sort, so ties stay in vseq order) into one array that is then
+ * read front to back. A message due in bucket cur or earlier (sent after cur moved on) or
+ * beyond the ring goes to the heap instead; the earliest message is the smaller of the
+ * array's next and the heap's top.
+ */
+#define BUCKET_BITS 16     /* 65.5 us */
+#define NBUCKETS    16384u /* 1.07 s ahead */
+#define CHUNK       63
+
+struct chunk {
+    struct chunk *next;
+    size_t n;
+    struct ukey k[CHUNK];
+};
+
+struct bucket {
+    struct chunk *head, *tail;
+};
+
 struct mailbox {
     struct sim_engine *eng;
     bool direct;
-    uint64_t vseq;      /* virtual sequence numbers handed out */
-    struct ukey *uheap; /* unicast messages, a D-ary heap on (time, vseq) */
+    uint64_t vseq;                /* virtual sequence numbers handed out */
+    struct bucket *ring;          /* NBUCKETS */
+    uint64_t busy[NBUCKETS / 64]; /* bitset: ring bucket is non-empty */
+    uint64_t cur;                 /* the bucket in cur_k (time >> BUCKET_BITS) */
+    size_t ring_n;                /* messages in the ring */
+    struct chunk *free_chunks;
+    struct ukey *cur_k, *cur_tmp; /* bucket cur sorted by (time, vseq); sort buffer */
+    size_t cur_n, cur_next, cur_cap;
+    struct ukey *uheap; /* other unicast messages, a D-ary heap on (time, vseq) */
     size_t un, ucap;
     struct sim_event *upool; /* their events, by slot */
     size_t upool_n, upool_cap;
@@ -85,7 +116,8 @@ static bool ukey_before(struct ukey a, struct ukey b)
     return a.time < b.time || (a.time == b.time && a.key < b.key);
 }
 
-static void uheap_push(struct mailbox *mb, sim_time time, uint64_t vseq, const struct sim_event *ev)
+/* A pool slot holding ev. */
+static uint32_t slot_put(struct mailbox *mb, const struct sim_event *ev)
 {
     uint32_t slot;
     if (mb->nufree) {
@@ -95,9 +127,20 @@ static void uheap_push(struct mailbox *mb, sim_time time, uint64_t vseq, const s
         slot = (uint32_t)mb->upool_n++;
         assert(slot <= SLOT_MASK && "mailbox: too many messages in flight");
     }
-    assert(vseq < VSEQ_LIMIT && "mailbox: sequence numbers exhausted");
     mb->upool[slot] = *ev;
-    struct ukey k = {.time = time, .key = vseq << SLOT_BITS | slot};
+    return slot;
+}
+
+/* The event in slot, which becomes free. */
+static struct sim_event slot_take(struct mailbox *mb, uint32_t slot)
+{
+    XGROW(mb->ufree, mb->ufree_cap, mb->nufree + 1);
+    mb->ufree[mb->nufree++] = slot;
+    return mb->upool[slot];
+}
+
+static void uheap_push(struct mailbox *mb, struct ukey k)
+{
     XGROW(mb->uheap, mb->ucap, mb->un + 1);
     size_t i = mb->un++;
     while (i > 0) {
@@ -113,10 +156,7 @@ static void uheap_push(struct mailbox *mb, sim_time time, uint64_t vseq, const s
 /* Remove the earliest unicast message; returns its event. */
 static struct sim_event uheap_pop(struct mailbox *mb)
 {
-    uint32_t slot = (uint32_t)(mb->uheap[0].key & SLOT_MASK);
-    struct sim_event ev = mb->upool[slot];
-    XGROW(mb->ufree, mb->ufree_cap, mb->nufree + 1);
-    mb->ufree[mb->nufree++] = slot;
+    struct sim_event ev = slot_take(mb, (uint32_t)(mb->uheap[0].key & SLOT_MASK));
     struct ukey last = mb->uheap[--mb->un];
     size_t i = 0, n = mb->un;
     for (;;) {
@@ -140,9 +180,157 @@ static struct sim_event uheap_pop(struct mailbox *mb)
     return ev;
 }
 
-static uint64_t uheap_vseq(const struct mailbox *mb)
+/* --- the calendar ------------------------------------------------------------------ */
+
+static struct chunk *chunk_new(struct mailbox *mb)
 {
-    return mb->uheap[0].key >> SLOT_BITS;
+    struct chunk *ch = mb->free_chunks;
+    if (ch)
+        mb->free_chunks = ch->next;
+    else
+        ch = xmalloc(sizeof(*ch));
+    ch->next = NULL;
+    ch->n = 0;
+    return ch;
+}
+
+static void ring_add(struct mailbox *mb, uint64_t bn, struct ukey k)
+{
+    size_t i = bn & (NBUCKETS - 1);
+    struct bucket *b = &mb->ring[i];
+    if (!b->tail) {
+        b->head = b->tail = chunk_new(mb);
+        mb->busy[i / 64] |= (uint64_t)1 << (i % 64);
+    } else if (b->tail->n == CHUNK) {
+        b->tail = b->tail->next = chunk_new(mb);
+    }
+    b->tail->k[b->tail->n++] = k;
+    mb->ring_n++;
+}
+
+/* A unicast message due at time with sequence number vseq, its event in slot. */
+static void unicast_add(struct mailbox *mb, sim_time time, uint64_t vseq, uint32_t slot)
+{
+    assert(vseq < VSEQ_LIMIT && "mailbox: sequence numbers exhausted");
+    struct ukey k = {.time = time, .key = vseq << SLOT_BITS | slot};
+    uint64_t bn = time >> BUCKET_BITS;
+    if (bn > mb->cur && bn - mb->cur < NBUCKETS)
+        ring_add(mb, bn, k);
+    else
+        uheap_push(mb, k);
+}
+
+/* Index of the first non-empty ring bucket after cur (the ring is not empty). */
+static size_t ring_next(const struct mailbox *mb)
+{
+    size_t start = (mb->cur + 1) & (NBUCKETS - 1), w = start / 64;
+    uint64_t bits = mb->busy[w] & (~(uint64_t)0 << (start % 64));
+    while (!bits) {
+        w = (w + 1) % (NBUCKETS / 64);
+        bits = mb->busy[w];
+    }
+    return w * 64 + (size_t)__builtin_ctzll(bits);
+}
+
+/* Stable LSD radix sort of n keys (all in one bucket) by time: two passes of 8 bits. */
+static void bucket_sort(struct ukey *k, struct ukey *tmp, size_t n)
+{
+    if (n <= SMALL_BATCH) {
+        for (size_t i = 1; i < n; i++) {
+            struct ukey x = k[i];
+            size_t j = i;
+            while (j > 0 && k[j - 1].time > x.time) {
+                k[j] = k[j - 1];
+                j--;
+            }
+            k[j] = x;
+        }
+        return;
+    }
+    size_t c0[256] = {0}, c1[256] = {0};
+    for (size_t i = 0; i < n; i++) {
+        c0[k[i].time & 255]++;
+        c1[(k[i].time >> 8) & 255]++;
+    }
+    size_t s0 = 0, s1 = 0;
+    for (unsigned d = 0; d < 256; d++) {
+        size_t x0 = c0[d], x1 = c1[d];
+        c0[d] = s0;
+        c1[d] = s1;
+        s0 += x0;
+        s1 += x1;
+    }
+    for (size_t i = 0; i < n; i++)
+        tmp[c0[k[i].time & 255]++] = k[i];
+    for (size_t i = 0; i < n; i++)
+        k[c1[(tmp[i].time >> 8) & 255]++] = tmp[i];
+}
+
+_Static_assert(BUCKET_BITS <= 16, "bucket_sort sorts 16 bits of time");
+
+/* Bucket cur is used up and the ring is not: the next non-empty bucket becomes cur. */
+static void ring_advance(struct mailbox *mb)
+{
+    size_t i = ring_next(mb);
+    mb->cur += (i - mb->cur) & (NBUCKETS - 1);
+    struct bucket *b = &mb->ring[i];
+    size_t n = 0;
+    for (struct chunk *ch = b->head; ch; ch = ch->next)
+        n += ch->n;
+    if (mb->cur_cap < n) {
+        free(mb->cur_k);
+        free(mb->cur_tmp);
+        mb->cur_cap = n + n / 2;
+        mb->cur_k = xreallocarray(NULL, mb->cur_cap, sizeof(*mb->cur_k));
+        mb->cur_tmp = xreallocarray(NULL, mb->cur_cap, sizeof(*mb->cur_tmp));
+    }
+    size_t at = 0;
+    struct chunk *ch = b->head;
+    while (ch) {
+        memcpy(mb->cur_k + at, ch->k, ch->n * sizeof(*ch->k));
+        at += ch->n;
+        struct chunk *next = ch->next;
+        ch->next = mb->free_chunks;
+        mb->free_chunks = ch;
+        ch = next;
+    }
+    b->head = b->tail = NULL;
+    mb->busy[i / 64] &= ~((uint64_t)1 << (i % 64));
+    mb->ring_n -= n;
+    bucket_sort(mb->cur_k, mb->cur_tmp, n);
+    mb->cur_n = n;
+    mb->cur_next = 0;
+}
+
+/* The earliest unicast message's key into *k: false if there is none. */
+static bool unicast_head(struct mailbox *mb, struct ukey *k)
+{
+    if (mb->cur_next == mb->cur_n && mb->ring_n)
+        ring_advance(mb);
+    bool any = mb->cur_next < mb->cur_n;
+    if (any)
+        *k = mb->cur_k[mb->cur_next];
+    if (mb->un && (!any || ukey_before(mb->uheap[0], *k))) {
+        *k = mb->uheap[0];
+        any = true;
+    }
+    return any;
+}
+
+/* Remove the earliest unicast message (unicast_head found it); returns its event. */
+static struct sim_event unicast_pop(struct mailbox *mb)
+{
+    if (mb->cur_next < mb->cur_n &&
+        (!mb->un || ukey_before(mb->cur_k[mb->cur_next], mb->uheap[0]))) {
+        size_t i = mb->cur_next++;
+        if (i + PREFETCH_AHEAD < mb->cur_n)
+            __builtin_prefetch(&mb->upool[mb->cur_k[i + PREFETCH_AHEAD].key & SLOT_MASK]);
+        if (mb->prefetch && i + PREFETCH_AHEAD / 2 < mb->cur_n)
+            mb->prefetch(mb->prefetch_ctx,
+                         mb->upool[mb->cur_k[i + PREFETCH_AHEAD / 2].key & SLOT_MASK].d);
+        return slot_take(mb, (uint32_t)(mb->cur_k[i].key & SLOT_MASK));
+    }
+    return uheap_pop(mb);
 }
 
 static void bheap_sift_down(struct mailbox *mb, size_t i)
@@ -180,13 +368,13 @@ static void bheap_push(struct mailbox *mb, struct batch *b)
 /* --- delivery ----------------------------------------------------------------------- */
 
 /* The earliest message: false if none. */
-static bool earliest(const struct mailbox *mb, sim_time *t, uint64_t *v)
+static bool earliest(struct mailbox *mb, sim_time *t, uint64_t *v)
 {
-    bool any = false;
-    if (mb->un) {
-        *t = mb->uheap[0].time;
-        *v = uheap_vseq(mb);
-        any = true;
+    struct ukey k;
+    bool any = unicast_head(mb, &k);
+    if (any) {
+        *t = k.time;
+        *v = k.key >> SLOT_BITS;
     }
     if (mb->bn) {
         const struct bentry *h = batch_head(mb->bheap[0]);
@@ -209,10 +397,11 @@ static void recycle(struct mailbox *mb, struct batch *b)
 static void deliver_earliest(struct mailbox *mb)
 {
     struct sim_event ev;
+    struct ukey k;
     bool from_batch = mb->bn > 0;
-    if (from_batch && mb->un) {
+    if (from_batch && unicast_head(mb, &k)) {
         const struct bentry *h = batch_head(mb->bheap[0]);
-        from_batch = before(h->time, h->vseq, mb->uheap[0].time, uheap_vseq(mb));
+        from_batch = before(h->time, h->vseq, k.time, k.key >> SLOT_BITS);
     }
     if (from_batch) {
         struct batch *b = mb->bheap[0];
@@ -227,7 +416,7 @@ static void deliver_earliest(struct mailbox *mb)
         if (mb->bn)
             bheap_sift_down(mb, 0);
     } else {
-        ev = uheap_pop(mb);
+        ev = unicast_pop(mb);
     }
     mb->delivered++;
     ev.fn(mb->eng, &ev);
@@ -275,6 +464,8 @@ struct mailbox *mailbox_new(struct sim_engine *eng, bool direct)
     struct mailbox *mb = xcalloc(1, sizeof(*mb));
     mb->eng = eng;
     mb->direct = direct;
+    if (!direct)
+        mb->ring = xcalloc(NBUCKETS, sizeof(*mb->ring));
     return mb;
 }
 
@@ -295,6 +486,18 @@ void mailbox_free(struct mailbox *mb)
     for (size_t i = 0; i < mb->nspare; i++)
         batch_free(mb->spare[i]);
     batch_free(mb->open);
+    for (size_t i = 0; mb->ring && i < NBUCKETS; i++)
+        for (struct chunk *ch = mb->ring[i].head, *next; ch; ch = next) {
+            next = ch->next;
+            free(ch);
+        }
+    for (struct chunk *ch = mb->free_chunks, *next; ch; ch = next) {
+        next = ch->next;
+        free(ch);
+    }
+    free(mb->ring);
+    free(mb->cur_k);
+    free(mb->cur_tmp);
     free(mb->bheap);
     free(mb->spare);
     free(mb->uheap);
@@ -328,7 +531,7 @@ void mailbox_send(struct mailbox *mb, sim_time delay, const struct sim_event *ev
         sim_schedule_after(mb->eng, delay, ev);
         return;
     }
-    uheap_push(mb, after(mb, delay), ++mb->vseq, ev);
+    unicast_add(mb, after(mb, delay), ++mb->vseq, slot_put(mb, ev));
     arm(mb);
 }
 

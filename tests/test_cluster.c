@@ -624,3 +624,23 @@ Test(cluster, the_mailbox_sorts_large_broadcasts_exactly)
     expect_equivalent(&sc, "150 nodes, constant");
     scenario_fini(&sc);
 }
+
+Test(cluster, the_mailbox_orders_messages_past_its_calendar_and_within_its_current_bucket)
+{
+    /* Delays from well under one 65 us calendar bucket to beyond its 1.07 s ring: the
+     * messages that bypass the calendar through its heap meet the calendar's in order. */
+    struct scenario sc;
+    busy(&sc, 5);
+    char err[128];
+    cr_assert(dist_set_param(&sc.network.latency, "median", "200us", err, sizeof(err)));
+    cr_assert(dist_set_param(&sc.network.latency, "sigma", "3", err, sizeof(err)));
+    sc.consensus.vote_timeout = 3 * SIM_S;
+    expect_equivalent(&sc, "lognormal from ns to seconds");
+    dist_fini(&sc.network.latency);
+    dist_init_constant(&sc.network.latency, 1200 * SIM_MS);
+    expect_equivalent(&sc, "constant, beyond the calendar");
+    dist_fini(&sc.network.latency);
+    dist_init_constant(&sc.network.latency, 3 * SIM_US);
+    expect_equivalent(&sc, "constant, within one bucket");
+    scenario_fini(&sc);
+}
