@@ -398,7 +398,7 @@ static void schedule_check(struct cluster *c, uint32_t node, sim_time at)
         return;
     struct sim_event ev = {
         .fn = heartbeat_check_due, .ctx = c, .c = node, .d = c->node[node].epoch};
-    mailbox_schedule(c->mb, at, &ev);
+    mailbox_post(c->mb, at, &ev);
 }
 
 static void deliver_heartbeat(struct sim_engine *eng, const struct sim_event *ev)
@@ -456,7 +456,7 @@ static void heartbeat_tick(struct sim_engine *eng, const struct sim_event *ev)
         return;
     send_heartbeats(c, ev->c);
     struct sim_event next = *ev;
-    mailbox_schedule(c->mb, cluster_after(c, c->sc->heartbeat.interval), &next);
+    mailbox_post(c->mb, cluster_after(c, c->sc->heartbeat.interval), &next);
 }
 
 static void on_suspect(void *ctx, uint32_t node, uint32_t peer)
@@ -492,7 +492,7 @@ void cluster_heartbeat_start(struct cluster *c, uint32_t node, sim_time phase)
     sim_time now = sim_now(c->eng);
     heartbeat_reset(c->hb, node, now);
     struct sim_event tick = {.fn = heartbeat_tick, .ctx = c, .c = node, .d = c->node[node].epoch};
-    mailbox_schedule(c->mb, cluster_after(c, phase), &tick);
+    mailbox_post(c->mb, cluster_after(c, phase), &tick);
     schedule_check(c, node, now + c->sc->heartbeat.timeout);
 }
 

@@ -519,6 +519,18 @@ sim_event_id mailbox_schedule(struct mailbox *mb, sim_time t, struct sim_event *
     return sim_schedule_at(mb->eng, t, ev);
 }
 
+void mailbox_post(struct mailbox *mb, sim_time t, struct sim_event *ev)
+{
+    if (mb->direct) {
+        mailbox_schedule(mb, t, ev);
+        return;
+    }
+    ev->b = ++mb->vseq;
+    unicast_add(mb, t, ev->b, slot_put(mb, ev));
+    if (!mb->carrier || mb->carrier_at > t)
+        arm(mb);
+}
+
 void mailbox_enter(struct mailbox *mb, const struct sim_event *ev)
 {
     if (!mb->direct)
@@ -531,8 +543,10 @@ void mailbox_send(struct mailbox *mb, sim_time delay, const struct sim_event *ev
         sim_schedule_after(mb->eng, delay, ev);
         return;
     }
-    unicast_add(mb, after(mb, delay), ++mb->vseq, slot_put(mb, ev));
-    arm(mb);
+    sim_time t = after(mb, delay);
+    unicast_add(mb, t, ++mb->vseq, slot_put(mb, ev));
+    if (!mb->carrier || mb->carrier_at > t) /* else the pending carrier comes first anyway */
+        arm(mb);
 }
 
 void mailbox_batch_begin(struct mailbox *mb, const struct sim_event *ev)

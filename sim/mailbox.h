@@ -41,6 +41,11 @@ void mailbox_free(struct mailbox *mb); /* NULL is a no-op; undelivered messages 
 
 /* Schedule a model event that is not a message at t; its vseq goes into ev->b. */
 sim_event_id mailbox_schedule(struct mailbox *mb, sim_time t, struct sim_event *ev);
+/*
+ * Like mailbox_schedule for an event that is never cancelled (so needs no handle): it
+ * waits among the messages instead of in the engine's queue, which keeps that queue small.
+ */
+void mailbox_post(struct mailbox *mb, sim_time t, struct sim_event *ev);
 /* First call of every handler of such an event: delivers what must come before it. */
 void mailbox_enter(struct mailbox *mb, const struct sim_event *ev);
 
