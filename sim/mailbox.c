@@ -84,6 +84,9 @@ struct mailbox {
     size_t tmp_cap;
     sim_event_id carrier; /* pending carrier event, 0 if none */
     sim_time carrier_at;
+    uint64_t carrier_mark;       /* the vseq counter when the pending carrier was scheduled */
+    struct sim_event carrier_ev; /* constant: built once, so the engine's copy of it reads
+                                    settled memory rather than fresh stack stores */
     uint64_t delivered, carriers;
     size_t count[RADIX]; /* radix sort histogram */
     mailbox_prefetch_fn *prefetch;
@@ -439,7 +442,7 @@ static void carrier_fire(struct sim_engine *eng, const struct sim_event *ev)
     struct mailbox *mb = ev->ctx;
     mb->carriers++;
     mb->carrier = 0;
-    deliver_due(mb, ev->a + 1);
+    deliver_due(mb, mb->carrier_mark + 1);
     arm(mb);
 }
 
@@ -452,9 +455,9 @@ static void arm(struct mailbox *mb)
         return;
     if (mb->carrier)
         sim_cancel(mb->eng, mb->carrier);
-    struct sim_event ev = {.fn = carrier_fire, .ctx = mb, .a = mb->vseq};
-    mb->carrier = sim_schedule_at(mb->eng, t, &ev);
+    mb->carrier = sim_schedule_at(mb->eng, t, &mb->carrier_ev);
     mb->carrier_at = t;
+    mb->carrier_mark = mb->vseq;
 }
 
 /* --- the interface ------------------------------------------------------------------ */
@@ -464,6 +467,7 @@ struct mailbox *mailbox_new(struct sim_engine *eng, bool direct)
     struct mailbox *mb = xcalloc(1, sizeof(*mb));
     mb->eng = eng;
     mb->direct = direct;
+    mb->carrier_ev = (struct sim_event){.fn = carrier_fire, .ctx = mb};
     if (!direct)
         mb->ring = xcalloc(NBUCKETS, sizeof(*mb->ring));
     return mb;
