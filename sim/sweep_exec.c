@@ -1,6 +1,7 @@
 /* sweep_exec: a pool of forked workers fed over pipes (see sweep_exec.h). */
 #include "sim/sweep_exec.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -321,6 +322,15 @@ static enum sweep_exec_status run_pool(const struct sweep_exec *x, size_t nw, ch
         st = pool_step(x, ws, started, pfd, &next, r, err, errlen);
         if (st == SWEEP_EXEC_FAILED && err[0] == '\0')
             snprintf(err, errlen, "waiting for workers: %s", strerror(errno));
+    }
+    /*
+     * *stop may be set in the very step that reports the last dispatched runs: nothing is
+     * busy any more, so the loop ends without seeing it, but the runs never dispatched were
+     * not reported either. DONE promises every run; this is an interruption.
+     */
+    if (st == SWEEP_EXEC_DONE && next < x->nruns) {
+        assert(stopped(x));
+        st = SWEEP_EXEC_INTERRUPTED;
     }
     for (size_t i = 0; i < started; i++) {
         close(ws[i].cmd); /* a worker exits when its command pipe closes */

@@ -374,6 +374,29 @@ Test(sweep_exec, setting_stop_interrupts_the_pool_after_the_reported_runs)
     }
 }
 
+/*
+ * With 5 runs and 2 workers, 4 runs are dispatched at once and the 5th only when a result
+ * comes back: a stop set by the first result keeps it undispatched, so the pool must say
+ * INTERRUPTED, never DONE. Whether the other 3 results arrive in the same poll step as the
+ * first (so that nothing is busy when the loop looks at *stop again) depends on the
+ * scheduler; the pool used to answer DONE then. Every repetition must interrupt.
+ */
+Test(sweep_exec, a_stop_set_while_the_last_dispatched_runs_drain_still_interrupts)
+{
+    for (int rep = 0; rep < 200; rep++) {
+        volatile sig_atomic_t stop = 0;
+        struct fake f = fake_init();
+        f.stop = &stop;
+        f.stop_after = 1;
+        char err[SWEEP_ERR_LEN];
+        enum sweep_exec_status st = fake_pool(&f, 2, 5, err);
+        cr_assert_eq(st, SWEEP_EXEC_INTERRUPTED, "repetition %d: status %d after %zu results", rep,
+                     (int)st, f.nseen);
+        cr_assert_geq(f.nseen, 1);
+        cr_assert_leq(f.nseen, 4);
+    }
+}
+
 /* ---- the journal (sim/sweep_dir) ---- */
 
 #include <sys/stat.h>
