@@ -481,3 +481,64 @@ Test(run, an_interrupted_run_leaves_no_file_and_no_folder_behind, .init = make_t
     snprintf(parent, sizeof(parent), "%s/new", tmp);
     cr_assert_not(exists(parent), "the folders the run created are removed");
 }
+
+/* ---- a broken invariant: exit 1, and the evidence is still written ---- */
+
+Test(run, a_broken_invariant_exits_1_and_still_writes_every_file_with_its_violations,
+     .init = make_tmp, .fini = remove_tmp)
+{
+    char out[512], errpath[600];
+    snprintf(out, sizeof(out), "%s/o", tmp);
+    snprintf(errpath, sizeof(errpath), "%s/stderr", tmp);
+    int rc = sh("'%s' run '%s' -o '%s' --quiet 2>'%s'", ATLAS_BINARY,
+                SRC("tests/data/violation.yaml"), out, errpath);
+    char *err = slurp(errpath, NULL);
+    cr_assert_eq(rc, 1, "exit %d, want 1\n%s", rc, err);
+    cr_assert(strstr(err, "a checked invariant failed"), "%s", err);
+    free(err);
+
+    static const char *const want[] = {"events.csv",   "graph.dot",
+                                       "outcomes.csv", "scenario.resolved.yaml",
+                                       "summary.csv",  "votes.csv"};
+    size_t n;
+    char **names = list_dir(out, &n);
+    cr_assert_eq(n, sizeof(want) / sizeof(want[0]), "%zu files in %s", n, out);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_str_eq(names[i], want[i]);
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", out, names[i]);
+        size_t len;
+        char *text = slurp(path, &len);
+        cr_assert(text && len > 0, "%s is empty", path);
+        free(text);
+    }
+    free_names(names, n);
+
+    /* one violation row per replica that disagrees with another holding the same commits */
+    char path[600];
+    snprintf(path, sizeof(path), "%s/events.csv", out);
+    char *events = slurp(path, NULL);
+    size_t violations = 0;
+    for (const char *p = events; (p = strstr(p, ",violation,")); p++)
+        violations++;
+    free(events);
+    cr_assert_gt(violations, 0, "events.csv has no violation row");
+
+    snprintf(path, sizeof(path), "%s/summary.csv", out);
+    char *summary = slurp(path, NULL);
+    char *nl = strchr(summary, '\n');
+    cr_assert_not_null(nl);
+    *nl = '\0';
+    /* summary.csv's safety_violations column counts the same rows */
+    size_t col = 0;
+    for (const char *h = summary; h && strncmp(h, "safety_violations", 17) != 0; col++) {
+        h = strchr(h, ',');
+        h = h ? h + 1 : NULL;
+        cr_assert_not_null(h, "summary.csv has no safety_violations column");
+    }
+    const char *v = nl + 1;
+    for (size_t i = 0; i < col; i++)
+        v = strchr(v, ',') + 1;
+    cr_assert_eq(strtoull(v, NULL, 10), violations);
+    free(summary);
+}
