@@ -11,6 +11,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -597,15 +598,25 @@ sim_time cluster_after(const struct cluster *c, sim_time delay)
     return delay > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + delay;
 }
 
-/* The mailbox announces a broadcast receiver: load what its delivery will touch. */
-static void prefetch_node(void *ctx, uint32_t node)
+/* The mailbox announces a delivery: load what it will touch, by the message's kind. */
+static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to)
 {
     const struct cluster *c = ctx;
-    __builtin_prefetch(&c->node[node]);
-    __builtin_prefetch((const char *)&c->node[node] + sizeof(struct cnode) - 1);
-    __builtin_prefetch(applied_of(c, node));
-    replicas_prefetch(c->rep, node);
-    net_prefetch(c->net, node);
+    const char *node = (const char *)&c->node[to];
+    if (ev->fn == deliver_proposal) { /* validate, draw the vote, send it */
+        __builtin_prefetch(node + offsetof(struct cnode, vote));
+        __builtin_prefetch(node + offsetof(struct cnode, vote) + sizeof(struct rng) - 1);
+        replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
+        net_prefetch(c->net, to);
+    } else if (ev->fn == deliver_commit) { /* apply */
+        __builtin_prefetch(applied_of(c, to) + ev->a / 64);
+        __builtin_prefetch(node + offsetof(struct cnode, set_hash));
+        __builtin_prefetch(node + offsetof(struct cnode, applications));
+        replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
+    } else if (ev->fn == deliver_heartbeat) {
+        __builtin_prefetch(node + offsetof(struct cnode, check_at));
+        heartbeat_prefetch(c->hb, to);
+    }
 }
 
 static struct cluster *create(const struct scenario *sc, const struct trace *tr, bool direct)
@@ -617,7 +628,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     init_trace(c, tr);
     c->eng = sim_engine_new();
     c->mb = mailbox_new(c->eng, direct);
-    mailbox_set_prefetch(c->mb, prefetch_node, c);
+    mailbox_set_prefetch(c->mb, prefetch_delivery, c);
     c->net = net_new(sc);
     c->hb = sc->heartbeat.enabled ? heartbeat_new(sc) : NULL;
     c->wl = workload_new(sc);

@@ -53,6 +53,9 @@ void heartbeat_reset(struct heartbeat *h, uint32_t node, sim_time now);
 
 /* Nodes node trusts, itself included. */
 uint32_t heartbeat_trusted(const struct heartbeat *h, uint32_t node);
+
+/* Start loading what heartbeat_heard(h, node, ...) reads (a hint). */
+void heartbeat_prefetch(const struct heartbeat *h, uint32_t node);
 /* Does node currently suspect peer? */
 bool heartbeat_suspects(const struct heartbeat *h, uint32_t node, uint32_t peer);
 

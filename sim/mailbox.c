@@ -328,9 +328,11 @@ static struct sim_event unicast_pop(struct mailbox *mb)
         size_t i = mb->cur_next++;
         if (i + PREFETCH_AHEAD < mb->cur_n)
             __builtin_prefetch(&mb->upool[mb->cur_k[i + PREFETCH_AHEAD].key & SLOT_MASK]);
-        if (mb->prefetch && i + PREFETCH_AHEAD / 2 < mb->cur_n)
-            mb->prefetch(mb->prefetch_ctx,
-                         mb->upool[mb->cur_k[i + PREFETCH_AHEAD / 2].key & SLOT_MASK].d);
+        if (mb->prefetch && i + PREFETCH_AHEAD / 2 < mb->cur_n) {
+            const struct sim_event *next =
+                &mb->upool[mb->cur_k[i + PREFETCH_AHEAD / 2].key & SLOT_MASK];
+            mb->prefetch(mb->prefetch_ctx, next, next->d);
+        }
         return slot_take(mb, (uint32_t)(mb->cur_k[i].key & SLOT_MASK));
     }
     return uheap_pop(mb);
@@ -411,7 +413,7 @@ static void deliver_earliest(struct mailbox *mb)
         ev = b->ev;
         ev.d = b->e[b->next++].to;
         if (mb->prefetch && b->next + PREFETCH_AHEAD < b->n)
-            mb->prefetch(mb->prefetch_ctx, b->e[b->next + PREFETCH_AHEAD].to);
+            mb->prefetch(mb->prefetch_ctx, &b->ev, b->e[b->next + PREFETCH_AHEAD].to);
         if (b->next == b->n) {
             mb->bheap[0] = mb->bheap[--mb->bn];
             recycle(mb, b);

@@ -61,10 +61,11 @@ void mailbox_batch_add(struct mailbox *mb, sim_time delay, uint32_t to);
 void mailbox_batch_end(struct mailbox *mb);
 
 /*
- * Optional: fn(ctx, to) is called for the receiver of a broadcast copy due a few copies
- * later, so that the model can prefetch that node's state (a hint; no effect on results).
+ * Optional: fn(ctx, ev, to) is called for a message due a few deliveries later (ev as sent;
+ * for a broadcast copy, the broadcast's event and the copy's receiver to), so that the
+ * model can prefetch the state its delivery will touch (a hint; no effect on results).
  */
-typedef void mailbox_prefetch_fn(void *ctx, uint32_t to);
+typedef void mailbox_prefetch_fn(void *ctx, const struct sim_event *ev, uint32_t to);
 void mailbox_set_prefetch(struct mailbox *mb, mailbox_prefetch_fn *fn, void *ctx);
 
 /* Engine events the mailbox spared: deliveries made minus carrier events fired. */

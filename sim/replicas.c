@@ -432,10 +432,28 @@ void replicas_copy(struct replicas *r, uint32_t dst, uint32_t src)
     *d.hash = *s.hash;
 }
 
-void replicas_prefetch(const struct replicas *r, uint32_t node)
+static void prefetch_slot(const uint64_t *bits, const struct slot *s)
 {
-    __builtin_prefetch(r->bits + (size_t)node * r->words);
+    if (s->elems.n)
+        __builtin_prefetch(bits + s->elems.v[0] / 64);
+}
+
+void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op)
+{
+    assert(op < r->nops);
+    const struct rop *o = &r->ops[op];
+    const uint64_t *bits = r->bits + (size_t)node * r->words;
     __builtin_prefetch(&r->hashes[node]);
+    if (o->bad)
+        return;
+    if (o->op == PROP_ADD_EDGE) {
+        prefetch_slot(bits, &r->slots[o->from]);
+        prefetch_slot(bits, &r->slots[o->to]);
+    }
+    if (o->elem != NONE)
+        __builtin_prefetch(bits + o->elem / 64);
+    else
+        prefetch_slot(bits, &r->slots[o->slot]);
 }
 
 size_t replicas_bytes_per_node(const struct replicas *r)

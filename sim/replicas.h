@@ -68,8 +68,8 @@ bool replicas_has_edge(const struct replicas *r, uint32_t node, const char *from
 /* A new struct graph with node's replica's contents (caller frees it with graph_free). */
 struct graph *replicas_graph(const struct replicas *r, uint32_t node);
 
-/* Start loading node's replica into the cache (a hint). */
-void replicas_prefetch(const struct replicas *r, uint32_t node);
+/* Start loading the part of node's replica that validating or applying op reads (a hint). */
+void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op);
 
 size_t replicas_bytes_per_node(const struct replicas *r);
 
