@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,30 +189,65 @@ Test(sweep_cli, rows_carry_swept_keys_and_common_seeds_per_replication)
     fclose(f);
 }
 
-/* Wait until the journal holds at least n runs (or the process ended). */
-static void wait_journal(const char *dir, pid_t pid, size_t n)
+/*
+ * Wait until the journal holds at least n runs; false when the process ended first. No
+ * deadline of our own: the suite's timeout bounds a sweep that makes no progress.
+ */
+static bool wait_journal(const char *dir, pid_t pid, size_t n)
 {
     char j[256];
     snprintf(j, sizeof(j), "%s/.journal", dir);
-    for (int i = 0; i < 20000 && count_lines(j) < n; i++) {
-        cr_assert_eq(waitpid(pid, NULL, WNOHANG), 0, "the sweep ended before it was killed");
+    while (count_lines(j) < n) {
+        if (waitpid(pid, NULL, WNOHANG) != 0)
+            return false;
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
+    }
+    return true;
+}
+
+#define KILL_RUNS     1200 /* 6 points x 200 replications: one journal line each */
+#define KILL_ATTEMPTS 5
+
+/*
+ * Start a 1,200-run sweep, signal it once its journal holds 20 runs, and return its exit
+ * code. The sweep takes ~0.3 s: a test process that is not scheduled for that long (a
+ * loaded machine) may signal it only after it has finished all its runs, which proves
+ * nothing about an interruption, so that attempt is thrown away and the next one starts
+ * afresh. Each attempt must then show a real interruption: the expected exit, and not all
+ * runs journalled.
+ */
+static int interrupt_sweep(const char *dir, int sig)
+{
+    char rm[300];
+    snprintf(rm, sizeof(rm), "rm -rf '%s'", dir);
+    for (int attempt = 1;; attempt++) {
+        cr_assert_eq(system(rm), 0);
+        /* More replications so the sweep is still running when the signal arrives. */
+        pid_t pid = spawn((char *const[]){ATLAS_BINARY, "sweep", yaml, "-o", (char *)dir, "-j", "2",
+                                          "--set", "sweep.replications=200", "--quiet", NULL});
+        bool running = wait_journal(dir, pid, 20);
+        if (running)
+            kill(pid, sig);
+        int rc = wait_exit(pid);
+        char j[256];
+        snprintf(j, sizeof(j), "%s/.journal", dir);
+        bool finished = !running || rc == 0 || count_lines(j) >= KILL_RUNS;
+        if (!finished)
+            return rc;
+        cr_assert_lt(attempt, KILL_ATTEMPTS,
+                     "the sweep finished its %d runs before signal %d in every attempt (exit %d)",
+                     KILL_RUNS, sig, rc);
     }
 }
 
 static void kill_and_resume(int sig, int want_exit)
 {
-    /* More replications so the sweep is still running when the signal arrives. */
     char *dir = path("k");
-    pid_t pid = spawn((char *const[]){ATLAS_BINARY, "sweep", yaml, "-o", dir, "-j", "2", "--set",
-                                      "sweep.replications=200", "--quiet", NULL});
-    wait_journal(dir, pid, 20);
-    kill(pid, sig);
-    cr_assert_eq(wait_exit(pid), want_exit);
+    cr_assert_eq(interrupt_sweep(dir, sig), want_exit);
     size_t saved = count_lines(path("k/.journal"));
     cr_assert_geq(saved, 20);
-    cr_assert_lt(saved, 1200, "the sweep had finished: nothing was interrupted");
+    cr_assert_lt(saved, KILL_RUNS, "the sweep had finished: nothing was interrupted");
     cr_assert_not(exists(path("k/summary.csv")), "no results before the sweep is complete");
     cr_assert_eq(RUN("sweep", yaml, "-o", dir, "--set", "sweep.replications=200", "--quiet"), 2,
                  "an existing sweep needs --resume");
