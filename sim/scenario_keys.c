@@ -915,6 +915,13 @@ static void check_partition(struct rctx *c, void *base, const struct ynode *map,
         err(c, at_key(map, "heal"), sub, "heal must be later than the cut (at)");
 }
 
+/* key has a value in map: a null value (`to:`, `to: ~`, `to: &a`) counts as not given. */
+static bool given(const struct ynode *map, const char *key)
+{
+    const struct ynode *v = ynode_get(map, key, NULL);
+    return v && !ynode_is_null(v);
+}
+
 static void check_op(struct rctx *c, void *base, const struct ynode *map, const char *path)
 {
     const struct op_spec *o = base;
@@ -923,10 +930,10 @@ static void check_op(struct rctx *c, void *base, const struct ynode *map, const 
         [PROP_REMOVE_VERTEX] = {"id"},          [PROP_REMOVE_EDGE] = {"from", "label", "to"},
         [PROP_SET_PROPERTY] = {"key", "value"},
     };
-    if (!ynode_get(map, "op", NULL))
+    if (!given(map, "op"))
         return;
     for (size_t i = 0; i < 4 && need[o->op][i]; i++)
-        if (!ynode_get(map, need[o->op][i], NULL))
+        if (!given(map, need[o->op][i]))
             err(c, map, path, "%s needs key '%s'", prop_op_name(o->op), need[o->op][i]);
     if (o->op == PROP_SET_PROPERTY && !o->id && !(o->from && o->label && o->to))
         err(c, map, path, "set_property needs a vertex (id) or an edge (from, label, to)");

@@ -509,3 +509,64 @@ Test(scenario_yaml, a_collection_used_as_a_key_is_an_error_and_the_rest_is_still
     cr_assert(strstr(got, "t.yaml:5:17: error: network.loss"), "%s", got);
     free(got);
 }
+
+/* ---- regressions found by tests/fuzz/fuzz_scenario (see TESTING.md, "Fuzzing") ---- */
+
+/*
+ * The fuzz target's property on one input: if text resolves, its resolved YAML resolves
+ * again and is written identically. Returns whether text resolved; its diagnostics in *msgs.
+ */
+static bool fuzz_property(const char *text, char **msgs)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario_doc *doc = parse(text, &d);
+    struct scenario a;
+    bool ok = doc && scenario_doc_resolve(doc, &a, &d);
+    if (ok) {
+        char *first = yaml_of(&a);
+        struct diag d2;
+        diag_init(&d2);
+        struct scenario_doc *doc2 = scenario_doc_parse("resolved.yaml", first, strlen(first), &d2);
+        struct scenario b;
+        bool again = doc2 && scenario_doc_resolve(doc2, &b, &d2);
+        if (!again)
+            diag_print(&d2, stderr);
+        cr_assert(again, "the resolved YAML of\n%s\ndoes not resolve:\n%s", text, first);
+        char *second = yaml_of(&b);
+        cr_assert_str_eq(first, second);
+        free(first);
+        free(second);
+        scenario_fini(&b);
+        scenario_doc_free(doc2);
+        diag_fini(&d2);
+        scenario_fini(&a);
+    }
+    size_t len;
+    FILE *f = open_memstream(msgs, &len);
+    diag_print(&d, f);
+    fclose(f);
+    scenario_doc_free(doc);
+    diag_fini(&d);
+    return ok;
+}
+
+Test(scenario_yaml, a_null_operation_field_is_missing_not_given)
+{
+    /* fuzz: `to: &B` (an anchored empty value) resolved to an edge without a target, whose
+     * resolved YAML then lacked `to` and failed to load */
+    static const char *const tos[] = {"&B", "~", "", "null"};
+    for (size_t i = 0; i < sizeof(tos) / sizeof(tos[0]); i++) {
+        char text[256], *msgs;
+        snprintf(text, sizeof(text),
+                 "graph: {vertices: [{id: A, label: P}, {id: B, label: P}]}\n"
+                 "workload:\n"
+                 "  ops:\n"
+                 "    - {at: 1s, proposer: 0, op: add_edge, from: A, label: e, to: %s}\n",
+                 tos[i]);
+        cr_assert_not(fuzz_property(text, &msgs), "to: %s resolved", tos[i]);
+        cr_assert(strstr(msgs, "t.yaml:4:7: error: workload.ops[0]: add_edge needs key 'to'"),
+                  "to: %s\n%s", tos[i], msgs);
+        free(msgs);
+    }
+}
