@@ -766,12 +766,6 @@ static void get_mix(struct rctx *c, const struct ynode *n, const char *path, dou
 
 static bool path_known(const char *path, char *hint, size_t hintlen);
 
-static void push_value(struct sweep_param *p, const char *text)
-{
-    p->values = xreallocarray(p->values, p->nvalues + 1, sizeof(*p->values));
-    p->values[p->nvalues++] = xstrdup(text);
-}
-
 /* {from, to, step}: expanded by sweep_range_expand, the one range expander (--set uses it too). */
 static void expand_range(struct rctx *c, const struct ynode *n, const char *path,
                          struct sweep_param *p)
@@ -798,9 +792,10 @@ static void expand_range(struct rctx *c, const struct ynode *n, const char *path
         err(c, n, path, "%s", reason);
         return;
     }
-    for (size_t i = 0; i < nvalues; i++)
-        push_value(p, values[i]);
-    sweep_values_free(nvalues, values);
+    /* taken over whole (a range may have SWEEP_MAX_VALUES values: no copy, no regrowth) */
+    assert(p->nvalues == 0);
+    p->values = values;
+    p->nvalues = nvalues;
 }
 
 static void get_sweep(struct rctx *c, const struct ynode *n, const char *path,
@@ -827,15 +822,14 @@ static void get_sweep(struct rctx *c, const struct ynode *n, const char *path,
         if (val->kind == YNODE_MAP) {
             expand_range(c, val, sub, &ps[i]);
         } else if (val->kind == YNODE_SEQ && val->n > 0) {
+            ps[i].values = xcalloc(val->n, sizeof(*ps[i].values));
             for (size_t j = 0; j < val->n; j++) {
-                char *text;
                 size_t len;
-                FILE *f = open_memstream(&text, &len);
+                FILE *f = open_memstream(&ps[i].values[j], &len);
                 ynode_write_flow(val->kids[j], f);
                 fclose(f);
-                push_value(&ps[i], text);
-                free(text);
             }
+            ps[i].nvalues = val->n;
         } else {
             err(c, val, sub, "expected a non-empty list of values or {from, to, step}");
         }
