@@ -811,6 +811,11 @@ static void get_sweep(struct rctx *c, const struct ynode *n, const char *path,
     struct sweep_param *ps = n->n ? xcalloc(n->n, sizeof(*ps)) : NULL;
     *out = ps;
     *count = n->n;
+    /*
+     * Points so far: once past UINT32_MAX (the most runs a sweep may have) later ranges are
+     * not expanded, so a few lines of ranges cannot ask for billions of value strings.
+     */
+    double points = 1.0;
     for (size_t i = 0; i < n->n; i++) {
         const struct ynode *key = n->kids[2 * i], *val = n->kids[2 * i + 1];
         ps[i].path = xstrdup(key->text);
@@ -820,7 +825,8 @@ static void get_sweep(struct rctx *c, const struct ynode *n, const char *path,
         else if (!strncmp(key->text, "sweep", 5))
             err(c, key, sub, "the sweep section itself cannot be swept");
         if (val->kind == YNODE_MAP) {
-            expand_range(c, val, sub, &ps[i]);
+            if (points <= (double)UINT32_MAX)
+                expand_range(c, val, sub, &ps[i]);
         } else if (val->kind == YNODE_SEQ && val->n > 0) {
             ps[i].values = xcalloc(val->n, sizeof(*ps[i].values));
             for (size_t j = 0; j < val->n; j++) {
@@ -833,6 +839,10 @@ static void get_sweep(struct rctx *c, const struct ynode *n, const char *path,
         } else {
             err(c, val, sub, "expected a non-empty list of values or {from, to, step}");
         }
+        bool was_ok = points <= (double)UINT32_MAX;
+        points *= ps[i].nvalues ? (double)ps[i].nvalues : 1.0;
+        if (was_ok && points > (double)UINT32_MAX)
+            err(c, val, sub, "the sweep has more than %" PRIu32 " points", UINT32_MAX);
     }
 }
 

@@ -596,3 +596,27 @@ Test(scenario_yaml, a_long_sweep_range_is_taken_over_whole)
     free(msgs);
     scenario_fini(&sc);
 }
+
+Test(scenario_yaml, a_sweep_of_more_points_than_runs_allowed_stops_expanding_ranges)
+{
+    /* a few lines of ranges could ask for billions of value strings before the sweep plan
+     * refused the run count: expansion stops at the range that goes past UINT32_MAX points */
+    char *got = errors_of("sweep:\n"
+                          "  params:\n"
+                          "    consensus.approval: {from: 0, to: 1, step: 0.00001}\n"
+                          "    network.loss: {from: 0, to: 1, step: 0.00001}\n"
+                          "    cluster.nodes: {from: 1, to: 1000000, step: 1}\n"
+                          "    seed: [1, 2]\n",
+                          0, NULL);
+    cr_assert(strstr(got, "t.yaml:4:19: error: sweep.params.network.loss: the sweep has more than "
+                          "4294967295 points"),
+              "%s", got);
+    cr_assert_null(strstr(got, "cluster.nodes"), "reported once: %s", got);
+    free(got);
+    struct scenario sc;
+    resolve_ok("sweep: {params: {consensus.approval: {from: 0, to: 1, step: 0.00001}, "
+               "cluster.nodes: {from: 1, to: 42949, step: 1}}}\n",
+               &sc); /* 100,001 x 42,949 = 4,294,942,949 points: allowed */
+    cr_assert_eq(sc.sweep.params[1].nvalues, 42949);
+    scenario_fini(&sc);
+}
