@@ -6,11 +6,11 @@
 #ifndef ATLAS_CORE_OP_H
 #define ATLAS_CORE_OP_H
 
-#define PROP_OP_LIST(X)                                                                        \
-    X(PROP_ADD_VERTEX, "add_vertex")                                                           \
-    X(PROP_ADD_EDGE, "add_edge")                                                               \
-    X(PROP_REMOVE_VERTEX, "remove_vertex")                                                     \
-    X(PROP_REMOVE_EDGE, "remove_edge")                                                         \
+#define PROP_OP_LIST(X)                                                                            \
+    X(PROP_ADD_VERTEX, "add_vertex")                                                               \
+    X(PROP_ADD_EDGE, "add_edge")                                                                   \
+    X(PROP_REMOVE_VERTEX, "remove_vertex")                                                         \
+    X(PROP_REMOVE_EDGE, "remove_edge")                                                             \
     X(PROP_SET_PROPERTY, "set_property")
 
 enum prop_op {

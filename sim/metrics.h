@@ -13,25 +13,25 @@
 #include <stdint.h>
 
 struct run_metrics {
-    uint64_t proposals;         /* proposals submitted */
-    uint64_t approved;          /* outcomes by kind */
+    uint64_t proposals; /* proposals submitted */
+    uint64_t approved;  /* outcomes by kind */
     uint64_t rejected;
     uint64_t timeout;
     uint64_t no_quorum;
     uint64_t invalid;
     uint64_t aborted;
-    double approval_rate;       /* approved / proposals (NAN if none) */
-    double decision_mean_s;     /* submit-to-decision latency over decided proposals */
+    double approval_rate;   /* approved / proposals (NAN if none) */
+    double decision_mean_s; /* submit-to-decision latency over decided proposals */
     double decision_p50_s;
     double decision_p99_s;
-    uint64_t messages_sent;     /* protocol + catch-up messages (heartbeats excluded) */
-    uint64_t messages_lost;     /* lost to network.loss, partitions or dead receivers */
+    uint64_t messages_sent; /* protocol + catch-up messages (heartbeats excluded) */
+    uint64_t messages_lost; /* lost to network.loss, partitions or dead receivers */
     uint64_t heartbeats_sent;
     uint64_t heartbeats_lost;
-    uint64_t suspicions;        /* suspect events */
-    uint64_t false_suspicions;  /* suspicions of a node that was alive */
-    uint64_t detections;        /* crashes detected by at least one live peer */
-    double detection_mean_s;    /* mean crash-to-first-suspicion latency */
+    uint64_t suspicions;       /* suspect events */
+    uint64_t false_suspicions; /* suspicions of a node that was alive */
+    uint64_t detections;       /* crashes detected by at least one live peer */
+    double detection_mean_s;   /* mean crash-to-first-suspicion latency */
     uint64_t crashes;
     uint64_t recoveries;
     uint64_t commits_applied;   /* commit applications over all replicas */
@@ -47,7 +47,7 @@ enum metric_kind {
 };
 
 struct metric_field {
-    const char *name;      /* CSV column */
+    const char *name; /* CSV column */
     enum metric_kind kind;
     size_t offset;         /* offsetof(struct run_metrics, field) */
     const char *num, *den; /* proportions: names of the count fields it is made of */

@@ -154,7 +154,8 @@ static void print_quorum(FILE *f, const struct scenario *sc)
 }
 
 /* "add_edge A -visits-> B", whether or not args already starts with the operation. */
-/* "add_edge A -visits-> B": the op, then its arguments (trace_outcome.args never repeats the op). */
+/* "add_edge A -visits-> B": the op, then its arguments (trace_outcome.args never repeats the op).
+ */
 static const char *describe(const struct kept_outcome *k, char *buf, size_t len)
 {
     snprintf(buf, len, k->args[0] ? "%s %s" : "%s", k->op, k->args);

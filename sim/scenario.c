@@ -170,8 +170,8 @@ void scenario_copy(struct scenario *dst, const struct scenario *src)
     *dst = *src;
     dst->name = dup_or_null(src->name);
     dist_copy_or_clear(&dst->network.latency, &src->network.latency);
-    dst->network.links = dup_array(src->network.links, src->network.nlinks,
-                                   sizeof(*src->network.links));
+    dst->network.links =
+        dup_array(src->network.links, src->network.nlinks, sizeof(*src->network.links));
     for (size_t i = 0; i < src->network.nlinks; i++) {
         node_set_copy(&dst->network.links[i].from, &src->network.links[i].from);
         node_set_copy(&dst->network.links[i].to, &src->network.links[i].to);
@@ -179,10 +179,10 @@ void scenario_copy(struct scenario *dst, const struct scenario *src)
     }
     dst->consensus.approvals = dup_array(src->consensus.approvals, src->consensus.napproval,
                                          sizeof(*src->consensus.approvals));
-    dst->faults.crashes = dup_array(src->faults.crashes, src->faults.ncrashes,
-                                    sizeof(*src->faults.crashes));
-    dst->faults.partitions = dup_array(src->faults.partitions, src->faults.npartitions,
-                                       sizeof(*src->faults.partitions));
+    dst->faults.crashes =
+        dup_array(src->faults.crashes, src->faults.ncrashes, sizeof(*src->faults.crashes));
+    dst->faults.partitions =
+        dup_array(src->faults.partitions, src->faults.npartitions, sizeof(*src->faults.partitions));
     for (size_t i = 0; i < src->faults.npartitions; i++) {
         const struct partition_spec *sp = &src->faults.partitions[i];
         struct partition_spec *dp = &dst->faults.partitions[i];
@@ -192,8 +192,8 @@ void scenario_copy(struct scenario *dst, const struct scenario *src)
     }
     dist_copy_or_clear(&dst->faults.random.mttf, &src->faults.random.mttf);
     dist_copy_or_clear(&dst->faults.random.mttr, &src->faults.random.mttr);
-    dst->graph.vertices = dup_array(src->graph.vertices, src->graph.nvertices,
-                                    sizeof(*src->graph.vertices));
+    dst->graph.vertices =
+        dup_array(src->graph.vertices, src->graph.nvertices, sizeof(*src->graph.vertices));
     for (size_t i = 0; i < src->graph.nvertices; i++) {
         struct vertex_spec *v = &dst->graph.vertices[i];
         v->id = dup_or_null(v->id);
@@ -208,8 +208,8 @@ void scenario_copy(struct scenario *dst, const struct scenario *src)
         e->to = dup_or_null(e->to);
         e->props = kvs_copy(e->props, e->nprops);
     }
-    dst->workload.ops = dup_array(src->workload.ops, src->workload.nops,
-                                  sizeof(*src->workload.ops));
+    dst->workload.ops =
+        dup_array(src->workload.ops, src->workload.nops, sizeof(*src->workload.ops));
     for (size_t i = 0; i < src->workload.nops; i++) {
         struct op_spec *o = &dst->workload.ops[i];
         o->id = dup_or_null(o->id);
@@ -220,8 +220,8 @@ void scenario_copy(struct scenario *dst, const struct scenario *src)
         o->value = dup_or_null(o->value);
         o->props = kvs_copy(o->props, o->nprops);
     }
-    dst->sweep.params = dup_array(src->sweep.params, src->sweep.nparams,
-                                  sizeof(*src->sweep.params));
+    dst->sweep.params =
+        dup_array(src->sweep.params, src->sweep.nparams, sizeof(*src->sweep.params));
     for (size_t i = 0; i < src->sweep.nparams; i++) {
         struct sweep_param *p = &dst->sweep.params[i];
         p->path = xstrdup(p->path);

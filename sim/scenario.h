@@ -56,37 +56,37 @@ struct link_override {
     double loss;         /* < 0: keep network.loss */
 };
 
-struct crash_spec {     /* faults.crashes[i] */
+struct crash_spec { /* faults.crashes[i] */
     uint32_t node;
     sim_time at;
-    sim_time recover;   /* SIM_TIME_MAX: stays down */
-    bool amnesia;       /* recovers with an empty replica and ledger */
+    sim_time recover; /* SIM_TIME_MAX: stays down */
+    bool amnesia;     /* recovers with an empty replica and ledger */
 };
 
 struct partition_spec { /* faults.partitions[i] */
     sim_time at;
-    sim_time heal;      /* SIM_TIME_MAX: never heals */
-    bool oneway;        /* only traffic from groups[0] to the other groups is cut */
+    sim_time heal; /* SIM_TIME_MAX: never heals */
+    bool oneway;   /* only traffic from groups[0] to the other groups is cut */
     uint32_t ngroups;
     struct node_set *groups; /* disjoint; nodes in no group are in an implicit extra group */
 };
 
-struct random_faults {  /* faults.random */
+struct random_faults { /* faults.random */
     bool enabled;
-    struct dist mttf;   /* time to failure, drawn per node per cycle */
-    struct dist mttr;   /* time to repair */
-    bool amnesia;       /* recoveries lose the replica */
+    struct dist mttf; /* time to failure, drawn per node per cycle */
+    struct dist mttr; /* time to repair */
+    bool amnesia;     /* recoveries lose the replica */
 };
 
 enum hb_topology { HB_ALL, HB_RING, HB_RANDOM };
 
 struct heartbeat_spec {
-    bool enabled;          /* heartbeat.enabled (default true) */
-    sim_time interval;     /* between two heartbeats of one sender */
-    sim_time timeout;      /* suspect a peer after this long without one */
-    double loss;           /* extra, independent heartbeat loss probability */
+    bool enabled;      /* heartbeat.enabled (default true) */
+    sim_time interval; /* between two heartbeats of one sender */
+    sim_time timeout;  /* suspect a peer after this long without one */
+    double loss;       /* extra, independent heartbeat loss probability */
     enum hb_topology topology;
-    uint32_t fanout;       /* HB_RANDOM: peers per node; HB_RING: neighbours each side */
+    uint32_t fanout; /* HB_RANDOM: peers per node; HB_RING: neighbours each side */
 };
 
 enum protocol_kind { PROTOCOL_QUORUM_VOTE };
@@ -99,52 +99,52 @@ struct approval_override {
 struct consensus_spec {
     enum protocol_kind protocol;
     struct quorum_spec quorum;
-    double approval;                     /* P[YES] for a valid proposal */
-    size_t napproval;                    /* per-node overrides */
+    double approval;  /* P[YES] for a valid proposal */
+    size_t napproval; /* per-node overrides */
     struct approval_override *approvals;
-    sim_time vote_timeout;               /* proposer's deadline */
-    bool durable;                        /* default for recoveries: keep the replica */
+    sim_time vote_timeout; /* proposer's deadline */
+    bool durable;          /* default for recoveries: keep the replica */
 };
 
-struct vertex_spec {    /* graph.vertices[i] */
+struct vertex_spec { /* graph.vertices[i] */
     char *id, *label;
     size_t nprops;
     struct kv *props;
 };
 
-struct edge_spec {      /* graph.edges[i] */
+struct edge_spec { /* graph.edges[i] */
     char *from, *label, *to;
     size_t nprops;
     struct kv *props;
 };
 
-struct op_spec {        /* workload.ops[i] */
+struct op_spec { /* workload.ops[i] */
     sim_time at;
     uint32_t proposer;
     enum prop_op op;
-    char *id;           /* add_vertex, remove_vertex, set_property on a vertex */
-    char *label;        /* add_vertex: vertex label; add_edge/remove_edge: edge label */
-    char *from, *to;    /* add_edge, remove_edge, set_property on an edge */
-    char *key, *value;  /* set_property */
-    size_t nprops;      /* add_vertex/add_edge: initial properties */
+    char *id;          /* add_vertex, remove_vertex, set_property on a vertex */
+    char *label;       /* add_vertex: vertex label; add_edge/remove_edge: edge label */
+    char *from, *to;   /* add_edge, remove_edge, set_property on an edge */
+    char *key, *value; /* set_property */
+    size_t nprops;     /* add_vertex/add_edge: initial properties */
     struct kv *props;
 };
 
 #define WORKLOAD_RANDOM_PROPOSER UINT32_MAX
 
-struct generate_spec {  /* workload.generate */
+struct generate_spec { /* workload.generate */
     bool enabled;
-    uint32_t count;     /* proposals to generate */
-    double rate;        /* proposals per second (Poisson arrivals) */
-    sim_time start;     /* first possible submission time */
-    uint32_t proposer;  /* a node, or WORKLOAD_RANDOM_PROPOSER */
+    uint32_t count;            /* proposals to generate */
+    double rate;               /* proposals per second (Poisson arrivals) */
+    sim_time start;            /* first possible submission time */
+    uint32_t proposer;         /* a node, or WORKLOAD_RANDOM_PROPOSER */
     double mix[PROP_OP_COUNT]; /* relative weights by operation */
 };
 
 struct sweep_param {
-    char *path;         /* key path, e.g. "consensus.approval" */
+    char *path; /* key path, e.g. "consensus.approval" */
     size_t nvalues;
-    char **values;      /* values as scalar text, applied like --set */
+    char **values; /* values as scalar text, applied like --set */
 };
 
 struct output_spec {
@@ -157,14 +157,14 @@ struct output_spec {
 };
 
 struct scenario {
-    char *name;            /* from the file name or `name:` (owned) */
+    char *name; /* from the file name or `name:` (owned) */
     uint64_t seed;
     sim_time duration;
-    uint32_t nodes;        /* cluster.nodes */
+    uint32_t nodes; /* cluster.nodes */
     struct {
         struct dist latency;
         double loss;
-        double duplicate;  /* probability a message is delivered twice */
+        double duplicate; /* probability a message is delivered twice */
         size_t nlinks;
         struct link_override *links;
     } network;

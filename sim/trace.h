@@ -16,12 +16,12 @@
 
 #define TRACE_NO_NODE UINT32_MAX /* events.csv node of cluster-wide events (partition, heal) */
 
-#define OUTCOME_LIST(X)                                                                        \
-    X(OUTCOME_APPROVED, "approved")                                                            \
-    X(OUTCOME_REJECTED, "rejected")                                                            \
-    X(OUTCOME_TIMEOUT, "timeout")                                                              \
-    X(OUTCOME_NO_QUORUM, "no_quorum")                                                          \
-    X(OUTCOME_INVALID, "invalid")                                                              \
+#define OUTCOME_LIST(X)                                                                            \
+    X(OUTCOME_APPROVED, "approved")                                                                \
+    X(OUTCOME_REJECTED, "rejected")                                                                \
+    X(OUTCOME_TIMEOUT, "timeout")                                                                  \
+    X(OUTCOME_NO_QUORUM, "no_quorum")                                                              \
+    X(OUTCOME_INVALID, "invalid")                                                                  \
     X(OUTCOME_ABORTED, "aborted")
 
 enum outcome {
@@ -35,48 +35,48 @@ const char *outcome_name(enum outcome o); /* "approved", ... */
 
 enum vote_value { VOTE_NO = 0, VOTE_YES = 1 };
 
-struct trace_outcome {       /* one row of outcomes.csv */
-    uint64_t proposal;       /* proposal number; printed "p-N" */
-    uint32_t proposer;       /* node index */
-    const char *op;          /* "add_edge", ... */
-    const char *args;        /* human-readable operation, e.g. "A -visits-> B" */
-    sim_time submitted;      /* when the proposer submitted it */
-    sim_time decided;        /* when the proposer decided */
-    uint32_t yes, no;        /* votes counted by the proposer at decision time */
-    uint32_t missing;        /* voters whose vote had not arrived (never counted as NO) */
-    uint32_t quorum;         /* YES votes needed */
+struct trace_outcome {  /* one row of outcomes.csv */
+    uint64_t proposal;  /* proposal number; printed "p-N" */
+    uint32_t proposer;  /* node index */
+    const char *op;     /* "add_edge", ... */
+    const char *args;   /* human-readable operation, e.g. "A -visits-> B" */
+    sim_time submitted; /* when the proposer submitted it */
+    sim_time decided;   /* when the proposer decided */
+    uint32_t yes, no;   /* votes counted by the proposer at decision time */
+    uint32_t missing;   /* voters whose vote had not arrived (never counted as NO) */
+    uint32_t quorum;    /* YES votes needed */
     enum outcome outcome;
 };
 
-struct trace_vote {          /* one row of votes.csv */
-    sim_time time;           /* when the voter cast the vote */
+struct trace_vote { /* one row of votes.csv */
+    sim_time time;  /* when the voter cast the vote */
     uint64_t proposal;
     uint32_t voter;
     enum vote_value vote;
-    sim_time arrived;        /* when it reached the proposer; SIM_TIME_MAX if lost/never */
+    sim_time arrived; /* when it reached the proposer; SIM_TIME_MAX if lost/never */
 };
 
-struct trace_event {         /* one row of events.csv */
+struct trace_event { /* one row of events.csv */
     sim_time time;
-    uint32_t node;           /* TRACE_NO_NODE for cluster-wide events */
-    const char *event;       /* crash, recover, suspect, trust, partition, heal, commit, ... */
-    const char *detail;      /* free text, may be "" */
+    uint32_t node;      /* TRACE_NO_NODE for cluster-wide events */
+    const char *event;  /* crash, recover, suspect, trust, partition, heal, commit, ... */
+    const char *detail; /* free text, may be "" */
 };
 
-struct trace_message {       /* one row of messages.csv (optional trace) */
+struct trace_message { /* one row of messages.csv (optional trace) */
     sim_time sent;
-    sim_time delivered;      /* SIM_TIME_MAX if lost or dropped */
+    sim_time delivered; /* SIM_TIME_MAX if lost or dropped */
     uint32_t from, to;
-    const char *kind;        /* proposal, vote, commit, catchup_req, catchup, ... */
-    uint64_t proposal;       /* 0 if none */
-    const char *fate;        /* delivered, lost, partitioned, dead_sender, dead_receiver */
+    const char *kind;  /* proposal, vote, commit, catchup_req, catchup, ... */
+    uint64_t proposal; /* 0 if none */
+    const char *fate;  /* delivered, lost, partitioned, dead_sender, dead_receiver */
 };
 
-struct trace_heartbeat {     /* one row of heartbeats.csv (optional trace) */
+struct trace_heartbeat { /* one row of heartbeats.csv (optional trace) */
     sim_time sent;
-    sim_time delivered;      /* SIM_TIME_MAX if lost */
+    sim_time delivered; /* SIM_TIME_MAX if lost */
     uint32_t from, to;
-    const char *fate;        /* delivered, lost, partitioned, dead_receiver */
+    const char *fate; /* delivered, lost, partitioned, dead_receiver */
 };
 
 struct trace_sink_ops {
