@@ -639,8 +639,8 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->commits = xcalloc(c->max_props + 1, sizeof(*c->commits));
     c->latency = xcalloc(c->max_props + 1, sizeof(*c->latency));
     c->pwords = (c->max_props + 1 + 63) / 64;
-    c->applied = xcalloc((size_t)c->n * c->pwords, sizeof(uint64_t));
-    c->node = xcalloc(c->n, sizeof(*c->node));
+    c->applied = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
+    c->node = sim_huge_calloc(c->n, sizeof(*c->node));
     c->down = xcalloc(((size_t)c->n + 63) / 64, sizeof(uint64_t));
     for (uint32_t i = 0; i < c->n; i++) {
         c->node[i].crashed_at = SIM_TIME_MAX;
@@ -689,8 +689,8 @@ void cluster_free(struct cluster *c)
     free(c->prop);
     free(c->commits);
     free(c->latency);
-    free(c->applied);
-    free(c->node);
+    sim_huge_free(c->applied, (size_t)c->n * c->pwords, sizeof(uint64_t));
+    sim_huge_free(c->node, c->n, sizeof(*c->node));
     free(c->down);
     free(c->approval);
     replicas_free(c->rep);

@@ -46,6 +46,7 @@ struct batch { /* a broadcast: its copies sorted by (time, vseq) */
 #define BUCKET_BITS 16     /* 65.5 us */
 #define NBUCKETS    16384u /* 1.07 s ahead */
 #define CHUNK       63
+#define SLAB_CHUNKS 2048 /* 2 MiB of 1 KiB chunks */
 
 struct chunk {
     struct chunk *next;
@@ -66,6 +67,8 @@ struct mailbox {
     uint64_t cur;                 /* the bucket in cur_k (time >> BUCKET_BITS) */
     size_t ring_n;                /* messages in the ring */
     struct chunk *free_chunks;
+    struct chunk **slabs; /* chunks come from slabs of SLAB_CHUNKS, on huge pages */
+    size_t nslabs, slabs_cap, slab_used;
     struct ukey *cur_k, *cur_tmp; /* bucket cur sorted by (time, vseq); sort buffer */
     size_t cur_n, cur_next, cur_cap;
     struct ukey *uheap; /* other unicast messages, a D-ary heap on (time, vseq) */
@@ -119,6 +122,18 @@ static bool ukey_before(struct ukey a, struct ukey b)
     return a.time < b.time || (a.time == b.time && a.key < b.key);
 }
 
+/* Double the event pool (on huge pages once it is large: it is read in delivery order). */
+static void upool_grow(struct mailbox *mb)
+{
+    size_t cap = mb->upool_cap ? 2 * mb->upool_cap : 1024;
+    struct sim_event *p = sim_huge_calloc(cap, sizeof(*p));
+    if (mb->upool_n)
+        memcpy(p, mb->upool, mb->upool_n * sizeof(*p));
+    sim_huge_free(mb->upool, mb->upool_cap, sizeof(*p));
+    mb->upool = p;
+    mb->upool_cap = cap;
+}
+
 /* A pool slot holding ev. */
 static uint32_t slot_put(struct mailbox *mb, const struct sim_event *ev)
 {
@@ -126,7 +141,8 @@ static uint32_t slot_put(struct mailbox *mb, const struct sim_event *ev)
     if (mb->nufree) {
         slot = mb->ufree[--mb->nufree];
     } else {
-        XGROW(mb->upool, mb->upool_cap, mb->upool_n + 1);
+        if (mb->upool_n == mb->upool_cap)
+            upool_grow(mb);
         slot = (uint32_t)mb->upool_n++;
         assert(slot <= SLOT_MASK && "mailbox: too many messages in flight");
     }
@@ -188,10 +204,16 @@ static struct sim_event uheap_pop(struct mailbox *mb)
 static struct chunk *chunk_new(struct mailbox *mb)
 {
     struct chunk *ch = mb->free_chunks;
-    if (ch)
+    if (ch) {
         mb->free_chunks = ch->next;
-    else
-        ch = xmalloc(sizeof(*ch));
+    } else {
+        if (!mb->nslabs || mb->slab_used == SLAB_CHUNKS) {
+            XGROW(mb->slabs, mb->slabs_cap, mb->nslabs + 1);
+            mb->slabs[mb->nslabs++] = sim_huge_calloc(SLAB_CHUNKS, sizeof(struct chunk));
+            mb->slab_used = 0;
+        }
+        ch = &mb->slabs[mb->nslabs - 1][mb->slab_used++];
+    }
     ch->next = NULL;
     ch->n = 0;
     return ch;
@@ -492,22 +514,16 @@ void mailbox_free(struct mailbox *mb)
     for (size_t i = 0; i < mb->nspare; i++)
         batch_free(mb->spare[i]);
     batch_free(mb->open);
-    for (size_t i = 0; mb->ring && i < NBUCKETS; i++)
-        for (struct chunk *ch = mb->ring[i].head, *next; ch; ch = next) {
-            next = ch->next;
-            free(ch);
-        }
-    for (struct chunk *ch = mb->free_chunks, *next; ch; ch = next) {
-        next = ch->next;
-        free(ch);
-    }
+    for (size_t i = 0; i < mb->nslabs; i++)
+        sim_huge_free(mb->slabs[i], SLAB_CHUNKS, sizeof(struct chunk));
+    free(mb->slabs);
     free(mb->ring);
     free(mb->cur_k);
     free(mb->cur_tmp);
     free(mb->bheap);
     free(mb->spare);
     free(mb->uheap);
-    free(mb->upool);
+    sim_huge_free(mb->upool, mb->upool_cap, sizeof(*mb->upool));
     free(mb->ufree);
     free(mb->tmp);
     free(mb);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/xalloc.h"
+#include "sim/engine.h"
 #include "sim/rng.h"
 
 struct net_node {
@@ -26,7 +27,7 @@ struct net *net_new(const struct scenario *sc)
     struct net *n = xcalloc(1, sizeof(*n));
     n->sc = sc;
     n->nodes = sc->nodes;
-    n->node = xreallocarray(NULL, sc->nodes, sizeof(*n->node));
+    n->node = sim_huge_calloc(sc->nodes, sizeof(*n->node));
     for (uint32_t i = 0; i < sc->nodes; i++) {
         rng_init(&n->node[i].loss, sc->seed, RNG_LOSS, i);
         rng_init(&n->node[i].latency, sc->seed, RNG_LATENCY, i);
@@ -50,7 +51,7 @@ void net_free(struct net *n)
 {
     if (!n)
         return;
-    free(n->node);
+    sim_huge_free(n->node, n->nodes, sizeof(*n->node));
     free(n->group);
     free(n->active);
     free(n);

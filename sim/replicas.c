@@ -8,6 +8,7 @@
 #include "core/graph.h"
 #include "core/hash.h"
 #include "core/xalloc.h"
+#include "sim/engine.h"
 
 #define NONE UINT32_MAX
 
@@ -388,7 +389,7 @@ void replicas_free(struct replicas *r)
     free(r->vertex_slots.v);
     free(r->map);
     free(r->keys);
-    free(r->bits);
+    sim_huge_free(r->bits, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
     free(r->hashes);
     free(r->template);
     free(r);
@@ -410,9 +411,9 @@ static struct view view_of(const struct replicas *r, uint32_t node)
 
 void replicas_start(struct replicas *r)
 {
-    free(r->bits);
+    sim_huge_free(r->bits, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
     free(r->hashes);
-    r->bits = xreallocarray(NULL, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
+    r->bits = sim_huge_calloc((size_t)r->nodes * r->words + 1, sizeof(uint64_t));
     r->hashes = xreallocarray(NULL, r->nodes, sizeof(uint64_t));
     for (uint32_t i = 0; i < r->nodes; i++)
         replicas_reset(r, i);
