@@ -76,6 +76,7 @@ struct sim_engine {
     bool hole;            /* heap[0] fired, awaiting replacement or removal */
     bool stop;            /* sim_stop was called */
     bool running;         /* inside sim_run/sim_step (no reentry) */
+    sim_time horizon;     /* of the running sim_run/sim_step */
 };
 
 __extension__ typedef unsigned __int128 u128;
@@ -399,6 +400,7 @@ uint64_t sim_run(struct sim_engine *eng, sim_time horizon)
     assert(!eng->running && "sim_run called from a handler");
     eng->running = true;
     eng->stop = false;
+    eng->horizon = horizon;
     uint64_t start = eng->fired;
     const struct qentry *top;
     while (!eng->stop) {
@@ -422,8 +424,25 @@ bool sim_step(struct sim_engine *eng, sim_time horizon)
     if (!top || top->time > horizon)
         return false;
     eng->running = true;
+    eng->horizon = horizon;
     fire_top(eng);
     eng->running = false;
+    return true;
+}
+
+bool sim_advance_to(struct sim_engine *eng, sim_time t)
+{
+    assert(t >= eng->now && "sim_advance_to: time runs backwards");
+    if (!eng->running || eng->stop || t > eng->horizon)
+        return false;
+    /* The earliest pending entry, or a lower bound of it (a cancelled entry may be first).
+     * Inside a handler that has not scheduled yet, heap[0] is the fired event's hole and
+     * the earliest of the others is one of its children. */
+    size_t first = eng->hole ? 1 : 0, last = eng->hole ? D : 0;
+    for (size_t j = first; j <= last && j < eng->n; j++)
+        if (eng->heap[j].time <= t)
+            return false;
+    eng->now = t;
     return true;
 }
 

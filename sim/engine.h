@@ -70,6 +70,16 @@ uint64_t sim_run(struct sim_engine *eng, sim_time horizon);
 /* Fire the single next event if its time is <= horizon. Returns false if none did. */
 bool sim_step(struct sim_engine *eng, sim_time horizon);
 
+/*
+ * Called from a handler: move the clock forward to t when no pending event could fire
+ * first, i.e. when t is strictly before every pending event's time and not beyond the
+ * running sim_run/sim_step's horizon, and sim_stop has not been called; returns whether
+ * it did (false leaves the clock alone, and is also the answer outside a handler). For a
+ * model that delivers its own queued work at several times in one event, exactly as if it
+ * had scheduled one event per time. t < sim_now is a programming error.
+ */
+bool sim_advance_to(struct sim_engine *eng, sim_time t);
+
 /* Called from a handler: sim_run returns after the current event. */
 void sim_stop(struct sim_engine *eng);
 

@@ -86,6 +86,7 @@ struct mailbox {
     struct bentry *tmp; /* radix sort buffer */
     size_t tmp_cap;
     sim_event_id carrier; /* pending carrier event, 0 if none */
+    bool firing;          /* inside carrier_fire, which arms when it is done */
     sim_time carrier_at;
     uint64_t carrier_mark;       /* the vseq counter when the pending carrier was scheduled */
     struct sim_event carrier_ev; /* constant: built once, so the engine's copy of it reads
@@ -462,11 +463,19 @@ static void arm(struct mailbox *mb);
 
 static void carrier_fire(struct sim_engine *eng, const struct sim_event *ev)
 {
-    (void)eng;
     struct mailbox *mb = ev->ctx;
     mb->carriers++;
     mb->carrier = 0;
+    mb->firing = true;
     deliver_due(mb, mb->carrier_mark + 1);
+    /* While the earliest message comes before every engine event, the carrier that arm()
+     * would schedule for it would fire next with the current vseq as its mark: deliver
+     * those messages now instead (not counted as carriers: no engine event stood for them). */
+    sim_time t;
+    uint64_t v;
+    while (earliest(mb, &t, &v) && sim_advance_to(eng, t))
+        deliver_due(mb, mb->vseq + 1);
+    mb->firing = false;
     arm(mb);
 }
 
@@ -475,7 +484,7 @@ static void arm(struct mailbox *mb)
 {
     sim_time t;
     uint64_t v;
-    if (!earliest(mb, &t, &v) || (mb->carrier && mb->carrier_at <= t))
+    if (mb->firing || !earliest(mb, &t, &v) || (mb->carrier && mb->carrier_at <= t))
         return;
     if (mb->carrier)
         sim_cancel(mb->eng, mb->carrier);

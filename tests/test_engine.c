@@ -448,3 +448,49 @@ Test(engine, huge_blocks_are_zeroed_writable_and_start_on_a_2_mib_boundary)
     sim_huge_free(odd, huge / 24 + 7, 24);
     sim_huge_free(NULL, huge, 1); /* a no-op */
 }
+
+struct advance_probe {
+    sim_time to[4];
+    bool ok[4];
+    sim_time now_after[4];
+    size_t n;
+};
+
+static void advance_handler(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct advance_probe *p = ev->ctx;
+    for (size_t i = 0; i < p->n; i++) {
+        p->ok[i] = sim_advance_to(eng, p->to[i]);
+        p->now_after[i] = sim_now(eng);
+    }
+}
+
+Test(engine, advance_to_moves_the_clock_only_before_every_pending_event_and_the_horizon)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct advance_probe p = {.to = {15, 19, 20, 25}, .n = 4};
+    struct sim_event a = {.fn = advance_handler, .ctx = &p};
+    struct sim_event later = {.fn = advance_handler, .ctx = &(struct advance_probe){.n = 0}};
+    sim_schedule_at(eng, 10, &a);
+    sim_schedule_at(eng, 20, &later);
+    cr_assert_not(sim_advance_to(eng, 11), "outside a handler");
+    cr_assert_eq(sim_now(eng), 0);
+    sim_run(eng, SIM_TIME_MAX);
+    cr_assert(p.ok[0] && p.now_after[0] == 15);
+    cr_assert(p.ok[1] && p.now_after[1] == 19);
+    cr_assert(!p.ok[2] && p.now_after[2] == 19, "an event is pending at 20");
+    cr_assert(!p.ok[3] && p.now_after[3] == 19, "an event is pending before 25");
+    cr_assert_eq(sim_fired(eng), 2);
+    cr_assert_eq(sim_now(eng), 20);
+
+    /* the horizon of the run bounds it */
+    struct advance_probe q = {.to = {29, 31}, .n = 2};
+    struct sim_event b = {.fn = advance_handler, .ctx = &q};
+    sim_schedule_at(eng, 25, &b);
+    sim_event_id gone = sim_schedule_at(eng, 40, &later);
+    sim_run(eng, 30);
+    cr_assert(q.ok[0] && q.now_after[0] == 29);
+    cr_assert(!q.ok[1] && q.now_after[1] == 29, "31 is beyond the horizon 30");
+    cr_assert(sim_cancel(eng, gone));
+    sim_engine_free(eng);
+}
