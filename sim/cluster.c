@@ -763,7 +763,8 @@ void cluster_metrics(const struct cluster *c, struct run_metrics *m)
 {
     *m = c->m;
     m->approval_rate = m->proposals ? (double)m->approved / (double)m->proposals : NAN;
-    m->decision_mean_s = m->decision_p50_s = m->decision_p99_s = NAN;
+    metrics_set_params(m, c->sc);
+    m->decision_mean_s = m->decision_p50_s = m->decision_p90_s = m->decision_p99_s = NAN;
     if (c->nlatency) {
         sim_time *t = xreallocarray(NULL, c->nlatency, sizeof(*t));
         memcpy(t, c->latency, c->nlatency * sizeof(*t));
@@ -773,6 +774,7 @@ void cluster_metrics(const struct cluster *c, struct run_metrics *m)
             sum += (double)t[i];
         m->decision_mean_s = sum / (double)c->nlatency / 1e9;
         m->decision_p50_s = percentile(t, c->nlatency, 0.5);
+        m->decision_p90_s = percentile(t, c->nlatency, 0.9);
         m->decision_p99_s = percentile(t, c->nlatency, 0.99);
         free(t);
     }

@@ -1,6 +1,10 @@
 /* metrics: the column table of struct run_metrics (see metrics.h). */
 #include "sim/metrics.h"
 
+#include <math.h>
+
+#include "sim/scenario.h"
+
 #define COUNT_FIELD(f, h)                                                                          \
     {                                                                                              \
         .name = #f, .kind = METRIC_COUNT, .offset = offsetof(struct run_metrics, f), .help = h     \
@@ -10,7 +14,18 @@
         .name = #f, .kind = METRIC_REAL, .offset = offsetof(struct run_metrics, f), .help = h      \
     }
 
+#define PARAM_FIELD(f, h)                                                                          \
+    {                                                                                              \
+        .name = #f, .kind = METRIC_PARAM, .offset = offsetof(struct run_metrics, f), .help = h     \
+    }
+
 const struct metric_field metric_fields[] = {
+    PARAM_FIELD(nodes, "cluster.nodes"),
+    PARAM_FIELD(quorum, "YES votes a proposal needs (cluster.quorum resolved for the node count)"),
+    PARAM_FIELD(approval, "consensus.approval (NA when consensus.approvals overrides some nodes)"),
+    PARAM_FIELD(duration_s, "simulated duration, seconds"),
+    PARAM_FIELD(faults, "1 if the scenario has a fault source (network, link or heartbeat loss, "
+                        "duplication, crashes, partitions, random faults), else 0"),
     COUNT_FIELD(proposals, "proposals submitted"),
     COUNT_FIELD(approved, "proposals decided approved (YES >= quorum)"),
     COUNT_FIELD(rejected, "proposals decided rejected (quorum out of reach)"),
@@ -27,6 +42,8 @@ const struct metric_field metric_fields[] = {
     REAL_FIELD(decision_mean_s, "mean submit-to-decision time of approved, rejected and "
                                 "timed-out proposals, seconds"),
     REAL_FIELD(decision_p50_s, "median of the same decision times (nearest rank), seconds"),
+    REAL_FIELD(decision_p90_s, "90th percentile of the same decision times (nearest rank), "
+                               "seconds"),
     REAL_FIELD(decision_p99_s, "99th percentile of the same decision times (nearest rank), "
                                "seconds"),
     COUNT_FIELD(messages_sent, "protocol and catch-up messages sent (heartbeats excluded)"),
@@ -48,3 +65,25 @@ const struct metric_field metric_fields[] = {
 };
 
 const size_t metric_field_count = sizeof(metric_fields) / sizeof(metric_fields[0]);
+
+bool metrics_scenario_has_faults(const struct scenario *sc)
+{
+    if (sc->network.loss > 0 || sc->network.duplicate > 0 || sc->faults.ncrashes > 0 ||
+        sc->faults.npartitions > 0 || sc->faults.random.enabled)
+        return true;
+    if (sc->heartbeat.enabled && sc->heartbeat.loss > 0)
+        return true;
+    for (size_t i = 0; i < sc->network.nlinks; i++)
+        if (sc->network.links[i].loss > 0)
+            return true;
+    return false;
+}
+
+void metrics_set_params(struct run_metrics *m, const struct scenario *sc)
+{
+    m->nodes = sc->nodes;
+    m->quorum = quorum_size(&sc->consensus.quorum, sc->nodes);
+    m->approval = sc->consensus.napproval ? NAN : sc->consensus.approval;
+    m->duration_s = (double)sc->duration / 1e9;
+    m->faults = metrics_scenario_has_faults(sc) ? 1 : 0;
+}

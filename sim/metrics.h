@@ -4,15 +4,24 @@
  * metric_fields[] describes every field (column name, kind, offset) so that the summary
  * writer, the sweep aggregator (points.csv) and the docs iterate one table.
  * A "real" metric that has no value (e.g. decision latency with no decided proposal) is NAN
- * and printed as NA.
+ * and printed as NA. The first fields are the scenario's parameters (kind METRIC_PARAM), so
+ * every summary.csv row says what was simulated.
  */
 #ifndef ATLAS_SIM_METRICS_H
 #define ATLAS_SIM_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct run_metrics {
+    /* The scenario's parameters (METRIC_PARAM): constant within a sweep point, written to
+     * summary.csv so a CSV reader needs nothing else to interpret the row. */
+    double nodes;       /* cluster.nodes */
+    double quorum;      /* YES votes needed */
+    double approval;    /* consensus.approval; NAN when per-node overrides exist */
+    double duration_s;  /* simulated duration, seconds */
+    double faults;      /* 1 if any fault source is configured, else 0 */
     uint64_t proposals; /* proposals submitted */
     uint64_t approved;  /* outcomes by kind */
     uint64_t rejected;
@@ -23,6 +32,7 @@ struct run_metrics {
     double approval_rate;   /* approved / proposals (NAN if none) */
     double decision_mean_s; /* submit-to-decision latency over decided proposals */
     double decision_p50_s;
+    double decision_p90_s;
     double decision_p99_s;
     uint64_t messages_sent; /* protocol + catch-up messages (heartbeats excluded) */
     uint64_t messages_lost; /* lost to network.loss, partitions or dead receivers */
@@ -44,6 +54,8 @@ enum metric_kind {
     METRIC_COUNT,      /* uint64_t */
     METRIC_REAL,       /* double, may be NAN */
     METRIC_PROPORTION, /* double in [0,1]; numerator/denominator fields give Wilson CIs */
+    METRIC_PARAM,      /* double, a scenario parameter: one column in points.csv, no statistics */
+    METRIC_HASH,       /* uint64_t printed as 16 hex digits; not aggregated in points.csv */
 };
 
 struct metric_field {
@@ -56,5 +68,13 @@ struct metric_field {
 
 extern const struct metric_field metric_fields[];
 extern const size_t metric_field_count;
+
+struct scenario;
+/* Fill the METRIC_PARAM fields of m from the scenario. */
+void metrics_set_params(struct run_metrics *m, const struct scenario *sc);
+
+/* True for a scenario with a fault source: network, link or heartbeat loss, duplication,
+ * crashes, partitions or random faults. */
+bool metrics_scenario_has_faults(const struct scenario *sc);
 
 #endif

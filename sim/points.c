@@ -20,11 +20,18 @@ void points_write_header(FILE *f, size_t naxes, const char *const *paths)
     for (size_t i = 0; i < naxes; i++)
         csv_str(&c, paths[i]);
     csv_str(&c, "n");
-    for (size_t j = 0; j < metric_field_count; j++)
+    for (size_t j = 0; j < metric_field_count; j++) {
+        if (metric_fields[j].kind == METRIC_HASH)
+            continue;
+        if (metric_fields[j].kind == METRIC_PARAM) {
+            csv_str(&c, metric_fields[j].name);
+            continue;
+        }
         for (int k = 0; k < 4; k++) {
             snprintf(name, sizeof(name), "%s_%s", metric_fields[j].name, suffixes[k]);
             csv_str(&c, name);
         }
+    }
     csv_end(&c);
 }
 
@@ -41,7 +48,9 @@ void points_sample_row(const struct run_metrics *m, double *row)
     const char *base = (const char *)m;
     for (size_t j = 0; j < metric_field_count; j++) {
         const struct metric_field *mf = &metric_fields[j];
-        if (mf->kind == METRIC_COUNT) {
+        if (mf->kind == METRIC_HASH) {
+            row[j] = NAN; /* an identifier, not a quantity */
+        } else if (mf->kind == METRIC_COUNT) {
             uint64_t v;
             memcpy(&v, base + mf->offset, sizeof(v));
             row[j] = (double)v;
@@ -95,6 +104,12 @@ void points_write_row(FILE *f, size_t naxes, const char *const *values, const do
         csv_str(&c, values[i]);
     csv_u64(&c, nruns);
     for (size_t j = 0; j < metric_field_count; j++) {
+        if (metric_fields[j].kind == METRIC_HASH)
+            continue;
+        if (metric_fields[j].kind == METRIC_PARAM) { /* equal in every run of a point */
+            csv_real(&c, nruns ? samples[j] : NAN);
+            continue;
+        }
         struct stats_summary s;
         points_metric_stats(samples, nruns, j, &s);
         csv_real(&c, s.mean);

@@ -2,7 +2,9 @@
  * points: the rows of points.csv, the statistics of every sweep point over its runs.
  *
  * Columns: the swept key paths (as in summary.csv), `n` (runs at the point), then for every
- * metric of metric_fields[], in table order, NAME_mean, NAME_sd, NAME_ci95_lo, NAME_ci95_hi.
+ * field of metric_fields[], in table order: a scenario parameter (METRIC_PARAM) as one column
+ * NAME with its value (equal in every run of the point); a metric as NAME_mean, NAME_sd,
+ * NAME_ci95_lo, NAME_ci95_hi; an identifier (METRIC_HASH) not at all.
  *
  * Counts and real metrics: mean, sample sd and the Student-t 95% interval of the mean over
  * the runs that have a value (stats_summarize; runs where a real metric is NA are skipped).

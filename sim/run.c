@@ -48,10 +48,15 @@ void summary_write_row(FILE *f, const struct run_ident *id, size_t nswept,
     for (size_t i = 0; i < metric_field_count; i++) {
         const struct metric_field *mf = &metric_fields[i];
         const char *p = (const char *)m + mf->offset;
-        if (mf->kind == METRIC_COUNT)
+        if (mf->kind == METRIC_COUNT) {
             csv_u64(&c, *(const uint64_t *)p);
-        else
+        } else if (mf->kind == METRIC_HASH) {
+            char hex[17];
+            snprintf(hex, sizeof(hex), "%016" PRIx64, *(const uint64_t *)p);
+            csv_str(&c, hex);
+        } else {
             csv_real(&c, *(const double *)p);
+        }
     }
     csv_end(&c);
 }
@@ -221,8 +226,12 @@ static void print_metrics(FILE *f, const struct run_metrics *m)
     for (size_t i = 0; i < metric_field_count; i++) {
         const struct metric_field *mf = &metric_fields[i];
         const char *p = (const char *)m + mf->offset;
+        if (mf->kind == METRIC_PARAM) /* the header line shows the scenario */
+            continue;
         if (mf->kind == METRIC_COUNT)
             fprintf(f, "  %-20s %" PRIu64 "\n", mf->name, *(const uint64_t *)p);
+        else if (mf->kind == METRIC_HASH)
+            fprintf(f, "  %-20s %016" PRIx64 "\n", mf->name, *(const uint64_t *)p);
         else
             fprintf(f, "  %-20s %s\n", mf->name, csv_format_real(*(const double *)p, buf));
     }
