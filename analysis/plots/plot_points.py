@@ -3,7 +3,7 @@
 confidence interval of every point as error bars. Reads a sweep's points.csv only (pandas,
 matplotlib; no network).
 
-    python3 analysis/plot_points.py out/sweep-approval-nodes-sweep/points.csv -o approval.png
+    python3 analysis/plots/plot_points.py out/sweep-approval-nodes-sweep/points.csv -o approval.png
 
 Options pick other columns: --x KEY (a swept key), --group KEY (one line per value, or
 "" for a single line), --metric NAME (any metric; its NAME_mean/_ci95_lo/_ci95_hi columns).
