@@ -1,11 +1,14 @@
 /* outfile: temporary names, fsync and rename, and undo on failure (see outfile.h). */
 #include "sim/outfile.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "core/xalloc.h"
@@ -55,6 +58,8 @@ static void set_active(struct outdir *from, struct outdir *to)
             return;
         }
 }
+
+#define TMP_MARK ".tmp." /* temporaries are ".NAME" TMP_MARK "PID" */
 
 static char *path_join(const char *dir, const char *name)
 {
@@ -122,10 +127,71 @@ void outdir_remove_on_signal(void)
     }
 }
 
+/*
+ * The process that made a temporary name, or 0 if name is not one: ".NAME.tmp.PID", or
+ * ".NAME.tmp.PID.tmp" (core/ledger's own temporary inside a reserved name).
+ */
+static pid_t temp_owner(const char *name)
+{
+    size_t len = strlen(name);
+    if (name[0] != '.' || len < 2)
+        return 0;
+    if (len > 4 && strcmp(name + len - 4, ".tmp") == 0)
+        len -= 4;
+    size_t digits = 0;
+    while (digits < len && name[len - 1 - digits] >= '0' && name[len - 1 - digits] <= '9')
+        digits++;
+    size_t mark = strlen(TMP_MARK);
+    if (digits == 0 || digits > 9 || len < 1 + mark + digits + 1 ||
+        strncmp(name + len - digits - mark, TMP_MARK, mark) != 0)
+        return 0;
+    long pid = strtol(name + len - digits, NULL, 10);
+    return pid > 0 ? (pid_t)pid : 0;
+}
+
+/* Is pid a process that exists (possibly of another user)? */
+static bool alive(pid_t pid)
+{
+    return pid == getpid() || kill(pid, 0) == 0 || errno == EPERM;
+}
+
+size_t outdir_clean(const char *dir)
+{
+    DIR *dp = opendir(*dir ? dir : ".");
+    size_t removed = 0;
+    if (!dp)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        pid_t pid = temp_owner(e->d_name);
+        if (pid == 0 || alive(pid))
+            continue;
+        char *p = path_join(*dir ? dir : ".", e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && unlink(p) == 0)
+            removed++;
+        free(p);
+    }
+    closedir(dp);
+    return removed;
+}
+
+/*
+ * A write past RLIMIT_FSIZE raises SIGXFSZ, which kills the process by default; ignored,
+ * the write fails with EFBIG, which is reported like a full disk.
+ */
+static void ignore_file_size_signal(void)
+{
+    struct sigaction old;
+    if (sigaction(SIGXFSZ, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+        signal(SIGXFSZ, SIG_IGN);
+}
+
 struct outdir *outdir_open(const char *dir, struct diag *d)
 {
     struct outdir *o = xcalloc(1, sizeof(*o));
     o->dir = xstrdup(*dir ? dir : ".");
+    ignore_file_size_signal();
     if (!make_dirs(o, d)) {
         outdir_abort(o);
         return NULL;
@@ -135,6 +201,7 @@ struct outdir *outdir_open(const char *dir, struct diag *d)
         outdir_abort(o);
         return NULL;
     }
+    outdir_clean(o->dir);
     sigset_t old;
     block_signals(&old);
     set_active(NULL, o);
@@ -150,7 +217,7 @@ const char *outdir_path(const struct outdir *o)
 static struct outfile *add_file(struct outdir *o, const char *name)
 {
     char tmpname[256];
-    snprintf(tmpname, sizeof(tmpname), ".%s.tmp.%ld", name, (long)getpid());
+    snprintf(tmpname, sizeof(tmpname), ".%s" TMP_MARK "%ld", name, (long)getpid());
     struct outfile of = {.tmp = path_join(o->dir, tmpname), .final = path_join(o->dir, name)};
     sigset_t old;
     block_signals(&old);
@@ -180,17 +247,62 @@ const char *outdir_reserve(struct outdir *o, const char *name)
     return add_file(o, name)->tmp;
 }
 
+/* fsync a file its writer already closed (outdir_reserve). */
+static bool sync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool ok = fsync(fd) == 0;
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return ok;
+}
+
+/*
+ * A stdio write error is sticky but its errno may be long gone by the time the file is
+ * closed. The file is about to be removed, so write to its end again (up to 1 MiB) to learn
+ * the reason (ENOSPC, EFBIG, EIO, ...); EIO if the writes now succeed.
+ */
+static int write_errno(int fd)
+{
+    static const char zeros[4096];
+    if (lseek(fd, 0, SEEK_END) < 0)
+        return errno ? errno : EIO;
+    for (int i = 0; i < 256; i++)
+        if (write(fd, zeros, sizeof(zeros)) < 0 && errno != EINTR)
+            return errno ? errno : EIO;
+    return EIO;
+}
+
 static bool close_file(struct outfile *of)
 {
     if (!of->f)
-        return true; /* reserved: written and closed by its writer */
-    bool ok = fflush(of->f) == 0 && !ferror(of->f) && fsync(fileno(of->f)) == 0;
-    int saved = errno;
-    ok &= fclose(of->f) == 0;
-    if (!ok && saved)
-        errno = saved;
+        return sync_path(of->tmp); /* reserved: written and closed by its writer */
+    int fd = fileno(of->f), saved = 0;
+    errno = 0;
+    if (fflush(of->f) != 0)
+        saved = errno ? errno : write_errno(fd);
+    else if (ferror(of->f))
+        saved = write_errno(fd);
+    else if (fsync(fd) != 0)
+        saved = errno;
+    if (fclose(of->f) != 0 && !saved)
+        saved = errno ? errno : EIO;
     of->f = NULL;
-    return ok;
+    errno = saved;
+    return saved == 0;
+}
+
+/* Make the renames durable: fsync the folder (best effort; some file systems refuse). */
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
 }
 
 static void outdir_free(struct outdir *o)
@@ -244,6 +356,7 @@ bool outdir_commit(struct outdir *o, struct diag *d)
         }
         o->files[i].renamed = true;
     }
+    sync_dir(o->dir);
     outdir_free(o);
     return true;
 }

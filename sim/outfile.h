@@ -3,11 +3,22 @@
  *
  * outdir_open creates the folder (and missing parents) and checks it is writable;
  * outdir_create opens DIR/.NAME.tmp.PID for writing; outdir_commit flushes, fsyncs and
- * closes every file and renames each to DIR/NAME. Any failure (or outdir_abort) removes every
- * temporary file, every file this outdir already renamed into place, and the folders it
- * created, so a failed or interrupted run never leaves a half-written file under a real
- * name. With outdir_remove_on_signal, an interrupted run is undone the same way. Errors are
- * reported into a struct diag naming the path.
+ * closes every file, renames each to DIR/NAME and fsyncs the folder. Any failure (or
+ * outdir_abort) removes every temporary file, every file this outdir already renamed into
+ * place, and the folders it created, so a failed or interrupted run never leaves a
+ * half-written file under a real name: a visible file is always complete. With
+ * outdir_remove_on_signal, an interrupted run is undone the same way. Errors (a full disk,
+ * EFBIG past `ulimit -f`, a read-only folder, a path under a regular file) are reported into
+ * a struct diag naming the path.
+ *
+ * kill -9 (or a power cut) can leave temporaries behind: hidden ".NAME.tmp.PID" files.
+ * outdir_open removes those of processes that no longer exist from its folder (outdir_clean),
+ * so the next run into the folder tidies up. A file being renamed into place when the
+ * process dies may already be the new one while another is still the previous run's: each
+ * visible file is a complete file of one run or the other.
+ *
+ * outdir_open also sets SIGXFSZ to ignored if it is at its default (which kills), so a write
+ * past RLIMIT_FSIZE fails with EFBIG and is reported like any write error.
  *
  * Ownership: the outdir owns the FILEs it returns; callers never fclose them.
  */
@@ -15,11 +26,18 @@
 #define ATLAS_SIM_OUTFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "sim/diag.h"
 
 struct outdir;
+
+/*
+ * Remove the temporaries (".NAME.tmp.PID", regular files) of processes that no longer exist
+ * from dir; returns how many. Temporaries of live processes are left alone.
+ */
+size_t outdir_clean(const char *dir);
 
 /* NULL (with a diagnostic naming the path) if dir cannot be created or written. */
 struct outdir *outdir_open(const char *dir, struct diag *d);

@@ -2,6 +2,7 @@
 #include "sim/sweep_dir.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -58,6 +59,26 @@ bool sweep_dir_write_file(const char *dir, const char *name, void (*fill)(FILE *
         return diag_fail(&d, err, errlen);
     diag_fini(&d);
     return true;
+}
+
+size_t sweep_dir_clean(const char *dir)
+{
+    size_t removed = outdir_clean(dir);
+    char *runs = path_join(dir, "runs");
+    DIR *dp = opendir(runs);
+    struct dirent *e;
+    while (dp && (e = readdir(dp)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *sub = path_join(runs, e->d_name);
+        removed += outdir_clean(sub);
+        removed += rmdir(sub) == 0; /* only if empty */
+        free(sub);
+    }
+    if (dp)
+        closedir(dp);
+    free(runs);
+    return removed;
 }
 
 /* ---- .sweep ------------------------------------------------------------------------- */

@@ -14,7 +14,8 @@
  *                           process loses no run it handled and a power cut at most 200 ms
  *   scenario.resolved.yaml  the base scenario with every default filled in
  *   summary.csv, points.csv the results, written at the end to temporary names and renamed
- *   runs/RUN/               per-run traces (sweep --traces)
+ *   runs/RUN/               per-run traces (sweep --traces), written by sim/outfile like
+ *                           every file here except the journal
  *
  * The journal stores raw metrics bytes: folders are merged on machines of one architecture
  * (sizeof(struct run_metrics) is part of the hash, so a different layout does not merge).
@@ -101,6 +102,15 @@ bool sweep_journal_close(struct sweep_journal *j, char *err, size_t errlen);
 bool sweep_dir_write_results(const char *dir, const struct sweep_plan *p,
                              const struct sweep_store *st, uint32_t shard_k, uint32_t shard_n,
                              bool with_points, char *err, size_t errlen);
+
+/*
+ * Remove what killed processes left in a sweep folder: temporaries (sim/outfile's
+ * ".NAME.tmp.PID" of processes that no longer exist) in DIR and in every DIR/runs/RUN/, and
+ * the runs/RUN/ folders that are then empty (a worker killed before writing anything).
+ * Call it when no worker is running: at the start of a sweep and after the pool stopped
+ * early. Returns how many entries were removed.
+ */
+size_t sweep_dir_clean(const char *dir);
 
 /*
  * Write DIR/NAME atomically (sim/outfile): fill() writes the content to a temporary file,

@@ -406,6 +406,7 @@ static bool setup_dir(struct sweep *s)
         if (!made)
             return false;
     }
+    sweep_dir_clean(s->dir); /* temporaries of a killed sweep; no worker runs yet */
     sweep_store_init(&s->store, s->plan.nruns);
     s->journal = sweep_journal_open(s->dir, &s->store, s->err, sizeof(s->err));
     return s->journal != NULL;
@@ -460,6 +461,8 @@ static int finish(struct sweep *s, enum sweep_exec_status st)
     char jerr[256] = "";
     bool synced = sweep_journal_close(s->journal, jerr, sizeof(jerr));
     s->journal = NULL;
+    if (st != SWEEP_EXEC_DONE)
+        sweep_dir_clean(s->dir); /* what the killed workers were writing (--traces) */
     if (st == SWEEP_EXEC_INTERRUPTED) {
         fprintf(stderr,
                 "atlas-sim sweep: interrupted; %" PRIu64 " of %" PRIu64
