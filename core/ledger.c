@@ -449,6 +449,22 @@ static enum ledger_error check_end(struct reader *rd, const struct ledger *l, ch
     return LEDGER_OK;
 }
 
+/* A ledger file is text: a NUL byte would end its line early and hide the rest from the checks. */
+static enum ledger_error check_no_nul(struct reader *rd)
+{
+    const char *nul = memchr(rd->data, '\0', rd->size);
+    if (!nul)
+        return LEDGER_OK;
+    const char *bol = rd->data;
+    for (const char *p = rd->data; p < nul; p++)
+        if (*p == '\n') {
+            rd->line++;
+            bol = p + 1;
+        }
+    rd->line++;
+    return fail(rd, LEDGER_EFORMAT, -1, "NUL byte at column %zu", (size_t)(nul - bol) + 1);
+}
+
 static enum ledger_error read_header(struct reader *rd)
 {
     bool cut;
@@ -467,7 +483,10 @@ static enum ledger_error read_header(struct reader *rd)
 
 static enum ledger_error read_body(struct reader *rd, struct ledger *l)
 {
-    enum ledger_error e = read_header(rd);
+    enum ledger_error e = check_no_nul(rd);
+    if (e != LEDGER_OK)
+        return e;
+    e = read_header(rd);
     for (;;) {
         if (e != LEDGER_OK)
             return e;
