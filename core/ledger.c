@@ -328,6 +328,8 @@ static bool parse_u64(const char *s, int base, size_t width, uint64_t *out)
     size_t len = strlen(s);
     if (len == 0 || (width && len != width) || len > 20)
         return false;
+    if (!width && len > 1 && s[0] == '0') /* one spelling per number, as the writer prints it */
+        return false;
     uint64_t v = 0;
     for (const char *p = s; *p; p++) {
         unsigned d;
