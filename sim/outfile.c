@@ -15,6 +15,7 @@
 
 struct outfile {
     char *tmp;   /* DIR/.NAME.tmp.PID */
+    char *inner; /* reserved files: DIR/.NAME.tmp.PID.tmp, the writer's own temporary */
     char *final; /* DIR/NAME */
     FILE *f;     /* open until commit */
     bool renamed;
@@ -108,8 +109,11 @@ static void on_fatal_signal(int sig)
         const struct outdir *o = active[i];
         if (!o)
             continue;
-        for (size_t j = 0; j < o->n; j++)
+        for (size_t j = 0; j < o->n; j++) {
             unlink(o->files[j].renamed ? o->files[j].final : o->files[j].tmp);
+            if (o->files[j].inner)
+                unlink(o->files[j].inner);
+        }
         for (size_t j = o->nmade; j-- > 0;)
             rmdir(o->made[j]);
     }
@@ -244,7 +248,15 @@ FILE *outdir_create(struct outdir *o, const char *name, struct diag *d)
 
 const char *outdir_reserve(struct outdir *o, const char *name)
 {
-    return add_file(o, name)->tmp;
+    struct outfile *of = add_file(o, name);
+    size_t len = strlen(of->tmp) + 5;
+    char *inner = xmalloc(len);
+    snprintf(inner, len, "%s.tmp", of->tmp);
+    sigset_t old;
+    block_signals(&old);
+    of->inner = inner;
+    restore_signals(&old);
+    return of->tmp;
 }
 
 /* fsync a file its writer already closed (outdir_reserve). */
@@ -313,6 +325,7 @@ static void outdir_free(struct outdir *o)
     restore_signals(&old);
     for (size_t i = 0; i < o->n; i++) {
         free(o->files[i].tmp);
+        free(o->files[i].inner);
         free(o->files[i].final);
     }
     for (size_t i = 0; i < o->nmade; i++)
@@ -332,6 +345,8 @@ void outdir_abort(struct outdir *o)
         if (of->f)
             fclose(of->f);
         unlink(of->renamed ? of->final : of->tmp);
+        if (of->inner)
+            unlink(of->inner);
     }
     for (size_t i = o->nmade; i-- > 0;)
         rmdir(o->made[i]);

@@ -47,7 +47,9 @@ FILE *outdir_create(struct outdir *o, const char *name, struct diag *d);
 
 /*
  * For writers that open files themselves: the temporary path (owned by o) that becomes
- * dir/name on commit, like outdir_create's files. The caller writes it and closes it.
+ * dir/name on commit, like outdir_create's files. The caller writes it and closes it. A
+ * writer that itself writes PATH.tmp and renames it to PATH (core/ledger) is covered: on
+ * abort or a signal PATH.tmp is removed too.
  */
 const char *outdir_reserve(struct outdir *o, const char *name);
 

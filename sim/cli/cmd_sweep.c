@@ -12,6 +12,7 @@
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
 #include "sim/cluster.h"
+#include "sim/outfile.h"
 #include "sim/run.h"
 #include "sim/scenario_yaml.h"
 #include "sim/sweep.h"
@@ -520,6 +521,7 @@ int cmd_sweep(int argc, char **argv)
         mpi = true;
     }
 #endif
+    outdir_remove_on_signal(); /* a signal before the pool starts leaves no temporary */
     struct diag d;
     diag_init(&d);
     if (rc == EXIT_OK && !setup_plan(&s, &d)) {
