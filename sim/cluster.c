@@ -619,6 +619,21 @@ static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to
     }
 }
 
+/* Event kinds for the fingerprint (sim/engine.h): messages by receiver, timers by node. */
+static const struct sim_kind cluster_kinds[] = {
+    {.fn = deliver_proposal, .name = "proposal", .target = SIM_TARGET_D},
+    {.fn = deliver_vote_yes, .name = "vote_yes", .target = SIM_TARGET_D},
+    {.fn = deliver_vote_no, .name = "vote_no", .target = SIM_TARGET_D},
+    {.fn = deliver_commit, .name = "commit", .target = SIM_TARGET_D},
+    {.fn = vote_timer, .name = "vote_timeout", .target = SIM_TARGET_C},
+    {.fn = submit_next, .name = "submit"},
+    {.fn = heartbeat_tick, .name = "heartbeat_tick", .target = SIM_TARGET_C},
+    {.fn = heartbeat_check_due, .name = "heartbeat_check", .target = SIM_TARGET_C},
+    {.fn = deliver_heartbeat, .name = "heartbeat", .target = SIM_TARGET_D},
+    {.fn = faults_deliver_catchup_req, .name = "catchup_req", .target = SIM_TARGET_D},
+    {.fn = faults_deliver_catchup, .name = "catchup", .target = SIM_TARGET_D},
+};
+
 static struct cluster *create(const struct scenario *sc, const struct trace *tr, bool direct)
 {
     struct cluster *c = xcalloc(1, sizeof(*c));
@@ -627,6 +642,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->quorum = quorum_size(&sc->consensus.quorum, sc->nodes);
     init_trace(c, tr);
     c->eng = sim_engine_new();
+    sim_engine_kinds(c->eng, cluster_kinds, sizeof(cluster_kinds) / sizeof(cluster_kinds[0]));
     c->mb = mailbox_new(c->eng, direct);
     mailbox_set_prefetch(c->mb, prefetch_delivery, c);
     c->net = net_new(sc);

@@ -23,6 +23,11 @@
  *
  * Sequence numbers have 64 - SLOT_BITS = 36 bits; before they run out (after 6.9e10
  * schedules) sim_compact renumbers the pending entries in (time, seq) order.
+ *
+ * Fingerprint: a fired event's handler is looked up in a small open-addressing table keyed
+ * by the handler's address (the address only finds the slot; what is hashed is the kind
+ * number stored there), then (time, kind, target) is folded into the state with two
+ * xor-multiply steps and a rotation, each a bijection of the 64-bit state.
  */
 #include "sim/engine.h"
 
@@ -45,6 +50,13 @@
 #define SEQ_LIMIT  (UINT64_C(1) << (64 - SLOT_BITS))
 #define CACHE_LINE 64
 #define HUGE_PAGE  ((size_t)2 << 20)
+#define KIND_BITS  7 /* 128 slots for at most SIM_MAX_KINDS handlers: probes stay short */
+#define KIND_SLOTS (1u << KIND_BITS)
+#define FP_SEED    UINT64_C(0x243f6a8885a308d3)
+#define FP_MUL1    UINT64_C(0x9e3779b97f4a7c15)
+#define FP_MUL2    UINT64_C(0xd6e8feb86659fd93)
+
+_Static_assert(SIM_MAX_KINDS < KIND_SLOTS, "the kind table must keep free slots");
 
 struct qentry {
     sim_time time; /* when the event fires */
@@ -52,6 +64,13 @@ struct qentry {
 };
 
 enum rec_state { REC_FREE, REC_PENDING, REC_CANCELLED };
+
+struct kslot { /* a handler's kind; fn == NULL: free */
+    sim_event_fn *fn;
+    uint32_t kind;  /* 1.., 0 for a hidden kind */
+    uint8_t target; /* enum sim_target */
+    uint8_t hidden;
+};
 
 struct record {
     struct sim_event ev; /* copy of the scheduled event */
@@ -77,7 +96,16 @@ struct sim_engine {
     bool stop;            /* sim_stop was called */
     bool running;         /* inside sim_run/sim_step (no reentry) */
     sim_time horizon;     /* of the running sim_run/sim_step */
+    uint64_t fp, fp_n;    /* fingerprint state, records folded in */
+    sim_tap_fn *tap;      /* optional record observer */
+    void *tap_ctx;
+    uint32_t nkinds;                          /* kinds numbered so far */
+    const char *kind_name[SIM_MAX_KINDS + 1]; /* by number; NULL: unregistered */
+    struct kslot kslot[KIND_SLOTS];           /* by handler address */
 };
+
+static sim_tap_fn *default_tap; /* sim_tap_new_engines */
+static void *default_tap_ctx;
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -227,6 +255,9 @@ static void pool_grow(struct sim_engine *eng, size_t need)
 struct sim_engine *sim_engine_new(void)
 {
     struct sim_engine *eng = xcalloc(1, sizeof(*eng));
+    eng->fp = FP_SEED;
+    eng->tap = default_tap;
+    eng->tap_ctx = default_tap_ctx;
     heap_grow(eng, 64);
     pool_grow(eng, 64);
     return eng;
@@ -365,6 +396,107 @@ static inline const struct qentry *peek_live(struct sim_engine *eng)
     return NULL;
 }
 
+/* ---- kinds and the fingerprint ---- */
+
+static inline struct kslot *kind_slot(struct sim_engine *eng, sim_event_fn *fn)
+{
+    size_t i = (size_t)(((uint64_t)(uintptr_t)fn * FP_MUL1) >> (64 - KIND_BITS));
+    while (eng->kslot[i].fn && eng->kslot[i].fn != fn)
+        i = (i + 1) & (KIND_SLOTS - 1);
+    return &eng->kslot[i];
+}
+
+/* Fill the free slot k for fn; name NULL: an unregistered handler. */
+static struct kslot *kind_add(struct sim_engine *eng, struct kslot *k, sim_event_fn *fn,
+                              const char *name, enum sim_target target, bool hidden)
+{
+    assert(eng->nkinds < SIM_MAX_KINDS && "too many event kinds");
+    k->fn = fn;
+    k->target = (uint8_t)target;
+    k->hidden = hidden;
+    k->kind = 0;
+    if (!hidden) {
+        k->kind = ++eng->nkinds;
+        eng->kind_name[k->kind] = name;
+    }
+    return k;
+}
+
+void sim_engine_kinds(struct sim_engine *eng, const struct sim_kind *kinds, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        assert(kinds[i].fn && kinds[i].name);
+        struct kslot *k = kind_slot(eng, kinds[i].fn);
+        if (!k->fn)
+            kind_add(eng, k, kinds[i].fn, kinds[i].name, kinds[i].target, kinds[i].hidden);
+    }
+}
+
+const char *sim_kind_name(const struct sim_engine *eng, uint32_t kind)
+{
+    if (kind == 0 || kind > eng->nkinds)
+        return "?";
+    return eng->kind_name[kind] ? eng->kind_name[kind] : "unnamed";
+}
+
+static inline uint64_t rotl64(uint64_t x, int r)
+{
+    return x << r | x >> (64 - r);
+}
+
+/* Fold the event ev firing at t into the fingerprint. */
+static inline void record_event(struct sim_engine *eng, const struct sim_event *ev, sim_time t)
+{
+    struct kslot *k = kind_slot(eng, ev->fn);
+    if (__builtin_expect(!k->fn, 0))
+        k = kind_add(eng, k, ev->fn, NULL, SIM_TARGET_NONE, false);
+    if (k->hidden)
+        return;
+    uint32_t target = k->target == SIM_TARGET_A   ? (uint32_t)ev->a
+                      : k->target == SIM_TARGET_C ? ev->c
+                      : k->target == SIM_TARGET_D ? ev->d
+                                                  : 0;
+    uint64_t h = rotl64((eng->fp ^ (uint64_t)t) * FP_MUL1, 29);
+    eng->fp = (h ^ ((uint64_t)k->kind << 32 | target)) * FP_MUL2;
+    eng->fp_n++;
+    if (eng->tap) {
+        struct sim_record r = {.time = t, .kind = k->kind, .target = target};
+        eng->tap(eng->tap_ctx, eng, &r);
+    }
+}
+
+void sim_note(struct sim_engine *eng, const struct sim_event *ev)
+{
+    record_event(eng, ev, eng->now);
+}
+
+uint64_t sim_fingerprint(const struct sim_engine *eng)
+{
+    uint64_t z = eng->fp; /* the splitmix64 finaliser, also a bijection */
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+uint64_t sim_fingerprint_events(const struct sim_engine *eng)
+{
+    return eng->fp_n;
+}
+
+void sim_engine_tap(struct sim_engine *eng, sim_tap_fn *fn, void *ctx)
+{
+    eng->tap = fn;
+    eng->tap_ctx = ctx;
+}
+
+void sim_tap_new_engines(sim_tap_fn *fn, void *ctx)
+{
+    default_tap = fn;
+    default_tap_ctx = ctx;
+}
+
+/* ---- firing ---- */
+
 /* Fire the top entry (live, time <= horizon). */
 static inline void fire_top(struct sim_engine *eng)
 {
@@ -382,6 +514,7 @@ static inline void fire_top(struct sim_engine *eng)
     eng->fired++;
     eng->now = top.time;
     eng->hole = true;
+    record_event(eng, &ev, top.time);
     ev.fn(eng, &ev);
     if (eng->hole) {
         eng->hole = false;

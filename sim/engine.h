@@ -114,4 +114,63 @@ const struct sim_event *sim_peek(const struct sim_engine *eng);
 void *sim_huge_calloc(size_t n, size_t size);
 void sim_huge_free(void *p, size_t n, size_t size);
 
+/*
+ * ---- Event kinds and the event fingerprint ----
+ *
+ * Every event the model sees is summarised as a record (time, kind, target) and folded into
+ * a 64-bit fingerprint as it fires, so that two runs can be compared event by event
+ * (`atlas-sim run --check-determinism`, summary.csv's fingerprint column).
+ *
+ * kind: a small number for the handler, stable across processes (a function's address is
+ * not, under PIE and ASLR, so it is never hashed). A model names its handlers with
+ * sim_engine_kinds: they are numbered 1, 2, ... in the order registered. A handler fired
+ * without being registered gets the next number when it first fires (stable as long as the
+ * runs agree up to there) and the name "unnamed". At most SIM_MAX_KINDS kinds per engine.
+ * target: the payload field that names what the event acts on (a node, an LP), as a
+ * uint32_t; SIM_TARGET_NONE gives 0.
+ * hidden: bookkeeping that stands for model events delivered by other means (the mailbox's
+ * carrier); not part of the stream. The deliveries it makes are reported with sim_note.
+ *
+ * The fingerprint is a chain of bijections of the 64-bit state, one per event: two streams
+ * that differ in exactly one record always give different fingerprints.
+ */
+enum sim_target { SIM_TARGET_NONE, SIM_TARGET_A, SIM_TARGET_C, SIM_TARGET_D };
+
+struct sim_kind {
+    sim_event_fn *fn;       /* the handler */
+    const char *name;       /* e.g. "vote_yes"; static storage */
+    enum sim_target target; /* which payload field is the target */
+    bool hidden;            /* not a model event (see above) */
+};
+
+#define SIM_MAX_KINDS 64
+
+/* Register n kinds (a handler registered twice keeps its first registration). */
+void sim_engine_kinds(struct sim_engine *eng, const struct sim_kind *kinds, size_t n);
+
+/* The name of kind number k ("unnamed" for an unregistered handler, "?" when unknown). */
+const char *sim_kind_name(const struct sim_engine *eng, uint32_t kind);
+
+struct sim_record {
+    sim_time time;
+    uint32_t kind;   /* 1.. (see above) */
+    uint32_t target; /* the target field, 0 for SIM_TARGET_NONE */
+};
+
+/* A model event delivered without an engine event of its own, at sim_now (sim/mailbox.c). */
+void sim_note(struct sim_engine *eng, const struct sim_event *ev);
+
+uint64_t sim_fingerprint(const struct sim_engine *eng);        /* of the records so far */
+uint64_t sim_fingerprint_events(const struct sim_engine *eng); /* records so far */
+
+/*
+ * Optional: fn(ctx, eng, record) is called for every record, in order (the determinism
+ * check streams them). sim_engine_tap sets it for one engine; sim_tap_new_engines for every
+ * engine created afterwards in this process (NULL to stop), for code that cannot reach the
+ * engine (a run built inside run.c). Neither is thread-safe.
+ */
+typedef void sim_tap_fn(void *ctx, const struct sim_engine *eng, const struct sim_record *r);
+void sim_engine_tap(struct sim_engine *eng, sim_tap_fn *fn, void *ctx);
+void sim_tap_new_engines(sim_tap_fn *fn, void *ctx);
+
 #endif

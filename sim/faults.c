@@ -171,9 +171,18 @@ static void partition_switch(struct sim_engine *eng, const struct sim_event *ev)
                        (unsigned long long)ev->a, p->ngroups, p->oneway ? " (one-way)" : "");
 }
 
+/* Event kinds for the fingerprint (sim/engine.h). */
+static const struct sim_kind fault_kinds[] = {
+    {.fn = crash, .name = "crash", .target = SIM_TARGET_C},
+    {.fn = recover, .name = "recover", .target = SIM_TARGET_C},
+    {.fn = partition_switch, .name = "partition", .target = SIM_TARGET_A},
+    {.fn = catchup_retry, .name = "catchup_retry", .target = SIM_TARGET_C},
+};
+
 void faults_schedule(struct cluster *c)
 {
     const struct scenario *sc = c->sc;
+    sim_engine_kinds(c->eng, fault_kinds, sizeof(fault_kinds) / sizeof(fault_kinds[0]));
     bool forgetful = !sc->consensus.durable;
     for (size_t i = 0; i < sc->faults.ncrashes; i++) {
         const struct crash_spec *cs = &sc->faults.crashes[i];

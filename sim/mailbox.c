@@ -447,6 +447,7 @@ static void deliver_earliest(struct mailbox *mb)
         ev = unicast_pop(mb);
     }
     mb->delivered++;
+    sim_note(mb->eng, &ev); /* the fingerprint sees a delivery as the event it stands for */
     ev.fn(mb->eng, &ev);
 }
 
@@ -501,6 +502,11 @@ struct mailbox *mailbox_new(struct sim_engine *eng, bool direct)
     mb->eng = eng;
     mb->direct = direct;
     mb->carrier_ev = (struct sim_event){.fn = carrier_fire, .ctx = mb};
+    /* The carrier is bookkeeping: the fingerprint counts the deliveries instead, so a run
+     * has the same fingerprint in direct mode. */
+    static const struct sim_kind carrier_kind = {
+        .fn = carrier_fire, .name = "carrier", .hidden = true};
+    sim_engine_kinds(eng, &carrier_kind, 1);
     if (!direct)
         mb->ring = xcalloc(NBUCKETS, sizeof(*mb->ring));
     return mb;

@@ -85,6 +85,9 @@ struct phold *phold_new(const struct phold_params *p)
     ph->exp_mean = (double)(p->mean - p->lookahead);
     ph->checksum = 0xcbf29ce484222325ull; /* FNV-1a offset basis */
     ph->eng = sim_engine_new();
+    static const struct sim_kind kind = {
+        .fn = phold_event, .name = "phold", .target = SIM_TARGET_A};
+    sim_engine_kinds(ph->eng, &kind, 1);
     sim_engine_reserve(ph->eng, (size_t)(p->lps * p->population));
     ph->rng = xcalloc((size_t)p->lps, sizeof(struct rng));
     for (uint64_t lp = 0; lp < p->lps; lp++) {

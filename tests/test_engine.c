@@ -494,3 +494,168 @@ Test(engine, advance_to_moves_the_clock_only_before_every_pending_event_and_the_
     cr_assert(sim_cancel(eng, gone));
     sim_engine_free(eng);
 }
+
+/* --- event kinds and the fingerprint ------------------------------------------------ */
+
+static void noop(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    (void)ev;
+}
+
+static void noop2(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    (void)ev;
+}
+
+/* Every record the tap sees. */
+struct tape {
+    size_t n;
+    struct sim_record r[64];
+};
+
+static void tape_rec(void *ctx, const struct sim_engine *eng, const struct sim_record *r)
+{
+    (void)eng;
+    struct tape *t = ctx;
+    cr_assert_lt(t->n, 64);
+    t->r[t->n++] = *r;
+}
+
+/* Fire events (time, handler, a, c, d) on a fresh engine where `first` is kind 1, `second`
+ * kind 2; returns the fingerprint and fills tape when given. */
+struct spec {
+    sim_time t;
+    int which; /* 1 or 2 */
+    uint64_t a;
+    uint32_t c, d;
+};
+
+static uint64_t fingerprint_of(const struct spec *s, size_t n, sim_event_fn *first,
+                               sim_event_fn *second, struct tape *tape)
+{
+    struct sim_engine *eng = sim_engine_new();
+    const struct sim_kind kinds[] = {
+        {.fn = first, .name = "first", .target = SIM_TARGET_A},
+        {.fn = second, .name = "second", .target = SIM_TARGET_D},
+    };
+    sim_engine_kinds(eng, kinds, 2);
+    if (tape)
+        sim_engine_tap(eng, tape_rec, tape);
+    for (size_t i = 0; i < n; i++) {
+        struct sim_event ev = {
+            .fn = s[i].which == 1 ? first : second, .a = s[i].a, .c = s[i].c, .d = s[i].d};
+        sim_schedule_at(eng, s[i].t, &ev);
+    }
+    sim_run(eng, SIM_TIME_MAX);
+    cr_assert_eq(sim_fingerprint_events(eng), n);
+    uint64_t fp = sim_fingerprint(eng);
+    sim_engine_free(eng);
+    return fp;
+}
+
+static const struct spec base_stream[] = {
+    {10, 1, 3, 0, 0}, {10, 2, 0, 7, 4}, {25, 1, 5, 0, 0}, {40, 2, 9, 1, 2}, {40, 1, 0, 0, 0},
+};
+#define NBASE (sizeof(base_stream) / sizeof(base_stream[0]))
+
+Test(engine, the_tap_sees_time_kind_and_the_registered_target_of_every_event_in_order)
+{
+    struct tape t = {0};
+    fingerprint_of(base_stream, NBASE, noop, noop2, &t);
+    cr_assert_eq(t.n, NBASE);
+    /* kind 1 targets field a, kind 2 field d */
+    static const struct sim_record want[] = {
+        {10, 1, 3}, {10, 2, 4}, {25, 1, 5}, {40, 2, 2}, {40, 1, 0}};
+    for (size_t i = 0; i < NBASE; i++) {
+        cr_expect_eq(t.r[i].time, want[i].time, "record %zu", i);
+        cr_expect_eq(t.r[i].kind, want[i].kind, "record %zu", i);
+        cr_expect_eq(t.r[i].target, want[i].target, "record %zu", i);
+    }
+}
+
+Test(engine, the_fingerprint_changes_with_any_one_time_kind_or_target)
+{
+    uint64_t fp = fingerprint_of(base_stream, NBASE, noop, noop2, NULL);
+    cr_assert_eq(fingerprint_of(base_stream, NBASE, noop, noop2, NULL), fp, "repeatable");
+    struct spec s[NBASE];
+    for (size_t i = 0; i < NBASE; i++) {
+        memcpy(s, base_stream, sizeof(s));
+        s[i].t += 1;
+        cr_expect_neq(fingerprint_of(s, NBASE, noop, noop2, NULL), fp, "time of %zu", i);
+        memcpy(s, base_stream, sizeof(s));
+        s[i].which = 3 - s[i].which;
+        cr_expect_neq(fingerprint_of(s, NBASE, noop, noop2, NULL), fp, "kind of %zu", i);
+        memcpy(s, base_stream, sizeof(s));
+        s[i].a ^= 1;
+        s[i].d ^= 1;
+        cr_expect_neq(fingerprint_of(s, NBASE, noop, noop2, NULL), fp, "target of %zu", i);
+        memcpy(s, base_stream, sizeof(s));
+        s[i].c += 100; /* not a target of either kind */
+        if (s[i].which == 2)
+            s[i].a += 100;
+        cr_expect_eq(fingerprint_of(s, NBASE, noop, noop2, NULL), fp, "payload of %zu", i);
+    }
+    /* an extra event at the end, or one fewer, changes it too */
+    cr_expect_neq(fingerprint_of(base_stream, NBASE - 1, noop, noop2, NULL), fp);
+}
+
+Test(engine, the_fingerprint_depends_on_kind_numbers_not_handler_addresses)
+{
+    /* The same stream with the two handlers swapped (so every address differs) but
+     * registered in the same order has the same fingerprint. */
+    struct spec s[NBASE];
+    memcpy(s, base_stream, sizeof(s));
+    cr_assert_eq(fingerprint_of(s, NBASE, noop, noop2, NULL),
+                 fingerprint_of(s, NBASE, noop2, noop, NULL));
+}
+
+Test(engine, kinds_are_numbered_in_registration_order_and_unregistered_ones_when_first_fired)
+{
+    struct sim_engine *eng = sim_engine_new();
+    const struct sim_kind kinds[] = {
+        {.fn = noop, .name = "hidden", .hidden = true},
+        {.fn = noop2, .name = "visible", .target = SIM_TARGET_C},
+        {.fn = noop2, .name = "again"}, /* a second registration is ignored */
+    };
+    sim_engine_kinds(eng, kinds, 3);
+    cr_assert_str_eq(sim_kind_name(eng, 1), "visible");
+    cr_assert_str_eq(sim_kind_name(eng, 2), "?", "not numbered yet");
+    struct tape t = {0};
+    sim_engine_tap(eng, tape_rec, &t);
+    struct log *lg = log_new();
+    sim_schedule_at(eng, 5, &(struct sim_event){.fn = noop, .c = 1});      /* hidden */
+    sim_schedule_at(eng, 6, &(struct sim_event){.fn = record, .ctx = lg}); /* unregistered */
+    sim_schedule_at(eng, 7, &(struct sim_event){.fn = noop2, .c = 8});
+    sim_run(eng, SIM_TIME_MAX);
+    cr_assert_eq(sim_fired(eng), 3);
+    cr_assert_eq(sim_fingerprint_events(eng), 2, "the hidden event is not a record");
+    cr_assert_eq(t.n, 2);
+    cr_assert(t.r[0].time == 6 && t.r[0].kind == 2 && t.r[0].target == 0);
+    cr_assert(t.r[1].time == 7 && t.r[1].kind == 1 && t.r[1].target == 8);
+    cr_assert_str_eq(sim_kind_name(eng, 2), "unnamed");
+    /* sim_note records an event delivered without an engine event, at the current time */
+    sim_note(eng, &(struct sim_event){.fn = noop2, .c = 3});
+    cr_assert_eq(t.n, 3);
+    cr_assert(t.r[2].time == 7 && t.r[2].kind == 1 && t.r[2].target == 3);
+    free(lg);
+    sim_engine_free(eng);
+}
+
+Test(engine, engines_created_after_sim_tap_new_engines_carry_the_tap)
+{
+    struct tape t = {0};
+    struct sim_engine *before = sim_engine_new();
+    sim_tap_new_engines(tape_rec, &t);
+    struct sim_engine *after = sim_engine_new();
+    sim_tap_new_engines(NULL, NULL);
+    struct sim_engine *later = sim_engine_new();
+    struct sim_engine *all[] = {before, after, later};
+    for (size_t i = 0; i < 3; i++) {
+        sim_schedule_at(all[i], 1, &(struct sim_event){.fn = noop});
+        sim_run(all[i], SIM_TIME_MAX);
+        sim_engine_free(all[i]);
+    }
+    cr_assert_eq(t.n, 1, "only the engine created while the tap was set");
+}
