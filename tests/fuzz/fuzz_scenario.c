@@ -86,9 +86,12 @@ static bool apply_sets(struct scenario_doc *doc, const char *text, size_t size, 
 
 static void check_refused(const struct diag *d, const char *text, size_t size)
 {
-    unsigned lines = 1;
+    unsigned lines = 1; /* at most: YAML also breaks lines at CR, NEL, LS and PS */
     for (size_t i = 0; i < size; i++)
-        lines += text[i] == '\n';
+        lines += text[i] == '\n' || text[i] == '\r' ||
+                 (i + 1 < size && text[i] == '\xc2' && text[i + 1] == '\x85') ||
+                 (i + 2 < size && text[i] == '\xe2' && text[i + 1] == '\x80' &&
+                  (text[i + 2] == '\xa8' || text[i + 2] == '\xa9'));
     if (d->errors == 0) {
         fprintf(stderr, "scenario refused without an error\n");
         abort();
