@@ -798,6 +798,7 @@ void cluster_metrics(const struct cluster *c, struct run_metrics *m)
     m->diverged_replicas = c->check.diverged;
     m->safety_violations = c->check.violations;
     m->events = (uint64_t)((int64_t)sim_fired(c->eng) + mailbox_saved_events(c->mb));
+    m->fingerprint = sim_fingerprint(c->eng);
 }
 
 const struct graph *cluster_replica(const struct cluster *c, uint32_t node)

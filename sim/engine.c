@@ -27,7 +27,9 @@
  * Fingerprint: a fired event's handler is looked up in a small open-addressing table keyed
  * by the handler's address (the address only finds the slot; what is hashed is the kind
  * number stored there), then (time, kind, target) is folded into the state with two
- * xor-multiply steps and a rotation, each a bijection of the 64-bit state.
+ * xor-multiply steps and a rotation, each a bijection of the 64-bit state. An event is
+ * folded after its handler returns, so that what the handler notes first (sim_note: the
+ * mailbox's deliveries due before the event) precedes it, as in one-event-per-message mode.
  */
 #include "sim/engine.h"
 
@@ -444,30 +446,37 @@ static inline uint64_t rotl64(uint64_t x, int r)
     return x << r | x >> (64 - r);
 }
 
-/* Fold the event ev firing at t into the fingerprint. */
-static inline void record_event(struct sim_engine *eng, const struct sim_event *ev, sim_time t)
+/* The record of ev firing at t; false for a hidden kind. */
+static inline bool make_record(struct sim_engine *eng, const struct sim_event *ev, sim_time t,
+                               struct sim_record *r)
 {
     struct kslot *k = kind_slot(eng, ev->fn);
     if (__builtin_expect(!k->fn, 0))
         k = kind_add(eng, k, ev->fn, NULL, SIM_TARGET_NONE, false);
-    if (k->hidden)
-        return;
-    uint32_t target = k->target == SIM_TARGET_A   ? (uint32_t)ev->a
-                      : k->target == SIM_TARGET_C ? ev->c
-                      : k->target == SIM_TARGET_D ? ev->d
-                                                  : 0;
-    uint64_t h = rotl64((eng->fp ^ (uint64_t)t) * FP_MUL1, 29);
-    eng->fp = (h ^ ((uint64_t)k->kind << 32 | target)) * FP_MUL2;
+    r->time = t;
+    r->kind = k->kind;
+    r->target = k->target == SIM_TARGET_A   ? (uint32_t)ev->a
+                : k->target == SIM_TARGET_C ? ev->c
+                : k->target == SIM_TARGET_D ? ev->d
+                                            : 0;
+    return !k->hidden;
+}
+
+/* Fold r into the fingerprint and show it to the tap. */
+static inline void fold(struct sim_engine *eng, const struct sim_record *r)
+{
+    uint64_t h = rotl64((eng->fp ^ (uint64_t)r->time) * FP_MUL1, 29);
+    eng->fp = (h ^ ((uint64_t)r->kind << 32 | r->target)) * FP_MUL2;
     eng->fp_n++;
-    if (eng->tap) {
-        struct sim_record r = {.time = t, .kind = k->kind, .target = target};
-        eng->tap(eng->tap_ctx, eng, &r);
-    }
+    if (eng->tap)
+        eng->tap(eng->tap_ctx, eng, r);
 }
 
 void sim_note(struct sim_engine *eng, const struct sim_event *ev)
 {
-    record_event(eng, ev, eng->now);
+    struct sim_record r;
+    if (make_record(eng, ev, eng->now, &r))
+        fold(eng, &r);
 }
 
 uint64_t sim_fingerprint(const struct sim_engine *eng)
@@ -514,8 +523,13 @@ static inline void fire_top(struct sim_engine *eng)
     eng->fired++;
     eng->now = top.time;
     eng->hole = true;
-    record_event(eng, &ev, top.time);
+    /* The event's record follows what its handler notes (the mailbox delivers, on entry to
+     * a handler, the messages due before the event: their records come first). */
+    struct sim_record rec;
+    bool visible = make_record(eng, &ev, top.time, &rec);
     ev.fn(eng, &ev);
+    if (visible)
+        fold(eng, &rec);
     if (eng->hole) {
         eng->hole = false;
         heap_pop(eng);

@@ -157,7 +157,11 @@ struct sim_record {
     uint32_t target; /* the target field, 0 for SIM_TARGET_NONE */
 };
 
-/* A model event delivered without an engine event of its own, at sim_now (sim/mailbox.c). */
+/*
+ * A model event delivered without an engine event of its own, at sim_now (sim/mailbox.c).
+ * Noted from inside a handler, it comes before the handler's own event in the stream: the
+ * mailbox delivers, when a handler starts, the messages that were due before that event.
+ */
 void sim_note(struct sim_engine *eng, const struct sim_event *ev);
 
 uint64_t sim_fingerprint(const struct sim_engine *eng);        /* of the records so far */

@@ -62,6 +62,11 @@ const struct metric_field metric_fields[] = {
     COUNT_FIELD(diverged_replicas, "replicas whose state hash differs from the majority's"),
     COUNT_FIELD(safety_violations, "broken safety invariants found by the checker"),
     COUNT_FIELD(events, "engine events fired"),
+    {.name = "fingerprint",
+     .kind = METRIC_HASH,
+     .offset = offsetof(struct run_metrics, fingerprint),
+     .help = "hash of every event's (time, kind, target), 16 hex digits: equal runs, equal "
+             "values (atlas-sim run --check-determinism)"},
 };
 
 const size_t metric_field_count = sizeof(metric_fields) / sizeof(metric_fields[0]);

@@ -659,3 +659,28 @@ Test(engine, engines_created_after_sim_tap_new_engines_carry_the_tap)
     }
     cr_assert_eq(t.n, 1, "only the engine created while the tap was set");
 }
+
+static void notes_first(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)ev;
+    sim_note(eng, &(struct sim_event){.fn = noop2, .c = 42});
+}
+
+Test(engine, what_a_handler_notes_comes_before_its_own_event_in_the_stream)
+{
+    /* as the mailbox delivers, when a timer fires, the messages that were due before it */
+    struct sim_engine *eng = sim_engine_new();
+    const struct sim_kind kinds[] = {
+        {.fn = notes_first, .name = "timer"},
+        {.fn = noop2, .name = "message", .target = SIM_TARGET_C},
+    };
+    sim_engine_kinds(eng, kinds, 2);
+    struct tape t = {0};
+    sim_engine_tap(eng, tape_rec, &t);
+    sim_schedule_at(eng, 9, &(struct sim_event){.fn = notes_first});
+    sim_run(eng, SIM_TIME_MAX);
+    cr_assert_eq(t.n, 2);
+    cr_assert(t.r[0].time == 9 && t.r[0].kind == 2 && t.r[0].target == 42, "the note first");
+    cr_assert(t.r[1].time == 9 && t.r[1].kind == 1, "then the event");
+    sim_engine_free(eng);
+}

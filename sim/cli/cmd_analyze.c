@@ -151,7 +151,9 @@ static bool add_row(struct table *t, const struct row *r, const char *path, unsi
     XGROW(p->samples, p->cap, (p->nruns + 1) * metric_field_count);
     double *s = p->samples + p->nruns++ * metric_field_count;
     for (size_t j = 0; j < metric_field_count; j++) {
-        const char *v = t->col[j] < r->n ? r->f[t->col[j]] : "NA";
+        /* a hash (fingerprint) is an opaque string, never aggregated */
+        bool hash = metric_fields[j].kind == METRIC_HASH;
+        const char *v = t->col[j] < r->n && !hash ? r->f[t->col[j]] : "NA";
         char *end;
         s[j] = strcmp(v, "NA") == 0 || v[0] == '\0' ? NAN : strtod(v, &end);
         if (!isnan(s[j]) && *end) {
