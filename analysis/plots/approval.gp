@@ -1,36 +1,89 @@
-# Approval rate against consensus.approval, one curve per cluster.nodes, with the 95%
-# (Wilson) confidence interval of every point as error bars. Reads points.csv only.
+# approval.gp: approval rate against the approval probability, one colour per node count,
+# with the 95% Wilson interval of every point as error bars and, where the scenario has no
+# faults, the closed form P[Bin(n, p) >= q] drawn as a curve. Reads DIR/analysis.csv only
+# (written by `atlas-sim analyze DIR --csv`); columns are found by name.
 #
-#   gnuplot -e "points='out/sweep-approval-nodes-sweep/points.csv'" \
-#           -e "out='approval.png'" analysis/approval.gp
+#   gnuplot -e "dir='out/approval'" -e "out='figures'" analysis/plots/approval.gp
 #
-# Variables (all optional): points (default points.csv), out (default approval.png; a name
-# ending in .svg writes SVG), nodes (every swept cluster size in sweep order, default
-# "3 5 7 9 11 13 15", as in scenarios/sweep-approval-nodes.yaml).
-if (!exists("points")) points = "points.csv"
-if (!exists("out")) out = "approval.png"
-if (!exists("nodes")) nodes = "3 5 7 9 11 13 15"
+# writes OUT/approval.png and OUT/approval.svg (out defaults to dir). Rows whose approval
+# is NA (per-node approval overrides) are left out. Exit status 1, with a message on
+# stderr and no file written, when DIR/analysis.csv is missing or has no usable row.
+W = 900
+H = 600
+load system(sprintf("dirname '%s'", ARG0)) . "/common.gp"
 
-if (out[strlen(out)-3:] eq "svg") {
-    set terminal svg size 900,600 dynamic
-} else {
-    set terminal pngcairo size 900,600
+csv = dir . "/analysis.csv"
+if (!readable(csv)) {
+    print sprintf('approval.gp: %s not found; run "atlas-sim analyze %s --csv" first', csv, dir)
+    exit status 1
 }
-set output out
 
-set datafile separator ","
-set datafile missing "NA"
-set datafile columnheaders
-set title "Proposals approved vs. approval probability (95% Wilson CI)"
-set xlabel "consensus.approval (P[YES] per voter)"
-set ylabel "approval rate"
-set key left top title "cluster.nodes"
+# Node counts in order of appearance (" 3 5 7 "), from rows with an approval probability.
+NODES = " "
+have(n) = strstrt(NODES, sprintf(" %d ", n)) > 0
+stats csv using (n = column("nodes"), p = column("approval"), \
+                 NODES = (n == n && p == p && !have(n)) ? NODES . sprintf("%d ", n) : NODES, 0) nooutput
+K = words(NODES)
+if (K == 0) {
+    print sprintf("approval.gp: %s has no row with both nodes and approval", csv)
+    exit status 1
+}
+group(n) = sum [j = 1:K] (word(NODES, j) + 0 == n ? j : 0)
+
+# Per node count: the quorum and the approval range of the rows that have a closed form.
+array Q[K]
+array XL[K]
+array XH[K]
+do for [i = 1:K] { Q[i] = NaN; XL[i] = NaN; XH[i] = NaN }
+lower(a, b) = a == a && a < b ? a : b
+upper(a, b) = a == a && a > b ? a : b
+stats csv using (i = group(column("nodes")), e = column("expected_approval"), p = column("approval"), \
+                 (i > 0 && e == e) ? (Q[i] = column("quorum"), XL[i] = lower(XL[i], p), \
+                                      XH[i] = upper(XH[i], p)) : 0, 0) nooutput
+
+# P[Bin(n, p) >= q], the chance that at least q of the n voters (the proposer included)
+# say YES, each independently with probability p.
+comb(n, k) = exp(lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1))
+tail(n, p, q) = sum [k = int(q):int(n)] comb(n, k) * p**k * (1 - p)**(n - k)
+curve(x, i) = Q[i] == Q[i] && x >= XL[i] - 1e-9 && x <= XH[i] + 1e-9 ? tail(word(NODES, i) + 0, x, Q[i]) : NaN
+
+# The rows of each node count as one block of $G (index i-1): lines join a group's points
+# in file order without crossing into another group.
+$G << EOD
+EOD
+do for [i = 1:K] {
+    set table $G append
+    plot csv using "approval":"approval_rate":"approval_ci95_lo":"approval_ci95_hi" \
+        with table if (column("nodes") == word(NODES, i) + 0 && column("approval") == column("approval"))
+    unset table
+    set print $G append
+    print ""
+    print ""
+    unset print
+}
+set datafile separator whitespace
+set datafile nocolumnheaders
+
+closed = 0
+do for [i = 1:K] { closed = closed || Q[i] == Q[i] }
+
+set title sprintf("Approval rate vs. approval probability (%s)", basename(dir)) noenhanced
+set xlabel "approval probability p (P[YES] per voter)"
+set ylabel "approval rate (approved / proposals, 95% Wilson CI)"
+set key left top title "nodes" reverse Left
 set grid
-set yrange [0:1.05]
+set yrange [*:1.02]
+set offsets graph 0.02, graph 0.02, 0, 0
+set samples 300
 
-# points.csv lists the points with the last swept key (cluster.nodes) varying fastest, so
-# the rows of the i-th cluster size are rows i, i + K, i + 2K, ... (K sizes): `every`.
-K = words(nodes)
-plot for [i=1:K] points \
-     using "consensus.approval":"approval_rate_mean":"approval_rate_ci95_lo":"approval_rate_ci95_hi" \
-     every K::(i-1) with yerrorlines title word(nodes, i)
+do for [fmt in "png svg"] {
+    eval TERM(fmt)
+    set output output("approval", fmt)
+    # With curves, the measured points stand alone; without, dotted lines join them.
+    plot for [i = 1:K] $G index (i - 1) using 1:2:3:4 with yerrorbars lc i pt 7 ps 0.6 lw 1 \
+             title word(NODES, i), \
+         for [i = 1:K] $G index (i - 1) using 1:(closed ? NaN : $2) with lines lc i dt 3 notitle, \
+         for [i = 1:K] curve(x, i) with lines lc i lw 1.5 notitle, \
+         (closed ? 1/0 : NaN) with lines lc "black" lw 1.5 title "P[Bin(n,p) ≥ q]"
+    unset output
+}

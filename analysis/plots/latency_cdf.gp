@@ -1,0 +1,99 @@
+# latency_cdf.gp: the empirical distribution (CDF) of decision latency, decided_s -
+# submitted_s over the approved, rejected and timed-out proposals of outcomes.csv, one
+# curve per scenario. Reads outcomes.csv only; columns are found by name.
+#
+#   gnuplot -e "dir='out/figures/latency'" -e "out='figures'" analysis/plots/latency_cdf.gp
+#
+# writes OUT/latency_cdf.png and OUT/latency_cdf.svg (out defaults to dir). DIR is one of
+#   - a run folder (DIR/outcomes.csv): one curve;
+#   - a sweep folder run with --traces (DIR/runs/RUN/outcomes.csv): one curve, every run
+#     pooled;
+#   - a folder of such folders (DIR/NAME/...): one curve per NAME, in name order (C locale).
+# The legend gives each curve's number of proposals. The x axis is logarithmic when every
+# latency is positive. Exit status 1, with a message on
+# stderr and no file written, when no outcomes.csv is found or none has a decided proposal.
+W = 900
+H = 600
+load system(sprintf("dirname '%s'", ARG0)) . "/common.gp"
+
+# A folder with outcomes: its outcomes.csv, or every runs/RUN/outcomes.csv under one header.
+source(f) = readable(f . "/outcomes.csv") ? f . "/outcomes.csv" : \
+    system(sprintf('ls ''%s''/runs/*/outcomes.csv >/dev/null 2>&1 && echo 1', f)) eq "1" ? \
+        sprintf('< awk ''FNR > 1 || NR == 1'' ''%s''/runs/*/outcomes.csv', f) : ""
+
+if (source(dir) ne "") {
+    NAMES = "."
+} else {
+    NAMES = system(sprintf('cd ''%s'' 2>/dev/null && export LC_ALL=C && for d in */; do ' . \
+        'if [ -r "$d/outcomes.csv" ] || ls "$d"runs/*/outcomes.csv >/dev/null 2>&1; then ' . \
+        'printf "%%s " "${d%%/}"; fi; done', dir))
+}
+K = words(NAMES)
+if (K == 0) {
+    print sprintf("latency_cdf.gp: no outcomes.csv in %s, %s/runs/*/ or %s/*/", dir, dir, dir)
+    exit status 1
+}
+folder(i) = word(NAMES, i) eq "." ? dir : dir . "/" . word(NAMES, i)
+name(i) = word(NAMES, i) eq "." ? basename(dir) : word(NAMES, i)
+
+# The latencies of each folder as one block of $L (index i-1).
+decided(o) = o eq "approved" || o eq "rejected" || o eq "timeout"
+$L << EOD
+EOD
+do for [i = 1:K] {
+    set table $L append
+    plot source(folder(i)) using (column("decided_s") - column("submitted_s")):(1) \
+        with table if (decided(strcol("outcome")) && column("decided_s") == column("decided_s"))
+    unset table
+    set print $L append
+    print ""
+    print ""
+    unset print
+}
+set datafile separator whitespace
+set datafile nocolumnheaders
+
+array N[K]
+LMIN = NaN
+LMAX = NaN
+do for [i = 1:K] {
+    undefine STATS_*
+    stats $L index (i - 1) using 1 nooutput
+    N[i] = exists("STATS_records") ? STATS_records : 0
+    if (N[i] > 0) {
+        LMIN = LMIN == LMIN && LMIN < STATS_min ? LMIN : STATS_min
+        LMAX = LMAX == LMAX && LMAX > STATS_max ? LMAX : STATS_max
+    }
+}
+if (LMIN != LMIN) {
+    print sprintf("latency_cdf.gp: no approved, rejected or timed-out proposal under %s", dir)
+    exit status 1
+}
+
+set title sprintf("Decision latency (submit to decision; approved, rejected, timeout) (%s)", \
+    basename(dir)) noenhanced
+set xlabel "decision latency (s)"
+set ylabel "fraction of decided proposals ≤ x"
+set yrange [0:1.02]
+set key right bottom
+set grid xtics mxtics ytics
+if (LMIN > 0) {
+    set logscale x 10
+    set format x "%g"
+    set xtics () # 1-2-5 steps, seconds
+    do for [e = -9:6] { set xtics add (10.0**e, 2 * 10.0**e, 5 * 10.0**e) }
+    set xrange [LMIN / 1.25 : LMAX * 1.25]
+} else {
+    set offsets graph 0.02, graph 0.02, 0, 0
+}
+
+do for [fmt in "png svg"] {
+    eval TERM(fmt)
+    set output output("latency_cdf", fmt)
+    # Small samples (50 or fewer) also get a point per proposal.
+    plot for [i = 1:K] $L index (i - 1) using 1:(N[i] > 0 ? $2 : NaN) smooth cnormal with steps \
+             lc i lw 2 title sprintf("%s (%d)", name(i), N[i]) noenhanced, \
+         for [i = 1:K] $L index (i - 1) using 1:(N[i] > 0 && N[i] <= 50 ? $2 : NaN) smooth cnormal \
+             with points lc i pt 7 ps 0.7 notitle
+    unset output
+}
