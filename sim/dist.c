@@ -473,6 +473,12 @@ static struct dist_empirical *empirical_load(const char *path, char *err, size_t
     bool ok = true;
     while (ok && fgets(line, sizeof(line), f)) {
         lineno++;
+        size_t len = strlen(line);
+        if (len + 1 < sizeof(line) && (len == 0 || line[len - 1] != '\n') && !feof(f)) {
+            /* fgets stopped early without a line end: a NUL byte (e.g. /dev/zero, endless) */
+            ok = fail(err, errlen, "%s:%zu: NUL byte: not a text file", path, lineno);
+            continue;
+        }
         char *s = trim_line(line);
         if (!*s)
             continue;
