@@ -1,271 +1,71 @@
-/* cmd_analyze: `atlas-sim analyze DIR`, per-point statistics from a folder's summary.csv. */
+/*
+ * cmd_analyze: `atlas-sim analyze DIR`, the command line over the analysis library
+ * (analysis/: the table, analysis.csv, plots; CSV only). The -o points.csv output stays
+ * here because points.csv has one writer, sim/points.c, shared with `sweep`.
+ */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/folder.h"
+#include "analysis/plotrun.h"
+#include "analysis/report.h"
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
 #include "sim/points.h"
-#include "sim/stats.h"
-#include "sim/sweep.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: atlas-sim analyze DIR [-o FILE] [--metric NAME]... [--quiet]\n"
-               "\n"
-               "Reads DIR/summary.csv (of 'atlas-sim run' or 'atlas-sim sweep'; CSV only), groups\n"
-               "its rows by the swept keys (the columns between seed and the first metric) and\n"
-               "prints, per point, n and the mean and 95%% confidence interval of some metrics\n"
-               "(default approval_rate and decision_mean_s). -o FILE writes every metric's\n"
-               "statistics in the points.csv format (see 'atlas-sim sweep --help'); '-' is\n"
-               "standard output. Exit codes: 0 ok, 2 bad input or usage.\n");
-}
-
-/* ---- a small RFC 4180 reader ----------------------------------------------------------- */
-
-struct row {
-    size_t n, cap;
-    char **f; /* fields (owned) */
-};
-
-static void row_clear(struct row *r)
-{
-    for (size_t i = 0; i < r->n; i++)
-        free(r->f[i]);
-    r->n = 0;
-}
-
-/* Read one record; false at end of file. *bad on an unterminated quote. */
-static bool csv_read(FILE *in, struct row *r, bool *bad)
-{
-    row_clear(r);
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    bool quoted = false, any = false;
-    int c;
-    for (;;) {
-        c = getc(in);
-        if (c == EOF && !any)
-            break;
-        any = true;
-        if (quoted) {
-            if (c == EOF) {
-                *bad = true;
-                break;
-            }
-            if (c == '"') {
-                int d = getc(in);
-                if (d != '"') {
-                    quoted = false;
-                    ungetc(d, in);
-                    continue;
-                }
-            }
-        } else if (c == '"' && len == 0) {
-            quoted = true;
-            continue;
-        } else if (c == ',' || c == '\n' || c == EOF) {
-            XGROW(buf, cap, len + 1);
-            buf[len] = '\0';
-            XGROW(r->f, r->cap, r->n + 1);
-            r->f[r->n++] = xstrdup(buf);
-            len = 0;
-            if (c != ',')
-                break;
-            continue;
-        } else if (c == '\r') {
-            continue;
-        }
-        XGROW(buf, cap, len + 1);
-        buf[len++] = (char)c;
-    }
-    free(buf);
-    return any && !*bad;
-}
-
-/* ---- grouping ------------------------------------------------------------------------- */
-
-struct point {
-    char **values; /* swept values (owned) */
-    size_t nruns, cap;
-    double *samples; /* nruns x metric_field_count */
-};
-
-struct table {
-    size_t naxes;
-    char **paths; /* swept key columns (owned) */
-    size_t *col;  /* metric_fields[j] -> CSV column, or SIZE_MAX if absent */
-    size_t npoints, cap;
-    struct point *pts;
-};
-
-static bool header(struct table *t, const struct row *h, const char *path)
-{
-    if (h->n < 3 || strcmp(h->f[0], "run") || strcmp(h->f[1], "rep") || strcmp(h->f[2], "seed")) {
-        fprintf(stderr, "atlas-sim analyze: %s:1: expected a header starting run,rep,seed\n", path);
-        return false;
-    }
-    size_t first = 3;
-    while (first < h->n && points_field_index(h->f[first]) == metric_field_count)
-        first++;
-    t->naxes = first - 3;
-    t->paths = xcalloc(t->naxes + 1, sizeof(*t->paths));
-    for (size_t i = 0; i < t->naxes; i++)
-        t->paths[i] = xstrdup(h->f[3 + i]);
-    t->col = xcalloc(metric_field_count, sizeof(*t->col));
-    for (size_t j = 0; j < metric_field_count; j++) {
-        t->col[j] = SIZE_MAX;
-        for (size_t c = first; c < h->n; c++)
-            if (strcmp(h->f[c], metric_fields[j].name) == 0)
-                t->col[j] = c;
-    }
-    return true;
-}
-
-static struct point *find_point(struct table *t, const struct row *r)
-{
-    for (size_t k = t->npoints; k-- > 0;) { /* rows of a point are usually adjacent */
-        size_t a = 0;
-        while (a < t->naxes && strcmp(t->pts[k].values[a], r->f[3 + a]) == 0)
-            a++;
-        if (a == t->naxes)
-            return &t->pts[k];
-    }
-    XGROW(t->pts, t->cap, t->npoints + 1);
-    struct point *p = &t->pts[t->npoints++];
-    memset(p, 0, sizeof(*p));
-    p->values = xcalloc(t->naxes + 1, sizeof(*p->values));
-    for (size_t a = 0; a < t->naxes; a++)
-        p->values[a] = xstrdup(r->f[3 + a]);
-    return p;
-}
-
-static bool add_row(struct table *t, const struct row *r, const char *path, unsigned line)
-{
-    if (r->n < 3 + t->naxes) {
-        fprintf(stderr, "atlas-sim analyze: %s:%u: too few fields\n", path, line);
-        return false;
-    }
-    struct point *p = find_point(t, r);
-    XGROW(p->samples, p->cap, (p->nruns + 1) * metric_field_count);
-    double *s = p->samples + p->nruns++ * metric_field_count;
-    for (size_t j = 0; j < metric_field_count; j++) {
-        /* a hash (fingerprint) is an opaque string, never aggregated */
-        bool hash = metric_fields[j].kind == METRIC_HASH;
-        const char *v = t->col[j] < r->n && !hash ? r->f[t->col[j]] : "NA";
-        char *end;
-        s[j] = strcmp(v, "NA") == 0 || v[0] == '\0' ? NAN : strtod(v, &end);
-        if (!isnan(s[j]) && *end) {
-            fprintf(stderr, "atlas-sim analyze: %s:%u: %s: '%s' is not a number\n", path, line,
-                    metric_fields[j].name, v);
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool load(struct table *t, const char *path)
-{
-    FILE *in = fopen(path, "r");
-    if (!in) {
-        fprintf(stderr, "atlas-sim analyze: %s: cannot read\n", path);
-        return false;
-    }
-    struct row r = {0};
-    bool bad = false, ok = csv_read(in, &r, &bad) && header(t, &r, path);
-    for (unsigned line = 2; ok && csv_read(in, &r, &bad); line++)
-        ok = add_row(t, &r, path, line);
-    if (ok && bad) {
-        fprintf(stderr, "atlas-sim analyze: %s: unterminated quoted field\n", path);
-        ok = false;
-    }
-    row_clear(&r);
-    free(r.f);
-    fclose(in);
-    return ok;
-}
-
-static void table_fini(struct table *t)
-{
-    for (size_t k = 0; k < t->npoints; k++) {
-        sweep_values_free(t->naxes, t->pts[k].values);
-        free(t->pts[k].samples);
-    }
-    free(t->pts);
-    sweep_values_free(t->naxes, t->paths);
-    free(t->col);
-}
-
-/* ---- output --------------------------------------------------------------------------- */
-
-/* %.6g, or NA for a value that does not exist. */
-static const char *short_real(double x, char *buf, size_t len)
-{
-    if (isnan(x))
-        return "NA";
-    snprintf(buf, len, "%.6g", x);
-    return buf;
-}
-
-static void print_point(const struct table *t, const struct point *p, const size_t *metrics,
-                        size_t nmetrics)
-{
-    char m[32], lo[32], hi[32];
-    for (size_t a = 0; a < t->naxes; a++)
-        printf("%s%s=%s", a ? "  " : "", t->paths[a], p->values[a]);
-    printf("%sn=%zu\n", t->naxes ? "  " : "", p->nruns);
-    for (size_t i = 0; i < nmetrics; i++) {
-        struct stats_summary s;
-        points_metric_stats(p->samples, p->nruns, metrics[i], &s);
-        printf("  %-20s %-12s 95%% CI [%s, %s]\n", metric_fields[metrics[i]].name,
-               short_real(s.mean, m, sizeof(m)), short_real(s.ci_lo, lo, sizeof(lo)),
-               short_real(s.ci_hi, hi, sizeof(hi)));
-    }
-}
-
-static void fill_points(FILE *f, const struct table *t)
-{
-    points_write_header(f, t->naxes, (const char *const *)t->paths);
-    for (size_t k = 0; k < t->npoints; k++)
-        points_write_row(f, t->naxes, (const char *const *)t->pts[k].values, t->pts[k].samples,
-                         t->pts[k].nruns);
-}
-
-static bool write_points(const struct table *t, const char *out)
-{
-    if (strcmp(out, "-") == 0) {
-        fill_points(stdout, t);
-        return true;
-    }
-    size_t n = strlen(out) + 8;
-    char *tmp = xmalloc(n);
-    snprintf(tmp, n, "%s.tmp", out);
-    FILE *f = fopen(tmp, "w");
-    bool ok = f != NULL;
-    if (ok) {
-        fill_points(f, t);
-        ok = fflush(f) == 0 && !ferror(f);
-        ok = fclose(f) == 0 && ok && rename(tmp, out) == 0;
-        if (!ok)
-            remove(tmp);
-    }
-    if (!ok)
-        fprintf(stderr, "atlas-sim analyze: %s: cannot write\n", out);
-    free(tmp);
-    return ok;
+    fprintf(
+        f,
+        "usage: atlas-sim analyze DIR [--csv] [--plot] [--metric NAME]... [-o FILE] [--quiet]\n"
+        "\n"
+        "Statistics per sweep point of a folder written by 'atlas-sim run' or 'atlas-sim\n"
+        "sweep' (CSV only: DIR/summary.csv, and DIR/outcomes.csv or DIR/runs/RUN/outcomes.csv\n"
+        "when present). Runs with equal swept keys form a point; a run folder is one point.\n"
+        "For each point it prints:\n"
+        "  proposals by outcome (approved, rejected, timeout, no_quorum, invalid, aborted),\n"
+        "  the approval rate (approved / proposals, pooled over the runs) with its 95%%\n"
+        "  Wilson interval and, when the scenario has no faults and one approval\n"
+        "  probability p, the closed form P[Bin(nodes, p) >= quorum] beside it;\n"
+        "  decision latency mean, p50, p90, p99 (nearest rank), pooled over every decided\n"
+        "  proposal when each run has an outcomes.csv (a run folder, or a sweep run with\n"
+        "  --traces), else the mean over runs of summary.csv's per-run values (it says which);\n"
+        "  false suspicions per node-hour; the mean crash detection latency (weighted by\n"
+        "  detections); diverged replicas per run.\n"
+        "\n"
+        "Options:\n"
+        "  --csv          also write the same as DIR/analysis.csv (one row per point; the\n"
+        "                 columns are listed in analysis/README.md), atomically\n"
+        "  --plot         --csv, then run the gnuplot scripts of analysis/plots (approval,\n"
+        "                 latency_cdf, heatmap, timeline; those that do not apply to the folder\n"
+        "                 are skipped with the reason) into DIR/figures/NAME.png and .svg; the\n"
+        "                 scripts are found in $ATLAS_PLOTS_DIR, else in the source tree.\n"
+        "                 Without gnuplot on PATH it says how to install it and exits 2\n"
+        "  --metric NAME  add the mean and Student-t 95%% interval over the runs of any\n"
+        "                 numeric summary.csv column NAME (repeatable); with --csv also the\n"
+        "                 columns NAME_mean, NAME_ci95_lo, NAME_ci95_hi\n"
+        "  -o FILE        write every metric's statistics in the points.csv format of\n"
+        "                 'atlas-sim sweep' (mean, sd, 95%% interval); '-' is standard output\n"
+        "                 (and prints no table)\n"
+        "  --quiet        print no table\n"
+        "\n"
+        "Exit codes: 0 ok; 2 bad input or usage (missing folder or summary.csv, malformed CSV\n"
+        "with path:line, missing column), a file that cannot be written, or --plot failing;\n"
+        "no file is left half written.\n");
 }
 
 struct options {
     const char *dir, *out;
-    bool quiet;
+    bool quiet, csv, plot;
     size_t nmetrics;
-    size_t *metrics;
+    const char **metrics; /* borrowed from argv */
 };
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    o->metrics = xcalloc((size_t)argc + 2, sizeof(*o->metrics));
+    o->metrics = xcalloc((size_t)argc, sizeof(*o->metrics));
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -274,14 +74,13 @@ static int parse_args(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "-o") == 0 && i + 1 < argc) {
             o->out = argv[++i];
         } else if (strcmp(a, "--metric") == 0 && i + 1 < argc) {
-            size_t j = points_field_index(argv[++i]);
-            if (j == metric_field_count) {
-                fprintf(stderr, "atlas-sim analyze: unknown metric '%s'\n", argv[i]);
-                return EXIT_USAGE;
-            }
-            o->metrics[o->nmetrics++] = j;
+            o->metrics[o->nmetrics++] = argv[++i];
         } else if (strcmp(a, "--quiet") == 0) {
             o->quiet = true;
+        } else if (strcmp(a, "--csv") == 0) {
+            o->csv = true;
+        } else if (strcmp(a, "--plot") == 0) {
+            o->plot = o->csv = true;
         } else if (a[0] == '-' || o->dir) {
             fprintf(stderr, "atlas-sim analyze: unexpected argument '%s'\n\n", a);
             usage(stderr);
@@ -291,35 +90,113 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
     }
     if (!o->dir) {
+        fprintf(stderr, "atlas-sim analyze: no folder given\n\n");
         usage(stderr);
         return EXIT_USAGE;
     }
-    static const char *const defaults[] = {"approval_rate", "decision_mean_s"};
-    bool given = o->nmetrics > 0;
-    for (size_t i = 0; !given && i < 2; i++)
-        if (points_field_index(defaults[i]) < metric_field_count)
-            o->metrics[o->nmetrics++] = points_field_index(defaults[i]);
     return EXIT_OK;
+}
+
+/* ---- -o: points.csv, written by sim/points.c from summary.csv's columns (by name) ------ */
+
+static bool point_samples(const struct folder *f, size_t p, double *samples, struct errbuf *e)
+{
+    const struct folder_point *pt = &f->pt[p];
+    for (size_t j = 0; j < metric_field_count; j++) {
+        size_t col = folder_column(f, metric_fields[j].name);
+        for (size_t i = 0; i < pt->nrows; i++) {
+            double *s = &samples[i * metric_field_count + j];
+            *s = NAN; /* a hash (fingerprint) is an opaque string, never aggregated */
+            if (col != SIZE_MAX && metric_fields[j].kind != METRIC_HASH &&
+                !folder_real(f, pt->rows[i], col, s, e))
+                return false;
+        }
+    }
+    return true;
+}
+
+static bool fill_points(FILE *out, const struct folder *f, struct errbuf *e)
+{
+    const char **paths = xcalloc(f->naxes + 1, sizeof(*paths));
+    const char **values = xcalloc(f->naxes + 1, sizeof(*values));
+    for (size_t a = 0; a < f->naxes; a++)
+        paths[a] = f->cols[f->axis0 + a];
+    points_write_header(out, f->naxes, paths);
+    bool ok = true;
+    for (size_t p = 0; ok && p < f->npoints; p++) {
+        double *samples = xcalloc(f->pt[p].nrows * metric_field_count, sizeof(*samples));
+        for (size_t a = 0; a < f->naxes; a++)
+            values[a] = folder_axis_value(f, p, a);
+        ok = point_samples(f, p, samples, e);
+        if (ok)
+            points_write_row(out, f->naxes, values, samples, f->pt[p].nrows);
+        free(samples);
+    }
+    free(paths);
+    free(values);
+    return ok;
+}
+
+/* Atomic: FILE.tmp renamed to FILE once complete; nothing left behind on failure. */
+static bool write_points(const struct folder *f, const char *out, struct errbuf *e)
+{
+    if (strcmp(out, "-") == 0)
+        return fill_points(stdout, f, e);
+    size_t n = strlen(out) + 8;
+    char *tmp = xmalloc(n);
+    snprintf(tmp, n, "%s.tmp", out);
+    FILE *fp = fopen(tmp, "w");
+    bool ok = fp != NULL;
+    if (ok) {
+        ok = fill_points(fp, f, e);
+        bool written = fflush(fp) == 0 && !ferror(fp);
+        if (fclose(fp) != 0 || !written || (ok && rename(tmp, out) != 0)) {
+            errbuf_set(e, "%s: cannot write", out);
+            ok = false;
+        }
+        if (!ok)
+            remove(tmp);
+    } else {
+        errbuf_set(e, "%s: cannot write", out);
+    }
+    free(tmp);
+    return ok;
+}
+
+/* ---- the command ---------------------------------------------------------------------- */
+
+static bool analyze(const struct options *o, struct errbuf *e)
+{
+    struct folder *f = folder_load(o->dir, e);
+    struct report *r = f ? report_new(f, o->metrics, o->nmetrics, e) : NULL;
+    bool ok = r != NULL, to_stdout = o->out && strcmp(o->out, "-") == 0;
+    if (ok && !o->quiet && !to_stdout)
+        report_print(r, stdout);
+    if (ok && o->out)
+        ok = write_points(f, o->out, e);
+    char *csv = f ? folder_path(f, "analysis.csv") : NULL;
+    if (ok && o->csv) {
+        ok = report_save(r, csv, e);
+        if (ok && !o->quiet && !to_stdout)
+            printf("wrote %s\n", csv);
+    }
+    if (ok && o->plot)
+        ok = plotrun_all(f, r, o->quiet || to_stdout ? stderr : stdout, e);
+    free(csv);
+    report_free(r);
+    folder_free(f);
+    return ok;
 }
 
 int cmd_analyze(int argc, char **argv)
 {
     struct options o = {0};
-    struct table t = {0};
     int rc = parse_args(argc, argv, &o);
-    if (rc == EXIT_OK) {
-        size_t n = strlen(o.dir) + 16;
-        char *path = xmalloc(n);
-        snprintf(path, n, "%s/summary.csv", o.dir);
-        rc = load(&t, path) ? EXIT_OK : EXIT_USAGE;
-        free(path);
-    }
-    bool to_stdout = o.out && strcmp(o.out, "-") == 0;
-    for (size_t k = 0; rc == EXIT_OK && !o.quiet && !to_stdout && k < t.npoints; k++)
-        print_point(&t, &t.pts[k], o.metrics, o.nmetrics);
-    if (rc == EXIT_OK && o.out && !write_points(&t, o.out))
+    struct errbuf e;
+    if (rc == EXIT_OK && !analyze(&o, &e)) {
+        fprintf(stderr, "atlas-sim analyze: %s\n", e.msg);
         rc = EXIT_USAGE;
-    table_fini(&t);
+    }
     free(o.metrics);
     return rc < 0 ? EXIT_OK : rc;
 }

@@ -1,0 +1,36 @@
+/*
+ * plotrun: `atlas-sim analyze DIR --plot`, the gnuplot scripts of analysis/plots/ run on a
+ * folder whose analysis.csv has just been written.
+ *
+ * Each script NAME.gp in {approval, latency_cdf, heatmap, timeline} runs as
+ *     gnuplot -e "dir='DIR'" -e "out='DIR/figures'" PLOTS/NAME.gp
+ * and writes DIR/figures/NAME.png and NAME.svg (timeline reads one run's folder: DIR itself
+ * for a run folder, else DIR/runs/RUN of the first run, when the sweep kept --traces).
+ * A script that cannot apply is skipped with a line saying why: approval needs a point with
+ * an approval probability (not NA); heatmap needs several node counts and several approval
+ * probabilities; latency_cdf needs outcomes.csv (a run folder or a sweep run with --traces);
+ * timeline needs events.csv and outcomes.csv of one run.
+ *
+ * PLOTS is $ATLAS_PLOTS_DIR when set, else the source tree's analysis/plots (compiled in).
+ * Failures (the caller exits 2): gnuplot is not on PATH (the message says how to install
+ * it), a script is missing, DIR contains a single quote (the scripts pass paths to the shell
+ * in single quotes), a script exits non-zero (the others still run).
+ * Progress lines go to out; gnuplot's own messages to stderr.
+ */
+#ifndef ATLAS_ANALYSIS_PLOTRUN_H
+#define ATLAS_ANALYSIS_PLOTRUN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "analysis/errbuf.h"
+#include "analysis/folder.h"
+#include "analysis/report.h"
+
+/* The folder holding the scripts (borrowed: the environment or a constant). */
+const char *plotrun_scripts_dir(void);
+
+/* Run every applicable script; false (diagnosed) if any could not run or failed. */
+bool plotrun_all(const struct folder *f, const struct report *r, FILE *out, struct errbuf *e);
+
+#endif
