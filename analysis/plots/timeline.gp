@@ -9,8 +9,8 @@
 #
 # writes OUT/timeline.png and OUT/timeline.svg (out defaults to dir). DIR is a run folder
 # (`atlas-sim run`), or one run of a sweep run with --traces (DIR = SWEEP/runs/RUN). A
-# suspicion is drawn on the lane of the node suspected (detail peer=N): one on a lane that
-# is up is a false suspicion. Commits are not drawn (there is one per node per approved
+# suspicion is drawn on the lane of the node suspected (detail peer=N), in its own colour
+# when false (detail peer=N (alive): the peer was up). Commits are not drawn (there is one per node per approved
 # proposal). Exit status 1, with a message on stderr and no file written, when events.csv
 # or outcomes.csv is missing.
 W = 1000
@@ -70,17 +70,23 @@ unset print
 is(e) = strcol("event") eq e
 OUTCOMES = "approved rejected timeout no_quorum invalid aborted"
 # Counts for the legend (a kind that never happens gets no legend entry).
-KINDS = "partition heal suspect trust catchup violation"
-array EVN[6]
+# A suspicion whose detail says "(alive)" is false: the peer was up.
+KINDS = "partition heal suspect trust catchup violation false_suspect"
+array EVN[7]
 array OCN[6]
-do for [i = 1:6] { EVN[i] = 0; OCN[i] = 0 }
-stats ev using (e = strcol("event"), sum [i = 1:6] (e eq word(KINDS, i) ? (EVN[i] = EVN[i] + 1, 0) : 0), 0) nooutput
+do for [i = 1:7] { EVN[i] = 0 }
+do for [i = 1:6] { OCN[i] = 0 }
+alive(d) = strstrt(d, "(alive)") > 0
+kind(e, d) = e eq "suspect" && alive(d) ? "false_suspect" : e
+stats ev using (e = kind(strcol("event"), strcol("detail")), \
+                sum [i = 1:7] (e eq word(KINDS, i) ? (EVN[i] = EVN[i] + 1, 0) : 0), 0) nooutput
 stats oc using (o = strcol("outcome"), sum [i = 1:6] (o eq word(OUTCOMES, i) ? (OCN[i] = OCN[i] + 1, 0) : 0), 0) nooutput
 DURABLE = 0
 AMNESIA = 0
 do for [i = 1:M] { if (IVA[i]) { AMNESIA = AMNESIA + 1 } else { DURABLE = DURABLE + 1 } }
 lane(e) = is(e) ? column("node") : NaN
-seen(e) = is(e) ? peer(strcol("detail")) + 0.28 : NaN
+# Suspicions just above the lane of the node suspected, trusts just below it.
+seen(e) = kind(strcol("event"), strcol("detail")) eq e ? peer(strcol("detail")) + (e eq "trust" ? -0.28 : 0.28) : NaN
 lane_or_outcomes(e) = is(e) ? (column("node") == column("node") ? column("node") : -1) : NaN
 array OC[6] = ["#2ca02c", "#d62728", "#ff7f0e", "#9467bd", "#7f7f7f", "#000000"]
 array OP[6] = [7, 5, 9, 11, 13, 2]
@@ -109,9 +115,10 @@ dummy = add(M > 0, '$IV using "from":"node":(column("to") - column("from")):(0):
 dummy = add(DURABLE > 0, down("#d62728", "durable", DURABLE))
 dummy = add(AMNESIA > 0, down("#9467bd", "amnesia", AMNESIA))
 dummy = add(EVN[1] > 0, line("partition", 'dt 2 lw 1.5 lc rgb "#555555"', EVN[1]))
-dummy = add(EVN[2] > 0, line("heal", 'dt 3 lw 1.5 lc rgb "#17becf"', EVN[2]))
-dummy = add(EVN[3] > 0, mark("suspect", "seen", 'pt 11 ps 0.9 lc rgb "#ff7f0e"', "suspected", EVN[3]))
-dummy = add(EVN[4] > 0, mark("trust", "seen", 'pt 9 ps 0.7 lc rgb "#2ca02c"', "trusted again", EVN[4]))
+dummy = add(EVN[2] > 0, line("heal", 'dt 3 lw 1.5 lc rgb "#8c564b"', EVN[2]))
+dummy = add(EVN[3] > 0, mark("suspect", "seen", 'pt 11 ps 0.9 lc rgb "#ff7f0e"', "suspected, down", EVN[3]))
+dummy = add(EVN[7] > 0, mark("false_suspect", "seen", 'pt 11 ps 0.9 lc rgb "#e377c2"', "suspected, alive (false)", EVN[7]))
+dummy = add(EVN[4] > 0, mark("trust", "seen", 'pt 9 ps 0.7 lc rgb "#17becf"', "trusted again", EVN[4]))
 dummy = add(EVN[5] > 0, mark("catchup", "lane", 'pt 13 ps 1.0 lc rgb "#1f77b4"', "catch-up", EVN[5]))
 dummy = add(EVN[6] > 0, mark("violation", "lane_or_outcomes", 'pt 3 ps 2 lw 2 lc rgb "#000000"', "violation", EVN[6]))
 do for [i = 1:6] {
