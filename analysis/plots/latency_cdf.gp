@@ -26,7 +26,7 @@ if (source(dir) ne "") {
 } else {
     NAMES = system(sprintf('cd ''%s'' 2>/dev/null && export LC_ALL=C && for d in */; do ' . \
         'if [ -r "$d/outcomes.csv" ] || ls "$d"runs/*/outcomes.csv >/dev/null 2>&1; then ' . \
-        'printf "%%s " "${d%%/}"; fi; done', dir))
+        'printf "%%s\n" "${d%%/}"; fi; done | sort | tr "\n" " "', dir))
 }
 K = words(NAMES)
 if (K == 0) {
