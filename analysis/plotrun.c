@@ -96,7 +96,9 @@ static const char *skip_reason(size_t k, const struct report_overview *o, const 
 {
     switch (k) {
     case APPROVAL:
-        return o->approvals ? NULL : "no point has one approval probability (approval is NA)";
+        return o->approvals > 1 ? NULL
+                                : "needs points with several approval probabilities (approval "
+                                  "not NA)";
     case LATENCY_CDF:
         return o->pooled_points ? NULL
                                 : "no outcomes.csv (analyze a run folder, or a sweep run "
