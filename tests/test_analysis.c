@@ -554,32 +554,13 @@ static void check_decisions(const struct table *a, size_t r, const struct expect
     cr_assert_str_eq(get(a, r, "decision_source"), ns ? "outcomes" : "summary");
 }
 
-static const char *const contract_cols[] = {"consensus.approval",
-                                            "heartbeat.loss",
-                                            "runs",
-                                            "nodes",
-                                            "quorum",
-                                            "approval",
-                                            "faults",
-                                            "proposals",
-                                            "approved",
-                                            "rejected",
-                                            "timeout",
-                                            "no_quorum",
-                                            "invalid",
-                                            "aborted",
-                                            "approval_rate",
-                                            "approval_ci95_lo",
-                                            "approval_ci95_hi",
-                                            "expected_approval",
-                                            "decision_mean_s",
-                                            "decision_p50_s",
-                                            "decision_p90_s",
-                                            "decision_p99_s",
-                                            "false_suspicions_per_node_hour",
-                                            "detection_mean_s",
-                                            "diverged_replicas",
-                                            "decision_source"};
+/* The contract's columns (the swept keys first), spelled out independently of the writer. */
+static const char contract_header[] =
+    "consensus.approval,heartbeat.loss,runs,nodes,quorum,approval,faults,proposals,approved,"
+    "rejected,timeout,no_quorum,invalid,aborted,approval_rate,approval_ci95_lo,"
+    "approval_ci95_hi,expected_approval,decision_mean_s,decision_p50_s,decision_p90_s,"
+    "decision_p99_s,false_suspicions_per_node_hour,detection_mean_s,diverged_replicas,"
+    "decision_source\n";
 
 /* analysis.csv of dir against summary.csv (and, if pooled, outcomes.csv) computed here. */
 static void check_analysis(const char *dir, bool pooled)
@@ -590,9 +571,10 @@ static void check_analysis(const char *dir, bool pooled)
     table_load(&s, p);
     snprintf(p, sizeof(p), "%s/analysis.csv", dir);
     table_load(&a, p);
-    cr_assert_eq(a.ncols, sizeof(contract_cols) / sizeof(contract_cols[0]));
-    for (size_t i = 0; i < a.ncols; i++)
-        cr_assert_str_eq(a.cell[i], contract_cols[i]);
+    size_t len;
+    char *text = slurp(p, &len);
+    cr_assert(strncmp(text, contract_header, strlen(contract_header)) == 0, "%s", text);
+    free(text);
     char(*keys)[64] = calloc(s.nrows + 1, sizeof(*keys));
     for (size_t r = 1; r <= s.nrows; r++)
         snprintf(keys[r], sizeof(keys[r]), "%s|%s", get(&s, r, "consensus.approval"),
