@@ -326,8 +326,9 @@ static void print_point(const struct report *r, size_t p, FILE *out)
     fputc('\n', out);
     print_approval(res, out);
     print_decisions(res, out);
-    fprintf(out, "  %-18s %s per node-hour (%llu in all runs)\n", "false suspicions",
-            num(res->fs_rate, a), (unsigned long long)res->false_suspicions);
+    fprintf(out, "  %-18s %s per node-hour (%llu in %zu run%s)\n", "false suspicions",
+            num(res->fs_rate, a), (unsigned long long)res->false_suspicions, res->runs,
+            res->runs == 1 ? "" : "s");
     if (res->detections)
         fprintf(out, "  %-18s mean %s s over %llu detected crashes\n", "crash detection",
                 num(res->detection_mean, a), (unsigned long long)res->detections);
@@ -336,9 +337,9 @@ static void print_point(const struct report *r, size_t p, FILE *out)
     fprintf(out, "  %-18s %s per run\n", "diverged replicas", num(res->diverged, a));
     for (size_t k = 0; k < r->nextra; k++) {
         const struct estimate_mean *m = &res->extra[k];
-        fprintf(out, "  %-18s mean %s  95%% CI [%s, %s]  (%zu runs with a value)\n",
+        fprintf(out, "  %-18s mean %s  95%% CI [%s, %s]  (%zu run%s with a value)\n",
                 r->f->cols[r->extra_col[k]], num(m->mean, a), num(m->ci_lo, b), num(m->ci_hi, c),
-                m->n);
+                m->n, m->n == 1 ? "" : "s");
     }
 }
 
