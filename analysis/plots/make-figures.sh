@@ -12,7 +12,8 @@
 #                      crash-recovery, one folder each under $WORK/scenarios, then latency_cdf.gp
 #   timeline           timeline.gp on the crash-recovery run
 # Environment: ATLAS_SIM (the binary, default build/release/atlas-sim), WORK, JOBS (sweep
-# workers, default 2). Needs gnuplot (apt-get install gnuplot-nox). Fails (exit 1) if any
+# workers, default 2), FIGURES (where the figures go, default analysis/figures; the tests
+# use a scratch folder). Needs gnuplot (apt-get install gnuplot-nox). Fails (exit 1) if any
 # step fails or a PNG reaches 200 KB (the figures are committed). The same binary and the
 # same gnuplot give the same files byte for byte.
 set -euo pipefail
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/../.."
 sim=${ATLAS_SIM:-build/release/atlas-sim}
 work=${WORK:-out/make-figures}
 jobs=${JOBS:-2}
-figures=analysis/figures
+figures=${FIGURES:-analysis/figures}
 plots=analysis/plots
 
 if [ ! -x "$sim" ]; then

@@ -315,8 +315,10 @@ def main(argv=None):
     matplotlib.use("Agg")  # files only: works without a display
     import matplotlib.pyplot as plt
 
-    # Same folder, same bytes: no date in the SVG, fixed ids.
+    # Same folder, same bytes: no date in the SVG, fixed ids. Text stays text (searchable,
+    # smaller; the viewer supplies the font).
     matplotlib.rcParams["svg.hashsalt"] = "atlas-sim"
+    matplotlib.rcParams["svg.fonttype"] = "none"
     asked = args.figure or list(FIGURES)
     made, failed = 0, 0
     for name in dict.fromkeys(asked):
