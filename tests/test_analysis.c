@@ -633,6 +633,7 @@ Test(analyze, analysis_csv_agrees_with_statistics_computed_from_the_sweep_files)
     cr_assert(strstr(out, "closed form P[Bin(5, 0.6) >= 3] = 0.68256\n"), "%s", out);
     cr_assert(strstr(out, "closed form: n/a (the scenario has faults)\n"), "%s", out);
     cr_assert(strstr(out, "(mean over runs of summary.csv's per-run values)\n"), "%s", out);
+    cr_assert(strstr(out, "  valid approved     "), "invalid proposals: approved / valid shown");
     free(out);
 }
 
