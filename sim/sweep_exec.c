@@ -150,6 +150,7 @@ static void worker_main(const struct sweep_exec *x, int cmd, int res)
             }
         }
     }
+    free(rs);
     _exit(0);
 }
 
@@ -167,9 +168,10 @@ static bool worker_start(const struct sweep_exec *x, struct worker *w, struct wo
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
-        for (size_t i = 0; i < nstarted; i++) { /* siblings' pipes are not ours */
+        for (size_t i = 0; i < nstarted; i++) { /* siblings' pipes and buffers are not ours */
             close(all[i].cmd);
             close(all[i].res);
+            free(all[i].buf);
         }
         close(c[1]);
         close(r[0]);
@@ -198,7 +200,10 @@ static bool dispatch(struct worker *w, const struct sweep_exec *x, size_t *next,
 {
     if (*next >= x->nruns)
         return true;
-    struct chunk c = {.start = *next, .count = chunk_size(x, *next, nw)};
+    struct chunk c;
+    memset(&c, 0, sizeof(c)); /* its padding goes down the pipe too */
+    c.start = *next;
+    c.count = chunk_size(x, *next, nw);
     if (c.count > x->nruns - *next)
         c.count = (uint32_t)(x->nruns - *next);
     *next += c.count;
@@ -297,8 +302,6 @@ static enum sweep_exec_status run_pool(const struct sweep_exec *x, size_t nw, ch
                                        size_t errlen)
 {
     struct worker *ws = xcalloc(nw, sizeof(*ws));
-    struct pollfd *pfd = xcalloc(nw, sizeof(*pfd));
-    struct sweep_result *r = xmalloc(sizeof(*r));
     enum sweep_exec_status st = SWEEP_EXEC_DONE;
     size_t started = 0, next = 0;
     void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
@@ -308,6 +311,9 @@ static enum sweep_exec_status run_pool(const struct sweep_exec *x, size_t nw, ch
             st = SWEEP_EXEC_FAILED;
             break;
         }
+    /* Allocated after the forks: a worker inherits nothing it cannot free. */
+    struct pollfd *pfd = xcalloc(nw, sizeof(*pfd));
+    struct sweep_result *r = xmalloc(sizeof(*r));
     for (int k = 0; k < PREFETCH && st == SWEEP_EXEC_DONE; k++)
         for (size_t i = 0; i < started && st == SWEEP_EXEC_DONE; i++)
             if (!dispatch(&ws[i], x, &next, started)) {
