@@ -394,11 +394,21 @@ static void check_counts(const char *out, bool heatmap_labels)
         free(svg);
     }
 
-    /* approval: a legend entry per node count and the closed form (no faults). */
+    /* approval: a legend entry "NODES (QUORUM)" per point's group, and the closed form (no
+     * faults). */
     const char *ap = at("%s/approval.svg", out);
     svg = check_svg(ap);
-    assert_has(svg, ">3<", ap);
-    assert_has(svg, ">5<", ap);
+    struct rows r;
+    rows_load(&r, at("sweep/analysis.csv"));
+    size_t kn = column(&r, "nodes"), kq = column(&r, "quorum");
+    for (size_t i = 1; i < r.n; i++) {
+        char n[32], q[32];
+        snprintf(want, sizeof(want), ">%s (%s)<", field(&r, i, kn, n, sizeof(n)),
+                 field(&r, i, kq, q, sizeof(q)));
+        assert_has(svg, want, ap);
+    }
+    free(r.line);
+    free(r.text);
     assert_has(svg, "P[Bin(n,p) ≥ q]", ap);
     free(svg);
 }

@@ -1,7 +1,8 @@
-# approval.gp: approval rate against the approval probability, one colour per node count,
-# with the 95% Wilson interval of every point as error bars and, where the scenario has no
-# faults, the closed form P[Bin(n, p) >= q] drawn as a curve. Reads DIR/analysis.csv only
-# (written by `atlas-sim analyze DIR --csv`); columns are found by name.
+# approval.gp: approval rate against the approval probability, one colour per node count
+# (and quorum, when several are swept), with the 95% Wilson interval of every point as error
+# bars and, where the scenario has no faults, the closed form P[Bin(n, p) >= q] drawn as a
+# curve. Reads DIR/analysis.csv only (written by `atlas-sim analyze DIR --csv`); columns
+# are found by name.
 #
 #   gnuplot -e "dir='out/approval'" -e "out='figures'" analysis/plots/approval.gp
 #
@@ -18,43 +19,47 @@ if (!readable(csv)) {
     exit status 1
 }
 
-# Node counts in order of appearance (" 3 5 7 "), from rows with an approval probability.
-NODES = " "
-have(n) = strstrt(NODES, sprintf(" %d ", n)) > 0
-stats csv using (n = column("nodes"), p = column("approval"), \
-                 NODES = (n == n && p == p && !have(n)) ? NODES . sprintf("%d ", n) : NODES, 0) nooutput
-K = words(NODES)
+# Groups: (node count, quorum) pairs in order of appearance (" 3/2 5/3 "), from rows with
+# an approval probability; a sweep of cluster.quorum gives a group per quorum.
+GROUPS = " "
+key(n, q) = sprintf("%d/%d", n, q)
+have(k) = strstrt(GROUPS, " " . k . " ") > 0
+stats csv using (n = column("nodes"), q = column("quorum"), p = column("approval"), \
+                 GROUPS = (n == n && q == q && p == p && !have(key(n, q))) ? GROUPS . key(n, q) . " " : GROUPS, \
+                 0) nooutput
+K = words(GROUPS)
 if (K == 0) {
-    print sprintf("approval.gp: %s has no row with both nodes and approval", csv)
+    print sprintf("approval.gp: %s has no row with nodes, quorum and approval", csv)
     exit status 1
 }
-group(n) = sum [j = 1:K] (word(NODES, j) + 0 == n ? j : 0)
+group(n, q) = n == n && q == q ? sum [j = 1:K] (word(GROUPS, j) eq key(n, q) ? j : 0) : 0
+gn(i) = (w = word(GROUPS, i), w[1:strstrt(w, "/") - 1] + 0)
+gq(i) = (w = word(GROUPS, i), w[strstrt(w, "/") + 1:] + 0)
 
-# Per node count: the quorum and the approval range of the rows that have a closed form.
-array Q[K]
+# Per group: the approval range of the rows that have a closed form (NaN: none).
 array XL[K]
 array XH[K]
-do for [i = 1:K] { Q[i] = NaN; XL[i] = NaN; XH[i] = NaN }
+do for [i = 1:K] { XL[i] = NaN; XH[i] = NaN }
 lower(a, b) = a == a && a < b ? a : b
 upper(a, b) = a == a && a > b ? a : b
-stats csv using (i = group(column("nodes")), e = column("expected_approval"), p = column("approval"), \
-                 (i > 0 && e == e) ? (Q[i] = column("quorum"), XL[i] = lower(XL[i], p), \
-                                      XH[i] = upper(XH[i], p)) : 0, 0) nooutput
+stats csv using (i = group(column("nodes"), column("quorum")), e = column("expected_approval"), \
+                 p = column("approval"), \
+                 (i > 0 && e == e) ? (XL[i] = lower(XL[i], p), XH[i] = upper(XH[i], p)) : 0, 0) nooutput
 
 # P[Bin(n, p) >= q], the chance that at least q of the n voters (the proposer included)
 # say YES, each independently with probability p.
 comb(n, k) = exp(lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1))
 tail(n, p, q) = sum [k = int(q):int(n)] comb(n, k) * p**k * (1 - p)**(n - k)
-curve(x, i) = Q[i] == Q[i] && x >= XL[i] - 1e-9 && x <= XH[i] + 1e-9 ? tail(word(NODES, i) + 0, x, Q[i]) : NaN
+curve(x, i) = XL[i] == XL[i] && x >= XL[i] - 1e-9 && x <= XH[i] + 1e-9 ? tail(gn(i), x, gq(i)) : NaN
 
-# The rows of each node count as one block of $G (index i-1): lines join a group's points
-# in file order without crossing into another group.
+# The rows of each group as one block of $G (index i-1): lines join a group's points in
+# file order without crossing into another group.
 $G << EOD
 EOD
 do for [i = 1:K] {
     set table $G append
     plot csv using "approval":"approval_rate":"approval_ci95_lo":"approval_ci95_hi" \
-        with table if (column("nodes") == word(NODES, i) + 0 && column("approval") == column("approval"))
+        with table if (group(column("nodes"), column("quorum")) == i && column("approval") == column("approval"))
     unset table
     set print $G append
     print ""
@@ -65,12 +70,12 @@ set datafile separator whitespace
 set datafile nocolumnheaders
 
 closed = 0
-do for [i = 1:K] { closed = closed || Q[i] == Q[i] }
+do for [i = 1:K] { closed = closed || XL[i] == XL[i] }
 
 set title sprintf("Approval rate vs. approval probability (%s)", basename(dir)) noenhanced
 set xlabel "approval probability p (P[YES] per voter)"
 set ylabel "approval rate (approved / proposals, 95% Wilson CI)"
-set key left top title "nodes" reverse Left
+set key left top title "nodes (quorum)" reverse Left
 set grid
 set yrange [*:1.02]
 set offsets graph 0.02, graph 0.02, 0, 0
@@ -81,7 +86,7 @@ do for [fmt in "png svg"] {
     set output output("approval", fmt)
     # With curves, the measured points stand alone; without, dotted lines join them.
     plot for [i = 1:K] $G index (i - 1) using 1:2:3:4 with yerrorbars lc i pt 7 ps 0.6 lw 1 \
-             title word(NODES, i), \
+             title sprintf("%d (%d)", gn(i), gq(i)), \
          for [i = 1:K] $G index (i - 1) using 1:(closed ? NaN : $2) with lines lc i dt 3 notitle, \
          for [i = 1:K] curve(x, i) with lines lc i lw 1.5 notitle, \
          (closed ? 1/0 : NaN) with lines lc "black" lw 1.5 title "P[Bin(n,p) ≥ q]"

@@ -6,8 +6,9 @@
 The same figures, from the same files, as the gnuplot scripts beside this file (see
 README.md here):
 
-  approval     approval rate against approval probability, one colour per node count, 95%
-               Wilson intervals as error bars, P[Bin(n, p) >= q] as curves (DIR/analysis.csv)
+  approval     approval rate against approval probability, one colour per (node count,
+               quorum), 95% Wilson intervals as error bars, P[Bin(n, p) >= q] as curves
+               (DIR/analysis.csv)
   latency_cdf  decision-latency CDF, one curve per scenario (DIR/outcomes.csv, or
                DIR/runs/RUN/outcomes.csv pooled, or DIR/NAME/... one curve per NAME)
   heatmap      approval rate over (approval probability, nodes) (DIR/analysis.csv)
@@ -85,17 +86,18 @@ def fig_approval(folder, plt):
     df = analysis_csv(folder)
     fig, ax = plt.subplots(figsize=(9, 6))
     closed = df["expected_approval"].notna().any()
-    for i, (n, g) in enumerate(df.groupby("nodes", sort=False)):
+    df = df.dropna(subset=["quorum"])
+    for i, ((n, q), g) in enumerate(df.groupby(["nodes", "quorum"], sort=False)):
         colour = f"C{i % 10}"
+        n, q = int(n), int(q)
         err = [g["approval_rate"] - g["approval_ci95_lo"], g["approval_ci95_hi"] - g["approval_rate"]]
         ax.errorbar(g["approval"], g["approval_rate"], yerr=err, fmt="o", ms=3.5, capsize=2,
-                    lw=1, color=colour, ls="none" if closed else ":", label=f"{int(n)}")
+                    lw=1, color=colour, ls="none" if closed else ":", label=f"{n} ({q})")
         cf = g[g["expected_approval"].notna()]
         if not cf.empty:
-            q = int(cf["quorum"].iloc[0])
             lo, hi = cf["approval"].min(), cf["approval"].max()
             xs = [lo + (hi - lo) * j / 299 for j in range(300)] if hi > lo else [lo]
-            ax.plot(xs, [binomial_tail(int(n), x, q) for x in xs], color=colour, lw=1.5)
+            ax.plot(xs, [binomial_tail(n, x, q) for x in xs], color=colour, lw=1.5)
     if closed:
         ax.plot([], [], color="black", lw=1.5, label="P[Bin(n,p) ≥ q]")
     ax.set_title(f"Approval rate vs. approval probability ({os.path.basename(os.path.abspath(folder))})")
@@ -103,7 +105,7 @@ def fig_approval(folder, plt):
     ax.set_ylabel("approval rate (approved / proposals, 95% Wilson CI)")
     ax.set_ylim(top=1.02)
     ax.grid(True, alpha=0.3)
-    ax.legend(title="nodes", loc="upper left", fontsize="small")
+    ax.legend(title="nodes (quorum)", loc="upper left", fontsize="small")
     return fig
 
 
