@@ -1,0 +1,501 @@
+/*
+ * validation: the whole simulator against closed-form results (issue 7; analysis/VALIDATION.md
+ * documents every check, its formula, its tolerance and the figures it printed).
+ *
+ *   1. approval rate without faults vs P[Bin(n, p) >= q];
+ *   2. decision latency with exponential one-way latency vs the (q-1)-th smallest of n-1
+ *      round trips, each the sum of two exponentials (mean and CDF; GSL integration);
+ *   3. availability with exponential MTTF and MTTR vs MTTF / (MTTF + MTTR);
+ *   4. false suspicions with independent heartbeat loss l vs the rate of runs of k losses,
+ *      (1 - l) l^k per interval and monitored link.
+ *
+ * Each check runs the scenario tests/data/validation/<check>.yaml in process (the YAML front
+ * end, the cluster and the trace records users get), with a few keys set per case, over
+ * replications seeded sweep_seed(VALIDATION_SEED, r). Every comparison is
+ * |estimate - expected| <= Z * SE, where SE is the estimator's standard error from the
+ * closed-form variance and the sample size; Z = 4.5 gives a two-sided false-alarm rate of
+ * 6.8e-6 per comparison (normal approximation). The seed and Z were fixed before any result
+ * was seen: never change them, or a sample size, to make a check pass. Each comparison
+ * prints one "validation:" line on stderr (VALIDATION.md quotes them).
+ */
+#include <criterion/criterion.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_integration.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "sim/cluster.h"
+#include "sim/scenario_yaml.h"
+#include "sim/sweep.h"
+
+#define Z               4.5                /* standard errors: 2 (1 - Phi(4.5)) = 6.8e-6 */
+#define VALIDATION_SEED UINT64_C(20261125) /* fixed before any result was seen */
+
+/* --- a trace sink that keeps what the checks measure ---------------------------------- */
+
+enum ev_kind { EV_CRASH, EV_RECOVER, EV_SUSPECT };
+
+struct tevent {
+    sim_time time;
+    uint32_t node;
+    enum ev_kind kind;
+};
+
+struct recorder {
+    uint64_t outcomes[OUTCOME_COUNT]; /* proposals by outcome */
+    sim_time *decision;               /* decided - submitted of every approved proposal */
+    size_t ndecision, decision_cap;
+    struct tevent *ev; /* crash, recover and suspect events in trace order */
+    size_t nev, ev_cap;
+};
+
+static void rec_outcome(void *ctx, const struct trace_outcome *r)
+{
+    struct recorder *rec = ctx;
+    rec->outcomes[r->outcome]++;
+    if (r->outcome != OUTCOME_APPROVED)
+        return;
+    XGROW(rec->decision, rec->decision_cap, rec->ndecision + 1);
+    rec->decision[rec->ndecision++] = r->decided - r->submitted;
+}
+
+static void rec_event(void *ctx, const struct trace_event *r)
+{
+    static const char *const names[] = {
+        [EV_CRASH] = "crash", [EV_RECOVER] = "recover", [EV_SUSPECT] = "suspect"};
+    struct recorder *rec = ctx;
+    for (int k = EV_CRASH; k <= EV_SUSPECT; k++) {
+        if (strcmp(r->event, names[k]) != 0)
+            continue;
+        XGROW(rec->ev, rec->ev_cap, rec->nev + 1);
+        rec->ev[rec->nev++] = (struct tevent){.time = r->time, .node = r->node, .kind = k};
+    }
+}
+
+static const struct trace_sink_ops recorder_ops = {.outcome = rec_outcome, .event = rec_event};
+
+static void recorder_clear(struct recorder *rec)
+{
+    memset(rec->outcomes, 0, sizeof(rec->outcomes));
+    rec->ndecision = rec->nev = 0;
+}
+
+static void recorder_fini(struct recorder *rec)
+{
+    free(rec->decision);
+    free(rec->ev);
+}
+
+/* --- running a case ---------------------------------------------------------------------- */
+
+#define MAX_SETS 6
+
+struct settings { /* KEY=VALUE overrides, as --set takes them */
+    int n;
+    char text[MAX_SETS][96];
+    char *ptr[MAX_SETS];
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+set(struct settings *s, const char *fmt, ...);
+
+static void set(struct settings *s, const char *fmt, ...)
+{
+    cr_assert_lt(s->n, MAX_SETS);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->text[s->n], sizeof(s->text[0]), fmt, ap);
+    va_end(ap);
+    s->ptr[s->n] = s->text[s->n];
+    s->n++;
+}
+
+/* What a check takes from one replication. */
+typedef void per_run_fn(void *acc, const struct scenario *sc, const struct recorder *rec,
+                        const struct run_metrics *m);
+
+/*
+ * Run tests/data/validation/<file> with the settings, once per replication r < reps with
+ * the seed sweep_seed(VALIDATION_SEED, r), and hand each run's records to fn.
+ */
+static void replicate(const char *file, const struct settings *s, uint32_t reps, per_run_fn *fn,
+                      void *acc)
+{
+    char path[512], seed[32];
+    snprintf(path, sizeof(path), "%s/tests/data/validation/%s", ATLAS_SOURCE_DIR, file);
+    struct recorder rec = {0};
+    for (uint32_t rep = 0; rep < reps; rep++) {
+        snprintf(seed, sizeof(seed), "%llu", (unsigned long long)sweep_seed(VALIDATION_SEED, rep));
+        struct scenario sc;
+        struct diag d;
+        diag_init(&d);
+        bool ok = scenario_load_seeded(path, seed, s->n, (char *const *)s->ptr, &sc, &d);
+        if (!ok)
+            diag_print(&d, stderr);
+        diag_fini(&d);
+        cr_assert(ok, "%s does not load with the test's settings", path);
+        recorder_clear(&rec);
+        struct trace tr = {.ops = &recorder_ops, .ctx = &rec};
+        struct cluster *c = cluster_new(&sc, &tr);
+        cluster_run(c);
+        struct run_metrics m;
+        cluster_metrics(c, &m);
+        cr_assert(cluster_check(c), "%s: the checker found a broken invariant", path);
+        cluster_free(c);
+        fn(acc, &sc, &rec, &m);
+        scenario_fini(&sc);
+    }
+    recorder_fini(&rec);
+}
+
+/* |measured - expected| <= Z * se, with one line on stderr for VALIDATION.md. */
+static void compare(const char *what, double measured, double expected, double se, double n)
+{
+    double tol = Z * se;
+    fprintf(stderr,
+            "validation: %-44s measured %-12.7g expected %-12.7g SE %-10.4g tol %-10.4g "
+            "(%.3g%% of expected) N %.0f z %+.2f\n",
+            what, measured, expected, se, tol, 100 * tol / fabs(expected), n,
+            (measured - expected) / se);
+    cr_expect(fabs(measured - expected) <= tol,
+              "%s: measured %.9g, expected %.9g: off by %.3g > %g SE", what, measured, expected,
+              fabs(measured - expected) / se, Z);
+}
+
+/* --- 1. approval rate vs the binomial tail -------------------------------------------- */
+
+struct approval_acc {
+    uint64_t approved, proposals;
+};
+
+static void approval_run(void *acc, const struct scenario *sc, const struct recorder *rec,
+                         const struct run_metrics *m)
+{
+    struct approval_acc *a = acc;
+    cr_assert_eq(m->proposals, sc->workload.generate.count);
+    cr_assert_eq(rec->outcomes[OUTCOME_APPROVED] + rec->outcomes[OUTCOME_REJECTED], m->proposals,
+                 "every proposal is decided by its votes");
+    a->approved += rec->outcomes[OUTCOME_APPROVED];
+    a->proposals += m->proposals;
+}
+
+#define APPROVAL_REPS 50 /* of 1,000 proposals (approval.yaml) */
+
+static void check_approval(uint32_t n, double p, uint32_t q)
+{
+    struct settings s = {0};
+    set(&s, "cluster.nodes=%u", n);
+    set(&s, "cluster.quorum=%u", q);
+    set(&s, "consensus.approval=%.17g", p);
+    struct approval_acc a = {0};
+    replicate("approval.yaml", &s, APPROVAL_REPS, approval_run, &a);
+    double total = (double)a.proposals;
+    double expect = gsl_cdf_binomial_Q(q - 1, p, n); /* P[Bin(n, p) > q - 1] */
+    char what[64];
+    snprintf(what, sizeof(what), "approval n=%u p=%g q=%u", n, p, q);
+    compare(what, (double)a.approved / total, expect, sqrt(expect * (1 - expect) / total), total);
+}
+
+Test(validation, approval_rate_matches_the_binomial_tail)
+{
+    check_approval(5, 0.9, 3);
+    check_approval(7, 0.7, 5);
+    check_approval(15, 0.55, 8);
+    check_approval(4, 0.8, 4);
+}
+
+/* --- 2. decision latency vs the order statistic of the round trips --------------------- */
+
+/*
+ * T = the r-th smallest of m i.i.d. round trips X + Y, X and Y independent Exp(1) (times in
+ * units of the mean one-way latency). A round trip has CDF G(x) = 1 - e^-x (1 + x), so
+ * P[T <= x] = P[Bin(m, G(x)) >= r], and E[T] = int_0^inf P[T > x] dx,
+ * E[T^2] = int_0^inf 2x P[T > x] dx (integrated with gsl_integration_qagiu).
+ */
+struct order_stat {
+    unsigned m, r; /* r-th smallest of m */
+    int power;     /* integrand: P[T > x] (0) or 2x P[T > x] (1) */
+};
+
+static double round_trip_cdf(double x)
+{
+    return -expm1(-x) - x * exp(-x);
+}
+
+static double order_cdf(unsigned m, unsigned r, double x)
+{
+    return gsl_cdf_binomial_Q(r - 1, round_trip_cdf(x), m);
+}
+
+static double order_integrand(double x, void *params)
+{
+    const struct order_stat *os = params;
+    double survival = gsl_cdf_binomial_P(os->r - 1, round_trip_cdf(x), os->m);
+    return (os->power ? 2 * x : 1) * survival;
+}
+
+static double order_integral(unsigned m, unsigned r, int power)
+{
+    struct order_stat os = {.m = m, .r = r, .power = power};
+    gsl_function f = {.function = order_integrand, .params = &os};
+    gsl_integration_workspace *w = gsl_integration_workspace_alloc(1000);
+    double result = NAN, abserr = NAN;
+    int status = gsl_integration_qagiu(&f, 0, 0, 1e-11, 1000, w, &result, &abserr);
+    gsl_integration_workspace_free(w);
+    cr_assert_eq(status, 0, "qagiu failed for m=%u r=%u", m, r);
+    return result;
+}
+
+/* Mean and variance of T in units of the mean one-way latency. */
+static void order_moments(unsigned m, unsigned r, double *mean, double *var)
+{
+    *mean = order_integral(m, r, 0);
+    *var = order_integral(m, r, 1) - *mean * *mean;
+}
+
+Test(validation, the_order_statistic_integrals_match_hand_computed_moments)
+{
+    double mean, var;
+    order_moments(1, 1, &mean, &var); /* one Gamma(2, 1): mean 2, variance 2 */
+    cr_expect_float_eq(mean, 2.0, 1e-9);
+    cr_expect_float_eq(var, 2.0, 1e-9);
+    /* min of two: P[T > x] = e^-2x (1 + x)^2, mean 5/4, E[T^2] = 9/4 */
+    order_moments(2, 1, &mean, &var);
+    cr_expect_float_eq(mean, 1.25, 1e-9);
+    cr_expect_float_eq(var, 2.25 - 1.5625, 1e-9);
+    /* max of two: E[max] = 2 E[X] - E[min] = 11/4; P[max <= 1] = G(1)^2 */
+    order_moments(2, 2, &mean, &var);
+    cr_expect_float_eq(mean, 2.75, 1e-9);
+    cr_expect_float_eq(order_cdf(2, 2, 1.0), pow(1 - 2 / M_E, 2), 1e-12);
+}
+
+#define LATENCY_REPS 50   /* of 1,000 proposals (latency.yaml) */
+#define LATENCY_MEAN 10e6 /* ns: network.latency.mean in latency.yaml */
+#define LATENCY_CDF  3    /* CDF points */
+
+static const double latency_cdf_at[LATENCY_CDF] = {0.5, 1.0, 2.0}; /* times the exact mean */
+
+struct latency_acc {
+    double mean;                 /* exact E[T] in units of LATENCY_MEAN */
+    double sum;                  /* of T, same units */
+    uint64_t below[LATENCY_CDF]; /* decisions within latency_cdf_at[k] * mean */
+    uint64_t decisions;
+};
+
+static void latency_run(void *acc, const struct scenario *sc, const struct recorder *rec,
+                        const struct run_metrics *m)
+{
+    struct latency_acc *a = acc;
+    (void)sc;
+    cr_assert_eq(rec->ndecision, m->proposals, "every proposal is approved");
+    for (size_t i = 0; i < rec->ndecision; i++) {
+        double x = (double)rec->decision[i] / LATENCY_MEAN;
+        a->sum += x;
+        for (int k = 0; k < LATENCY_CDF; k++)
+            a->below[k] += x <= latency_cdf_at[k] * a->mean;
+    }
+    a->decisions += rec->ndecision;
+}
+
+static void check_latency(uint32_t n, uint32_t q)
+{
+    const unsigned m = n - 1, r = q - 1; /* the proposer's own vote counts at once */
+    struct latency_acc a = {0};
+    double var;
+    order_moments(m, r, &a.mean, &var);
+    struct settings s = {0};
+    set(&s, "cluster.nodes=%u", n);
+    set(&s, "cluster.quorum=%u", q);
+    replicate("latency.yaml", &s, LATENCY_REPS, latency_run, &a);
+    double nt = (double)a.decisions, ms = LATENCY_MEAN / 1e6;
+    char what[64];
+    snprintf(what, sizeof(what), "latency n=%u q=%u mean (ms)", n, q);
+    compare(what, a.sum / nt * ms, a.mean * ms, sqrt(var / nt) * ms, nt);
+    for (int k = 0; k < LATENCY_CDF; k++) {
+        double f = order_cdf(m, r, latency_cdf_at[k] * a.mean);
+        snprintf(what, sizeof(what), "latency n=%u q=%u P[T <= %.3gms]", n, q,
+                 latency_cdf_at[k] * a.mean * ms);
+        compare(what, (double)a.below[k] / nt, f, sqrt(f * (1 - f) / nt), nt);
+    }
+}
+
+Test(validation, decision_latency_matches_the_order_statistic_of_round_trips)
+{
+    check_latency(5, 3);
+    check_latency(7, 5);
+    check_latency(4, 4);
+    check_latency(15, 8);
+}
+
+/* --- 3. availability vs MTTF / (MTTF + MTTR) ------------------------------------------- */
+
+#define AVAIL_REPS   5                      /* of 100 nodes for 2,000 s (availability.yaml) */
+#define AVAIL_WARMUP ((sim_time)10 * SIM_S) /* measured over [AVAIL_WARMUP, duration] */
+
+struct avail_acc {
+    double sum, sumsq; /* of the nodes' up fractions */
+    double window;     /* seconds measured per node */
+    uint64_t nodes;
+};
+
+/* Up time of each node within [from, to] from the crash/recover events (nodes start up). */
+static void up_times(const struct recorder *rec, uint32_t nodes, sim_time from, sim_time to,
+                     double *up_ns)
+{
+    sim_time *since = xcalloc(nodes, sizeof(*since)); /* start of the current up period */
+    bool *down = xcalloc(nodes, sizeof(*down));
+    for (size_t e = 0; e < rec->nev; e++) {
+        const struct tevent *ev = &rec->ev[e];
+        cr_assert_lt(ev->node, nodes);
+        cr_assert(ev->kind != EV_SUSPECT, "no heartbeats in this scenario");
+        cr_assert_eq(down[ev->node], ev->kind == EV_RECOVER, "crash and recover alternate");
+        if (ev->kind == EV_CRASH) {
+            sim_time a = since[ev->node] > from ? since[ev->node] : from;
+            sim_time b = ev->time < to ? ev->time : to;
+            up_ns[ev->node] += b > a ? (double)(b - a) : 0;
+        }
+        since[ev->node] = ev->time;
+        down[ev->node] = ev->kind == EV_CRASH;
+    }
+    for (uint32_t i = 0; i < nodes; i++) {
+        sim_time a = since[i] > from ? since[i] : from;
+        if (!down[i] && to > a)
+            up_ns[i] += (double)(to - a);
+    }
+    free(since);
+    free(down);
+}
+
+static void avail_run(void *acc, const struct scenario *sc, const struct recorder *rec,
+                      const struct run_metrics *m)
+{
+    struct avail_acc *a = acc;
+    cr_assert_gt(m->crashes, 0);
+    double *up_ns = xcalloc(sc->nodes, sizeof(*up_ns));
+    up_times(rec, sc->nodes, AVAIL_WARMUP, sc->duration, up_ns);
+    a->window = (double)(sc->duration - AVAIL_WARMUP) / 1e9;
+    for (uint32_t i = 0; i < sc->nodes; i++) {
+        double f = up_ns[i] / 1e9 / a->window;
+        a->sum += f;
+        a->sumsq += f * f;
+    }
+    a->nodes += sc->nodes;
+    free(up_ns);
+}
+
+/*
+ * Each node is a two-state Markov process: up for Exp(rate lambda = 1/MTTF), down for
+ * Exp(mu = 1/MTTR). With s = lambda + mu and A = mu / s = MTTF / (MTTF + MTTR),
+ * P[up at t | up at 0] = A + (1 - A) e^-st, so the expected up fraction over [w, w + tau] is
+ * A + (1 - A) e^-sw (1 - e^-s tau) / (s tau); in the stationary regime the up time U over a
+ * window tau has Var U = 2 A (1 - A) (s tau - 1 + e^-s tau) / s^2 (covariance
+ * A (1 - A) e^-s|u| integrated over the window). Nodes are independent (own fault streams).
+ */
+static void check_availability(double mttf_s, double mttr_s)
+{
+    struct settings s = {0};
+    set(&s, "faults.random.mttf={dist: exponential, mean: %gms}", mttf_s * 1e3);
+    set(&s, "faults.random.mttr={dist: exponential, mean: %gms}", mttr_s * 1e3);
+    struct avail_acc a = {0};
+    replicate("availability.yaml", &s, AVAIL_REPS, avail_run, &a);
+    double srate = 1 / mttf_s + 1 / mttr_s, avail = mttf_s / (mttf_s + mttr_s);
+    double w = (double)AVAIL_WARMUP / 1e9, st = srate * a.window;
+    double transient = (1 - avail) * exp(-srate * w) * -expm1(-st) / st;
+    double var_up = 2 * avail * (1 - avail) * (st - 1 + exp(-st)) / (srate * srate);
+    double n = (double)a.nodes, measured = a.sum / n;
+    double se = sqrt(var_up / n) / a.window;
+    double batch_se = sqrt((a.sumsq - n * measured * measured) / (n - 1) / n);
+    char what[64];
+    snprintf(what, sizeof(what), "availability MTTF=%gs MTTR=%gs", mttf_s, mttr_s);
+    compare(what, measured, avail + transient, se, n);
+    fprintf(stderr,
+            "validation: %-44s MTTF/(MTTF+MTTR) %.9g + start-up term %.3g; SE from the spread "
+            "across nodes %.4g, closed form %.4g\n",
+            what, avail, transient, batch_se, se);
+}
+
+Test(validation, availability_matches_mttf_over_mttf_plus_mttr)
+{
+    check_availability(1.0, 0.25);
+    check_availability(0.2, 0.3);
+}
+
+/* --- 4. false suspicions vs runs of k lost heartbeats ----------------------------------- */
+
+#define HB_REPS 5 /* of 10 nodes (90 monitored links) for 300 s (heartbeat.yaml) */
+
+struct hb_acc {
+    uint64_t suspicions; /* within each run's window */
+    uint64_t links;      /* monitored links, summed over runs */
+    uint64_t slots;      /* heartbeat slots per link in the window */
+    double interval_s;
+};
+
+static void hb_run(void *acc, const struct scenario *sc, const struct recorder *rec,
+                   const struct run_metrics *m)
+{
+    struct hb_acc *a = acc;
+    cr_assert_eq(m->crashes, 0);
+    cr_assert_eq(m->false_suspicions, m->suspicions, "nobody crashes: every suspicion is false");
+    sim_time interval = sc->heartbeat.interval;
+    sim_time latency = (sim_time)dist_mean(&sc->network.latency);
+    sim_time from = sc->heartbeat.timeout + latency + 2 * interval;
+    a->slots = (sc->duration - from) / interval - 1;
+    sim_time to = from + a->slots * interval;
+    for (size_t e = 0; e < rec->nev; e++)
+        a->suspicions +=
+            rec->ev[e].kind == EV_SUSPECT && rec->ev[e].time >= from && rec->ev[e].time < to;
+    a->links += (uint64_t)sc->nodes * (sc->nodes - 1);
+    a->interval_s = (double)interval / 1e9;
+}
+
+/*
+ * On one link, heartbeats arrive exactly one interval I apart (constant latency), each lost
+ * independently with probability l. With timeout T, a monitor suspects its peer at t + T
+ * when the heartbeat that arrived at t is followed by silence until t + T. Slot j (the j-th
+ * heartbeat on the link) starts a suspicion, X_j = 1, when slot j-1 arrived and the next
+ * `losses` slots are lost:
+ *   - k I < T < (k + 1) I: losses = k, and no arrival can tie with a deadline;
+ *   - T = k I: the k-th heartbeat after t arrives exactly at the deadline t + T; heartbeat.h
+ *     says a peer silent for `timeout` or longer is suspected, so it comes too late and
+ *     losses = k - 1.
+ * Either way P[X_j = 1] = (1 - l) l^losses = p. X_i and X_j are exclusive for
+ * 0 < |i - j| <= losses (a run cannot start inside another) and independent beyond, so over
+ * W consecutive slots Var(sum X_j) = W p (1 - p) - 2 p^2 sum_{h=1..losses} (W - h). Links
+ * are independent (one loss draw per heartbeat). The suspicions at times within
+ * [from, from + W I) are exactly those started by W consecutive slots of every link, once
+ * from is past the first arrival plus T.
+ */
+static void check_suspicions(double loss, unsigned losses, const char *timeout, const char *latency)
+{
+    struct settings s = {0};
+    set(&s, "heartbeat.loss=%.17g", loss);
+    set(&s, "heartbeat.timeout=%s", timeout);
+    set(&s, "network.latency={dist: constant, value: %s}", latency);
+    struct hb_acc a = {0};
+    replicate("heartbeat.yaml", &s, HB_REPS, hb_run, &a);
+    double p = (1 - loss) * pow(loss, losses), w = (double)a.slots;
+    double overlap = 0;
+    for (unsigned h = 1; h <= losses; h++)
+        overlap += w - h;
+    double var_link = w * p * (1 - p) - 2 * p * p * overlap;
+    double exposure = (double)a.links * w * a.interval_s; /* link-seconds observed */
+    char what[64];
+    snprintf(what, sizeof(what), "suspicions/link/s l=%g T=%s d=%s", loss, timeout, latency);
+    compare(what, (double)a.suspicions / exposure, p / a.interval_s,
+            sqrt((double)a.links * var_link) / exposure, (double)a.links * w);
+}
+
+Test(validation, false_suspicions_match_the_rate_of_k_consecutive_losses)
+{
+    check_suspicions(0.1, 1, "150ms", "1ms");
+    check_suspicions(0.2, 2, "250ms", "1ms");
+    check_suspicions(0.3, 3, "350ms", "1ms");
+}
