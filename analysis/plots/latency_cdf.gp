@@ -8,7 +8,8 @@
 #   - a run folder (DIR/outcomes.csv): one curve;
 #   - a sweep folder run with --traces (DIR/runs/RUN/outcomes.csv): one curve, every run
 #     pooled;
-#   - a folder of such folders (DIR/NAME/...): one curve per NAME, in name order (C locale).
+#   - a folder of such folders (DIR/NAME/...): one curve per NAME, in name order (C locale;
+#     a NAME may contain spaces, not double quotes).
 # The legend gives each curve's number of proposals. The x axis is logarithmic when every
 # latency is positive. Exit status 1, with a message on
 # stderr and no file written, when no outcomes.csv is found or none has a decided proposal.
@@ -26,7 +27,7 @@ if (source(dir) ne "") {
 } else {
     NAMES = system(sprintf('cd ''%s'' 2>/dev/null && export LC_ALL=C && for d in */; do ' . \
         'if [ -r "$d/outcomes.csv" ] || ls "$d"runs/*/outcomes.csv >/dev/null 2>&1; then ' . \
-        'printf "%%s\n" "${d%%/}"; fi; done | sort | tr "\n" " "', dir))
+        'printf "%%s\n" "${d%%/}"; fi; done | sort | sed ''s/.*/"&"/'' | tr "\n" " "', dir))
 }
 K = words(NAMES)
 if (K == 0) {
