@@ -473,6 +473,11 @@ static int finish(struct sweep *s, enum sweep_exec_status st)
     }
     if (st == SWEEP_EXEC_FAILED || !synced) {
         fprintf(stderr, "atlas-sim sweep: %s\n", st == SWEEP_EXEC_FAILED ? s->err : jerr);
+        if (s->progress.done > 0) /* e.g. a full disk: what reached the journal is kept */
+            fprintf(stderr,
+                    "atlas-sim sweep: the runs journaled before the error are saved in %s; fix "
+                    "the cause and finish with --resume\n",
+                    s->dir);
         return EXIT_USAGE;
     }
     bool whole = s->o.shard_n == 1;
