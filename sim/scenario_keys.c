@@ -55,6 +55,11 @@ enum {
 
 #define NO_ENABLED ((size_t)-1)
 
+/* Every duration key (except `never`) is at most 10 years: times and time sums stay far from
+ * the int64 ns limit (292 years) and a run stays finite. */
+#define SCENARIO_MAX_DURATION      ((sim_time)87600 * 3600 * SIM_S)
+#define SCENARIO_MAX_DURATION_TEXT "87600h"
+
 struct rctx;
 
 struct flag_name {
@@ -380,6 +385,9 @@ static void get_duration(struct rctx *c, const struct key_spec *k, const struct 
     }
     if (!sim_time_parse(n->text, &t, why, sizeof(why)))
         err(c, n, path, "%s", why);
+    else if (t > SCENARIO_MAX_DURATION)
+        err(c, n, path, "duration '%s' is longer than the maximum %s (10 years)", n->text,
+            SCENARIO_MAX_DURATION_TEXT);
     else if ((k->flags & KF_POSITIVE) && t == 0)
         err(c, n, path, "must be greater than 0s");
     else
@@ -812,8 +820,8 @@ static void get_sweep(struct rctx *c, const struct ynode *n, const char *path,
     *out = ps;
     *count = n->n;
     /*
-     * Points so far: once past UINT32_MAX (the most runs a sweep may have) later ranges are
-     * not expanded, so a few lines of ranges cannot ask for billions of value strings.
+     * Points so far: once past SWEEP_MAX_POINTS later ranges are not expanded, so a few lines
+     * of ranges cannot ask for billions of value strings.
      */
     double points = 1.0;
     for (size_t i = 0; i < n->n; i++) {
@@ -825,7 +833,7 @@ static void get_sweep(struct rctx *c, const struct ynode *n, const char *path,
         else if (!strncmp(key->text, "sweep", 5))
             err(c, key, sub, "the sweep section itself cannot be swept");
         if (val->kind == YNODE_MAP) {
-            if (points <= (double)UINT32_MAX)
+            if (points <= (double)SWEEP_MAX_POINTS)
                 expand_range(c, val, sub, &ps[i]);
         } else if (val->kind == YNODE_SEQ && val->n > 0) {
             ps[i].values = xcalloc(val->n, sizeof(*ps[i].values));
@@ -839,10 +847,11 @@ static void get_sweep(struct rctx *c, const struct ynode *n, const char *path,
         } else {
             err(c, val, sub, "expected a non-empty list of values or {from, to, step}");
         }
-        bool was_ok = points <= (double)UINT32_MAX;
+        bool was_ok = points <= (double)SWEEP_MAX_POINTS;
         points *= ps[i].nvalues ? (double)ps[i].nvalues : 1.0;
-        if (was_ok && points > (double)UINT32_MAX)
-            err(c, val, sub, "the sweep has more than %" PRIu32 " points", UINT32_MAX);
+        if (was_ok && points > (double)SWEEP_MAX_POINTS)
+            err(c, val, sub, "the sweep has more than %u points (the product of the value counts)",
+                SWEEP_MAX_POINTS);
     }
 }
 
@@ -1196,9 +1205,9 @@ static const struct record op_record = {op_keys, COUNT(op_keys), sizeof(struct o
 
 #define GE(field) offsetof(struct generate_spec, field)
 static const struct key_spec generate_keys[] = {
-    {"count", K_UINT, GE(count), KF_REQUIRED, .min = 0, .max = UINT32_MAX,
+    {"count", K_UINT, GE(count), KF_REQUIRED, .min = 0, .max = 100000000,
      .help = "number of proposals", .example = "1000"},
-    {"rate", K_REAL, GE(rate), KF_POSITIVE, .min = 0, .max = 1e12,
+    {"rate", K_REAL, GE(rate), KF_POSITIVE, .min = 0, .max = 1e9,
      .help = "proposals per second (Poisson arrivals)", .example = "50"},
     {"start", K_DURATION, GE(start), .help = "first possible submission time", .example = "100ms"},
     {"proposer", K_PROPOSER, GE(proposer), .help = "a node, or `random` for each proposal",
@@ -1217,6 +1226,22 @@ static const struct key_spec workload_keys[] = {
      .help = "a random stream of proposals (off unless given)",
      .example = "{count: 100, rate: 10}"},
 };
+
+/* points x replications: at most SWEEP_MAX_RUNS (more points were reported by get_sweep). */
+static void check_sweep(struct rctx *c, void *base, const struct ynode *map, const char *path)
+{
+    const struct scenario *sc = base;
+    double points = 1.0;
+    for (size_t i = 0; i < sc->sweep.nparams; i++)
+        points *= sc->sweep.params[i].nvalues ? (double)sc->sweep.params[i].nvalues : 1.0;
+    double runs = points * sc->sweep.replications;
+    char sub[256];
+    join(sub, sizeof(sub), path, "replications");
+    if (points <= SWEEP_MAX_POINTS && runs > SWEEP_MAX_RUNS)
+        err(c, at_key(map, "replications"), sub,
+            "the sweep has %.0f runs (%.0f points x %" PRIu32 " replications; at most %u)", runs,
+            points, sc->sweep.replications, SWEEP_MAX_RUNS);
+}
 
 static const struct key_spec sweep_keys[] = {
     {"params", K_SWEEP, S(sweep.params), .count_off = S(sweep.nparams),
@@ -1266,7 +1291,9 @@ static const struct key_spec root_keys[] = {
     {"graph", K_SECTION, 0, .rec = &graph_record, .enabled_off = NO_ENABLED,
      .help = "the initial graph"},
     SECTION("workload", workload_keys, "the proposals"),
-    SECTION("sweep", sweep_keys, "parameter sweeps (atlas-sim sweep)"),
+    {"sweep", K_SECTION, 0,
+     .rec = &(const struct record){sweep_keys, COUNT(sweep_keys), 0, NULL, check_sweep},
+     .enabled_off = NO_ENABLED, .help = "parameter sweeps (atlas-sim sweep)"},
     SECTION("output", output_keys, "what `run` writes besides the CSV traces"),
 };
 
@@ -1626,9 +1653,12 @@ static void write_range(FILE *f, const struct key_spec *k)
         return;
     case K_REAL:
         fprintf(f, k->flags & KF_POSITIVE ? "> 0" : ">= %g", k->min);
+        if (k->max < 1e300)
+            fprintf(f, ", <= %g", k->max);
         return;
     case K_DURATION:
         fputs(k->flags & KF_POSITIVE ? "> 0s" : ">= 0s", f);
+        fputs(", <= " SCENARIO_MAX_DURATION_TEXT, f);
         fputs(k->flags & KF_NEVER ? ", or `never`" : "", f);
         return;
     case K_DIST:
@@ -1786,5 +1816,18 @@ void scenario_write_reference(FILE *f)
     fputs("\n## Quorum\n\n`majority` (n/2+1), `all` (n), an integer k, or a fraction `a/b` "
           "(ceil(n*a/b)); it must not exceed cluster.nodes.\n",
           f);
+    fprintf(f,
+            "\n## Limits\n\n"
+            "Absurd values are refused when the scenario is validated (`validate`, `run`, "
+            "`sweep`), with file:line:column: every duration is at most %s (10 years; the "
+            "clock is int64 nanoseconds, 292 years); the ranges in the tables above (e.g. "
+            "cluster.nodes, workload.generate.count and rate, sweep.replications); a range "
+            "in sweep.params has at most %u values, a sweep at most %u points (the product "
+            "of the value counts, `--set` lists and ranges included) and %u runs (points x "
+            "replications). Before a run starts its memory is estimated (nodes, replicas, "
+            "proposals, pending events and messages, traces); `run` and `sweep` refuse a "
+            "scenario whose estimate exceeds the limit (default: MemAvailable from "
+            "/proc/meminfo; `--memory-limit SIZE` overrides it) with exit code 2.\n",
+            SCENARIO_MAX_DURATION_TEXT, SWEEP_MAX_VALUES, SWEEP_MAX_POINTS, SWEEP_MAX_RUNS);
     scenario_fini(&sc);
 }

@@ -99,11 +99,14 @@ void sweep_plan_from_scenario(struct sweep_plan *p, const struct scenario *sc)
 
 bool sweep_plan_check(const struct sweep_plan *p, char *err, size_t errlen)
 {
-    if (p->nruns > UINT32_MAX)
+    if (p->npoints > SWEEP_MAX_POINTS)
+        return sweep_fail(err, errlen, "the sweep has %" PRIu64 " points (at most %u)", p->npoints,
+                          SWEEP_MAX_POINTS);
+    if (p->nruns > SWEEP_MAX_RUNS)
         return sweep_fail(err, errlen,
-                          "the sweep has too many runs (%" PRIu64 " points x %" PRIu32
-                          " replications; at most %" PRIu32 ")",
-                          p->npoints, p->replications, UINT32_MAX);
+                          "the sweep has %" PRIu64 " runs (%" PRIu64 " points x %" PRIu32
+                          " replications; at most %u)",
+                          p->nruns, p->npoints, p->replications, SWEEP_MAX_RUNS);
     return true;
 }
 

@@ -51,7 +51,9 @@
 
 #include "sim/scenario.h"
 
-#define SWEEP_MAX_VALUES 1000000u /* values of one range */
+#define SWEEP_MAX_VALUES 1000000u  /* values of one range */
+#define SWEEP_MAX_POINTS 1000000u  /* points of a sweep (the product of its value counts) */
+#define SWEEP_MAX_RUNS   10000000u /* runs of a sweep (points x replications) */
 
 struct sweep_axis {
     char *path;     /* key path, e.g. "consensus.approval" (owned) */
@@ -79,7 +81,8 @@ void sweep_plan_from_scenario(struct sweep_plan *p, const struct scenario *sc);
 void sweep_plan_set_axis(struct sweep_plan *p, const char *path, size_t nvalues,
                          const char *const *values);
 
-/* False (with a reason) if the plan has more than UINT32_MAX runs. */
+/* False (with a reason) if the plan has more than SWEEP_MAX_POINTS points or SWEEP_MAX_RUNS runs.
+ */
 bool sweep_plan_check(const struct sweep_plan *p, char *err, size_t errlen);
 
 /* The seed of replication rep (see above). */

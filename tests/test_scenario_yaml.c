@@ -597,26 +597,44 @@ Test(scenario_yaml, a_long_sweep_range_is_taken_over_whole)
     scenario_fini(&sc);
 }
 
-Test(scenario_yaml, a_sweep_of_more_points_than_runs_allowed_stops_expanding_ranges)
+Test(scenario_yaml, a_sweep_of_more_points_than_allowed_stops_expanding_ranges)
 {
     /* a few lines of ranges could ask for billions of value strings before the sweep plan
-     * refused the run count: expansion stops at the range that goes past UINT32_MAX points */
+     * refused the point count: expansion stops at the range that goes past SWEEP_MAX_POINTS */
     char *got = errors_of("sweep:\n"
                           "  params:\n"
-                          "    consensus.approval: {from: 0, to: 1, step: 0.00001}\n"
-                          "    network.loss: {from: 0, to: 1, step: 0.00001}\n"
+                          "    consensus.approval: {from: 0, to: 1, step: 0.001}\n"
+                          "    network.loss: {from: 0, to: 1, step: 0.001}\n"
                           "    cluster.nodes: {from: 1, to: 1000000, step: 1}\n"
                           "    seed: [1, 2]\n",
                           0, NULL);
     cr_assert(strstr(got, "t.yaml:4:19: error: sweep.params.network.loss: the sweep has more than "
-                          "4294967295 points"),
+                          "1000000 points"),
               "%s", got);
     cr_assert_null(strstr(got, "cluster.nodes"), "reported once: %s", got);
     free(got);
     struct scenario sc;
-    resolve_ok("sweep: {params: {consensus.approval: {from: 0, to: 1, step: 0.00001}, "
-               "cluster.nodes: {from: 1, to: 42949, step: 1}}}\n",
-               &sc); /* 100,001 x 42,949 = 4,294,942,949 points: allowed */
-    cr_assert_eq(sc.sweep.params[1].nvalues, 42949);
+    resolve_ok("sweep: {params: {consensus.approval: {from: 0, to: 1, step: 0.001}, "
+               "cluster.nodes: {from: 1, to: 999, step: 1}}}\n",
+               &sc); /* 1,001 x 999 = 999,999 points: allowed */
+    cr_assert_eq(sc.sweep.params[1].nvalues, 999);
+    scenario_fini(&sc);
+}
+
+Test(scenario_yaml, a_sweep_of_more_runs_than_allowed_is_refused_at_its_replications)
+{
+    char *got = errors_of("sweep:\n"
+                          "  params:\n"
+                          "    cluster.nodes: {from: 1, to: 11, step: 1}\n"
+                          "  replications: 1000000\n",
+                          0, NULL);
+    cr_assert(strstr(got, "t.yaml:4:17: error: sweep.replications: the sweep has 11000000 runs "
+                          "(11 points x 1000000 replications; at most 10000000)"),
+              "%s", got);
+    free(got);
+    struct scenario sc;
+    resolve_ok("sweep: {params: {cluster.nodes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}, "
+               "replications: 1000000}\n",
+               &sc); /* exactly 10,000,000 runs: allowed */
     scenario_fini(&sc);
 }
