@@ -513,6 +513,33 @@ Test(plots, plots_py_draws_the_same_figures_with_the_same_counts)
     cr_assert(strstr(err, "empty/analysis.csv: not found"), "%s", err);
     free(err);
     cr_assert_not(exists(at("none")));
+
+    /* Same folder, same bytes. */
+    cr_assert_eq(RUN((char *)python, (char *)script, (char *)at("runs/crash-recovery"), "-o",
+                     (char *)at("py2"), "--figure", "timeline"),
+                 0);
+    cr_assert(same_file(at("py/timeline.png"), at("py2/timeline.png")));
+    cr_assert(same_file(at("py/timeline.svg"), at("py2/timeline.svg")));
+
+    /* pandas without matplotlib (a matplotlib package that cannot be imported shadows the
+     * real one): it says what to install, exits 1 and writes nothing. */
+    cr_assert_eq(mkdir(at("fake"), 0755), 0);
+    cr_assert_eq(mkdir(at("fake/matplotlib"), 0755), 0);
+    FILE *f = fopen(at("fake/matplotlib/__init__.py"), "w");
+    cr_assert(f);
+    fputs("raise ImportError('no matplotlib in this test')\n", f);
+    fclose(f);
+    char pythonpath[600];
+    snprintf(pythonpath, sizeof(pythonpath), "PYTHONPATH=%s", at("fake"));
+    char *env[] = {pythonpath, NULL};
+    cr_assert_eq(spawn_env(env, (char *const[]){(char *)python, (char *)script,
+                                                (char *)at("runs/crash-recovery"), "-o",
+                                                (char *)at("none"), NULL}),
+                 1);
+    err = slurp(at("err"), NULL);
+    cr_assert(strstr(err, "apt-get install python3-matplotlib"), "%s", err);
+    free(err);
+    cr_assert_not(exists(at("none")));
 }
 
 static const char *const readme_figures[] = {"approval", "heatmap", "latency_cdf", "timeline"};

@@ -23,6 +23,7 @@ apt-get install python3-pandas python3-matplotlib); reads CSV only, no network. 
 names the file; nothing is written for that figure), 2 on a usage error.
 """
 import argparse
+import functools
 import glob
 import math
 import os
@@ -46,6 +47,28 @@ OUTCOME_STYLE = {  # colour and marker, as in timeline.gp
 
 class InputError(Exception):
     """A missing or unusable input file; the message names it."""
+
+
+class NoMatplotlib(Exception):
+    """matplotlib is not installed."""
+
+
+@functools.lru_cache(maxsize=None)
+def pyplot():
+    """matplotlib.pyplot, imported when the first figure is drawn (after its input was
+    read: a missing input is reported without the import's cost), writing files only."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise NoMatplotlib() from None
+    matplotlib.use("Agg")  # files only: works without a display
+    import matplotlib.pyplot as plt
+
+    # Same folder, same bytes: no date in the SVG, fixed ids. Text stays text (searchable,
+    # smaller; the viewer supplies the font).
+    matplotlib.rcParams["svg.hashsalt"] = "atlas-sim"
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    return plt
 
 
 def read_csv(path):
@@ -82,8 +105,9 @@ def binomial_tail(n, p, q):
     return sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(q, n + 1))
 
 
-def fig_approval(folder, plt):
+def fig_approval(folder):
     df = analysis_csv(folder)
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(9, 6))
     closed = df["expected_approval"].notna().any()
     df = df.dropna(subset=["quorum"])
@@ -138,10 +162,11 @@ def latencies(paths):
     return pd.concat(parts).sort_values().to_numpy() if parts else []
 
 
-def fig_latency_cdf(folder, plt):
+def fig_latency_cdf(folder):
     curves = [(name, latencies(paths)) for name, paths in outcome_sources(folder)]
     if not any(len(x) for _, x in curves):
         raise InputError(f"no approved, rejected or timed-out proposal under {folder}")
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(9, 6))
     for i, (name, x) in enumerate(curves):
         colour = f"C{i % 10}"
@@ -175,10 +200,11 @@ def edges(values):
     return [v[0] - (mids[0] - v[0])] + mids + [v[-1] + (v[-1] - mids[-1])]
 
 
-def fig_heatmap(folder, plt):
+def fig_heatmap(folder):
     df = analysis_csv(folder)
     # Rows that share a cell (other swept keys) are averaged; heatmap.gp draws the last one.
     grid = df.pivot_table(index="nodes", columns="approval", values="approval_rate", aggfunc="mean")
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(9, 6))
     vmin = min(grid.min().min(), 1 - 1e-9)
     mesh = ax.pcolormesh(edges(grid.columns), edges(grid.index), grid.to_numpy(), cmap="viridis",
@@ -223,7 +249,7 @@ def down_intervals(events, end):
     return out
 
 
-def fig_timeline(folder, plt):
+def fig_timeline(folder):
     ev_path, oc_path = os.path.join(folder, "events.csv"), os.path.join(folder, "outcomes.csv")
     for path in (ev_path, oc_path):
         if not os.path.exists(path):
@@ -245,6 +271,7 @@ def fig_timeline(folder, plt):
             nodes, end = int(sm["nodes"].iloc[0]), float(sm["duration_s"].iloc[0])
     end = end if end > 0 else 1.0
 
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(10, 5.6))
     iv = down_intervals(ev, end)
     for amnesia, colour, what in ((False, "#d62728", "durable"), (True, "#9467bd", "amnesia")):
@@ -308,24 +335,15 @@ def main(argv=None):
         print(f"plots.py: {args.dir}: not a folder", file=sys.stderr)
         return 1
 
-    try:
-        import matplotlib
-    except ImportError:
-        print("plots.py needs matplotlib (Debian: apt-get install python3-matplotlib)", file=sys.stderr)
-        return 1
-
-    matplotlib.use("Agg")  # files only: works without a display
-    import matplotlib.pyplot as plt
-
-    # Same folder, same bytes: no date in the SVG, fixed ids. Text stays text (searchable,
-    # smaller; the viewer supplies the font).
-    matplotlib.rcParams["svg.hashsalt"] = "atlas-sim"
-    matplotlib.rcParams["svg.fonttype"] = "none"
     asked = args.figure or list(FIGURES)
     made, failed = 0, 0
     for name in dict.fromkeys(asked):
         try:
-            fig = DRAW[name](args.dir, plt)
+            fig = DRAW[name](args.dir)
+        except NoMatplotlib:
+            print("plots.py needs matplotlib (Debian: apt-get install python3-matplotlib)",
+                  file=sys.stderr)
+            return 1
         except InputError as e:
             if args.figure:
                 print(f"plots.py: {name}: {e}", file=sys.stderr)
@@ -339,7 +357,7 @@ def main(argv=None):
             path = os.path.join(out, f"{name}.{fmt}")
             fig.savefig(path, dpi=100, metadata={"Date": None} if fmt == "svg" else None)
             print(f"wrote {path}")
-        plt.close(fig)
+        pyplot().close(fig)
         made += 1
     if failed or not made:
         if not made and not failed:
