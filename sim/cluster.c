@@ -381,6 +381,7 @@ static void submit_next(struct sim_engine *eng, const struct sim_event *ev)
 
 static void heartbeat_tick(struct sim_engine *eng, const struct sim_event *ev);
 static void heartbeat_check_due(struct sim_engine *eng, const struct sim_event *ev);
+static void on_suspect(void *ctx, uint32_t node, uint32_t peer);
 
 static void emit_heartbeat(struct cluster *c, uint32_t from, uint32_t to, sim_time sent,
                            sim_time delivered, const char *fate)
@@ -413,6 +414,9 @@ static void deliver_heartbeat(struct sim_engine *eng, const struct sim_event *ev
         return;
     }
     emit_heartbeat(c, from, to, ev->b, now, "delivered");
+    /* A peer silent for `timeout` is suspect (heartbeat.h): a check due now goes first. */
+    if (c->node[to].check_at == now)
+        schedule_check(c, to, heartbeat_check(c->hb, to, now, on_suspect, c));
     if (heartbeat_heard(c->hb, to, from, now))
         cluster_emit_event(c, to, "trust", "peer=%u", from);
     sim_time deadline = now + c->sc->heartbeat.timeout;
