@@ -499,3 +499,17 @@ Test(validation, false_suspicions_match_the_rate_of_k_consecutive_losses)
     check_suspicions(0.2, 2, "250ms", "1ms");
     check_suspicions(0.3, 3, "350ms", "1ms");
 }
+
+/*
+ * A timeout of exactly k intervals: the k-th heartbeat after the last arrival ties with the
+ * deadline and must count as late whatever the latency (the check and the delivery at the
+ * same instant used to fire in whichever order they happened to be scheduled, which
+ * depended on the latency and on the other links' deadlines).
+ */
+Test(validation, a_heartbeat_arriving_exactly_at_the_deadline_comes_too_late)
+{
+    check_suspicions(0.2, 1, "200ms", "1ms");
+    check_suspicions(0.2, 1, "200ms", "60ms");
+    check_suspicions(0.2, 1, "200ms", "150ms");
+    check_suspicions(0.3, 2, "300ms", "250ms");
+}
