@@ -9,8 +9,8 @@
 # writes OUT/approval.png and OUT/approval.svg (out defaults to dir). Rows whose approval
 # is NA (per-node approval overrides) are left out. Exit status 1, with a message on
 # stderr and no file written, when DIR/analysis.csv is missing or has no usable row.
-W = 900
-H = 600
+if (!exists("W")) W = 900
+if (!exists("H")) H = 600
 load system(sprintf("dirname '%s'", ARG0)) . "/common.gp"
 
 csv = dir . "/analysis.csv"

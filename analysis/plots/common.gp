@@ -2,7 +2,7 @@
 # (each loads it first; it draws nothing on its own). See README.md in this folder.
 #
 # In:  dir (the folder to read, default "."), out (the folder to write, default dir),
-#      W and H (the figure size in pixels, set by the script).
+#      W and H (the figure size in pixels: the script's default unless given with -e).
 # Out: CSV reading set up (comma separated, header row, NA = missing);
 #      PNG_TERM and SVG_TERM (terminal commands for `eval`); readable(FILE);
 #      basename(PATH); output(NAME, FMT), the path of OUT/NAME.FMT (creating OUT).
@@ -10,8 +10,6 @@
 
 if (!exists("dir")) dir = "."
 if (!exists("out")) out = dir
-if (!exists("W")) W = 900
-if (!exists("H")) H = 600
 
 readable(f) = system(sprintf("test -r '%s' && echo 1 || echo 0", f)) eq "1"
 basename(p) = system(sprintf("basename '%s'", p))

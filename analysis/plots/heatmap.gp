@@ -10,8 +10,8 @@
 # share a cell and the last one drawn shows (plot those with approval.gp or plots.py).
 # Exit status 1, with a message on stderr and no file written, when DIR/analysis.csv is
 # missing or has no usable row.
-W = 900
-H = 600
+if (!exists("W")) W = 900
+if (!exists("H")) H = 600
 load system(sprintf("dirname '%s'", ARG0)) . "/common.gp"
 
 csv = dir . "/analysis.csv"

@@ -13,8 +13,8 @@
 # The legend gives each curve's number of proposals. The x axis is logarithmic when every
 # latency is positive. Exit status 1, with a message on
 # stderr and no file written, when no outcomes.csv is found or none has a decided proposal.
-W = 900
-H = 600
+if (!exists("W")) W = 900
+if (!exists("H")) H = 600
 load system(sprintf("dirname '%s'", ARG0)) . "/common.gp"
 
 # A folder with outcomes: its outcomes.csv, or every runs/RUN/outcomes.csv under one header.

@@ -13,8 +13,8 @@
 # when false (detail peer=N (alive): the peer was up). Commits are not drawn (there is one per node per approved
 # proposal). Exit status 1, with a message on stderr and no file written, when events.csv
 # or outcomes.csv is missing.
-W = 1000
-H = 560
+if (!exists("W")) W = 1000
+if (!exists("H")) H = 560
 load system(sprintf("dirname '%s'", ARG0)) . "/common.gp"
 
 ev = dir . "/events.csv"
