@@ -1,10 +1,12 @@
-/* cmd_run: `atlas-sim run FILE.yaml [-o DIR] [--seed N] [--set KEY=VALUE]... [--quiet]`. */
+/* cmd_run: `atlas-sim run FILE.yaml [-o DIR] [--seed N] [--set KEY=VALUE]... [--quiet]
+ * [--check-determinism]`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
+#include "sim/detcheck.h"
 #include "sim/outfile.h"
 #include "sim/run.h"
 #include "sim/scenario_yaml.h"
@@ -12,6 +14,7 @@
 static void run_usage(FILE *f)
 {
     fputs("usage: atlas-sim run FILE.yaml [-o DIR] [--seed N] [--set KEY=VALUE]... [--quiet]\n"
+          "                     [--check-determinism]\n"
           "\n"
           "Runs one scenario and writes into DIR (default: out/NAME, NAME being the scenario's\n"
           "name, which defaults to the file name without .yaml):\n"
@@ -26,17 +29,24 @@ static void run_usage(FILE *f)
           "  --set KEY=VALUE   override any key by its dotted path (repeatable), e.g.\n"
           "                    --set cluster.nodes=7 --set network.latency.median=30ms\n"
           "  -q, --quiet       print nothing but errors\n"
+          "  --check-determinism\n"
+          "                    run the scenario twice (the first run in a child process,\n"
+          "                    writing nothing) and compare the two streams of events (time,\n"
+          "                    kind, target) as they go; prints \"deterministic: N events,\n"
+          "                    fingerprint X\" or the first event that differs, with both\n"
+          "                    runs' versions of it. The files are written once.\n"
           "  -h, --help        this help\n"
           "\n"
           "Keys are documented in scenarios/README.md (`atlas-sim validate --reference`).\n"
-          "Exit codes: 0 ok, 1 a checked invariant failed (files are still written),\n"
-          "2 bad input or usage (no file is written).\n",
+          "Exit codes: 0 ok, 1 a checked invariant failed or, with --check-determinism,\n"
+          "the two runs differ (files are still written), 2 bad input or usage (no file\n"
+          "is written).\n",
           f);
 }
 
 struct run_args {
     const char *file, *out, *seed;
-    bool quiet;
+    bool quiet, check;
     int nsets;
     char **sets;
 };
@@ -52,6 +62,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             return EXIT_OK;
         } else if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
             a->quiet = true;
+        } else if (!strcmp(s, "--check-determinism")) {
+            a->check = true;
         } else if ((!strcmp(s, "-o") || !strcmp(s, "--out")) && has_value) {
             a->out = argv[++i];
         } else if (!strcmp(s, "--seed") && has_value) {
@@ -104,12 +116,19 @@ int cmd_run(int argc, char **argv)
     outdir_remove_on_signal(); /* Ctrl-C leaves no temporary or partial file behind */
     struct run_metrics m;
     bool invariants_ok = true;
-    bool ok = run_to_dir_account(&sc, &id, a.out ? a.out : out, &m, &invariants_ok,
-                                 a.quiet ? NULL : stdout, &d);
+    struct detcheck *dc = a.check ? detcheck_start(&sc, NULL, a.file, &d) : NULL;
+    bool ok = (!a.check || dc) && run_to_dir_account(&sc, &id, a.out ? a.out : out, &m,
+                                                     &invariants_ok, a.quiet ? NULL : stdout, &d);
+    struct detcheck_result dr = {.same = true};
+    if (dc)
+        ok = detcheck_finish(dc, &dr, &d) && ok;
+    detcheck_free(dc);
     diag_print(&d, stderr);
-    rc = !ok ? EXIT_USAGE : invariants_ok ? EXIT_OK : EXIT_INVARIANT;
+    rc = !ok ? EXIT_USAGE : invariants_ok && dr.same ? EXIT_OK : EXIT_INVARIANT;
     if (ok && !invariants_ok)
         fprintf(stderr, "atlas-sim run: %s: a checked invariant failed (see events.csv)\n", a.file);
+    if (ok && a.check)
+        detcheck_print(&dr, dr.same ? stdout : stderr);
     scenario_fini(&sc);
     diag_fini(&d);
     free(out);
