@@ -2,7 +2,7 @@
 # submitted_s over the approved, rejected and timed-out proposals of outcomes.csv, one
 # curve per scenario. Reads outcomes.csv only; columns are found by name.
 #
-#   gnuplot -e "dir='out/figures/latency'" -e "out='figures'" analysis/plots/latency_cdf.gp
+#   gnuplot -e "dir='out/make-figures/scenarios'" -e "out='figures'" analysis/plots/latency_cdf.gp
 #
 # writes OUT/latency_cdf.png and OUT/latency_cdf.svg (out defaults to dir). DIR is one of
 #   - a run folder (DIR/outcomes.csv): one curve;
@@ -11,22 +11,26 @@
 #   - a folder of such folders (DIR/NAME/...): one curve per NAME, in name order (C locale;
 #     a NAME may contain spaces, not double quotes).
 # The legend gives each curve's number of proposals. The x axis is logarithmic when every
-# latency is positive. Exit status 1, with a message on
-# stderr and no file written, when no outcomes.csv is found or none has a decided proposal.
+# latency is positive. Exit status 1, with a message on stderr and no file written, when no
+# outcomes.csv is found or none has a decided proposal.
 if (!exists("W")) W = 900
 if (!exists("H")) H = 600
 load system(sprintf("dirname '%s'", ARG0)) . "/common.gp"
 
-# A folder with outcomes: its outcomes.csv, or every runs/RUN/outcomes.csv under one header.
+# A folder with outcomes: its outcomes.csv, or every runs/RUN/outcomes.csv under one header
+# (find | xargs: no argument-list limit for big sweeps; a header line repeated by a second
+# awk is not a decided row, so it is dropped like any other).
+RUNS = "'%s'/runs -mindepth 2 -maxdepth 2 -name outcomes.csv"
+has_runs(f) = system(sprintf('find ' . RUNS . ' -print 2>/dev/null | head -n 1', f)) ne ""
 source(f) = readable(f . "/outcomes.csv") ? f . "/outcomes.csv" : \
-    system(sprintf('ls ''%s''/runs/*/outcomes.csv >/dev/null 2>&1 && echo 1', f)) eq "1" ? \
-        sprintf('< awk ''FNR > 1 || NR == 1'' ''%s''/runs/*/outcomes.csv', f) : ""
+    has_runs(f) ? sprintf('< find ' . RUNS . ' -print0 | LC_ALL=C sort -z | xargs -0 awk ''FNR > 1 || NR == 1''', f) : ""
 
 if (source(dir) ne "") {
     NAMES = "."
 } else {
     NAMES = system(sprintf('cd ''%s'' 2>/dev/null && export LC_ALL=C && for d in */; do ' . \
-        'if [ -r "$d/outcomes.csv" ] || ls "$d"runs/*/outcomes.csv >/dev/null 2>&1; then ' . \
+        'if [ -r "$d/outcomes.csv" ] || [ -n "$(find "$d"runs -mindepth 2 -maxdepth 2 ' . \
+        '-name outcomes.csv -print 2>/dev/null | head -n 1)" ]; then ' . \
         'printf "%%s\n" "${d%%/}"; fi; done | sort | sed ''s/.*/"&"/'' | tr "\n" " "', dir))
 }
 K = words(NAMES)
