@@ -84,6 +84,24 @@ same_results()
     CHECKS=$((CHECKS + 1))
 }
 
+# sweep_full_then_resume WHAT SUB REF ARGS...: the sweep fails in the 64 KiB tmpfs, leaves
+# no half file, and --resume after growing the tmpfs to 8 MiB gives REF's results.
+sweep_full_then_resume()
+{
+    local what=$1 sub=$2 ref=$3
+    shift 3
+    CASE="$what into a full 64 KiB tmpfs"
+    "$BIN" "$@" -o "$MNT/$sub" 2> "$WORK/err"
+    expect $? "$MNT/$sub/" "No space left on device"
+    no_half "$MNT/$sub" "$WORK/$ref"
+    CASE="$what --resume after the tmpfs grows to 8 MiB"
+    mount -o remount,size=8m "$MNT" || fail "remount"
+    "$BIN" "$@" -o "$MNT/$sub" --resume 2> "$WORK/err" || fail "resume failed: $(cat "$WORK/err")"
+    same_results "$MNT/$sub" "$WORK/$ref"
+    rm -rf "${MNT:?}/$sub"
+    mount -o remount,size=64k "$MNT" || fail "remount"
+}
+
 empty_dir()
 {
     [ -z "$(find "$1" -mindepth 1 -print -quit 2> /dev/null)" ] || fail "$1 is not empty: $(cd "$1" && find . -mindepth 1 | head -5 | tr '\n' ' ')"
@@ -162,25 +180,8 @@ elif [ "$MODE" = mount ]; then
     diff -r "$WORK/before" "$MNT/p" > /dev/null || fail "the previous files changed"
     rm -rf "$MNT/p"
 
-    CASE="sweep into a full 64 KiB tmpfs"
-    "$BIN" "${SWEEP[@]}" -o "$MNT/s" 2> "$WORK/err"
-    expect $? "$MNT/s/" "No space left on device"
-    no_half "$MNT/s" "$WORK/ref-sweep"
-    CASE="sweep --resume after the tmpfs grows to 8 MiB"
-    mount -o remount,size=8m "$MNT" || fail "remount"
-    "$BIN" "${SWEEP[@]}" -o "$MNT/s" --resume 2> "$WORK/err" || fail "resume failed: $(cat "$WORK/err")"
-    same_results "$MNT/s" "$WORK/ref-sweep"
-    rm -rf "$MNT/s"
-    mount -o remount,size=64k "$MNT" || fail "remount"
-
-    CASE="sweep --traces into a full 64 KiB tmpfs"
-    "$BIN" "${SWEEP_TRACES[@]}" -o "$MNT/t" 2> "$WORK/err"
-    expect $? "$MNT/t/" "No space left on device"
-    no_half "$MNT/t" "$WORK/ref-traces"
-    CASE="sweep --traces --resume after the tmpfs grows to 8 MiB"
-    mount -o remount,size=8m "$MNT" || fail "remount"
-    "$BIN" "${SWEEP_TRACES[@]}" -o "$MNT/t" --resume 2> "$WORK/err" || fail "resume failed: $(cat "$WORK/err")"
-    same_results "$MNT/t" "$WORK/ref-traces"
+    sweep_full_then_resume "sweep" s ref-sweep "${SWEEP[@]}"
+    sweep_full_then_resume "sweep --traces" t ref-traces "${SWEEP_TRACES[@]}"
     umount "$MNT"
 
     CASE="run into a read-only tmpfs"
