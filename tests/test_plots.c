@@ -433,6 +433,15 @@ Test(plots, the_gnuplot_figures_show_the_counts_of_their_folder)
     snprintf(want, sizeof(want), "sweep (%zu)", sweep_decided());
     assert_has(svg, want, "the pooled latency_cdf.svg");
     free(svg);
+
+    /* A point with faults (crash-recovery) has no closed form: no curve in the legend. */
+    cr_assert_eq(
+        RUN(ATLAS_BINARY, "analyze", (char *)at("runs/crash-recovery"), "--csv", "--quiet"), 0);
+    cr_assert_eq(gnuplot("approval", at("runs/crash-recovery"), at("faults"), true), 0);
+    svg = check_svg(at("faults/approval.svg"));
+    cr_assert_null(strstr(svg, "P[Bin"), "a run with faults shows the closed form");
+    assert_has(svg, ">5 (3)<", "the crash-recovery approval.svg");
+    free(svg);
 }
 
 Test(plots, a_gnuplot_script_without_its_input_exits_1_naming_it_and_writes_nothing)

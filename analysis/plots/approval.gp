@@ -87,8 +87,8 @@ do for [fmt in "png svg"] {
     # With curves, the measured points stand alone; without, dotted lines join them.
     plot for [i = 1:K] $G index (i - 1) using 1:2:3:4 with yerrorbars lc i pt 7 ps 0.6 lw 1 \
              title sprintf("%d (%d)", gn(i), gq(i)), \
-         for [i = 1:K] $G index (i - 1) using 1:(closed ? NaN : $2) with lines lc i dt 3 notitle, \
-         for [i = 1:K] curve(x, i) with lines lc i lw 1.5 notitle, \
-         (closed ? 1/0 : NaN) with lines lc "black" lw 1.5 title "P[Bin(n,p) ≥ q]"
+         for [i = 1:(closed ? 0 : K)] $G index (i - 1) using 1:2 with lines lc i dt 3 notitle, \
+         for [i = 1:(closed ? K : 0)] curve(x, i) with lines lc i lw 1.5 notitle, \
+         NaN with lines lc "black" lw 1.5 title (closed ? "P[Bin(n,p) ≥ q]" : "")
     unset output
 }

@@ -9,10 +9,10 @@
 #
 # writes OUT/timeline.png and OUT/timeline.svg (out defaults to dir). DIR is a run folder
 # (`atlas-sim run`), or one run of a sweep run with --traces (DIR = SWEEP/runs/RUN). A
-# suspicion is drawn on the lane of the node suspected (detail peer=N), in its own colour
-# when false (detail peer=N (alive): the peer was up). Commits are not drawn (there is one per node per approved
-# proposal). Exit status 1, with a message on stderr and no file written, when events.csv
-# or outcomes.csv is missing.
+# suspicion is drawn just above the lane of the node suspected (detail peer=N), in its own
+# colour when false (detail "peer=N (alive)": the peer was up); a trust just below it.
+# Commits are not drawn (there is one per node per approved proposal). Exit status 1, with a
+# message on stderr and no file written, when events.csv or outcomes.csv is missing.
 if (!exists("W")) W = 1000
 if (!exists("H")) H = 560
 load system(sprintf("dirname '%s'", ARG0)) . "/common.gp"
