@@ -181,6 +181,54 @@ Test(csvwrite, awkward_strings_are_quoted_and_read_back_unchanged)
     free(text);
 }
 
+/* xorshift64: the test's own deterministic draws. */
+static uint64_t draw(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+Test(csvwrite, random_tables_of_awkward_characters_read_back_unchanged)
+{
+    static const char alphabet[] = "ab ,\"\r\n\t;'x0";
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (int table = 0; table < 500; table++) {
+        size_t ncols = 1 + draw(&x) % 5, nrows = 1 + draw(&x) % 6;
+        char cell[6][5][8];
+        char *text = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&text, &len);
+        struct csvwrite w;
+        csvwrite_init(&w, out);
+        for (size_t r = 0; r < nrows; r++) {
+            for (size_t c = 0; c < ncols; c++) {
+                size_t n = draw(&x) % 8;
+                for (size_t i = 0; i < n; i++)
+                    cell[r][c][i] = alphabet[draw(&x) % (sizeof(alphabet) - 1)];
+                cell[r][c][n] = '\0';
+                csvwrite_str(&w, cell[r][c]);
+            }
+            csvwrite_end(&w);
+        }
+        fclose(out);
+        FILE *f;
+        struct csvread *rd = reader(text, len, &f);
+        struct errbuf e;
+        for (size_t r = 0; r < nrows; r++) {
+            cr_assert_eq(csvread_next(rd, &e), CSVREAD_RECORD, "%s\n%s", e.msg, text);
+            cr_assert_eq(csvread_count(rd), ncols, "%s", text);
+            for (size_t c = 0; c < ncols; c++)
+                cr_assert_str_eq(csvread_field(rd, c), cell[r][c], "%s", text);
+        }
+        expect_end(rd);
+        csvread_free(rd);
+        fclose(f);
+        free(text);
+    }
+}
+
 Test(csvwrite, reals_are_the_shortest_text_that_reads_back)
 {
     char buf[CSVWRITE_REAL_LEN];
