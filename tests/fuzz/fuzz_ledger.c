@@ -7,7 +7,9 @@
  *   - a file that loads verifies link by link, equals its clone, and written out again
  *     (ledger_write_file) it reads back to an equal ledger and is byte for byte the input:
  *     the format is canonical, so a file the reader accepts is exactly the file the writer
- *     would have written for that ledger (no ignored bytes, no second spelling of a number).
+ *     would have written for that ledger (no ignored bytes, no second spelling of a number);
+ *   - a file that loads, cut short (its last byte, half of it, its end line), is refused as
+ *     truncated.
  *
  * Build and run: see TESTING.md ("Fuzzing").
  */
@@ -102,6 +104,21 @@ static void check_loaded(const struct ledger *l, const uint8_t *data, size_t siz
     remove(out);
 }
 
+/* A proper prefix of an accepted file (a write cut short) is refused as truncated. */
+static void check_prefix(const uint8_t *data, size_t size, size_t cut, const char *out)
+{
+    char msg[512] = "";
+    struct ledger *l = NULL;
+    put_file(out, data, cut);
+    enum ledger_error e = ledger_read_file(out, &l, msg, sizeof msg);
+    if (e != LEDGER_ETRUNCATED || l) {
+        fprintf(stderr, "the first %zu of %zu bytes of a good ledger: %s (%s), not truncated\n",
+                cut, size, ledger_strerror(e), msg);
+        abort();
+    }
+    remove(out);
+}
+
 int fuzz_ledger_one(const uint8_t *data, size_t size)
 {
     char in[512], out[512];
@@ -113,6 +130,12 @@ int fuzz_ledger_one(const uint8_t *data, size_t size)
     enum ledger_error e = ledger_read_file(in, &l, msg, sizeof msg);
     if (e == LEDGER_OK) {
         check_loaded(l, data, size, out);
+        const uint8_t *last = data + size - 1; /* the start of the end line */
+        while (last > data && last[-1] != '\n')
+            last--;
+        check_prefix(data, size, size - 1, out);
+        check_prefix(data, size, size / 2, out);
+        check_prefix(data, size, (size_t)(last - data), out);
     } else if (l || e >= LEDGER_ERROR_COUNT || strncmp(msg, in, strlen(in)) != 0) {
         fprintf(stderr, "refused file: error %d, ledger %p, message '%s' (must name %s)\n", (int)e,
                 (void *)l, msg, in);
