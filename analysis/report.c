@@ -177,6 +177,20 @@ static void point_approval(struct result *res)
         res->expected = estimate_binomial_at_least(res->nodes, res->approval, res->quorum);
 }
 
+/* Mean and t interval of summary.csv column col over the point's runs (NA skipped). */
+static bool column_mean(const struct folder *f, const struct folder_point *pt, size_t col,
+                        struct estimate_mean *m, struct errbuf *e)
+{
+    double *x = xcalloc(pt->nrows, sizeof(*x));
+    bool ok = true;
+    for (size_t i = 0; ok && i < pt->nrows; i++)
+        ok = folder_real(f, pt->rows[i], col, &x[i], e);
+    if (ok)
+        estimate_mean(x, pt->nrows, m);
+    free(x);
+    return ok;
+}
+
 /* Pooled from outcomes.csv when every run has one; else the mean of the per-run values. */
 static bool point_decisions(const struct folder *f, const struct columns *c, size_t p,
                             struct result *res, struct errbuf *e)
@@ -201,32 +215,21 @@ static bool point_decisions(const struct folder *f, const struct columns *c, siz
     free(ns);
     if (res->pooled)
         return true;
-    const struct folder_point *pt = &f->pt[p];
-    double *x = xcalloc(pt->nrows, sizeof(*x));
-    bool ok = true;
-    for (size_t k = 0; ok && k < D_COUNT; k++) {
-        for (size_t i = 0; ok && i < pt->nrows; i++)
-            ok = folder_real(f, pt->rows[i], c->decision[k], &x[i], e);
+    for (size_t k = 0; k < D_COUNT; k++) {
         struct estimate_mean m;
-        estimate_mean(x, pt->nrows, &m);
+        if (!column_mean(f, &f->pt[p], c->decision[k], &m, e))
+            return false;
         res->decision[k] = m.mean;
     }
-    free(x);
-    return ok;
+    return true;
 }
 
 static bool point_extra(const struct report *r, size_t p, struct result *res, struct errbuf *e)
 {
-    const struct folder_point *pt = &r->f->pt[p];
-    double *x = xcalloc(pt->nrows, sizeof(*x));
     bool ok = true;
     res->extra = xcalloc(r->nextra ? r->nextra : 1, sizeof(*res->extra));
-    for (size_t k = 0; ok && k < r->nextra; k++) {
-        for (size_t i = 0; ok && i < pt->nrows; i++)
-            ok = folder_real(r->f, pt->rows[i], r->extra_col[k], &x[i], e);
-        estimate_mean(x, pt->nrows, &res->extra[k]);
-    }
-    free(x);
+    for (size_t k = 0; ok && k < r->nextra; k++)
+        ok = column_mean(r->f, &r->f->pt[p], r->extra_col[k], &res->extra[k], e);
     return ok;
 }
 
