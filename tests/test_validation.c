@@ -136,7 +136,7 @@ static void replicate(const char *file, const struct settings *s, uint32_t reps,
         struct scenario sc;
         struct diag d;
         diag_init(&d);
-        bool ok = scenario_load_seeded(path, seed, s->n, (char *const *)s->ptr, &sc, &d);
+        bool ok = scenario_load_seeded(path, seed, s->n, s->ptr, &sc, &d);
         if (!ok)
             diag_print(&d, stderr);
         diag_fini(&d);
