@@ -275,7 +275,8 @@ static void print_title(const struct report *r, size_t p, FILE *out)
     for (size_t a = 0; a < f->naxes; a++)
         fprintf(out, "%s%s=%s", a ? "  " : "", f->cols[f->axis0 + a], folder_axis_value(f, p, a));
     if (f->naxes)
-        fprintf(out, "  (point %zu of %zu, %zu runs)\n", p + 1, f->npoints, pt->nrows);
+        fprintf(out, "  (point %zu of %zu, %zu run%s)\n", p + 1, f->npoints, pt->nrows,
+                pt->nrows == 1 ? "" : "s");
     else if (pt->nrows == 1)
         fprintf(out, "run %s (seed %s)\n", folder_cell(f, pt->rows[0], f->run),
                 folder_cell(f, pt->rows[0], f->seed));
