@@ -12,6 +12,7 @@
 #include "core/xalloc.h"
 #include "sim/cluster.h"
 #include "sim/detcheck.h"
+#include "sim/limits.h"
 #include "sim/run.h"
 #include "sim/scenario_yaml.h"
 
@@ -239,4 +240,155 @@ Test(determinism, the_command_prints_the_verdict_and_the_summary_fingerprint, .i
     cr_assert_str_eq(said, want);
     free(said);
     free(summary);
+}
+
+/* ---- the memory estimate and limit ---- */
+
+static int shell(const char *cmd)
+{
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Run `atlas-sim ARGS -o tmp/o`: its exit code; stderr in *err (owned). */
+static int cli(const char *args, char **err)
+{
+    char cmd[2048], log[300];
+    snprintf(log, sizeof(log), "%s/stderr", tmp);
+    snprintf(cmd, sizeof(cmd), "'%s' %s -o '%s/o' >/dev/null 2>'%s'", ATLAS_BINARY, args, tmp, log);
+    int rc = shell(cmd);
+    *err = slurp(log);
+    return rc;
+}
+
+Test(memory, a_run_over_the_limit_is_refused_with_exit_2_naming_estimate_limit_and_largest_part,
+     .init = make_tmp, .fini = remove_tmp)
+{
+    char args[1024], *err, out[300];
+    snprintf(out, sizeof(out), "%s/o", tmp);
+    snprintf(args, sizeof(args), "run '%s' --memory-limit 512M",
+             SRC("scenarios/bench/ring-1m.yaml"));
+    cr_assert_eq(cli(args, &err), 2);
+    struct scenario sc;
+    load(SRC("scenarios/bench/ring-1m.yaml"), &sc);
+    struct mem_estimate e;
+    limits_estimate(&sc, &e);
+    char total[32], part[32], want[512];
+    snprintf(want, sizeof(want),
+             "scenarios/bench/ring-1m.yaml: error: estimated memory %s exceeds the limit 512.0 MiB "
+             "(--memory-limit); the largest part is %s (%s per run)",
+             limits_format(e.total, total, sizeof(total)), e.part[0].what,
+             limits_format(e.part[0].bytes, part, sizeof(part)));
+    cr_assert(strstr(err, want), "want %s\ngot  %s", want, err);
+    cr_assert_not(exists(out), "a refused run writes nothing");
+    free(err);
+    /* a limit above the estimate lets it start (checked with a tiny scenario that runs) */
+    snprintf(args, sizeof(args), "run '%s' --memory-limit 64M --quiet",
+             SRC("scenarios/quickstart.yaml"));
+    cr_assert_eq(cli(args, &err), 0, "%s", err);
+    free(err);
+    scenario_fini(&sc);
+}
+
+Test(memory, the_default_limit_refuses_an_absurd_scenario_by_its_largest_part, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    /* 10^7 nodes heartbeating to all: 10^14 links, petabytes, whatever the machine */
+    char args[1024], *err;
+    snprintf(args, sizeof(args),
+             "run '%s' --set cluster.nodes=10000000 --set heartbeat.topology=all",
+             SRC("scenarios/quickstart.yaml"));
+    cr_assert_eq(cli(args, &err), 2);
+    cr_assert(strstr(err, " PiB exceeds the limit "), "%s", err);
+    cr_assert(strstr(err, "(MemAvailable); the largest part is heartbeats in flight"), "%s", err);
+    free(err);
+}
+
+Test(memory, the_determinism_check_and_sweep_workers_multiply_the_estimate, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    struct scenario sc;
+    load(SRC("scenarios/quickstart.yaml"), &sc);
+    struct mem_estimate e;
+    limits_estimate(&sc, &e);
+    char args[1024], *err, size[64];
+    snprintf(size, sizeof(size), "%.0f", 1.5 * e.total); /* room for one run, not two */
+    snprintf(args, sizeof(args), "run '%s' --memory-limit %s --quiet",
+             SRC("scenarios/quickstart.yaml"), size);
+    cr_assert_eq(cli(args, &err), 0, "%s", err);
+    free(err);
+    snprintf(args, sizeof(args), "run '%s' --memory-limit %s --check-determinism",
+             SRC("scenarios/quickstart.yaml"), size);
+    cr_assert_eq(cli(args, &err), 2);
+    cr_assert(strstr(err, "(2 runs at once x "), "%s", err);
+    free(err);
+    /* a sweep of quickstart's 5 nodes over 3 points: -j 2 needs two runs' worth */
+    snprintf(args, sizeof(args),
+             "sweep '%s' --set consensus.approval=0.5,0.7,0.9 --memory-limit %s -j 2 --quiet",
+             SRC("scenarios/quickstart.yaml"), size);
+    cr_assert_eq(cli(args, &err), 2);
+    cr_assert(strstr(err, "(2 runs at once x "), "%s", err);
+    free(err);
+    snprintf(args, sizeof(args),
+             "sweep '%s' --set consensus.approval=0.5,0.7,0.9 --memory-limit %s -j 1 --quiet",
+             SRC("scenarios/quickstart.yaml"), size);
+    cr_assert_eq(cli(args, &err), 0, "%s", err);
+    free(err);
+    scenario_fini(&sc);
+}
+
+Test(memory, the_estimate_grows_with_nodes_proposals_links_and_ledgers)
+{
+    struct scenario sc;
+    load(SRC("scenarios/bench/ring-100k.yaml"), &sc);
+    struct mem_estimate a, b;
+    limits_estimate(&sc, &a);
+    sc.nodes *= 2;
+    limits_estimate(&sc, &b);
+    /* everything but the graph and the base is per node: doubling nodes nearly doubles it */
+    cr_assert(b.total > 1.9 * a.total && b.total < 2.0 * a.total, "%g -> %g", a.total, b.total);
+    sc.heartbeat.topology = HB_ALL;
+    limits_estimate(&sc, &b);
+    cr_assert_str_eq(b.part[0].what, "heartbeats in flight and timers");
+    cr_assert_gt(b.total, 4e10 * 56, "4e10 links, a heartbeat of 56 bytes in flight on each");
+    sc.heartbeat.topology = HB_RING;
+    sc.output.ledgers = true;
+    limits_estimate(&sc, &b);
+    cr_assert_str_eq(b.part[0].what, "ledgers");
+    /* parts are sorted and add up */
+    double sum = 0;
+    for (size_t i = 0; i < b.nparts; i++) {
+        sum += b.part[i].bytes;
+        if (i)
+            cr_assert_geq(b.part[i - 1].bytes, b.part[i].bytes);
+    }
+    cr_assert_float_eq(sum, b.total, 1e-9 * sum);
+    scenario_fini(&sc);
+}
+
+Test(memory, sizes_parse_with_binary_units_and_format_readably)
+{
+    double v;
+    char err[160], buf[32];
+    cr_assert(limits_parse_size("512M", &v, err, sizeof(err)) && v == 512.0 * 1024 * 1024);
+    cr_assert(limits_parse_size("1.5G", &v, err, sizeof(err)) && v == 1.5 * 1024 * 1024 * 1024);
+    cr_assert(limits_parse_size("4GiB", &v, err, sizeof(err)) && v == 4.0 * 1024 * 1024 * 1024);
+    cr_assert(limits_parse_size("2TB", &v, err, sizeof(err)) && v == 2.0 * 1099511627776.0);
+    cr_assert(limits_parse_size("1000", &v, err, sizeof(err)) && v == 1000);
+    cr_assert_not(limits_parse_size("5x", &v, err, sizeof(err)));
+    cr_assert(strstr(err, "unknown unit"), "%s", err);
+    cr_assert_not(limits_parse_size("-1G", &v, err, sizeof(err)));
+    cr_assert_not(limits_parse_size("G", &v, err, sizeof(err)));
+    cr_assert_str_eq(limits_format(41.2 * 1073741824.0, buf, sizeof(buf)), "41.2 GiB");
+    cr_assert_str_eq(limits_format(512, buf, sizeof(buf)), "512 B");
+    cr_assert_str_eq(limits_format(288.0 * 1048576, buf, sizeof(buf)), "288.0 MiB");
+    const char *source;
+    cr_assert_gt(limits_default(&source), 0);
+    cr_assert_str_eq(source, "MemAvailable", "Linux has /proc/meminfo");
 }

@@ -7,6 +7,7 @@
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
 #include "sim/detcheck.h"
+#include "sim/limits.h"
 #include "sim/outfile.h"
 #include "sim/run.h"
 #include "sim/scenario_yaml.h"
@@ -29,6 +30,9 @@ static void run_usage(FILE *f)
           "  --set KEY=VALUE   override any key by its dotted path (repeatable), e.g.\n"
           "                    --set cluster.nodes=7 --set network.latency.median=30ms\n"
           "  -q, --quiet       print nothing but errors\n"
+          "  --memory-limit SIZE\n"
+          "                    refuse the run (exit 2) when its estimated memory exceeds SIZE\n"
+          "                    (512M, 4G; default: MemAvailable in /proc/meminfo)\n"
           "  --check-determinism\n"
           "                    run the scenario twice (the first run in a child process,\n"
           "                    writing nothing) and compare the two streams of events (time,\n"
@@ -45,7 +49,7 @@ static void run_usage(FILE *f)
 }
 
 struct run_args {
-    const char *file, *out, *seed;
+    const char *file, *out, *seed, *memory_limit;
     bool quiet, check;
     int nsets;
     char **sets;
@@ -62,6 +66,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             return EXIT_OK;
         } else if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
             a->quiet = true;
+        } else if (!strcmp(s, "--memory-limit") && has_value) {
+            a->memory_limit = argv[++i];
         } else if (!strcmp(s, "--check-determinism")) {
             a->check = true;
         } else if ((!strcmp(s, "-o") || !strcmp(s, "--out")) && has_value) {
@@ -100,7 +106,17 @@ int cmd_run(int argc, char **argv)
     struct diag d;
     diag_init(&d);
     struct scenario sc;
-    if (!scenario_load_seeded(a.file, a.seed, a.nsets, a.sets, &sc, &d)) {
+    double limit = 0;
+    const char *source = NULL;
+    bool loaded = limits_from_option(a.memory_limit, &limit, &source, &d) &&
+                  scenario_load_seeded(a.file, a.seed, a.nsets, a.sets, &sc, &d);
+    if (loaded) { /* the determinism check runs two at once */
+        struct mem_estimate e;
+        limits_estimate(&sc, &e);
+        if (!limits_check(&e, a.check ? 2 : 1, 0, limit, source, a.file, &d))
+            scenario_fini(&sc);
+    }
+    if (!loaded || !diag_ok(&d)) {
         diag_print(&d, stderr);
         diag_fini(&d);
         free(a.sets);

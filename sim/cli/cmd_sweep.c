@@ -12,6 +12,7 @@
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
 #include "sim/cluster.h"
+#include "sim/limits.h"
 #include "sim/outfile.h"
 #include "sim/run.h"
 #include "sim/scenario_yaml.h"
@@ -49,6 +50,9 @@ static void usage(FILE *f)
             "                   value for a key the file sweeps sweeps it over that value\n"
             "  --traces         also write every run's traces into DIR/runs/RUN/\n"
             "  --quiet          no progress bar (it is shown only on a terminal anyway)\n"
+            "  --memory-limit SIZE  refuse the sweep (exit 2) when -j runs of its largest\n"
+            "                   point, by estimated memory, and the driver's bookkeeping\n"
+            "                   exceed SIZE (512M, 4G; default: MemAvailable)\n"
             "\n"
             "Ctrl-C (or SIGTERM) stops after recording the runs already finished (exit 130),\n"
             "abandoning the runs in progress; every finished run is journaled at once\n"
@@ -63,7 +67,7 @@ static void usage(FILE *f)
 }
 
 struct options {
-    const char *file, *dir;
+    const char *file, *dir, *memory_limit;
     unsigned jobs;
     uint32_t shard_k, shard_n;
     bool resume, traces, quiet;
@@ -108,6 +112,8 @@ static int parse_args(int argc, char **argv, struct options *o)
             }
         } else if (strcmp(a, "--set") == 0 && has_arg) {
             o->sets[o->nsets++] = argv[++i];
+        } else if (strcmp(a, "--memory-limit") == 0 && has_arg) {
+            o->memory_limit = argv[++i];
         } else if (strcmp(a, "--resume") == 0) {
             o->resume = true;
         } else if (strcmp(a, "--traces") == 0) {
@@ -189,14 +195,25 @@ static bool resolve_point(const struct sweep *s, uint64_t point, struct scenario
     return ok;
 }
 
+/* Every point resolves, and -j runs of the largest one (by estimated memory) fit. */
 static bool check_points(const struct sweep *s, struct diag *d)
 {
+    struct mem_estimate most = {0}, e;
     for (uint64_t pt = 0; pt < s->plan.npoints && diag_ok(d); pt++) {
         struct scenario sc;
-        if (resolve_point(s, pt, &sc, d))
+        if (resolve_point(s, pt, &sc, d)) {
+            limits_estimate(&sc, &e);
+            if (e.total > most.total)
+                most = e;
             scenario_fini(&sc);
+        }
     }
-    return diag_ok(d);
+    double limit = 0;
+    const char *source = NULL;
+    uint64_t runs = s->plan.nruns, workers = runs < s->o.jobs ? runs : s->o.jobs;
+    return diag_ok(d) && limits_from_option(s->o.memory_limit, &limit, &source, d) &&
+           limits_check(&most, (unsigned)workers, LIMITS_SWEEP_BYTES_PER_RUN * (double)runs, limit,
+                        source, s->o.file, d);
 }
 
 static bool setup_plan(struct sweep *s, struct diag *d)

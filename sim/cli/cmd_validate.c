@@ -6,6 +6,7 @@
 
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
+#include "sim/limits.h"
 #include "sim/scenario_yaml.h"
 
 static void validate_usage(FILE *f)
@@ -45,6 +46,12 @@ static void print_summary(FILE *f, const char *file, const struct scenario *sc)
     if (sc->sweep.nparams)
         fprintf(f, "  sweep: %zu parameters, %zu points x %" PRIu32 " replications\n",
                 sc->sweep.nparams, points, sc->sweep.replications);
+    struct mem_estimate e;
+    limits_estimate(sc, &e);
+    char total[32], part[32];
+    fprintf(f, "  estimated memory per run: %s (largest part: %s, %s)\n",
+            limits_format(e.total, total, sizeof(total)), e.part[0].what,
+            limits_format(e.part[0].bytes, part, sizeof(part)));
 }
 
 int cmd_validate(int argc, char **argv)
