@@ -167,10 +167,33 @@ static void gen_add_vertex(struct workload *w, struct proposal *p)
     proposal_set(&p->label, pick(w, vertex_labels, COUNT(vertex_labels)));
 }
 
-/* Fill a generated proposal's arguments against replica `node`; false: nothing to pick. */
+/* node's vertex ids into w->a (growing it until they fit); their number. */
+static size_t list_vertices(struct workload *w, const struct replicas *r, uint32_t node)
+{
+    size_t nv;
+    ensure_room(w, 64);
+    while ((nv = replicas_vertices(r, node, w->a, w->cap)) == w->cap)
+        ensure_room(w, 2 * w->cap);
+    return nv;
+}
+
+/* node's edges into w->a, w->b, w->c (from, label, to); their number. */
+static size_t list_edges(struct workload *w, const struct replicas *r, uint32_t node)
+{
+    size_t ne;
+    ensure_room(w, 64);
+    while ((ne = replicas_edges(r, node, w->a, w->b, w->c, w->cap)) == w->cap)
+        ensure_room(w, 2 * w->cap);
+    return ne;
+}
+
+/* Fill a generated proposal's arguments against replica `node`; false: nothing to pick.
+ * Only the operations that pick an existing element list the replica (an O(size) scan). */
 static bool gen_args(struct workload *w, struct replicas *r, uint32_t node, struct proposal *p)
 {
-    size_t nv = replicas_vertices(r, node, w->a, w->cap);
+    size_t nv = 0;
+    if (p->op == PROP_ADD_EDGE || p->op == PROP_REMOVE_VERTEX || p->op == PROP_SET_PROPERTY)
+        nv = list_vertices(w, r, node);
     switch (p->op) {
     case PROP_ADD_VERTEX:
         gen_add_vertex(w, p);
@@ -194,7 +217,7 @@ static bool gen_args(struct workload *w, struct replicas *r, uint32_t node, stru
         proposal_set(&p->vertex, w->a[rng_below(&w->args, nv)]);
         return true;
     case PROP_REMOVE_EDGE: {
-        size_t ne = replicas_edges(r, node, w->a, w->b, w->c, w->cap);
+        size_t ne = list_edges(w, r, node);
         if (ne == 0)
             return false;
         size_t i = rng_below(&w->args, ne);
@@ -227,12 +250,6 @@ void workload_take(struct workload *w, struct replicas *r, uint64_t id, struct p
         return;
     }
     proposal_init(out, id, w->gen_proposer, w->gen_op);
-    ensure_room(w, 64);
-    size_t nv;
-    while ((nv = replicas_vertices(r, w->gen_proposer, w->a, w->cap)) == w->cap)
-        ensure_room(w, 2 * w->cap);
-    while (replicas_edges(r, w->gen_proposer, w->a, w->b, w->c, w->cap) == w->cap)
-        ensure_room(w, 2 * w->cap);
     if (!gen_args(w, r, w->gen_proposer, out))
         gen_add_vertex(w, out);
     w->generated++;
