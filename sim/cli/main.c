@@ -13,8 +13,9 @@ static const struct command {
     {"validate", cmd_validate, "check a scenario file; print every problem or a summary"},
     {"sweep", cmd_sweep, "run a parameter sweep: points x replications, on all cores"},
     {"merge", cmd_merge, "combine the folders of a sharded sweep into one"},
-    {"analyze", cmd_analyze, "statistics per point from a run or sweep folder's summary.csv"},
-    {"bench", cmd_bench, "run a benchmark of the engine (phold)"},
+    {"analyze", cmd_analyze,
+     "statistics and figures per point of a run or sweep folder (CSV only)"},
+    {"bench", cmd_bench, "benchmarks: the event engine (phold) and the graph store (graph)"},
 };
 
 static void usage(FILE *f)
