@@ -21,12 +21,14 @@ struct detcheck {
     pid_t child;
     int fd; /* read end of run 1's stream, -1 once closed */
     struct detcheck_hooks hooks;
-    char buf[DETCHECK_BUFFER * RECORD]; /* run 1's records as read */
-    size_t bytes, pos;                  /* bytes in buf, next record's offset */
-    bool eof;                           /* run 1's stream ended */
-    bool differ;                        /* the first difference is in r */
-    bool tapped;                        /* run 2 created an engine */
-    uint64_t seen;                      /* run 2's records */
+    char buf[DETCHECK_BUFFER * RECORD];   /* run 1's records as read */
+    size_t bytes, pos;                    /* bytes in buf, next record's offset */
+    bool eof;                             /* run 1's stream ended */
+    bool differ;                          /* the first difference is in r */
+    bool tapped;                          /* run 2 created an engine */
+    uint64_t seen;                        /* run 2's records */
+    uint32_t named;                       /* highest kind number seen in run 2 */
+    const char *names[SIM_MAX_KINDS + 1]; /* run 2's kind names, kept past its engine */
     struct detcheck_result r;
 };
 
@@ -108,9 +110,14 @@ static bool same_record(const struct sim_record *a, const struct sim_record *b)
     return a->time == b->time && a->kind == b->kind && a->target == b->target;
 }
 
+static const char *kind_name(const struct detcheck *dc, uint32_t kind)
+{
+    return kind <= SIM_MAX_KINDS && dc->names[kind] ? dc->names[kind] : "?";
+}
+
 /* The first difference: run 1's record ref (NULL: ended), run 2's mine (NULL: ended). */
-static void found(struct detcheck *dc, const struct sim_engine *eng, uint64_t index,
-                  const struct sim_record *ref, const struct sim_record *mine)
+static void found(struct detcheck *dc, uint64_t index, const struct sim_record *ref,
+                  const struct sim_record *mine)
 {
     dc->differ = true;
     dc->r.index = index;
@@ -119,7 +126,7 @@ static void found(struct detcheck *dc, const struct sim_engine *eng, uint64_t in
         dc->r.present[i] = rec[i] != NULL;
         if (rec[i]) {
             dc->r.rec[i] = *rec[i];
-            dc->r.kind_name[i] = eng ? sim_kind_name(eng, rec[i]->kind) : "?";
+            dc->r.kind_name[i] = kind_name(dc, rec[i]->kind);
         }
     }
     if (dc->fd >= 0) { /* run 1 need not go on: it stops at its next write */
@@ -133,13 +140,18 @@ static void parent_tap(void *ctx, const struct sim_engine *eng, const struct sim
     struct detcheck *dc = ctx;
     dc->tapped = true;
     dc->r.fingerprint = sim_fingerprint(eng);
+    if (r->kind > dc->named) { /* a new kind: (re)read every name while the engine exists */
+        for (uint32_t k = 1; k <= SIM_MAX_KINDS; k++)
+            dc->names[k] = sim_kind_name(eng, k);
+        dc->named = r->kind;
+    }
     uint64_t index = dc->seen++;
     if (!dc->differ) {
         struct sim_record ref;
         if (!next_ref(dc, &ref))
-            found(dc, eng, index, NULL, r);
+            found(dc, index, NULL, r);
         else if (!same_record(&ref, r))
-            found(dc, eng, index, &ref, r);
+            found(dc, index, &ref, r);
         else
             dc->r.events++;
     }
@@ -183,7 +195,7 @@ bool detcheck_finish(struct detcheck *dc, struct detcheck_result *r, struct diag
     sim_tap_new_engines(NULL, NULL);
     struct sim_record ref;
     if (!dc->differ && next_ref(dc, &ref))
-        found(dc, NULL, dc->seen, &ref, NULL);
+        found(dc, dc->seen, &ref, NULL);
     if (dc->fd >= 0) {
         close(dc->fd);
         dc->fd = -1;

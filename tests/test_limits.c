@@ -200,6 +200,8 @@ Test(determinism, a_second_run_that_stops_early_is_reported_where_it_ended, .ini
     cr_assert_geq(r.index, 101);
     cr_assert(r.present[0] && !r.present[1]);
     cr_assert_eq(r.rec[0].time, s.r[r.index].time);
+    cr_assert_eq(r.rec[0].kind, s.r[r.index].kind);
+    cr_assert_str_neq(r.kind_name[0], "?", "named after run 2's engine is gone");
     free(s.r);
     scenario_fini(&sc);
 }
