@@ -55,8 +55,13 @@
 #define KIND_BITS  7 /* 128 slots for at most SIM_MAX_KINDS handlers: probes stay short */
 #define KIND_SLOTS (1u << KIND_BITS)
 #define FP_SEED    UINT64_C(0x243f6a8885a308d3)
-#define FP_MUL1    UINT64_C(0x9e3779b97f4a7c15)
-#define FP_MUL2    UINT64_C(0xd6e8feb86659fd93)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define A_LOW 4 /* where the low 32 bits of the uint64_t payload a are */
+#else
+#define A_LOW 0
+#endif
+#define FP_MUL1 UINT64_C(0x9e3779b97f4a7c15)
+#define FP_MUL2 UINT64_C(0xd6e8feb86659fd93)
 
 _Static_assert(SIM_MAX_KINDS < KIND_SLOTS, "the kind table must keep free slots");
 
@@ -70,8 +75,9 @@ enum rec_state { REC_FREE, REC_PENDING, REC_CANCELLED };
 struct kslot { /* a handler's kind; fn == NULL: free */
     sim_event_fn *fn;
     uint32_t kind;  /* 1.., 0 for a hidden kind */
-    uint8_t target; /* enum sim_target */
-    uint8_t hidden;
+    uint32_t mask;  /* the target is the 32 bits at offset off in struct sim_event, masked */
+    uint8_t off;    /* (mask 0 for SIM_TARGET_NONE) */
+    uint8_t hidden; /* not a record */
 };
 
 struct record {
@@ -81,25 +87,27 @@ struct record {
 };
 
 struct sim_engine {
-    sim_time now;         /* clock */
-    struct qentry *heap;  /* heap[0] is the minimum; points into heap_block */
-    void *heap_block;     /* allocation holding heap (aligned inside) */
-    size_t n, cap;        /* heap entries (tombstones and hole included), capacity */
-    struct record *rec;   /* the pool, indexed by slot */
-    size_t nrec, rec_cap; /* slots in use or free, capacity */
-    uint32_t *free_slots; /* LIFO stack of free slots (capacity rec_cap) */
-    size_t nfree;         /* entries on the stack */
-    uint64_t next_seq;    /* sequence number of the next schedule */
-    size_t pending;       /* scheduled, not yet fired or cancelled */
-    size_t peak;          /* high-water mark of pending */
-    size_t tombstones;    /* cancelled entries still in the heap */
-    uint64_t fired;       /* events fired */
-    bool hole;            /* heap[0] fired, awaiting replacement or removal */
-    bool stop;            /* sim_stop was called */
-    bool running;         /* inside sim_run/sim_step (no reentry) */
-    sim_time horizon;     /* of the running sim_run/sim_step */
-    uint64_t fp, fp_n;    /* fingerprint state, records folded in */
-    sim_tap_fn *tap;      /* optional record observer */
+    sim_time now;          /* clock */
+    struct qentry *heap;   /* heap[0] is the minimum; points into heap_block */
+    void *heap_block;      /* allocation holding heap (aligned inside) */
+    size_t n, cap;         /* heap entries (tombstones and hole included), capacity */
+    struct record *rec;    /* the pool, indexed by slot */
+    size_t nrec, rec_cap;  /* slots in use or free, capacity */
+    uint32_t *free_slots;  /* LIFO stack of free slots (capacity rec_cap) */
+    size_t nfree;          /* entries on the stack */
+    uint64_t next_seq;     /* sequence number of the next schedule */
+    size_t pending;        /* scheduled, not yet fired or cancelled */
+    size_t peak;           /* high-water mark of pending */
+    size_t tombstones;     /* cancelled entries still in the heap */
+    uint64_t fired;        /* events fired */
+    bool hole;             /* heap[0] fired, awaiting replacement or removal */
+    bool stop;             /* sim_stop was called */
+    bool running;          /* inside sim_run/sim_step (no reentry) */
+    sim_time horizon;      /* of the running sim_run/sim_step */
+    uint64_t fp, fp_n;     /* fingerprint state, records folded in */
+    sim_event_fn *last_fn; /* the handler looked up last, and its slot */
+    const struct kslot *last;
+    sim_tap_fn *tap; /* optional record observer */
     void *tap_ctx;
     uint32_t nkinds;                          /* kinds numbered so far */
     const char *kind_name[SIM_MAX_KINDS + 1]; /* by number; NULL: unregistered */
@@ -414,8 +422,11 @@ static struct kslot *kind_add(struct sim_engine *eng, struct kslot *k, sim_event
 {
     assert(eng->nkinds < SIM_MAX_KINDS && "too many event kinds");
     k->fn = fn;
-    k->target = (uint8_t)target;
     k->hidden = hidden;
+    k->mask = target == SIM_TARGET_NONE ? 0 : UINT32_MAX;
+    k->off = target == SIM_TARGET_A   ? (uint8_t)(offsetof(struct sim_event, a) + A_LOW)
+             : target == SIM_TARGET_D ? (uint8_t)offsetof(struct sim_event, d)
+                                      : (uint8_t)offsetof(struct sim_event, c);
     k->kind = 0;
     if (!hidden) {
         k->kind = ++eng->nkinds;
@@ -450,15 +461,19 @@ static inline uint64_t rotl64(uint64_t x, int r)
 static inline bool make_record(struct sim_engine *eng, const struct sim_event *ev, sim_time t,
                                struct sim_record *r)
 {
-    struct kslot *k = kind_slot(eng, ev->fn);
-    if (__builtin_expect(!k->fn, 0))
-        k = kind_add(eng, k, ev->fn, NULL, SIM_TARGET_NONE, false);
+    const struct kslot *k = eng->last;
+    if (__builtin_expect(ev->fn != eng->last_fn, 0)) { /* runs of one kind are common */
+        struct kslot *s = kind_slot(eng, ev->fn);
+        if (__builtin_expect(!s->fn, 0))
+            s = kind_add(eng, s, ev->fn, NULL, SIM_TARGET_NONE, false);
+        eng->last_fn = ev->fn;
+        eng->last = k = s;
+    }
+    uint32_t target;
+    memcpy(&target, (const char *)ev + k->off, sizeof(target));
     r->time = t;
     r->kind = k->kind;
-    r->target = k->target == SIM_TARGET_A   ? (uint32_t)ev->a
-                : k->target == SIM_TARGET_C ? ev->c
-                : k->target == SIM_TARGET_D ? ev->d
-                                            : 0;
+    r->target = target & k->mask;
     return !k->hidden;
 }
 
@@ -523,12 +538,11 @@ static inline void fire_top(struct sim_engine *eng)
     eng->fired++;
     eng->now = top.time;
     eng->hole = true;
-    /* The event's record follows what its handler notes (the mailbox delivers, on entry to
+    ev.fn(eng, &ev);
+    /* The event's record follows what its handler noted (the mailbox delivers, on entry to
      * a handler, the messages due before the event: their records come first). */
     struct sim_record rec;
-    bool visible = make_record(eng, &ev, top.time, &rec);
-    ev.fn(eng, &ev);
-    if (visible)
+    if (make_record(eng, &ev, top.time, &rec))
         fold(eng, &rec);
     if (eng->hole) {
         eng->hole = false;
