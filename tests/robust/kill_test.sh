@@ -70,15 +70,16 @@ kill_after()
     done
 }
 
-# A delay: uniform over the last uninterrupted duration T, or (every other time) in
-# [0.75 T, 1.05 T], where the files are written and renamed.
+# A delay: uniform over [0, T], or (every other time) over [0.7 T, T], where the files are
+# written and renamed. T starts as an uninterrupted duration and shrinks by 1/8 whenever the
+# process finished before its signal (the machine's load changes while the test runs).
 pick_delay()
 {
     local t=$1
     if [ $((RANDOM % 2)) -eq 0 ]; then
         echo $((RANDOM % (t + 1)))
     else
-        echo $((t * 3 / 4 + RANDOM % (t * 3 / 10 + 1)))
+        echo $((t * 7 / 10 + RANDOM % (t * 3 / 10 + 1)))
     fi
 }
 
@@ -184,6 +185,7 @@ for ((i = 1; i <= N; i++)); do
     esac
     check_files "$D" "$sig" "$WORK/ref" "$WORK/before"
     tally "$RC"
+    [ "$RC" -eq 0 ] && T=$((T * 7 / 8 + 1))
     if [ $((i % 3)) -eq 0 ] || [ "$i" -eq "$N" ]; then
         CASE="run $i/$N: completion after the kill"
         t0=$(now_ms)
@@ -216,6 +218,7 @@ for ((i = 1; i <= N; i++)); do
     esac
     check_files "$D" "$sig" "$WORK/sref"
     tally "$RC"
+    [ "$RC" -eq 0 ] && T=$((T * 7 / 8 + 1))
     if [ $((RANDOM % 2)) -eq 0 ] || [ "$i" -eq "$N" ]; then
         CASE="sweep $i/$N: --resume after the kill"
         "$BIN" "${SWEEP_ARGS[@]}" --resume -o "$D" 2> "$WORK/stderr" ||
