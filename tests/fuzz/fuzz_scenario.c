@@ -12,11 +12,15 @@
  *     has a message and, when it points into the input, a line inside the input;
  *   - round trip (what `run` relies on): a resolved scenario written as scenario.resolved.yaml
  *     text resolves again and is written identically;
+ *   - the memory estimate of a resolved scenario (`validate` prints it, `run` checks it) is a
+ *     positive, finite number of bytes, its parts largest first;
  *   - the sweep plan of a resolved scenario: its first, middle and last points are resolved
- *     the way `sweep` resolves them (a point may be refused, never crash).
+ *     the way `sweep` resolves them (a point may be refused, never crash), with their
+ *     estimates (`sweep` checks its largest point).
  *
  * Build and run: see TESTING.md ("Fuzzing"): clang, -DATLAS_FUZZ=ON.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +28,7 @@
 
 #include "core/xalloc.h"
 #include "fuzz.h"
+#include "sim/limits.h"
 #include "sim/scenario_yaml.h"
 #include "sim/sweep.h"
 
@@ -132,6 +137,31 @@ static void check_round_trip(const struct scenario *sc)
     free(text1);
 }
 
+/*
+ * The memory estimate `validate` prints and `run`/`sweep` check: a positive number of bytes
+ * (finite, never NaN), made of at most MEM_PARTS parts, largest first; a 1-byte limit refuses it
+ * with an error.
+ */
+static void check_estimate(const struct scenario *sc)
+{
+    struct mem_estimate e;
+    limits_estimate(sc, &e);
+    bool sorted = e.nparts > 0 && e.nparts <= MEM_PARTS;
+    for (size_t i = 1; sorted && i < e.nparts; i++)
+        sorted = e.part[i - 1].bytes >= e.part[i].bytes;
+    struct diag d;
+    diag_init(&d);
+    char buf[32];
+    if (!(e.total > 0) || !isfinite(e.total) || !sorted ||
+        limits_check(&e, 2, 0, 1, "fuzz", "fuzz.yaml", &d) || d.errors != 1) {
+        fprintf(stderr, "bad memory estimate: %s in %zu parts\n",
+                limits_format(e.total, buf, sizeof buf), e.nparts);
+        abort();
+    }
+    print_diags(&d);
+    diag_fini(&d);
+}
+
 /* Resolve one sweep point as `sweep` does: the base document with every axis's value set. */
 static void resolve_point(const struct scenario_doc *doc, const struct sweep_plan *plan,
                           uint64_t point)
@@ -144,10 +174,12 @@ static void resolve_point(const struct scenario_doc *doc, const struct sweep_pla
         ok = scenario_doc_set(pdoc, plan->axes[a].path, sweep_point_value(plan, point, a),
                               "sweep.params", &d);
     struct scenario sc;
-    if (ok && scenario_doc_resolve(pdoc, &sc, &d))
+    if (ok && scenario_doc_resolve(pdoc, &sc, &d)) {
+        check_estimate(&sc);
         scenario_fini(&sc);
-    else
+    } else {
         print_diags(&d);
+    }
     scenario_doc_free(pdoc);
     diag_fini(&d);
 }
@@ -182,6 +214,7 @@ int fuzz_scenario_one(const uint8_t *data, size_t size)
         bool resolved = scenario_doc_resolve(doc, &sc, &d);
         if (sets_ok && resolved) {
             check_round_trip(&sc);
+            check_estimate(&sc);
             check_sweep(doc, &sc);
         } else {
             check_refused(&d, text, size);
