@@ -52,8 +52,7 @@
 #define SEQ_LIMIT  (UINT64_C(1) << (64 - SLOT_BITS))
 #define CACHE_LINE 64
 #define HUGE_PAGE  ((size_t)2 << 20)
-#define KIND_BITS  7 /* 128 slots for at most SIM_MAX_KINDS handlers: probes stay short */
-#define KIND_SLOTS (1u << KIND_BITS)
+#define KIND_SLOTS 128u /* for at most SIM_MAX_KINDS handlers: probes stay short */
 #define FP_SEED    UINT64_C(0x243f6a8885a308d3)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define A_LOW 4 /* where the low 32 bits of the uint64_t payload a are */
@@ -74,10 +73,11 @@ enum rec_state { REC_FREE, REC_PENDING, REC_CANCELLED };
 
 struct kslot { /* a handler's kind; fn == NULL: free */
     sim_event_fn *fn;
-    uint32_t kind;  /* 1.., 0 for a hidden kind */
-    uint32_t mask;  /* the target is the 32 bits at offset off in struct sim_event, masked */
-    uint8_t off;    /* (mask 0 for SIM_TARGET_NONE) */
-    uint8_t hidden; /* not a record */
+    uint64_t kind_hi; /* kind << 32, ready to be or-ed with the target */
+    uint32_t kind;    /* 1.., 0 for a hidden kind */
+    uint32_t mask;    /* the target is the 32 bits at offset off in struct sim_event, masked */
+    uint8_t off;      /* (mask 0 for SIM_TARGET_NONE) */
+    uint8_t hidden;   /* not a record */
 };
 
 struct record {
@@ -87,27 +87,25 @@ struct record {
 };
 
 struct sim_engine {
-    sim_time now;          /* clock */
-    struct qentry *heap;   /* heap[0] is the minimum; points into heap_block */
-    void *heap_block;      /* allocation holding heap (aligned inside) */
-    size_t n, cap;         /* heap entries (tombstones and hole included), capacity */
-    struct record *rec;    /* the pool, indexed by slot */
-    size_t nrec, rec_cap;  /* slots in use or free, capacity */
-    uint32_t *free_slots;  /* LIFO stack of free slots (capacity rec_cap) */
-    size_t nfree;          /* entries on the stack */
-    uint64_t next_seq;     /* sequence number of the next schedule */
-    size_t pending;        /* scheduled, not yet fired or cancelled */
-    size_t peak;           /* high-water mark of pending */
-    size_t tombstones;     /* cancelled entries still in the heap */
-    uint64_t fired;        /* events fired */
-    bool hole;             /* heap[0] fired, awaiting replacement or removal */
-    bool stop;             /* sim_stop was called */
-    bool running;          /* inside sim_run/sim_step (no reentry) */
-    sim_time horizon;      /* of the running sim_run/sim_step */
-    uint64_t fp, fp_n;     /* fingerprint state, records folded in */
-    sim_event_fn *last_fn; /* the handler looked up last, and its slot */
-    const struct kslot *last;
-    sim_tap_fn *tap; /* optional record observer */
+    sim_time now;         /* clock */
+    struct qentry *heap;  /* heap[0] is the minimum; points into heap_block */
+    void *heap_block;     /* allocation holding heap (aligned inside) */
+    size_t n, cap;        /* heap entries (tombstones and hole included), capacity */
+    struct record *rec;   /* the pool, indexed by slot */
+    size_t nrec, rec_cap; /* slots in use or free, capacity */
+    uint32_t *free_slots; /* LIFO stack of free slots (capacity rec_cap) */
+    size_t nfree;         /* entries on the stack */
+    uint64_t next_seq;    /* sequence number of the next schedule */
+    size_t pending;       /* scheduled, not yet fired or cancelled */
+    size_t peak;          /* high-water mark of pending */
+    size_t tombstones;    /* cancelled entries still in the heap */
+    uint64_t fired;       /* events fired */
+    bool hole;            /* heap[0] fired, awaiting replacement or removal */
+    bool stop;            /* sim_stop was called */
+    bool running;         /* inside sim_run/sim_step (no reentry) */
+    sim_time horizon;     /* of the running sim_run/sim_step */
+    uint64_t fp, fp_n;    /* fingerprint state, records folded in */
+    sim_tap_fn *tap;      /* optional record observer */
     void *tap_ctx;
     uint32_t nkinds;                          /* kinds numbered so far */
     const char *kind_name[SIM_MAX_KINDS + 1]; /* by number; NULL: unregistered */
@@ -408,9 +406,16 @@ static inline const struct qentry *peek_live(struct sim_engine *eng)
 
 /* ---- kinds and the fingerprint ---- */
 
-static inline struct kslot *kind_slot(struct sim_engine *eng, sim_event_fn *fn)
+/* The home slot of fn: functions start on 16-byte boundaries, so the bits above the fourth
+ * tell a few dozen handlers apart without a multiplication. */
+static inline size_t kind_home(sim_event_fn *fn)
 {
-    size_t i = (size_t)(((uint64_t)(uintptr_t)fn * FP_MUL1) >> (64 - KIND_BITS));
+    return (size_t)((uintptr_t)fn >> 4) & (KIND_SLOTS - 1);
+}
+
+static struct kslot *kind_slot(struct sim_engine *eng, sim_event_fn *fn)
+{
+    size_t i = kind_home(fn);
     while (eng->kslot[i].fn && eng->kslot[i].fn != fn)
         i = (i + 1) & (KIND_SLOTS - 1);
     return &eng->kslot[i];
@@ -432,6 +437,7 @@ static struct kslot *kind_add(struct sim_engine *eng, struct kslot *k, sim_event
         k->kind = ++eng->nkinds;
         eng->kind_name[k->kind] = name;
     }
+    k->kind_hi = (uint64_t)k->kind << 32;
     return k;
 }
 
@@ -457,41 +463,47 @@ static inline uint64_t rotl64(uint64_t x, int r)
     return x << r | x >> (64 - r);
 }
 
-/* The record of ev firing at t; false for a hidden kind. */
-static inline bool make_record(struct sim_engine *eng, const struct sim_event *ev, sim_time t,
-                               struct sim_record *r)
+/* fn's slot when it is not in its home slot, numbering it if it is new. */
+static __attribute__((noinline)) const struct kslot *kind_away(struct sim_engine *eng,
+                                                               sim_event_fn *fn)
 {
-    const struct kslot *k = eng->last;
-    if (__builtin_expect(ev->fn != eng->last_fn, 0)) { /* runs of one kind are common */
-        struct kslot *s = kind_slot(eng, ev->fn);
-        if (__builtin_expect(!s->fn, 0))
-            s = kind_add(eng, s, ev->fn, NULL, SIM_TARGET_NONE, false);
-        eng->last_fn = ev->fn;
-        eng->last = k = s;
-    }
+    struct kslot *s = kind_slot(eng, fn);
+    return s->fn ? s : kind_add(eng, s, fn, NULL, SIM_TARGET_NONE, false);
+}
+
+/* ev's kind and target as kind << 32 | target; false for a hidden kind. */
+static inline bool kind_target(struct sim_engine *eng, const struct sim_event *ev, uint64_t *kt)
+{
+    const struct kslot *k = &eng->kslot[kind_home(ev->fn)];
+    if (__builtin_expect(k->fn != ev->fn, 0))
+        k = kind_away(eng, ev->fn);
     uint32_t target;
     memcpy(&target, (const char *)ev + k->off, sizeof(target));
-    r->time = t;
-    r->kind = k->kind;
-    r->target = target & k->mask;
+    *kt = k->kind_hi | (target & k->mask);
     return !k->hidden;
 }
 
-/* Fold r into the fingerprint and show it to the tap. */
-static inline void fold(struct sim_engine *eng, const struct sim_record *r)
+static __attribute__((noinline)) void show_tap(struct sim_engine *eng, sim_time t, uint64_t kt)
 {
-    uint64_t h = rotl64((eng->fp ^ (uint64_t)r->time) * FP_MUL1, 29);
-    eng->fp = (h ^ ((uint64_t)r->kind << 32 | r->target)) * FP_MUL2;
+    struct sim_record r = {.time = t, .kind = (uint32_t)(kt >> 32), .target = (uint32_t)kt};
+    eng->tap(eng->tap_ctx, eng, &r);
+}
+
+/* Fold the record (t, kt) into the fingerprint and show it to the tap. */
+static inline void fold(struct sim_engine *eng, sim_time t, uint64_t kt)
+{
+    uint64_t h = rotl64((eng->fp ^ (uint64_t)t) * FP_MUL1, 29);
+    eng->fp = (h ^ kt) * FP_MUL2;
     eng->fp_n++;
-    if (eng->tap)
-        eng->tap(eng->tap_ctx, eng, r);
+    if (__builtin_expect(eng->tap != NULL, 0))
+        show_tap(eng, t, kt);
 }
 
 void sim_note(struct sim_engine *eng, const struct sim_event *ev)
 {
-    struct sim_record r;
-    if (make_record(eng, ev, eng->now, &r))
-        fold(eng, &r);
+    uint64_t kt;
+    if (kind_target(eng, ev, &kt))
+        fold(eng, eng->now, kt);
 }
 
 uint64_t sim_fingerprint(const struct sim_engine *eng)
@@ -541,9 +553,9 @@ static inline void fire_top(struct sim_engine *eng)
     ev.fn(eng, &ev);
     /* The event's record follows what its handler noted (the mailbox delivers, on entry to
      * a handler, the messages due before the event: their records come first). */
-    struct sim_record rec;
-    if (make_record(eng, &ev, top.time, &rec))
-        fold(eng, &rec);
+    uint64_t kt;
+    if (kind_target(eng, &ev, &kt))
+        fold(eng, top.time, kt);
     if (eng->hole) {
         eng->hole = false;
         heap_pop(eng);
