@@ -1,0 +1,198 @@
+/*
+ * Tests for what sim/outfile does beyond test_csv's basics: removing the temporaries that a
+ * killed process left (only those of processes that no longer exist, only names of the
+ * .NAME.tmp.PID form, only regular files), reporting a write past RLIMIT_FSIZE as EFBIG
+ * with the path (SIGXFSZ must not kill the program), and reserved files: the writer's own
+ * PATH.tmp removed on abort, the file renamed into place on commit.
+ * tests/robust/ drives the same code end to end (kill -9, full disks).
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/outfile.h"
+
+static char dir[256];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/atlas_test_outfile_XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static bool present(const char *name)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    struct stat st;
+    return lstat(p, &st) == 0;
+}
+
+static void touch(const char *name)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f, "%s", p);
+    fputs("stale", f);
+    fclose(f);
+}
+
+static size_t count_entries(void)
+{
+    DIR *dp = opendir(dir);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(dp)) != NULL;)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(dp);
+    return n;
+}
+
+/* The pid of a process that has exited and been reaped. */
+static long dead_pid(void)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0)
+        _exit(0);
+    cr_assert_eq(waitpid(pid, NULL, 0), pid);
+    return (long)pid;
+}
+
+Test(outfile, only_stale_temporaries_of_dead_processes_are_removed_on_open, .init = setup,
+     .fini = teardown)
+{
+    long dead = dead_pid();
+    char stale[64], inner[64], mine[64], in_use[64], folder[64];
+    snprintf(stale, sizeof(stale), ".votes.csv.tmp.%ld", dead);
+    snprintf(inner, sizeof(inner), ".ledger-3.txt.tmp.%ld.tmp", dead);
+    snprintf(mine, sizeof(mine), ".summary.csv.tmp.%ld", (long)getpid());
+    snprintf(in_use, sizeof(in_use), ".events.csv.tmp.1"); /* init is alive */
+    snprintf(folder, sizeof(folder), ".dir.tmp.%ld", dead);
+    const char *kept[] = {mine,     in_use,        "notes.tmp.123", ".x.tmp.",      ".x.tmp.12a",
+                          ".tmp.5", "summary.csv", ".sweep",        ".journal.tmp", "..sweep.tmp."};
+    touch(stale);
+    touch(inner);
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+        touch(kept[i]);
+    char p[512];
+    snprintf(p, sizeof(p), "%s/%s", dir, folder);
+    cr_assert_eq(mkdir(p, 0777), 0);
+
+    struct diag d;
+    diag_init(&d);
+    struct outdir *o = outdir_open(dir, &d);
+    cr_assert_not_null(o);
+    outdir_abort(o);
+    diag_fini(&d);
+
+    cr_assert_not(present(stale), "%s is a dead process's temporary", stale);
+    cr_assert_not(present(inner), "%s is a dead process's ledger temporary", inner);
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+        cr_assert(present(kept[i]), "%s must be kept", kept[i]);
+    cr_assert(present(folder), "folders are never removed");
+    cr_assert_eq(outdir_clean(dir), 0, "nothing left to clean");
+}
+
+/*
+ * In a child (setrlimit and SIGXFSZ are per process): a file larger than RLIMIT_FSIZE.
+ * Exit codes: 0 ok, 1-4 the check that failed; a death by SIGXFSZ shows as a signal.
+ */
+static int write_past_the_limit(void)
+{
+    struct rlimit rl = {.rlim_cur = 4096, .rlim_max = 4096};
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+        return 1;
+    struct diag d;
+    diag_init(&d);
+    struct outdir *o = outdir_open(dir, &d);
+    FILE *f = o ? outdir_create(o, "big.csv", &d) : NULL;
+    if (!f)
+        return 2;
+    for (int i = 0; i < 10000; i++)
+        fputs("0123456789\n", f);
+    if (outdir_commit(o, &d) || d.errors != 1)
+        return 3;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/big.csv", dir);
+    bool named = strcmp(d.items[0].file, path) == 0;
+    bool reason = strstr(d.items[0].msg, "File too large") != NULL;
+    fprintf(stderr, "%s: %s\n", d.items[0].file, d.items[0].msg);
+    diag_fini(&d);
+    return named && reason && count_entries() == 0 ? 0 : 4;
+}
+
+Test(outfile, a_write_past_the_file_size_limit_is_reported_as_efbig_with_the_path, .init = setup,
+     .fini = teardown)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0)
+        _exit(write_past_the_limit());
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert_not(WIFSIGNALED(status), "killed by signal %d (SIGXFSZ not ignored?)",
+                  WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    cr_assert_eq(WEXITSTATUS(status), 0, "check %d failed", WEXITSTATUS(status));
+}
+
+Test(outfile, abort_removes_a_reserved_writers_own_temporary, .init = setup, .fini = teardown)
+{
+    struct diag d;
+    diag_init(&d);
+    struct outdir *o = outdir_open(dir, &d);
+    const char *path = outdir_reserve(o, "ledger-0.txt");
+    char inner[600];
+    snprintf(inner, sizeof(inner), "%s.tmp", path);
+    FILE *f = fopen(inner, "w"); /* as core/ledger does before its own rename */
+    fputs("half", f);
+    fclose(f);
+    cr_assert_eq(count_entries(), 1);
+    outdir_abort(o);
+    cr_assert_eq(count_entries(), 0, "the writer's PATH.tmp is removed too");
+    diag_fini(&d);
+}
+
+Test(outfile, a_reserved_file_is_renamed_into_place_on_commit, .init = setup, .fini = teardown)
+{
+    struct diag d;
+    diag_init(&d);
+    struct outdir *o = outdir_open(dir, &d);
+    const char *path = outdir_reserve(o, "ledger-0.txt");
+    FILE *f = fopen(path, "w");
+    fputs("complete\n", f);
+    fclose(f);
+    cr_assert(present(strrchr(path, '/') + 1), "written under its temporary name");
+    cr_assert(outdir_commit(o, &d));
+    cr_assert(present("ledger-0.txt"));
+    cr_assert_eq(count_entries(), 1, "only the final file");
+    diag_fini(&d);
+}
+
+Test(outfile, a_missing_reserved_file_fails_the_commit_with_its_path, .init = setup,
+     .fini = teardown)
+{
+    struct diag d;
+    diag_init(&d);
+    struct outdir *o = outdir_open(dir, &d);
+    outdir_reserve(o, "ledger-0.txt"); /* never written */
+    fputs("x\n", outdir_create(o, "a.csv", &d));
+    cr_assert_not(outdir_commit(o, &d));
+    cr_assert_eq(d.errors, 1);
+    cr_assert(strstr(d.items[0].file, "ledger-0.txt"), "%s", d.items[0].file);
+    cr_assert_eq(count_entries(), 0, "nothing left");
+    diag_fini(&d);
+}
