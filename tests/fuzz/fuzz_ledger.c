@@ -125,7 +125,7 @@ int fuzz_ledger_one(const uint8_t *data, size_t size)
     tmp_path(".txt", in, sizeof in);
     tmp_path("-out.txt", out, sizeof out);
     put_file(in, data, size);
-    struct ledger *l = (struct ledger *)1;
+    struct ledger *l = (struct ledger *)1; /* not NULL: a refusing reader must set it to NULL */
     char msg[512] = "";
     enum ledger_error e = ledger_read_file(in, &l, msg, sizeof msg);
     if (e == LEDGER_OK) {
