@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -468,14 +469,15 @@ static struct dist_empirical *empirical_load(const char *path, char *err, size_t
         return NULL;
     }
     struct dist_empirical *e = xcalloc(1, sizeof(*e));
-    size_t cap = 0, lineno = 0;
-    char line[256], why[160];
+    size_t cap = 0, lineno = 0, linecap = 0;
+    char *line = NULL, why[160];
     bool ok = true;
-    while (ok && fgets(line, sizeof(line), f)) {
+    ssize_t got;
+    /* getline reads a line of any length whole, so line numbers stay right; a NUL byte
+     * inside a line (e.g. /dev/zero, which has no line end at all) is refused. */
+    while (ok && (got = getline(&line, &linecap, f)) >= 0) {
         lineno++;
-        size_t len = strlen(line);
-        if (len + 1 < sizeof(line) && (len == 0 || line[len - 1] != '\n') && !feof(f)) {
-            /* fgets stopped early without a line end: a NUL byte (e.g. /dev/zero, endless) */
+        if (strlen(line) != (size_t)got) {
             ok = fail(err, errlen, "%s:%zu: NUL byte: not a text file", path, lineno);
             continue;
         }
@@ -487,6 +489,7 @@ static struct dist_empirical *empirical_load(const char *path, char *err, size_t
         if (!ok && err && errlen)
             snprintf(err, errlen, "%s:%zu: %s", path, lineno, why);
     }
+    free(line);
     fclose(f);
     if (ok && e->n == 0)
         ok = fail(err, errlen, "%s: no samples in file", path);

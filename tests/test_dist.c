@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/dist.h"
 #include "sim/rng.h"
@@ -276,6 +277,30 @@ Test(dist, bad_empirical_files_name_the_file_and_line)
                        "file=" DATA("empirical-bad.txt"), NULL);
     expect_check_error("no samples", "empirical", "file=" DATA("empirical-empty.txt"), NULL);
     expect_check_error("cannot open", "empirical", "file=" DATA("empirical-missing.txt"), NULL);
+}
+
+/* Lines longer than any fixed buffer are read whole: line numbers stay right and two
+ * samples on one long line are an error, not two samples. */
+Test(dist, long_lines_in_an_empirical_file_keep_their_line_numbers)
+{
+    char path[] = "/tmp/atlas-test-dist-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    cr_assert(f);
+    fprintf(f, "# %0300d\n1ms\nxx\n", 0);
+    fclose(f);
+    char arg[64], want[64];
+    snprintf(arg, sizeof(arg), "file=%s", path);
+    snprintf(want, sizeof(want), "%s:3: ", path);
+    expect_check_error(want, "empirical", arg, NULL);
+    f = fopen(path, "w");
+    cr_assert(f);
+    fprintf(f, "1ms%300s2ms\n", "");
+    fclose(f);
+    snprintf(want, sizeof(want), "%s:1: ", path);
+    expect_check_error(want, "empirical", arg, NULL);
+    unlink(path);
 }
 
 Test(dist, format_prints_a_yaml_flow_mapping)
