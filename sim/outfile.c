@@ -153,10 +153,30 @@ static pid_t temp_owner(const char *name)
     return pid > 0 ? (pid_t)pid : 0;
 }
 
-/* Is pid a process that exists (possibly of another user)? */
+/*
+ * Is pid a process that exists (possibly of another user) and can still write? A zombie
+ * (exited, not yet reaped: a killed sweep's workers until init reaps them) cannot.
+ */
 static bool alive(pid_t pid)
 {
-    return pid == getpid() || kill(pid, 0) == 0 || errno == EPERM;
+    if (pid == getpid())
+        return true;
+    if (kill(pid, 0) != 0 && errno != EPERM)
+        return false;
+#if defined(__linux__)
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    FILE *f = fopen(path, "r");
+    if (f) { /* "PID (COMM) STATE ...", COMM may hold spaces and parentheses */
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        const char *end = strrchr(buf, ')');
+        if (end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X'))
+            return false;
+    }
+#endif
+    return true;
 }
 
 size_t outdir_clean(const char *dir)

@@ -35,10 +35,11 @@ struct outdir;
 
 /*
  * Remove the temporaries (".NAME.tmp.PID", regular files) of processes that no longer exist
- * from dir; returns how many. Temporaries of live processes are left alone. "Live" is judged
- * by kill(PID, 0) in this PID namespace: two containers writing one shared folder at once
- * could remove each other's temporaries (their commits then fail with the path), and a
- * stale temporary whose PID was reused stays until that process is gone.
+ * from dir; returns how many. Temporaries of live processes are left alone (a zombie, not
+ * yet reaped, counts as gone: it cannot write). "Live" is judged in this PID namespace: two
+ * containers writing one shared folder at once could remove each other's temporaries
+ * (their commits then fail with the path), and a stale temporary whose PID was reused stays
+ * until that process is gone.
  */
 size_t outdir_clean(const char *dir);
 

@@ -1,10 +1,10 @@
 /*
  * Tests for what sim/outfile does beyond test_csv's basics: removing the temporaries that a
  * killed process left (only those of processes that no longer exist, only names of the
- * .NAME.tmp.PID form, only regular files), reporting a write past RLIMIT_FSIZE as EFBIG
- * with the path (SIGXFSZ must not kill the program), and reserved files: the writer's own
- * PATH.tmp removed on abort, the file renamed into place on commit.
- * tests/robust/ drives the same code end to end (kill -9, full disks).
+ * .NAME.tmp.PID form, only regular files; a zombie counts as gone), reporting a write past
+ * RLIMIT_FSIZE as EFBIG with the path (SIGXFSZ must not kill the program), and reserved files: the
+ * writer's own PATH.tmp removed on abort, the file renamed into place on commit. tests/robust/
+ * drives the same code end to end (kill -9, full disks).
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -105,6 +105,31 @@ Test(outfile, only_stale_temporaries_of_dead_processes_are_removed_on_open, .ini
         cr_assert(present(kept[i]), "%s must be kept", kept[i]);
     cr_assert(present(folder), "folders are never removed");
     cr_assert_eq(outdir_clean(dir), 0, "nothing left to clean");
+}
+
+Test(outfile, a_zombie_process_counts_as_gone, .init = setup, .fini = teardown)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0)
+        _exit(0);
+    char state = 0, path[64], name[64];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    for (int i = 0; i < 1000 && state != 'Z'; i++) { /* until it has exited, unreaped */
+        usleep(1000);
+        FILE *f = fopen(path, "r");
+        cr_assert_not_null(f);
+        cr_assert_eq(fscanf(f, "%*d (%*[^)]) %c", &state), 1);
+        fclose(f);
+    }
+    cr_assert_eq(state, 'Z');
+    snprintf(name, sizeof(name), ".outcomes.csv.tmp.%ld", (long)pid);
+    touch(name);
+    cr_assert_eq(outdir_clean(dir), 1,
+                 "a zombie (a killed sweep's worker before init reaps it) "
+                 "cannot write: its temporaries are stale");
+    cr_assert_not(present(name));
+    cr_assert_eq(waitpid(pid, NULL, 0), pid);
 }
 
 /*
