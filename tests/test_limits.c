@@ -394,3 +394,34 @@ Test(memory, sizes_parse_with_binary_units_and_format_readably)
     cr_assert_gt(limits_default(&source), 0);
     cr_assert_str_eq(source, "MemAvailable", "Linux has /proc/meminfo");
 }
+
+/* ---- absurd sweeps from the command line ---- */
+
+Test(limits, a_sweep_of_a_billion_points_from_set_ranges_is_refused_before_anything_runs,
+     .init = make_tmp, .fini = remove_tmp)
+{
+    char args[1024], *err, out[300];
+    snprintf(out, sizeof(out), "%s/o", tmp);
+    snprintf(args, sizeof(args),
+             "sweep '%s' --set 'cluster.nodes={from: 1, to: 1000, step: 1}' "
+             "--set 'consensus.approval={from: 0.001, to: 1, step: 0.001}' "
+             "--set 'network.loss={from: 0, to: 0.999, step: 0.001}'",
+             SRC("scenarios/quickstart.yaml"));
+    cr_assert_eq(cli(args, &err), 2);
+    cr_assert(strstr(err, "quickstart.yaml: error: sweep.params: the sweep has 1000000000 points "
+                          "(at most 1000000)"),
+              "%s", err);
+    cr_assert_not(exists(out));
+    free(err);
+    /* points within the limit but too many runs */
+    snprintf(args, sizeof(args),
+             "sweep '%s' --set 'cluster.nodes={from: 1, to: 11, step: 1}' "
+             "--set sweep.replications=1000000",
+             SRC("scenarios/quickstart.yaml"));
+    cr_assert_eq(cli(args, &err), 2);
+    cr_assert(strstr(err, "the sweep has 11000000 runs (11 points x 1000000 replications; at "
+                          "most 10000000)"),
+              "%s", err);
+    cr_assert_not(exists(out));
+    free(err);
+}
