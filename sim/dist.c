@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -461,6 +460,29 @@ static void empirical_stats(struct dist_empirical *e)
     e->variance = m2 / (double)e->n;
 }
 
+/* Longest line of an empirical file (comments included). */
+#define EMPIRICAL_LINE_MAX 1024
+
+enum line_status { LINE_OK, LINE_EOF, LINE_NUL, LINE_LONG };
+
+/* One line into buf (without its '\n'), read byte by byte so that nothing, not even an
+ * endless file without line ends (/dev/zero), is read past the first NUL byte or past size-1
+ * bytes. LINE_EOF only when no byte was left. */
+static enum line_status read_line(FILE *f, char *buf, size_t size)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc(f)) != EOF && c != '\n') {
+        if (c == '\0')
+            return LINE_NUL;
+        if (n + 1 >= size)
+            return LINE_LONG;
+        buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    return c == EOF && n == 0 ? LINE_EOF : LINE_OK;
+}
+
 static struct dist_empirical *empirical_load(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
@@ -469,16 +491,19 @@ static struct dist_empirical *empirical_load(const char *path, char *err, size_t
         return NULL;
     }
     struct dist_empirical *e = xcalloc(1, sizeof(*e));
-    size_t cap = 0, lineno = 0, linecap = 0;
-    char *line = NULL, why[160];
+    size_t cap = 0, lineno = 0;
+    char line[EMPIRICAL_LINE_MAX + 1], why[160];
     bool ok = true;
-    ssize_t got;
-    /* getline reads a line of any length whole, so line numbers stay right; a NUL byte
-     * inside a line (e.g. /dev/zero, which has no line end at all) is refused. */
-    while (ok && (got = getline(&line, &linecap, f)) >= 0) {
+    enum line_status st;
+    while (ok && (st = read_line(f, line, sizeof(line))) != LINE_EOF) {
         lineno++;
-        if (strlen(line) != (size_t)got) {
+        if (st == LINE_NUL) {
             ok = fail(err, errlen, "%s:%zu: NUL byte: not a text file", path, lineno);
+            continue;
+        }
+        if (st == LINE_LONG) {
+            ok = fail(err, errlen, "%s:%zu: line longer than %d bytes", path, lineno,
+                      EMPIRICAL_LINE_MAX);
             continue;
         }
         char *s = trim_line(line);
@@ -489,7 +514,6 @@ static struct dist_empirical *empirical_load(const char *path, char *err, size_t
         if (!ok && err && errlen)
             snprintf(err, errlen, "%s:%zu: %s", path, lineno, why);
     }
-    free(line);
     fclose(f);
     if (ok && e->n == 0)
         ok = fail(err, errlen, "%s: no samples in file", path);

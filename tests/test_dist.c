@@ -279,8 +279,8 @@ Test(dist, bad_empirical_files_name_the_file_and_line)
     expect_check_error("cannot open", "empirical", "file=" DATA("empirical-missing.txt"), NULL);
 }
 
-/* Lines longer than any fixed buffer are read whole: line numbers stay right and two
- * samples on one long line are an error, not two samples. */
+/* Long lines are read whole: line numbers stay right and two samples on one long line are
+ * an error, not two samples; a line over 1024 bytes is an error of its own. */
 Test(dist, long_lines_in_an_empirical_file_keep_their_line_numbers)
 {
     char path[] = "/tmp/atlas-test-dist-XXXXXX";
@@ -299,6 +299,12 @@ Test(dist, long_lines_in_an_empirical_file_keep_their_line_numbers)
     fprintf(f, "1ms%300s2ms\n", "");
     fclose(f);
     snprintf(want, sizeof(want), "%s:1: ", path);
+    expect_check_error(want, "empirical", arg, NULL);
+    f = fopen(path, "w");
+    cr_assert(f);
+    fprintf(f, "1ms\n# %02000d\n", 0);
+    fclose(f);
+    snprintf(want, sizeof(want), "%s:2: line longer than 1024 bytes", path);
     expect_check_error(want, "empirical", arg, NULL);
     unlink(path);
 }
