@@ -141,6 +141,10 @@ bool limits_parse_size(const char *text, double *bytes, char *err, size_t errlen
         if (*rest == '\0' || (u > 0 && (!strcmp(rest, "B") || !strcmp(rest, "iB"))) ||
             (u == 0 && !strcmp(rest, "B"))) {
             *bytes = v * pow(1024, (double)u);
+            if (!isfinite(*bytes)) {
+                snprintf(err, errlen, "'%s' is too large a size", text);
+                return false;
+            }
             return true;
         }
     }

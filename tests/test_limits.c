@@ -387,6 +387,8 @@ Test(memory, sizes_parse_with_binary_units_and_format_readably)
     cr_assert(strstr(err, "unknown unit"), "%s", err);
     cr_assert_not(limits_parse_size("-1G", &v, err, sizeof(err)));
     cr_assert_not(limits_parse_size("G", &v, err, sizeof(err)));
+    cr_assert_not(limits_parse_size("1e308T", &v, err, sizeof(err)), "infinite after the unit");
+    cr_assert(strstr(err, "too large"), "%s", err);
     cr_assert_str_eq(limits_format(41.2 * 1073741824.0, buf, sizeof(buf)), "41.2 GiB");
     cr_assert_str_eq(limits_format(512, buf, sizeof(buf)), "512 B");
     cr_assert_str_eq(limits_format(288.0 * 1048576, buf, sizeof(buf)), "288.0 MiB");
