@@ -323,8 +323,15 @@ static long write_ledgers(const struct cluster *c, const struct scenario *sc, st
             continue;
         char name[64], msg[512];
         snprintf(name, sizeof(name), "ledger-%" PRIu32 ".txt", i);
-        if (ledger_write_file(l, outdir_reserve(o, name), msg, sizeof(msg)) != LEDGER_OK) {
-            diag_error(d, outdir_path(o), 0, 0, NULL, "%s", msg);
+        const char *tmp = outdir_reserve(o, name);
+        if (ledger_write_file(l, tmp, msg, sizeof(msg)) != LEDGER_OK) {
+            /* The message names the temporary file; name the file the user asked for. */
+            size_t n = strlen(tmp);
+            const char *why = strncmp(msg, tmp, n) == 0 && msg[n] == ':' ? msg + n + 2 : msg;
+            char *path = xmalloc(strlen(outdir_path(o)) + strlen(name) + 2);
+            sprintf(path, "%s/%s", outdir_path(o), name);
+            diag_error(d, path, 0, 0, NULL, "%s", why);
+            free(path);
             return -1;
         }
         written++;
