@@ -11,6 +11,7 @@
 #include "analysis/folder.h"
 #include "analysis/plotrun.h"
 #include "analysis/report.h"
+#include "analysis/csvwrite.h"
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
 #include "sim/points.h"
@@ -145,30 +146,21 @@ static bool fill_points(FILE *out, const struct folder *f, struct errbuf *e)
     return ok;
 }
 
-/* Atomic: FILE.tmp renamed to FILE once complete; nothing left behind on failure. */
+/* Atomic (analysis/csvwrite): a hidden temporary .FILE.tmp.PID renamed to FILE once complete;
+ * nothing left behind on failure, and a temporary left by kill -9 is the kind the next run or
+ * sweep into that folder removes. */
 static bool write_points(const struct folder *f, const char *out, struct errbuf *e)
 {
     if (strcmp(out, "-") == 0)
         return fill_points(stdout, f, e);
-    size_t n = strlen(out) + 8;
-    char *tmp = xmalloc(n);
-    snprintf(tmp, n, "%s.tmp", out);
-    FILE *fp = fopen(tmp, "w");
-    bool ok = fp != NULL;
-    if (ok) {
-        ok = fill_points(fp, f, e);
-        bool written = fflush(fp) == 0 && !ferror(fp);
-        if (fclose(fp) != 0 || !written || (ok && rename(tmp, out) != 0)) {
-            errbuf_set(e, "%s: cannot write", out);
-            ok = false;
-        }
-        if (!ok)
-            remove(tmp);
-    } else {
-        errbuf_set(e, "%s: cannot write", out);
+    struct csvwrite w;
+    if (!csvwrite_create(&w, out, e))
+        return false;
+    if (!fill_points(w.f, f, e)) {
+        csvwrite_abort(&w);
+        return false;
     }
-    free(tmp);
-    return ok;
+    return csvwrite_commit(&w, e);
 }
 
 /* ---- the command ---------------------------------------------------------------------- */
