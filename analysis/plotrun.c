@@ -100,9 +100,11 @@ static const char *skip_reason(size_t k, const struct report_overview *o, const 
                                 : "needs points with several approval probabilities (approval "
                                   "not NA)";
     case LATENCY_CDF:
-        return o->pooled_points ? NULL
-                                : "no outcomes.csv (analyze a run folder, or a sweep run "
-                                  "with --traces)";
+        if (!o->pooled_points)
+            return "no outcomes.csv (analyze a run folder, or a sweep run with --traces)";
+        return o->pooled_decided ? NULL
+                                 : "no approved, rejected or timed-out proposal in "
+                                   "outcomes.csv";
     case HEATMAP:
         return o->approvals > 1 && o->node_counts > 1
                    ? NULL

@@ -473,7 +473,10 @@ void report_overview(const struct report *r, struct report_overview *o)
 {
     *o = (struct report_overview){.points = r->f->npoints};
     for (size_t p = 0; p < r->f->npoints; p++)
-        o->pooled_points += r->res[p].pooled;
+        if (r->res[p].pooled) {
+            o->pooled_points++;
+            o->pooled_decided += r->res[p].ndecided;
+        }
     o->approvals = distinct(r, P_APPROVAL);
     o->node_counts = distinct(r, P_NODES);
 }

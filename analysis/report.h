@@ -53,10 +53,11 @@ void report_free(struct report *r); /* NULL is a no-op */
 
 /* What the plots can draw from this folder. */
 struct report_overview {
-    size_t points;        /* sweep points */
-    size_t pooled_points; /* points whose decision times come from outcomes.csv */
-    size_t approvals;     /* distinct approval values (NA not counted) */
-    size_t node_counts;   /* distinct node counts */
+    size_t points;         /* sweep points */
+    size_t pooled_points;  /* points whose decision times come from outcomes.csv */
+    size_t pooled_decided; /* decided proposals in those points' outcomes.csv files */
+    size_t approvals;      /* distinct approval values (NA not counted) */
+    size_t node_counts;    /* distinct node counts */
 };
 
 void report_overview(const struct report *r, struct report_overview *o);

@@ -840,3 +840,32 @@ Test(analyze, plot_runs_the_scripts_that_apply_and_skips_the_others)
               err);
     free(err);
 }
+
+/* No proposal at all: every statistic that needs one is NA, and --plot skips the latency CDF
+ * (it has nothing to draw) instead of failing with gnuplot's exit status. */
+Test(analyze, a_run_without_proposals_gives_na_and_plot_skips_the_latency_cdf)
+{
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0)
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    write_file(path("zero.yaml"), "name: zero\nseed: 1\nduration: 2s\ncluster: {nodes: 3}\n"
+                                  "consensus: {approval: 0.9}\n");
+    cr_assert_eq(RUN("run", path("zero.yaml"), "-o", path("z"), "--quiet"), 0);
+    int rc = RUN("analyze", path("z"), "--plot", "--quiet");
+    size_t len;
+    char *err = slurp(path("err"), &len);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(err, "plot latency_cdf: skipped: no approved, rejected or timed-out"), "%s",
+              err);
+    free(err);
+    cr_assert(exists(path("z/figures/timeline.png")));
+    struct table a;
+    table_load(&a, path("z/analysis.csv"));
+    cr_assert_eq(a.nrows, 1);
+    static const char *const na[] = {"approval_rate",   "approval_ci95_lo", "approval_ci95_hi",
+                                     "decision_mean_s", "decision_p50_s",   "decision_p99_s",
+                                     "detection_mean_s"};
+    for (size_t i = 0; i < sizeof(na) / sizeof(na[0]); i++)
+        cr_assert_str_eq(get(&a, 1, na[i]), "NA", "%s", na[i]);
+    cr_assert_str_eq(get(&a, 1, "proposals"), "0");
+    table_free(&a);
+}
