@@ -427,3 +427,34 @@ Test(limits, a_sweep_of_a_billion_points_from_set_ranges_is_refused_before_anyth
     cr_assert_not(exists(out));
     free(err);
 }
+
+/* ---- merge never replaces another command's files ---- */
+
+Test(output, merge_into_a_run_folder_is_refused_and_leaves_the_run_untouched, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    char cmd[2048], args[1024], *err, path[300];
+    const char *sweep = SRC("scenarios/sweep-approval-nodes.yaml");
+    for (int k = 1; k <= 2; k++) {
+        snprintf(cmd, sizeof(cmd),
+                 "'%s' sweep '%s' --set sweep.replications=1 --set cluster.nodes=3,5 "
+                 "--set consensus.approval=0.9 --shard %d/2 --quiet -o '%s/s%d' 2>/dev/null",
+                 ATLAS_BINARY, sweep, k, tmp, k);
+        cr_assert_eq(shell(cmd), 0);
+    }
+    snprintf(args, sizeof(args), "run '%s' --quiet", SRC("scenarios/quickstart.yaml"));
+    cr_assert_eq(cli(args, &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof(path), "%s/o/summary.csv", tmp);
+    char *before = slurp(path);
+    snprintf(args, sizeof(args), "merge '%s/s1' '%s/s2'", tmp, tmp);
+    cr_assert_eq(cli(args, &err), 2);
+    cr_assert(strstr(err, "/o: already holds summary.csv; merge into a new folder"), "%s", err);
+    free(err);
+    char *after = slurp(path);
+    cr_assert_str_eq(after, before, "the run's summary.csv is untouched");
+    snprintf(path, sizeof(path), "%s/o/.sweep", tmp);
+    cr_assert_not(exists(path), "no sweep identity is written into the run's folder");
+    free(before);
+    free(after);
+}

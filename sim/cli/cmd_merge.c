@@ -127,14 +127,20 @@ static bool write_out(struct merge *mg, char *err, size_t errlen)
     struct sweep_meta m = {
         .hash = mg->meta.hash, .shard_k = 1, .shard_n = 1, .plan = mg->meta.plan};
     struct sweep_store fresh;
-    size_t n = strlen(mg->out) + sizeof(SWEEP_META_FILE) + 2;
-    char *meta = xmalloc(n);
-    snprintf(meta, n, "%s/%s", mg->out, SWEEP_META_FILE);
-    bool taken = access(meta, F_OK) == 0;
-    free(meta);
-    if (taken) {
-        snprintf(err, errlen, "%s: already holds a sweep; merge into a new folder", mg->out);
-        return false;
+    /* never replace a sweep's or a run's files (a run folder holds summary.csv too) */
+    static const char *const taken_names[] = {SWEEP_META_FILE, "summary.csv", "points.csv",
+                                              "scenario.resolved.yaml"};
+    for (size_t i = 0; i < sizeof(taken_names) / sizeof(taken_names[0]); i++) {
+        size_t n = strlen(mg->out) + strlen(taken_names[i]) + 2;
+        char *path = xmalloc(n);
+        snprintf(path, n, "%s/%s", mg->out, taken_names[i]);
+        bool taken = access(path, F_OK) == 0;
+        free(path);
+        if (taken) {
+            snprintf(err, errlen, "%s: already holds %s; merge into a new folder", mg->out,
+                     i == 0 ? "a sweep" : taken_names[i]);
+            return false;
+        }
     }
     if (!sweep_meta_write(mg->out, &m, err, errlen))
         return false;
