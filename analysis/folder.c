@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "analysis/csvread.h"
 #include "core/xalloc.h"
@@ -203,9 +204,15 @@ struct folder *folder_load(const char *dir, struct errbuf *e)
             errbuf_set(e, "%s: empty file (expected a header row)", f->summary);
         ok = s == CSVREAD_RECORD && read_header(f, r, e) && read_rows(f, r, e);
     } else {
+        char *journal = folder_path(f, ".journal");
+        bool unfinished = access(journal, F_OK) == 0;
+        free(journal);
         size_t len = strlen(e->msg);
-        snprintf(e->msg + len, sizeof(e->msg) - len,
-                 " (DIR must be an output folder of atlas-sim run or sweep)");
+        snprintf(e->msg + len, sizeof(e->msg) - len, "%s",
+                 unfinished ? " (DIR/.journal exists: the sweep into DIR is still running or "
+                              "was interrupted; wait for it, or finish it with atlas-sim sweep "
+                              "FILE.yaml -o DIR --resume)"
+                            : " (DIR must be an output folder of atlas-sim run or sweep)");
     }
     csvread_free(r);
     if (!ok) {

@@ -10,7 +10,9 @@
  *
  * Errors (exit code 2 for the CLI) name the path: DIR is not a folder, DIR/summary.csv cannot
  * be read or is malformed CSV (path:line:col), lacks run/rep/seed/nodes, has no rows; a cell
- * that is not a number where one is needed (path:line, with the column).
+ * that is not a number where one is needed (path:line, with the column). A missing summary.csv
+ * beside a DIR/.journal is a sweep still running or interrupted: the message says so and
+ * names --resume.
  *
  * Ownership: the folder owns every string it returns. Memory: the whole summary.csv.
  */

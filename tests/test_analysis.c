@@ -869,3 +869,18 @@ Test(analyze, a_run_without_proposals_gives_na_and_plot_skips_the_latency_cdf)
     cr_assert_str_eq(get(&a, 1, "proposals"), "0");
     table_free(&a);
 }
+
+/* A sweep still running or interrupted has DIR/.journal but no summary.csv yet: the message
+ * says so (and how to finish it) instead of calling DIR not an output folder. */
+Test(analyze, an_unfinished_sweep_folder_is_named_as_such_with_resume)
+{
+    mkdir(path("unfinished"), 0755);
+    write_file(path("unfinished/.journal"), "");
+    bad(RUN("analyze", path("unfinished"), "--csv"), path("unfinished"),
+        "unfinished/summary.csv: cannot read: No such file or directory (DIR/.journal exists: "
+        "the sweep into DIR is still running or was interrupted");
+    size_t len;
+    char *err = slurp(path("err"), &len);
+    cr_assert(strstr(err, "--resume"), "%s", err);
+    free(err);
+}
