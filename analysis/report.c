@@ -137,10 +137,20 @@ static bool point_sums(const struct folder *f, const struct columns *c,
         if (!folder_u64(f, row, c->proposals, &v, e))
             return false;
         res->proposals += v;
+        uint64_t decided = 0, proposals = v;
         for (size_t k = 0; k < O_COUNT; k++) {
             if (!folder_u64(f, row, c->outcome[k], &v, e))
                 return false;
             res->outcome[k] += v;
+            if (decided <= proposals) /* UINT64_MAX once past proposals: no wrap-around */
+                decided = v > proposals - decided ? UINT64_MAX : decided + v;
+        }
+        if (decided > proposals) {
+            errbuf_set(e,
+                       "%s:%lu: approved + rejected + timeout + no_quorum + invalid + aborted "
+                       "is more than proposals (%llu)",
+                       f->summary, f->lines[row], (unsigned long long)proposals);
+            return false;
         }
         if (!folder_u64(f, row, c->false_suspicions, &fs, e) ||
             !folder_u64(f, row, c->detections, &det, e) ||
@@ -156,10 +166,6 @@ static bool point_sums(const struct folder *f, const struct columns *c,
         res->detections += det;
         detection_sum += det ? dm * (double)det : 0;
         diverged_sum += (double)div;
-    }
-    if (res->outcome[O_APPROVED] > res->proposals) {
-        errbuf_set(e, "%s:%lu: more approved than proposals", f->summary, f->lines[p->rows[0]]);
-        return false;
     }
     res->detection_mean = res->detections ? detection_sum / (double)res->detections : NAN;
     res->diverged = diverged_sum / (double)p->nrows;

@@ -31,7 +31,8 @@
  * copied from summary.csv verbatim; NA for missing values. Same folder, same bytes.
  *
  * Errors (report_new): a missing column, a cell that is not a number, a point whose runs
- * disagree on a scenario column, an inconsistent outcomes.csv; all name path[:line].
+ * disagree on a scenario column, a run whose outcome counts add up to more than its proposals,
+ * an inconsistent outcomes.csv; all name path[:line].
  */
 #ifndef ATLAS_ANALYSIS_REPORT_H
 #define ATLAS_ANALYSIS_REPORT_H

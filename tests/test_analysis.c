@@ -884,3 +884,29 @@ Test(analyze, an_unfinished_sweep_folder_is_named_as_such_with_resume)
     cr_assert(strstr(err, "--resume"), "%s", err);
     free(err);
 }
+
+/* Outcome counts that add up to more than the run's proposals are bad input (they gave a
+ * "valid approved" of 5e-20 from an unsigned wrap-around), not a number to print. */
+Test(analyze, outcome_counts_above_the_proposals_exit_2_naming_the_line)
+{
+    char scenario[512];
+    snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
+    cr_assert_eq(RUN("run", scenario, "-o", path("t"), "--quiet"), 0);
+    struct table s;
+    table_load(&s, path("t/summary.csv"));
+    cr_assert_eq(s.nrows, 1);
+    FILE *f = fopen(path("t/summary.csv"), "w");
+    cr_assert(f);
+    for (size_t r = 0; r <= 1; r++)
+        for (size_t i = 0; i < s.ncols; i++) {
+            const char *v = s.cell[r * s.ncols + i];
+            bool invalid = r == 1 && strcmp(s.cell[i], "invalid") == 0;
+            fprintf(f, "%s%s", invalid ? "7" : v, i + 1 < s.ncols ? "," : "\n");
+        }
+    fclose(f);
+    cr_assert_str_eq(get(&s, 1, "proposals"), "1", "quickstart has one proposal");
+    table_free(&s);
+    bad(RUN("analyze", path("t"), "--csv"), path("t"),
+        "t/summary.csv:2: approved + rejected + timeout + no_quorum + invalid + aborted is more "
+        "than proposals (1)");
+}
