@@ -238,6 +238,20 @@ const char *outdir_path(const struct outdir *o)
     return o->dir;
 }
 
+bool outdir_name_ok(const char *name)
+{
+    if (name[0] == '\0' || name[0] == '/')
+        return false;
+    for (const char *c = name; *c;) {
+        size_t len = strcspn(c, "/");
+        if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+            return false;
+        c += len;
+        c += *c == '/';
+    }
+    return true;
+}
+
 static struct outfile *add_file(struct outdir *o, const char *name)
 {
     char tmpname[256];

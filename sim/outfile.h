@@ -72,4 +72,11 @@ void outdir_remove_on_signal(void);
 /* The folder path (borrowed). */
 const char *outdir_path(const struct outdir *o);
 
+/*
+ * Whether a scenario's name can make its default folder out/NAME: not empty, not absolute,
+ * and no "." or ".." component (a name of "../x" or ".." would write outside out/, ".."
+ * into the current folder). "paper/fig3" is fine.
+ */
+bool outdir_name_ok(const char *name);
+
 #endif

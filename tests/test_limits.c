@@ -458,3 +458,36 @@ Test(output, merge_into_a_run_folder_is_refused_and_leaves_the_run_untouched, .i
     free(before);
     free(after);
 }
+
+Test(output, a_scenario_name_that_leaves_out_is_refused_for_the_default_folder, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    static const char *const names[] = {"../escaped", "..", "\"\"", "a/../../escaped"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char cmd[2048], file[300], path[300];
+        snprintf(file, sizeof(file), "%s/s.yaml", tmp);
+        FILE *f = fopen(file, "w");
+        cr_assert_not_null(f);
+        fprintf(f, "name: %s\nseed: 1\nduration: 1s\ncluster:\n  nodes: 3\n", names[i]);
+        fclose(f);
+        for (int sweep = 0; sweep <= 1; sweep++) {
+            snprintf(cmd, sizeof(cmd),
+                     "mkdir -p '%s/cwd' && cp '%s' '%s/cwd/s.yaml' && cd '%s/cwd' && '%s' %s "
+                     "s.yaml --quiet 2>err",
+                     tmp, file, tmp, tmp, ATLAS_BINARY, sweep ? "sweep" : "run");
+            cr_assert_eq(shell(cmd), 2, "%s %s", sweep ? "sweep" : "run", names[i]);
+            snprintf(path, sizeof(path), "%s/cwd/err", tmp);
+            char *err = slurp(path);
+            cr_assert(strstr(err, "s.yaml: error: name: ") &&
+                          strstr(err, "cannot name a folder under out/"),
+                      "%s", err);
+            free(err);
+            snprintf(path, sizeof(path), "%s/escaped", tmp);
+            cr_assert_not(exists(path), "nothing is written outside out/");
+            snprintf(path, sizeof(path), "%s/cwd/summary.csv", tmp);
+            cr_assert_not(exists(path), "nothing is written into the current folder");
+            snprintf(path, sizeof(path), "%s/cwd/out", tmp);
+            cr_assert_not(exists(path));
+        }
+    }
+}

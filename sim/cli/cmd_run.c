@@ -95,6 +95,19 @@ static int parse_args(int argc, char **argv, struct run_args *a)
     return -1;
 }
 
+/* out/NAME must stay under out/. */
+static bool output_dir_ok(const char *name, bool by_name, const char *file, struct diag *d)
+{
+    if (by_name && !outdir_name_ok(name)) {
+        diag_error(d, file, 0, 0, "name",
+                   "'%s' cannot name a folder under out/ (empty, absolute, or with a '.' or "
+                   "'..' part); rename the scenario or pass -o DIR",
+                   name);
+        return false;
+    }
+    return true;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run_args a = {.sets = xcalloc((size_t)argc, sizeof(char *))};
@@ -127,6 +140,14 @@ int cmd_run(int argc, char **argv)
         size_t len = strlen(sc.name) + 5;
         out = xmalloc(len);
         snprintf(out, len, "out/%s", sc.name);
+    }
+    if (!output_dir_ok(sc.name, !a.out, a.file, &d)) {
+        diag_print(&d, stderr);
+        diag_fini(&d);
+        scenario_fini(&sc);
+        free(out);
+        free(a.sets);
+        return EXIT_USAGE;
     }
     struct run_ident id = {.run = 0, .rep = 0, .seed = sc.seed};
     outdir_remove_on_signal(); /* Ctrl-C leaves no temporary or partial file behind */
