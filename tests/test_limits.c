@@ -337,6 +337,9 @@ Test(memory, the_determinism_check_and_sweep_workers_multiply_the_estimate, .ini
     cr_assert_eq(cli(args, &err), 2);
     cr_assert(strstr(err, "(2 runs at once x "), "%s", err);
     free(err);
+    char rm[300]; /* the first command's run folder, which a sweep refuses to replace */
+    snprintf(rm, sizeof(rm), "rm -rf '%s/o'", tmp);
+    cr_assert_eq(shell(rm), 0);
     snprintf(args, sizeof(args),
              "sweep '%s' --set consensus.approval=0.5,0.7,0.9 --memory-limit %s -j 1 --quiet",
              SRC("scenarios/quickstart.yaml"), size);
@@ -457,6 +460,53 @@ Test(output, merge_into_a_run_folder_is_refused_and_leaves_the_run_untouched, .i
     cr_assert_not(exists(path), "no sweep identity is written into the run's folder");
     free(before);
     free(after);
+}
+
+Test(output, a_run_into_a_sweep_folder_and_a_sweep_into_a_run_folder_are_refused, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    char args[1024], *err, path[300];
+    snprintf(args, sizeof(args),
+             "sweep '%s' --set sweep.replications=1 --set cluster.nodes=3 "
+             "--set consensus.approval=0.9 --quiet",
+             SRC("scenarios/sweep-approval-nodes.yaml"));
+    cr_assert_eq(cli(args, &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof(path), "%s/o/summary.csv", tmp);
+    char *sweep_summary = slurp(path);
+    char run_args[1024];
+    snprintf(run_args, sizeof(run_args), "run '%s' --quiet", SRC("scenarios/quickstart.yaml"));
+    cr_assert_eq(cli(run_args, &err), 2);
+    cr_assert(strstr(err, "/o: error: holds a sweep (.sweep), whose summary.csv a run would "
+                          "replace; use another folder"),
+              "%s", err);
+    free(err);
+    char *now = slurp(path);
+    cr_assert_str_eq(now, sweep_summary, "the sweep's summary.csv is untouched");
+    free(now);
+    free(sweep_summary);
+    /* the other way round: a sweep (fresh or --resume) into a run's folder */
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s/o'", tmp);
+    cr_assert_eq(shell(cmd), 0);
+    cr_assert_eq(cli(run_args, &err), 0, "%s", err);
+    free(err);
+    char *run_summary = slurp(path);
+    for (int resume = 0; resume <= 1; resume++) {
+        char sweep_args[1100];
+        snprintf(sweep_args, sizeof(sweep_args), "%s%s", args, resume ? " --resume" : "");
+        cr_assert_eq(cli(sweep_args, &err), 2);
+        cr_assert(strstr(err, "/o: holds the results of a run (summary.csv or "
+                              "scenario.resolved.yaml), which a sweep would replace"),
+                  "%s", err);
+        free(err);
+        now = slurp(path);
+        cr_assert_str_eq(now, run_summary, "the run's summary.csv is untouched");
+        free(now);
+        snprintf(cmd, sizeof(cmd), "%s/o/.sweep", tmp);
+        cr_assert_not(exists(cmd));
+    }
+    free(run_summary);
 }
 
 Test(output, a_scenario_name_that_leaves_out_is_refused_for_the_default_folder, .init = make_tmp,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
@@ -11,6 +12,7 @@
 #include "sim/outfile.h"
 #include "sim/run.h"
 #include "sim/scenario_yaml.h"
+#include "sim/sweep_dir.h"
 
 static void run_usage(FILE *f)
 {
@@ -95,8 +97,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
     return -1;
 }
 
-/* out/NAME must stay under out/. */
-static bool output_dir_ok(const char *name, bool by_name, const char *file, struct diag *d)
+/*
+ * The output folder must not replace a sweep's files (its summary.csv and
+ * scenario.resolved.yaml beside .sweep), and out/NAME must stay under out/.
+ */
+static bool output_dir_ok(const char *dir, const char *name, bool by_name, const char *file,
+                          struct diag *d)
 {
     if (by_name && !outdir_name_ok(name)) {
         diag_error(d, file, 0, 0, "name",
@@ -105,7 +111,18 @@ static bool output_dir_ok(const char *name, bool by_name, const char *file, stru
                    name);
         return false;
     }
-    return true;
+    size_t n = strlen(dir) + sizeof(SWEEP_META_FILE) + 2;
+    char *meta = xmalloc(n);
+    snprintf(meta, n, "%s/%s", dir, SWEEP_META_FILE);
+    struct stat st;
+    bool sweep = stat(meta, &st) == 0;
+    free(meta);
+    if (sweep)
+        diag_error(d, dir, 0, 0, NULL,
+                   "holds a sweep (%s), whose summary.csv a run would replace; use another "
+                   "folder",
+                   SWEEP_META_FILE);
+    return !sweep;
 }
 
 int cmd_run(int argc, char **argv)
@@ -141,7 +158,7 @@ int cmd_run(int argc, char **argv)
         out = xmalloc(len);
         snprintf(out, len, "out/%s", sc.name);
     }
-    if (!output_dir_ok(sc.name, !a.out, a.file, &d)) {
+    if (!output_dir_ok(a.out ? a.out : out, sc.name, !a.out, a.file, &d)) {
         diag_print(&d, stderr);
         diag_fini(&d);
         scenario_fini(&sc);

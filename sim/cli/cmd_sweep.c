@@ -391,6 +391,14 @@ static bool setup_dir(struct sweep *s)
                  s->dir);
         return false;
     }
+    if (!has_meta && !has_journal &&
+        (exists(s->dir, "summary.csv") || exists(s->dir, "scenario.resolved.yaml"))) {
+        snprintf(s->err, sizeof(s->err),
+                 "%s: holds the results of a run (summary.csv or scenario.resolved.yaml), "
+                 "which a sweep would replace; use another folder",
+                 s->dir);
+        return false;
+    }
     if (has_journal && !has_meta) {
         snprintf(s->err, sizeof(s->err),
                  "%s: has a journal but no %s, so its runs cannot be checked against this "
