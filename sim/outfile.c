@@ -238,6 +238,15 @@ const char *outdir_path(const struct outdir *o)
     return o->dir;
 }
 
+bool outdir_holds(const char *dir, const char *name)
+{
+    char *p = path_join(dir, name);
+    struct stat st;
+    bool e = stat(p, &st) == 0;
+    free(p);
+    return e;
+}
+
 bool outdir_name_ok(const char *name)
 {
     if (name[0] == '\0' || name[0] == '/')

@@ -79,4 +79,7 @@ const char *outdir_path(const struct outdir *o);
  */
 bool outdir_name_ok(const char *name);
 
+/* Whether dir/name exists (any kind of file). */
+bool outdir_holds(const char *dir, const char *name);
+
 #endif

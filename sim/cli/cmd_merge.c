@@ -7,6 +7,7 @@
 
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
+#include "sim/outfile.h"
 #include "sim/sweep_dir.h"
 
 static void usage(FILE *f)
@@ -131,12 +132,7 @@ static bool write_out(struct merge *mg, char *err, size_t errlen)
     static const char *const taken_names[] = {SWEEP_META_FILE, "summary.csv", "points.csv",
                                               "scenario.resolved.yaml"};
     for (size_t i = 0; i < sizeof(taken_names) / sizeof(taken_names[0]); i++) {
-        size_t n = strlen(mg->out) + strlen(taken_names[i]) + 2;
-        char *path = xmalloc(n);
-        snprintf(path, n, "%s/%s", mg->out, taken_names[i]);
-        bool taken = access(path, F_OK) == 0;
-        free(path);
-        if (taken) {
+        if (outdir_holds(mg->out, taken_names[i])) {
             snprintf(err, errlen, "%s: already holds %s; merge into a new folder", mg->out,
                      i == 0 ? "a sweep" : taken_names[i]);
             return false;

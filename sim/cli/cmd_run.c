@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
@@ -111,12 +110,7 @@ static bool output_dir_ok(const char *dir, const char *name, bool by_name, const
                    name);
         return false;
     }
-    size_t n = strlen(dir) + sizeof(SWEEP_META_FILE) + 2;
-    char *meta = xmalloc(n);
-    snprintf(meta, n, "%s/%s", dir, SWEEP_META_FILE);
-    struct stat st;
-    bool sweep = stat(meta, &st) == 0;
-    free(meta);
+    bool sweep = outdir_holds(dir, SWEEP_META_FILE);
     if (sweep)
         diag_error(d, dir, 0, 0, NULL,
                    "holds a sweep (%s), whose summary.csv a run would replace; use another "

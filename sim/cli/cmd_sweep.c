@@ -363,17 +363,6 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
-static bool exists(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = xmalloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    struct stat sb;
-    bool e = stat(p, &sb) == 0;
-    free(p);
-    return e;
-}
-
 static void fill_resolved(FILE *f, void *ctx)
 {
     const struct sweep *s = ctx;
@@ -383,8 +372,8 @@ static void fill_resolved(FILE *f, void *ctx)
 /* Check or create the folder's identity, then open the journal. */
 static bool setup_dir(struct sweep *s)
 {
-    bool has_meta = exists(s->dir, SWEEP_META_FILE);
-    bool has_journal = exists(s->dir, SWEEP_JOURNAL_FILE);
+    bool has_meta = outdir_holds(s->dir, SWEEP_META_FILE);
+    bool has_journal = outdir_holds(s->dir, SWEEP_JOURNAL_FILE);
     if ((has_meta || has_journal) && !s->o.resume) {
         snprintf(s->err, sizeof(s->err),
                  "%s: already holds a sweep; pass --resume to finish it, or use another folder",
@@ -392,7 +381,7 @@ static bool setup_dir(struct sweep *s)
         return false;
     }
     if (!has_meta && !has_journal &&
-        (exists(s->dir, "summary.csv") || exists(s->dir, "scenario.resolved.yaml"))) {
+        (outdir_holds(s->dir, "summary.csv") || outdir_holds(s->dir, "scenario.resolved.yaml"))) {
         snprintf(s->err, sizeof(s->err),
                  "%s: holds the results of a run (summary.csv or scenario.resolved.yaml), "
                  "which a sweep would replace; use another folder",
