@@ -171,6 +171,7 @@ enum decisions_status decisions_load(const struct folder *f, size_t point, uint6
         *n = 0;
         return all ? DECISIONS_ERROR : DECISIONS_MISSING;
     }
-    qsort(*ns, *n, sizeof(**ns), cmp_u64);
+    if (*n) /* *ns is NULL without a decided proposal */
+        qsort(*ns, *n, sizeof(**ns), cmp_u64);
     return DECISIONS_OK;
 }
