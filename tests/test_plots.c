@@ -582,3 +582,26 @@ Test(plots, make_figures_sh_makes_the_four_figures_from_the_shipped_scenarios)
     for (size_t i = 0; i < NFIGURES; i++)
         check_both("figures", &figures[i]);
 }
+
+/* A point without proposals has an NA approval rate: it gets no cell and no label. It used to
+ * be labelled "nan", drawn over the cell of the point that shares its (p, nodes) when
+ * another key (here the proposal count) is swept too. */
+Test(plots, heatmap_gives_a_point_without_proposals_no_nan_label)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    cr_assert_eq(mkdir(at("na"), 0755), 0);
+    FILE *f = fopen(at("na/analysis.csv"), "w");
+    cr_assert(f);
+    fputs("workload.generate.count,runs,nodes,quorum,approval,approval_rate\n"
+          "0,2,3,2,0.5,NA\n0,2,5,3,0.9,NA\n5,2,3,2,0.5,0.25\n5,2,5,3,0.9,0.75\n",
+          f);
+    fclose(f);
+    cr_assert_eq(gnuplot("heatmap", at("na"), at("na/fig"), true), 0, "%s", slurp(at("err"), NULL));
+    char *svg = check_svg(at("na/fig/heatmap.svg"));
+    assert_has(svg, ">0.250<", "heatmap.svg");
+    assert_has(svg, ">0.750<", "heatmap.svg");
+    cr_assert_null(strstr(svg, ">nan<"), "an NA rate is labelled nan");
+    cr_assert_null(strstr(svg, ">NaN<"), "an NA rate is labelled NaN");
+    free(svg);
+}

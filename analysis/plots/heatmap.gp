@@ -60,13 +60,16 @@ set style fill solid 1.0 noborder
 unset key
 
 label(r) = sprintf("%.3f", r)
+# A row whose rate is NA (no proposal) gets no label: its y is NaN (was a "nan" label drawn
+# over the cell of another row).
+y_if_rate(y, r) = r == r ? y : NaN
 ink(r) = r - CBMIN > 0.55 * (1 - CBMIN) ? 0x000000 : 0xffffff # dark text on light cells
 
 do for [fmt in "png svg"] {
     eval TERM(fmt)
     set output output("heatmap", fmt)
     plot csv using "approval":"nodes":(DP / 2):(DN / 2):"approval_rate" with boxxyerror fc palette, \
-         csv using "approval":"nodes":(label(column("approval_rate"))):(ink(column("approval_rate"))) \
+         csv using "approval":(y_if_rate(column("nodes"), column("approval_rate"))):(label(column("approval_rate"))):(ink(column("approval_rate"))) \
              with labels tc rgb variable font ",8"
     unset output
 }
