@@ -541,3 +541,19 @@ Test(output, a_scenario_name_that_leaves_out_is_refused_for_the_default_folder, 
         }
     }
 }
+
+Test(determinism, a_run_that_cannot_write_reports_only_its_own_error, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    char path[300], args[1024], *err;
+    snprintf(path, sizeof(path), "%s/o", tmp);
+    FILE *f = fopen(path, "w"); /* -o names a regular file */
+    cr_assert_not_null(f);
+    fclose(f);
+    snprintf(args, sizeof(args), "run '%s' --check-determinism --quiet",
+             SRC("scenarios/quickstart.yaml"));
+    cr_assert_eq(cli(args, &err), 2);
+    cr_assert(strstr(err, "/o: error: cannot create output folder: "), "%s", err);
+    cr_assert_null(strstr(err, "--check-determinism"), "no second, unrelated error: %s", err);
+    free(err);
+}
