@@ -917,3 +917,22 @@ Test(analyze, outcome_counts_above_the_proposals_exit_2_naming_the_line)
         "t/summary.csv:2: approved + rejected + timeout + no_quorum + invalid + aborted is more "
         "than proposals (1)");
 }
+
+/* -o naming the folder's own summary.csv (by any path) would replace the input with its
+ * points: refused before anything is printed or written. */
+Test(analyze, o_naming_the_analysed_summary_csv_is_refused_and_leaves_it_intact)
+{
+    char scenario[512];
+    snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
+    cr_assert_eq(RUN("run", scenario, "-o", path("k"), "--quiet"), 0);
+    size_t before, after, outlen;
+    char *s1 = slurp(path("k/summary.csv"), &before);
+    bad(RUN("analyze", path("k"), "--csv", "-o", path("k/../k/summary.csv")), path("k"),
+        "k/summary.csv: that is the summary.csv being analysed");
+    char *s2 = slurp(path("k/summary.csv"), &after), *out = slurp(path("out"), &outlen);
+    cr_assert(before == after && memcmp(s1, s2, before) == 0, "summary.csv was replaced");
+    cr_assert_eq(outlen, 0, "a table was printed: %s", out);
+    free(s1);
+    free(s2);
+    free(out);
+}

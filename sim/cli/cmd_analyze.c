@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analysis/folder.h"
 #include "analysis/plotrun.h"
@@ -146,6 +147,17 @@ static bool fill_points(FILE *out, const struct folder *f, struct errbuf *e)
     return ok;
 }
 
+/* Whether -o FILE is the folder's own summary.csv (replacing it would destroy the input). */
+static bool out_is_input(const struct folder *f, const char *out, struct errbuf *e)
+{
+    struct stat so, ss;
+    bool same = strcmp(out, "-") != 0 && stat(out, &so) == 0 && stat(f->summary, &ss) == 0 &&
+                so.st_dev == ss.st_dev && so.st_ino == ss.st_ino;
+    if (same)
+        errbuf_set(e, "-o %s: that is the summary.csv being analysed; give another file", out);
+    return same;
+}
+
 /* Atomic (analysis/csvwrite): a hidden temporary .FILE.tmp.PID renamed to FILE once complete;
  * nothing left behind on failure, and a temporary left by kill -9 is the kind the next run or
  * sweep into that folder removes. */
@@ -168,7 +180,9 @@ static bool write_points(const struct folder *f, const char *out, struct errbuf 
 static bool analyze(const struct options *o, struct errbuf *e)
 {
     struct folder *f = folder_load(o->dir, e);
-    struct report *r = f ? report_new(f, o->metrics, o->nmetrics, e) : NULL;
+    struct report *r = f && !(o->out && out_is_input(f, o->out, e))
+                           ? report_new(f, o->metrics, o->nmetrics, e)
+                           : NULL;
     bool ok = r != NULL, to_stdout = o->out && strcmp(o->out, "-") == 0;
     if (ok && !o->quiet && !to_stdout)
         report_print(r, stdout);
