@@ -127,10 +127,16 @@ double limits_default(const char **source)
 bool limits_parse_size(const char *text, double *bytes, char *err, size_t errlen)
 {
     static const char *const units[] = {"", "K", "M", "G", "T"};
+    /* a plain decimal number: strtod alone would take " 4G", "-0", "0x10" and "1e3" */
+    size_t digits = strspn(text, "0123456789.");
     char *end;
-    double v = strtod(text, &end);
-    if (end == text || !(v >= 0) || !isfinite(v)) {
+    double v = digits ? strtod(text, &end) : 0;
+    if (!digits || end != text + digits || !isfinite(v)) {
         snprintf(err, errlen, "'%s' is not a size (e.g. 512M, 4G)", text);
+        return false;
+    }
+    if (v == 0) { /* limits_check would take 0 for "no limit" */
+        snprintf(err, errlen, "'%s' is not a size above 0 (e.g. 512M, 4G)", text);
         return false;
     }
     for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {

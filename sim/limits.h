@@ -46,8 +46,9 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e);
  */
 double limits_default(const char **source);
 
-/* SIZE: a number of bytes with an optional binary unit K, M, G, T (also KiB, MiB, ...,
- * KB, MB, ... meaning the same), e.g. "512M", "1.5G", "4GiB". False (err) if malformed. */
+/* SIZE: a decimal number of bytes above 0 with an optional binary unit K, M, G, T (also
+ * KiB, MiB, ..., KB, MB, ... meaning the same), e.g. "512M", "1.5G", "4GiB". False (err) if
+ * malformed (signs, spaces, hexadecimal and exponents included) or 0. */
 bool limits_parse_size(const char *text, double *bytes, char *err, size_t errlen);
 
 /* "41.2 GiB", "288.0 MiB", "512 B" into buf (at least 32 bytes); returns buf. */

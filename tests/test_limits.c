@@ -380,7 +380,7 @@ Test(memory, the_estimate_grows_with_nodes_proposals_links_and_ledgers)
 Test(memory, sizes_parse_with_binary_units_and_format_readably)
 {
     double v;
-    char err[160], buf[32];
+    char err[512], buf[32];
     cr_assert(limits_parse_size("512M", &v, err, sizeof(err)) && v == 512.0 * 1024 * 1024);
     cr_assert(limits_parse_size("1.5G", &v, err, sizeof(err)) && v == 1.5 * 1024 * 1024 * 1024);
     cr_assert(limits_parse_size("4GiB", &v, err, sizeof(err)) && v == 4.0 * 1024 * 1024 * 1024);
@@ -390,7 +390,21 @@ Test(memory, sizes_parse_with_binary_units_and_format_readably)
     cr_assert(strstr(err, "unknown unit"), "%s", err);
     cr_assert_not(limits_parse_size("-1G", &v, err, sizeof(err)));
     cr_assert_not(limits_parse_size("G", &v, err, sizeof(err)));
-    cr_assert_not(limits_parse_size("1e308T", &v, err, sizeof(err)), "infinite after the unit");
+    static const char *const malformed[] = {" 4G", "+4G", "-0", "0x10", "1e3", "4 G", ".", ""};
+    for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+        cr_assert_not(limits_parse_size(malformed[i], &v, err, sizeof(err)), "'%s'", malformed[i]);
+        cr_assert(strstr(err, "is not a size") || strstr(err, "unknown unit"), "%s", err);
+    }
+    cr_assert_not(limits_parse_size("0", &v, err, sizeof(err)), "0 would mean no limit");
+    cr_assert_not(limits_parse_size("0.0G", &v, err, sizeof(err)));
+    cr_assert(strstr(err, "'0.0G' is not a size above 0"), "%s", err);
+    cr_assert(limits_parse_size("0.5K", &v, err, sizeof(err)) && v == 512);
+    cr_assert(limits_parse_size(".5K", &v, err, sizeof(err)) && v == 512);
+    char huge[320]; /* 10^305 T: finite, infinite after the unit */
+    memset(huge, '0', sizeof(huge));
+    huge[0] = '1';
+    strcpy(huge + 306, "T");
+    cr_assert_not(limits_parse_size(huge, &v, err, sizeof(err)), "infinite after the unit");
     cr_assert(strstr(err, "too large"), "%s", err);
     cr_assert_str_eq(limits_format(41.2 * 1073741824.0, buf, sizeof(buf)), "41.2 GiB");
     cr_assert_str_eq(limits_format(512, buf, sizeof(buf)), "512 B");
