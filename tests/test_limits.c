@@ -571,3 +571,25 @@ Test(determinism, a_run_that_cannot_write_reports_only_its_own_error, .init = ma
     cr_assert_null(strstr(err, "--check-determinism"), "no second, unrelated error: %s", err);
     free(err);
 }
+
+Test(output, an_empty_output_folder_is_refused_instead_of_writing_into_the_current_folder,
+     .init = make_tmp, .fini = remove_tmp)
+{
+    static const char *const commands[] = {"run '%s' -o '' --quiet", "sweep '%s' -o '' --quiet",
+                                           "merge '%s' -o ''"};
+    const char *files[] = {SRC("scenarios/quickstart.yaml"),
+                           SRC("scenarios/sweep-approval-nodes.yaml"), tmp};
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        char args[1024], cmd[2048], path[300];
+        snprintf(args, sizeof(args), commands[i], files[i]);
+        snprintf(cmd, sizeof(cmd), "mkdir -p '%s/cwd' && cd '%s/cwd' && '%s' %s 2>'%s/err'", tmp,
+                 tmp, ATLAS_BINARY, args, tmp);
+        cr_assert_eq(shell(cmd), 2, "%s", args);
+        snprintf(path, sizeof(path), "%s/err", tmp);
+        char *err = slurp(path);
+        cr_assert(strstr(err, "-o needs a folder name, got ''"), "%s", err);
+        free(err);
+        snprintf(cmd, sizeof(cmd), "rmdir '%s/cwd'", tmp); /* fails unless empty */
+        cr_assert_eq(shell(cmd), 0, "%s wrote into the current folder", args);
+    }
+}

@@ -192,6 +192,10 @@ int cmd_merge(int argc, char **argv)
             rc = -1;
         } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
             mg.out = argv[++i];
+            if (!*mg.out) { /* -o "$UNSET" would write into the current folder */
+                fprintf(stderr, "atlas-sim merge: -o needs a folder name, got ''\n");
+                rc = EXIT_USAGE;
+            }
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "atlas-sim merge: unexpected argument '%s'\n\n", argv[i]);
             rc = EXIT_USAGE;

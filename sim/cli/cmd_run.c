@@ -93,6 +93,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         run_usage(stderr);
         return EXIT_USAGE;
     }
+    if (a->out && !*a->out) { /* -o "$UNSET" would write into the current folder */
+        fprintf(stderr, "atlas-sim run: -o needs a folder name, got ''\n");
+        return EXIT_USAGE;
+    }
     return -1;
 }
 

@@ -98,6 +98,10 @@ static int parse_args(int argc, char **argv, struct options *o)
             return -1;
         } else if (strcmp(a, "-o") == 0 && has_arg) {
             o->dir = argv[++i];
+            if (!*o->dir) { /* -o "$UNSET" would write into the current folder */
+                fprintf(stderr, "atlas-sim sweep: -o needs a folder name, got ''\n");
+                return EXIT_USAGE;
+            }
         } else if (strcmp(a, "-j") == 0 && has_arg) {
             if (!parse_jobs(argv[++i], &o->jobs)) {
                 fprintf(stderr, "atlas-sim sweep: -j needs a number from 1 to 4096, got '%s'\n",
