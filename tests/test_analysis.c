@@ -936,3 +936,26 @@ Test(analyze, o_naming_the_analysed_summary_csv_is_refused_and_leaves_it_intact)
     free(s2);
     free(out);
 }
+
+/* The table, or the points of `-o -`, lost on a full standard output: exit 2 with the
+ * reason (was exit 0 with nothing written). */
+Test(analyze, a_write_error_on_standard_output_exits_2)
+{
+    if (!exists("/dev/full"))
+        cr_skip_test("no /dev/full");
+    char scenario[512];
+    snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
+    cr_assert_eq(RUN("run", scenario, "-o", path("full"), "--quiet"), 0);
+    static const char *const extra[] = {"", "-o -"};
+    for (size_t i = 0; i < 2; i++) {
+        char cmd[1024];
+        snprintf(cmd, sizeof(cmd), "'%s' analyze '%s' %s >/dev/full 2>'%s'", ATLAS_BINARY,
+                 path("full"), extra[i], path("err"));
+        int status = system(cmd);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2, "%s: status %d", extra[i], status);
+        size_t len;
+        char *err = slurp(path("err"), &len);
+        cr_assert(strstr(err, "standard output: write error: No space left on device"), "%s", err);
+        free(err);
+    }
+}

@@ -3,6 +3,7 @@
  * (analysis/: the table, analysis.csv, plots; CSV only). The -o points.csv output stays
  * here because points.csv has one writer, sim/points.c, shared with `sweep`.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +210,11 @@ int cmd_analyze(int argc, char **argv)
     struct errbuf e;
     if (rc == EXIT_OK && !analyze(&o, &e)) {
         fprintf(stderr, "atlas-sim analyze: %s\n", e.msg);
+        rc = EXIT_USAGE;
+    }
+    /* The table or `-o -` lost to a full disk or a closed pipe is a failure, not exit 0. */
+    if (rc == EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+        fprintf(stderr, "atlas-sim analyze: standard output: write error: %s\n", strerror(errno));
         rc = EXIT_USAGE;
     }
     free(o.metrics);
