@@ -593,3 +593,47 @@ Test(output, an_empty_output_folder_is_refused_instead_of_writing_into_the_curre
         cr_assert_eq(shell(cmd), 0, "%s wrote into the current folder", args);
     }
 }
+
+Test(output, a_sweep_resumes_only_with_the_traces_choice_it_was_started_with, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    for (int traces = 0; traces <= 1; traces++) {
+        char args[1024], cmd[1200], *err;
+        snprintf(args, sizeof(args),
+                 "sweep '%s' --set sweep.replications=2 --set cluster.nodes=3,5 "
+                 "--set consensus.approval=0.9 --quiet",
+                 SRC("scenarios/sweep-approval-nodes.yaml"));
+        const char *same = traces ? " --traces" : "", *other = traces ? "" : " --traces";
+        snprintf(cmd, sizeof(cmd), "%s%s", args, same);
+        cr_assert_eq(cli(cmd, &err), 0, "%s", err);
+        free(err);
+        /* interrupted after 2 of 4 runs: the journal's first lines, no results yet */
+        snprintf(cmd, sizeof(cmd),
+                 "cd '%s/o' && rm -rf summary.csv points.csv $(tail -n +3 .journal | sed "
+                 "'s|^\\([0-9]*\\) .*|runs/\\1|') && head -n 2 .journal > j && mv j .journal",
+                 tmp);
+        cr_assert_eq(shell(cmd), 0);
+        snprintf(cmd, sizeof(cmd), "%s --resume%s", args, other);
+        cr_assert_eq(cli(cmd, &err), 2, "%s", cmd);
+        char want[200];
+        snprintf(want, sizeof(want),
+                 "/o: the sweep was started %s --traces and 2 runs are finished; resume it %s "
+                 "--traces too",
+                 traces ? "with" : "without", traces ? "with" : "without");
+        cr_assert(strstr(err, want), "%s", err);
+        free(err);
+        snprintf(cmd, sizeof(cmd), "%s/o/summary.csv", tmp);
+        cr_assert_not(exists(cmd));
+        snprintf(cmd, sizeof(cmd), "%s/o/runs", tmp);
+        cr_assert_eq(exists(cmd), traces, "runs/ is made only by a sweep with --traces");
+        snprintf(cmd, sizeof(cmd), "%s --resume%s", args, same);
+        cr_assert_eq(cli(cmd, &err), 0, "%s", err);
+        free(err);
+        for (int run = 0; run < 4; run++) {
+            snprintf(cmd, sizeof(cmd), "%s/o/runs/%d/summary.csv", tmp, run);
+            cr_assert_eq(exists(cmd), traces, "%s", cmd);
+        }
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s/o'", tmp);
+        cr_assert_eq(shell(cmd), 0);
+    }
+}

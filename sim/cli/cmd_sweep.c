@@ -373,6 +373,27 @@ static void fill_resolved(FILE *f, void *ctx)
     fwrite(s->resolved, 1, s->resolved_len, f);
 }
 
+/*
+ * A resumed sweep keeps its --traces choice (runs/ exists iff it was started with it) while
+ * it has finished runs and runs left to do: else runs/ would silently hold only some runs.
+ */
+static bool traces_match(struct sweep *s)
+{
+    bool had_traces = outdir_holds(s->dir, "runs");
+    uint64_t left = 0;
+    for (uint64_t r = 0; r < s->plan.nruns; r++)
+        left += sweep_run_in_shard(r, s->o.shard_k, s->o.shard_n) && !s->store.have[r];
+    if (s->store.ndone == 0 || left == 0 || had_traces == s->o.traces)
+        return true;
+    snprintf(s->err, sizeof(s->err),
+             "%s: the sweep was started %s --traces and %" PRIu64
+             " runs are finished; resume it %s --traces too, or use another folder (runs/ "
+             "would hold only some runs)",
+             s->dir, had_traces ? "with" : "without", s->store.ndone,
+             had_traces ? "with" : "without");
+    return false;
+}
+
 /* Check or create the folder's identity, then open the journal. */
 static bool setup_dir(struct sweep *s)
 {
@@ -419,6 +440,10 @@ static bool setup_dir(struct sweep *s)
         !sweep_dir_write_file(s->dir, "scenario.resolved.yaml", fill_resolved, s, s->err,
                               sizeof(s->err)))
         return false;
+    sweep_store_init(&s->store, s->plan.nruns);
+    s->journal = sweep_journal_open(s->dir, &s->store, s->err, sizeof(s->err));
+    if (!s->journal || !traces_match(s))
+        return false;
     if (s->o.traces) { /* made here, not by racing workers */
         size_t n = strlen(s->dir) + 8;
         char *runs = xmalloc(n);
@@ -431,9 +456,7 @@ static bool setup_dir(struct sweep *s)
             return false;
     }
     sweep_dir_clean(s->dir); /* temporaries of a killed sweep; no worker runs yet */
-    sweep_store_init(&s->store, s->plan.nruns);
-    s->journal = sweep_journal_open(s->dir, &s->store, s->err, sizeof(s->err));
-    return s->journal != NULL;
+    return true;
 }
 
 /* The runs of our shard that the journal does not hold yet. */
