@@ -90,7 +90,7 @@ bool folder_real(const struct folder *f, size_t row, size_t col, double *v, stru
         return true;
     }
     *v = strtod(s, &end);
-    if (!*s || *end || isspace((unsigned char)*s) || isnan(*v)) {
+    if (!*s || *end || isspace((unsigned char)*s) || !isfinite(*v)) { /* inf, nan, 1e999 */
         errbuf_set(e, "%s:%lu: %s: '%s' is not a number (or NA)", f->summary, f->lines[row],
                    f->cols[col], s);
         return false;

@@ -61,7 +61,8 @@ const char *folder_cell(const struct folder *f, size_t row, size_t col);
 /* The value of swept key `axis` at point p. */
 const char *folder_axis_value(const struct folder *f, size_t p, size_t axis);
 
-/* A cell as a non-negative integer / as a real ("NA" gives NAN); false (diagnosed) if not. */
+/* A cell as a non-negative integer / as a finite real ("NA" gives NAN; "inf", "nan" and
+ * overflowing texts are not numbers); false (diagnosed) if not. */
 bool folder_u64(const struct folder *f, size_t row, size_t col, uint64_t *v, struct errbuf *e);
 bool folder_real(const struct folder *f, size_t row, size_t col, double *v, struct errbuf *e);
 

@@ -959,3 +959,31 @@ Test(analyze, a_write_error_on_standard_output_exits_2)
         free(err);
     }
 }
+
+/* strtod reads "inf", "nan" and "1e999" (as infinity); in summary.csv they are corruption,
+ * not numbers: an infinite duration gave 0 false suspicions per node-hour, an infinite
+ * detection time an "Inf" mean. */
+Test(analyze, non_finite_cells_are_not_numbers)
+{
+    char scenario[512];
+    snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
+    cr_assert_eq(RUN("run", scenario, "-o", path("nf"), "--quiet"), 0);
+    struct table s;
+    table_load(&s, path("nf/summary.csv"));
+    static const char *const texts[] = {"inf", "-Infinity", "1e999", "nan"};
+    for (size_t t = 0; t < 4; t++) {
+        FILE *f = fopen(path("nf/summary.csv"), "w");
+        cr_assert(f);
+        for (size_t r = 0; r <= 1; r++)
+            for (size_t i = 0; i < s.ncols; i++) {
+                bool bent = r == 1 && strcmp(s.cell[i], "duration_s") == 0;
+                fprintf(f, "%s%s", bent ? texts[t] : s.cell[r * s.ncols + i],
+                        i + 1 < s.ncols ? "," : "\n");
+            }
+        fclose(f);
+        char msg[128];
+        snprintf(msg, sizeof(msg), "nf/summary.csv:2: duration_s: '%s' is not a number", texts[t]);
+        bad(RUN("analyze", path("nf"), "--csv"), path("nf"), msg);
+    }
+    table_free(&s);
+}
