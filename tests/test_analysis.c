@@ -892,26 +892,39 @@ Test(analyze, an_unfinished_sweep_folder_is_named_as_such_with_resume)
     free(err);
 }
 
+/* A run of scenarios/quickstart.yaml (one proposal) into tmp/name. */
+static void run_quickstart(const char *name)
+{
+    char scenario[512];
+    snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
+    cr_assert_eq(RUN("run", scenario, "-o", path(name), "--quiet"), 0);
+}
+
+/* Write table s (header and one run) to file, with that run's cell in `column` as text. */
+static void write_bent_summary(const char *file, const struct table *s, const char *column,
+                               const char *text)
+{
+    cr_assert_eq(s->nrows, 1);
+    FILE *f = fopen(file, "w");
+    cr_assert(f);
+    for (size_t r = 0; r <= 1; r++)
+        for (size_t i = 0; i < s->ncols; i++) {
+            bool bent = r == 1 && strcmp(s->cell[i], column) == 0;
+            fprintf(f, "%s%s", bent ? text : s->cell[r * s->ncols + i],
+                    i + 1 < s->ncols ? "," : "\n");
+        }
+    fclose(f);
+}
+
 /* Outcome counts that add up to more than the run's proposals are bad input (they gave a
  * "valid approved" of 5e-20 from an unsigned wrap-around), not a number to print. */
 Test(analyze, outcome_counts_above_the_proposals_exit_2_naming_the_line)
 {
-    char scenario[512];
-    snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
-    cr_assert_eq(RUN("run", scenario, "-o", path("t"), "--quiet"), 0);
+    run_quickstart("t");
     struct table s;
     table_load(&s, path("t/summary.csv"));
-    cr_assert_eq(s.nrows, 1);
-    FILE *f = fopen(path("t/summary.csv"), "w");
-    cr_assert(f);
-    for (size_t r = 0; r <= 1; r++)
-        for (size_t i = 0; i < s.ncols; i++) {
-            const char *v = s.cell[r * s.ncols + i];
-            bool invalid = r == 1 && strcmp(s.cell[i], "invalid") == 0;
-            fprintf(f, "%s%s", invalid ? "7" : v, i + 1 < s.ncols ? "," : "\n");
-        }
-    fclose(f);
     cr_assert_str_eq(get(&s, 1, "proposals"), "1", "quickstart has one proposal");
+    write_bent_summary(path("t/summary.csv"), &s, "invalid", "7");
     table_free(&s);
     bad(RUN("analyze", path("t"), "--csv"), path("t"),
         "t/summary.csv:2: approved + rejected + timeout + no_quorum + invalid + aborted is more "
@@ -922,9 +935,7 @@ Test(analyze, outcome_counts_above_the_proposals_exit_2_naming_the_line)
  * points: refused before anything is printed or written. */
 Test(analyze, o_naming_the_analysed_summary_csv_is_refused_and_leaves_it_intact)
 {
-    char scenario[512];
-    snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
-    cr_assert_eq(RUN("run", scenario, "-o", path("k"), "--quiet"), 0);
+    run_quickstart("k");
     size_t before, after, outlen;
     char *s1 = slurp(path("k/summary.csv"), &before);
     bad(RUN("analyze", path("k"), "--csv", "-o", path("k/../k/summary.csv")), path("k"),
@@ -943,9 +954,7 @@ Test(analyze, a_write_error_on_standard_output_exits_2)
 {
     if (!exists("/dev/full"))
         cr_skip_test("no /dev/full");
-    char scenario[512];
-    snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
-    cr_assert_eq(RUN("run", scenario, "-o", path("full"), "--quiet"), 0);
+    run_quickstart("full");
     static const char *const extra[] = {"", "-o -"};
     for (size_t i = 0; i < 2; i++) {
         char cmd[1024];
@@ -965,22 +974,12 @@ Test(analyze, a_write_error_on_standard_output_exits_2)
  * detection time an "Inf" mean. */
 Test(analyze, non_finite_cells_are_not_numbers)
 {
-    char scenario[512];
-    snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
-    cr_assert_eq(RUN("run", scenario, "-o", path("nf"), "--quiet"), 0);
+    run_quickstart("nf");
     struct table s;
     table_load(&s, path("nf/summary.csv"));
     static const char *const texts[] = {"inf", "-Infinity", "1e999", "nan"};
     for (size_t t = 0; t < 4; t++) {
-        FILE *f = fopen(path("nf/summary.csv"), "w");
-        cr_assert(f);
-        for (size_t r = 0; r <= 1; r++)
-            for (size_t i = 0; i < s.ncols; i++) {
-                bool bent = r == 1 && strcmp(s.cell[i], "duration_s") == 0;
-                fprintf(f, "%s%s", bent ? texts[t] : s.cell[r * s.ncols + i],
-                        i + 1 < s.ncols ? "," : "\n");
-            }
-        fclose(f);
+        write_bent_summary(path("nf/summary.csv"), &s, "duration_s", texts[t]);
         char msg[128];
         snprintf(msg, sizeof(msg), "nf/summary.csv:2: duration_s: '%s' is not a number", texts[t]);
         bad(RUN("analyze", path("nf"), "--csv"), path("nf"), msg);
