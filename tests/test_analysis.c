@@ -986,3 +986,22 @@ Test(analyze, non_finite_cells_are_not_numbers)
     }
     table_free(&s);
 }
+
+/* An -o FILE in a folder that does not exist (or an analysis.csv that cannot be written):
+ * exit 2 with the path, and no table printed before the error. */
+Test(analyze, an_output_file_that_cannot_be_written_prints_no_table)
+{
+    run_quickstart("nt");
+    bad(RUN("analyze", path("nt"), "--csv", "-o", path("nt/no/such/folder/points.csv")), path("nt"),
+        "nt/no/such/folder/points.csv: cannot write: No such file or directory");
+    size_t len;
+    char *out = slurp(path("out"), &len);
+    cr_assert_eq(len, 0, "printed before failing: %s", out);
+    free(out);
+    mkdir(path("nt/analysis.csv"), 0755); /* rename onto a folder fails */
+    int rc = RUN("analyze", path("nt"), "--csv");
+    cr_assert_eq(rc, 2);
+    out = slurp(path("out"), &len);
+    cr_assert_eq(len, 0, "printed before failing: %s", out);
+    free(out);
+}

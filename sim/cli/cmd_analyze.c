@@ -185,14 +185,15 @@ static bool analyze(const struct options *o, struct errbuf *e)
                            ? report_new(f, o->metrics, o->nmetrics, e)
                            : NULL;
     bool ok = r != NULL, to_stdout = o->out && strcmp(o->out, "-") == 0;
-    if (ok && !o->quiet && !to_stdout)
-        report_print(r, stdout);
+    /* The files first: a file that cannot be written leaves no table behind either. */
     if (ok && o->out)
         ok = write_points(f, o->out, e);
     char *csv = f ? folder_path(f, "analysis.csv") : NULL;
-    if (ok && o->csv) {
+    if (ok && o->csv)
         ok = report_save(r, csv, e);
-        if (ok && !o->quiet && !to_stdout)
+    if (ok && !o->quiet && !to_stdout) {
+        report_print(r, stdout);
+        if (o->csv)
             printf("wrote %s\n", csv);
     }
     if (ok && o->plot)
