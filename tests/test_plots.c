@@ -605,3 +605,42 @@ Test(plots, heatmap_gives_a_point_without_proposals_no_nan_label)
     cr_assert_null(strstr(svg, ">NaN<"), "an NA rate is labelled NaN");
     free(svg);
 }
+
+/* plot_points.py --closed-form of `points` (CSV rows after a fixed header) into tmp/NAME.png;
+ * returns the exit code. */
+static int plot_points(const char *python, const char *name, const char *rows, bool quorum)
+{
+    FILE *f = fopen(at("%s.csv", name), "w");
+    cr_assert(f);
+    fprintf(f,
+            "consensus.approval,cluster.nodes,%sfaults,approval_rate_mean,"
+            "approval_rate_ci95_lo,approval_rate_ci95_hi\n%s",
+            quorum ? "quorum," : "", rows);
+    fclose(f);
+    return RUN((char *)python, PLOTS "/plot_points.py", (char *)at("%s.csv", name), "-o",
+               (char *)at("%s.png", name), "--closed-form");
+}
+
+/* The closed form uses the points' quorum (it used n//2 + 1 whatever the quorum was): with
+ * quorum 3 of 5 (a majority) the figure is the one without a quorum column, with quorum 5
+ * another; a node count with several quorums gets no curve and a note. */
+Test(plots, plot_points_closed_form_uses_the_points_quorum)
+{
+    const char *python = python_with_matplotlib();
+    if (!python)
+        cr_skip_test("no python3 with pandas and matplotlib "
+                     "(apt-get install python3-pandas python3-matplotlib)");
+    cr_assert_eq(plot_points(python, "q3", "0.5,5,3,0,0.5,0.4,0.6\n0.9,5,3,0,0.9,0.8,1\n", true), 0,
+                 "%s", slurp(at("err"), NULL));
+    cr_assert_eq(plot_points(python, "q5", "0.5,5,5,0,0.5,0.4,0.6\n0.9,5,5,0,0.9,0.8,1\n", true), 0,
+                 "%s", slurp(at("err"), NULL));
+    cr_assert_eq(plot_points(python, "maj", "0.5,5,0,0.5,0.4,0.6\n0.9,5,0,0.9,0.8,1\n", false), 0,
+                 "%s", slurp(at("err"), NULL));
+    cr_assert(same_file(at("q3.png"), at("maj.png")), "quorum 3 of 5 is the majority");
+    cr_assert_not(same_file(at("q3.png"), at("q5.png")), "quorum 5 drew the majority's curve");
+    cr_assert_eq(plot_points(python, "mixed", "0.5,5,3,0,0.5,0.4,0.6\n0.5,5,5,0,0.1,0,0.2\n", true),
+                 0, "%s", slurp(at("err"), NULL));
+    char *err = slurp(at("err"), NULL);
+    cr_assert(strstr(err, "no closed form for cluster.nodes=5"), "%s", err);
+    free(err);
+}

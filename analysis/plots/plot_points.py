@@ -7,8 +7,10 @@ matplotlib; no network).
 
 Options pick other columns: --x KEY (a swept key), --group KEY (one line per value, or
 "" for a single line), --metric NAME (any metric; its NAME_mean/_ci95_lo/_ci95_hi columns).
-With --closed-form it also draws P[Bin(n, p) >= n//2 + 1], the exact approval probability
-of a fault-free majority quorum, for comparison.
+With --closed-form it also draws P[Bin(n, p) >= q], the exact approval probability without
+faults, for comparison: q is the points' `quorum` column (a majority, n//2 + 1, when the
+file has none); a group whose points have several quorums, or faults, gets no curve (a
+note on stderr says so).
 """
 import argparse
 import math
@@ -30,7 +32,7 @@ def main(argv=None):
     ap.add_argument("--group", default="cluster.nodes", help="one line per value of this key")
     ap.add_argument("--metric", default="approval_rate", help="metric on the y axis")
     ap.add_argument("--closed-form", action="store_true",
-                    help="overlay the binomial tail of a majority quorum")
+                    help="overlay the binomial tail P[Bin(n, p) >= quorum] (no faults)")
     args = ap.parse_args(argv)
 
     import matplotlib
@@ -53,8 +55,14 @@ def main(argv=None):
                            label=f"{args.group}={key}" if args.group else args.metric)
         if args.closed_form and args.group == "cluster.nodes":
             n = int(key)
+            quorums = set(g["quorum"]) if "quorum" in g.columns else {n // 2 + 1}
+            if len(quorums) != 1 or ("faults" in g.columns and (g["faults"] != 0).any()):
+                print(f"plot_points.py: no closed form for {args.group}={key}: the points have "
+                      "several quorums or faults", file=sys.stderr)
+                continue
+            q = int(quorums.pop())
             xs = [i / 200 for i in range(int(g[args.x].min() * 200), int(g[args.x].max() * 200) + 1)]
-            ax.plot(xs, [binomial_tail(n, p, n // 2 + 1) for p in xs], ls=":", lw=1,
+            ax.plot(xs, [binomial_tail(n, p, q) for p in xs], ls=":", lw=1,
                     color=line[0].get_color())
     ax.set_xlabel(args.x)
     ax.set_ylabel(f"{args.metric} (mean, 95% CI)")
