@@ -644,3 +644,39 @@ Test(plots, plot_points_closed_form_uses_the_points_quorum)
     cr_assert(strstr(err, "no closed form for cluster.nodes=5"), "%s", err);
     free(err);
 }
+
+/* Text values of the x key (durations) keep the sweep's order: 50ms, 100ms, 1s. Sorted as
+ * text they came out 100ms, 1s, 50ms, the line zigzagging between them. */
+Test(plots, plot_points_keeps_the_sweep_order_of_text_values)
+{
+    const char *python = python_with_matplotlib();
+    if (!python)
+        cr_skip_test("no python3 with pandas and matplotlib "
+                     "(apt-get install python3-pandas python3-matplotlib)");
+    cr_assert_eq(mkdir(at("rc"), 0755), 0);
+    FILE *f = fopen(at("rc/matplotlibrc"), "w");
+    cr_assert(f);
+    fputs("svg.fonttype: none\n", f); /* tick labels as <text>, in axis order */
+    fclose(f);
+    f = fopen(at("dur.csv"), "w");
+    cr_assert(f);
+    fputs("heartbeat.timeout,n,detection_mean_s_mean,detection_mean_s_ci95_lo,"
+          "detection_mean_s_ci95_hi\n50ms,3,0.07,0.06,0.08\n100ms,3,0.12,0.11,0.13\n"
+          "1s,3,1.02,1.01,1.03\n",
+          f);
+    fclose(f);
+    char rc[700];
+    snprintf(rc, sizeof(rc), "MATPLOTLIBRC=%s", at("rc"));
+    char *env[] = {rc, NULL};
+    cr_assert_eq(spawn_env(env, (char *const[]){(char *)python, PLOTS "/plot_points.py",
+                                                (char *)at("dur.csv"), "-o", (char *)at("dur.svg"),
+                                                "--x", "heartbeat.timeout", "--group", "",
+                                                "--metric", "detection_mean_s", NULL}),
+                 0, "%s", slurp(at("err"), NULL));
+    char *svg = slurp(at("dur.svg"), NULL);
+    char *a = strstr(svg, ">50ms<"), *b = strstr(svg, ">100ms<"), *c = strstr(svg, ">1s<");
+    cr_assert(a && b && c, "tick labels missing");
+    cr_assert(a < b && b < c, "x axis order: 50ms at %td, 100ms at %td, 1s at %td", a - svg,
+              b - svg, c - svg);
+    free(svg);
+}

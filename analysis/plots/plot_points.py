@@ -49,7 +49,8 @@ def main(argv=None):
     fig, ax = plt.subplots(figsize=(9, 6))
     groups = df.groupby(args.group) if args.group else [("all", df)]
     for key, g in groups:
-        g = g.sort_values(args.x)
+        if pd.api.types.is_numeric_dtype(g[args.x]):
+            g = g.sort_values(args.x)  # text values (100ms, 1s) keep the sweep's order
         err = [g[mean] - g[lo], g[hi] - g[mean]]
         line = ax.errorbar(g[args.x], g[mean], yerr=err, marker="o", ms=3, capsize=2,
                            label=f"{args.group}={key}" if args.group else args.metric)
