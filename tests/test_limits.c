@@ -637,3 +637,38 @@ Test(output, a_sweep_resumes_only_with_the_traces_choice_it_was_started_with, .i
         cr_assert_eq(shell(cmd), 0);
     }
 }
+
+Test(limits, a_sweep_value_given_twice_is_refused_before_anything_runs, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    static const char *const sets[][2] = {
+        {"--set consensus.approval=0.7,0.5,0.70", "consensus.approval: '0.7' and '0.70' are the "
+                                                  "same value; its runs would be counted twice"},
+        {"--set duration=1s,2s,1s", "duration: '1s' and '1s' are the same value"},
+    };
+    char args[1024], *err, out[300];
+    snprintf(out, sizeof(out), "%s/o", tmp);
+    for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+        snprintf(args, sizeof(args), "sweep '%s' %s --set sweep.replications=2 --quiet",
+                 SRC("scenarios/quickstart.yaml"), sets[i][0]);
+        cr_assert_eq(cli(args, &err), 2, "%s", args);
+        cr_assert(strstr(err, "quickstart.yaml: error: sweep.params: "), "%s", err);
+        cr_assert(strstr(err, sets[i][1]), "%s", err);
+        cr_assert_not(exists(out));
+        free(err);
+    }
+    /* in the file's own list too */
+    char file[300];
+    snprintf(file, sizeof(file), "%s/s.yaml", tmp);
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fputs("name: s\nseed: 1\nduration: 1s\ncluster:\n  nodes: 3\nsweep:\n  params:\n"
+          "    cluster.nodes: [3, 5, 3]\n  replications: 2\n",
+          f);
+    fclose(f);
+    snprintf(args, sizeof(args), "sweep '%s' --quiet", file);
+    cr_assert_eq(cli(args, &err), 2);
+    cr_assert(strstr(err, "cluster.nodes: '3' and '3' are the same value"), "%s", err);
+    cr_assert_not(exists(out));
+    free(err);
+}

@@ -199,6 +199,45 @@ static bool resolve_point(const struct sweep *s, uint64_t point, struct scenario
     return ok;
 }
 
+/* Order of sweep values: numbers (the whole text) by value, before other texts by bytes. */
+static int value_cmp(const void *pa, const void *pb)
+{
+    const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+    char *ea, *eb;
+    double x = strtod(a, &ea), y = strtod(b, &eb);
+    bool na = ea != a && *ea == '\0', nb = eb != b && *eb == '\0';
+    if (na != nb)
+        return na ? -1 : 1;
+    if (na)
+        return (x > y) - (x < y);
+    return strcmp(a, b);
+}
+
+/*
+ * No swept key takes one value twice ("0.7,0.7", or 0.7 and 0.70): the two points' runs
+ * would be identical (common random numbers), and `analyze`, pooling a point's runs by
+ * their values, would count each of them twice and report too narrow an interval.
+ */
+static bool check_distinct(const struct sweep_plan *p, const char *file, struct diag *d)
+{
+    for (size_t a = 0; a < p->naxes; a++) {
+        const struct sweep_axis *x = &p->axes[a];
+        char **v = xcalloc(x->nvalues, sizeof(*v));
+        memcpy(v, x->values, x->nvalues * sizeof(*v));
+        qsort(v, x->nvalues, sizeof(*v), value_cmp);
+        for (size_t i = 1; i < x->nvalues; i++)
+            if (value_cmp(&v[i - 1], &v[i]) == 0) {
+                diag_error(d, file, 0, 0, "sweep.params",
+                           "%s: '%s' and '%s' are the same value; its runs would be counted "
+                           "twice",
+                           x->path, v[i - 1], v[i]);
+                break;
+            }
+        free(v);
+    }
+    return diag_ok(d);
+}
+
 /* Every point resolves, and -j runs of the largest one (by estimated memory) fit. */
 static bool check_points(const struct sweep *s, struct diag *d)
 {
@@ -263,7 +302,7 @@ static bool setup_plan(struct sweep *s, struct diag *d)
     if (diag_ok(d) && !sweep_plan_check(&s->plan, s->err, sizeof(s->err)))
         diag_error(d, s->o.file, 0, 0, "sweep.params", "%s", s->err);
     s->hash = sweep_dir_hash(&s->plan, s->resolved, s->resolved_len);
-    return diag_ok(d) && check_points(s, d);
+    return diag_ok(d) && check_distinct(&s->plan, s->o.file, d) && check_points(s, d);
 }
 
 /* ---- one run (in a worker) ------------------------------------------------------------- */
