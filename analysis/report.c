@@ -31,6 +31,7 @@ struct columns {
     size_t outcome[O_COUNT];
     size_t decision[D_COUNT];
     size_t false_suspicions, detections, detection_mean, diverged;
+    size_t violations; /* safety_violations, or SIZE_MAX when the folder has no such column */
 };
 
 struct result {
@@ -49,6 +50,8 @@ struct result {
     double fs_rate;        /* false suspicions per node-hour */
     double detection_mean; /* seconds, weighted by detections */
     double diverged;       /* mean per run */
+    uint64_t violations;   /* safety violations summed over the runs */
+    size_t violating_runs; /* runs with at least one */
     struct estimate_mean *extra;
 };
 
@@ -80,6 +83,7 @@ static bool find_columns(struct report *r, const char *const *metrics, struct er
               folder_need(f, "detections", &c->detections, e) &&
               folder_need(f, "detection_mean_s", &c->detection_mean, e) &&
               folder_need(f, "diverged_replicas", &c->diverged, e);
+    c->violations = folder_column(f, "safety_violations"); /* optional */
     for (size_t k = 0; ok && k < P_COUNT; k++)
         ok = folder_need(f, param_names[k], &c->param[k], e);
     for (size_t k = 0; ok && k < O_COUNT; k++)
@@ -161,6 +165,13 @@ static bool point_sums(const struct folder *f, const struct columns *c,
             errbuf_set(e, "%s:%lu: detection_mean_s is NA with %llu detections", f->summary,
                        f->lines[row], (unsigned long long)det);
             return false;
+        }
+        if (c->violations != SIZE_MAX) {
+            uint64_t sv;
+            if (!folder_u64(f, row, c->violations, &sv, e))
+                return false;
+            res->violations += sv;
+            res->violating_runs += sv > 0;
         }
         res->false_suspicions += fs;
         res->detections += det;
@@ -345,6 +356,10 @@ static void print_point(const struct report *r, size_t p, FILE *out)
     else
         fprintf(out, "  %-18s NA (no crash detected)\n", "crash detection");
     fprintf(out, "  %-18s %s per run\n", "diverged replicas", num(res->diverged, a));
+    if (res->violations) /* shown only when the checker found a broken invariant */
+        fprintf(out, "  %-18s %llu in %zu of %zu run%s (the 'violation' rows of events.csv)\n",
+                "SAFETY VIOLATIONS", (unsigned long long)res->violations, res->violating_runs,
+                res->runs, res->runs == 1 ? "" : "s");
     for (size_t k = 0; k < r->nextra; k++) {
         const struct estimate_mean *m = &res->extra[k];
         fprintf(out, "  %-18s mean %s  95%% CI [%s, %s]  (%zu run%s with a value)\n",

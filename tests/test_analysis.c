@@ -713,6 +713,33 @@ Test(analyze, a_run_folder_reproduces_its_own_summary_exactly)
     free(out);
 }
 
+/* tests/data/violation.yaml breaks an invariant on purpose (run exits 1); the table says so,
+ * and a run without a violation has no such line. */
+Test(analyze, safety_violations_are_shown_only_when_the_checker_found_some)
+{
+    char scenario[512];
+    snprintf(scenario, sizeof(scenario), "%s/tests/data/violation.yaml", ATLAS_SOURCE_DIR);
+    cr_assert_eq(RUN("run", scenario, "-o", path("viol"), "--quiet"), 1);
+    struct table s;
+    table_load(&s, path("viol/summary.csv"));
+    char want[96];
+    snprintf(want, sizeof(want), "SAFETY VIOLATIONS  %s in 1 of 1 run ",
+             get(&s, 1, "safety_violations"));
+    cr_assert_gt(num(&s, 1, "safety_violations"), 0);
+    table_free(&s);
+    cr_assert_eq(RUN("analyze", path("viol")), 0);
+    size_t len;
+    char *out = slurp(path("out"), &len);
+    cr_assert(strstr(out, want), "'%s' not in:\n%s", want, out);
+    free(out);
+    snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
+    cr_assert_eq(RUN("run", scenario, "-o", path("qs"), "--quiet"), 0);
+    cr_assert_eq(RUN("analyze", path("qs")), 0);
+    out = slurp(path("out"), &len);
+    cr_assert_null(strstr(out, "SAFETY"), "%s", out);
+    free(out);
+}
+
 Test(analyze, two_analyses_of_a_folder_write_identical_bytes)
 {
     cr_assert_eq(RUN("sweep", path("e2e.yaml"), "-o", path("d"), "--traces", "--quiet"), 0);
