@@ -672,3 +672,28 @@ Test(limits, a_sweep_value_given_twice_is_refused_before_anything_runs, .init = 
     cr_assert_not(exists(out));
     free(err);
 }
+
+Test(output, a_merge_that_fails_leaves_nothing_and_can_be_run_again, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    char cmd[2048], path[300];
+    for (int k = 1; k <= 2; k++) { /* 140 runs: a 37 KB journal */
+        snprintf(cmd, sizeof(cmd),
+                 "'%s' sweep '%s' --set sweep.replications=2 --shard %d/2 --quiet -o '%s/s%d'",
+                 ATLAS_BINARY, SRC("scenarios/sweep-approval-nodes.yaml"), k, tmp, k);
+        cr_assert_eq(shell(cmd), 0);
+    }
+    snprintf(cmd, sizeof(cmd), "ulimit -f 20 && '%s' merge '%s/s1' '%s/s2' -o '%s/o' 2>'%s/err'",
+             ATLAS_BINARY, tmp, tmp, tmp, tmp);
+    cr_assert_eq(shell(cmd), 2);
+    snprintf(path, sizeof(path), "%s/err", tmp);
+    char *err = slurp(path);
+    cr_assert(strstr(err, "/o/.journal: File too large"), "%s", err);
+    free(err);
+    snprintf(path, sizeof(path), "%s/o", tmp);
+    cr_assert_not(exists(path), "the folder the failed merge made is removed");
+    snprintf(cmd, sizeof(cmd), "'%s' merge '%s/s1' '%s/s2' -o '%s/o'", ATLAS_BINARY, tmp, tmp, tmp);
+    cr_assert_eq(shell(cmd), 0, "run again once the cause is gone");
+    snprintf(path, sizeof(path), "%s/o/points.csv", tmp);
+    cr_assert(exists(path));
+}

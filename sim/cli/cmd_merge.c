@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/xalloc.h"
@@ -123,29 +124,21 @@ static void fill_resolved(FILE *f, void *ctx)
     fwrite(mg->resolved, 1, mg->resolved_len, f);
 }
 
-static bool write_out(struct merge *mg, char *err, size_t errlen)
+/* What merge writes into OUT; it refuses a folder holding any of them. */
+static const char *const out_names[] = {SWEEP_META_FILE, SWEEP_JOURNAL_FILE, "summary.csv",
+                                        "points.csv", "scenario.resolved.yaml"};
+#define N_OUT_NAMES (sizeof(out_names) / sizeof(out_names[0]))
+
+static bool write_files(struct merge *mg, char *err, size_t errlen)
 {
     struct sweep_meta m = {
         .hash = mg->meta.hash, .shard_k = 1, .shard_n = 1, .plan = mg->meta.plan};
-    struct sweep_store fresh;
-    /* never replace a sweep's or a run's files (a run folder holds summary.csv too) */
-    static const char *const taken_names[] = {SWEEP_META_FILE, "summary.csv", "points.csv",
-                                              "scenario.resolved.yaml"};
-    for (size_t i = 0; i < sizeof(taken_names) / sizeof(taken_names[0]); i++) {
-        if (outdir_holds(mg->out, taken_names[i])) {
-            snprintf(err, errlen, "%s: already holds %s; merge into a new folder", mg->out,
-                     i == 0 ? "a sweep" : taken_names[i]);
-            return false;
-        }
-    }
     if (!sweep_meta_write(mg->out, &m, err, errlen))
         return false;
+    struct sweep_store fresh;
     sweep_store_init(&fresh, mg->store.nruns);
     struct sweep_journal *j = sweep_journal_open(mg->out, &fresh, err, errlen);
-    bool ok = j && fresh.ndone == 0;
-    if (j && !ok)
-        snprintf(err, errlen, "%s: already holds a sweep journal; merge into a new folder",
-                 mg->out);
+    bool ok = j != NULL;
     struct sweep_result *res = xmalloc(sizeof(*res));
     for (uint64_t r = 0; ok && r < mg->store.nruns; r++) {
         sweep_store_get(&mg->store, (uint32_t)r, res);
@@ -158,6 +151,36 @@ static bool write_out(struct merge *mg, char *err, size_t errlen)
            sweep_dir_write_file(mg->out, "scenario.resolved.yaml", fill_resolved, mg, err,
                                 errlen) &&
            sweep_dir_write_results(mg->out, &m.plan, &mg->store, 1, 1, true, err, errlen);
+}
+
+/*
+ * Never replace a sweep's or a run's files (a run folder holds summary.csv too); a merge
+ * that fails (a full disk) removes what it wrote, and OUT if it made it, so that it can
+ * simply be run again.
+ */
+static bool write_out(struct merge *mg, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < N_OUT_NAMES; i++) {
+        if (outdir_holds(mg->out, out_names[i])) {
+            snprintf(err, errlen, "%s: already holds %s; merge into a new folder", mg->out,
+                     i == 0 ? "a sweep" : out_names[i]);
+            return false;
+        }
+    }
+    struct stat st;
+    bool existed = stat(mg->out, &st) == 0;
+    if (write_files(mg, err, errlen))
+        return true;
+    for (size_t i = 0; i < N_OUT_NAMES; i++) {
+        size_t n = strlen(mg->out) + strlen(out_names[i]) + 2;
+        char *path = xmalloc(n);
+        snprintf(path, n, "%s/%s", mg->out, out_names[i]);
+        unlink(path);
+        free(path);
+    }
+    if (!existed)
+        rmdir(mg->out);
+    return false;
 }
 
 static int merge_run(struct merge *mg)
