@@ -53,6 +53,54 @@ void faults_deliver_catchup_req(struct sim_engine *eng, const struct sim_event *
     cluster_transmit(c, faults_deliver_catchup, ev->d, ev->c, i);
 }
 
+/* Would catching up from the donor's set apply a commit after a later one (in commit order,
+ * the order the proposers decided them) that the node already applied? That happens when
+ * commits decided after the crash arrive live before the catch-up does; appending the missed
+ * ones then would apply non-commuting operations (two set_property on one key) in another
+ * order than every other replica did, and equal commit sets would give different states. */
+static bool catchup_out_of_order(const struct cluster *c, uint32_t node, const uint64_t *donor)
+{
+    const uint64_t *mine = applied_of(c, node);
+    bool missing = false;
+    for (uint64_t k = 0; k < c->ncommits; k++) {
+        uint64_t id = c->commits[k];
+        if (bit_get(mine, id)) {
+            if (missing)
+                return true;
+        } else if (bit_get(donor, id)) {
+            missing = true;
+        }
+    }
+    return false;
+}
+
+static void forget(struct cluster *c, uint32_t node);
+
+/* Replay the node's log in commit order: back to the template, then every commit it had
+ * applied re-applied in commit order (the donor's follow in the caller's loop, in the same
+ * order, since a commit already applied is skipped). The ledger keeps its history and
+ * records the rebuild; the re-applications count as applications, as after an amnesia. */
+static void rebuild(struct cluster *c, uint32_t node, const uint64_t *donor)
+{
+    uint64_t *both = xmalloc(c->pwords * sizeof(uint64_t));
+    const uint64_t *mine = applied_of(c, node);
+    for (size_t w = 0; w < c->pwords; w++)
+        both[w] = mine[w] | donor[w];
+    struct ledger *kept = c->ledger ? c->ledger[node] : NULL;
+    if (c->ledger)
+        c->ledger[node] = NULL; /* forget() must not drop the history */
+    forget(c, node);
+    if (c->ledger) {
+        ledger_free(c->ledger[node]);
+        c->ledger[node] = kept;
+    }
+    cluster_ledger_note(c, node, LEDGER_NOTE, 0, node, 0, "rebuild in commit order");
+    for (uint64_t k = 0; k < c->ncommits; k++)
+        if (bit_get(both, c->commits[k]))
+            cluster_node_apply(c, node, c->commits[k]);
+    free(both);
+}
+
 void faults_deliver_catchup(struct sim_engine *eng, const struct sim_event *ev)
 {
     (void)eng;
@@ -64,14 +112,17 @@ void faults_deliver_catchup(struct sim_engine *eng, const struct sim_event *ev)
     struct snapshot *s = &c->snap[ev->a];
     if (nd->catching_up && nd->epoch == s->epoch) {
         uint64_t before = nd->applications;
+        if (catchup_out_of_order(c, node, s->applied))
+            rebuild(c, node, s->applied);
         for (uint64_t k = 0; k < c->ncommits; k++)
             if (bit_get(s->applied, c->commits[k]))
                 cluster_node_apply(c, node, c->commits[k]);
         nd->catching_up = false;
         sim_cancel(c->eng, nd->catchup_timer);
-        cluster_ledger_note(c, node, LEDGER_NOTE, 0, ev->c, nd->applications - before, "catchup");
+        uint64_t gained = nd->applications > before ? nd->applications - before : 0;
+        cluster_ledger_note(c, node, LEDGER_NOTE, 0, ev->c, gained, "catchup");
         cluster_emit_event(c, node, "catchup", "from=%u commits=%llu", ev->c,
-                           (unsigned long long)(nd->applications - before));
+                           (unsigned long long)gained);
     }
     cluster_snapshot_release(c, ev->a);
 }
