@@ -406,6 +406,10 @@ struct scenario_doc *scenario_doc_parse(const char *name, const char *text, size
     return doc;
 }
 
+/* Scenario files are small; anything longer is not one (e.g. /dev/zero), and reading it
+ * whole would exhaust memory. */
+#define SCENARIO_FILE_MAX ((size_t)16 << 20)
+
 static char *read_file(const char *path, size_t *len, struct diag *d)
 {
     FILE *f = fopen(path, "rb");
@@ -416,15 +420,20 @@ static char *read_file(const char *path, size_t *len, struct diag *d)
     size_t cap = 4096, n = 0;
     char *buf = xmalloc(cap);
     size_t got;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+    while (n <= SCENARIO_FILE_MAX && (got = fread(buf + n, 1, cap - n, f)) > 0) {
         n += got;
         if (n == cap)
             XGROW(buf, cap, cap + 1);
     }
+    int err = ferror(f) ? errno : 0;
     bool bad = ferror(f);
     fclose(f);
-    if (bad) {
-        diag_error(d, path, 0, 0, NULL, "cannot read scenario file");
+    if (bad || n > SCENARIO_FILE_MAX) {
+        if (bad)
+            diag_error(d, path, 0, 0, NULL, "cannot read scenario file: %s", strerror(err));
+        else
+            diag_error(d, path, 0, 0, NULL, "not a scenario file: longer than %zu MiB",
+                       SCENARIO_FILE_MAX >> 20);
         free(buf);
         return NULL;
     }

@@ -482,6 +482,23 @@ Test(run, an_interrupted_run_leaves_no_file_and_no_folder_behind, .init = make_t
     cr_assert_not(exists(parent), "the folders the run created are removed");
 }
 
+/* Not a scenario: an endless device is refused after 16 MiB (it used to be read until memory
+ * ran out) and a folder with the system's reason; exit 2 both. */
+Test(run, endless_files_and_folders_are_refused_as_scenarios, .init = make_tmp, .fini = remove_tmp)
+{
+    char err[512];
+    snprintf(err, sizeof(err), "%s/err", tmp);
+    cr_assert_eq(sh("timeout 60 '%s' validate /dev/zero 2>'%s'", ATLAS_BINARY, err), 2);
+    char *text = slurp(err, NULL);
+    cr_assert(strstr(text, "/dev/zero: error: not a scenario file: longer than 16 MiB"), "%s",
+              text);
+    free(text);
+    cr_assert_eq(sh("'%s' run '%s' 2>'%s'", ATLAS_BINARY, tmp, err), 2);
+    text = slurp(err, NULL);
+    cr_assert(strstr(text, "cannot read scenario file: Is a directory"), "%s", text);
+    free(text);
+}
+
 /* Regression: node 1 of crash-recovery (seed below) recovers at 6 s and applies commits
  * decided after its crash (p-50, p-51) before its catch-up brings p-23..p-49; appending those
  * applied two set_property on one key in the other order than every other replica, and the
