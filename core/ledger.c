@@ -276,17 +276,22 @@ static enum ledger_error slurp(struct reader *rd)
     size_t cap = 4096;
     rd->data = xmalloc(cap);
     size_t k;
+    /* Reading stops at the first NUL byte, which check_no_nul then reports: an endless file
+     * such as /dev/zero is refused at once instead of being read until memory runs out. */
     while ((k = fread(rd->data + rd->size, 1, cap - rd->size - 1, f)) > 0) {
+        bool nul = memchr(rd->data + rd->size, '\0', k) != NULL;
         rd->size += k;
+        if (nul)
+            break;
         if (cap - rd->size - 1 == 0)
             XGROW(rd->data, cap, cap + 1);
     }
-    int bad = ferror(f);
+    int bad = ferror(f), err = bad ? errno : 0;
     fclose(f);
     rd->data[rd->size] = '\0';
     rd->pos = rd->data;
     if (bad) {
-        say(rd->msg, rd->msglen, "%s: cannot read ledger: read error", rd->path);
+        say(rd->msg, rd->msglen, "%s: cannot read ledger: %s", rd->path, strerror(err));
         return LEDGER_EIO;
     }
     return LEDGER_OK;

@@ -291,3 +291,17 @@ Test(ledger, kinds_and_errors_have_names)
         cr_assert_gt(strlen(ledger_strerror((enum ledger_error)i)), 0);
     cr_assert_str_eq(ledger_strerror(LEDGER_ETRUNCATED), "file truncated");
 }
+
+/* An endless device is refused at its first NUL byte (it used to be read until memory ran
+ * out) and a folder with the system's reason. */
+Test(ledger, endless_files_and_folders_are_refused_with_a_reason)
+{
+    struct ledger *l = NULL;
+    char msg[512];
+    cr_assert_eq(ledger_read_file("/dev/zero", &l, msg, sizeof(msg)), LEDGER_EFORMAT);
+    cr_assert_null(l);
+    cr_assert(strstr(msg, "/dev/zero:1: ") && strstr(msg, "NUL byte at column 1"), "%s", msg);
+    cr_assert_eq(ledger_read_file("/tmp", &l, msg, sizeof(msg)), LEDGER_EIO);
+    cr_assert_null(l);
+    cr_assert(strstr(msg, "/tmp: cannot read ledger: Is a directory"), "%s", msg);
+}
