@@ -105,7 +105,86 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
     add(e, "base", BASE);
 }
 
+/* A number from a one-line cgroup file; false if absent, "max" or not a number. */
+static bool cgroup_number(const char *dir, const char *name, double *v)
+{
+    char path[4096], text[64];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool ok = fgets(text, sizeof(text), f) && sscanf(text, "%lf", v) == 1 && *v >= 0;
+    fclose(f);
+    return ok;
+}
+
+/* The least room (limit - usage) of cgroup dir and its ancestors under root. */
+static double cgroup_walk(const char *root, const char *rel, const char *max_name,
+                          const char *cur_name)
+{
+    char dir[4096];
+    double room = 0;
+    snprintf(dir, sizeof(dir), "%s%s", root, rel);
+    size_t rootlen = strlen(root);
+    for (;;) {
+        double max, cur = 0;
+        /* cgroup v1 writes "no limit" as a huge number: anything >= 2^60 is none */
+        if (cgroup_number(dir, max_name, &max) && max < 0x1p60) {
+            cgroup_number(dir, cur_name, &cur);
+            double r = max > cur ? max - cur : 1;
+            if (room == 0 || r < room)
+                room = r;
+        }
+        char *slash = strrchr(dir, '/');
+        if (!slash || (size_t)(slash - dir) < rootlen)
+            break;
+        *slash = '\0';
+    }
+    return room;
+}
+
+double limits_cgroup_room(const char *sysfs_root, const char *proc_cgroup)
+{
+    FILE *f = fopen(proc_cgroup, "r");
+    if (!f)
+        return 0;
+    char line[4096], root[4096];
+    double room = 0;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+        if (!b)
+            continue;
+        *a = *b = '\0';
+        const char *controllers = a + 1, *rel = b + 1;
+        double r = 0;
+        if (strcmp(line, "0") == 0 && *controllers == '\0') { /* v2 unified */
+            r = cgroup_walk(sysfs_root, rel, "memory.max", "memory.current");
+        } else if (strstr(controllers, "memory")) { /* v1 memory controller */
+            snprintf(root, sizeof(root), "%s/memory", sysfs_root);
+            r = cgroup_walk(root, rel, "memory.limit_in_bytes", "memory.usage_in_bytes");
+        }
+        if (r > 0 && (room == 0 || r < room))
+            room = r;
+    }
+    fclose(f);
+    return room;
+}
+
 double limits_default(const char **source)
+{
+    const char *src;
+    double mem = limits_machine(&src);
+    double room = limits_cgroup_room("/sys/fs/cgroup", "/proc/self/cgroup");
+    if (room > 0 && (mem <= 0 || room < mem)) {
+        *source = "the cgroup's memory limit";
+        return room;
+    }
+    *source = src;
+    return mem;
+}
+
+double limits_machine(const char **source)
 {
     FILE *f = fopen("/proc/meminfo", "r");
     char line[256];

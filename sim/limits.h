@@ -41,10 +41,23 @@ struct mem_estimate {
 void limits_estimate(const struct scenario *sc, struct mem_estimate *e);
 
 /*
- * The default limit: MemAvailable from /proc/meminfo, or else the total RAM (sysconf);
- * *source is "MemAvailable" or "total RAM". 0 when neither is known (no limit).
+ * The default limit: the machine's (limits_machine), or the room left under the process's
+ * cgroup memory limit when that is smaller (a batch job's allocation: Slurm, containers);
+ * *source names which. 0 when nothing is known (no limit).
  */
 double limits_default(const char **source);
+
+/* MemAvailable from /proc/meminfo, or else the total RAM (sysconf); *source is
+ * "MemAvailable" or "total RAM". 0 when neither is known. */
+double limits_machine(const char **source);
+
+/*
+ * The least (limit - usage) over the memory cgroups of the process and their ancestors,
+ * read from proc_cgroup (normally /proc/self/cgroup) under sysfs_root (/sys/fs/cgroup):
+ * cgroup v2 memory.max / memory.current, or v1 memory/.../memory.limit_in_bytes /
+ * memory.usage_in_bytes. 0 when no cgroup sets a limit.
+ */
+double limits_cgroup_room(const char *sysfs_root, const char *proc_cgroup);
 
 /* SIZE: a decimal number of bytes above 0 with an optional binary unit K, M, G, T (also
  * KiB, MiB, ..., KB, MB, ... meaning the same), e.g. "512M", "1.5G", "4GiB". False (err) if

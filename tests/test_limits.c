@@ -410,8 +410,50 @@ Test(memory, sizes_parse_with_binary_units_and_format_readably)
     cr_assert_str_eq(limits_format(512, buf, sizeof(buf)), "512 B");
     cr_assert_str_eq(limits_format(288.0 * 1048576, buf, sizeof(buf)), "288.0 MiB");
     const char *source;
-    cr_assert_gt(limits_default(&source), 0);
+    double machine = limits_machine(&source);
+    cr_assert_gt(machine, 0);
     cr_assert_str_eq(source, "MemAvailable", "Linux has /proc/meminfo");
+    double dflt = limits_default(&source);
+    cr_assert(dflt > 0 && dflt <= machine, "the default is the machine's or a smaller cgroup's");
+}
+
+/* Write text to root/rel (creating folders). */
+static void cg_file(const char *root, const char *rel, const char *text)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s/%s')\" && printf '%%s' '%s' > '%s/%s'",
+             root, rel, text, root, rel);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+Test(limits, the_cgroup_room_is_the_least_limit_minus_usage_up_the_tree)
+{
+    char root[] = "/tmp/atlas-cgroup-XXXXXX", self[600], cmd[700];
+    cr_assert(mkdtemp(root));
+    snprintf(self, sizeof(self), "%s/self-cgroup", root);
+    /* v2: the job's 1 GiB limit with 100 MiB used binds; its step has no limit of its own */
+    cg_file(root, "self-cgroup", "0::/job/step\n");
+    cg_file(root, "job/memory.max", "1073741824\n");
+    cg_file(root, "job/memory.current", "104857600\n");
+    cg_file(root, "job/step/memory.max", "max\n");
+    cg_file(root, "job/step/memory.current", "1048576\n");
+    cr_assert_eq(limits_cgroup_room(root, self), 1073741824.0 - 104857600.0);
+    /* a tighter limit lower in the tree wins */
+    cg_file(root, "job/step/memory.max", "52428800\n");
+    cr_assert_eq(limits_cgroup_room(root, self), 52428800.0 - 1048576.0);
+    /* v1: memory controller line; v1's 'no limit' is a huge number */
+    cg_file(root, "self-cgroup", "4:memory:/a/b\n0::/\n");
+    cg_file(root, "memory/a/memory.limit_in_bytes", "2147483648\n");
+    cg_file(root, "memory/a/memory.usage_in_bytes", "147483648\n");
+    cg_file(root, "memory/a/b/memory.limit_in_bytes", "9223372036854771712\n");
+    cr_assert_eq(limits_cgroup_room(root, self), 2e9);
+    /* no limit anywhere, or no cgroup file: 0 */
+    cg_file(root, "memory/a/memory.limit_in_bytes", "9223372036854771712\n");
+    cr_assert_eq(limits_cgroup_room(root, self), 0);
+    snprintf(self, sizeof(self), "%s/absent", root);
+    cr_assert_eq(limits_cgroup_room(root, self), 0);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+    cr_assert_eq(system(cmd), 0);
 }
 
 /* ---- absurd sweeps from the command line ---- */
