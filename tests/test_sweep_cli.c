@@ -165,6 +165,19 @@ Test(sweep_cli, one_worker_and_two_workers_write_identical_files)
     cr_assert_eq(count_lines(path("j1/points.csv")), 1 + 6);
 }
 
+/* The option spellings `run` accepts (--out, -q) and the usual -jN / --jobs N give the
+ * same files as the long forms. */
+Test(sweep_cli, short_and_long_option_spellings_are_equivalent)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("long"), "-j", "2", "--quiet"), 0);
+    cr_assert_eq(RUN("sweep", yaml, "--out", path("short"), "-j2", "-q"), 0);
+    same_results(path("long"), path("short"));
+    cr_assert_eq(RUN("sweep", yaml, "--out", path("jobs"), "--jobs", "1", "-q"), 0);
+    same_results(path("long"), path("jobs"));
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("bad"), "-j0", "-q"), 2);
+    cr_assert_not(exists(path("bad")));
+}
+
 Test(sweep_cli, rows_carry_swept_keys_and_common_seeds_per_replication)
 {
     cr_assert_eq(RUN("sweep", yaml, "-o", path("s"), "-j", "2", "--quiet"), 0);

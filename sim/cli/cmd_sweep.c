@@ -40,8 +40,9 @@ static void usage(FILE *f)
             "Replication r of every point uses the same seed: the r-th SplitMix64 output of\n"
             "the scenario's seed (common random numbers). The output does not depend on -j.\n"
             "\n"
-            "  -o DIR           output folder (default out/NAME-sweep)\n"
-            "  -j N             worker processes (default: the number of cores)\n"
+            "  -o DIR           output folder (default out/NAME-sweep); also --out DIR\n"
+            "  -j N             worker processes (default: the number of cores); also -jN,\n"
+            "                   --jobs N\n"
             "  --shard K/N      run only runs with run %% N == K-1 (job arrays); no points.csv;\n"
             "                   combine the folders with 'atlas-sim merge'\n"
             "  --resume         finish an interrupted sweep in DIR, running only missing runs\n"
@@ -49,7 +50,7 @@ static void usage(FILE *f)
             "                   ({from: 0.5, to: 0.9, step: 0.1}) makes KEY a swept key; one\n"
             "                   value for a key the file sweeps sweeps it over that value\n"
             "  --traces         also write every run's traces into DIR/runs/RUN/\n"
-            "  --quiet          no progress bar (it is shown only on a terminal anyway)\n"
+            "  --quiet, -q      no progress bar (it is shown only on a terminal anyway)\n"
             "  --memory-limit SIZE  refuse the sweep (exit 2) when -j runs of its largest\n"
             "                   point, by estimated memory, and the driver's bookkeeping\n"
             "                   exceed SIZE (512M, 4G; default: MemAvailable, or the cgroup\n"
@@ -97,16 +98,17 @@ static int parse_args(int argc, char **argv, struct options *o)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return -1;
-        } else if (strcmp(a, "-o") == 0 && has_arg) {
+        } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0) && has_arg) {
             o->dir = argv[++i];
             if (!*o->dir) { /* -o "$UNSET" would write into the current folder */
                 fprintf(stderr, "atlas-sim sweep: -o needs a folder name, got ''\n");
                 return EXIT_USAGE;
             }
-        } else if (strcmp(a, "-j") == 0 && has_arg) {
-            if (!parse_jobs(argv[++i], &o->jobs)) {
-                fprintf(stderr, "atlas-sim sweep: -j needs a number from 1 to 4096, got '%s'\n",
-                        argv[i]);
+        } else if (((strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) && has_arg) ||
+                   (strncmp(a, "-j", 2) == 0 && a[2])) {
+            const char *n = a[2] && a[1] == 'j' ? a + 2 : argv[++i]; /* -j4 or -j 4 */
+            if (!parse_jobs(n, &o->jobs)) {
+                fprintf(stderr, "atlas-sim sweep: -j needs a number from 1 to 4096, got '%s'\n", n);
                 return EXIT_USAGE;
             }
         } else if (strcmp(a, "--shard") == 0 && has_arg) {
@@ -123,7 +125,7 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->resume = true;
         } else if (strcmp(a, "--traces") == 0) {
             o->traces = true;
-        } else if (strcmp(a, "--quiet") == 0) {
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o->quiet = true;
         } else if (a[0] == '-' || o->file) {
             fprintf(stderr, "atlas-sim sweep: unexpected argument '%s'%s\n\n", a,
