@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/xalloc.h"
 #include "sim/cluster_impl.h"
 #include "sim/dist.h"
 #include "sim/workload.h"
@@ -108,9 +109,11 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
 /* A number from a one-line cgroup file; false if absent, "max" or not a number. */
 static bool cgroup_number(const char *dir, const char *name, double *v)
 {
-    char path[4096], text[64];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    char text[64];
+    char *path = xmalloc(strlen(dir) + strlen(name) + 2);
+    sprintf(path, "%s/%s", dir, name);
     FILE *f = fopen(path, "r");
+    free(path);
     if (!f)
         return false;
     bool ok = fgets(text, sizeof(text), f) && sscanf(text, "%lf", v) == 1 && *v >= 0;
