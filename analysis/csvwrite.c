@@ -3,11 +3,11 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/csvfmt.h"
 #include "core/xalloc.h"
 
 void csvwrite_init(struct csvwrite *w, FILE *f)
@@ -71,18 +71,7 @@ static void sep(struct csvwrite *w)
 void csvwrite_str(struct csvwrite *w, const char *s)
 {
     sep(w);
-    size_t len = strlen(s);
-    if (!strpbrk(s, ",\"\r\n") && !(len && (s[0] == ' ' || s[len - 1] == ' '))) {
-        fputs(s, w->f);
-        return;
-    }
-    fputc('"', w->f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', w->f);
-        fputc(*s, w->f);
-    }
-    fputc('"', w->f);
+    csvfmt_field(w->f, s);
 }
 
 void csvwrite_u64(struct csvwrite *w, uint64_t v)
@@ -93,17 +82,7 @@ void csvwrite_u64(struct csvwrite *w, uint64_t v)
 
 const char *csvwrite_format_real(double v, char *buf)
 {
-    if (isnan(v))
-        return strcpy(buf, "NA");
-    if (isinf(v))
-        return strcpy(buf, v > 0 ? "Inf" : "-Inf");
-    bool exponent = v != 0.0 && (fabs(v) < 1e-4 || fabs(v) >= 1e17);
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(buf, CSVWRITE_REAL_LEN, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v && (exponent || !strchr(buf, 'e')))
-            break;
-    }
-    return buf;
+    return csvfmt_real(v, buf);
 }
 
 void csvwrite_real(struct csvwrite *w, double v)

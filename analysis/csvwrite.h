@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "analysis/errbuf.h"
+#include "core/csvfmt.h"
 
 struct csvwrite {
     FILE *f;    /* the output */
@@ -48,7 +49,7 @@ void csvwrite_real(struct csvwrite *w, double v); /* NA for NAN */
 void csvwrite_end(struct csvwrite *w);            /* end the row */
 
 /* The text csvwrite_real writes ("NA" for NAN), in buf of at least CSVWRITE_REAL_LEN. */
-#define CSVWRITE_REAL_LEN 32
+#define CSVWRITE_REAL_LEN CSVFMT_REAL_LEN
 const char *csvwrite_format_real(double v, char *buf);
 
 #endif

@@ -1,11 +1,9 @@
-/* csv: RFC 4180 field quoting and exact number formatting (see csv.h). */
+/* csv: rows of CSV fields for the simulator's files (see csv.h); core/csvfmt writes each field. */
 #include "sim/csv.h"
 
 #include <inttypes.h>
-#include <math.h>
-#include <stdbool.h>
-#include <stdlib.h>
-#include <string.h>
+
+#include "core/csvfmt.h"
 
 void csv_init(struct csv *c, FILE *f)
 {
@@ -19,28 +17,11 @@ static void sep(struct csv *c)
         fputc(',', c->f);
 }
 
-static int needs_quotes(const char *s)
-{
-    size_t len = strlen(s);
-    return strpbrk(s, ",\"\r\n") != NULL || (len && (s[0] == ' ' || s[len - 1] == ' '));
-}
-
 void csv_str(struct csv *c, const char *s)
 {
     sep(c);
-    if (!s)
-        return;
-    if (!needs_quotes(s)) {
-        fputs(s, c->f);
-        return;
-    }
-    fputc('"', c->f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', c->f);
-        fputc(*s, c->f);
-    }
-    fputc('"', c->f);
+    if (s)
+        csvfmt_field(c->f, s);
 }
 
 void csv_u64(struct csv *c, uint64_t v)
@@ -51,23 +32,7 @@ void csv_u64(struct csv *c, uint64_t v)
 
 char *csv_format_real(double v, char *buf)
 {
-    if (isnan(v)) {
-        strcpy(buf, "NA");
-        return buf;
-    }
-    if (isinf(v)) {
-        strcpy(buf, v > 0 ? "Inf" : "-Inf");
-        return buf;
-    }
-    /* The shortest text that reads back exactly; positional notation (20, not 2e+01) unless
-     * the magnitude really needs an exponent. */
-    bool exponent_ok = v != 0.0 && (fabs(v) < 1e-4 || fabs(v) >= 1e17);
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, CSV_REAL_BUFLEN, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v && (exponent_ok || !strchr(buf, 'e')))
-            break;
-    }
-    return buf;
+    return csvfmt_real(v, buf);
 }
 
 void csv_real(struct csv *c, double v)

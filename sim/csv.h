@@ -1,5 +1,6 @@
 /*
- * csv: the one CSV writer (RFC 4180 quoting) behind every CSV file AtlasSim writes.
+ * csv: the CSV writer (RFC 4180 quoting) behind every CSV file a run or sweep writes; the
+ * field text itself comes from core/csvfmt, shared with analysis/csvwrite.
  *
  * A field is quoted, with '"' doubled, when it contains a comma, a quote, CR or LF, or
  * starts or ends with a space; rows end with LF (pandas, R's read.csv and gnuplot all read
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/csvfmt.h"
 #include "sim/time.h"
 
 struct csv {
@@ -37,7 +39,7 @@ void csv_end(struct csv *c);                  /* end the row */
 void csv_header(struct csv *c, const char *const *names, size_t n);
 
 /* Shortest text for v that strtod reads back exactly ("0.9", "1e-05"); NA for NAN. */
-#define CSV_REAL_BUFLEN 32
+#define CSV_REAL_BUFLEN CSVFMT_REAL_LEN
 char *csv_format_real(double v, char *buf);
 
 #endif

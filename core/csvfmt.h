@@ -1,0 +1,25 @@
+/*
+ * csvfmt: the text of one CSV field, shared by every writer of the project's CSV files
+ * (sim/csv for a run's and a sweep's files, analysis/csvwrite for analysis.csv), so both
+ * quote and print numbers the same way.
+ *
+ * A string field is quoted, with '"' doubled, when it contains a comma, a quote, CR or LF,
+ * or starts or ends with a space (RFC 4180; pandas, R and gnuplot read it back unchanged).
+ * A real is printed in the shortest text that strtod reads back exactly, in positional
+ * notation unless the magnitude needs an exponent (|v| < 1e-4 or >= 1e17); NAN is "NA",
+ * infinities "Inf" and "-Inf". (core/export keeps its own rule for Neo4j's files, which
+ * quote empty strings to tell them from missing values.)
+ */
+#ifndef ATLAS_CORE_CSVFMT_H
+#define ATLAS_CORE_CSVFMT_H
+
+#include <stdio.h>
+
+/* Write s as one field (no separator) to f. */
+void csvfmt_field(FILE *f, const char *s);
+
+/* The text of v in buf (at least CSVFMT_REAL_LEN bytes); returns buf. */
+#define CSVFMT_REAL_LEN 32
+char *csvfmt_real(double v, char *buf);
+
+#endif
