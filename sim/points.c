@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
-#include "sim/stats.h"
+#include "core/stats.h"
 #include "sim/csv.h"
 
 static const char *const suffixes[4] = {"mean", "sd", "ci95_lo", "ci95_hi"};

@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "sim/stats.h"
+#include "core/stats.h"
 
 /* Reference values were computed by hand from the textbook formulas with the tabulated
  * quantiles t(0.975, 4) = 2.776445105 and z(0.975) = 1.959963985, independently of GSL. */

@@ -1,5 +1,6 @@
 /*
- * stats: the statistics of a sweep point over its replications, computed with GSL.
+ * stats: the statistics of a sweep point over its replications, computed with GSL; shared by
+ * sim/points (points.csv) and analysis/estimate (analysis.csv), which must agree.
  *
  * stats_summarize: mean, sample standard deviation (n - 1 in the denominator) and the 95%
  * confidence interval of the mean from Student's t distribution,
@@ -12,8 +13,8 @@
  *     (p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n),  p = k/n,
  * z = gsl_cdf_ugaussian_Pinv(0.975). n == 0 gives NAN, NAN.
  */
-#ifndef ATLAS_SIM_STATS_H
-#define ATLAS_SIM_STATS_H
+#ifndef ATLAS_CORE_STATS_H
+#define ATLAS_CORE_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* stats: mean, sd, Student-t and Wilson 95% intervals with GSL (see stats.h). */
-#include "sim/stats.h"
+#include "core/stats.h"
 
 #include <assert.h>
 #include <gsl/gsl_cdf.h>
