@@ -74,26 +74,26 @@ static bool catchup_out_of_order(const struct cluster *c, uint32_t node, const u
     return false;
 }
 
-static void forget(struct cluster *c, uint32_t node);
+/* The node's replica back to the template, nothing applied. */
+static void reset_state(struct cluster *c, uint32_t node)
+{
+    replicas_reset(c->rep, node);
+    memset(applied_of(c, node), 0, c->pwords * sizeof(uint64_t));
+    c->node[node].set_hash = 0;
+    c->node[node].applications = 0;
+}
 
 /* Replay the node's log in commit order: back to the template, then every commit it had
- * applied re-applied in commit order (the donor's follow in the caller's loop, in the same
- * order, since a commit already applied is skipped). The ledger keeps its history and
- * records the rebuild; the re-applications count as applications, as after an amnesia. */
+ * applied or the donor holds, in commit order (the caller's loop then finds them all
+ * applied). The ledger keeps its history and records the rebuild; the re-applications
+ * count as applications, as after an amnesia. */
 static void rebuild(struct cluster *c, uint32_t node, const uint64_t *donor)
 {
     uint64_t *both = xmalloc(c->pwords * sizeof(uint64_t));
     const uint64_t *mine = applied_of(c, node);
     for (size_t w = 0; w < c->pwords; w++)
         both[w] = mine[w] | donor[w];
-    struct ledger *kept = c->ledger ? c->ledger[node] : NULL;
-    if (c->ledger)
-        c->ledger[node] = NULL; /* forget() must not drop the history */
-    forget(c, node);
-    if (c->ledger) {
-        ledger_free(c->ledger[node]);
-        c->ledger[node] = kept;
-    }
+    reset_state(c, node);
     cluster_ledger_note(c, node, LEDGER_NOTE, 0, node, 0, "rebuild in commit order");
     for (uint64_t k = 0; k < c->ncommits; k++)
         if (bit_get(both, c->commits[k]))
@@ -174,12 +174,10 @@ static void crash(struct sim_engine *eng, const struct sim_event *ev)
         schedule_fault(c, recover, back, node, ev->d, 0);
 }
 
+/* Amnesia: the state and the ledger are lost. */
 static void forget(struct cluster *c, uint32_t node)
 {
-    replicas_reset(c->rep, node);
-    memset(applied_of(c, node), 0, c->pwords * sizeof(uint64_t));
-    c->node[node].set_hash = 0;
-    c->node[node].applications = 0;
+    reset_state(c, node);
     if (c->ledger) {
         ledger_free(c->ledger[node]);
         c->ledger[node] = ledger_new();
