@@ -247,6 +247,17 @@ bool outdir_holds(const char *dir, const char *name)
     return e;
 }
 
+bool outdir_name_check(const char *name, const char *file, struct diag *d)
+{
+    if (outdir_name_ok(name))
+        return true;
+    diag_error(d, file, 0, 0, "name",
+               "'%s' cannot name a folder under out/ (empty, absolute, or with a '.' or '..' "
+               "part); rename the scenario or pass -o DIR",
+               name);
+    return false;
+}
+
 bool outdir_name_ok(const char *name)
 {
     if (name[0] == '\0' || name[0] == '/')

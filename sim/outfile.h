@@ -79,6 +79,9 @@ const char *outdir_path(const struct outdir *o);
  */
 bool outdir_name_ok(const char *name);
 
+/* outdir_name_ok, or an error on the key `name` of scenario file `file` in d. */
+bool outdir_name_check(const char *name, const char *file, struct diag *d);
+
 /* Whether dir/name exists (any kind of file). */
 bool outdir_holds(const char *dir, const char *name);
 

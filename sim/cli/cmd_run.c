@@ -108,13 +108,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 static bool output_dir_ok(const char *dir, const char *name, bool by_name, const char *file,
                           struct diag *d)
 {
-    if (by_name && !outdir_name_ok(name)) {
-        diag_error(d, file, 0, 0, "name",
-                   "'%s' cannot name a folder under out/ (empty, absolute, or with a '.' or "
-                   "'..' part); rename the scenario or pass -o DIR",
-                   name);
+    if (by_name && !outdir_name_check(name, file, d))
         return false;
-    }
     bool sweep = outdir_holds(dir, SWEEP_META_FILE);
     if (sweep)
         diag_error(d, dir, 0, 0, NULL,

@@ -285,11 +285,8 @@ static bool setup_plan(struct sweep *s, struct diag *d)
     FILE *f = open_memstream(&s->resolved, &s->resolved_len);
     scenario_write_yaml(&base, f);
     fclose(f);
-    if (!s->o.dir && !outdir_name_ok(base.name))
-        diag_error(d, s->o.file, 0, 0, "name",
-                   "'%s' cannot name a folder under out/ (empty, absolute, or with a '.' or "
-                   "'..' part); rename the scenario or pass -o DIR",
-                   base.name);
+    if (!s->o.dir)
+        outdir_name_check(base.name, s->o.file, d);
     if (!s->o.dir) {
         size_t n = strlen(base.name) + 16;
         s->dir = xmalloc(n);
