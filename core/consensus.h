@@ -25,7 +25,7 @@ typedef uint64_t consensus_time; /* ns, the host's clock */
 
 #define CONSENSUS_NEVER UINT64_MAX /* "no time" (a vote that never arrived) */
 
-/* Outcomes of a proposal; the order and names match sim/trace.h's OUTCOME_LIST. */
+/* Outcomes of a proposal; the order and names match sim/cluster/trace.h's OUTCOME_LIST. */
 enum consensus_outcome {
     CONSENSUS_APPROVED,
     CONSENSUS_REJECTED,

@@ -1,6 +1,6 @@
 /*
  * csvfmt: the text of one CSV field, shared by every writer of the project's CSV files
- * (sim/csv for a run's and a sweep's files, analysis/csvwrite for analysis.csv), so both
+ * (sim/output/csv for a run's and a sweep's files, analysis/csvwrite for analysis.csv), so both
  * quote and print numbers the same way.
  *
  * A string field is quoted, with '"' doubled, when it contains a comma, a quote, CR or LF,

@@ -1,6 +1,6 @@
 /*
  * op: the kinds of graph mutation a proposal can carry, and their names.
- * Shared by core/proposal (which validates and applies them) and sim/scenario (which reads
+ * Shared by core/proposal (which validates and applies them) and sim/scenario/scenario (which reads
  * them from YAML). Names are part of the CSV and YAML contract.
  */
 #ifndef ATLAS_CORE_OP_H

@@ -1,6 +1,6 @@
 /*
  * stats: the statistics of a sweep point over its replications, computed with GSL; shared by
- * sim/points (points.csv) and analysis/estimate (analysis.csv), which must agree.
+ * sim/output/points (points.csv) and analysis/estimate (analysis.csv), which must agree.
  *
  * stats_summarize: mean, sample standard deviation (n - 1 in the denominator) and the 95%
  * confidence interval of the mean from Student's t distribution,

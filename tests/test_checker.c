@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "core/xalloc.h"
-#include "sim/checker.h"
-#include "sim/cluster.h"
-#include "sim/scenario.h"
+#include "sim/cluster/checker.h"
+#include "sim/cluster/cluster.h"
+#include "sim/scenario/scenario.h"
 
 #define N 5
 

@@ -13,8 +13,8 @@
 
 #include "core/ledger.h"
 #include "core/xalloc.h"
-#include "sim/cluster.h"
-#include "sim/scenario.h"
+#include "sim/cluster/cluster.h"
+#include "sim/scenario/scenario.h"
 
 /* --- an in-memory trace sink ---------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 /*
- * Tests for the CSV writer (sim/csv), the CSV trace sink (sim/csv_trace) and atomic output
- * (sim/outfile): RFC 4180 quoting, exact numbers, the leading run,rep,seed columns, and that
+ * Tests for the CSV writer (sim/output/csv), the CSV trace sink (sim/output/csv_trace) and atomic output
+ * (sim/output/outfile): RFC 4180 quoting, exact numbers, the leading run,rep,seed columns, and that
  * a failed or aborted output leaves no file behind.
  */
 #include <criterion/criterion.h>
@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/csv.h"
-#include "sim/csv_trace.h"
-#include "sim/outfile.h"
+#include "sim/output/csv.h"
+#include "sim/output/csv_trace.h"
+#include "sim/output/outfile.h"
 
 /* Run fn(csv) into a string. */
 #define CAPTURE(buf, c, body)                                                                      \

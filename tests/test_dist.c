@@ -1,5 +1,5 @@
 /*
- * Tests for sim/dist: every family's sample mean and variance against its closed form, and
+ * Tests for sim/engine/dist: every family's sample mean and variance against its closed form, and
  * parameter validation.
  *
  * Tolerances: 5 standard errors computed from the sample size N. For the mean the standard
@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/dist.h"
-#include "sim/rng.h"
+#include "sim/engine/dist.h"
+#include "sim/engine/rng.h"
 
 #define N 200000
 

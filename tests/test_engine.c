@@ -1,10 +1,10 @@
-/* Tests for sim/engine: ordering, ties, cancellation, horizon, stop, pool reuse. */
+/* Tests for sim/engine/engine: ordering, ties, cancellation, horizon, stop, pool reuse. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/engine.h"
-#include "sim/rng.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/rng.h"
 
 /* A log of fired events: (time, a) pairs. */
 struct log {

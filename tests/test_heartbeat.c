@@ -1,8 +1,8 @@
 /* heartbeat: topologies, and the failure detector's suspicion and trust rules. */
 #include <criterion/criterion.h>
 
-#include "sim/heartbeat.h"
-#include "sim/scenario.h"
+#include "sim/cluster/heartbeat.h"
+#include "sim/scenario/scenario.h"
 
 static struct scenario sc;
 

@@ -1,6 +1,6 @@
 /*
- * Tests for the determinism check (sim/detcheck, `run --check-determinism`) and the memory
- * limit (sim/limits, `--memory-limit`): a check that can fail, reported at the right event.
+ * Tests for the determinism check (sim/run/detcheck, `run --check-determinism`) and the memory
+ * limit (sim/cluster/limits, `--memory-limit`): a check that can fail, reported at the right event.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include "core/xalloc.h"
-#include "sim/cluster.h"
-#include "sim/detcheck.h"
-#include "sim/limits.h"
-#include "sim/run.h"
-#include "sim/scenario_yaml.h"
+#include "sim/cluster/cluster.h"
+#include "sim/run/detcheck.h"
+#include "sim/cluster/limits.h"
+#include "sim/run/run.h"
+#include "sim/scenario/scenario_yaml.h"
 
 #define SRC(rel) ATLAS_SOURCE_DIR "/" rel
 

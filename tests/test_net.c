@@ -3,8 +3,8 @@
 #include <math.h>
 
 #include "core/xalloc.h"
-#include "sim/net.h"
-#include "sim/scenario.h"
+#include "sim/cluster/net.h"
+#include "sim/scenario/scenario.h"
 
 static void node_set(struct node_set *s, uint32_t n, const uint32_t *ids)
 {

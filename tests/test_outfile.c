@@ -1,5 +1,5 @@
 /*
- * Tests for what sim/outfile does beyond test_csv's basics: removing the temporaries that a
+ * Tests for what sim/output/outfile does beyond test_csv's basics: removing the temporaries that a
  * killed process left (only those of processes that no longer exist, only names of the
  * .NAME.tmp.PID form, only regular files; a zombie counts as gone), reporting a write past
  * RLIMIT_FSIZE as EFBIG with the path (SIGXFSZ must not kill the program), and reserved files: the
@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim/outfile.h"
+#include "sim/output/outfile.h"
 
 static char dir[256];
 

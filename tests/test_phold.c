@@ -1,11 +1,11 @@
-/* Tests for sim/phold and `atlas-sim bench phold`: determinism, prefixes, the delay model. */
+/* Tests for sim/engine/phold and `atlas-sim bench phold`: determinism, prefixes, the delay model. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 
-#include "sim/phold.h"
+#include "sim/engine/phold.h"
 
 static struct phold_params params(uint64_t lps, uint64_t seed)
 {

@@ -9,7 +9,7 @@
 
 #include "core/graph.h"
 #include "core/proposal.h"
-#include "sim/replicas.h"
+#include "sim/cluster/replicas.h"
 
 static const char *const ids[] = {"a", "b", "c", "d"};
 static const char *const labels[] = {"x", "y"};

@@ -1,10 +1,10 @@
-/* Tests for sim/rng: stream derivation, independence, uniformity, the GSL binding. */
+/* Tests for sim/engine/rng: stream derivation, independence, uniformity, the GSL binding. */
 #include <criterion/criterion.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <string.h>
 
-#include "sim/rng.h"
+#include "sim/engine/rng.h"
 
 #define N 200000
 

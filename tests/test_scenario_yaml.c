@@ -1,5 +1,5 @@
 /*
- * Tests for sim/scenario_yaml (and the key tables in sim/scenario_keys): parsing, defaults,
+ * Tests for sim/scenario/scenario_yaml (and the key tables in sim/scenario/scenario_keys): parsing, defaults,
  * positioned diagnostics, --set overrides, sweep ranges, the resolved-YAML round trip for
  * every shipped scenario, and that scenarios/README.md is exactly the generated reference.
  * In-process; the command-line behaviour (exit codes, no files left) is in test_run.c.
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/scenario_keys.h"
-#include "sim/scenario_yaml.h"
+#include "sim/scenario/scenario_keys.h"
+#include "sim/scenario/scenario_yaml.h"
 
 #define SCENARIO(name) ATLAS_SOURCE_DIR "/scenarios/" name
 

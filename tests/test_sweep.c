@@ -1,9 +1,9 @@
-/* Tests for sim/sweep: ranges, lists, the Cartesian product, run numbering, seeds, shards. */
+/* Tests for sim/scenario/sweep: ranges, lists, the Cartesian product, run numbering, seeds, shards. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/sweep.h"
+#include "sim/scenario/sweep.h"
 
 static void expect_values(size_t n, char **v, size_t want_n, const char *const *want)
 {
@@ -262,11 +262,11 @@ Test(sweep, shards_parse_and_partition_the_runs_round_robin)
     }
 }
 
-/* ---- the worker pool (sim/sweep_exec) with a stand-in for the simulation ---- */
+/* ---- the worker pool (sim/sweep/sweep_exec) with a stand-in for the simulation ---- */
 
 #include <signal.h>
 
-#include "sim/sweep_exec.h"
+#include "sim/sweep/sweep_exec.h"
 
 struct fake {
     uint32_t fail_run;   /* run that reports an error (UINT32_MAX: none) */
@@ -397,12 +397,12 @@ Test(sweep_exec, a_stop_set_while_the_last_dispatched_runs_drain_still_interrupt
     }
 }
 
-/* ---- the journal (sim/sweep_dir) ---- */
+/* ---- the journal (sim/sweep/sweep_dir) ---- */
 
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/sweep_dir.h"
+#include "sim/sweep/sweep_dir.h"
 
 static char jdir[64];
 

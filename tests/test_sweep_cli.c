@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sim/sweep.h"
+#include "sim/scenario/sweep.h"
 
 static const char scenario_text[] =
     "name: tiny-sweep\n"

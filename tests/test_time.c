@@ -1,9 +1,9 @@
-/* Tests for sim/time: exact duration parsing, printing and their round trip. */
+/* Tests for sim/engine/time: exact duration parsing, printing and their round trip. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/time.h"
+#include "sim/engine/time.h"
 
 static sim_time parse_ok(const char *text)
 {

@@ -28,9 +28,9 @@
 #include <string.h>
 
 #include "core/xalloc.h"
-#include "sim/cluster.h"
-#include "sim/scenario_yaml.h"
-#include "sim/sweep.h"
+#include "sim/cluster/cluster.h"
+#include "sim/scenario/scenario_yaml.h"
+#include "sim/scenario/sweep.h"
 
 #define Z               4.5                /* standard errors: 2 (1 - Phi(4.5)) = 6.8e-6 */
 #define VALIDATION_SEED UINT64_C(20261125) /* fixed before any result was seen */

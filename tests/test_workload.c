@@ -7,9 +7,9 @@
 #include <math.h>
 
 #include "core/xalloc.h"
-#include "sim/replicas.h"
-#include "sim/scenario.h"
-#include "sim/workload.h"
+#include "sim/cluster/replicas.h"
+#include "sim/scenario/scenario.h"
+#include "sim/cluster/workload.h"
 
 static void generated(struct scenario *sc, uint32_t count, double rate)
 {

@@ -3,8 +3,8 @@
  * 0 ok, 1 a checked invariant failed, 2 bad input or usage.
  * argv[0] is the subcommand name. Each prints its own --help.
  */
-#ifndef ATLAS_SIM_CLI_H
-#define ATLAS_SIM_CLI_H
+#ifndef ATLAS_SIM_CLI_CLI_H
+#define ATLAS_SIM_CLI_CLI_H
 
 enum {
     EXIT_OK = 0,

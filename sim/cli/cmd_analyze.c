@@ -1,7 +1,7 @@
 /*
  * cmd_analyze: `atlas-sim analyze DIR`, the command line over the analysis library
  * (analysis/: the table, analysis.csv, plots; CSV only). The -o points.csv output stays
- * here because points.csv has one writer, sim/points.c, shared with `sweep`.
+ * here because points.csv has one writer, sim/output/points.c, shared with `sweep`.
  */
 #include <errno.h>
 #include <math.h>
@@ -16,7 +16,7 @@
 #include "analysis/csvwrite.h"
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
-#include "sim/points.h"
+#include "sim/output/points.h"
 
 static void usage(FILE *f)
 {
@@ -108,7 +108,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     return EXIT_OK;
 }
 
-/* ---- -o: points.csv, written by sim/points.c from summary.csv's columns (by name) ------ */
+/* ---- -o: points.csv, written by sim/output/points.c from summary.csv's columns (by name) -- */
 
 static bool point_samples(const struct folder *f, size_t p, double *samples, struct errbuf *e)
 {

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "sim/cli/cli.h"
-#include "sim/phold.h"
+#include "sim/engine/phold.h"
 
 static const struct bench {
     const char *name;

@@ -8,8 +8,8 @@
 
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
-#include "sim/outfile.h"
-#include "sim/sweep_dir.h"
+#include "sim/output/outfile.h"
+#include "sim/sweep/sweep_dir.h"
 
 static void usage(FILE *f)
 {

@@ -6,12 +6,12 @@
 
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
-#include "sim/detcheck.h"
-#include "sim/limits.h"
-#include "sim/outfile.h"
-#include "sim/run.h"
-#include "sim/scenario_yaml.h"
-#include "sim/sweep_dir.h"
+#include "sim/run/detcheck.h"
+#include "sim/cluster/limits.h"
+#include "sim/output/outfile.h"
+#include "sim/run/run.h"
+#include "sim/scenario/scenario_yaml.h"
+#include "sim/sweep/sweep_dir.h"
 
 static void run_usage(FILE *f)
 {

@@ -11,16 +11,16 @@
 
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
-#include "sim/cluster.h"
-#include "sim/limits.h"
-#include "sim/outfile.h"
-#include "sim/run.h"
-#include "sim/scenario_yaml.h"
-#include "sim/sweep.h"
-#include "sim/sweep_dir.h"
-#include "sim/sweep_exec.h"
+#include "sim/cluster/cluster.h"
+#include "sim/cluster/limits.h"
+#include "sim/output/outfile.h"
+#include "sim/run/run.h"
+#include "sim/scenario/scenario_yaml.h"
+#include "sim/scenario/sweep.h"
+#include "sim/sweep/sweep_dir.h"
+#include "sim/sweep/sweep_exec.h"
 #if defined(ATLAS_MPI)
-#include "sim/cli/sweep_mpi.h"
+#include "sim/sweep/sweep_mpi.h"
 #endif
 
 #define EXIT_INTERRUPTED 130

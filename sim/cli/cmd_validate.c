@@ -6,8 +6,8 @@
 
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
-#include "sim/limits.h"
-#include "sim/scenario_yaml.h"
+#include "sim/cluster/limits.h"
+#include "sim/scenario/scenario_yaml.h"
 
 static void validate_usage(FILE *f)
 {

@@ -28,9 +28,9 @@
 
 #include "core/xalloc.h"
 #include "fuzz.h"
-#include "sim/limits.h"
-#include "sim/scenario_yaml.h"
-#include "sim/sweep.h"
+#include "sim/cluster/limits.h"
+#include "sim/scenario/scenario_yaml.h"
+#include "sim/scenario/sweep.h"
 
 #define SET_PREFIX "#set "
 

@@ -1,0 +1,56 @@
+/*
+ * checker: the safety invariants of a finished run, over a plain description of the
+ * cluster's final state (so tests can hand it a deliberately broken one).
+ *
+ * Invariants:
+ *   1. no proposal is applied anywhere unless its proposer decided approved with
+ *      YES >= quorum;
+ *   2. no commit is applied twice on a replica: a node's count of successful applications
+ *      equals the number of distinct proposals it holds as applied;
+ *   3. replicas that applied the same set of commits have the same state hash.
+ * Also measured: diverged replicas, whose state hash differs from the majority's (the most
+ * common hash; ties go to the hash of the lowest node).
+ *
+ * Cost: O(n log n + n * words) for n nodes.
+ */
+#ifndef ATLAS_SIM_CLUSTER_CHECKER_H
+#define ATLAS_SIM_CLUSTER_CHECKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct checker_node {
+    uint64_t state_hash;     /* replica contents */
+    uint64_t set_hash;       /* hash of the set of applied proposals */
+    const uint64_t *applied; /* bitset over proposal ids (words words) */
+    uint64_t applications;   /* successful applications counted as they happened */
+};
+
+struct checker_proposal {
+    bool approved;         /* the proposer decided approved */
+    uint32_t yes, quorum;  /* YES votes counted at the decision, quorum needed */
+    uint64_t applications; /* replicas that applied it */
+};
+
+struct checker_input {
+    uint32_t nodes;
+    const struct checker_node *node;         /* nodes entries */
+    size_t words;                            /* length of each applied bitset */
+    uint64_t nproposals;                     /* proposal ids 1..nproposals */
+    const struct checker_proposal *proposal; /* indexed by id (entry 0 unused) */
+};
+
+struct checker_result {
+    uint64_t violations;    /* broken invariants found */
+    uint64_t diverged;      /* replicas whose hash differs from the majority's */
+    uint32_t majority_node; /* lowest node holding the majority hash */
+};
+
+/* Called once per violation with a one-line description (node UINT32_MAX: cluster-wide). */
+typedef void checker_report_fn(void *ctx, uint32_t node, const char *detail);
+
+void checker_run(const struct checker_input *in, checker_report_fn *report, void *ctx,
+                 struct checker_result *out);
+
+#endif

@@ -1,0 +1,842 @@
+/*
+ * cluster: nodes, network, faults, heartbeats and the consensus protocol wired onto the
+ * engine (see cluster.h).
+ *
+ * Every message is one engine event carrying its payload inline (a = proposal or snapshot,
+ * b = send time, c = sender, d = receiver); its handler names its kind. The protocol
+ * (core/) reaches the cluster only through the consensus port built here.
+ */
+#include "sim/cluster/cluster.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/graph.h"
+#include "core/xalloc.h"
+#include "sim/cluster/cluster_impl.h"
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+void cluster_emit_event(struct cluster *c, uint32_t node, const char *event, const char *fmt, ...)
+{
+    if (!c->trace_events)
+        return;
+    char detail[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    struct trace_event r = {
+        .time = sim_now(c->eng), .node = node, .event = event, .detail = detail};
+    c->tr.ops->event(c->tr.ctx, &r);
+}
+
+void cluster_ledger_note(struct cluster *c, uint32_t node, enum ledger_kind kind, uint64_t proposal,
+                         uint32_t about, uint64_t value, const char *text)
+{
+    if (c->ledger)
+        ledger_append(c->ledger[node], kind, sim_now(c->eng), proposal, about, value, text);
+}
+
+static void emit_vote(struct cluster *c, uint64_t proposal, uint32_t voter, bool yes, sim_time cast,
+                      sim_time arrived)
+{
+    if (!c->trace_votes)
+        return;
+    struct trace_vote r = {.time = cast,
+                           .proposal = proposal,
+                           .voter = voter,
+                           .vote = yes ? VOTE_YES : VOTE_NO,
+                           .arrived = arrived};
+    c->tr.ops->vote(c->tr.ctx, &r);
+}
+
+/* --- messages ----------------------------------------------------------------------- */
+
+static void deliver_proposal(struct sim_engine *eng, const struct sim_event *ev);
+static void deliver_vote_yes(struct sim_engine *eng, const struct sim_event *ev);
+static void deliver_vote_no(struct sim_engine *eng, const struct sim_event *ev);
+static void deliver_commit(struct sim_engine *eng, const struct sim_event *ev);
+
+static const char *kind_of(sim_event_fn *fn)
+{
+    if (fn == deliver_proposal)
+        return "proposal";
+    if (fn == deliver_vote_yes || fn == deliver_vote_no)
+        return "vote";
+    if (fn == deliver_commit)
+        return "commit";
+    if (fn == faults_deliver_catchup_req)
+        return "catchup_req";
+    return "catchup";
+}
+
+static void emit_message(struct cluster *c, const struct sim_event *ev, sim_time delivered,
+                         const char *fate)
+{
+    if (!c->trace_messages)
+        return;
+    bool has_proposal = ev->fn != faults_deliver_catchup_req && ev->fn != faults_deliver_catchup;
+    struct trace_message r = {.sent = ev->b,
+                              .delivered = delivered,
+                              .from = ev->c,
+                              .to = ev->d,
+                              .kind = kind_of(ev->fn),
+                              .proposal = has_proposal ? ev->a : 0,
+                              .fate = fate};
+    c->tr.ops->message(c->tr.ctx, &r);
+}
+
+void cluster_snapshot_release(struct cluster *c, uint64_t i)
+{
+    free(c->snap[i].applied);
+    c->snap[i].applied = NULL;
+    c->snap[i].used = false;
+}
+
+/* A message that will never be delivered: count it and let its kind clean up. */
+static void message_dropped(struct cluster *c, const struct sim_event *ev, const char *fate)
+{
+    c->m.messages_lost++;
+    emit_message(c, ev, SIM_TIME_MAX, fate);
+    if (ev->fn == deliver_vote_yes || ev->fn == deliver_vote_no)
+        emit_vote(c, ev->a, ev->c, ev->fn == deliver_vote_yes, ev->b, SIM_TIME_MAX);
+    if (ev->fn == faults_deliver_catchup)
+        cluster_snapshot_release(c, ev->a);
+}
+
+/* Send a message from -> to now: the network decides its fate and delay. */
+void cluster_transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_t to, uint64_t a)
+{
+    struct sim_event ev = {.fn = fn, .ctx = c, .a = a, .b = sim_now(c->eng), .c = from, .d = to};
+    c->m.messages_sent++;
+    struct net_route route;
+    net_send(c->net, from, to, &route);
+    if (route.fate != NET_DELIVERED) {
+        message_dropped(c, &ev, route.fate == NET_LOST ? "lost" : "partitioned");
+        return;
+    }
+    if (route.ncopies == 2 && fn == faults_deliver_catchup)
+        route.ncopies = 1; /* the snapshot is released at its single delivery */
+    for (uint32_t k = 0; k < route.ncopies; k++)
+        mailbox_send(c->mb, route.delay[k], &ev);
+}
+
+/* Common part of every delivery: false if the receiver is down (message dropped). */
+bool cluster_arrive(struct cluster *c, const struct sim_event *ev)
+{
+    if (!up(c, ev->d)) {
+        message_dropped(c, ev, "dead_receiver");
+        return false;
+    }
+    emit_message(c, ev, sim_now(c->eng), "delivered");
+    return true;
+}
+
+static void deliver_to_protocol(const struct sim_event *ev, enum consensus_msg_kind kind, bool yes)
+{
+    struct cluster *c = ev->ctx;
+    if (!cluster_arrive(c, ev))
+        return;
+    struct consensus_msg m = {
+        .kind = kind, .from = ev->c, .to = ev->d, .proposal = ev->a, .yes = yes, .sent = ev->b};
+    c->proto_ops->deliver(c->proto, &m);
+}
+
+static void deliver_proposal(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    deliver_to_protocol(ev, CONSENSUS_MSG_PROPOSAL, false);
+}
+
+static void deliver_vote_yes(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    deliver_to_protocol(ev, CONSENSUS_MSG_VOTE, true);
+}
+
+static void deliver_vote_no(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    deliver_to_protocol(ev, CONSENSUS_MSG_VOTE, false);
+}
+
+static void deliver_commit(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    deliver_to_protocol(ev, CONSENSUS_MSG_COMMIT, false);
+}
+
+/* --- replicas ----------------------------------------------------------------------- */
+
+/* Apply committed proposal id on node (once): the port's apply and catch-up's. */
+void cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
+{
+    uint64_t *bits = applied_of(c, node);
+    if (bit_get(bits, id))
+        return;
+    bool ok = replicas_apply(c->rep, node, c->prop[id].op);
+    if (ok) {
+        bits[id / 64] |= (uint64_t)1 << (id % 64);
+        c->node[node].applications++;
+        c->node[node].set_hash += proposal_key(id);
+        c->prop[id].applications++;
+        c->m.commits_applied++;
+    }
+    cluster_ledger_note(c, node, LEDGER_APPLY, id, node, replicas_hash(c->rep, node),
+                        ok ? "ok" : "invalid");
+}
+
+/* --- the consensus port ------------------------------------------------------------- */
+
+static consensus_time port_now(void *ctx)
+{
+    return sim_now(((struct cluster *)ctx)->eng);
+}
+
+static sim_event_fn *message_fn(const struct consensus_msg *m)
+{
+    switch (m->kind) {
+    case CONSENSUS_MSG_PROPOSAL:
+        return deliver_proposal;
+    case CONSENSUS_MSG_VOTE:
+        return m->yes ? deliver_vote_yes : deliver_vote_no;
+    case CONSENSUS_MSG_COMMIT:
+    case CONSENSUS_MSG_KIND_COUNT:
+        break;
+    }
+    return deliver_commit;
+}
+
+static void port_send(void *ctx, const struct consensus_msg *m)
+{
+    cluster_transmit(ctx, message_fn(m), m->from, m->to, m->proposal);
+}
+
+/* Like cluster_transmit to every other node, in node order, as one mailbox batch. */
+static void port_broadcast(void *ctx, const struct consensus_msg *m)
+{
+    struct cluster *c = ctx;
+    struct sim_event ev = {
+        .fn = message_fn(m), .ctx = c, .a = m->proposal, .b = sim_now(c->eng), .c = m->from};
+    mailbox_batch_begin(c->mb, &ev);
+    for (uint32_t to = 0; to < c->n; to++) {
+        if (to == m->from)
+            continue;
+        c->m.messages_sent++;
+        struct net_route route;
+        net_send(c->net, m->from, to, &route);
+        if (route.fate != NET_DELIVERED) {
+            ev.d = to;
+            message_dropped(c, &ev, route.fate == NET_LOST ? "lost" : "partitioned");
+            continue;
+        }
+        for (uint32_t k = 0; k < route.ncopies; k++)
+            mailbox_batch_add(c->mb, route.delay[k], to);
+    }
+    mailbox_batch_end(c->mb);
+}
+
+static void vote_timer(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    c->proto_ops->timer(c->proto, ev->c, ev->a);
+}
+
+static uint64_t port_set_timer(void *ctx, uint32_t node, consensus_time delay, uint64_t proposal)
+{
+    struct cluster *c = ctx;
+    struct sim_event ev = {.fn = vote_timer, .ctx = c, .a = proposal, .c = node};
+    return mailbox_schedule(c->mb, cluster_after(c, delay), &ev);
+}
+
+static void port_cancel_timer(void *ctx, uint64_t handle)
+{
+    sim_cancel(((struct cluster *)ctx)->eng, handle);
+}
+
+static bool port_validate(void *ctx, uint32_t node, uint64_t proposal)
+{
+    struct cluster *c = ctx;
+    return replicas_valid(c->rep, node, c->prop[proposal].op);
+}
+
+static void port_apply(void *ctx, uint32_t node, uint64_t proposal)
+{
+    cluster_node_apply(ctx, node, proposal);
+}
+
+static uint32_t port_trusted(void *ctx, uint32_t node)
+{
+    struct cluster *c = ctx;
+    return c->hb ? heartbeat_trusted(c->hb, node) : c->n;
+}
+
+static double port_uniform(void *ctx, uint32_t node)
+{
+    return rng_uniform(&((struct cluster *)ctx)->node[node].vote);
+}
+
+static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint32_t yes,
+                           uint32_t no, uint32_t missing, sim_time submitted)
+{
+    struct cprop *cp = &c->prop[id];
+    sim_time now = sim_now(c->eng);
+    cp->decided = true;
+    cp->outcome = o;
+    cp->yes = yes;
+    uint64_t *count[OUTCOME_COUNT] = {&c->m.approved,  &c->m.rejected, &c->m.timeout,
+                                      &c->m.no_quorum, &c->m.invalid,  &c->m.aborted};
+    (*count[o])++;
+    if (o == OUTCOME_APPROVED || o == OUTCOME_REJECTED || o == OUTCOME_TIMEOUT)
+        c->latency[c->nlatency++] = now - submitted;
+    if (o == OUTCOME_APPROVED)
+        c->commits[c->ncommits++] = id;
+    cluster_ledger_note(c, cp->p.proposer, LEDGER_OUTCOME, id, cp->p.proposer, (uint64_t)o,
+                        outcome_name(o));
+    if (c->tr.ops && c->tr.ops->outcome) {
+        /* proposal_describe writes "<op> <arguments>"; the record wants the arguments */
+        char text[256];
+        const char *op = prop_op_name(cp->p.op);
+        size_t oplen = strlen(op);
+        proposal_describe(&cp->p, text, sizeof(text));
+        assert(!strncmp(text, op, oplen) && text[oplen] == ' ');
+        struct trace_outcome r = {.proposal = id,
+                                  .proposer = cp->p.proposer,
+                                  .op = op,
+                                  .args = text + oplen + 1,
+                                  .submitted = submitted,
+                                  .decided = now,
+                                  .yes = yes,
+                                  .no = no,
+                                  .missing = missing,
+                                  .quorum = c->quorum,
+                                  .outcome = o};
+        c->tr.ops->outcome(c->tr.ctx, &r);
+    }
+    if (o == OUTCOME_APPROVED)
+        cluster_emit_event(c, cp->p.proposer, "commit", "p-%llu", (unsigned long long)id);
+}
+
+static void port_record(void *ctx, const struct consensus_record *r)
+{
+    struct cluster *c = ctx;
+    switch (r->kind) {
+    case CONSENSUS_REC_PROPOSED:
+        cluster_ledger_note(c, r->node, LEDGER_PROPOSAL, r->proposal, r->node, 0, "");
+        return;
+    case CONSENSUS_REC_VOTED:
+        cluster_ledger_note(c, r->node, LEDGER_VOTE, r->proposal, r->node, r->yes, "");
+        return;
+    case CONSENSUS_REC_VOTE_IN:
+        emit_vote(c, r->proposal, r->voter, r->yes, r->cast, r->time);
+        return;
+    case CONSENSUS_REC_DECIDED:
+        record_outcome(c, r->proposal, (enum outcome)r->outcome, r->yes_votes, r->no_votes,
+                       r->missing, r->submitted);
+        return;
+    }
+}
+
+/* --- workload ----------------------------------------------------------------------- */
+
+static void submit_next(struct sim_engine *eng, const struct sim_event *ev);
+
+static void schedule_submission(struct cluster *c)
+{
+    sim_time at;
+    if (!workload_peek(c->wl, &at) || at > c->sc->duration)
+        return;
+    struct sim_event ev = {.fn = submit_next, .ctx = c};
+    mailbox_schedule(c->mb, at, &ev);
+}
+
+static void submit_next(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    uint64_t id = ++c->nprops;
+    assert(id <= c->max_props);
+    struct cprop *cp = &c->prop[id];
+    workload_take(c->wl, c->rep, id, &cp->p);
+    cp->op = replicas_intern(c->rep, &cp->p);
+    c->m.proposals++;
+    if (up(c, cp->p.proposer))
+        c->proto_ops->submit(c->proto, cp->p.proposer, id);
+    else
+        record_outcome(c, id, OUTCOME_ABORTED, 0, 0, 0, sim_now(c->eng));
+    schedule_submission(c);
+}
+
+/* --- heartbeats --------------------------------------------------------------------- */
+
+static void heartbeat_tick(struct sim_engine *eng, const struct sim_event *ev);
+static void heartbeat_check_due(struct sim_engine *eng, const struct sim_event *ev);
+static void on_suspect(void *ctx, uint32_t node, uint32_t peer);
+
+static void emit_heartbeat(struct cluster *c, uint32_t from, uint32_t to, sim_time sent,
+                           sim_time delivered, const char *fate)
+{
+    if (!c->trace_heartbeats)
+        return;
+    struct trace_heartbeat r = {
+        .sent = sent, .delivered = delivered, .from = from, .to = to, .fate = fate};
+    c->tr.ops->heartbeat(c->tr.ctx, &r);
+}
+
+static void schedule_check(struct cluster *c, uint32_t node, sim_time at)
+{
+    c->node[node].check_at = at;
+    if (at == SIM_TIME_MAX)
+        return;
+    struct sim_event ev = {
+        .fn = heartbeat_check_due, .ctx = c, .c = node, .d = c->node[node].epoch};
+    mailbox_post(c->mb, at, &ev);
+}
+
+static void deliver_heartbeat(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    uint32_t from = ev->c, to = ev->d;
+    sim_time now = sim_now(eng);
+    if (!up(c, to)) {
+        c->m.heartbeats_lost++;
+        emit_heartbeat(c, from, to, ev->b, SIM_TIME_MAX, "dead_receiver");
+        return;
+    }
+    emit_heartbeat(c, from, to, ev->b, now, "delivered");
+    /* A peer silent for `timeout` is suspect (heartbeat.h): a check due now goes first. */
+    if (c->node[to].check_at == now)
+        schedule_check(c, to, heartbeat_check(c->hb, to, now, on_suspect, c));
+    if (heartbeat_heard(c->hb, to, from, now))
+        cluster_emit_event(c, to, "trust", "peer=%u", from);
+    sim_time deadline = now + c->sc->heartbeat.timeout;
+    if (c->node[to].check_at > deadline)
+        schedule_check(c, to, deadline);
+}
+
+static void send_heartbeats(struct cluster *c, uint32_t node)
+{
+    uint32_t nt;
+    const uint32_t *targets = heartbeat_targets(c->hb, node, &nt);
+    sim_time now = sim_now(c->eng);
+    for (uint32_t k = 0; k < nt; k++) {
+        c->m.heartbeats_sent++;
+        struct net_route route = {.fate = NET_LOST};
+        if (!heartbeat_lost(c->hb, node))
+            net_send(c->net, node, targets[k], &route);
+        if (route.fate != NET_DELIVERED) {
+            c->m.heartbeats_lost++;
+            emit_heartbeat(c, node, targets[k], now, SIM_TIME_MAX,
+                           route.fate == NET_LOST ? "lost" : "partitioned");
+            continue;
+        }
+        struct sim_event ev = {
+            .fn = deliver_heartbeat, .ctx = c, .b = now, .c = node, .d = targets[k]};
+        for (uint32_t i = 0; i < route.ncopies; i++)
+            mailbox_send(c->mb, route.delay[i], &ev);
+    }
+}
+
+bool cluster_current(const struct cluster *c, const struct sim_event *ev)
+{
+    return up(c, ev->c) && c->node[ev->c].epoch == ev->d;
+}
+
+static void heartbeat_tick(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    if (!cluster_current(c, ev))
+        return;
+    send_heartbeats(c, ev->c);
+    struct sim_event next = *ev;
+    mailbox_post(c->mb, cluster_after(c, c->sc->heartbeat.interval), &next);
+}
+
+static void on_suspect(void *ctx, uint32_t node, uint32_t peer)
+{
+    struct cluster *c = ctx;
+    struct cnode *p = &c->node[peer];
+    c->m.suspicions++;
+    if (up(c, peer)) {
+        c->m.false_suspicions++;
+    } else if (!p->detected) {
+        p->detected = true;
+        c->m.detections++;
+        c->detection_sum += (double)(sim_now(c->eng) - p->crashed_at) / 1e9;
+    }
+    cluster_emit_event(c, node, "suspect", "peer=%u%s", peer, up(c, peer) ? " (alive)" : "");
+}
+
+static void heartbeat_check_due(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    if (!cluster_current(c, ev) || c->node[ev->c].check_at != sim_now(eng))
+        return;
+    sim_time next = heartbeat_check(c->hb, ev->c, sim_now(eng), on_suspect, c);
+    schedule_check(c, ev->c, next);
+}
+
+/* Node (re)starts its heartbeats at now + phase and its failure detector at now. */
+void cluster_heartbeat_start(struct cluster *c, uint32_t node, sim_time phase)
+{
+    if (!c->hb)
+        return;
+    sim_time now = sim_now(c->eng);
+    heartbeat_reset(c->hb, node, now);
+    struct sim_event tick = {.fn = heartbeat_tick, .ctx = c, .c = node, .d = c->node[node].epoch};
+    mailbox_post(c->mb, cluster_after(c, phase), &tick);
+    schedule_check(c, node, now + c->sc->heartbeat.timeout);
+}
+
+/* --- construction ------------------------------------------------------------------- */
+
+static void seed_graph(struct cluster *c)
+{
+    const struct scenario *sc = c->sc;
+    struct proposal p;
+    for (size_t i = 0; i < sc->graph.nvertices; i++) {
+        const struct vertex_spec *v = &sc->graph.vertices[i];
+        proposal_init(&p, 0, 0, PROP_ADD_VERTEX);
+        proposal_set(&p.vertex, v->id);
+        proposal_set(&p.label, v->label);
+        for (size_t k = 0; k < v->nprops; k++)
+            proposal_add_prop(&p, v->props[k].key, v->props[k].value);
+        replicas_seed(c->rep, replicas_intern(c->rep, &p));
+        proposal_fini(&p);
+    }
+    for (size_t i = 0; i < sc->graph.nedges; i++) {
+        const struct edge_spec *e = &sc->graph.edges[i];
+        proposal_init(&p, 0, 0, PROP_ADD_EDGE);
+        proposal_set(&p.from, e->from);
+        proposal_set(&p.label, e->label);
+        proposal_set(&p.to, e->to);
+        for (size_t k = 0; k < e->nprops; k++)
+            proposal_add_prop(&p, e->props[k].key, e->props[k].value);
+        replicas_seed(c->rep, replicas_intern(c->rep, &p));
+        proposal_fini(&p);
+    }
+    replicas_start(c->rep);
+}
+
+static size_t element_bound(const struct scenario *sc)
+{
+    size_t n = workload_max_elements(sc), edges = sc->graph.nedges;
+    for (size_t i = 0; i < sc->graph.nvertices; i++)
+        n += 1 + sc->graph.vertices[i].nprops;
+    for (size_t i = 0; i < sc->graph.nedges; i++)
+        n += 1 + sc->graph.edges[i].nprops;
+    size_t unlabeled = 0;
+    for (size_t i = 0; i < sc->workload.nops; i++) {
+        const struct op_spec *o = &sc->workload.ops[i];
+        edges += o->op == PROP_ADD_EDGE;
+        unlabeled += o->op == PROP_SET_PROPERTY && !o->id && !o->label;
+    }
+    if (sc->workload.generate.enabled)
+        edges += sc->workload.generate.count;
+    /* an unlabeled edge property may meet any edge: a property slot value per edge */
+    return n + unlabeled * edges + 1;
+}
+
+static void init_protocol(struct cluster *c)
+{
+    const struct scenario *sc = c->sc;
+    if (sc->consensus.napproval) {
+        c->approval = xreallocarray(NULL, c->n, sizeof(*c->approval));
+        for (uint32_t i = 0; i < c->n; i++)
+            c->approval[i] = sc->consensus.approval;
+        for (size_t i = 0; i < sc->consensus.napproval; i++)
+            c->approval[sc->consensus.approvals[i].node] = sc->consensus.approvals[i].approval;
+    }
+    static const struct consensus_port port_template = {
+        .now = port_now,
+        .send = port_send,
+        .broadcast = port_broadcast,
+        .set_timer = port_set_timer,
+        .cancel_timer = port_cancel_timer,
+        .validate = port_validate,
+        .apply = port_apply,
+        .trusted = port_trusted,
+        .uniform = port_uniform,
+        .record = port_record,
+    };
+    struct consensus_port port = port_template;
+    port.ctx = c;
+    struct consensus_config cfg = {.nodes = c->n,
+                                   .quorum = c->quorum,
+                                   .vote_timeout = sc->consensus.vote_timeout,
+                                   .approval = sc->consensus.approval,
+                                   .node_approval = c->approval,
+                                   .max_proposals = c->max_props};
+    c->proto_ops = consensus_find("quorum-vote");
+    assert(c->proto_ops && sc->consensus.protocol == PROTOCOL_QUORUM_VOTE);
+    c->proto = c->proto_ops->create(&cfg, &port);
+}
+
+static void init_trace(struct cluster *c, const struct trace *tr)
+{
+    if (tr && tr->ops)
+        c->tr = *tr;
+    const struct trace_sink_ops *ops = c->tr.ops;
+    c->trace_votes = ops && ops->vote && c->sc->output.votes;
+    c->trace_events = ops && ops->event;
+    c->trace_messages = ops && ops->message && c->tr.want_messages;
+    c->trace_heartbeats = ops && ops->heartbeat && c->tr.want_heartbeats;
+}
+
+sim_time cluster_after(const struct cluster *c, sim_time delay)
+{
+    sim_time now = sim_now(c->eng);
+    return delay > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + delay;
+}
+
+/* The mailbox announces a delivery: load what it will touch, by the message's kind. */
+static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to)
+{
+    const struct cluster *c = ctx;
+    const char *node = (const char *)&c->node[to];
+    if (ev->fn == deliver_proposal) { /* validate, draw the vote, send it */
+        __builtin_prefetch(node + offsetof(struct cnode, vote));
+        __builtin_prefetch(node + offsetof(struct cnode, vote) + sizeof(struct rng) - 1);
+        replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
+        net_prefetch(c->net, to);
+    } else if (ev->fn == deliver_commit) { /* apply */
+        __builtin_prefetch(applied_of(c, to) + ev->a / 64);
+        __builtin_prefetch(node + offsetof(struct cnode, set_hash));
+        __builtin_prefetch(node + offsetof(struct cnode, applications));
+        replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
+    } else if (ev->fn == deliver_heartbeat) {
+        __builtin_prefetch(node + offsetof(struct cnode, check_at));
+        heartbeat_prefetch(c->hb, to);
+    }
+}
+
+/* Event kinds for the fingerprint (sim/engine/engine.h): messages by receiver, timers by node. */
+static const struct sim_kind cluster_kinds[] = {
+    {.fn = deliver_proposal, .name = "proposal", .target = SIM_TARGET_D},
+    {.fn = deliver_vote_yes, .name = "vote_yes", .target = SIM_TARGET_D},
+    {.fn = deliver_vote_no, .name = "vote_no", .target = SIM_TARGET_D},
+    {.fn = deliver_commit, .name = "commit", .target = SIM_TARGET_D},
+    {.fn = vote_timer, .name = "vote_timeout", .target = SIM_TARGET_C},
+    {.fn = submit_next, .name = "submit"},
+    {.fn = heartbeat_tick, .name = "heartbeat_tick", .target = SIM_TARGET_C},
+    {.fn = heartbeat_check_due, .name = "heartbeat_check", .target = SIM_TARGET_C},
+    {.fn = deliver_heartbeat, .name = "heartbeat", .target = SIM_TARGET_D},
+    {.fn = faults_deliver_catchup_req, .name = "catchup_req", .target = SIM_TARGET_D},
+    {.fn = faults_deliver_catchup, .name = "catchup", .target = SIM_TARGET_D},
+};
+
+static struct cluster *create(const struct scenario *sc, const struct trace *tr, bool direct)
+{
+    struct cluster *c = xcalloc(1, sizeof(*c));
+    c->sc = sc;
+    c->n = sc->nodes;
+    c->quorum = quorum_size(&sc->consensus.quorum, sc->nodes);
+    init_trace(c, tr);
+    c->eng = sim_engine_new();
+    sim_engine_kinds(c->eng, cluster_kinds, sizeof(cluster_kinds) / sizeof(cluster_kinds[0]));
+    c->mb = mailbox_new(c->eng, direct);
+    mailbox_set_prefetch(c->mb, prefetch_delivery, c);
+    c->net = net_new(sc);
+    c->hb = sc->heartbeat.enabled ? heartbeat_new(sc) : NULL;
+    c->wl = workload_new(sc);
+    c->rep = replicas_new(c->n, element_bound(sc));
+    seed_graph(c);
+    c->max_props = workload_max_proposals(sc);
+    c->prop = xcalloc(c->max_props + 1, sizeof(*c->prop));
+    c->commits = xcalloc(c->max_props + 1, sizeof(*c->commits));
+    c->latency = xcalloc(c->max_props + 1, sizeof(*c->latency));
+    c->pwords = (c->max_props + 1 + 63) / 64;
+    c->applied = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
+    c->node = sim_huge_calloc(c->n, sizeof(*c->node));
+    c->down = xcalloc(((size_t)c->n + 63) / 64, sizeof(uint64_t));
+    for (uint32_t i = 0; i < c->n; i++) {
+        c->node[i].crashed_at = SIM_TIME_MAX;
+        c->node[i].check_at = SIM_TIME_MAX;
+        rng_init(&c->node[i].vote, sc->seed, RNG_VOTE, i);
+        rng_init(&c->node[i].fault, sc->seed, RNG_FAULT, i);
+    }
+    if (sc->output.ledgers || c->n <= LEDGER_NODES_MAX) {
+        c->ledger = xcalloc(c->n, sizeof(*c->ledger));
+        for (uint32_t i = 0; i < c->n; i++)
+            c->ledger[i] = ledger_new();
+    }
+    c->graphs = xcalloc(c->n, sizeof(*c->graphs));
+    init_protocol(c);
+    return c;
+}
+
+struct cluster *cluster_new(const struct scenario *sc, const struct trace *tr)
+{
+    return create(sc, tr, false);
+}
+
+struct cluster *cluster_new_direct(const struct scenario *sc, const struct trace *tr)
+{
+    return create(sc, tr, true);
+}
+
+void cluster_free(struct cluster *c)
+{
+    if (!c)
+        return;
+    if (c->proto_ops)
+        c->proto_ops->destroy(c->proto);
+    for (uint64_t i = 1; i <= c->nprops; i++)
+        proposal_fini(&c->prop[i].p);
+    for (size_t i = 0; i < c->nsnap; i++)
+        free(c->snap[i].applied);
+    for (uint32_t i = 0; i < c->n; i++) {
+        if (c->ledger)
+            ledger_free(c->ledger[i]);
+        graph_free(c->graphs[i]);
+    }
+    free(c->ledger);
+    free(c->graphs);
+    free(c->snap);
+    free(c->prop);
+    free(c->commits);
+    free(c->latency);
+    sim_huge_free(c->applied, (size_t)c->n * c->pwords, sizeof(uint64_t));
+    sim_huge_free(c->node, c->n, sizeof(*c->node));
+    free(c->down);
+    free(c->approval);
+    replicas_free(c->rep);
+    workload_free(c->wl);
+    heartbeat_free(c->hb);
+    net_free(c->net);
+    mailbox_free(c->mb);
+    sim_engine_free(c->eng);
+    free(c);
+}
+
+/* --- running and results ------------------------------------------------------------ */
+
+static void report_violation(void *ctx, uint32_t node, const char *detail)
+{
+    struct cluster *c = ctx;
+    cluster_emit_event(c, node == UINT32_MAX ? TRACE_NO_NODE : node, "violation", "%s", detail);
+}
+
+static void run_checker(struct cluster *c)
+{
+    struct checker_node *nodes = xcalloc(c->n, sizeof(*nodes));
+    for (uint32_t i = 0; i < c->n; i++)
+        nodes[i] = (struct checker_node){.state_hash = replicas_hash(c->rep, i),
+                                         .set_hash = c->node[i].set_hash,
+                                         .applied = applied_of(c, i),
+                                         .applications = c->node[i].applications};
+    struct checker_proposal *props = xcalloc(c->nprops + 1, sizeof(*props));
+    for (uint64_t id = 1; id <= c->nprops; id++)
+        props[id] = (struct checker_proposal){.approved = c->prop[id].decided &&
+                                                          c->prop[id].outcome == OUTCOME_APPROVED,
+                                              .yes = c->prop[id].yes,
+                                              .quorum = c->quorum,
+                                              .applications = c->prop[id].applications};
+    struct checker_input in = {.nodes = c->n,
+                               .node = nodes,
+                               .words = c->pwords,
+                               .nproposals = c->nprops,
+                               .proposal = props};
+    checker_run(&in, report_violation, c, &c->check);
+    free(nodes);
+    free(props);
+}
+
+void cluster_run(struct cluster *c)
+{
+    faults_schedule(c);
+    for (uint32_t i = 0; i < c->n; i++)
+        if (c->hb)
+            cluster_heartbeat_start(c, i, heartbeat_phase(c->hb, i));
+    schedule_submission(c);
+    sim_run(c->eng, c->sc->duration);
+    run_checker(c);
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+    sim_time x = *(const sim_time *)a, y = *(const sim_time *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of the sorted decision times, in seconds. */
+static double percentile(const sim_time *sorted, size_t n, double q)
+{
+    size_t rank = (size_t)ceil(q * (double)n);
+    return (double)sorted[rank ? rank - 1 : 0] / 1e9;
+}
+
+void cluster_metrics(const struct cluster *c, struct run_metrics *m)
+{
+    *m = c->m;
+    m->approval_rate = m->proposals ? (double)m->approved / (double)m->proposals : NAN;
+    metrics_set_params(m, c->sc);
+    m->decision_mean_s = m->decision_p50_s = m->decision_p90_s = m->decision_p99_s = NAN;
+    if (c->nlatency) {
+        sim_time *t = xreallocarray(NULL, c->nlatency, sizeof(*t));
+        memcpy(t, c->latency, c->nlatency * sizeof(*t));
+        qsort(t, c->nlatency, sizeof(*t), cmp_time);
+        double sum = 0;
+        for (size_t i = 0; i < c->nlatency; i++)
+            sum += (double)t[i];
+        m->decision_mean_s = sum / (double)c->nlatency / 1e9;
+        m->decision_p50_s = percentile(t, c->nlatency, 0.5);
+        m->decision_p90_s = percentile(t, c->nlatency, 0.9);
+        m->decision_p99_s = percentile(t, c->nlatency, 0.99);
+        free(t);
+    }
+    m->detection_mean_s = m->detections ? c->detection_sum / (double)m->detections : NAN;
+    m->diverged_replicas = c->check.diverged;
+    m->safety_violations = c->check.violations;
+    m->events = (uint64_t)((int64_t)sim_fired(c->eng) + mailbox_saved_events(c->mb));
+    m->fingerprint = sim_fingerprint(c->eng);
+}
+
+const struct graph *cluster_replica(const struct cluster *c, uint32_t node)
+{
+    assert(node < c->n);
+    if (!c->graphs[node])
+        c->graphs[node] = replicas_graph(c->rep, node);
+    return c->graphs[node];
+}
+
+uint32_t cluster_majority_node(const struct cluster *c)
+{
+    return c->check.majority_node;
+}
+
+bool cluster_check(const struct cluster *c)
+{
+    return c->check.violations == 0;
+}
+
+uint64_t cluster_state_hash(const struct cluster *c, uint32_t node)
+{
+    assert(node < c->n);
+    return replicas_hash(c->rep, node);
+}
+
+const struct ledger *cluster_ledger(const struct cluster *c, uint32_t node)
+{
+    assert(node < c->n);
+    return c->ledger ? c->ledger[node] : NULL;
+}
+
+bool cluster_alive(const struct cluster *c, uint32_t node)
+{
+    assert(node < c->n);
+    return up(c, node);
+}

@@ -1,0 +1,154 @@
+/*
+ * cluster_impl: the cluster's internal state, shared by the files that implement
+ * sim/cluster/cluster.h (cluster.c: messages, protocol port, heartbeats, results; faults.c:
+ * crashes, recoveries, partitions and catch-up). Not for use outside them.
+ */
+#ifndef ATLAS_SIM_CLUSTER_CLUSTER_IMPL_H
+#define ATLAS_SIM_CLUSTER_CLUSTER_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/consensus.h"
+#include "core/hash.h"
+#include "core/ledger.h"
+#include "core/proposal.h"
+#include "sim/cluster/checker.h"
+#include "sim/cluster/cluster.h"
+#include "sim/engine/engine.h"
+#include "sim/cluster/heartbeat.h"
+#include "sim/cluster/mailbox.h"
+#include "sim/cluster/net.h"
+#include "sim/cluster/replicas.h"
+#include "sim/engine/rng.h"
+#include "sim/cluster/workload.h"
+
+/* Full per-node ledgers are kept for clusters up to this size (or when output.ledgers). */
+#define LEDGER_NODES_MAX 64
+
+#define FAULT_AMNESIA 1u
+#define FAULT_RANDOM  2u
+
+struct cnode {
+    bool catching_up;
+    bool detected;         /* the current crash was suspected by a live peer */
+    bool amnesia;          /* the pending recovery loses the replica */
+    uint32_t epoch;        /* bumped at every crash and recovery: stale events drop */
+    sim_time crashed_at;   /* SIM_TIME_MAX while up */
+    sim_time check_at;     /* pending heartbeat check (SIM_TIME_MAX: none) */
+    uint64_t set_hash;     /* sum of the keys of the applied proposals */
+    uint64_t applications; /* successful applications since the last amnesia */
+    sim_event_id catchup_timer;
+    struct rng vote;  /* RNG_VOTE */
+    struct rng fault; /* RNG_FAULT: random crashes, catch-up peers */
+};
+
+struct cprop {
+    struct proposal p; /* the operation (core/proposal) */
+    uint32_t op;       /* its index in the replica store */
+    bool decided;
+    enum outcome outcome;
+    uint32_t yes;
+    uint64_t applications; /* replicas that applied it */
+};
+
+struct snapshot {      /* a catch-up reply in flight */
+    uint64_t *applied; /* the responder's applied set when it replied */
+    uint32_t epoch;    /* the requester's epoch when it asked */
+    bool used;
+};
+
+struct cluster {
+    const struct scenario *sc;
+    struct trace tr;
+    bool trace_votes, trace_messages, trace_heartbeats, trace_events;
+    uint32_t n, quorum;
+    struct sim_engine *eng;
+    struct mailbox *mb; /* every model event and message goes through it */
+    struct net *net;
+    struct heartbeat *hb; /* NULL when heartbeat.enabled is false */
+    struct workload *wl;
+    struct replicas *rep;
+    const struct consensus_ops *proto_ops;
+    struct consensus *proto;
+    double *approval; /* per node, or NULL */
+    struct cnode *node;
+    uint64_t *down;         /* bitset: node is crashed (hot: read by every delivery) */
+    struct ledger **ledger; /* per node, or NULL (not kept) */
+    size_t pwords;          /* words of an applied bitset */
+    uint64_t *applied;      /* n * pwords */
+    struct cprop *prop;     /* 1..nprops */
+    uint64_t nprops, max_props;
+    uint64_t *commits; /* approved proposals in decision order */
+    uint64_t ncommits;
+    struct snapshot *snap;
+    size_t nsnap, snap_cap;
+    sim_time *latency; /* decision times, for the percentiles */
+    size_t nlatency;
+    double detection_sum;
+    struct run_metrics m;
+    struct checker_result check;
+    struct graph **graphs; /* cluster_replica cache */
+};
+
+/* --- small helpers ------------------------------------------------------------------ */
+
+static inline uint64_t proposal_key(uint64_t id)
+{
+    return hash_mix64(id * UINT64_C(0x9e3779b97f4a7c15) + 1);
+}
+
+static inline uint64_t *applied_of(const struct cluster *c, uint32_t node)
+{
+    return c->applied + (size_t)node * c->pwords;
+}
+
+static inline bool bit_get(const uint64_t *b, uint64_t i)
+{
+    return (b[i / 64] >> (i % 64)) & 1u;
+}
+
+static inline bool up(const struct cluster *c, uint32_t node)
+{
+    return !bit_get(c->down, node);
+}
+
+static inline void set_up(struct cluster *c, uint32_t node, bool is_up)
+{
+    uint64_t mask = (uint64_t)1 << (node % 64);
+    if (is_up)
+        c->down[node / 64] &= ~mask;
+    else
+        c->down[node / 64] |= mask;
+}
+
+/* Trace records and ledger entries (no-ops when not wanted / not kept). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+void cluster_emit_event(struct cluster *c, uint32_t node, const char *event, const char *fmt, ...);
+void cluster_ledger_note(struct cluster *c, uint32_t node, enum ledger_kind kind, uint64_t proposal,
+                         uint32_t about, uint64_t value, const char *text);
+
+/* Send a message from -> to now (fn names its kind); the network decides its fate. */
+void cluster_transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_t to, uint64_t a);
+/* Common part of every delivery: false (message dropped) if the receiver is down. */
+bool cluster_arrive(struct cluster *c, const struct sim_event *ev);
+/* Apply committed proposal id on node, once. */
+void cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id);
+/* Is ev (payload c = node, d = epoch) still about the node's current life? */
+bool cluster_current(const struct cluster *c, const struct sim_event *ev);
+/* Node (re)starts heartbeats after phase and its failure detector now. */
+void cluster_heartbeat_start(struct cluster *c, uint32_t node, sim_time phase);
+/* Release catch-up snapshot i. */
+void cluster_snapshot_release(struct cluster *c, uint64_t i);
+
+/* now + delay, saturating at SIM_TIME_MAX. */
+sim_time cluster_after(const struct cluster *c, sim_time delay);
+
+/* faults.c */
+void faults_schedule(struct cluster *c);
+void faults_deliver_catchup_req(struct sim_engine *eng, const struct sim_event *ev);
+void faults_deliver_catchup(struct sim_engine *eng, const struct sim_event *ev);
+
+#endif

@@ -1,0 +1,255 @@
+/* faults: timed and random crashes, recoveries, partitions and catch-up (see cluster.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "sim/cluster/cluster_impl.h"
+
+/* --- catch-up ----------------------------------------------------------------------- */
+
+static void catchup_retry(struct sim_engine *eng, const struct sim_event *ev);
+
+static void catchup_start(struct cluster *c, uint32_t node)
+{
+    struct cnode *nd = &c->node[node];
+    if (c->n < 2)
+        return;
+    nd->catching_up = true;
+    uint32_t peer = (uint32_t)rng_below(&nd->fault, c->n - 1);
+    peer += peer >= node;
+    cluster_transmit(c, faults_deliver_catchup_req, node, peer, nd->epoch);
+    struct sim_event ev = {.fn = catchup_retry, .ctx = c, .c = node, .d = nd->epoch};
+    nd->catchup_timer =
+        mailbox_schedule(c->mb, cluster_after(c, c->sc->consensus.vote_timeout), &ev);
+}
+
+static void catchup_retry(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    if (cluster_current(c, ev) && c->node[ev->c].catching_up)
+        catchup_start(c, ev->c);
+}
+
+void faults_deliver_catchup_req(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    if (!cluster_arrive(c, ev))
+        return;
+    size_t i = 0;
+    while (i < c->nsnap && c->snap[i].used)
+        i++;
+    if (i == c->nsnap) {
+        XGROW(c->snap, c->snap_cap, c->nsnap + 1);
+        c->nsnap++;
+    }
+    struct snapshot *s = &c->snap[i];
+    s->used = true;
+    s->epoch = (uint32_t)ev->a;
+    s->applied = xmalloc(c->pwords * sizeof(uint64_t));
+    memcpy(s->applied, applied_of(c, ev->d), c->pwords * sizeof(uint64_t));
+    cluster_transmit(c, faults_deliver_catchup, ev->d, ev->c, i);
+}
+
+/* Would catching up from the donor's set apply a commit after a later one (in commit order,
+ * the order the proposers decided them) that the node already applied? That happens when
+ * commits decided after the crash arrive live before the catch-up does; appending the missed
+ * ones then would apply non-commuting operations (two set_property on one key) in another
+ * order than every other replica did, and equal commit sets would give different states. */
+static bool catchup_out_of_order(const struct cluster *c, uint32_t node, const uint64_t *donor)
+{
+    const uint64_t *mine = applied_of(c, node);
+    bool missing = false;
+    for (uint64_t k = 0; k < c->ncommits; k++) {
+        uint64_t id = c->commits[k];
+        if (bit_get(mine, id)) {
+            if (missing)
+                return true;
+        } else if (bit_get(donor, id)) {
+            missing = true;
+        }
+    }
+    return false;
+}
+
+/* The node's replica back to the template, nothing applied. */
+static void reset_state(struct cluster *c, uint32_t node)
+{
+    replicas_reset(c->rep, node);
+    memset(applied_of(c, node), 0, c->pwords * sizeof(uint64_t));
+    c->node[node].set_hash = 0;
+    c->node[node].applications = 0;
+}
+
+/* Replay the node's log in commit order: back to the template, then every commit it had
+ * applied or the donor holds, in commit order (the caller's loop then finds them all
+ * applied). The ledger keeps its history and records the rebuild; the re-applications
+ * count as applications, as after an amnesia. */
+static void rebuild(struct cluster *c, uint32_t node, const uint64_t *donor)
+{
+    uint64_t *both = xmalloc(c->pwords * sizeof(uint64_t));
+    const uint64_t *mine = applied_of(c, node);
+    for (size_t w = 0; w < c->pwords; w++)
+        both[w] = mine[w] | donor[w];
+    reset_state(c, node);
+    cluster_ledger_note(c, node, LEDGER_NOTE, 0, node, 0, "rebuild in commit order");
+    for (uint64_t k = 0; k < c->ncommits; k++)
+        if (bit_get(both, c->commits[k]))
+            cluster_node_apply(c, node, c->commits[k]);
+    free(both);
+}
+
+void faults_deliver_catchup(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    if (!cluster_arrive(c, ev))
+        return;
+    uint32_t node = ev->d;
+    struct cnode *nd = &c->node[node];
+    struct snapshot *s = &c->snap[ev->a];
+    if (nd->catching_up && nd->epoch == s->epoch) {
+        uint64_t before = nd->applications;
+        if (catchup_out_of_order(c, node, s->applied))
+            rebuild(c, node, s->applied);
+        for (uint64_t k = 0; k < c->ncommits; k++)
+            if (bit_get(s->applied, c->commits[k]))
+                cluster_node_apply(c, node, c->commits[k]);
+        nd->catching_up = false;
+        sim_cancel(c->eng, nd->catchup_timer);
+        uint64_t gained = nd->applications > before ? nd->applications - before : 0;
+        cluster_ledger_note(c, node, LEDGER_NOTE, 0, ev->c, gained, "catchup");
+        cluster_emit_event(c, node, "catchup", "from=%u commits=%llu", ev->c,
+                           (unsigned long long)gained);
+    }
+    cluster_snapshot_release(c, ev->a);
+}
+
+/* --- faults ------------------------------------------------------------------------- */
+
+static void crash(struct sim_engine *eng, const struct sim_event *ev);
+static void recover(struct sim_engine *eng, const struct sim_event *ev);
+
+static void schedule_fault(struct cluster *c, sim_event_fn *fn, sim_time at, uint32_t node,
+                           uint32_t flags, sim_time recover_at)
+{
+    if (at > c->sc->duration)
+        return;
+    struct sim_event ev = {.fn = fn, .ctx = c, .a = recover_at, .c = node, .d = flags};
+    mailbox_schedule(c->mb, at, &ev);
+}
+
+static sim_time draw_after(struct cluster *c, uint32_t node, const struct dist *d)
+{
+    sim_time dt = dist_sample(d, rng_gsl(&c->node[node].fault));
+    sim_time now = sim_now(c->eng);
+    return dt > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + dt;
+}
+
+static void crash(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    uint32_t node = ev->c;
+    struct cnode *nd = &c->node[node];
+    const struct random_faults *rf = &c->sc->faults.random;
+    if (!up(c, node)) {
+        if (ev->d & FAULT_RANDOM) /* already down: skip this random cycle */
+            schedule_fault(c, crash, draw_after(c, node, &rf->mttf), node, ev->d, 0);
+        return;
+    }
+    set_up(c, node, false);
+    nd->epoch++;
+    nd->crashed_at = sim_now(eng);
+    nd->detected = false;
+    nd->catching_up = false;
+    nd->amnesia = (ev->d & FAULT_AMNESIA) != 0;
+    c->m.crashes++;
+    cluster_emit_event(c, node, "crash", "%s", nd->amnesia ? "amnesia" : "durable");
+    c->proto_ops->crash(c->proto, node);
+    sim_time back = ev->d & FAULT_RANDOM ? draw_after(c, node, &rf->mttr) : ev->a;
+    if (back != SIM_TIME_MAX)
+        schedule_fault(c, recover, back, node, ev->d, 0);
+}
+
+/* Amnesia: the state and the ledger are lost. */
+static void forget(struct cluster *c, uint32_t node)
+{
+    reset_state(c, node);
+    if (c->ledger) {
+        ledger_free(c->ledger[node]);
+        c->ledger[node] = ledger_new();
+    }
+}
+
+static void recover(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    uint32_t node = ev->c;
+    struct cnode *nd = &c->node[node];
+    if (ev->d & FAULT_RANDOM)
+        schedule_fault(c, crash, draw_after(c, node, &c->sc->faults.random.mttf), node, ev->d, 0);
+    if (up(c, node))
+        return;
+    set_up(c, node, true);
+    nd->epoch++;
+    nd->crashed_at = SIM_TIME_MAX;
+    c->m.recoveries++;
+    if (nd->amnesia)
+        forget(c, node);
+    cluster_emit_event(c, node, "recover", "%s", nd->amnesia ? "amnesia" : "durable");
+    cluster_ledger_note(c, node, LEDGER_NOTE, 0, node, 0,
+                        nd->amnesia ? "recover amnesia" : "recover");
+    cluster_heartbeat_start(c, node, 0);
+    catchup_start(c, node);
+    (void)eng;
+}
+
+static void partition_switch(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    bool on = ev->d != 0;
+    net_partition_set(c->net, ev->a, on);
+    const struct partition_spec *p = &c->sc->faults.partitions[ev->a];
+    cluster_emit_event(c, TRACE_NO_NODE, on ? "partition" : "heal", "partition %llu: %u groups%s",
+                       (unsigned long long)ev->a, p->ngroups, p->oneway ? " (one-way)" : "");
+}
+
+/* Event kinds for the fingerprint (sim/engine/engine.h). */
+static const struct sim_kind fault_kinds[] = {
+    {.fn = crash, .name = "crash", .target = SIM_TARGET_C},
+    {.fn = recover, .name = "recover", .target = SIM_TARGET_C},
+    {.fn = partition_switch, .name = "partition", .target = SIM_TARGET_A},
+    {.fn = catchup_retry, .name = "catchup_retry", .target = SIM_TARGET_C},
+};
+
+void faults_schedule(struct cluster *c)
+{
+    const struct scenario *sc = c->sc;
+    sim_engine_kinds(c->eng, fault_kinds, sizeof(fault_kinds) / sizeof(fault_kinds[0]));
+    bool forgetful = !sc->consensus.durable;
+    for (size_t i = 0; i < sc->faults.ncrashes; i++) {
+        const struct crash_spec *cs = &sc->faults.crashes[i];
+        uint32_t flags = cs->amnesia || forgetful ? FAULT_AMNESIA : 0;
+        schedule_fault(c, crash, cs->at, cs->node, flags, cs->recover);
+    }
+    for (size_t i = 0; i < sc->faults.npartitions; i++) {
+        const struct partition_spec *p = &sc->faults.partitions[i];
+        struct sim_event ev = {.fn = partition_switch, .ctx = c, .a = i, .d = 1};
+        if (p->at <= sc->duration)
+            mailbox_schedule(c->mb, p->at, &ev);
+        ev.d = 0;
+        if (p->heal != SIM_TIME_MAX && p->heal <= sc->duration)
+            mailbox_schedule(c->mb, p->heal, &ev);
+    }
+    if (!sc->faults.random.enabled)
+        return;
+    uint32_t flags = FAULT_RANDOM | (sc->faults.random.amnesia || forgetful ? FAULT_AMNESIA : 0);
+    for (uint32_t i = 0; i < c->n; i++)
+        schedule_fault(c, crash, draw_after(c, i, &sc->faults.random.mttf), i, flags, 0);
+}

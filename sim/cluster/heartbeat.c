@@ -1,0 +1,216 @@
+/* heartbeat: topologies and failure detection (see heartbeat.h). */
+#include "sim/cluster/heartbeat.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "sim/engine/rng.h"
+
+struct heartbeat {
+    const struct scenario *sc;
+    uint32_t nodes;
+    struct rng *rng;      /* per node: RNG_HEARTBEAT */
+    uint32_t *out_off;    /* nodes + 1 offsets into out */
+    uint32_t *out;        /* targets */
+    uint32_t *in_off;     /* nodes + 1 offsets into in, heard, suspected */
+    uint32_t *in;         /* monitored peers, sorted per node */
+    sim_time *heard;      /* last heartbeat (or reset) per monitored link */
+    uint8_t *suspected;   /* per monitored link */
+    uint32_t *nsuspected; /* per node */
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Targets of node i into buf (distinct, != i, sorted); returns how many. */
+static uint32_t targets_of(struct heartbeat *h, uint32_t i, uint32_t *buf, uint32_t max)
+{
+    uint32_t n = h->nodes, k = 0;
+    const struct heartbeat_spec *hb = &h->sc->heartbeat;
+    if (hb->topology == HB_ALL) {
+        for (uint32_t j = 0; j < n; j++)
+            if (j != i)
+                buf[k++] = j;
+        return k;
+    }
+    uint32_t f = hb->fanout < n - 1 ? hb->fanout : n - 1;
+    if (hb->topology == HB_RING) {
+        for (uint32_t d = 1; d <= f; d++) {
+            buf[k++] = (i + d) % n;
+            buf[k++] = (i + n - d % n) % n;
+        }
+    } else {
+        while (k < f) {
+            uint32_t j = (uint32_t)rng_below(&h->rng[i], n);
+            bool dup = j == i;
+            for (uint32_t m = 0; m < k && !dup; m++)
+                dup = buf[m] == j;
+            if (!dup)
+                buf[k++] = j;
+        }
+    }
+    qsort(buf, k, sizeof(*buf), cmp_u32);
+    uint32_t u = 0; /* small rings repeat neighbours */
+    for (uint32_t m = 0; m < k; m++)
+        if (buf[m] != i && (u == 0 || buf[u - 1] != buf[m]))
+            buf[u++] = buf[m];
+    assert(u <= max);
+    (void)max;
+    return u;
+}
+
+struct heartbeat *heartbeat_new(const struct scenario *sc)
+{
+    struct heartbeat *h = xcalloc(1, sizeof(*h));
+    uint32_t n = sc->nodes;
+    h->sc = sc;
+    h->nodes = n;
+    h->rng = xreallocarray(NULL, n, sizeof(*h->rng));
+    for (uint32_t i = 0; i < n; i++)
+        rng_init(&h->rng[i], sc->seed, RNG_HEARTBEAT, i);
+    uint32_t max = sc->heartbeat.topology == HB_ALL ? n : 2 * sc->heartbeat.fanout + 1;
+    uint32_t *buf = xreallocarray(NULL, max + 1, sizeof(*buf));
+    h->out_off = xcalloc((size_t)n + 1, sizeof(*h->out_off));
+    size_t cap = 0, total = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k = n > 1 ? targets_of(h, i, buf, max) : 0;
+        XGROW(h->out, cap, total + k + 1);
+        memcpy(h->out + total, buf, k * sizeof(*buf));
+        total += k;
+        h->out_off[i + 1] = (uint32_t)total;
+    }
+    free(buf);
+    /* Invert: who sends to whom. Filling by sender order keeps each in-list sorted. */
+    h->in_off = xcalloc((size_t)n + 2, sizeof(*h->in_off));
+    for (size_t e = 0; e < total; e++)
+        h->in_off[h->out[e] + 2]++;
+    for (uint32_t i = 0; i < n; i++)
+        h->in_off[i + 2] += h->in_off[i + 1];
+    h->in = xreallocarray(NULL, total + 1, sizeof(*h->in));
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t e = h->out_off[i]; e < h->out_off[i + 1]; e++)
+            h->in[h->in_off[h->out[e] + 1]++] = i;
+    h->heard = xcalloc(total + 1, sizeof(*h->heard));
+    h->suspected = xcalloc(total + 1, sizeof(*h->suspected));
+    h->nsuspected = xcalloc(n, sizeof(*h->nsuspected));
+    return h;
+}
+
+void heartbeat_free(struct heartbeat *h)
+{
+    if (!h)
+        return;
+    free(h->rng);
+    free(h->out_off);
+    free(h->out);
+    free(h->in_off);
+    free(h->in);
+    free(h->heard);
+    free(h->suspected);
+    free(h->nsuspected);
+    free(h);
+}
+
+const uint32_t *heartbeat_targets(const struct heartbeat *h, uint32_t node, uint32_t *n)
+{
+    *n = h->out_off[node + 1] - h->out_off[node];
+    return h->out + h->out_off[node];
+}
+
+const uint32_t *heartbeat_monitored(const struct heartbeat *h, uint32_t node, uint32_t *n)
+{
+    *n = h->in_off[node + 1] - h->in_off[node];
+    return h->in + h->in_off[node];
+}
+
+sim_time heartbeat_phase(struct heartbeat *h, uint32_t node)
+{
+    return rng_below(&h->rng[node], h->sc->heartbeat.interval);
+}
+
+bool heartbeat_lost(struct heartbeat *h, uint32_t from)
+{
+    double p = h->sc->heartbeat.loss;
+    return p > 0 && rng_uniform(&h->rng[from]) < p;
+}
+
+/* Index of peer among node's monitored links, or UINT32_MAX. */
+static uint32_t link_of(const struct heartbeat *h, uint32_t node, uint32_t peer)
+{
+    uint32_t lo = h->in_off[node], hi = h->in_off[node + 1];
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (h->in[mid] < peer)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < h->in_off[node + 1] && h->in[lo] == peer ? lo : UINT32_MAX;
+}
+
+bool heartbeat_heard(struct heartbeat *h, uint32_t node, uint32_t peer, sim_time now)
+{
+    uint32_t l = link_of(h, node, peer);
+    if (l == UINT32_MAX)
+        return false;
+    h->heard[l] = now;
+    if (!h->suspected[l])
+        return false;
+    h->suspected[l] = 0;
+    h->nsuspected[node]--;
+    return true;
+}
+
+sim_time heartbeat_check(struct heartbeat *h, uint32_t node, sim_time now, heartbeat_suspect_fn *fn,
+                         void *ctx)
+{
+    sim_time timeout = h->sc->heartbeat.timeout, next = SIM_TIME_MAX;
+    for (uint32_t l = h->in_off[node]; l < h->in_off[node + 1]; l++) {
+        if (h->suspected[l])
+            continue;
+        sim_time deadline = h->heard[l] + timeout;
+        if (deadline <= now) {
+            h->suspected[l] = 1;
+            h->nsuspected[node]++;
+            fn(ctx, node, h->in[l]);
+        } else if (deadline < next) {
+            next = deadline;
+        }
+    }
+    return next;
+}
+
+void heartbeat_reset(struct heartbeat *h, uint32_t node, sim_time now)
+{
+    for (uint32_t l = h->in_off[node]; l < h->in_off[node + 1]; l++) {
+        h->heard[l] = now;
+        h->suspected[l] = 0;
+    }
+    h->nsuspected[node] = 0;
+}
+
+void heartbeat_prefetch(const struct heartbeat *h, uint32_t node)
+{
+    __builtin_prefetch(&h->in_off[node]);
+    /* where node's links begin if every node hears from as many peers (exact for rings) */
+    size_t guess = (size_t)((uint64_t)node * h->out_off[h->nodes] / h->nodes);
+    __builtin_prefetch(&h->in[guess]);
+    __builtin_prefetch(&h->heard[guess]);
+    __builtin_prefetch(&h->suspected[guess]);
+}
+
+uint32_t heartbeat_trusted(const struct heartbeat *h, uint32_t node)
+{
+    return h->nodes - h->nsuspected[node];
+}
+
+bool heartbeat_suspects(const struct heartbeat *h, uint32_t node, uint32_t peer)
+{
+    uint32_t l = link_of(h, node, peer);
+    return l != UINT32_MAX && h->suspected[l];
+}

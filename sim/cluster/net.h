@@ -1,0 +1,53 @@
+/*
+ * net: the simulated network's decisions about one message — is it cut by a partition,
+ * lost, duplicated, and how long does each copy take.
+ *
+ * Latency comes from network.latency, or from the last network.links override whose
+ * from/to sets contain the pair (in either direction if symmetric); loss likewise.
+ * Partitions are switched on and off by the cluster at their times; a symmetric partition
+ * cuts traffic between different groups (nodes in no group form one implicit extra group),
+ * a one-way partition only traffic from groups[0] to the other groups.
+ * Randomness: the sender's RNG_LOSS stream decides loss and duplication, its RNG_LATENCY
+ * stream the delays, so one node's traffic never shifts another node's draws.
+ *
+ * Liveness of senders and receivers is the cluster's business, not the network's.
+ * Ownership: borrows the scenario; owns per-node streams and partition membership.
+ */
+#ifndef ATLAS_SIM_CLUSTER_NET_H
+#define ATLAS_SIM_CLUSTER_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/scenario/scenario.h"
+
+enum net_fate {
+    NET_DELIVERED,   /* copies[0] (and copies[1] if duplicated) are the delays */
+    NET_LOST,        /* lost to network.loss (or a link's loss) */
+    NET_PARTITIONED, /* cut by an active partition */
+};
+
+struct net_route {
+    enum net_fate fate;
+    uint32_t ncopies; /* 1, or 2 when duplicated */
+    sim_time delay[2];
+};
+
+struct net;
+
+struct net *net_new(const struct scenario *sc);
+void net_free(struct net *n); /* NULL is a no-op */
+
+/* Decide the fate of a message from -> to sent now (draws from the sender's streams). */
+void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out);
+
+/* Start loading node's streams into the cache (a hint). */
+void net_prefetch(const struct net *n, uint32_t node);
+
+/* Switch partition i (index into faults.partitions) on or off. */
+void net_partition_set(struct net *n, size_t i, bool active);
+/* Does an active partition cut messages from -> to? */
+bool net_cut(const struct net *n, uint32_t from, uint32_t to);
+
+#endif

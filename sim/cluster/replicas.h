@@ -1,0 +1,76 @@
+/*
+ * replicas: the graph replicas of every node of a cluster, held compactly.
+ *
+ * A 100,000-node cluster cannot hold 100,000 struct graph. Every vertex (id, label), edge
+ * (from, label, to) and property (owner, key, value) that the run can ever create is
+ * interned once here as an "element"; a replica is then a bitset over the elements plus a
+ * state hash (the sum of the present elements' content hashes), so applying or validating
+ * an operation is O(1) bit work (removals O(incident elements)) and a node costs
+ * max_elements/8 + 8 bytes. The rules are those of core/graph and core/proposal (tested
+ * against them): duplicates and missing endpoints are invalid, removing a vertex removes
+ * its properties and its edges, set_property with a NULL value removes the key, an edge
+ * named without a label is the only edge between its endpoints.
+ *
+ * Operations are interned from struct proposal (core/proposal.h) before they are used;
+ * the initial graph is built by applying operations to a template that every replica
+ * starts from (and returns to on an amnesia recovery).
+ *
+ * Ownership: the store owns everything; proposals passed in are copied as needed.
+ * Errors: exceeding max_elements or an unknown op index is a programming error (assert).
+ */
+#ifndef ATLAS_SIM_CLUSTER_REPLICAS_H
+#define ATLAS_SIM_CLUSTER_REPLICAS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/proposal.h"
+
+struct replicas;
+struct graph;
+
+/* Elements an operation can introduce at most (for sizing max_elements). */
+size_t replicas_elements_of(const struct proposal *p);
+
+struct replicas *replicas_new(uint32_t nodes, size_t max_elements);
+void replicas_free(struct replicas *r); /* NULL is a no-op */
+
+/* Intern an operation; returns its index (0, 1, ...). */
+uint32_t replicas_intern(struct replicas *r, const struct proposal *p);
+
+/* Apply op to the template (the initial graph); returns false if it was invalid there. */
+bool replicas_seed(struct replicas *r, uint32_t op);
+/* Every replica becomes a copy of the template (call once, after seeding). */
+void replicas_start(struct replicas *r);
+/* Node's replica returns to the template (amnesia). */
+void replicas_reset(struct replicas *r, uint32_t node);
+/* Node dst's replica becomes a copy of src's. */
+void replicas_copy(struct replicas *r, uint32_t dst, uint32_t src);
+
+/* Would op be valid on node's replica? (Not const: may intern edge properties.) */
+bool replicas_valid(struct replicas *r, uint32_t node, uint32_t op);
+/* Validate and apply; returns false (replica unchanged) if invalid. */
+bool replicas_apply(struct replicas *r, uint32_t node, uint32_t op);
+
+/* Canonical state hash: equal contents give equal hashes whatever the order of operations. */
+uint64_t replicas_hash(const struct replicas *r, uint32_t node);
+
+/* The vertex ids present on node's replica, in interning order, into ids[0..max). */
+size_t replicas_vertices(const struct replicas *r, uint32_t node, const char **ids, size_t max);
+/* The edges present on node's replica, in interning order (from, label, to per edge). */
+size_t replicas_edges(const struct replicas *r, uint32_t node, const char **from,
+                      const char **label, const char **to, size_t max);
+/* Is there an edge from -label-> to on node's replica? */
+bool replicas_has_edge(const struct replicas *r, uint32_t node, const char *from, const char *label,
+                       const char *to);
+
+/* A new struct graph with node's replica's contents (caller frees it with graph_free). */
+struct graph *replicas_graph(const struct replicas *r, uint32_t node);
+
+/* Start loading the part of node's replica that validating or applying op reads (a hint). */
+void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op);
+
+size_t replicas_bytes_per_node(const struct replicas *r);
+
+#endif

@@ -1,0 +1,653 @@
+/*
+ * engine: a d-ary heap of (time, key) pairs over a pool of event records (see engine.h).
+ *
+ * Queue: an implicit D-ary min-heap (D = 4 by default, ATLAS_HEAP_ARITY to measure others)
+ * of 16-byte entries {time, key}, key = seq << SLOT_BITS | slot. Comparing (time, key) is
+ * comparing (time, seq) because seq is unique, so ties fire in scheduling order. The keys
+ * live in the heap array itself, never behind a pointer; the array is placed so that the D
+ * children of a node share one 64-byte cache line. Sift-down picks the smallest child
+ * without branches and prefetches the grandchildren's lines before the choice is known;
+ * firing prefetches the records of the top's children (the next event is among them).
+ * Measured choices are recorded in BENCHMARKS.md.
+ *
+ * Pool: event records (the 40-byte event, a generation, a state) in one growable array,
+ * indexed by slot; freed slots go on a LIFO stack so the next schedule reuses the slot that
+ * just fired, which is still in cache. A handle is (generation << 32 | slot + 1).
+ *
+ * Cancellation is lazy: the record is marked and its heap entry is dropped when it reaches
+ * the top. When tombstones outnumber live entries the heap is compacted.
+ *
+ * Firing: the top entry's event is copied out and its slot freed before the handler runs;
+ * the heap entry stays in place as a "hole" that the handler's first schedule fills by a
+ * single sift-down (a replace-top). Without a schedule the hole is removed afterwards.
+ *
+ * Sequence numbers have 64 - SLOT_BITS = 36 bits; before they run out (after 6.9e10
+ * schedules) sim_compact renumbers the pending entries in (time, seq) order.
+ *
+ * Fingerprint: a fired event's handler is looked up in a small open-addressing table keyed
+ * by the handler's address (the address only finds the slot; what is hashed is the kind
+ * number stored there), then (time, kind, target) is folded into the state with two
+ * xor-multiply steps and a rotation, each a bijection of the 64-bit state. An event is
+ * folded after its handler returns, so that what the handler notes first (sim_note: the
+ * mailbox's deliveries due before the event) precedes it, as in one-event-per-message mode.
+ */
+#include "sim/engine/engine.h"
+
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/xalloc.h"
+
+#ifndef ATLAS_HEAP_ARITY
+#define ATLAS_HEAP_ARITY 4
+#endif
+#define D ATLAS_HEAP_ARITY
+
+#define SLOT_BITS  28
+#define SLOT_MASK  ((UINT64_C(1) << SLOT_BITS) - 1)
+#define SEQ_LIMIT  (UINT64_C(1) << (64 - SLOT_BITS))
+#define CACHE_LINE 64
+#define HUGE_PAGE  ((size_t)2 << 20)
+#define KIND_SLOTS 128u /* for at most SIM_MAX_KINDS handlers: probes stay short */
+#define FP_SEED    UINT64_C(0x243f6a8885a308d3)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define A_LOW 4 /* where the low 32 bits of the uint64_t payload a are */
+#else
+#define A_LOW 0
+#endif
+#define FP_MUL1 UINT64_C(0x9e3779b97f4a7c15)
+#define FP_MUL2 UINT64_C(0xd6e8feb86659fd93)
+
+_Static_assert(SIM_MAX_KINDS < KIND_SLOTS, "the kind table must keep free slots");
+
+struct qentry {
+    sim_time time; /* when the event fires */
+    uint64_t key;  /* seq << SLOT_BITS | slot */
+};
+
+enum rec_state { REC_FREE, REC_PENDING, REC_CANCELLED };
+
+struct kslot { /* a handler's kind; fn == NULL: free */
+    sim_event_fn *fn;
+    uint64_t kind_hi; /* kind << 32, ready to be or-ed with the target */
+    uint32_t kind;    /* 1.., 0 for a hidden kind */
+    uint32_t mask;    /* the target is the 32 bits at offset off in struct sim_event, masked */
+    uint8_t off;      /* (mask 0 for SIM_TARGET_NONE) */
+    uint8_t hidden;   /* not a record */
+};
+
+struct record {
+    struct sim_event ev; /* copy of the scheduled event */
+    uint32_t gen;        /* bumped when the event fires or is cancelled */
+    uint32_t state;      /* enum rec_state */
+};
+
+struct sim_engine {
+    sim_time now;         /* clock */
+    struct qentry *heap;  /* heap[0] is the minimum; points into heap_block */
+    void *heap_block;     /* allocation holding heap (aligned inside) */
+    size_t n, cap;        /* heap entries (tombstones and hole included), capacity */
+    struct record *rec;   /* the pool, indexed by slot */
+    size_t nrec, rec_cap; /* slots in use or free, capacity */
+    uint32_t *free_slots; /* LIFO stack of free slots (capacity rec_cap) */
+    size_t nfree;         /* entries on the stack */
+    uint64_t next_seq;    /* sequence number of the next schedule */
+    size_t pending;       /* scheduled, not yet fired or cancelled */
+    size_t peak;          /* high-water mark of pending */
+    size_t tombstones;    /* cancelled entries still in the heap */
+    uint64_t fired;       /* events fired */
+    bool hole;            /* heap[0] fired, awaiting replacement or removal */
+    bool stop;            /* sim_stop was called */
+    bool running;         /* inside sim_run/sim_step (no reentry) */
+    sim_time horizon;     /* of the running sim_run/sim_step */
+    uint64_t fp, fp_n;    /* fingerprint state, records folded in */
+    sim_tap_fn *tap;      /* optional record observer */
+    void *tap_ctx;
+    uint32_t nkinds;                          /* kinds numbered so far */
+    const char *kind_name[SIM_MAX_KINDS + 1]; /* by number; NULL: unregistered */
+    struct kslot kslot[KIND_SLOTS];           /* by handler address */
+};
+
+static sim_tap_fn *default_tap; /* sim_tap_new_engines */
+static void *default_tap_ctx;
+
+__extension__ typedef unsigned __int128 u128;
+
+/* (time, key) as one 128-bit number: comparisons compile to flag arithmetic, not branches. */
+static inline u128 entry_k(struct qentry e)
+{
+    return (u128)e.time << 64 | e.key;
+}
+
+static inline bool entry_less(struct qentry a, struct qentry b)
+{
+    return entry_k(a) < entry_k(b);
+}
+
+static inline void sift_up(struct qentry *h, size_t i, struct qentry e)
+{
+    while (i > 0) {
+        size_t p = (i - 1) / D;
+        if (!entry_less(e, h[p]))
+            break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = e;
+}
+
+/* The minimum child is selected without branches (their outcome is random). */
+static inline void sift_down(struct qentry *h, size_t n, size_t i, struct qentry e)
+{
+    u128 ek = entry_k(e);
+    for (;;) {
+        size_t c = D * i + 1;
+        if (c >= n)
+            break;
+        size_t m = c, end = c + D < n ? c + D : n;
+        /* Fetch the grandchildren's lines now, in parallel, whichever child wins. */
+        for (size_t j = c; j < end && D * j + 1 < n; j++)
+            __builtin_prefetch(&h[D * j + 1]);
+        u128 mk = entry_k(h[c]);
+        for (size_t j = c + 1; j < end; j++) {
+            u128 jk = entry_k(h[j]);
+            bool lt = jk < mk;
+            m = lt ? j : m;
+            mk = lt ? jk : mk;
+        }
+        if (mk >= ek)
+            break;
+        h[i] = h[m];
+        i = m;
+    }
+    h[i] = e;
+}
+
+/* Ask for transparent huge pages on the 2 MiB-aligned interior of a large block. */
+static void advise_huge(void *p, size_t len)
+{
+    if (len < 2 * HUGE_PAGE)
+        return;
+    uintptr_t start = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t end = ((uintptr_t)p + len) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (end > start)
+        (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
+
+/* Bytes of a huge block of n * size bytes (a 2 MiB multiple), or 0 for an xcalloc block. */
+static size_t huge_len(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) {
+        fprintf(stderr, "atlas: allocation of %zu x %zu bytes overflows\n", n, size);
+        abort();
+    }
+    size_t bytes = n * size;
+    if (bytes < HUGE_PAGE || bytes > SIZE_MAX - 2 * HUGE_PAGE)
+        return 0;
+    return (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+}
+
+void *sim_huge_calloc(size_t n, size_t size)
+{
+    size_t len = huge_len(n, size);
+    if (!len)
+        return xcalloc(n ? n : 1, size ? size : 1);
+    /* Map one huge page more than needed and trim both ends to the 2 MiB boundaries. */
+    char *raw =
+        mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) {
+        fprintf(stderr, "atlas: out of memory (mapping %zu bytes)\n", len + HUGE_PAGE);
+        abort();
+    }
+    char *p = (char *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    size_t head = (size_t)(p - raw);
+    if (head)
+        (void)munmap(raw, head);
+    if (HUGE_PAGE - head)
+        (void)munmap(p + len, HUGE_PAGE - head);
+    (void)madvise(p, len, MADV_HUGEPAGE);
+    return p; /* anonymous mappings are zero-filled */
+}
+
+void sim_huge_free(void *p, size_t n, size_t size)
+{
+    if (!p)
+        return;
+    size_t len = huge_len(n, size);
+    if (len)
+        (void)munmap(p, len);
+    else
+        free(p);
+}
+
+static void heap_grow(struct sim_engine *eng, size_t need)
+{
+    if (need <= eng->cap)
+        return;
+    size_t cap = eng->cap ? eng->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    size_t bytes = (cap + 4) * sizeof(struct qentry) + CACHE_LINE;
+    void *block = xmalloc(bytes);
+    advise_huge(block, bytes);
+    /* heap[1] starts a cache line, so the D children of node i share one line. */
+    uintptr_t line =
+        ((uintptr_t)block + sizeof(struct qentry) + CACHE_LINE - 1) & ~(uintptr_t)(CACHE_LINE - 1);
+    struct qentry *heap = (struct qentry *)line - 1;
+    if (eng->n)
+        memcpy(heap, eng->heap, eng->n * sizeof(struct qentry));
+    free(eng->heap_block);
+    eng->heap_block = block;
+    eng->heap = heap;
+    eng->cap = cap;
+}
+
+static void pool_grow(struct sim_engine *eng, size_t need)
+{
+    if (need <= eng->rec_cap)
+        return;
+    assert(need <= SLOT_MASK + 1);
+    size_t cap = eng->rec_cap ? eng->rec_cap : 64;
+    while (cap < need)
+        cap *= 2;
+    eng->rec = xreallocarray(eng->rec, cap, sizeof(struct record));
+    advise_huge(eng->rec, cap * sizeof(struct record));
+    eng->free_slots = xreallocarray(eng->free_slots, cap, sizeof(uint32_t));
+    eng->rec_cap = cap;
+}
+
+struct sim_engine *sim_engine_new(void)
+{
+    struct sim_engine *eng = xcalloc(1, sizeof(*eng));
+    eng->fp = FP_SEED;
+    eng->tap = default_tap;
+    eng->tap_ctx = default_tap_ctx;
+    heap_grow(eng, 64);
+    pool_grow(eng, 64);
+    return eng;
+}
+
+void sim_engine_free(struct sim_engine *eng)
+{
+    if (!eng)
+        return;
+    free(eng->heap_block);
+    free(eng->rec);
+    free(eng->free_slots);
+    free(eng);
+}
+
+void sim_engine_reserve(struct sim_engine *eng, size_t n)
+{
+    heap_grow(eng, n + 1);
+    pool_grow(eng, n);
+}
+
+sim_time sim_now(const struct sim_engine *eng)
+{
+    return eng->now;
+}
+
+static inline uint32_t slot_alloc(struct sim_engine *eng)
+{
+    if (eng->nfree)
+        return eng->free_slots[--eng->nfree];
+    pool_grow(eng, eng->nrec + 1);
+    struct record *r = &eng->rec[eng->nrec];
+    r->gen = 0;
+    r->state = REC_FREE;
+    return (uint32_t)eng->nrec++;
+}
+
+static inline void slot_free(struct sim_engine *eng, uint32_t slot)
+{
+    eng->rec[slot].state = REC_FREE;
+    eng->free_slots[eng->nfree++] = slot;
+}
+
+/* Remove heap[0] (fired hole or tombstone). */
+static inline void heap_pop(struct sim_engine *eng)
+{
+    struct qentry last = eng->heap[--eng->n];
+    if (eng->n)
+        sift_down(eng->heap, eng->n, 0, last);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const struct qentry *x = a, *y = b;
+    return entry_less(*x, *y) ? -1 : entry_less(*y, *x) ? 1 : 0;
+}
+
+void sim_compact(struct sim_engine *eng)
+{
+    if (eng->hole) {
+        heap_pop(eng);
+        eng->hole = false;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < eng->n; i++) {
+        uint32_t slot = (uint32_t)(eng->heap[i].key & SLOT_MASK);
+        if (eng->rec[slot].state == REC_CANCELLED)
+            slot_free(eng, slot);
+        else
+            eng->heap[kept++] = eng->heap[i];
+    }
+    eng->n = kept;
+    eng->tombstones = 0;
+    /* A sorted array is a valid heap; renumbering in that order keeps every tie order. */
+    qsort(eng->heap, eng->n, sizeof(struct qentry), cmp_entry);
+    for (size_t i = 0; i < eng->n; i++)
+        eng->heap[i].key = (uint64_t)i << SLOT_BITS | (eng->heap[i].key & SLOT_MASK);
+    eng->next_seq = eng->n;
+}
+
+sim_event_id sim_schedule_at(struct sim_engine *eng, sim_time t, const struct sim_event *ev)
+{
+    assert(t >= eng->now && "scheduling in the past");
+    assert(ev->fn);
+    if (eng->next_seq == SEQ_LIMIT)
+        sim_compact(eng);
+    uint32_t slot = slot_alloc(eng);
+    struct record *r = &eng->rec[slot];
+    r->ev = *ev;
+    r->state = REC_PENDING;
+    struct qentry e = {t, eng->next_seq++ << SLOT_BITS | slot};
+    if (eng->hole) {
+        eng->hole = false;
+        sift_down(eng->heap, eng->n, 0, e);
+    } else {
+        heap_grow(eng, eng->n + 1);
+        sift_up(eng->heap, eng->n++, e);
+    }
+    if (++eng->pending > eng->peak)
+        eng->peak = eng->pending;
+    return (uint64_t)r->gen << 32 | (slot + 1u);
+}
+
+sim_event_id sim_schedule_after(struct sim_engine *eng, sim_time delay, const struct sim_event *ev)
+{
+    sim_time t = delay > SIM_TIME_MAX - eng->now ? SIM_TIME_MAX : eng->now + delay;
+    return sim_schedule_at(eng, t, ev);
+}
+
+bool sim_cancel(struct sim_engine *eng, sim_event_id id)
+{
+    uint32_t low = (uint32_t)id;
+    if (low == 0 || low > eng->nrec)
+        return false;
+    struct record *r = &eng->rec[low - 1];
+    if (r->state != REC_PENDING || r->gen != (uint32_t)(id >> 32))
+        return false;
+    r->state = REC_CANCELLED;
+    r->gen++;
+    eng->pending--;
+    eng->tombstones++;
+    return true;
+}
+
+/* Drop cancelled entries from the top; returns the live top or NULL if the heap is empty. */
+static inline const struct qentry *peek_live(struct sim_engine *eng)
+{
+    while (eng->n) {
+        uint32_t slot = (uint32_t)(eng->heap[0].key & SLOT_MASK);
+        if (eng->rec[slot].state != REC_CANCELLED)
+            return &eng->heap[0];
+        slot_free(eng, slot);
+        eng->tombstones--;
+        heap_pop(eng);
+    }
+    return NULL;
+}
+
+/* ---- kinds and the fingerprint ---- */
+
+/* The home slot of fn: functions start on 16-byte boundaries, so the bits above the fourth
+ * tell a few dozen handlers apart without a multiplication. */
+static inline size_t kind_home(sim_event_fn *fn)
+{
+    return (size_t)((uintptr_t)fn >> 4) & (KIND_SLOTS - 1);
+}
+
+static struct kslot *kind_slot(struct sim_engine *eng, sim_event_fn *fn)
+{
+    size_t i = kind_home(fn);
+    while (eng->kslot[i].fn && eng->kslot[i].fn != fn)
+        i = (i + 1) & (KIND_SLOTS - 1);
+    return &eng->kslot[i];
+}
+
+/* Fill the free slot k for fn; name NULL: an unregistered handler. */
+static struct kslot *kind_add(struct sim_engine *eng, struct kslot *k, sim_event_fn *fn,
+                              const char *name, enum sim_target target, bool hidden)
+{
+    assert(eng->nkinds < SIM_MAX_KINDS && "too many event kinds");
+    k->fn = fn;
+    k->hidden = hidden;
+    k->mask = target == SIM_TARGET_NONE ? 0 : UINT32_MAX;
+    k->off = target == SIM_TARGET_A   ? (uint8_t)(offsetof(struct sim_event, a) + A_LOW)
+             : target == SIM_TARGET_D ? (uint8_t)offsetof(struct sim_event, d)
+                                      : (uint8_t)offsetof(struct sim_event, c);
+    k->kind = 0;
+    if (!hidden) {
+        k->kind = ++eng->nkinds;
+        eng->kind_name[k->kind] = name;
+    }
+    k->kind_hi = (uint64_t)k->kind << 32;
+    return k;
+}
+
+void sim_engine_kinds(struct sim_engine *eng, const struct sim_kind *kinds, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        assert(kinds[i].fn && kinds[i].name);
+        struct kslot *k = kind_slot(eng, kinds[i].fn);
+        if (!k->fn)
+            kind_add(eng, k, kinds[i].fn, kinds[i].name, kinds[i].target, kinds[i].hidden);
+    }
+}
+
+const char *sim_kind_name(const struct sim_engine *eng, uint32_t kind)
+{
+    if (kind == 0 || kind > eng->nkinds)
+        return "?";
+    return eng->kind_name[kind] ? eng->kind_name[kind] : "unnamed";
+}
+
+static inline uint64_t rotl64(uint64_t x, int r)
+{
+    return x << r | x >> (64 - r);
+}
+
+/* fn's slot when it is not in its home slot, numbering it if it is new. */
+static __attribute__((noinline)) const struct kslot *kind_away(struct sim_engine *eng,
+                                                               sim_event_fn *fn)
+{
+    struct kslot *s = kind_slot(eng, fn);
+    return s->fn ? s : kind_add(eng, s, fn, NULL, SIM_TARGET_NONE, false);
+}
+
+/* ev's kind and target as kind << 32 | target; false for a hidden kind. */
+static inline bool kind_target(struct sim_engine *eng, const struct sim_event *ev, uint64_t *kt)
+{
+    const struct kslot *k = &eng->kslot[kind_home(ev->fn)];
+    if (__builtin_expect(k->fn != ev->fn, 0))
+        k = kind_away(eng, ev->fn);
+    uint32_t target;
+    memcpy(&target, (const char *)ev + k->off, sizeof(target));
+    *kt = k->kind_hi | (target & k->mask);
+    return !k->hidden;
+}
+
+static __attribute__((noinline)) void show_tap(struct sim_engine *eng, sim_time t, uint64_t kt)
+{
+    struct sim_record r = {.time = t, .kind = (uint32_t)(kt >> 32), .target = (uint32_t)kt};
+    eng->tap(eng->tap_ctx, eng, &r);
+}
+
+/* Fold the record (t, kt) into the fingerprint and show it to the tap. */
+static inline void fold(struct sim_engine *eng, sim_time t, uint64_t kt)
+{
+    uint64_t h = rotl64((eng->fp ^ (uint64_t)t) * FP_MUL1, 29);
+    eng->fp = (h ^ kt) * FP_MUL2;
+    eng->fp_n++;
+    if (__builtin_expect(eng->tap != NULL, 0))
+        show_tap(eng, t, kt);
+}
+
+void sim_note(struct sim_engine *eng, const struct sim_event *ev)
+{
+    uint64_t kt;
+    if (kind_target(eng, ev, &kt))
+        fold(eng, eng->now, kt);
+}
+
+uint64_t sim_fingerprint(const struct sim_engine *eng)
+{
+    uint64_t z = eng->fp; /* the splitmix64 finaliser, also a bijection */
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+uint64_t sim_fingerprint_events(const struct sim_engine *eng)
+{
+    return eng->fp_n;
+}
+
+void sim_engine_tap(struct sim_engine *eng, sim_tap_fn *fn, void *ctx)
+{
+    eng->tap = fn;
+    eng->tap_ctx = ctx;
+}
+
+void sim_tap_new_engines(sim_tap_fn *fn, void *ctx)
+{
+    default_tap = fn;
+    default_tap_ctx = ctx;
+}
+
+/* ---- firing ---- */
+
+/* Fire the top entry (live, time <= horizon). */
+static inline void fire_top(struct sim_engine *eng)
+{
+    struct qentry top = eng->heap[0];
+    uint32_t slot = (uint32_t)(top.key & SLOT_MASK);
+    struct record *r = &eng->rec[slot];
+    /* The next event is almost always one of the top's children: fetch their records
+     * while the handler runs. */
+    for (size_t j = 1; j <= D && j < eng->n; j++)
+        __builtin_prefetch(&eng->rec[eng->heap[j].key & SLOT_MASK]);
+    struct sim_event ev = r->ev;
+    r->gen++;
+    slot_free(eng, slot);
+    eng->pending--;
+    eng->fired++;
+    eng->now = top.time;
+    eng->hole = true;
+    ev.fn(eng, &ev);
+    /* The event's record follows what its handler noted (the mailbox delivers, on entry to
+     * a handler, the messages due before the event: their records come first). */
+    uint64_t kt;
+    if (kind_target(eng, &ev, &kt))
+        fold(eng, top.time, kt);
+    if (eng->hole) {
+        eng->hole = false;
+        heap_pop(eng);
+    }
+}
+
+static inline void maybe_compact(struct sim_engine *eng)
+{
+    if (eng->tombstones > 1024 && eng->tombstones > eng->n / 2)
+        sim_compact(eng);
+}
+
+uint64_t sim_run(struct sim_engine *eng, sim_time horizon)
+{
+    assert(!eng->running && "sim_run called from a handler");
+    eng->running = true;
+    eng->stop = false;
+    eng->horizon = horizon;
+    uint64_t start = eng->fired;
+    const struct qentry *top;
+    while (!eng->stop) {
+        maybe_compact(eng);
+        top = peek_live(eng);
+        if (!top || top->time > horizon)
+            break;
+        fire_top(eng);
+    }
+    if (!eng->stop && horizon != SIM_TIME_MAX && eng->n && horizon > eng->now)
+        eng->now = horizon;
+    eng->running = false;
+    return eng->fired - start;
+}
+
+bool sim_step(struct sim_engine *eng, sim_time horizon)
+{
+    assert(!eng->running && "sim_step called from a handler");
+    maybe_compact(eng);
+    const struct qentry *top = peek_live(eng);
+    if (!top || top->time > horizon)
+        return false;
+    eng->running = true;
+    eng->horizon = horizon;
+    fire_top(eng);
+    eng->running = false;
+    return true;
+}
+
+bool sim_advance_to(struct sim_engine *eng, sim_time t)
+{
+    assert(t >= eng->now && "sim_advance_to: time runs backwards");
+    if (!eng->running || eng->stop || t > eng->horizon)
+        return false;
+    /* The earliest pending entry, or a lower bound of it (a cancelled entry may be first).
+     * Inside a handler that has not scheduled yet, heap[0] is the fired event's hole and
+     * the earliest of the others is one of its children. */
+    size_t first = eng->hole ? 1 : 0, last = eng->hole ? D : 0;
+    for (size_t j = first; j <= last && j < eng->n; j++)
+        if (eng->heap[j].time <= t)
+            return false;
+    eng->now = t;
+    return true;
+}
+
+void sim_stop(struct sim_engine *eng)
+{
+    eng->stop = true;
+}
+
+size_t sim_pending(const struct sim_engine *eng)
+{
+    return eng->pending;
+}
+
+uint64_t sim_fired(const struct sim_engine *eng)
+{
+    return eng->fired;
+}
+
+size_t sim_peak_pending(const struct sim_engine *eng)
+{
+    return eng->peak;
+}
+
+size_t sim_pool_size(const struct sim_engine *eng)
+{
+    return eng->nrec;
+}
+
+const struct sim_event *sim_peek(const struct sim_engine *eng)
+{
+    if (eng->hole || eng->n == 0)
+        return NULL;
+    const struct record *r = &eng->rec[eng->heap[0].key & SLOT_MASK];
+    return r->state == REC_PENDING ? &r->ev : NULL;
+}

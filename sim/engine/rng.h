@@ -1,0 +1,79 @@
+/*
+ * rng: small, independent random-number streams that feed GSL.
+ *
+ * Every stream is derived from (base seed, stream kind, entity id) through a fixed 64-bit
+ * mixing function (documented in rng.c), so adding a node, a fault or a stream kind never
+ * changes the draws of any other stream. A stream embeds its generator state (no malloc)
+ * and exposes a gsl_rng, so every gsl_ran_* sampler works on it.
+ *
+ * The generator is xoroshiro128++ (16 bytes of state, period 2^128 - 1); a whole struct rng
+ * is 32 bytes. rng_u64 and rng_uniform are inline because models call them per event.
+ *
+ * A struct rng must not be copied or moved after rng_init (the gsl_rng points into it);
+ * re-run rng_init after moving it.
+ */
+#ifndef ATLAS_SIM_ENGINE_RNG_H
+#define ATLAS_SIM_ENGINE_RNG_H
+
+#include <gsl/gsl_rng.h>
+#include <stdint.h>
+
+/* Stream kinds. Values are part of the determinism contract: never renumber. */
+enum rng_kind {
+    RNG_VOTE = 1,      /* per node: approval draws */
+    RNG_LATENCY = 2,   /* per node (sender): message delays */
+    RNG_LOSS = 3,      /* per node (sender): message loss */
+    RNG_FAULT = 4,     /* per node: random crash/recover times */
+    RNG_HEARTBEAT = 5, /* per node: heartbeat loss, random topology peers */
+    RNG_WORKLOAD = 6,  /* per cluster (id 0): generated proposals */
+    RNG_PHOLD = 7,     /* per LP: the PHOLD benchmark */
+    RNG_TEST = 99,     /* tests only */
+};
+
+struct rng {
+    gsl_rng g;         /* what gsl_ran_* samplers take; g.state points at state */
+    uint64_t state[2]; /* generator state: xoroshiro128++ (see rng.c) */
+};
+
+/* The fixed mixing function: a 64-bit seed for stream (base, kind, id). */
+uint64_t rng_mix(uint64_t base_seed, uint32_t kind, uint64_t id);
+
+/* Initialise r as stream (base_seed, kind, id). */
+void rng_init(struct rng *r, uint64_t base_seed, uint32_t kind, uint64_t id);
+
+static inline gsl_rng *rng_gsl(struct rng *r)
+{
+    return &r->g;
+}
+
+/* One step of xoroshiro128++ on a 16-byte state; shared with the gsl_rng_type in rng.c. */
+static inline uint64_t rng_next_state(uint64_t *s)
+{
+    uint64_t s0 = s[0], s1 = s[1];
+    uint64_t sum = s0 + s1;
+    uint64_t out = ((sum << 17) | (sum >> 47)) + s0;
+    s1 ^= s0;
+    s[0] = ((s0 << 49) | (s0 >> 15)) ^ s1 ^ (s1 << 21);
+    s[1] = (s1 << 28) | (s1 >> 36);
+    return out;
+}
+
+/* 64 uniform bits. */
+static inline uint64_t rng_u64(struct rng *r)
+{
+    return rng_next_state(r->state);
+}
+
+/* Uniform in [0, 1) with 53 random bits. */
+static inline double rng_uniform(struct rng *r)
+{
+    return (double)(rng_u64(r) >> 11) * 0x1.0p-53;
+}
+
+uint64_t rng_below(struct rng *r, uint64_t n); /* uniform in [0, n), unbiased; n > 0 */
+int rng_bernoulli(struct rng *r, double p);    /* 1 with probability p */
+
+/* The gsl_rng_type of the generator, for gsl_rng_alloc() users. */
+extern const gsl_rng_type *rng_atlas_type;
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * csv_trace: a trace sink (sim/cluster/trace.h) that writes the run's records as CSV.
+ *
+ * Files and columns (every row led by run,rep,seed; times in exact seconds; proposals p-N):
+ *   outcomes.csv    run,rep,seed,proposal,proposer,op,submitted_s,decided_s,yes,no,missing,
+ *                   quorum,outcome,args
+ *   votes.csv       run,rep,seed,time_s,proposal,voter,vote,arrived_s
+ *   events.csv      run,rep,seed,time_s,node,event,detail
+ *   messages.csv    run,rep,seed,sent_s,delivered_s,from,to,kind,proposal,fate
+ *   heartbeats.csv  run,rep,seed,sent_s,delivered_s,from,to,fate
+ * A node or time that does not apply (cluster-wide event, lost message) is NA.
+ *
+ * Ownership: the sink borrows the FILEs (NULL: that file is not written) for its lifetime.
+ */
+#ifndef ATLAS_SIM_OUTPUT_CSV_TRACE_H
+#define ATLAS_SIM_OUTPUT_CSV_TRACE_H
+
+#include <stdio.h>
+
+#include "sim/cluster/trace.h"
+
+struct csv_trace_files {
+    FILE *outcomes, *votes, *events; /* NULL: not written */
+    FILE *messages, *heartbeats;     /* optional traces; NULL: not wanted */
+};
+
+struct csv_trace;
+
+/* Writes each file's header row now. */
+struct csv_trace *csv_trace_new(const struct run_ident *id, const struct csv_trace_files *files);
+void csv_trace_free(struct csv_trace *t); /* NULL is a no-op */
+
+/* A struct trace that feeds this sink (want_* set from which files were given). */
+struct trace csv_trace_sink(struct csv_trace *t);
+
+#endif

@@ -1,0 +1,332 @@
+/* scenario: defaults, copying, freeing and cross-field validation (see scenario.h). */
+#include "sim/scenario/scenario.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+uint32_t quorum_size(const struct quorum_spec *q, uint32_t n)
+{
+    switch (q->kind) {
+    case QUORUM_MAJORITY:
+        return n / 2 + 1;
+    case QUORUM_ALL:
+        return n;
+    case QUORUM_COUNT:
+        return q->count;
+    case QUORUM_FRACTION:
+        return (uint32_t)(((uint64_t)n * q->num + q->den - 1) / q->den);
+    }
+    return n;
+}
+
+void scenario_init(struct scenario *sc)
+{
+    memset(sc, 0, sizeof(*sc));
+    sc->name = xstrdup("scenario");
+    sc->seed = 1;
+    sc->duration = 10 * SIM_S;
+    sc->nodes = 5;
+    dist_init_constant(&sc->network.latency, 1 * SIM_MS);
+    sc->heartbeat = (struct heartbeat_spec){
+        .enabled = true,
+        .interval = 100 * SIM_MS,
+        .timeout = 500 * SIM_MS,
+        .loss = 0.0,
+        .topology = HB_ALL,
+        .fanout = 3,
+    };
+    sc->consensus.protocol = PROTOCOL_QUORUM_VOTE;
+    sc->consensus.quorum.kind = QUORUM_MAJORITY;
+    sc->consensus.approval = 0.9;
+    sc->consensus.vote_timeout = 1 * SIM_S;
+    sc->consensus.durable = true;
+    sc->workload.generate.rate = 1.0;
+    sc->workload.generate.proposer = WORKLOAD_RANDOM_PROPOSER;
+    sc->workload.generate.mix[PROP_ADD_VERTEX] = 1.0;
+    sc->workload.generate.mix[PROP_ADD_EDGE] = 1.0;
+    sc->sweep.replications = 1;
+    sc->output.votes = true;
+}
+
+static void node_set_fini(struct node_set *s)
+{
+    free(s->ids);
+    s->ids = NULL;
+    s->n = 0;
+}
+
+static void kvs_fini(struct kv *kv, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(kv[i].key);
+        free(kv[i].value);
+    }
+    free(kv);
+}
+
+void scenario_fini(struct scenario *sc)
+{
+    if (!sc)
+        return;
+    free(sc->name);
+    dist_fini(&sc->network.latency);
+    for (size_t i = 0; i < sc->network.nlinks; i++) {
+        struct link_override *l = &sc->network.links[i];
+        node_set_fini(&l->from);
+        node_set_fini(&l->to);
+        dist_fini(&l->latency);
+    }
+    free(sc->network.links);
+    free(sc->consensus.approvals);
+    free(sc->faults.crashes);
+    for (size_t i = 0; i < sc->faults.npartitions; i++) {
+        struct partition_spec *p = &sc->faults.partitions[i];
+        for (uint32_t g = 0; g < p->ngroups; g++)
+            node_set_fini(&p->groups[g]);
+        free(p->groups);
+    }
+    free(sc->faults.partitions);
+    dist_fini(&sc->faults.random.mttf);
+    dist_fini(&sc->faults.random.mttr);
+    for (size_t i = 0; i < sc->graph.nvertices; i++) {
+        struct vertex_spec *v = &sc->graph.vertices[i];
+        free(v->id);
+        free(v->label);
+        kvs_fini(v->props, v->nprops);
+    }
+    free(sc->graph.vertices);
+    for (size_t i = 0; i < sc->graph.nedges; i++) {
+        struct edge_spec *e = &sc->graph.edges[i];
+        free(e->from);
+        free(e->label);
+        free(e->to);
+        kvs_fini(e->props, e->nprops);
+    }
+    free(sc->graph.edges);
+    for (size_t i = 0; i < sc->workload.nops; i++) {
+        struct op_spec *o = &sc->workload.ops[i];
+        free(o->id);
+        free(o->label);
+        free(o->from);
+        free(o->to);
+        free(o->key);
+        free(o->value);
+        kvs_fini(o->props, o->nprops);
+    }
+    free(sc->workload.ops);
+    for (size_t i = 0; i < sc->sweep.nparams; i++) {
+        struct sweep_param *p = &sc->sweep.params[i];
+        free(p->path);
+        for (size_t j = 0; j < p->nvalues; j++)
+            free(p->values[j]);
+        free(p->values);
+    }
+    free(sc->sweep.params);
+    memset(sc, 0, sizeof(*sc));
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void *dup_array(const void *src, size_t n, size_t size)
+{
+    if (!n)
+        return NULL;
+    void *p = xreallocarray(NULL, n, size);
+    memcpy(p, src, n * size);
+    return p;
+}
+
+static void node_set_copy(struct node_set *dst, const struct node_set *src)
+{
+    dst->n = src->n;
+    dst->ids = dup_array(src->ids, src->n, sizeof(*src->ids));
+}
+
+static struct kv *kvs_copy(const struct kv *src, size_t n)
+{
+    struct kv *kv = dup_array(src, n, sizeof(*src));
+    for (size_t i = 0; i < n; i++) {
+        kv[i].key = xstrdup(src[i].key);
+        kv[i].value = xstrdup(src[i].value);
+    }
+    return kv;
+}
+
+static void dist_copy_or_clear(struct dist *dst, const struct dist *src)
+{
+    if (src->ops)
+        dist_copy(dst, src);
+    else
+        memset(dst, 0, sizeof(*dst));
+}
+
+void scenario_copy(struct scenario *dst, const struct scenario *src)
+{
+    *dst = *src;
+    dst->name = dup_or_null(src->name);
+    dist_copy_or_clear(&dst->network.latency, &src->network.latency);
+    dst->network.links =
+        dup_array(src->network.links, src->network.nlinks, sizeof(*src->network.links));
+    for (size_t i = 0; i < src->network.nlinks; i++) {
+        node_set_copy(&dst->network.links[i].from, &src->network.links[i].from);
+        node_set_copy(&dst->network.links[i].to, &src->network.links[i].to);
+        dist_copy_or_clear(&dst->network.links[i].latency, &src->network.links[i].latency);
+    }
+    dst->consensus.approvals = dup_array(src->consensus.approvals, src->consensus.napproval,
+                                         sizeof(*src->consensus.approvals));
+    dst->faults.crashes =
+        dup_array(src->faults.crashes, src->faults.ncrashes, sizeof(*src->faults.crashes));
+    dst->faults.partitions =
+        dup_array(src->faults.partitions, src->faults.npartitions, sizeof(*src->faults.partitions));
+    for (size_t i = 0; i < src->faults.npartitions; i++) {
+        const struct partition_spec *sp = &src->faults.partitions[i];
+        struct partition_spec *dp = &dst->faults.partitions[i];
+        dp->groups = dup_array(sp->groups, sp->ngroups, sizeof(*sp->groups));
+        for (uint32_t g = 0; g < sp->ngroups; g++)
+            node_set_copy(&dp->groups[g], &sp->groups[g]);
+    }
+    dist_copy_or_clear(&dst->faults.random.mttf, &src->faults.random.mttf);
+    dist_copy_or_clear(&dst->faults.random.mttr, &src->faults.random.mttr);
+    dst->graph.vertices =
+        dup_array(src->graph.vertices, src->graph.nvertices, sizeof(*src->graph.vertices));
+    for (size_t i = 0; i < src->graph.nvertices; i++) {
+        struct vertex_spec *v = &dst->graph.vertices[i];
+        v->id = dup_or_null(v->id);
+        v->label = dup_or_null(v->label);
+        v->props = kvs_copy(v->props, v->nprops);
+    }
+    dst->graph.edges = dup_array(src->graph.edges, src->graph.nedges, sizeof(*src->graph.edges));
+    for (size_t i = 0; i < src->graph.nedges; i++) {
+        struct edge_spec *e = &dst->graph.edges[i];
+        e->from = dup_or_null(e->from);
+        e->label = dup_or_null(e->label);
+        e->to = dup_or_null(e->to);
+        e->props = kvs_copy(e->props, e->nprops);
+    }
+    dst->workload.ops =
+        dup_array(src->workload.ops, src->workload.nops, sizeof(*src->workload.ops));
+    for (size_t i = 0; i < src->workload.nops; i++) {
+        struct op_spec *o = &dst->workload.ops[i];
+        o->id = dup_or_null(o->id);
+        o->label = dup_or_null(o->label);
+        o->from = dup_or_null(o->from);
+        o->to = dup_or_null(o->to);
+        o->key = dup_or_null(o->key);
+        o->value = dup_or_null(o->value);
+        o->props = kvs_copy(o->props, o->nprops);
+    }
+    dst->sweep.params =
+        dup_array(src->sweep.params, src->sweep.nparams, sizeof(*src->sweep.params));
+    for (size_t i = 0; i < src->sweep.nparams; i++) {
+        struct sweep_param *p = &dst->sweep.params[i];
+        p->path = xstrdup(p->path);
+        p->values = dup_array(p->values, p->nvalues, sizeof(*p->values));
+        for (size_t j = 0; j < p->nvalues; j++)
+            p->values[j] = xstrdup(p->values[j]);
+    }
+}
+
+static bool prob_ok(double p)
+{
+    return p >= 0.0 && p <= 1.0;
+}
+
+static void check_node(const struct scenario *sc, struct diag *d, const char *key, uint32_t node)
+{
+    if (node >= sc->nodes)
+        diag_error(d, NULL, 0, 0, key, "node %u does not exist (cluster.nodes is %u)", node,
+                   sc->nodes);
+}
+
+static void check_set(const struct scenario *sc, struct diag *d, const char *key,
+                      const struct node_set *s)
+{
+    for (uint32_t i = 0; i < s->n; i++)
+        check_node(sc, d, key, s->ids[i]);
+}
+
+bool scenario_validate(const struct scenario *sc, struct diag *d)
+{
+    size_t before = d->errors;
+    if (sc->nodes < 1)
+        diag_error(d, NULL, 0, 0, "cluster.nodes", "must be at least 1");
+    if (sc->duration == 0)
+        diag_error(d, NULL, 0, 0, "duration", "must be greater than 0s");
+    uint32_t q = quorum_size(&sc->consensus.quorum, sc->nodes);
+    if (q < 1 || q > sc->nodes)
+        diag_error(d, NULL, 0, 0, "cluster.quorum", "quorum %u is not in [1, %u] (cluster.nodes)",
+                   q, sc->nodes);
+    if (!prob_ok(sc->network.loss))
+        diag_error(d, NULL, 0, 0, "network.loss", "probability %g is not in [0, 1]",
+                   sc->network.loss);
+    if (!prob_ok(sc->network.duplicate))
+        diag_error(d, NULL, 0, 0, "network.duplicate", "probability %g is not in [0, 1]",
+                   sc->network.duplicate);
+    for (size_t i = 0; i < sc->network.nlinks; i++) {
+        check_set(sc, d, "network.links.from", &sc->network.links[i].from);
+        check_set(sc, d, "network.links.to", &sc->network.links[i].to);
+    }
+    if (!prob_ok(sc->heartbeat.loss))
+        diag_error(d, NULL, 0, 0, "heartbeat.loss", "probability %g is not in [0, 1]",
+                   sc->heartbeat.loss);
+    if (sc->heartbeat.enabled && sc->heartbeat.interval == 0)
+        diag_error(d, NULL, 0, 0, "heartbeat.interval", "must be greater than 0s");
+    if (sc->heartbeat.enabled && sc->heartbeat.timeout == 0)
+        diag_error(d, NULL, 0, 0, "heartbeat.timeout", "must be greater than 0s");
+    if (!prob_ok(sc->consensus.approval))
+        diag_error(d, NULL, 0, 0, "consensus.approval", "probability %g is not in [0, 1]",
+                   sc->consensus.approval);
+    for (size_t i = 0; i < sc->consensus.napproval; i++) {
+        check_node(sc, d, "consensus.approvals.node", sc->consensus.approvals[i].node);
+        if (!prob_ok(sc->consensus.approvals[i].approval))
+            diag_error(d, NULL, 0, 0, "consensus.approvals.approval",
+                       "probability %g is not in [0, 1]", sc->consensus.approvals[i].approval);
+    }
+    for (size_t i = 0; i < sc->faults.ncrashes; i++) {
+        const struct crash_spec *c = &sc->faults.crashes[i];
+        check_node(sc, d, "faults.crashes.node", c->node);
+        if (c->recover != SIM_TIME_MAX && c->recover <= c->at)
+            diag_error(d, NULL, 0, 0, "faults.crashes.recover", "must be later than `at`");
+    }
+    for (size_t i = 0; i < sc->faults.npartitions; i++) {
+        const struct partition_spec *p = &sc->faults.partitions[i];
+        if (p->heal != SIM_TIME_MAX && p->heal <= p->at)
+            diag_error(d, NULL, 0, 0, "faults.partitions.heal", "must be later than `at`");
+        for (uint32_t g = 0; g < p->ngroups; g++) {
+            check_set(sc, d, "faults.partitions.groups", &p->groups[g]);
+            for (uint32_t h = g + 1; h < p->ngroups; h++)
+                for (uint32_t a = 0; a < p->groups[g].n; a++)
+                    for (uint32_t b = 0; b < p->groups[h].n; b++)
+                        if (p->groups[g].ids[a] == p->groups[h].ids[b])
+                            diag_error(d, NULL, 0, 0, "faults.partitions.groups",
+                                       "node %u is in two groups", p->groups[g].ids[a]);
+        }
+    }
+    if (sc->faults.random.enabled && (!sc->faults.random.mttf.ops || !sc->faults.random.mttr.ops))
+        diag_error(d, NULL, 0, 0, "faults.random", "needs both mttf and mttr");
+    for (size_t i = 0; i < sc->workload.nops; i++)
+        check_node(sc, d, "workload.ops.proposer", sc->workload.ops[i].proposer);
+    const struct generate_spec *g = &sc->workload.generate;
+    if (g->enabled) {
+        if (g->proposer != WORKLOAD_RANDOM_PROPOSER)
+            check_node(sc, d, "workload.generate.proposer", g->proposer);
+        if (!(g->rate > 0.0))
+            diag_error(d, NULL, 0, 0, "workload.generate.rate", "must be greater than 0");
+        double total = 0.0;
+        for (int k = 0; k < PROP_OP_COUNT; k++) {
+            if (g->mix[k] < 0.0)
+                diag_error(d, NULL, 0, 0, "workload.generate.mix", "weights must be >= 0");
+            total += g->mix[k];
+        }
+        if (!(total > 0.0))
+            diag_error(d, NULL, 0, 0, "workload.generate.mix", "needs a positive weight");
+    }
+    if (sc->sweep.replications < 1)
+        diag_error(d, NULL, 0, 0, "sweep.replications", "must be at least 1");
+    return d->errors == before;
+}

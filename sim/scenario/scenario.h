@@ -1,0 +1,209 @@
+/*
+ * scenario: the typed, validated description of one simulation run.
+ *
+ * A struct scenario is what every part of the simulator consumes. It is produced either
+ * from a YAML file (sim/scenario/scenario_yaml: load, apply --set overrides, resolve with full
+ * validation) or built in C (tests): scenario_init sets every default, the caller fills
+ * what it needs, scenario_validate checks the cross-field rules.
+ *
+ * Node indices are 0 .. cluster.nodes-1. Durations are sim_time (ns). Probabilities are in
+ * [0,1]. Strings and arrays are owned by the scenario and released by scenario_fini.
+ * "Never" times are SIM_TIME_MAX.
+ */
+#ifndef ATLAS_SIM_SCENARIO_SCENARIO_H
+#define ATLAS_SIM_SCENARIO_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/op.h"
+#include "sim/scenario/diag.h"
+#include "sim/engine/dist.h"
+#include "sim/engine/time.h"
+
+enum quorum_kind {
+    QUORUM_MAJORITY, /* n/2 + 1 */
+    QUORUM_ALL,      /* n */
+    QUORUM_COUNT,    /* a fixed k */
+    QUORUM_FRACTION, /* ceil(n * num / den) */
+};
+
+struct quorum_spec {
+    enum quorum_kind kind;
+    uint32_t count;    /* QUORUM_COUNT */
+    uint32_t num, den; /* QUORUM_FRACTION, e.g. 2/3 */
+};
+
+/* YES votes needed in a cluster of n nodes. */
+uint32_t quorum_size(const struct quorum_spec *q, uint32_t n);
+
+struct node_set {
+    uint32_t n;    /* number of nodes */
+    uint32_t *ids; /* sorted, distinct node indices (owned) */
+};
+
+struct kv {
+    char *key;   /* owned */
+    char *value; /* owned */
+};
+
+/* network.links[i]: latency (and optionally loss) override for messages from -> to. */
+struct link_override {
+    struct node_set from, to;
+    struct dist latency; /* ops == NULL: keep the default latency */
+    bool symmetric;      /* also applies to to -> from (default true) */
+    double loss;         /* < 0: keep network.loss */
+};
+
+struct crash_spec { /* faults.crashes[i] */
+    uint32_t node;
+    sim_time at;
+    sim_time recover; /* SIM_TIME_MAX: stays down */
+    bool amnesia;     /* recovers with an empty replica and ledger */
+};
+
+struct partition_spec { /* faults.partitions[i] */
+    sim_time at;
+    sim_time heal; /* SIM_TIME_MAX: never heals */
+    bool oneway;   /* only traffic from groups[0] to the other groups is cut */
+    uint32_t ngroups;
+    struct node_set *groups; /* disjoint; nodes in no group are in an implicit extra group */
+};
+
+struct random_faults { /* faults.random */
+    bool enabled;
+    struct dist mttf; /* time to failure, drawn per node per cycle */
+    struct dist mttr; /* time to repair */
+    bool amnesia;     /* recoveries lose the replica */
+};
+
+enum hb_topology { HB_ALL, HB_RING, HB_RANDOM };
+
+struct heartbeat_spec {
+    bool enabled;      /* heartbeat.enabled (default true) */
+    sim_time interval; /* between two heartbeats of one sender */
+    sim_time timeout;  /* suspect a peer after this long without one */
+    double loss;       /* extra, independent heartbeat loss probability */
+    enum hb_topology topology;
+    uint32_t fanout; /* HB_RANDOM: peers per node; HB_RING: neighbours each side */
+};
+
+enum protocol_kind { PROTOCOL_QUORUM_VOTE };
+
+struct approval_override {
+    uint32_t node;
+    double approval;
+};
+
+struct consensus_spec {
+    enum protocol_kind protocol;
+    struct quorum_spec quorum;
+    double approval;  /* P[YES] for a valid proposal */
+    size_t napproval; /* per-node overrides */
+    struct approval_override *approvals;
+    sim_time vote_timeout; /* proposer's deadline */
+    bool durable;          /* default for recoveries: keep the replica */
+};
+
+struct vertex_spec { /* graph.vertices[i] */
+    char *id, *label;
+    size_t nprops;
+    struct kv *props;
+};
+
+struct edge_spec { /* graph.edges[i] */
+    char *from, *label, *to;
+    size_t nprops;
+    struct kv *props;
+};
+
+struct op_spec { /* workload.ops[i] */
+    sim_time at;
+    uint32_t proposer;
+    enum prop_op op;
+    char *id;          /* add_vertex, remove_vertex, set_property on a vertex */
+    char *label;       /* add_vertex: vertex label; add_edge/remove_edge: edge label */
+    char *from, *to;   /* add_edge, remove_edge, set_property on an edge */
+    char *key, *value; /* set_property */
+    size_t nprops;     /* add_vertex/add_edge: initial properties */
+    struct kv *props;
+};
+
+#define WORKLOAD_RANDOM_PROPOSER UINT32_MAX
+
+struct generate_spec { /* workload.generate */
+    bool enabled;
+    uint32_t count;            /* proposals to generate */
+    double rate;               /* proposals per second (Poisson arrivals) */
+    sim_time start;            /* first possible submission time */
+    uint32_t proposer;         /* a node, or WORKLOAD_RANDOM_PROPOSER */
+    double mix[PROP_OP_COUNT]; /* relative weights by operation */
+};
+
+struct sweep_param {
+    char *path; /* key path, e.g. "consensus.approval" */
+    size_t nvalues;
+    char **values; /* values as scalar text, applied like --set */
+};
+
+struct output_spec {
+    bool graph_dot;        /* output.graph contains dot */
+    bool graph_neo4j;      /* output.graph contains neo4j */
+    bool trace_messages;   /* output.traces contains messages */
+    bool trace_heartbeats; /* output.traces contains heartbeats */
+    bool ledgers;          /* output.ledgers: persist every node's ledger */
+    bool votes;            /* output.votes: write votes.csv (default true) */
+};
+
+struct scenario {
+    char *name; /* from the file name or `name:` (owned) */
+    uint64_t seed;
+    sim_time duration;
+    uint32_t nodes; /* cluster.nodes */
+    struct {
+        struct dist latency;
+        double loss;
+        double duplicate; /* probability a message is delivered twice */
+        size_t nlinks;
+        struct link_override *links;
+    } network;
+    struct heartbeat_spec heartbeat;
+    struct consensus_spec consensus;
+    struct {
+        size_t ncrashes;
+        struct crash_spec *crashes;
+        size_t npartitions;
+        struct partition_spec *partitions;
+        struct random_faults random;
+    } faults;
+    struct {
+        size_t nvertices;
+        struct vertex_spec *vertices;
+        size_t nedges;
+        struct edge_spec *edges;
+    } graph;
+    struct {
+        size_t nops;
+        struct op_spec *ops;
+        struct generate_spec generate;
+    } workload;
+    struct {
+        size_t nparams;
+        struct sweep_param *params;
+        uint32_t replications;
+    } sweep;
+    struct output_spec output;
+};
+
+/* Every default filled in (5 nodes, majority quorum, constant 1ms latency, ...). */
+void scenario_init(struct scenario *sc);
+void scenario_fini(struct scenario *sc); /* NULL-safe; frees every owned string and array */
+
+/* Deep copy. */
+void scenario_copy(struct scenario *dst, const struct scenario *src);
+
+/* Cross-field checks for scenarios built in C (the YAML loader runs them too, with positions). */
+bool scenario_validate(const struct scenario *sc, struct diag *d);
+
+#endif
