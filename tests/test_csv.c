@@ -1,7 +1,7 @@
 /*
- * Tests for the CSV writer (sim/output/csv), the CSV trace sink (sim/output/csv_trace) and atomic output
- * (sim/output/outfile): RFC 4180 quoting, exact numbers, the leading run,rep,seed columns, and that
- * a failed or aborted output leaves no file behind.
+ * Tests for the CSV writer (sim/output/csv), the CSV trace sink (sim/output/csv_trace) and atomic
+ * output (sim/output/outfile): RFC 4180 quoting, exact numbers, the leading run,rep,seed columns,
+ * and that a failed or aborted output leaves no file behind.
  */
 #include <criterion/criterion.h>
 #include <math.h>

@@ -1,4 +1,5 @@
-/* Tests for sim/engine/phold and `atlas-sim bench phold`: determinism, prefixes, the delay model. */
+/* Tests for sim/engine/phold and `atlas-sim bench phold`: determinism, prefixes, the delay model.
+ */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>

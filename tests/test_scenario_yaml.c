@@ -1,6 +1,6 @@
 /*
- * Tests for sim/scenario/scenario_yaml (and the key tables in sim/scenario/scenario_keys): parsing, defaults,
- * positioned diagnostics, --set overrides, sweep ranges, the resolved-YAML round trip for
+ * Tests for sim/scenario/scenario_yaml (and the key tables in sim/scenario/scenario_keys): parsing,
+ * defaults, positioned diagnostics, --set overrides, sweep ranges, the resolved-YAML round trip for
  * every shipped scenario, and that scenarios/README.md is exactly the generated reference.
  * In-process; the command-line behaviour (exit codes, no files left) is in test_run.c.
  */

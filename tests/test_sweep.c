@@ -1,4 +1,5 @@
-/* Tests for sim/scenario/sweep: ranges, lists, the Cartesian product, run numbering, seeds, shards. */
+/* Tests for sim/scenario/sweep: ranges, lists, the Cartesian product, run numbering, seeds, shards.
+ */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>

@@ -48,7 +48,7 @@ struct run_metrics {
     uint64_t diverged_replicas; /* replicas whose state hash differs from the majority */
     uint64_t safety_violations; /* broken invariants found by the checker (exit 1 if > 0) */
     uint64_t events;            /* engine events fired */
-    uint64_t fingerprint;       /* hash of every event's (time, kind, target): sim/engine/engine.h */
+    uint64_t fingerprint; /* hash of every event's (time, kind, target): sim/engine/engine.h */
 };
 
 enum metric_kind {
