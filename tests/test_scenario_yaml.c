@@ -384,6 +384,46 @@ Test(scenario_yaml, distributions_are_checked_by_their_family_table)
                  "network.latency.valeu: constant has no parameter 'valeu'; did you mean 'value'?");
 }
 
+Test(scenario_yaml, a_bare_mttf_or_mttr_is_the_mean_of_an_exponential)
+{
+    struct scenario sc;
+    resolve_ok("faults: {random: {mttf: 30s, mttr: 2s}}\n", &sc);
+    cr_assert_eq(sc.faults.random.mttf.ops, dist_find("exponential"));
+    cr_assert_eq(sc.faults.random.mttr.ops, dist_find("exponential"));
+    char *yaml = yaml_of(&sc);
+    cr_assert(strstr(yaml, "mttf: {dist: exponential, mean: 30s"), "%s", yaml);
+    cr_assert(strstr(yaml, "mttr: {dist: exponential, mean: 2s"), "%s", yaml);
+    free(yaml);
+    scenario_fini(&sc);
+    /* written out, any family is taken as given; a latency's bare duration stays constant */
+    resolve_ok("network: {latency: 5ms}\n"
+               "faults: {random: {mttf: {dist: constant, value: 30s}, mttr: 2s}}\n",
+               &sc);
+    cr_assert_eq(sc.faults.random.mttf.ops, dist_find("constant"));
+    cr_assert_eq(sc.network.latency.ops, dist_find("constant"));
+    scenario_fini(&sc);
+}
+
+Test(scenario_yaml, overlapping_crash_windows_of_one_node_are_an_error_at_the_later_crash)
+{
+    assert_error("faults:\n"
+                 "  crashes:\n"
+                 "    - {node: 1, at: 4s, recover: 8s}\n"
+                 "    - {node: 2, at: 3s, recover: 5s}\n"
+                 "    - {node: 1, at: 2s, recover: 6s}\n",
+                 "t.yaml:3:21: error: faults.crashes[0].at: node 1 is already down from 2s to 6s "
+                 "(faults.crashes[2]); a node's crash windows must not overlap");
+    assert_error("faults: {crashes: [{node: 0, at: 1s}, {node: 0, at: 9s, recover: 10s}]}\n",
+                 "faults.crashes[1].at: node 0 is already down from 1s to the end");
+    /* back to back (recover at 6s, crash again at 6s) and other nodes are fine */
+    char *none = errors_of("faults:\n"
+                           "  crashes: [{node: 1, at: 2s, recover: 6s}, {node: 1, at: 6s},\n"
+                           "            {node: 2, at: 2s, recover: 6s}]\n",
+                           0, NULL);
+    cr_assert_str_eq(none, "");
+    free(none);
+}
+
 /* Resolve a file, write it as YAML, resolve that text, and write it again: same text. */
 static void assert_round_trip(const char *path)
 {

@@ -51,6 +51,7 @@ enum {
     KF_NEVER = 1 << 2,     /* duration may be `never` (SIM_TIME_MAX) */
     KF_INHERIT = 1 << 3,   /* `inherit` (the default) keeps the network-wide value */
     KF_NODECOUNT = 1 << 4, /* this uint is cluster.nodes: later node checks use it */
+    KF_MEAN = 1 << 5,      /* a bare duration is the mean of an exponential, not a constant */
 };
 
 #define NO_ENABLED ((size_t)-1)
@@ -73,6 +74,9 @@ struct record {
     size_t size;              /* K_LIST element size */
     void (*init)(void *elem); /* K_LIST element defaults */
     void (*check)(struct rctx *c, void *base, const struct ynode *map, const char *path);
+    /* K_LIST: checks across the elements (seq is the list's node), or NULL */
+    void (*check_list)(struct rctx *c, const void *items, const struct ynode *seq,
+                       const char *path);
 };
 
 struct key_spec {
@@ -576,7 +580,14 @@ static void get_dist(struct rctx *c, const struct key_spec *k, const struct ynod
     }
     if (n->kind == YNODE_SCALAR && sim_time_parse(n->text, &t, NULL, 0)) {
         dist_fini(out);
-        dist_init_constant(out, t);
+        if (!(k->flags & KF_MEAN)) {
+            dist_init_constant(out, t);
+            return;
+        }
+        dist_init(out, dist_find("exponential"));
+        if (!dist_set_param(out, "mean", n->text, why, sizeof(why)) ||
+            !dist_check(out, why, sizeof(why)))
+            err(c, n, path, "%s", why);
         return;
     }
     if (n->kind != YNODE_MAP) {
@@ -674,6 +685,8 @@ static void get_list(struct rctx *c, const struct key_spec *k, void *field, cons
         }
         resolve_record(c, rec, items + i * rec->size, n->kids[i], sub);
     }
+    if (rec->check_list)
+        rec->check_list(c, items, n, path);
 }
 
 static void get_props(struct rctx *c, const struct ynode *n, const char *path, struct kv **out,
@@ -919,6 +932,52 @@ static void check_crash(struct rctx *c, void *base, const struct ynode *map, con
         err(c, at_key(map, "recover"), sub, "recovery must be later than the crash (at)");
 }
 
+/* Crash windows [at, recover) of one node must not overlap: the second crash of a node that
+ * is already down would be dropped. Sorted by (node, at, position): O(n log n). */
+struct crash_ref {
+    uint32_t node;
+    sim_time at;
+    size_t i; /* position in the list */
+};
+
+static int crash_order(const void *a, const void *b)
+{
+    const struct crash_ref *x = a, *y = b;
+    if (x->node != y->node)
+        return x->node < y->node ? -1 : 1;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->i < y->i ? -1 : 1;
+}
+
+static void check_crash_windows(struct rctx *c, const void *items, const struct ynode *seq,
+                                const char *path)
+{
+    const struct crash_spec *cr = items;
+    struct crash_ref *ref = seq->n ? xcalloc(seq->n, sizeof(*ref)) : NULL;
+    for (size_t i = 0; i < seq->n; i++)
+        ref[i] = (struct crash_ref){cr[i].node, cr[i].at, i};
+    if (seq->n)
+        qsort(ref, seq->n, sizeof(*ref), crash_order);
+    for (size_t k = 1; k < seq->n; k++) {
+        const struct crash_spec *prev = &cr[ref[k - 1].i], *next = &cr[ref[k].i];
+        if (prev->node != next->node || next->at >= prev->recover)
+            continue;
+        char sub[256], from[SIM_TIME_BUFLEN], to[SIM_TIME_BUFLEN];
+        path_printf(sub, sizeof(sub), "%s[%zu].at", path, ref[k].i);
+        sim_time_format(prev->at, from);
+        if (prev->recover == SIM_TIME_MAX)
+            snprintf(to, sizeof(to), "the end");
+        else
+            sim_time_format(prev->recover, to);
+        err(c, at_key(seq->kids[ref[k].i], "at"), sub,
+            "node %u is already down from %s to %s (%s[%zu]); a node's crash windows must not "
+            "overlap",
+            next->node, from, to, path, ref[k - 1].i);
+    }
+    free(ref);
+}
+
 static void check_partition(struct rctx *c, void *base, const struct ynode *map, const char *path)
 {
     const struct partition_spec *p = base;
@@ -1118,7 +1177,7 @@ static const struct key_spec crash_keys[] = {
      .example = "true"},
 };
 static const struct record crash_record = {crash_keys, COUNT(crash_keys), sizeof(struct crash_spec),
-                                           crash_init, check_crash};
+                                           crash_init, check_crash,       check_crash_windows};
 
 #define PA(field) offsetof(struct partition_spec, field)
 static const struct key_spec partition_keys[] = {
@@ -1130,16 +1189,20 @@ static const struct key_spec partition_keys[] = {
     {"oneway", K_BOOL, PA(oneway), .help = "only traffic from the first group is cut",
      .example = "true"},
 };
-static const struct record partition_record = {partition_keys, COUNT(partition_keys),
-                                               sizeof(struct partition_spec), partition_init,
-                                               check_partition};
+static const struct record partition_record = {
+    partition_keys, COUNT(partition_keys), sizeof(struct partition_spec),
+    partition_init, check_partition,       NULL};
 
 #define RF(field) offsetof(struct random_faults, field)
 static const struct key_spec random_keys[] = {
-    {"mttf", K_DIST, RF(mttf), KF_REQUIRED, .help = "time to failure, drawn per node per cycle",
-     .example = "{dist: exponential, mean: 20s}"},
-    {"mttr", K_DIST, RF(mttr), KF_REQUIRED, .help = "time to repair",
-     .example = "{dist: constant, value: 2s}"},
+    {"mttf", K_DIST, RF(mttf), KF_REQUIRED | KF_MEAN,
+     .help = "time to failure, drawn per node per cycle; a bare duration is the mean of an "
+             "exponential (a memoryless failure process), any other distribution is written out",
+     .example = "{dist: weibull, scale: 20s, shape: 1.5}"},
+    {"mttr", K_DIST, RF(mttr), KF_REQUIRED | KF_MEAN,
+     .help = "time to repair; a bare duration is the mean of an exponential, "
+             "`{dist: constant, value: 2s}` a fixed repair time",
+     .example = "2s"},
     {"amnesia", K_BOOL, RF(amnesia), .help = "recoveries lose the replica", .example = "true"},
 };
 static const struct record random_record = REC(random_keys, 0, NULL);
@@ -1181,7 +1244,8 @@ static const struct key_spec graph_keys[] = {
     {"edges", K_LIST, S(graph.edges), .rec = &edge_record, .count_off = S(graph.nedges),
      .help = "initial edges of every replica", .example = "[{from: A, label: visits, to: B}]"},
 };
-static const struct record graph_record = {graph_keys, COUNT(graph_keys), 0, NULL, check_graph};
+static const struct record graph_record = {graph_keys, COUNT(graph_keys), 0,
+                                           NULL,       check_graph,       NULL};
 
 #define OP(field) offsetof(struct op_spec, field)
 static const struct key_spec op_keys[] = {
@@ -1200,8 +1264,8 @@ static const struct key_spec op_keys[] = {
     {"props", K_PROPS, OP(props), .count_off = OP(nprops),
      .help = "initial properties (add_vertex, add_edge)", .example = "{since: 2020}"},
 };
-static const struct record op_record = {op_keys, COUNT(op_keys), sizeof(struct op_spec), zero_init,
-                                        check_op};
+static const struct record op_record = {op_keys,   COUNT(op_keys), sizeof(struct op_spec),
+                                        zero_init, check_op,       NULL};
 
 #define GE(field) offsetof(struct generate_spec, field)
 static const struct key_spec generate_keys[] = {
@@ -1292,7 +1356,7 @@ static const struct key_spec root_keys[] = {
      .help = "the initial graph"},
     SECTION("workload", workload_keys, "the proposals"),
     {"sweep", K_SECTION, 0,
-     .rec = &(const struct record){sweep_keys, COUNT(sweep_keys), 0, NULL, check_sweep},
+     .rec = &(const struct record){sweep_keys, COUNT(sweep_keys), 0, NULL, check_sweep, NULL},
      .enabled_off = NO_ENABLED, .help = "parameter sweeps (atlas-sim sweep)"},
     SECTION("output", output_keys, "what `run` writes besides the CSV traces"),
 };
