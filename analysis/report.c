@@ -50,6 +50,7 @@ struct result {
     double fs_rate;        /* false suspicions per node-hour */
     double detection_mean; /* seconds, weighted by detections */
     double diverged;       /* mean per run */
+    size_t diverged_runs;  /* runs with at least one diverged replica */
     uint64_t violations;   /* safety violations summed over the runs */
     size_t violating_runs; /* runs with at least one */
     struct estimate_mean *extra;
@@ -177,6 +178,7 @@ static bool point_sums(const struct folder *f, const struct columns *c,
         res->detections += det;
         detection_sum += det ? dm * (double)det : 0;
         diverged_sum += (double)div;
+        res->diverged_runs += div > 0;
     }
     res->detection_mean = res->detections ? detection_sum / (double)res->detections : NAN;
     res->diverged = diverged_sum / (double)p->nrows;
@@ -356,6 +358,12 @@ static void print_point(const struct report *r, size_t p, FILE *out)
     else
         fprintf(out, "  %-18s NA (no crash detected)\n", "crash detection");
     fprintf(out, "  %-18s %s per run\n", "diverged replicas", num(res->diverged, a));
+    if (res->diverged > 0) /* as loud as a violation: the replicas do not agree */
+        fprintf(out,
+                "  %-18s in %zu of %zu run%s, %s per run: replicas ended in different states "
+                "(missed commits not repaired; README: 'What each protocol guarantees')\n",
+                "REPLICAS DIVERGED", res->diverged_runs, res->runs, res->runs == 1 ? "" : "s",
+                num(res->diverged, a));
     if (res->violations) /* shown only when the checker found a broken invariant */
         fprintf(out, "  %-18s %llu in %zu of %zu run%s (the 'violation' rows of events.csv)\n",
                 "SAFETY VIOLATIONS", (unsigned long long)res->violations, res->violating_runs,

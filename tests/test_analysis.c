@@ -740,6 +740,34 @@ Test(analyze, safety_violations_are_shown_only_when_the_checker_found_some)
     free(out);
 }
 
+/* scenarios/partition.yaml ends with 2 diverged replicas (quorum-vote has no repair): the run's
+ * account and analyze's table both say so loudly; quickstart (no faults) has no such line. */
+Test(analyze, diverged_replicas_are_flagged_as_loudly_as_a_violation)
+{
+    char scenario[512];
+    snprintf(scenario, sizeof(scenario), "%s/scenarios/partition.yaml", ATLAS_SOURCE_DIR);
+    cr_assert_eq(RUN("run", scenario, "-o", path("part")), 0);
+    size_t len;
+    char *out = slurp(path("out"), &len);
+    cr_assert(strstr(out, "REPLICAS DIVERGED: 2 of 5 replicas ended with a state other than the "
+                          "majority's"),
+              "%s", out);
+    free(out);
+    cr_assert_eq(RUN("analyze", path("part")), 0);
+    out = slurp(path("out"), &len);
+    cr_assert(strstr(out, "REPLICAS DIVERGED  in 1 of 1 run, 2 per run: "), "%s", out);
+    free(out);
+    snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
+    cr_assert_eq(RUN("run", scenario, "-o", path("qs")), 0);
+    out = slurp(path("out"), &len);
+    cr_assert_null(strstr(out, "DIVERGED"), "%s", out);
+    free(out);
+    cr_assert_eq(RUN("analyze", path("qs")), 0);
+    out = slurp(path("out"), &len);
+    cr_assert_null(strstr(out, "DIVERGED"), "%s", out);
+    free(out);
+}
+
 Test(analyze, two_analyses_of_a_folder_write_identical_bytes)
 {
     cr_assert_eq(RUN("sweep", path("e2e.yaml"), "-o", path("d"), "--traces", "--quiet"), 0);

@@ -398,6 +398,13 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
                     "INVARIANT BROKEN: %" PRIu64 " safety violation(s); see the "
                     "'violation' rows of events.csv\n",
                     m->safety_violations);
+        if (m->diverged_replicas)
+            fprintf(account,
+                    "REPLICAS DIVERGED: %" PRIu64 " of %" PRIu32 " replicas ended with a "
+                    "state other than the majority's: %s\n",
+                    m->diverged_replicas, sc->nodes,
+                    "commits they missed (lost messages, partitions, crashes) were not "
+                    "repaired by the end of the run (README: 'What each protocol guarantees')");
         print_files(account, dir, files, ledgers);
     }
     cluster_free(c);
