@@ -589,3 +589,41 @@ Test(run, a_broken_invariant_exits_1_and_still_writes_every_file_with_its_violat
     cr_assert_eq(strtoull(v, NULL, 10), violations);
     free(summary);
 }
+
+/* A rerun into a folder removes what the earlier run (and analyze on it) wrote that this run
+ * does not write; files the tool never writes stay. */
+Test(run, a_rerun_removes_the_earlier_runs_files_it_does_not_write, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    cr_assert_eq(sh("%s run %s -o %s/r --set output.ledgers=true --quiet", ATLAS_BINARY,
+                    SRC("scenarios/quickstart.yaml"), tmp),
+                 0);
+    cr_assert_eq(sh("cd %s/r && mkdir figures && touch analysis.csv figures/timeline.png "
+                    "figures/mine.png ledger-9.txt notes.txt",
+                    tmp),
+                 0);
+    cr_assert_eq(sh("%s run %s -o %s/r --set output.votes=false > %s/out", ATLAS_BINARY,
+                    SRC("scenarios/quickstart.yaml"), tmp, tmp),
+                 0);
+    size_t len;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/out", tmp);
+    char *out = slurp(path, &len);
+    cr_assert(strstr(out, "removed from an earlier run: votes.csv analysis.csv ledger-0.txt "
+                          "ledger-1.txt ledger-2.txt ledger-3.txt ledger-4.txt ledger-9.txt "
+                          "figures/timeline.png\n"),
+              "%s", out);
+    free(out);
+    cr_assert_eq(sh("cd %s/r && test ! -e votes.csv && test ! -e analysis.csv && "
+                    "test ! -e ledger-0.txt && test ! -e figures/timeline.png && "
+                    "test -e figures/mine.png && test -e notes.txt && test -e outcomes.csv",
+                    tmp),
+                 0);
+    /* a rerun with nothing stale says nothing about removals */
+    cr_assert_eq(sh("%s run %s -o %s/r --set output.votes=false > %s/out", ATLAS_BINARY,
+                    SRC("scenarios/quickstart.yaml"), tmp, tmp),
+                 0);
+    out = slurp(path, &len);
+    cr_assert_null(strstr(out, "removed"), "%s", out);
+    free(out);
+}
