@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "analysis/csvread.h"
+#include "core/suggest.h"
 #include "core/xalloc.h"
 
 char *folder_path(const struct folder *f, const char *name)
@@ -50,7 +51,11 @@ size_t folder_column(const struct folder *f, const char *name)
 bool folder_need(const struct folder *f, const char *name, size_t *col, struct errbuf *e)
 {
     *col = folder_column(f, name);
-    if (*col == SIZE_MAX)
+    const char *near =
+        *col == SIZE_MAX ? suggest_closest(name, (const char *const *)f->cols, f->ncols) : NULL;
+    if (near)
+        errbuf_set(e, "%s:1: no column '%s'; did you mean '%s'?", f->summary, name, near);
+    else if (*col == SIZE_MAX)
         errbuf_set(e, "%s:1: no column '%s' (a summary.csv of atlas-sim run or sweep has it)",
                    f->summary, name);
     return *col != SIZE_MAX;

@@ -683,6 +683,10 @@ Test(analyze, analysis_csv_agrees_with_statistics_computed_from_the_sweep_files)
     cr_assert(strstr(out, "(mean over runs of summary.csv's per-run values)\n"), "%s", out);
     cr_assert(strstr(out, "  valid approved     "), "invalid proposals: approved / valid shown");
     free(out);
+    cr_assert_eq(RUN("analyze", path("plain"), "-q"), 0); /* -q as --quiet: no table */
+    out = slurp(path("out"), &len);
+    cr_assert_eq(len, 0, "%s", out);
+    free(out);
 }
 
 /* The simulator computes a run's decision statistics from the same times: equal, exactly. */
@@ -828,6 +832,8 @@ Test(analyze, bad_input_exits_2_naming_the_path_and_writes_nothing)
     cr_assert_eq(RUN("sweep", path("e2e.yaml"), "-o", path("s"), "--traces", "--quiet"), 0);
     bad(RUN("analyze", path("s"), "--csv", "--metric", "no_such_column"), path("s"),
         "s/summary.csv:1: no column 'no_such_column'");
+    bad(RUN("analyze", path("s"), "--csv", "--metric", "decison_p99_s"), path("s"),
+        "s/summary.csv:1: no column 'decison_p99_s'; did you mean 'decision_p99_s'?");
     bad(RUN("analyze", path("s"), "--csv", "--metric", "fingerprint"), path("s"),
         "s/summary.csv:2: fingerprint: '");
     /* runs/0/outcomes.csv loses an approved row: it no longer matches summary.csv */

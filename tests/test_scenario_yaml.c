@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/suggest.h"
 #include "sim/scenario/scenario_keys.h"
 #include "sim/scenario/scenario_yaml.h"
 
@@ -311,6 +312,41 @@ Test(scenario_yaml, set_reaches_into_distributions_and_list_items)
     diag_fini(&d);
 }
 
+Test(scenario_yaml, a_list_index_may_be_written_in_brackets)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario_doc *doc =
+        parse("faults: {crashes: [{node: 1, at: 1s}, {node: 2, at: 1s}]}\n", &d);
+    cr_assert(scenario_doc_set(doc, "faults.crashes[1].at", "3s", "--set", &d));
+    cr_assert_not(scenario_doc_set(doc, "faults.crashes[2].at", "2s", "--set", &d));
+    struct scenario sc;
+    cr_assert(scenario_doc_resolve(doc, &sc, &d));
+    cr_assert_eq(sc.faults.crashes[1].at, 3 * SIM_S);
+    scenario_fini(&sc);
+    scenario_doc_free(doc);
+    diag_fini(&d);
+}
+
+Test(scenario_yaml, errors_say_what_is_wrong_and_what_is_allowed)
+{
+    static const char *const unit[] = {"network.latency=40"};
+    char *got = errors_of("{}\n", 1, unit);
+    cr_assert(strstr(got, "network.latency: duration '40' has no unit (use ns, us, ms, s, m or "
+                          "h); a bare duration such as 5ms is a constant"),
+              "%s", got);
+    free(got);
+    static const char *const expo[] = {"consensus.vote_timeout=1e3ms"};
+    got = errors_of("{}\n", 1, expo);
+    cr_assert(strstr(got, "duration '1e3ms' uses exponent notation"), "%s", got);
+    free(got);
+    assert_error("heartbeat: {topology: star}\n",
+                 "heartbeat.topology: 'star' is not one of the allowed values (all, ring, random)");
+    assert_error("output: {traces: [mesages]}\n",
+                 "output.traces: 'mesages' is not one of the allowed values (messages, "
+                 "heartbeats); did you mean 'messages'?");
+}
+
 Test(scenario_yaml, a_clone_is_independent_of_its_original)
 {
     struct diag d;
@@ -532,13 +568,13 @@ Test(scenario_yaml, the_reference_documents_every_key_path)
     free(ref);
 }
 
-Test(scenario_yaml, edit_distance_counts_insertions_deletions_and_substitutions)
+Test(scenario_yaml, suggest_distance_counts_insertions_deletions_and_substitutions)
 {
-    cr_assert_eq(edit_distance("nodes", "nodes"), 0);
-    cr_assert_eq(edit_distance("nodez", "nodes"), 1);
-    cr_assert_eq(edit_distance("aproval", "approval"), 1);
-    cr_assert_eq(edit_distance("", "abc"), 3);
-    cr_assert_eq(edit_distance("kitten", "sitting"), 3);
+    cr_assert_eq(suggest_distance("nodes", "nodes"), 0);
+    cr_assert_eq(suggest_distance("nodez", "nodes"), 1);
+    cr_assert_eq(suggest_distance("aproval", "approval"), 1);
+    cr_assert_eq(suggest_distance("", "abc"), 3);
+    cr_assert_eq(suggest_distance("kitten", "sitting"), 3);
 }
 
 Test(scenario_yaml, a_collection_used_as_a_key_is_an_error_and_the_rest_is_still_checked)

@@ -22,7 +22,7 @@ static void usage(FILE *f)
 {
     fprintf(
         f,
-        "usage: atlas-sim analyze DIR [--csv] [--plot] [--metric NAME]... [-o FILE] [--quiet]\n"
+        "usage: atlas-sim analyze DIR [--csv] [--plot] [--metric NAME]... [-o FILE] [-q]\n"
         "\n"
         "Statistics per sweep point of a folder written by 'atlas-sim run' or 'atlas-sim\n"
         "sweep' (CSV only: DIR/summary.csv, and DIR/outcomes.csv or DIR/runs/RUN/outcomes.csv\n"
@@ -52,7 +52,7 @@ static void usage(FILE *f)
         "  -o FILE        write every metric's statistics in the points.csv format of\n"
         "                 'atlas-sim sweep' (mean, sd, 95%% interval); '-' is standard output\n"
         "                 (and prints no table)\n"
-        "  --quiet        print no table\n"
+        "  -q, --quiet    print no table\n"
         "\n"
         "analysis.csv columns: the swept keys, runs, nodes, quorum, approval, faults,\n"
         "proposals, approved, rejected, timeout, no_quorum, invalid, aborted, approval_rate,\n"
@@ -86,7 +86,7 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->out = argv[++i];
         } else if (strcmp(a, "--metric") == 0 && i + 1 < argc) {
             o->metrics[o->nmetrics++] = argv[++i];
-        } else if (strcmp(a, "--quiet") == 0) {
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o->quiet = true;
         } else if (strcmp(a, "--csv") == 0) {
             o->csv = true;

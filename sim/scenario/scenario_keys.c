@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/suggest.h"
 #include "core/xalloc.h"
 #include "sim/scenario/scenario_keys.h"
 
@@ -129,51 +130,10 @@ err(struct rctx *c, const struct ynode *at, const char *path, const char *fmt, .
     diag_error(c->d, file, at ? at->line : 0, at ? at->col : 0, path, "%s", msg);
 }
 
-size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return SIZE_MAX;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            if (up + 1 < best)
-                best = up + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-/* The candidate closest to word, if close enough to be a plausible typo. */
-static const char *closest(const char *word, const char *const *cands, size_t n)
-{
-    const char *best = NULL;
-    size_t bestd = SIZE_MAX;
-    for (size_t i = 0; i < n; i++) {
-        size_t dist = edit_distance(word, cands[i]);
-        if (dist < bestd) {
-            bestd = dist;
-            best = cands[i];
-        }
-    }
-    size_t limit = strlen(word) / 3 > 2 ? strlen(word) / 3 : 2;
-    return bestd <= limit ? best : NULL;
-}
-
 static void did_you_mean(char *buf, size_t len, const char *word, const char *const *cands,
                          size_t n)
 {
-    const char *s = closest(word, cands, n);
+    const char *s = suggest_closest(word, cands, n);
     if (s)
         snprintf(buf, len, "; did you mean '%s'?", s);
     else
@@ -398,6 +358,15 @@ static void get_duration(struct rctx *c, const struct key_spec *k, const struct 
         *out = t;
 }
 
+/* "a, b, c" from n names (truncated to len). */
+static void join_names(char *buf, size_t len, const char *const *names, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", names[i]);
+}
+
 static void get_enum(struct rctx *c, const struct key_spec *k, const struct ynode *n,
                      const char *path, unsigned *out)
 {
@@ -411,9 +380,10 @@ static void get_enum(struct rctx *c, const struct key_spec *k, const struct ynod
             *out = (unsigned)i;
             return;
         }
-    char hint[96];
+    char hint[96], allowed[256];
     did_you_mean(hint, sizeof(hint), n->text, k->names, count);
-    err(c, n, path, "'%s' is not one of the allowed values%s", n->text, hint);
+    join_names(allowed, sizeof(allowed), k->names, count);
+    err(c, n, path, "'%s' is not one of the allowed values (%s)%s", n->text, allowed, hint);
 }
 
 static void get_flags(struct rctx *c, const struct key_spec *k, const struct ynode *n,
@@ -440,9 +410,11 @@ static void get_flags(struct rctx *c, const struct key_spec *k, const struct yno
             *(bool *)(base + k->fl[j].off) = true;
             continue;
         }
-        char hint[96];
+        char hint[96], allowed[256];
         did_you_mean(hint, sizeof(hint), item->text, cands, count);
-        err(c, item, path, "'%s' is not one of the allowed values%s", item->text, hint);
+        join_names(allowed, sizeof(allowed), cands, count);
+        err(c, item, path, "'%s' is not one of the allowed values (%s)%s", item->text, allowed,
+            hint);
     }
 }
 
@@ -590,9 +562,17 @@ static void get_dist(struct rctx *c, const struct key_spec *k, const struct ynod
             err(c, n, path, "%s", why);
         return;
     }
+    if (n->kind == YNODE_SCALAR) { /* not a duration: say why, and what a distribution is */
+        sim_time_parse(n->text, &t, why, sizeof(why));
+        err(c, n, path,
+            "%s; a bare duration such as 5ms is %s, any other distribution a mapping such as "
+            "{dist: lognormal, median: 20ms, sigma: 0.5}",
+            why, (k->flags & KF_MEAN) ? "the mean of an exponential" : "a constant");
+        return;
+    }
     if (n->kind != YNODE_MAP) {
         err(c, n, path, "expected a distribution such as {dist: constant, value: 5ms}, got %s",
-            n->kind == YNODE_SCALAR ? "a plain value" : kind_name(n));
+            kind_name(n));
         return;
     }
     struct ynode *keynode;
@@ -1869,7 +1849,10 @@ void scenario_write_reference(FILE *f)
           "A scenario is a YAML mapping. Every key is optional unless marked *required*; "
           "unknown keys, wrong types and out-of-range values are errors that name "
           "file:line:column and the key path. Any key can be overridden from the command line "
-          "with `--set KEY.PATH=VALUE` (same checks). List items are written as flow "
+          "with `--set KEY.PATH=VALUE` (same checks); a list item is addressed by its index, "
+          "`faults.crashes.0.at` or `faults.crashes[0].at`, and `--set SECTION=null` turns an "
+          "optional section off (`--set faults.random=null`). "
+          "List items are written as flow "
           "mappings (`- {node: 2, at: 1s}`); `[]` in a path below stands for any item of a "
           "list. Nodes are numbered 0 .. cluster.nodes-1.\n\n"
           "## Top level\n\n"
