@@ -680,3 +680,32 @@ Test(plots, plot_points_keeps_the_sweep_order_of_text_values)
               b - svg, c - svg);
     free(svg);
 }
+
+/* --help shows the whole description and the defaults; bad input exits 2 with one line on
+ * stderr naming the file (a missing file was a Python traceback, a missing column exit 1). */
+Test(plots, plot_points_help_is_complete_and_bad_input_exits_2)
+{
+    const char *python = python_with_matplotlib();
+    if (!python)
+        cr_skip_test("no python3 with pandas and matplotlib "
+                     "(apt-get install python3-pandas python3-matplotlib)");
+    cr_assert_eq(RUN((char *)python, PLOTS "/plot_points.py", "--help"), 0);
+    char *out = slurp(at("out"), NULL);
+    assert_has(out, "the exact approval probability without\nfaults", "--help");
+    assert_has(out, "(default: consensus.approval)", "--help");
+    assert_has(out, "Exit status: 0 written; 2 bad usage", "--help");
+    free(out);
+    cr_assert_eq(RUN((char *)python, PLOTS "/plot_points.py", (char *)at("nope.csv")), 2);
+    char *err = slurp(at("err"), NULL);
+    assert_has(err, "nope.csv: No such file or directory", "stderr");
+    cr_assert_null(strstr(err, "Traceback"), "%s", err);
+    free(err);
+    FILE *f = fopen(at("cols.csv"), "w");
+    cr_assert(f);
+    fputs("a,b\n1,2\n", f);
+    fclose(f);
+    cr_assert_eq(RUN((char *)python, PLOTS "/plot_points.py", (char *)at("cols.csv")), 2);
+    err = slurp(at("err"), NULL);
+    assert_has(err, "cols.csv: no column 'consensus.approval'", "stderr");
+    free(err);
+}

@@ -399,3 +399,33 @@ Test(sweep_cli, swept_flow_maps_are_quoted_and_analyze_reads_them_back)
     cr_assert_eq(RUN("analyze", path("fm"), "-o", path("fm-points.csv"), "--quiet"), 0);
     same_file(path("fm/points.csv"), path("fm-points.csv"));
 }
+
+/* On a 50-column terminal (a pty from script(1)) every progress line fits: the bar shrinks
+ * to what the text leaves, so nothing wraps onto a new line. */
+Test(sweep_cli, the_progress_bar_fits_a_narrow_terminal, .init = setup, .fini = teardown)
+{
+    if (system("script --version >/dev/null 2>&1") != 0)
+        cr_skip_test("no script(1) to make a terminal (apt-get install bsdutils)");
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "script -qec 'stty cols 50 rows 20; %s sweep %s -o %s -j 1' %s >/dev/null",
+             ATLAS_BINARY, yaml, path("d"), path("typescript"));
+    cr_assert_eq(system(cmd), 0);
+    size_t len, longest = 0, bars = 0, start = 0;
+    char *t = slurp(path("typescript"), &len);
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && t[i] != '\r' && t[i] != '\n')
+            continue;
+        size_t n = i - start; /* a segment between carriage returns and newlines */
+        if (n >= 3 && !memcmp(t + i - 3, "\033[K", 3))
+            n -= 3;
+        if (n >= 8 && memmem(t + start, n, " runs/s ", 8)) {
+            bars++;
+            longest = n > longest ? n : longest;
+        }
+        start = i + 1;
+    }
+    free(t);
+    cr_assert_gt(bars, 0, "no progress line seen on the terminal");
+    cr_assert_leq(longest, 49, "a progress line of %zu columns on a 50-column terminal", longest);
+}

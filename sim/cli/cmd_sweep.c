@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -361,6 +362,14 @@ static double seconds_between(const struct timespec *a, const struct timespec *b
     return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) * 1e-9;
 }
 
+/* Columns of the terminal on stderr (80 when it does not say). */
+static int terminal_columns(void)
+{
+    struct winsize ws;
+    return ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+}
+
+/* One line that fits the terminal: the bar takes what the text leaves (none below 5). */
 static void progress_draw(struct progress *p, bool final)
 {
     struct timespec now;
@@ -371,10 +380,20 @@ static void progress_draw(struct progress *p, bool final)
     double el = seconds_between(&p->start, &now);
     double rate = el > 0 ? (double)(p->done - p->start_done) / el : 0;
     double left = rate > 0 ? (double)(p->total - p->done) / rate : 0;
-    int width = 30, fill = p->total ? (int)((double)width * (double)p->done / (double)p->total) : 0;
-    fprintf(stderr, "\r[%.*s%*s] %" PRIu64 "/%" PRIu64 " runs  %.1f runs/s  ETA %d:%02d ", fill,
-            "##############################", width - fill, "", p->done, p->total, rate,
-            (int)(left / 60), (int)left % 60);
+    char text[128];
+    int len = snprintf(text, sizeof(text), "%" PRIu64 "/%" PRIu64 " runs  %.1f runs/s  ETA %d:%02d",
+                       p->done, p->total, rate, (int)(left / 60), (int)left % 60);
+    int cols = terminal_columns() - 1; /* never the last column: some terminals wrap there */
+    int width = cols - len - 3, fill = 0;
+    if (width > 30)
+        width = 30;
+    if (width >= 5) {
+        fill = p->total ? (int)((double)width * (double)p->done / (double)p->total) : 0;
+        fprintf(stderr, "\r[%.*s%*s] %s\033[K", fill, "##############################",
+                width - fill, "", text);
+    } else {
+        fprintf(stderr, "\r%.*s\033[K", cols > 0 ? cols : 0, text);
+    }
     if (final)
         fputc('\n', stderr);
 }
