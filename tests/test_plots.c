@@ -709,3 +709,54 @@ Test(plots, plot_points_help_is_complete_and_bad_input_exits_2)
     assert_has(err, "cols.csv: no column 'consensus.approval'", "stderr");
     free(err);
 }
+
+/* A sweep with uneven value lists, analysed with --plot --run --x: the heatmap has a column
+ * per value and none between (0.7 and 0.8 were blank columns), the latency CDF a curve per
+ * point (it pooled them all), the timeline is the chosen run's and says so (it was titled
+ * "Timeline of 0"), and --x draws the metric against the key; wrong keys or runs exit 2. */
+Test(plots, analyze_plot_draws_sweeps_per_point_and_per_chosen_key_and_run)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    cr_assert_eq(RUN(ATLAS_BINARY, "sweep", SRC("scenarios/sweep-approval-nodes.yaml"), "-o",
+                     (char *)at("uneven"), "--set", "consensus.approval=0.5,0.6,0.9", "--set",
+                     "cluster.nodes=3,5,11", "--set", "sweep.replications=2", "--traces", "-q"),
+                 0, "%s", slurp(at("err"), NULL));
+    cr_assert_eq(RUN(ATLAS_BINARY, "analyze", (char *)at("uneven"), "--plot", "--run", "3",
+                     "--metric", "decision_p99_s", "--x", "cluster.nodes", "-q"),
+                 0, "%s", slurp(at("err"), NULL));
+    char *svg = check_svg(at("uneven/figures/heatmap.svg"));
+    assert_has(svg, ">0.6<", "heatmap.svg");
+    assert_has(svg, ">11<", "heatmap.svg");
+    cr_assert_null(strstr(svg, ">0.7<"), "a blank column at 0.7 in heatmap.svg");
+    cr_assert_null(strstr(svg, ">7<"), "a blank row at 7 nodes in heatmap.svg");
+    free(svg);
+    svg = check_svg(at("uneven/figures/latency_cdf.svg"));
+    assert_has(svg, "consensus.approval=0.5 cluster.nodes=3 (", "latency_cdf.svg");
+    assert_has(svg, "consensus.approval=0.9 cluster.nodes=11 (", "latency_cdf.svg");
+    cr_assert_null(strstr(svg, ">01 "), "the curve's order number is shown");
+    free(svg);
+    svg = check_svg(at("uneven/figures/timeline.svg"));
+    assert_has(svg, "Timeline of uneven, run 3: ", "timeline.svg");
+    free(svg);
+    svg = check_svg(at("uneven/figures/metric_decision_p99_s.svg"));
+    assert_has(svg, "decision_p99_s against cluster.nodes", "metric_decision_p99_s.svg");
+    free(svg);
+    DIR *figs = opendir(at("uneven/figures")); /* the CDF's folder of links is gone */
+    cr_assert(figs);
+    for (struct dirent *e; (e = readdir(figs));)
+        cr_assert_neq(strncmp(e->d_name, ".cdf.", 5), 0, "%s is left behind", e->d_name);
+    closedir(figs);
+    cr_assert_eq(RUN(ATLAS_BINARY, "analyze", (char *)at("uneven"), "--plot", "--metric",
+                     "decision_p99_s", "--x", "cluster.node", "-q"),
+                 2);
+    char *err = slurp(at("err"), NULL);
+    assert_has(err, "--x cluster.node: not a swept key of ", "stderr");
+    free(err);
+    cr_assert_eq(RUN(ATLAS_BINARY, "analyze", (char *)at("uneven"), "--plot", "--run", "99", "-q"),
+                 2);
+    err = slurp(at("err"), NULL);
+    assert_has(err, "--run 99: ", "stderr");
+    free(err);
+    cr_assert_eq(RUN(ATLAS_BINARY, "analyze", (char *)at("uneven"), "--by", "cluster.nodes"), 2);
+}

@@ -92,7 +92,15 @@ array OC[6] = ["#2ca02c", "#d62728", "#ff7f0e", "#9467bd", "#7f7f7f", "#000000"]
 array OP[6] = [7, 5, 9, 11, 13, 2]
 when(x) = column("decided_s") == column("decided_s") ? column("decided_s") : column("submitted_s")
 
-set title sprintf("Timeline of %s: crashes, suspicions and outcomes", basename(dir)) noenhanced
+# The run's name: -e "name='...'" (analyze passes "SWEEP, run K"), else the folder's name, or
+# "SWEEP, run K" for SWEEP/runs/K (the title said "Timeline of 0").
+if (!exists("name")) {
+    parent = system(sprintf("dirname '%s'", dir))
+    name = basename(parent) eq "runs" ? \
+        sprintf("%s, run %s", basename(system(sprintf("dirname '%s'", parent))), basename(dir)) : \
+        basename(dir)
+}
+set title sprintf("Timeline of %s: crashes, suspicions and outcomes", name) noenhanced
 set xlabel "simulated time (s)"
 set xrange [0:END]
 set yrange [-1.7:N - 0.3]
@@ -111,9 +119,10 @@ mark(e, y, style, what, n) = sprintf('ev using "time_s":(%s("%s")) with points %
                                      y, e, style, what, n)
 line(e, style, n) = sprintf('ev using "time_s":(is("%s") ? -1.7 : NaN):(0):(N + 1.4) with vectors nohead %s title "%s (%d)"', \
                             e, style, e, n)
-dummy = add(M > 0, '$IV using "from":"node":(column("to") - column("from")):(0):(column("amnesia") > 0 ? 0x9467bd : 0xd62728) with vectors nohead lw 9 lc rgb variable notitle')
-dummy = add(DURABLE > 0, down("#d62728", "durable", DURABLE))
-dummy = add(AMNESIA > 0, down("#9467bd", "amnesia", AMNESIA))
+dummy = add(M > 0, '$IV using "from":"node":(column("to") - column("from")):(0):(column("amnesia") > 0 ? 0xbcbd22 : 0x444444) with vectors nohead lw 9 lc rgb variable notitle')
+# Down intervals in grey (durable) and olive (amnesia): no outcome marker uses either.
+dummy = add(DURABLE > 0, down("#444444", "durable", DURABLE))
+dummy = add(AMNESIA > 0, down("#bcbd22", "amnesia", AMNESIA))
 dummy = add(EVN[1] > 0, line("partition", 'dt 2 lw 1.5 lc rgb "#555555"', EVN[1]))
 dummy = add(EVN[2] > 0, line("heal", 'dt 3 lw 1.5 lc rgb "#8c564b"', EVN[2]))
 dummy = add(EVN[3] > 0, mark("suspect", "seen", 'pt 11 ps 0.9 lc rgb "#ff7f0e"', "suspected, down", EVN[3]))

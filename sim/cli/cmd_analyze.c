@@ -22,7 +22,8 @@ static void usage(FILE *f)
 {
     fprintf(
         f,
-        "usage: atlas-sim analyze DIR [--csv] [--plot] [--metric NAME]... [-o FILE] [-q]\n"
+        "usage: atlas-sim analyze DIR [--csv] [--plot [--run K] [--by KEY] [--x KEY]]\n"
+        "                            [--metric NAME]... [-o FILE] [-q]\n"
         "\n"
         "Statistics per sweep point of a folder written by 'atlas-sim run' or 'atlas-sim\n"
         "sweep' (CSV only: DIR/summary.csv, and DIR/outcomes.csv or DIR/runs/RUN/outcomes.csv\n"
@@ -46,6 +47,14 @@ static void usage(FILE *f)
         "                 are skipped with the reason) into DIR/figures/NAME.png and .svg; the\n"
         "                 scripts are found in $ATLAS_PLOTS_DIR, else in the source tree.\n"
         "                 Without gnuplot on PATH it says how to install it and exits 2\n"
+        "  --run K        --plot: draw the timeline of run K (a sweep run with --traces;\n"
+        "                 default: the first run)\n"
+        "  --by KEY       --plot: latency_cdf draws one curve per value of the swept KEY\n"
+        "                 (default: one per point; per value of the first swept key past\n"
+        "                 12 points)\n"
+        "  --x KEY        --plot: also draw each --metric NAME (mean and 95%% interval per\n"
+        "                 point) against the swept KEY, one line per value of --by KEY\n"
+        "                 (or a single line), into DIR/figures/metric_NAME.png and .svg\n"
         "  --metric NAME  add the mean and Student-t 95%% interval over the runs of any\n"
         "                 numeric summary.csv column NAME (repeatable); with --csv also the\n"
         "                 columns NAME_mean, NAME_ci95_lo, NAME_ci95_hi\n"
@@ -69,6 +78,7 @@ static void usage(FILE *f)
 
 struct options {
     const char *dir, *out;
+    struct plotrun_options plot_opts; /* --run, --by, --x (and the metrics) */
     bool quiet, csv, plot;
     size_t nmetrics;
     const char **metrics; /* borrowed from argv */
@@ -84,6 +94,12 @@ static int parse_args(int argc, char **argv, struct options *o)
             return -1;
         } else if (strcmp(a, "-o") == 0 && i + 1 < argc) {
             o->out = argv[++i];
+        } else if (strcmp(a, "--run") == 0 && i + 1 < argc) {
+            o->plot_opts.run = argv[++i];
+        } else if (strcmp(a, "--by") == 0 && i + 1 < argc) {
+            o->plot_opts.by = argv[++i];
+        } else if (strcmp(a, "--x") == 0 && i + 1 < argc) {
+            o->plot_opts.x = argv[++i];
         } else if (strcmp(a, "--metric") == 0 && i + 1 < argc) {
             o->metrics[o->nmetrics++] = argv[++i];
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -105,6 +121,13 @@ static int parse_args(int argc, char **argv, struct options *o)
         usage(stderr);
         return EXIT_USAGE;
     }
+    const struct plotrun_options *po = &o->plot_opts;
+    if (!o->plot && (po->run || po->by || po->x)) {
+        fprintf(stderr, "atlas-sim analyze: --run, --by and --x choose figures: add --plot\n");
+        return EXIT_USAGE;
+    }
+    o->plot_opts.metrics = o->metrics;
+    o->plot_opts.nmetrics = o->nmetrics;
     return EXIT_OK;
 }
 
@@ -197,7 +220,7 @@ static bool analyze(const struct options *o, struct errbuf *e)
             printf("wrote %s\n", csv);
     }
     if (ok && o->plot)
-        ok = plotrun_all(f, r, o->quiet || to_stdout ? stderr : stdout, e);
+        ok = plotrun_all(f, r, &o->plot_opts, o->quiet || to_stdout ? stderr : stdout, e);
     free(csv);
     report_free(r);
     folder_free(f);
