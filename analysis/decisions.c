@@ -69,11 +69,11 @@ static bool find_columns(struct csvread *r, struct columns *c, struct errbuf *e)
 static bool is_decided(const char *outcome, struct csvread *r, struct errbuf *e)
 {
     static const char *const decided[] = {"approved", "rejected", "timeout"};
-    static const char *const undecided[] = {"no_quorum", "invalid", "aborted"};
+    static const char *const undecided[] = {"no_quorum", "invalid", "aborted", "undecided"};
     for (size_t i = 0; i < 3; i++)
         if (strcmp(outcome, decided[i]) == 0)
             return true;
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 4; i++)
         if (strcmp(outcome, undecided[i]) == 0)
             return false;
     errbuf_set(e, "%s:%lu: unknown outcome '%s'", csvread_name(r), csvread_line(r), outcome);

@@ -15,9 +15,18 @@ enum { P_NODES, P_QUORUM, P_APPROVAL, P_FAULTS, P_DURATION, P_COUNT };
 static const char *const param_names[P_COUNT] = {"nodes", "quorum", "approval", "faults",
                                                  "duration_s"};
 
-enum { O_APPROVED, O_REJECTED, O_TIMEOUT, O_NO_QUORUM, O_INVALID, O_ABORTED, O_COUNT };
-static const char *const outcome_names[O_COUNT] = {"approved",  "rejected", "timeout",
-                                                   "no_quorum", "invalid",  "aborted"};
+enum {
+    O_APPROVED,
+    O_REJECTED,
+    O_TIMEOUT,
+    O_NO_QUORUM,
+    O_INVALID,
+    O_ABORTED,
+    O_UNDECIDED, /* optional: folders written before it existed have no such column */
+    O_COUNT
+};
+static const char *const outcome_names[O_COUNT] = {"approved", "rejected", "timeout",  "no_quorum",
+                                                   "invalid",  "aborted",  "undecided"};
 
 enum { D_MEAN, D_P50, D_P90, D_P99, D_COUNT };
 static const char *const decision_names[D_COUNT] = {"decision_mean_s", "decision_p50_s",
@@ -87,8 +96,9 @@ static bool find_columns(struct report *r, const char *const *metrics, struct er
     c->violations = folder_column(f, "safety_violations"); /* optional */
     for (size_t k = 0; ok && k < P_COUNT; k++)
         ok = folder_need(f, param_names[k], &c->param[k], e);
-    for (size_t k = 0; ok && k < O_COUNT; k++)
+    for (size_t k = 0; ok && k < O_UNDECIDED; k++)
         ok = folder_need(f, outcome_names[k], &c->outcome[k], e);
+    c->outcome[O_UNDECIDED] = folder_column(f, outcome_names[O_UNDECIDED]);
     for (size_t k = 0; ok && k < D_COUNT; k++)
         ok = folder_need(f, decision_names[k], &c->decision[k], e);
     for (size_t k = 0; ok && k < r->nextra; k++)
@@ -144,6 +154,8 @@ static bool point_sums(const struct folder *f, const struct columns *c,
         res->proposals += v;
         uint64_t decided = 0, proposals = v;
         for (size_t k = 0; k < O_COUNT; k++) {
+            if (c->outcome[k] == SIZE_MAX) /* an optional column the folder lacks */
+                continue;
             if (!folder_u64(f, row, c->outcome[k], &v, e))
                 return false;
             res->outcome[k] += v;
@@ -153,7 +165,7 @@ static bool point_sums(const struct folder *f, const struct columns *c,
         if (decided > proposals) {
             errbuf_set(e,
                        "%s:%lu: approved + rejected + timeout + no_quorum + invalid + aborted "
-                       "is more than proposals (%llu)",
+                       "+ undecided is more than proposals (%llu)",
                        f->summary, f->lines[row], (unsigned long long)proposals);
             return false;
         }
@@ -398,6 +410,7 @@ static void write_header(const struct report *r, struct csvwrite *w)
                                        "no_quorum",
                                        "invalid",
                                        "aborted",
+                                       "undecided",
                                        "approval_rate",
                                        "approval_ci95_lo",
                                        "approval_ci95_hi",

@@ -6,7 +6,7 @@
  *   runs; the scenario columns nodes, quorum, approval, faults (equal in every run of the
  *   point, else an error), duration_s;
  *   proposals and the outcome counts approved, rejected, timeout, no_quorum, invalid,
- *   aborted, summed over the runs;
+ *   aborted, undecided, summed over the runs;
  *   approval_rate = sum(approved) / sum(proposals) with its 95% Wilson interval;
  *   expected_approval = P[Bin(nodes, approval) >= quorum] when faults == 0 and approval is
  *   not NA, else NA. It is the probability for a proposal that is voted on; approval_rate
@@ -23,7 +23,7 @@
  * over the runs (NA runs skipped): NAME_mean, NAME_ci95_lo, NAME_ci95_hi.
  *
  * analysis.csv columns: the swept keys (as in summary.csv), runs, nodes, quorum, approval,
- * faults, proposals, approved, rejected, timeout, no_quorum, invalid, aborted, approval_rate,
+ * faults, proposals, approved, rejected, timeout, no_quorum, invalid, aborted, undecided, approval_rate,
  * approval_ci95_lo, approval_ci95_hi, expected_approval, decision_mean_s, decision_p50_s,
  * decision_p90_s, decision_p99_s, false_suspicions_per_node_hour, detection_mean_s,
  * diverged_replicas, decision_source, then the extra metrics' columns. One row per point in

@@ -494,12 +494,12 @@ static void same_value(double got, double want, const char *what, size_t point)
 
 /* Statistics of one point computed here from the runs' rows of summary.csv. */
 struct expected {
-    double runs, proposals, approved, counts[6], fs, det, det_sum, diverged, node_hours;
+    double runs, proposals, approved, counts[7], fs, det, det_sum, diverged, node_hours;
     double dec[4], nvals[4]; /* sums of the per-run decision values and their counts */
 };
 
-static const char *const outcome_cols[6] = {"approved",  "rejected", "timeout",
-                                            "no_quorum", "invalid",  "aborted"};
+static const char *const outcome_cols[7] = {"approved", "rejected", "timeout",  "no_quorum",
+                                            "invalid",  "aborted",  "undecided"};
 static const char *const decision_cols[4] = {"decision_mean_s", "decision_p50_s", "decision_p90_s",
                                              "decision_p99_s"};
 
@@ -507,7 +507,7 @@ static void expected_add(struct expected *x, const struct table *s, size_t r)
 {
     x->runs++;
     x->proposals += num(s, r, "proposals");
-    for (size_t k = 0; k < 6; k++)
+    for (size_t k = 0; k < 7; k++)
         x->counts[k] += num(s, r, outcome_cols[k]);
     x->fs += num(s, r, "false_suspicions");
     double d = num(s, r, "detections");
@@ -605,7 +605,7 @@ static void check_decisions(const struct table *a, size_t r, const struct expect
 /* The contract's columns (the swept keys first), spelled out independently of the writer. */
 static const char contract_header[] =
     "consensus.approval,heartbeat.loss,runs,nodes,quorum,approval,faults,proposals,approved,"
-    "rejected,timeout,no_quorum,invalid,aborted,approval_rate,approval_ci95_lo,"
+    "rejected,timeout,no_quorum,invalid,aborted,undecided,approval_rate,approval_ci95_lo,"
     "approval_ci95_hi,expected_approval,decision_mean_s,decision_p50_s,decision_p90_s,"
     "decision_p99_s,false_suspicions_per_node_hour,detection_mean_s,diverged_replicas,"
     "decision_source\n";
@@ -643,7 +643,7 @@ static void check_analysis(const char *dir, bool pooled)
         cr_assert_eq(x.runs, 3, "point %s", key);
         cr_assert_eq(num(&a, r, "runs"), x.runs);
         cr_assert_eq(num(&a, r, "proposals"), x.proposals);
-        for (size_t k = 0; k < 6; k++)
+        for (size_t k = 0; k < 7; k++)
             cr_assert_eq(num(&a, r, outcome_cols[k]), x.counts[k], "%s", outcome_cols[k]);
         cr_assert_eq(num(&a, r, "invalid"), 3, "one invalid proposal per run");
         for (size_t k = 0; k < 4; k++) {
@@ -988,8 +988,8 @@ Test(analyze, outcome_counts_above_the_proposals_exit_2_naming_the_line)
     write_bent_summary(path("t/summary.csv"), &s, "invalid", "7");
     table_free(&s);
     bad(RUN("analyze", path("t"), "--csv"), path("t"),
-        "t/summary.csv:2: approved + rejected + timeout + no_quorum + invalid + aborted is more "
-        "than proposals (1)");
+        "t/summary.csv:2: approved + rejected + timeout + no_quorum + invalid + aborted + "
+        "undecided is more than proposals (1)");
 }
 
 /* -o naming the folder's own summary.csv (by any path) would replace the input with its

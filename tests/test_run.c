@@ -627,3 +627,42 @@ Test(run, a_rerun_removes_the_earlier_runs_files_it_does_not_write, .init = make
     cr_assert_null(strstr(out, "removed"), "%s", out);
     free(out);
 }
+
+/* A proposal still open when the run ends (its votes are in flight at 400 ms) gets an
+ * `undecided` row with no decision time, and summary.csv's outcome columns add up to
+ * `proposals` (the row was missing and the totals did not add up). */
+Test(run, a_proposal_open_at_the_end_is_undecided_and_the_outcomes_add_up, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    cr_assert_eq(sh("%s run %s -o %s/u --set network.latency=1s --set duration=400ms --quiet",
+                    ATLAS_BINARY, SRC("scenarios/quickstart.yaml"), tmp),
+                 0);
+    size_t len;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/u/outcomes.csv", tmp);
+    char *out = slurp(path, &len);
+    cr_assert(strstr(out, "\n0,0,42,p-1,0,add_edge,0.1,NA,0,0,0,3,undecided,A -visits-> B\n"), "%s",
+              out);
+    free(out);
+    snprintf(path, sizeof(path), "%s/u/summary.csv", tmp);
+    char *sum = slurp(path, &len);
+    static const char *const outcomes[] = {"approved", "rejected", "timeout",  "no_quorum",
+                                           "invalid",  "aborted",  "undecided"};
+    char *header = sum, *row = strchr(sum, '\n') + 1;
+    row[-1] = '\0';
+    unsigned long proposals = 0, total = 0, col = 0;
+    for (char *h = strtok(header, ","); h; h = strtok(NULL, ","), col++) {
+        const char *v = row;
+        for (unsigned long k = 0; k < col; k++)
+            v = strchr(v, ',') + 1;
+        unsigned long value = strtoul(v, NULL, 10);
+        if (!strcmp(h, "proposals"))
+            proposals = value;
+        for (size_t o = 0; o < sizeof(outcomes) / sizeof(outcomes[0]); o++)
+            total += strcmp(h, outcomes[o]) == 0 ? value : 0;
+    }
+    cr_assert_eq(proposals, 1);
+    cr_assert_eq(total, proposals, "the outcome columns add up to %lu, proposals is %lu", total,
+                 proposals);
+    free(sum);
+}

@@ -34,7 +34,7 @@ import pandas as pd
 
 FIGURES = ("approval", "latency_cdf", "heatmap", "timeline")
 DECIDED = ("approved", "rejected", "timeout")
-OUTCOMES = ("approved", "rejected", "timeout", "no_quorum", "invalid", "aborted")
+OUTCOMES = ("approved", "rejected", "timeout", "no_quorum", "invalid", "aborted", "undecided")
 OUTCOME_STYLE = {  # colour and marker, as in timeline.gp
     "approved": ("#2ca02c", "o"),
     "rejected": ("#d62728", "s"),
@@ -42,6 +42,7 @@ OUTCOME_STYLE = {  # colour and marker, as in timeline.gp
     "no_quorum": ("#9467bd", "v"),
     "invalid": ("#7f7f7f", "D"),
     "aborted": ("#000000", "x"),
+    "undecided": ("#8c564b", "o"),
 }
 
 

@@ -290,18 +290,20 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
 {
     struct cprop *cp = &c->prop[id];
     sim_time now = sim_now(c->eng);
-    cp->decided = true;
+    cp->decided = o != OUTCOME_UNDECIDED;
     cp->outcome = o;
     cp->yes = yes;
     uint64_t *count[OUTCOME_COUNT] = {&c->m.approved,  &c->m.rejected, &c->m.timeout,
-                                      &c->m.no_quorum, &c->m.invalid,  &c->m.aborted};
+                                      &c->m.no_quorum, &c->m.invalid,  &c->m.aborted,
+                                      &c->m.undecided};
     (*count[o])++;
     if (o == OUTCOME_APPROVED || o == OUTCOME_REJECTED || o == OUTCOME_TIMEOUT)
         c->latency[c->nlatency++] = now - submitted;
     if (o == OUTCOME_APPROVED)
         c->commits[c->ncommits++] = id;
-    cluster_ledger_note(c, cp->p.proposer, LEDGER_OUTCOME, id, cp->p.proposer, (uint64_t)o,
-                        outcome_name(o));
+    if (o != OUTCOME_UNDECIDED)
+        cluster_ledger_note(c, cp->p.proposer, LEDGER_OUTCOME, id, cp->p.proposer, (uint64_t)o,
+                            outcome_name(o));
     if (c->tr.ops && c->tr.ops->outcome) {
         /* proposal_describe writes "<op> <arguments>"; the record wants the arguments */
         char text[256];
@@ -314,7 +316,7 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
                                   .op = op,
                                   .args = text + oplen + 1,
                                   .submitted = submitted,
-                                  .decided = now,
+                                  .decided = o == OUTCOME_UNDECIDED ? SIM_TIME_MAX : now,
                                   .yes = yes,
                                   .no = no,
                                   .missing = missing,
@@ -368,6 +370,7 @@ static void submit_next(struct sim_engine *eng, const struct sim_event *ev)
     assert(id <= c->max_props);
     struct cprop *cp = &c->prop[id];
     workload_take(c->wl, c->rep, id, &cp->p);
+    cp->submitted = sim_now(c->eng);
     cp->op = replicas_intern(c->rep, &cp->p);
     c->m.proposals++;
     if (up(c, cp->p.proposer))
@@ -763,6 +766,10 @@ void cluster_run(struct cluster *c)
             cluster_heartbeat_start(c, i, heartbeat_phase(c->hb, i));
     schedule_submission(c);
     sim_run(c->eng, c->sc->duration);
+    /* Proposals still open at the end get a row too, so that the outcomes add up. */
+    for (uint64_t id = 1; id <= c->nprops; id++)
+        if (!c->prop[id].decided)
+            record_outcome(c, id, OUTCOME_UNDECIDED, 0, 0, 0, c->prop[id].submitted);
     run_checker(c);
 }
 

@@ -48,6 +48,7 @@ struct cprop {
     uint32_t op;       /* its index in the replica store */
     bool decided;
     enum outcome outcome;
+    sim_time submitted; /* when the workload submitted it */
     uint32_t yes;
     uint64_t applications; /* replicas that applied it */
 };

@@ -33,6 +33,8 @@ const struct metric_field metric_fields[] = {
     COUNT_FIELD(no_quorum, "proposals not sent: the proposer trusted fewer nodes than the quorum"),
     COUNT_FIELD(invalid, "proposals invalid on the proposer's replica (not sent)"),
     COUNT_FIELD(aborted, "proposals whose proposer crashed (or was down) before deciding"),
+    COUNT_FIELD(undecided, "proposals still open when the run ended (their deadline lies past "
+                           "it); the outcomes add up to proposals"),
     {.name = "approval_rate",
      .kind = METRIC_PROPORTION,
      .offset = offsetof(struct run_metrics, approval_rate),

@@ -29,6 +29,7 @@ struct run_metrics {
     uint64_t no_quorum;
     uint64_t invalid;
     uint64_t aborted;
+    uint64_t undecided;     /* still open when the run ended */
     double approval_rate;   /* approved / proposals (NAN if none) */
     double decision_mean_s; /* submit-to-decision latency over decided proposals */
     double decision_p50_s;
