@@ -226,9 +226,7 @@ static const char *skip_reason(size_t k, const struct report_overview *o, const 
     case LATENCY_CDF:
         if (!o->pooled_points)
             return "no outcomes.csv (analyze a run folder, or a sweep run with --traces)";
-        return o->pooled_decided ? NULL
-                                 : "no approved, rejected or timed-out proposal in "
-                                   "outcomes.csv";
+        return o->pooled_committed ? NULL : "no approved proposal in outcomes.csv";
     case HEATMAP:
         return o->approvals > 1 && o->node_counts > 1
                    ? NULL

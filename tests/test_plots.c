@@ -291,15 +291,15 @@ static size_t column(const struct rows *r, const char *name)
 }
 
 /* Rows where column col equals value and column col2 equals value2 (either NULL: no such
- * condition) and, if decided, decided_s is not NA and the outcome is approved, rejected or
- * timeout. */
+ * condition) and, if committed, decided_s is not NA and the outcome is approved (the latency
+ * CDF's proposals). */
 static size_t count(const char *p, const char *col, const char *value, const char *col2,
-                    const char *value2, bool decided)
+                    const char *value2, bool committed)
 {
     struct rows r;
     rows_load(&r, p);
     size_t c = col ? column(&r, col) : 0, c2 = col2 ? column(&r, col2) : 0;
-    size_t o = decided ? column(&r, "outcome") : 0, d = decided ? column(&r, "decided_s") : 0;
+    size_t o = committed ? column(&r, "outcome") : 0, d = committed ? column(&r, "decided_s") : 0;
     size_t n = 0;
     for (size_t i = 1; i < r.n; i++) {
         char a[128], b[128];
@@ -307,11 +307,10 @@ static size_t count(const char *p, const char *col, const char *value, const cha
             continue;
         if (col2 && strcmp(field(&r, i, c2, a, sizeof(a)), value2) != 0)
             continue;
-        if (decided) {
+        if (committed) {
             const char *out = field(&r, i, o, a, sizeof(a));
-            if (strcmp(field(&r, i, d, b, sizeof(b)), "NA") == 0 ||
-                (strcmp(out, "approved") && strcmp(out, "rejected") && strcmp(out, "timeout")))
-                continue;
+            if (strcmp(field(&r, i, d, b, sizeof(b)), "NA") == 0 || strcmp(out, "approved"))
+                continue; /* the latency CDF's: commit latency, approved proposals only */
         }
         n++;
     }
@@ -320,8 +319,8 @@ static size_t count(const char *p, const char *col, const char *value, const cha
     return n;
 }
 
-/* Every decided proposal of every run of the sweep (DIR/runs/RUN/outcomes.csv). */
-static size_t sweep_decided(void)
+/* Every approved proposal of every run of the sweep (DIR/runs/RUN/outcomes.csv). */
+static size_t sweep_committed(void)
 {
     DIR *d = opendir(at("sweep/runs"));
     cr_assert(d);
@@ -371,7 +370,7 @@ static void check_counts(const char *out, bool heatmap_labels)
     free(svg);
 
     /* latency_cdf of the folder of runs: one curve per run folder (named after it, spaces
-     * and all), its decided proposals. */
+     * and all), its approved proposals. */
     const char *lc = at("%s/latency_cdf.svg", out);
     svg = check_svg(lc);
     for (size_t i = 0; i < 2; i++) {
@@ -427,10 +426,10 @@ Test(plots, the_gnuplot_figures_show_the_counts_of_their_folder)
                      slurp(at("err"), NULL));
     check_counts("f", true);
 
-    /* A sweep run with --traces is one curve: every run's decided proposals pooled. */
+    /* A sweep run with --traces is one curve: every run's approved proposals pooled. */
     cr_assert_eq(gnuplot("latency_cdf", at("sweep"), at("pooled"), true), 0);
     char *svg = check_svg(at("pooled/latency_cdf.svg")), want[64];
-    snprintf(want, sizeof(want), "sweep (%zu)", sweep_decided());
+    snprintf(want, sizeof(want), "sweep (%zu)", sweep_committed());
     assert_has(svg, want, "the pooled latency_cdf.svg");
     free(svg);
 

@@ -1,6 +1,7 @@
-# latency_cdf.gp: the empirical distribution (CDF) of decision latency, decided_s -
-# submitted_s over the approved, rejected and timed-out proposals of outcomes.csv, one
-# curve per scenario. Reads outcomes.csv only; columns are found by name.
+# latency_cdf.gp: the empirical distribution (CDF) of commit latency, decided_s -
+# submitted_s over the approved proposals of outcomes.csv (summary.csv's commit_*_s), one
+# curve per scenario. Rejected and timed-out proposals are left out: a timeout's time is
+# the vote deadline, which would pile up as a step at vote_timeout. Reads outcomes.csv only; columns are found by name.
 #
 #   gnuplot -e "dir='out/make-figures/scenarios'" -e "out='figures'" analysis/plots/latency_cdf.gp
 #
@@ -47,7 +48,7 @@ unnumbered(s) = strlen(s) > 3 && digit(s[1:1]) && digit(s[2:2]) && s[3:3] eq " "
 name(i) = word(NAMES, i) eq "." ? basename(dir) : unnumbered(word(NAMES, i))
 
 # The latencies of each folder as one block of $L (index i-1).
-decided(o) = o eq "approved" || o eq "rejected" || o eq "timeout"
+decided(o) = o eq "approved"
 $L << EOD
 EOD
 do for [i = 1:K] {
@@ -76,15 +77,14 @@ do for [i = 1:K] {
     }
 }
 if (LMIN != LMIN) {
-    print sprintf("latency_cdf.gp: no approved, rejected or timed-out proposal under %s", dir)
+    print sprintf("latency_cdf.gp: no approved proposal under %s", dir)
     exit status 1
 }
 
 if (!exists("name")) name = basename(dir) # analyze passes the sweep's name for its curves
-set title sprintf("Decision latency (submit to decision; approved, rejected, timeout) (%s)", \
-    name) noenhanced
-set xlabel "decision latency (s)"
-set ylabel "fraction of decided proposals ≤ x"
+set title sprintf("Commit latency (submit to approval) (%s)", name) noenhanced
+set xlabel "commit latency (s)"
+set ylabel "fraction of approved proposals ≤ x"
 set yrange [0:1.02]
 set key right bottom
 set grid xtics mxtics ytics

@@ -300,6 +300,8 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
     if (o == OUTCOME_APPROVED || o == OUTCOME_REJECTED || o == OUTCOME_TIMEOUT)
         c->latency[c->nlatency++] = now - submitted;
     if (o == OUTCOME_APPROVED)
+        c->commit_latency[c->ncommit_latency++] = now - submitted;
+    if (o == OUTCOME_APPROVED)
         c->commits[c->ncommits++] = id;
     if (o != OUTCOME_UNDECIDED)
         cluster_ledger_note(c, cp->p.proposer, LEDGER_OUTCOME, id, cp->p.proposer, (uint64_t)o,
@@ -661,6 +663,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->prop = xcalloc(c->max_props + 1, sizeof(*c->prop));
     c->commits = xcalloc(c->max_props + 1, sizeof(*c->commits));
     c->latency = xcalloc(c->max_props + 1, sizeof(*c->latency));
+    c->commit_latency = xcalloc(c->max_props + 1, sizeof(*c->commit_latency));
     c->pwords = (c->max_props + 1 + 63) / 64;
     c->applied = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
     c->node = sim_huge_calloc(c->n, sizeof(*c->node));
@@ -712,6 +715,7 @@ void cluster_free(struct cluster *c)
     free(c->prop);
     free(c->commits);
     free(c->latency);
+    free(c->commit_latency);
     sim_huge_free(c->applied, (size_t)c->n * c->pwords, sizeof(uint64_t));
     sim_huge_free(c->node, c->n, sizeof(*c->node));
     free(c->down);
@@ -786,25 +790,41 @@ static double percentile(const sim_time *sorted, size_t n, double q)
     return (double)sorted[rank ? rank - 1 : 0] / 1e9;
 }
 
+/* Mean and nearest-rank p50/p90/p99 of n times, in seconds (all NAN when n is 0). */
+static void latency_stats(const sim_time *times, size_t n, double out[4])
+{
+    out[0] = out[1] = out[2] = out[3] = NAN;
+    if (!n)
+        return;
+    sim_time *t = xreallocarray(NULL, n, sizeof(*t));
+    memcpy(t, times, n * sizeof(*t));
+    qsort(t, n, sizeof(*t), cmp_time);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += (double)t[i];
+    out[0] = sum / (double)n / 1e9;
+    out[1] = percentile(t, n, 0.5);
+    out[2] = percentile(t, n, 0.9);
+    out[3] = percentile(t, n, 0.99);
+    free(t);
+}
+
 void cluster_metrics(const struct cluster *c, struct run_metrics *m)
 {
     *m = c->m;
     m->approval_rate = m->proposals ? (double)m->approved / (double)m->proposals : NAN;
     metrics_set_params(m, c->sc);
-    m->decision_mean_s = m->decision_p50_s = m->decision_p90_s = m->decision_p99_s = NAN;
-    if (c->nlatency) {
-        sim_time *t = xreallocarray(NULL, c->nlatency, sizeof(*t));
-        memcpy(t, c->latency, c->nlatency * sizeof(*t));
-        qsort(t, c->nlatency, sizeof(*t), cmp_time);
-        double sum = 0;
-        for (size_t i = 0; i < c->nlatency; i++)
-            sum += (double)t[i];
-        m->decision_mean_s = sum / (double)c->nlatency / 1e9;
-        m->decision_p50_s = percentile(t, c->nlatency, 0.5);
-        m->decision_p90_s = percentile(t, c->nlatency, 0.9);
-        m->decision_p99_s = percentile(t, c->nlatency, 0.99);
-        free(t);
-    }
+    double d[4], k[4];
+    latency_stats(c->latency, c->nlatency, d);
+    latency_stats(c->commit_latency, c->ncommit_latency, k);
+    m->decision_mean_s = d[0];
+    m->decision_p50_s = d[1];
+    m->decision_p90_s = d[2];
+    m->decision_p99_s = d[3];
+    m->commit_mean_s = k[0];
+    m->commit_p50_s = k[1];
+    m->commit_p90_s = k[2];
+    m->commit_p99_s = k[3];
     m->detection_mean_s = m->detections ? c->detection_sum / (double)m->detections : NAN;
     m->diverged_replicas = c->check.diverged;
     m->safety_violations = c->check.violations;

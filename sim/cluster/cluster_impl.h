@@ -86,6 +86,8 @@ struct cluster {
     size_t nsnap, snap_cap;
     sim_time *latency; /* decision times, for the percentiles */
     size_t nlatency;
+    sim_time *commit_latency; /* decision times of approved proposals only */
+    size_t ncommit_latency;
     double detection_sum;
     struct run_metrics m;
     struct checker_result check;

@@ -92,7 +92,7 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
                       2.0 * (double)sc->faults.npartitions;
     add(e, "per-node state", n * per_node);
     add(e, "replicas and applied sets", n * 8 * (ceil(elems / 64) + ceil((props + 1) / 64)));
-    add(e, "proposals", props * (sizeof(struct cprop) + 2 * sizeof(uint64_t) + PROP_TEXT));
+    add(e, "proposals", props * (sizeof(struct cprop) + 3 * sizeof(uint64_t) + PROP_TEXT));
     if (sc->heartbeat.enabled) {
         double links = hb_links(sc);
         add(e, "heartbeat links", links * HB_LINK + n * HB_NODE);

@@ -35,6 +35,10 @@ struct run_metrics {
     double decision_p50_s;
     double decision_p90_s;
     double decision_p99_s;
+    double commit_mean_s; /* the same over approved proposals only */
+    double commit_p50_s;
+    double commit_p90_s;
+    double commit_p99_s;
     uint64_t messages_sent; /* protocol + catch-up messages (heartbeats excluded) */
     uint64_t messages_lost; /* lost to network.loss, partitions or dead receivers */
     uint64_t heartbeats_sent;
