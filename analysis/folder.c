@@ -66,6 +66,15 @@ const char *folder_cell(const struct folder *f, size_t row, size_t col)
     return f->cells[row * f->ncols + col];
 }
 
+bool folder_axis_in_seconds(const struct folder *f, size_t axis)
+{
+    if (axis == 0)
+        return false;
+    const char *name = f->cols[f->axis0 + axis], *prev = f->cols[f->axis0 + axis - 1];
+    size_t n = strlen(prev);
+    return strncmp(name, prev, n) == 0 && strcmp(name + n, "_s") == 0;
+}
+
 const char *folder_axis_value(const struct folder *f, size_t p, size_t axis)
 {
     return folder_cell(f, f->pt[p].rows[0], f->axis0 + axis);

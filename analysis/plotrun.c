@@ -137,7 +137,7 @@ static size_t cdf_curves(const struct folder *f, size_t axis, size_t *curve, cha
         char label[512] = "";
         size_t used = 0;
         for (size_t a = 0; a < f->naxes; a++)
-            if (axis == SIZE_MAX || a == axis)
+            if ((axis == SIZE_MAX && !folder_axis_in_seconds(f, a)) || a == axis)
                 used += (size_t)snprintf(
                     label + used, used < sizeof(label) ? sizeof(label) - used : 0, "%s%s=%s",
                     used ? " " : "", f->cols[f->axis0 + a], folder_axis_value(f, p, a));

@@ -324,7 +324,9 @@ static void print_title(const struct report *r, size_t p, FILE *out)
     const struct folder *f = r->f;
     const struct folder_point *pt = &f->pt[p];
     for (size_t a = 0; a < f->naxes; a++)
-        fprintf(out, "%s%s=%s", a ? "  " : "", f->cols[f->axis0 + a], folder_axis_value(f, p, a));
+        if (!folder_axis_in_seconds(f, a)) /* KEY_s repeats KEY in seconds */
+            fprintf(out, "%s%s=%s", a ? "  " : "", f->cols[f->axis0 + a],
+                    folder_axis_value(f, p, a));
     if (f->naxes)
         fprintf(out, "  (point %zu of %zu, %zu run%s)\n", p + 1, f->npoints, pt->nrows,
                 pt->nrows == 1 ? "" : "s");

@@ -429,3 +429,27 @@ Test(sweep_cli, the_progress_bar_fits_a_narrow_terminal, .init = setup, .fini = 
     cr_assert_gt(bars, 0, "no progress line seen on the terminal");
     cr_assert_leq(longest, 49, "a progress line of %zu columns on a 50-column terminal", longest);
 }
+
+/* A swept key whose values are durations gets a numeric companion column KEY_s (seconds) in
+ * summary.csv, points.csv and analysis.csv, for pandas and gnuplot. */
+Test(sweep_cli, a_swept_duration_gets_a_seconds_column, .init = setup, .fini = teardown)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("d"), "-q", "--set",
+                     "consensus.vote_timeout=50ms,1s", "--set", "sweep.replications=1"),
+                 0);
+    size_t len;
+    char *sum = slurp(path("d/summary.csv"), &len);
+    static const char head[] = "run,rep,seed,consensus.approval,cluster.nodes,"
+                               "consensus.vote_timeout,consensus.vote_timeout_s,nodes,";
+    cr_assert(strncmp(sum, head, strlen(head)) == 0, "%s", sum);
+    cr_assert(strstr(sum, ",0.6,3,50ms,0.05,3,"), "%s", sum);
+    cr_assert(strstr(sum, ",0.9,5,1s,1,5,"), "%s", sum);
+    free(sum);
+    char *pts = slurp(path("d/points.csv"), &len);
+    cr_assert(strstr(pts, "consensus.vote_timeout,consensus.vote_timeout_s,n,"), "%s", pts);
+    free(pts);
+    cr_assert_eq(RUN("analyze", path("d"), "--csv"), 0);
+    char *csv = slurp(path("d/analysis.csv"), &len);
+    cr_assert(strstr(csv, "consensus.vote_timeout,consensus.vote_timeout_s,runs,"), "%s", csv);
+    free(csv);
+}
