@@ -402,7 +402,7 @@ Test(sweep_cli, swept_flow_maps_are_quoted_and_analyze_reads_them_back)
 
 /* On a 50-column terminal (a pty from script(1)) every progress line fits: the bar shrinks
  * to what the text leaves, so nothing wraps onto a new line. */
-Test(sweep_cli, the_progress_bar_fits_a_narrow_terminal, .init = setup, .fini = teardown)
+Test(sweep_cli, the_progress_bar_fits_a_narrow_terminal)
 {
     if (system("script --version >/dev/null 2>&1") != 0)
         cr_skip_test("no script(1) to make a terminal (apt-get install bsdutils)");
@@ -432,7 +432,7 @@ Test(sweep_cli, the_progress_bar_fits_a_narrow_terminal, .init = setup, .fini = 
 
 /* A swept key whose values are durations gets a numeric companion column KEY_s (seconds) in
  * summary.csv, points.csv and analysis.csv, for pandas and gnuplot. */
-Test(sweep_cli, a_swept_duration_gets_a_seconds_column, .init = setup, .fini = teardown)
+Test(sweep_cli, a_swept_duration_gets_a_seconds_column)
 {
     cr_assert_eq(RUN("sweep", yaml, "-o", path("d"), "-q", "--set",
                      "consensus.vote_timeout=50ms,1s", "--set", "sweep.replications=1"),
