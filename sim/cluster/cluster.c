@@ -654,7 +654,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     sim_engine_kinds(c->eng, cluster_kinds, sizeof(cluster_kinds) / sizeof(cluster_kinds[0]));
     c->mb = mailbox_new(c->eng, direct);
     mailbox_set_prefetch(c->mb, prefetch_delivery, c);
-    c->net = net_new(sc);
+    c->net = net_new(sc, c->eng);
     c->hb = sc->heartbeat.enabled ? heartbeat_new(sc) : NULL;
     c->wl = workload_new(sc);
     c->rep = replicas_new(c->n, element_bound(sc));

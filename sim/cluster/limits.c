@@ -98,6 +98,9 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
         add(e, "heartbeat links", links * HB_LINK + n * HB_NODE);
         add(e, "heartbeats in flight and timers", GROWTH * (links * UNICAST + n * 2 * RECORD));
     }
+    if (sc->network.fifo) /* a 16-byte slot per pair that talks, the table at most half full */
+        add(e, "fifo pairs",
+            32 * n * fmin(n - 1, (sc->heartbeat.enabled ? hb_links(sc) / n : 0) + 2 * props + 2));
     add(e, "messages in flight",
         GROWTH * concurrent_proposals(sc, props) * n * (2 * BCAST_COPY + UNICAST));
     if (sc->nodes <= LEDGER_NODES_MAX || sc->output.ledgers)

@@ -72,6 +72,7 @@ void scenario_fini(struct scenario *sc)
         return;
     free(sc->name);
     dist_fini(&sc->network.latency);
+    dist_fini(&sc->network.jitter);
     for (size_t i = 0; i < sc->network.nlinks; i++) {
         struct link_override *l = &sc->network.links[i];
         node_set_fini(&l->from);
@@ -170,6 +171,7 @@ void scenario_copy(struct scenario *dst, const struct scenario *src)
     *dst = *src;
     dst->name = dup_or_null(src->name);
     dist_copy_or_clear(&dst->network.latency, &src->network.latency);
+    dist_copy_or_clear(&dst->network.jitter, &src->network.jitter);
     dst->network.links =
         dup_array(src->network.links, src->network.nlinks, sizeof(*src->network.links));
     for (size_t i = 0; i < src->network.nlinks; i++) {

@@ -164,7 +164,9 @@ struct scenario {
     struct {
         struct dist latency;
         double loss;
-        double duplicate; /* probability a message is delivered twice */
+        double duplicate;   /* probability a message is delivered twice */
+        struct dist jitter; /* added to every delay; ops NULL: none */
+        bool fifo;          /* per-pair send order kept */
         size_t nlinks;
         struct link_override *links;
     } network;

@@ -53,6 +53,7 @@ enum {
     KF_INHERIT = 1 << 3,   /* `inherit` (the default) keeps the network-wide value */
     KF_NODECOUNT = 1 << 4, /* this uint is cluster.nodes: later node checks use it */
     KF_MEAN = 1 << 5,      /* a bare duration is the mean of an exponential, not a constant */
+    KF_NONE = 1 << 6,      /* a distribution may be `none` (the default: no such delay) */
 };
 
 #define NO_ENABLED ((size_t)-1)
@@ -545,7 +546,8 @@ static void get_dist(struct rctx *c, const struct key_spec *k, const struct ynod
 {
     char why[256], sub[256];
     sim_time t;
-    if ((k->flags & KF_INHERIT) && n->kind == YNODE_SCALAR && !strcmp(n->text, "inherit")) {
+    if ((k->flags & (KF_INHERIT | KF_NONE)) && n->kind == YNODE_SCALAR &&
+        !strcmp(n->text, (k->flags & KF_NONE) ? "none" : "inherit")) {
         dist_fini(out);
         memset(out, 0, sizeof(*out));
         return;
@@ -1105,6 +1107,14 @@ static const struct key_spec network_keys[] = {
      .example = "0.01"},
     {"duplicate", K_PROB, S(network.duplicate),
      .help = "probability that a message is delivered twice", .example = "0.001"},
+    {"jitter", K_DIST, S(network.jitter), KF_NONE,
+     .help = "extra delay drawn per message and added to its latency (on any link), `none` "
+             "for no jitter",
+     .example = "{dist: uniform, min: 0ms, max: 5ms}"},
+    {"fifo", K_BOOL, S(network.fifo),
+     .help = "keep each sender-receiver pair's messages in send order, as TCP would: a message "
+             "never arrives before one sent earlier on its pair (it waits for it)",
+     .example = "true"},
     {"links", K_LIST, S(network.links), .rec = &link_record, .count_off = S(network.nlinks),
      .help = "per-link latency/loss overrides",
      .example = "[{from: 0, to: [3, 4], latency: 80ms}]"},
@@ -1466,7 +1476,7 @@ static void write_value(FILE *f, const struct key_spec *k, const char *base)
         return;
     case K_DIST:
         if (!((const struct dist *)field)->ops) {
-            fputs("inherit", f);
+            fputs(k->flags & KF_NONE ? "none" : "inherit", f);
             return;
         }
         dist_format(field, buf, sizeof(buf));
@@ -1706,7 +1716,10 @@ static void write_range(FILE *f, const struct key_spec *k)
         fputs(k->flags & KF_NEVER ? ", or `never`" : "", f);
         return;
     case K_DIST:
-        fputs(k->flags & KF_INHERIT ? "a family below, or `inherit`" : "a family below", f);
+        fputs(k->flags & KF_INHERIT ? "a family below, or `inherit`"
+              : k->flags & KF_NONE  ? "a family below, or `none`"
+                                    : "a family below",
+              f);
         return;
     case K_QUORUM:
         fputs("1 .. cluster.nodes", f);
