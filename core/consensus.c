@@ -3,12 +3,22 @@
 
 #include <string.h>
 
-#include "core/quorum_vote.h"
+#include "core/example/example.h"
+#include "core/quorum_vote/quorum_vote.h"
 
 const struct consensus_ops *const consensus_protocols[] = {
-    &quorum_vote_ops,
+    &quorum_vote_ops, /* the default: AtlasDB's */
+    &example_ops,
     NULL,
 };
+
+size_t consensus_count(void)
+{
+    size_t n = 0;
+    while (consensus_protocols[n])
+        n++;
+    return n;
+}
 
 const struct consensus_ops *consensus_find(const char *name)
 {

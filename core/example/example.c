@@ -1,13 +1,12 @@
 /*
- * example: the smallest complete protocol on core/consensus.h, written to be read; the
- * worked example of core/PROTOCOLS.md, which explains every part. A fixed leader orders
- * proposals in its log and commits the longest prefix that a quorum of nodes holds; every
- * node applies the committed prefix in log order. No election and no repair: a lost accept
- * or a crashed leader stalls it (proposals then time out).
+ * example: the smallest complete protocol on core/consensus.h, the worked example of
+ * core/PROTOCOLS.md. A fixed leader orders proposals and commits the longest prefix a quorum
+ * holds; every node applies the committed prefix in order. No election, no repair.
  */
 #include "core/example/example.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/xalloc.h"
@@ -16,27 +15,22 @@ enum { MSG_FORWARD, MSG_ACCEPT, MSG_ACK, MSG_COMMIT, MSG_KIND_COUNT };
 enum { TIMER_DEADLINE };
 enum { PARAM_LEADER, PARAM_COUNT };
 
-static const struct consensus_msg_kind kinds[] = {{"forward"}, {"accept"}, {"ack"}, {"commit"}};
+static const struct consensus_msg_kind kinds[] = {
+    {"forward", NULL}, {"accept", NULL}, {"ack", NULL}, {"commit", NULL}};
 
 static const struct consensus_param params[PARAM_COUNT] = {
-    [PARAM_LEADER] = {.key = "leader",
-                      .type = CPARAM_UINT,
-                      .def = "0",
-                      .max = 1e7,
-                      .help = "the fixed leader's node index (must be below cluster.nodes)"},
-};
-
-static const char *const metric_names[] = {"example_log_length"};
+    {"leader", CPARAM_UINT, "0", 0, 1e7, NULL, "the fixed leader (a node index)"}};
 
 struct enode {          /* one node's view */
     uint64_t *log;      /* log[i]: proposal at index i (1..), 0 while unknown */
     uint64_t committed; /* highest index known committed (everything below is too) */
     uint64_t applied;   /* highest index applied */
+    uint64_t held;      /* its log holds every entry up to here */
+    uint64_t match;     /* the leader's knowledge of `held` (from acks) */
 };
 
 struct eprop {         /* one proposal: its client at the proposer, its entry at the leader */
     uint32_t proposer; /* the node it was submitted at, which decides its outcome */
-    uint32_t acks;     /* the leader's count of nodes that hold the entry (itself included) */
     uint64_t timer;    /* the proposer's client deadline, 0 once decided */
     uint64_t index;    /* log index, 0 while not yet ordered */
     consensus_time submitted;
@@ -46,7 +40,6 @@ struct consensus {
     struct consensus_config cfg;
     struct consensus_port port;
     uint32_t leader;
-    uint64_t length;    /* the leader's log length */
     struct enode *node; /* cfg.nodes */
     struct eprop *prop; /* by proposal id, 1..max_proposals */
 };
@@ -68,8 +61,7 @@ static struct consensus *ex_create(const struct consensus_config *cfg,
     struct consensus *p = xcalloc(1, sizeof(*p));
     p->cfg = *cfg;
     p->port = *port;
-    p->leader = (uint32_t)cfg->params[PARAM_LEADER].u;
-    assert(p->leader < cfg->nodes);
+    p->leader = (uint32_t)cfg->params[PARAM_LEADER].u; /* below nodes: see ex_check */
     p->node = xcalloc(cfg->nodes, sizeof(*p->node));
     for (uint32_t i = 0; i < cfg->nodes; i++)
         p->node[i].log = xcalloc(cfg->max_proposals + 1, sizeof(uint64_t));
@@ -88,27 +80,33 @@ static void ex_destroy(struct consensus *p)
     free(p);
 }
 
+static uint32_t holders(const struct consensus *p, uint64_t index) /* known to the leader */
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->cfg.nodes; i++)
+        n += p->node[i].match >= index;
+    return n;
+}
+
 static void decide(struct consensus *p, uint64_t id, enum consensus_outcome o)
 {
     struct eprop *e = &p->prop[id];
-    if (e->timer)
-        p->port.cancel_timer(p->port.ctx, e->timer);
+    p->port.cancel_timer(p->port.ctx, e->timer); /* a fired or no timer (0): nothing */
     e->timer = 0;
     struct consensus_record r = {.kind = CONSENSUS_REC_DECIDED,
                                  .node = e->proposer,
                                  .proposal = id,
                                  .time = p->port.now(p->port.ctx),
                                  .outcome = o,
-                                 .yes_votes = e->acks,
-                                 .missing = e->index ? p->cfg.nodes - e->acks : 0,
+                                 .yes_votes = e->index ? holders(p, e->index) : 0,
+                                 .missing = e->index ? p->cfg.nodes - holders(p, e->index) : 0,
                                  .quorum = p->cfg.quorum,
                                  .submitted = e->submitted,
                                  .index = e->index};
     p->port.record(p->port.ctx, &r);
 }
 
-/* Apply node's committed prefix in log order; a proposer decides what it applies. */
-static void apply_committed(struct consensus *p, uint32_t node)
+static void apply_committed(struct consensus *p, uint32_t node) /* and decide its own */
 {
     struct enode *s = &p->node[node];
     while (s->applied < s->committed && s->log[s->applied + 1]) {
@@ -119,11 +117,10 @@ static void apply_committed(struct consensus *p, uint32_t node)
     }
 }
 
-/* The leader commits the longest prefix of entries a quorum holds and tells everyone. */
-static void advance_commit(struct consensus *p)
+static void advance_commit(struct consensus *p) /* the longest prefix a quorum holds */
 {
     uint64_t c = p->node[p->leader].committed;
-    while (c < p->length && p->prop[p->node[p->leader].log[c + 1]].acks >= p->cfg.quorum)
+    while (c < p->node[p->leader].held && holders(p, c + 1) >= p->cfg.quorum)
         c++;
     if (c == p->node[p->leader].committed)
         return;
@@ -132,13 +129,12 @@ static void advance_commit(struct consensus *p)
     apply_committed(p, p->leader);
 }
 
-/* The leader orders a proposal: next index, store, ask everyone. */
-static void order(struct consensus *p, uint64_t id)
+static void order(struct consensus *p, uint64_t id) /* at the leader: next index, ask all */
 {
-    uint64_t index = ++p->length;
+    uint64_t index = p->node[p->leader].held + 1; /* the leader holds its whole log */
     p->node[p->leader].log[index] = id;
+    p->node[p->leader].held = p->node[p->leader].match = index;
     p->prop[id].index = index;
-    p->prop[id].acks = 1;
     send(p, MSG_ACCEPT, p->leader, 0, id, index);
     advance_commit(p);
 }
@@ -148,9 +144,6 @@ static void ex_submit(struct consensus *p, uint32_t node, uint64_t id)
     struct eprop *e = &p->prop[id];
     e->proposer = node;
     e->submitted = p->port.now(p->port.ctx);
-    struct consensus_record r = {
-        .kind = CONSENSUS_REC_PROPOSED, .node = node, .proposal = id, .time = e->submitted};
-    p->port.record(p->port.ctx, &r);
     e->timer = p->port.set_timer(p->port.ctx, node, p->cfg.vote_timeout, TIMER_DEADLINE, id);
     if (node == p->leader)
         order(p, id);
@@ -165,13 +158,18 @@ static void ex_deliver(struct consensus *p, const struct consensus_msg *m)
     case MSG_FORWARD:
         order(p, m->proposal);
         return;
-    case MSG_ACCEPT:
-        p->node[m->to].log[index] = m->proposal;
-        send(p, MSG_ACK, m->to, m->from, m->proposal, index);
+    case MSG_ACCEPT: { /* acks are cumulative: a lost or duplicated one does no harm */
+        struct enode *s = &p->node[m->to];
+        s->log[index] = m->proposal;
+        while (s->held < p->cfg.max_proposals && s->log[s->held + 1])
+            s->held++;
+        send(p, MSG_ACK, m->to, m->from, m->proposal, s->held);
         apply_committed(p, m->to);
         return;
+    }
     case MSG_ACK:
-        p->prop[m->proposal].acks++;
+        if (index > p->node[m->from].match)
+            p->node[m->from].match = index;
         advance_commit(p);
         return;
     case MSG_COMMIT: /* commits are a prefix: a lost one is made good by the next */
@@ -185,37 +183,38 @@ static void ex_deliver(struct consensus *p, const struct consensus_msg *m)
 
 static void ex_timer(struct consensus *p, uint32_t node, uint32_t key, uint64_t id)
 {
-    assert(key == TIMER_DEADLINE && node == p->prop[id].proposer);
-    (void)key, (void)node;
-    p->prop[id].timer = 0;
+    (void)key, (void)node; /* TIMER_DEADLINE, at the proposer */
     decide(p, id, CONSENSUS_TIMEOUT);
 }
 
-/* A crashed proposer's undecided proposals are aborted. */
-static void ex_crash(struct consensus *p, uint32_t node)
+static void ex_crash(struct consensus *p, uint32_t node) /* its open proposals are aborted */
 {
     for (uint64_t id = 1; id <= p->cfg.max_proposals; id++)
         if (p->prop[id].proposer == node && p->prop[id].timer)
             decide(p, id, CONSENSUS_ABORTED);
 }
 
-/* Its log is durable; with amnesia the replica restarts empty and re-applies it. */
-static void ex_recover(struct consensus *p, uint32_t node, bool amnesia)
+static void ex_recover(struct consensus *p, uint32_t node, bool amnesia) /* the log is durable */
 {
     if (amnesia)
         p->node[node].applied = 0;
     apply_committed(p, node);
 }
 
-static void ex_metrics(const struct consensus *p, double *out)
+static int ex_check(const struct consensus_config *cfg, char *why, size_t len)
 {
-    out[0] = (double)p->length;
+    snprintf(why, len, "the leader must be a node, below cluster.nodes (%u)", cfg->nodes);
+    return cfg->params[PARAM_LEADER].u < cfg->nodes ? -1 : PARAM_LEADER;
 }
 
-/* The checker reads the applied prefix, the part of the log a node surely holds. */
+static void ex_metrics(const struct consensus *p, double *out)
+{
+    out[0] = (double)p->node[p->leader].held;
+}
+
 static uint64_t ex_log_length(const struct consensus *p, uint32_t node)
 {
-    return p->node[node].applied;
+    return p->node[node].held;
 }
 
 static void ex_log_entry(const struct consensus *p, uint32_t node, uint64_t index, uint64_t *term,
@@ -232,8 +231,10 @@ const struct consensus_ops example_ops = {
     .nmsg_kinds = MSG_KIND_COUNT,
     .params = params,
     .nparams = PARAM_COUNT,
-    .metric_names = metric_names,
+    .metric_names = (const char *const[]){"example_log_length"},
     .nmetrics = 1,
+    .timer_names = (const char *const[]){"client_deadline"},
+    .ntimers = 1,
     .create = ex_create,
     .destroy = ex_destroy,
     .submit = ex_submit,
@@ -241,6 +242,7 @@ const struct consensus_ops example_ops = {
     .timer = ex_timer,
     .crash = ex_crash,
     .recover = ex_recover,
+    .check = ex_check,
     .metrics = ex_metrics,
     .log_length = ex_log_length,
     .log_entry = ex_log_entry,

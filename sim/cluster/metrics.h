@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/consensus.h"
+
 struct run_metrics {
     /* The scenario's parameters (METRIC_PARAM): constant within a sweep point, written to
      * summary.csv so a CSV reader needs nothing else to interpret the row. */
@@ -53,7 +55,11 @@ struct run_metrics {
     uint64_t diverged_replicas; /* replicas whose state hash differs from the majority */
     uint64_t safety_violations; /* broken invariants found by the checker (exit 1 if > 0) */
     uint64_t events;            /* engine events fired */
-    uint64_t fingerprint; /* hash of every event's (time, kind, target): sim/engine/engine.h */
+    uint64_t fingerprint;
+    uint32_t protocol; /* index into consensus_protocols[] */
+    double proto[CONSENSUS_METRICS_MAX];
+        /* its metric_names' values */ /* hash of every event's (time, kind, target):
+                                          sim/engine/engine.h */
 };
 
 enum metric_kind {

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,7 +25,8 @@
 
 /* ---- summary.csv ---- */
 
-void summary_write_header(FILE *f, size_t nswept, const char *const *swept_paths)
+void summary_write_header(FILE *f, size_t nswept, const char *const *swept_paths,
+                          uint32_t protocols)
 {
     struct csv c;
     csv_init(&c, f);
@@ -35,11 +37,15 @@ void summary_write_header(FILE *f, size_t nswept, const char *const *swept_paths
         csv_str(&c, swept_paths[i]);
     for (size_t i = 0; i < metric_field_count; i++)
         csv_str(&c, metric_fields[i].name);
+    for (size_t p = 0; consensus_protocols[p]; p++)
+        for (uint32_t k = 0; (protocols >> p & 1u) && k < consensus_protocols[p]->nmetrics; k++)
+            csv_str(&c, consensus_protocols[p]->metric_names[k]);
     csv_end(&c);
 }
 
 void summary_write_row(FILE *f, const struct run_ident *id, size_t nswept,
-                       const char *const *swept_values, const struct run_metrics *m)
+                       const char *const *swept_values, const struct run_metrics *m,
+                       uint32_t protocols)
 {
     struct csv c;
     csv_init(&c, f);
@@ -61,6 +67,9 @@ void summary_write_row(FILE *f, const struct run_ident *id, size_t nswept,
             csv_real(&c, *(const double *)p);
         }
     }
+    for (size_t p = 0; consensus_protocols[p]; p++)
+        for (uint32_t k = 0; (protocols >> p & 1u) && k < consensus_protocols[p]->nmetrics; k++)
+            csv_real(&c, m->protocol == p ? m->proto[k] : NAN); /* NA: another protocol's */
     csv_end(&c);
 }
 
@@ -465,8 +474,8 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
     cluster_run(c);
     *invariants_ok = cluster_check(c);
     cluster_metrics(c, m);
-    summary_write_header(files[F_SUMMARY], 0, NULL);
-    summary_write_row(files[F_SUMMARY], id, 0, NULL, m);
+    summary_write_header(files[F_SUMMARY], 0, NULL, 1u << m->protocol);
+    summary_write_row(files[F_SUMMARY], id, 0, NULL, m, 1u << m->protocol);
     write_exports(c, sc, files);
     long ledgers = write_ledgers(c, sc, o, d);
     bool ok = ledgers >= 0;

@@ -95,6 +95,7 @@ struct key_spec {
     const char *help;
     const char *example;
     const char *def_doc; /* the default as documented, when not a plain value */
+    unsigned proto;      /* K_SECTION of protocol proto - 1's own keys (0: not one) */
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -104,7 +105,6 @@ struct key_spec {
     }
 
 _Static_assert(sizeof(enum hb_topology) == sizeof(unsigned), "enums are stored as unsigned");
-_Static_assert(sizeof(enum protocol_kind) == sizeof(unsigned), "enums are stored as unsigned");
 _Static_assert(sizeof(enum prop_op) == sizeof(unsigned), "enums are stored as unsigned");
 
 /* ---- the resolver context and diagnostics ---- */
@@ -1068,7 +1068,89 @@ static void zero_init(void *p)
 #define S(field) offsetof(struct scenario, field)
 
 static const char *const topology_names[] = {"all", "ring", "random", NULL};
-static const char *const protocol_names[] = {"quorum-vote", NULL};
+/* ---- the protocols' own sections, consensus.<name>, made from their parameter tables ---- */
+
+static const char *protocol_names[CONSENSUS_PROTOCOLS_MAX + 1];
+static struct key_spec proto_keys[CONSENSUS_PROTOCOLS_MAX][CONSENSUS_PARAMS_MAX];
+static struct record proto_records[CONSENSUS_PROTOCOLS_MAX];
+#define ENUM_CHOICES_MAX 8
+static const char *enum_names[CONSENSUS_PROTOCOLS_MAX][CONSENSUS_PARAMS_MAX][ENUM_CHOICES_MAX + 1];
+static char enum_text[CONSENSUS_PROTOCOLS_MAX][CONSENSUS_PARAMS_MAX][128];
+
+static void proto_key_init(size_t p, size_t i, const struct consensus_param *cp)
+{
+    struct key_spec *k = &proto_keys[p][i];
+    size_t base = i * sizeof(struct proto_param);
+    *k = (struct key_spec){.key = cp->key, .help = cp->help, .example = cp->def};
+    switch (cp->type) {
+    case CPARAM_BOOL:
+        k->type = K_BOOL;
+        k->off = base + offsetof(struct proto_param, b);
+        break;
+    case CPARAM_UINT:
+        k->type = K_UINT;
+        k->off = base + offsetof(struct proto_param, u);
+        k->min = cp->min;
+        k->max = cp->max;
+        break;
+    case CPARAM_REAL:
+        k->type = cp->min >= 0 && cp->max <= 1 ? K_PROB : K_REAL;
+        k->off = base + offsetof(struct proto_param, r);
+        k->min = cp->min;
+        k->max = cp->max;
+        break;
+    case CPARAM_DURATION:
+        k->type = K_DURATION;
+        k->off = base + offsetof(struct proto_param, t);
+        k->flags = cp->min > 0 ? KF_POSITIVE : 0;
+        break;
+    case CPARAM_ENUM: {
+        k->type = K_ENUM;
+        k->off = base + offsetof(struct proto_param, e);
+        snprintf(enum_text[p][i], sizeof(enum_text[p][i]), "%s", cp->choices);
+        size_t n = 0;
+        for (char *save = NULL, *t = strtok_r(enum_text[p][i], "|", &save);
+             t && n < ENUM_CHOICES_MAX; t = strtok_r(NULL, "|", &save))
+            enum_names[p][i][n++] = t;
+        k->names = enum_names[p][i];
+        break;
+    }
+    case CPARAM_DIST:
+        k->type = K_DIST;
+        k->off = base + offsetof(struct proto_param, d);
+        break;
+    }
+}
+
+static struct key_spec consensus_keys[6 + CONSENSUS_PROTOCOLS_MAX]; /* defined below */
+static struct record consensus_record;
+
+/* consensus.protocol's names and every protocol's section keys, made once. */
+static void protocols_init(void)
+{
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    for (size_t p = 0; consensus_protocols[p]; p++) {
+        const struct consensus_ops *ops = consensus_protocols[p];
+        assert(p < CONSENSUS_PROTOCOLS_MAX && ops->nparams <= CONSENSUS_PARAMS_MAX);
+        protocol_names[p] = ops->name;
+        for (uint32_t i = 0; i < ops->nparams; i++)
+            proto_key_init(p, i, &ops->params[i]);
+        proto_records[p] = (struct record){.keys = proto_keys[p], .nkeys = ops->nparams};
+        if (!ops->nparams) /* no section for a protocol without parameters (quorum-vote) */
+            continue;
+        consensus_keys[consensus_record.nkeys++] = (struct key_spec){
+            .key = ops->name,
+            .type = K_SECTION,
+            .off = offsetof(struct scenario, consensus.params[p]),
+            .rec = &proto_records[p],
+            .enabled_off = NO_ENABLED,
+            .help = "the protocol's own keys (used when consensus.protocol selects it)",
+            .proto = (unsigned)p + 1};
+    }
+}
 static const char *const op_names[] = {
 #define X(sym, name) name,
     PROP_OP_LIST(X)
@@ -1143,9 +1225,10 @@ static const struct key_spec approval_keys[] = {
 static const struct record approval_record =
     REC(approval_keys, sizeof(struct approval_override), zero_init);
 
-static const struct key_spec consensus_keys[] = {
+static struct key_spec consensus_keys[6 + CONSENSUS_PROTOCOLS_MAX] = {
     {"protocol", K_ENUM, S(consensus.protocol), .names = protocol_names,
-     .help = "consensus protocol", .example = "quorum-vote"},
+     .help = "consensus protocol (core/PROTOCOLS.md); each has its own section below",
+     .example = "example"},
     {"approval", K_PROB, S(consensus.approval),
      .help = "probability that a node votes YES on a valid proposal", .example = "0.9"},
     {"approvals", K_LIST, S(consensus.approvals), .rec = &approval_record,
@@ -1156,6 +1239,9 @@ static const struct key_spec consensus_keys[] = {
     {"durable", K_BOOL, S(consensus.durable),
      .help = "recovering nodes keep their replica and ledger", .example = "false"},
 };
+
+#define CONSENSUS_BASE_KEYS 5 /* the entries above; the protocols' sections follow */
+static struct record consensus_record = {.keys = consensus_keys, .nkeys = CONSENSUS_BASE_KEYS};
 
 #define CR(field) offsetof(struct crash_spec, field)
 static const struct key_spec crash_keys[] = {
@@ -1340,7 +1426,8 @@ static const struct key_spec root_keys[] = {
     SECTION("cluster", cluster_keys, "the nodes"),
     SECTION("network", network_keys, "the simulated network"),
     SECTION("heartbeat", heartbeat_keys, "heartbeats and failure detection"),
-    SECTION("consensus", consensus_keys, "the consensus protocol"),
+    {"consensus", K_SECTION, 0, .rec = &consensus_record, .enabled_off = NO_ENABLED,
+     .help = "the consensus protocol"},
     SECTION("faults", faults_keys, "crashes and partitions"),
     {"graph", K_SECTION, 0, .rec = &graph_record, .enabled_off = NO_ENABLED,
      .help = "the initial graph"},
@@ -1385,14 +1472,41 @@ static bool path_in(const struct record *rec, const char *path, char *hint, size
 
 static bool path_known(const char *path, char *hint, size_t hintlen)
 {
+    protocols_init();
     hint[0] = '\0';
     return path_in(&root_record, path, hint, hintlen);
 }
 
 /* ---- resolving a document ---- */
 
+/* The selected protocol's own check of its parameters against the cluster (a node index
+ * below cluster.nodes, ...), reported at the parameter (or consensus.protocol). */
+static void check_protocol(struct rctx *c, const struct scenario *sc)
+{
+    const struct consensus_ops *ops = consensus_protocols[sc->consensus.protocol];
+    if (!ops->check)
+        return;
+    union consensus_value values[CONSENSUS_PARAMS_MAX];
+    struct consensus_config cfg;
+    scenario_protocol_values(sc, values);
+    scenario_consensus_config(sc, 0, NULL, values, &cfg);
+    char why[256];
+    int bad = ops->check(&cfg, why, sizeof(why));
+    if (bad < 0)
+        return;
+    char path[256];
+    snprintf(path, sizeof(path), "consensus.%s.%s", ops->name, ops->params[bad].key);
+    const struct ynode *cons = ynode_get(c->doc->root, "consensus", NULL);
+    const struct ynode *at =
+        ynode_get(ynode_get(cons, ops->name, NULL), ops->params[bad].key, NULL);
+    if (!at)
+        at = ynode_get(cons, "protocol", NULL);
+    err(c, at ? at : c->doc->root, path, "%s", why);
+}
+
 bool scenario_keys_resolve(const struct scenario_doc *doc, struct scenario *out, struct diag *d)
 {
+    protocols_init();
     size_t before = d->errors;
     scenario_init(out);
     free(out->name);
@@ -1400,6 +1514,8 @@ bool scenario_keys_resolve(const struct scenario_doc *doc, struct scenario *out,
     struct rctx c = {.doc = doc, .d = d, .sc = out, .nodes = out->nodes};
     if (doc->root)
         resolve_record(&c, &root_record, out, doc->root, "");
+    if (d->errors == before)
+        check_protocol(&c, out);
     if (d->errors == before) {
         /* The C-level rules, as a safety net: anything they catch lacks a precise position. */
         struct diag extra;
@@ -1586,6 +1702,8 @@ static void write_value(FILE *f, const struct key_spec *k, const char *base)
 /* Keys left out of a written record: unset optional strings. */
 static bool omitted(const struct key_spec *k, const char *base)
 {
+    if (k->proto) /* only the selected protocol's section: base is the scenario */
+        return ((const struct scenario *)base)->consensus.protocol != k->proto - 1;
     return k->type == K_STRING && !*(char *const *)(base + k->off);
 }
 
@@ -1638,6 +1756,7 @@ static void write_block(FILE *f, const struct record *rec, const char *base, int
 
 void scenario_write_yaml(const struct scenario *sc, FILE *f)
 {
+    protocols_init();
     fputs("# Resolved scenario written by atlas-sim: every default filled in, seed included.\n"
           "# `atlas-sim run` on this file reproduces the run byte for byte.\n",
           f);
@@ -1854,6 +1973,7 @@ static void write_families(FILE *f)
 
 void scenario_write_reference(FILE *f)
 {
+    protocols_init();
     struct scenario sc;
     scenario_init(&sc);
     fputs("# Scenario file reference\n\n"

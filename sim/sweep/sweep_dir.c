@@ -474,7 +474,11 @@ static void point_values(struct results_ctx *c, uint64_t point)
 static void summary_fill(FILE *f, void *ctx)
 {
     struct results_ctx *c = ctx;
-    summary_write_header(f, c->ncols, c->paths);
+    uint32_t protocols = 0; /* the protocols of the shard's runs: their metric columns */
+    for (uint64_t run = 0; run < c->p->nruns; run++)
+        if (sweep_run_in_shard(run, c->k, c->n))
+            protocols |= 1u << c->st->m[run].protocol;
+    summary_write_header(f, c->ncols, c->paths, protocols);
     for (uint64_t run = 0; run < c->p->nruns; run++) {
         if (!sweep_run_in_shard(run, c->k, c->n))
             continue;
@@ -484,7 +488,7 @@ static void summary_fill(FILE *f, void *ctx)
         point_values(c, point);
         struct run_ident id = {
             .run = (uint32_t)run, .rep = rep, .seed = sweep_seed(c->p->base_seed, rep)};
-        summary_write_row(f, &id, c->ncols, c->values, &c->st->m[run]);
+        summary_write_row(f, &id, c->ncols, c->values, &c->st->m[run], protocols);
     }
 }
 
