@@ -261,7 +261,14 @@ struct consensus_ops {
 
 /* Registered protocols, NULL-terminated, at most CONSENSUS_PROTOCOLS_MAX. */
 #define CONSENSUS_PROTOCOLS_MAX 8
-extern const struct consensus_ops *const consensus_protocols[];
+extern const struct consensus_ops *consensus_protocols[CONSENSUS_PROTOCOLS_MAX + 1];
+
+/*
+ * Add a protocol after the built-in ones (tests, out-of-tree protocols), before any scenario
+ * is read (the scenario layer makes its key tables once). false if the registry is full or
+ * the name is taken.
+ */
+bool consensus_register(const struct consensus_ops *ops);
 
 const struct consensus_ops *consensus_find(const char *name); /* NULL if unknown */
 size_t consensus_count(void);                                 /* registered protocols */

@@ -15,9 +15,6 @@ enum { MSG_FORWARD, MSG_ACCEPT, MSG_ACK, MSG_COMMIT, MSG_KIND_COUNT };
 enum { TIMER_DEADLINE };
 enum { PARAM_LEADER, PARAM_COUNT };
 
-static const struct consensus_msg_kind kinds[] = {
-    {"forward", NULL}, {"accept", NULL}, {"ack", NULL}, {"commit", NULL}};
-
 static const struct consensus_param params[PARAM_COUNT] = {
     {"leader", CPARAM_UINT, "0", 0, 1e7, NULL, "the fixed leader (a node index)"}};
 
@@ -131,6 +128,8 @@ static void advance_commit(struct consensus *p) /* the longest prefix a quorum h
 
 static void order(struct consensus *p, uint64_t id) /* at the leader: next index, ask all */
 {
+    if (p->prop[id].index) /* a duplicated forward */
+        return;
     uint64_t index = p->node[p->leader].held + 1; /* the leader holds its whole log */
     p->node[p->leader].log[index] = id;
     p->node[p->leader].held = p->node[p->leader].match = index;
@@ -196,8 +195,7 @@ static void ex_crash(struct consensus *p, uint32_t node) /* its open proposals a
 
 static void ex_recover(struct consensus *p, uint32_t node, bool amnesia) /* the log is durable */
 {
-    if (amnesia)
-        p->node[node].applied = 0;
+    p->node[node].applied = amnesia ? 0 : p->node[node].applied; /* replay from the start */
     apply_committed(p, node);
 }
 
@@ -227,7 +225,9 @@ static void ex_log_entry(const struct consensus *p, uint32_t node, uint64_t inde
 const struct consensus_ops example_ops = {
     .name = "example",
     .flags = CONSENSUS_LOG_ORDER | CONSENSUS_SELF_REPAIR,
-    .msg_kinds = kinds,
+    .msg_kinds =
+        (const struct consensus_msg_kind[]){
+            {"forward", NULL}, {"accept", NULL}, {"ack", NULL}, {"commit", NULL}},
     .nmsg_kinds = MSG_KIND_COUNT,
     .params = params,
     .nparams = PARAM_COUNT,
