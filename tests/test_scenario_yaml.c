@@ -12,6 +12,7 @@
 #include "core/suggest.h"
 #include "sim/scenario/scenario_keys.h"
 #include "sim/scenario/scenario_yaml.h"
+#include "testutil.h"
 
 #define SCENARIO(name) ATLAS_SOURCE_DIR "/scenarios/" name
 
@@ -75,23 +76,6 @@ static char *yaml_of(const struct scenario *sc)
     FILE *f = open_memstream(&buf, &len);
     scenario_write_yaml(sc, f);
     fclose(f);
-    return buf;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        cap += 65536;
-        buf = realloc(buf, cap + 1);
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-    } while (got);
-    fclose(f);
-    buf[n] = '\0';
     return buf;
 }
 
@@ -524,7 +508,7 @@ Test(scenario_yaml, scenarios_readme_is_the_generated_reference)
     FILE *f = open_memstream(&expected, &len);
     scenario_write_reference(f);
     fclose(f);
-    char *checked_in = slurp(SCENARIO("README.md"));
+    char *checked_in = tu_slurp(SCENARIO("README.md"), NULL);
     cr_assert(strcmp(expected, checked_in) == 0,
               "scenarios/README.md is stale: regenerate it with "
               "`atlas-sim validate --reference > scenarios/README.md`");
