@@ -15,6 +15,7 @@
 #include "core/xalloc.h"
 #include "sim/cluster/cluster.h"
 #include "sim/scenario/scenario_yaml.h"
+#include "testutil.h"
 
 /* ---- a trace sink that keeps events and message kinds ---- */
 
@@ -60,25 +61,6 @@ static void load(const char *text, struct scenario *sc)
     cr_assert(ok, "does not resolve:\n%s", text);
     scenario_doc_free(doc);
     diag_fini(&d);
-}
-
-/* All diagnostics of text, as printed. */
-static char *errors_of(const char *text)
-{
-    struct diag d;
-    diag_init(&d);
-    struct scenario_doc *doc = scenario_doc_parse("t.yaml", text, strlen(text), &d);
-    struct scenario sc;
-    if (doc && scenario_doc_resolve(doc, &sc, &d))
-        scenario_fini(&sc);
-    char *buf;
-    size_t len;
-    FILE *f = open_memstream(&buf, &len);
-    diag_print(&d, f);
-    fclose(f);
-    scenario_doc_free(doc);
-    diag_fini(&d);
-    return buf;
 }
 
 /* Run text; *m gets the metrics, *s what the sink saw; returns whether the checker passed. */
@@ -155,16 +137,17 @@ Test(protocols, a_protocol_parameter_reaches_the_protocol)
 
 Test(protocols, a_parameter_that_does_not_fit_the_cluster_is_an_error_at_its_position)
 {
-    char *e = errors_of("cluster: {nodes: 3}\nconsensus:\n  protocol: example\n"
-                        "  example: {leader: 4}\n");
+    char *e = tu_scenario_errors("cluster: {nodes: 3}\nconsensus:\n  protocol: example\n"
+                                 "  example: {leader: 4}\n",
+                                 0, NULL);
     cr_assert(strstr(e, "t.yaml:4:21: error: consensus.example.leader: the leader must be a "
                         "node, below cluster.nodes (3)"),
               "%s", e);
     free(e);
-    e = errors_of("consensus: {example: {leadr: 1}}\n");
+    e = tu_scenario_errors("consensus: {example: {leadr: 1}}\n", 0, NULL);
     cr_assert(strstr(e, "consensus.example.leadr: unknown key"), "%s", e);
     free(e);
-    e = errors_of("consensus: {protocol: exampel}\n");
+    e = tu_scenario_errors("consensus: {protocol: exampel}\n", 0, NULL);
     cr_assert(strstr(e, "'exampel' is not one of the allowed values (quorum-vote, example"), "%s",
               e);
     free(e);

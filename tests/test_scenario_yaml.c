@@ -35,36 +35,9 @@ static void resolve_ok(const char *text, struct scenario *sc)
     diag_fini(&d);
 }
 
-/* All diagnostics printed as text (empty string if the text resolved). */
-static char *errors_of(const char *text, int nsets, const char *const *sets)
-{
-    struct diag d;
-    diag_init(&d);
-    struct scenario_doc *doc = parse(text, &d);
-    if (doc) {
-        for (int i = 0; i < nsets; i++) {
-            char key[128];
-            const char *eq = strchr(sets[i], '=');
-            snprintf(key, sizeof(key), "%.*s", (int)(eq - sets[i]), sets[i]);
-            scenario_doc_set(doc, key, eq + 1, "--set", &d);
-        }
-        struct scenario sc;
-        if (scenario_doc_resolve(doc, &sc, &d))
-            scenario_fini(&sc);
-    }
-    char *buf;
-    size_t len;
-    FILE *f = open_memstream(&buf, &len);
-    diag_print(&d, f);
-    fclose(f);
-    scenario_doc_free(doc);
-    diag_fini(&d);
-    return buf;
-}
-
 static void assert_error(const char *text, const char *expected)
 {
-    char *got = errors_of(text, 0, NULL);
+    char *got = tu_scenario_errors(text, 0, NULL);
     cr_assert(strstr(got, expected), "expected\n  %s\nin\n%s", expected, got);
     free(got);
 }
@@ -209,7 +182,7 @@ Test(scenario_yaml, duplicate_keys_are_errors_that_point_at_both_places)
 
 Test(scenario_yaml, a_duplicate_key_does_not_hide_the_other_errors)
 {
-    char *got = errors_of("seed: 1\nseed: 2\nnetwork: {loss: 2}\n", 0, NULL);
+    char *got = tu_scenario_errors("seed: 1\nseed: 2\nnetwork: {loss: 2}\n", 0, NULL);
     cr_assert(strstr(got, "t.yaml:2:1: error: seed: duplicate key"), "%s", got);
     cr_assert(strstr(got, "t.yaml:3:17: error: network.loss"), "%s", got);
     free(got);
@@ -241,9 +214,9 @@ Test(scenario_yaml, a_missing_file_is_an_error_naming_the_path)
 
 Test(scenario_yaml, every_problem_is_reported_in_one_pass)
 {
-    char *got = errors_of("cluster: {nodes: 3, quorum: 9}\nnetwork: {loss: -1, lost: 0}\n"
-                          "heartbeat: {interval: 0s}\nconsensus: {protocol: raft}\n",
-                          0, NULL);
+    char *got = tu_scenario_errors("cluster: {nodes: 3, quorum: 9}\nnetwork: {loss: -1, lost: 0}\n"
+                                   "heartbeat: {interval: 0s}\nconsensus: {protocol: raft}\n",
+                                   0, NULL);
     const char *expected[] = {"cluster.quorum", "network.loss", "network.lost",
                               "heartbeat.interval", "consensus.protocol"};
     for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
@@ -268,7 +241,7 @@ Test(scenario_yaml, set_overrides_a_key_with_the_same_checks_and_set_as_origin)
     diag_fini(&d);
 
     const char *sets[] = {"cluster.nodes=0", "consensus.aproval=0.5"};
-    char *got = errors_of("{}", 2, sets);
+    char *got = tu_scenario_errors("{}", 2, sets);
     cr_assert(strstr(got, "--set:1:1: error: cluster.nodes: 0 is out of range"), "%s", got);
     cr_assert(strstr(got, "--set:1:1: error: consensus.aproval: unknown key 'aproval'; did you "
                           "mean 'approval'?"),
@@ -315,13 +288,13 @@ Test(scenario_yaml, a_list_index_may_be_written_in_brackets)
 Test(scenario_yaml, errors_say_what_is_wrong_and_what_is_allowed)
 {
     static const char *const unit[] = {"network.latency=40"};
-    char *got = errors_of("{}\n", 1, unit);
+    char *got = tu_scenario_errors("{}\n", 1, unit);
     cr_assert(strstr(got, "network.latency: duration '40' has no unit (use ns, us, ms, s, m or "
                           "h); a bare duration such as 5ms is a constant"),
               "%s", got);
     free(got);
     static const char *const expo[] = {"consensus.vote_timeout=1e3ms"};
-    got = errors_of("{}\n", 1, expo);
+    got = tu_scenario_errors("{}\n", 1, expo);
     cr_assert(strstr(got, "duration '1e3ms' uses exponent notation"), "%s", got);
     free(got);
     assert_error("heartbeat: {topology: star}\n",
@@ -436,7 +409,8 @@ Test(scenario_yaml, overlapping_crash_windows_of_one_node_are_an_error_at_the_la
     assert_error("faults: {crashes: [{node: 0, at: 1s}, {node: 0, at: 9s, recover: 10s}]}\n",
                  "faults.crashes[1].at: node 0 is already down from 1s to the end");
     /* back to back (recover at 6s, crash again at 6s) and other nodes are fine */
-    char *none = errors_of("faults:\n"
+    char *none =
+        tu_scenario_errors("faults:\n"
                            "  crashes: [{node: 1, at: 2s, recover: 6s}, {node: 1, at: 6s},\n"
                            "            {node: 2, at: 2s, recover: 6s}]\n",
                            0, NULL);
@@ -563,7 +537,8 @@ Test(scenario_yaml, suggest_distance_counts_insertions_deletions_and_substitutio
 
 Test(scenario_yaml, a_collection_used_as_a_key_is_an_error_and_the_rest_is_still_checked)
 {
-    char *got = errors_of("? [a, b]\n: 1\nseed: 1\nseed: 2\nnetwork: {loss: 3}\n", 0, NULL);
+    char *got =
+        tu_scenario_errors("? [a, b]\n: 1\nseed: 1\nseed: 2\nnetwork: {loss: 3}\n", 0, NULL);
     cr_assert(strstr(got, "t.yaml:1:3: error: mapping keys must be plain names"), "%s", got);
     cr_assert(strstr(got, "t.yaml:4:1: error: seed: duplicate key"), "%s", got);
     cr_assert(strstr(got, "t.yaml:5:17: error: network.loss"), "%s", got);
@@ -661,13 +636,13 @@ Test(scenario_yaml, a_sweep_of_more_points_than_allowed_stops_expanding_ranges)
 {
     /* a few lines of ranges could ask for billions of value strings before the sweep plan
      * refused the point count: expansion stops at the range that goes past SWEEP_MAX_POINTS */
-    char *got = errors_of("sweep:\n"
-                          "  params:\n"
-                          "    consensus.approval: {from: 0, to: 1, step: 0.001}\n"
-                          "    network.loss: {from: 0, to: 1, step: 0.001}\n"
-                          "    cluster.nodes: {from: 1, to: 1000000, step: 1}\n"
-                          "    seed: [1, 2]\n",
-                          0, NULL);
+    char *got = tu_scenario_errors("sweep:\n"
+                                   "  params:\n"
+                                   "    consensus.approval: {from: 0, to: 1, step: 0.001}\n"
+                                   "    network.loss: {from: 0, to: 1, step: 0.001}\n"
+                                   "    cluster.nodes: {from: 1, to: 1000000, step: 1}\n"
+                                   "    seed: [1, 2]\n",
+                                   0, NULL);
     cr_assert(strstr(got, "t.yaml:4:19: error: sweep.params.network.loss: the sweep has more than "
                           "1000000 points"),
               "%s", got);
@@ -683,11 +658,11 @@ Test(scenario_yaml, a_sweep_of_more_points_than_allowed_stops_expanding_ranges)
 
 Test(scenario_yaml, a_sweep_of_more_runs_than_allowed_is_refused_at_its_replications)
 {
-    char *got = errors_of("sweep:\n"
-                          "  params:\n"
-                          "    cluster.nodes: {from: 1, to: 11, step: 1}\n"
-                          "  replications: 1000000\n",
-                          0, NULL);
+    char *got = tu_scenario_errors("sweep:\n"
+                                   "  params:\n"
+                                   "    cluster.nodes: {from: 1, to: 11, step: 1}\n"
+                                   "  replications: 1000000\n",
+                                   0, NULL);
     cr_assert(strstr(got, "t.yaml:4:17: error: sweep.replications: the sweep has 11000000 runs "
                           "(11 points x 1000000 replications; at most 10000000)"),
               "%s", got);

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/scenario/scenario_yaml.h"
+
 char *tu_slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -90,4 +92,29 @@ int tu_wait(pid_t pid)
 int tu_run(char *const *argv, const char *out, const char *err, char *const *env)
 {
     return tu_wait(tu_spawn(argv, out, err, env));
+}
+
+char *tu_scenario_errors(const char *text, int nsets, const char *const *sets)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario_doc *doc = scenario_doc_parse("t.yaml", text, strlen(text), &d);
+    for (int i = 0; doc && i < nsets; i++) {
+        char key[128];
+        const char *eq = strchr(sets[i], '=');
+        cr_assert(eq, "--set %s has no '='", sets[i]);
+        snprintf(key, sizeof(key), "%.*s", (int)(eq - sets[i]), sets[i]);
+        scenario_doc_set(doc, key, eq + 1, "--set", &d);
+    }
+    struct scenario sc;
+    if (doc && scenario_doc_resolve(doc, &sc, &d))
+        scenario_fini(&sc);
+    char *buf;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    diag_print(&d, f);
+    fclose(f);
+    scenario_doc_free(doc);
+    diag_fini(&d);
+    return buf;
 }

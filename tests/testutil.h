@@ -29,4 +29,10 @@ pid_t tu_spawn(char *const *argv, const char *out, const char *err, char *const 
 int tu_wait(pid_t pid);
 int tu_run(char *const *argv, const char *out, const char *err, char *const *env);
 
+/*
+ * Every diagnostic of a scenario given as YAML text (file name "t.yaml") with nsets --set
+ * overrides ("KEY=VALUE"), as diag_print writes them; "" if it resolves (malloc'ed).
+ */
+char *tu_scenario_errors(const char *text, int nsets, const char *const *sets);
+
 #endif
