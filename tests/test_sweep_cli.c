@@ -416,3 +416,56 @@ Test(sweep_cli, a_swept_duration_gets_a_seconds_column)
     cr_assert(strstr(csv, "consensus.vote_timeout,consensus.vote_timeout_s,runs,"), "%s", csv);
     free(csv);
 }
+
+/* validate checks every point of a sweep as sweep would, and both report each bad value
+ * once, at its position in the file (it was 'sweep.params:1:1', and validate said ok). */
+Test(sweep_cli, validate_and_sweep_report_every_bad_sweep_value_at_its_position)
+{
+    char file[160], dir[160], out[160], errf[160]; /* path()'s ring holds 4: keep our own */
+    snprintf(file, sizeof(file), "%s", path("bad.yaml"));
+    snprintf(dir, sizeof(dir), "%s", path("b"));
+    snprintf(out, sizeof(out), "%s", path("out"));
+    snprintf(errf, sizeof(errf), "%s", path("err"));
+    FILE *f = fopen(file, "w");
+    cr_assert(f);
+    fputs("name: bad\n"
+          "cluster: {nodes: 3}\n"
+          "sweep:\n"
+          "  params:\n"
+          "    consensus.approval: [0.5, 1.2]\n"
+          "    cluster.nodes: [3, 2.5]\n"
+          "    consensus.vote_timeout: [100ms, 300]\n"
+          "    network.latency.sigma: [0.3]\n",
+          f);
+    fclose(f);
+    static const char *const want[] = {
+        "bad.yaml:5:31: error: consensus.approval: probability 1.2 is not in [0, 1]",
+        "bad.yaml:6:24: error: cluster.nodes: expected a whole number, got '2.5'",
+        "bad.yaml:7:37: error: consensus.vote_timeout: duration '300' has no unit",
+        "bad.yaml:8:29: error: network.latency: missing key 'dist'",
+        "give the whole distribution in the file, e.g. {dist: lognormal, median: 20ms, sigma: "
+        "0.5}, then sweep network.latency.sigma"};
+    for (int cmd = 0; cmd < 2; cmd++) {
+        char *argv_v[] = {ATLAS_BINARY, "validate", file, NULL};
+        char *argv_s[] = {ATLAS_BINARY, "sweep", file, "-o", dir, "-q", NULL};
+        cr_assert_eq(tu_run(cmd ? argv_s : argv_v, out, errf, NULL), 2);
+        char *err = tu_slurp(errf, NULL);
+        for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+            cr_assert(strstr(err, want[i]), "%s: '%s' not in\n%s", cmd ? "sweep" : "validate",
+                      want[i], err);
+        cr_assert_null(strstr(err, "sweep.params:1:1"), "%s", err);
+        const char *second = strstr(err, "probability 1.2");
+        cr_assert_null(strstr(second + 1, "probability 1.2"), "reported twice:\n%s", err);
+        free(err);
+    }
+    cr_assert_not(tu_exists(dir), "sweep wrote its folder");
+    /* --set lists: validate accepts what sweep accepts, and refuses what it refuses */
+    char *ok[] = {ATLAS_BINARY, "validate", yaml, "--set", "cluster.nodes=3,5", NULL};
+    cr_assert_eq(tu_run(ok, out, errf, NULL), 0, "%s", tu_slurp(errf, NULL));
+    char *bad[] = {ATLAS_BINARY, "validate",         yaml, "--set", "cluster.nodes=3,5",
+                   "--set",      "cluster.quorum=4", NULL};
+    cr_assert_eq(tu_run(bad, out, errf, NULL), 2);
+    char *err = tu_slurp(errf, NULL);
+    cr_assert(strstr(err, "quorum 4 is larger than the cluster (cluster.nodes is 3)"), "%s", err);
+    free(err);
+}

@@ -6,6 +6,8 @@
 #ifndef ATLAS_SIM_CLI_CLI_H
 #define ATLAS_SIM_CLI_CLI_H
 
+#include <stdbool.h>
+
 enum {
     EXIT_OK = 0,
     EXIT_INVARIANT = 1,
@@ -22,5 +24,14 @@ int cmd_bench(int argc, char **argv);
 /* atlas-sim bench subcommands (dispatched by cmd_bench). */
 int bench_phold_main(int argc, char **argv);
 int bench_graph_main(int argc, char **argv);
+
+/*
+ * What `sweep FILE [--set ...]` would refuse before running, `validate` checks too: every
+ * point of the plan (the file's sweep.params and --set lists) resolved, each problem once at
+ * the position of the value in the file (or its --set). Diagnostics go to d.
+ */
+struct diag;
+bool sweep_check_points(const char *file, const char *seed, int nsets, char *const *sets,
+                        struct diag *d);
 
 #endif

@@ -191,16 +191,76 @@ static bool apply_sets(struct sweep *s, struct diag *d)
     return diag_ok(d);
 }
 
+/* Whether path a is b or inside it (b a prefix of a at a key boundary). */
+static bool within(const char *a, const char *b)
+{
+    size_t n = strlen(b);
+    return strncmp(a, b, n) == 0 && (!a[n] || a[n] == '.' || a[n] == '[');
+}
+
+/* The swept key that key path `key` is, is inside, or contains; SIZE_MAX if none. */
+static size_t axis_of_key(const struct sweep_plan *p, const char *key)
+{
+    for (size_t a = 0; key && a < p->naxes; a++)
+        if (within(key, p->axes[a].path) || within(p->axes[a].path, key))
+            return a;
+    return SIZE_MAX;
+}
+
+/*
+ * The problems of a point's value, moved from the value's own text ("sweep.params:1:1") to
+ * where the file gives it (or to the --set that gave it), with what to write when a swept
+ * distribution parameter has no distribution to belong to.
+ */
+static void add_point_diags(const struct sweep *s, uint64_t point, const struct diag *in,
+                            struct diag *d)
+{
+    for (size_t i = 0; i < in->n; i++) {
+        const struct diag_item *it = &in->items[i];
+        size_t a = axis_of_key(&s->plan, it->key);
+        const char *file = it->file;
+        unsigned line = it->line, col = it->col;
+        char hint[320] = "";
+        if (file && strcmp(file, "sweep.params") == 0 && a != SIZE_MAX) {
+            const char *v = sweep_point_value(&s->plan, point, a);
+            file = scenario_doc_sweep_value_at(s->doc, s->plan.axes[a].path, v, &line, &col)
+                       ? s->o.file
+                       : "--set";
+            const char *dot = strrchr(s->plan.axes[a].path, '.');
+            if (strstr(it->msg, "missing key 'dist'") && dot)
+                snprintf(hint, sizeof(hint),
+                         "; %.*s is not a distribution with a parameter '%s' in the base "
+                         "scenario (a bare duration or the default is a constant): give the "
+                         "whole distribution in the file, e.g. {dist: lognormal, median: 20ms, "
+                         "%s: 0.5}, then sweep %s",
+                         (int)(dot - s->plan.axes[a].path), s->plan.axes[a].path, dot + 1, dot + 1,
+                         s->plan.axes[a].path);
+        }
+        char msg[768];
+        snprintf(msg, sizeof(msg), "%s%s", it->msg, hint);
+        bool seen = false; /* one report of a problem, however many points share it */
+        for (size_t k = 0; k < d->n && !seen; k++)
+            seen = d->items[k].line == line && d->items[k].col == col &&
+                   strcmp(d->items[k].msg, msg) == 0;
+        if (!seen)
+            diag_error(d, file, line, col, it->key, "%s", msg);
+    }
+}
+
 /* Resolve the scenario of one point (seed of replication rep) into *sc. */
 static bool resolve_point(const struct sweep *s, uint64_t point, struct scenario *sc,
                           struct diag *d)
 {
     struct scenario_doc *doc = scenario_doc_clone(s->doc);
+    struct diag mine;
+    diag_init(&mine);
     bool ok = true;
     for (size_t a = 0; a < s->plan.naxes && ok; a++)
         ok = scenario_doc_set(doc, s->plan.axes[a].path, sweep_point_value(&s->plan, point, a),
-                              "sweep.params", d);
-    ok = ok && scenario_doc_resolve(doc, sc, d);
+                              "sweep.params", &mine);
+    ok = ok && scenario_doc_resolve(doc, sc, &mine);
+    add_point_diags(s, point, &mine, d);
+    diag_fini(&mine);
     scenario_doc_free(doc);
     return ok;
 }
@@ -253,7 +313,7 @@ static bool check_points(struct sweep *s, struct diag *d)
 {
     struct mem_estimate most = {0}, e;
     s->point_cost = xcalloc(s->plan.npoints ? s->plan.npoints : 1, sizeof(*s->point_cost));
-    for (uint64_t pt = 0; pt < s->plan.npoints && diag_ok(d); pt++) {
+    for (uint64_t pt = 0; pt < s->plan.npoints && d->errors < 50; pt++) { /* every point */
         struct scenario sc;
         if (resolve_point(s, pt, &sc, d)) {
             limits_estimate(&sc, &e);
@@ -644,6 +704,23 @@ static void sweep_fini(struct sweep *s)
     free(s->point_cost);
     free(s->dir);
     free(s->o.sets);
+}
+
+bool sweep_check_points(const char *file, const char *seed, int nsets, char *const *sets,
+                        struct diag *d)
+{
+    struct sweep s = {.o = {.file = file, .jobs = 1, .dir = "."}};
+    s.o.sets = xcalloc((size_t)nsets + 1, sizeof(*s.o.sets));
+    for (int i = 0; i < nsets; i++)
+        s.o.sets[s.o.nsets++] = sets[i];
+    char seed_set[64];
+    if (seed) { /* validate's --seed, as a plain --set of the key */
+        snprintf(seed_set, sizeof(seed_set), "seed=%s", seed);
+        s.o.sets[s.o.nsets++] = seed_set;
+    }
+    bool ok = setup_plan(&s, d);
+    sweep_fini(&s);
+    return ok;
 }
 
 int cmd_sweep(int argc, char **argv)

@@ -8,6 +8,7 @@
 #include "sim/cli/cli.h"
 #include "sim/cluster/limits.h"
 #include "sim/scenario/scenario_yaml.h"
+#include "sim/scenario/sweep.h"
 
 static void validate_usage(FILE *f)
 {
@@ -16,7 +17,10 @@ static void validate_usage(FILE *f)
           "\n"
           "Checks a scenario without running it: reports every problem found (with\n"
           "file:line:column and the key path) and exits 2, or prints a short summary of the\n"
-          "resolved scenario and exits 0. --seed and --set are checked like in `run`.\n"
+          "resolved scenario and exits 0. --seed and --set are checked like in `run`; a\n"
+          "--set list (KEY=a,b) is a sweep axis, as in `sweep`. When the scenario sweeps\n"
+          "(sweep.params or --set lists), every point is resolved as `sweep` would, and each\n"
+          "bad value is reported once, at its position in the file (or its --set).\n"
           "\n"
           "  --reference   print the Markdown reference of every scenario key (type, default,\n"
           "                range, example), i.e. scenarios/README.md\n"
@@ -84,20 +88,37 @@ int cmd_validate(int argc, char **argv)
         rc = EXIT_USAGE;
     }
     if (rc < 0) {
+        /* The base scenario: the file with the plain --set values (a list makes a sweep
+         * axis, as in `sweep`); then, when it sweeps, every point as `sweep` would. */
+        char **plain = xcalloc((size_t)nsets + 1, sizeof(char *));
+        int nplain = 0;
+        bool sweeps = false;
+        for (int i = 0; i < nsets; i++) {
+            bool list = sweep_set_is_axis(sets[i]);
+            sweeps |= list;
+            if (!list)
+                plain[nplain++] = sets[i];
+        }
         struct diag d;
         diag_init(&d);
         struct scenario sc;
-        if (scenario_load_seeded(file, seed, nsets, sets, &sc, &d)) {
-            diag_print(&d, stderr);
+        bool ok = scenario_load_seeded(file, seed, nplain, plain, &sc, &d);
+        if (ok && (sweeps || sc.sweep.nparams) &&
+            !sweep_check_points(file, seed, nsets, sets, &d)) {
+            scenario_fini(&sc);
+            ok = false;
+        }
+        diag_print(&d, stderr);
+        if (ok) {
             print_summary(stdout, file, &sc);
             scenario_fini(&sc);
             rc = EXIT_OK;
         } else {
-            diag_print(&d, stderr);
             fprintf(stderr, "%s: %zu error%s\n", file, d.errors, d.errors == 1 ? "" : "s");
             rc = EXIT_USAGE;
         }
         diag_fini(&d);
+        free(plain);
     }
     free(sets);
     return rc;

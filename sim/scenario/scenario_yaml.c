@@ -482,6 +482,25 @@ bool scenario_doc_set(struct scenario_doc *doc, const char *path, const char *va
 
 /* ---- resolving ---- */
 
+bool scenario_doc_sweep_value_at(const struct scenario_doc *doc, const char *axis,
+                                 const char *value, unsigned *line, unsigned *col)
+{
+    const struct ynode *params = ynode_get(ynode_get(doc->root, "sweep", NULL), "params", NULL);
+    const struct ynode *v = ynode_get(params, axis, NULL), *at = NULL;
+    if (!v || v->file != 0)
+        return false;
+    if (v->kind == YNODE_MAP) /* a range: its values have no text of their own */
+        at = v;
+    for (size_t i = 0; v->kind == YNODE_SEQ && i < v->n && !at; i++)
+        if (v->kids[i]->kind == YNODE_SCALAR && strcmp(v->kids[i]->text, value) == 0)
+            at = v->kids[i];
+    if (!at) /* a --set list replaced the file's values */
+        return false;
+    *line = at->line;
+    *col = at->col;
+    return true;
+}
+
 bool scenario_doc_resolve(const struct scenario_doc *doc, struct scenario *out, struct diag *d)
 {
     return scenario_keys_resolve(doc, out, d);

@@ -38,6 +38,14 @@ void scenario_doc_free(struct scenario_doc *doc); /* NULL is a no-op */
 bool scenario_doc_set(struct scenario_doc *doc, const char *path, const char *value,
                       const char *origin, struct diag *d);
 
+/*
+ * Where the file gives the sweep value `value` of key path `axis` (an item of
+ * sweep.params.AXIS, or the range there): true with its line and column, false when the
+ * file does not sweep that key (a --set axis).
+ */
+bool scenario_doc_sweep_value_at(const struct scenario_doc *doc, const char *axis,
+                                 const char *value, unsigned *line, unsigned *col);
+
 /* Resolve into *out (scenario_init'ed by this call; scenario_fini it on success). */
 bool scenario_doc_resolve(const struct scenario_doc *doc, struct scenario *out, struct diag *d);
 

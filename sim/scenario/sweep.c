@@ -461,3 +461,15 @@ bool sweep_parse_set(const char *arg, char **path, bool *is_axis, size_t *nvalue
     *path = xstrndup(arg, (size_t)(eq - arg));
     return true;
 }
+
+bool sweep_set_is_axis(const char *arg)
+{
+    char *path, **values, err[16];
+    size_t n;
+    bool axis;
+    if (!sweep_parse_set(arg, &path, &axis, &n, &values, err, sizeof(err)))
+        return false;
+    free(path);
+    sweep_values_free(n, values);
+    return axis;
+}

@@ -120,6 +120,10 @@ void sweep_values_free(size_t n, char **values);
 bool sweep_parse_set(const char *arg, char **path, bool *is_axis, size_t *nvalues, char ***values,
                      char *err, size_t errlen);
 
+/* Whether --set arg makes an axis (a list or a range); false for anything sweep_parse_set
+ * refuses too (the caller reports that with the arg). */
+bool sweep_set_is_axis(const char *arg);
+
 /* Parse "K/N" with 1 <= K <= N. */
 bool sweep_shard_parse(const char *text, uint32_t *k, uint32_t *n);
 
