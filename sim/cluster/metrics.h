@@ -58,8 +58,8 @@ struct run_metrics {
     uint64_t fingerprint;
     uint32_t protocol; /* index into consensus_protocols[] */
     double proto[CONSENSUS_METRICS_MAX];
-        /* its metric_names' values */ /* hash of every event's (time, kind, target):
-                                          sim/engine/engine.h */
+    /* its metric_names' values */ /* hash of every event's (time, kind, target):
+                                      sim/engine/engine.h */
 };
 
 enum metric_kind {
