@@ -79,6 +79,8 @@ struct consensus_msg_kind {
     const char *name; /* messages.csv's kind column: "append_entries", "vote", ... */
     const char *tag;  /* the engine's name for its deliveries (NULL: name); kinds may share a
                          name and differ by tag ("vote" as "vote_yes" and "vote_no") */
+    bool replica;     /* a hint: delivering it validates or applies its proposal at the
+                         receiver, so the host loads that replica's data ahead of it */
 };
 
 /* Bounds of what a protocol declares. */

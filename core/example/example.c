@@ -225,9 +225,10 @@ static void ex_log_entry(const struct consensus *p, uint32_t node, uint64_t inde
 const struct consensus_ops example_ops = {
     .name = "example",
     .flags = CONSENSUS_LOG_ORDER | CONSENSUS_SELF_REPAIR,
-    .msg_kinds =
-        (const struct consensus_msg_kind[]){
-            {"forward", NULL}, {"accept", NULL}, {"ack", NULL}, {"commit", NULL}},
+    .msg_kinds = (const struct consensus_msg_kind[]){{"forward", NULL, false},
+                                                     {"accept", NULL, true},
+                                                     {"ack", NULL, false},
+                                                     {"commit", NULL, false}},
     .nmsg_kinds = MSG_KIND_COUNT,
     .params = params,
     .nparams = PARAM_COUNT,

@@ -13,10 +13,10 @@ enum { MSG_PROPOSAL, MSG_VOTE_YES, MSG_VOTE_NO, MSG_COMMIT, MSG_KIND_COUNT };
 enum { TIMER_VOTE_DEADLINE };
 
 static const struct consensus_msg_kind qv_kinds[MSG_KIND_COUNT] = {
-    [MSG_PROPOSAL] = {"proposal", NULL},
-    [MSG_VOTE_YES] = {"vote", "vote_yes"},
-    [MSG_VOTE_NO] = {"vote", "vote_no"},
-    [MSG_COMMIT] = {"commit", NULL},
+    [MSG_PROPOSAL] = {"proposal", NULL, true}, /* validated, voted on */
+    [MSG_VOTE_YES] = {"vote", "vote_yes", false},
+    [MSG_VOTE_NO] = {"vote", "vote_no", false},
+    [MSG_COMMIT] = {"commit", NULL, true}, /* applied */
 };
 static const char *const qv_timers[] = {"vote_timeout"};
 
@@ -40,6 +40,19 @@ struct consensus {
     struct qv_proposal *props; /* indexed by proposal id, 1..max_proposals */
     uint64_t open;             /* first undecided proposal */
 };
+
+/* A message without payload, its 128 payload bytes left unwritten (the host reads len). */
+static const struct consensus_msg *message(struct consensus_msg *m, uint32_t kind, uint32_t from,
+                                           uint32_t to, uint64_t proposal)
+{
+    m->kind = kind;
+    m->from = from;
+    m->to = to;
+    m->proposal = proposal;
+    m->sent = 0;
+    m->len = 0;
+    return m;
+}
 
 static bool bit_test(const uint64_t *bits, uint32_t i)
 {
@@ -129,8 +142,8 @@ static void decide(struct consensus *p, uint64_t id, enum consensus_outcome o)
         return;
     /* commit order, not a log: the host applies a proposal once and ignores the index */
     p->port.apply(p->port.ctx, st->proposer, 0, id);
-    struct consensus_msg m = {.kind = MSG_COMMIT, .from = st->proposer, .proposal = id};
-    p->port.broadcast(p->port.ctx, &m);
+    struct consensus_msg m;
+    p->port.broadcast(p->port.ctx, message(&m, MSG_COMMIT, st->proposer, 0, id));
 }
 
 /* Decide if the votes counted so far settle the proposal. */
@@ -207,8 +220,8 @@ static void qv_submit(struct consensus *p, uint32_t node, uint64_t id)
     if (p->open != NO_PROPOSAL)
         p->props[p->open].prev_open = id;
     p->open = id;
-    struct consensus_msg m = {.kind = MSG_PROPOSAL, .from = node, .proposal = id};
-    p->port.broadcast(p->port.ctx, &m);
+    struct consensus_msg m;
+    p->port.broadcast(p->port.ctx, message(&m, MSG_PROPOSAL, node, 0, id));
     st->timer = p->port.set_timer(p->port.ctx, node, p->cfg.vote_timeout, TIMER_VOTE_DEADLINE, id);
     bool yes = cast_vote(p, node, id);
     receive_vote(p, id, node, yes, now);
@@ -216,6 +229,7 @@ static void qv_submit(struct consensus *p, uint32_t node, uint64_t id)
 
 static void qv_deliver(struct consensus *p, const struct consensus_msg *m)
 {
+    struct consensus_msg v;
     assert(m->to < p->cfg.nodes && m->from < p->cfg.nodes);
     struct qv_proposal *st = proposal_get(p, m->proposal);
     assert(st->submitted);
@@ -224,11 +238,8 @@ static void qv_deliver(struct consensus *p, const struct consensus_msg *m)
         if (st->voted && bit_test(st->voted, m->to))
             return;
         bool yes = cast_vote(p, m->to, m->proposal);
-        struct consensus_msg v = {.kind = yes ? MSG_VOTE_YES : MSG_VOTE_NO,
-                                  .from = m->to,
-                                  .to = m->from,
-                                  .proposal = m->proposal};
-        p->port.send(p->port.ctx, &v);
+        p->port.send(p->port.ctx,
+                     message(&v, yes ? MSG_VOTE_YES : MSG_VOTE_NO, m->to, m->from, m->proposal));
         return;
     }
     case MSG_VOTE_YES:

@@ -125,7 +125,7 @@ static uint64_t payload_put(struct cluster *c, const struct consensus_msg *m)
     return i;
 }
 
-static void payload_release(struct cluster *c, uint64_t a)
+static inline void payload_release(struct cluster *c, uint64_t a)
 {
     if (!(a & PAYLOAD_FLAG))
         return;
@@ -205,8 +205,8 @@ static void message_dropped(struct cluster *c, const struct sim_event *ev, const
 
 /* Send a message from -> to now: the network decides its fate and delay. Returns the copies
  * scheduled. */
-static uint32_t transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_t to,
-                         uint64_t a)
+static inline uint32_t transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_t to,
+                                uint64_t a)
 {
     struct sim_event ev = {.fn = fn, .ctx = c, .a = a, .b = sim_now(c->eng), .c = from, .d = to};
     c->m.messages_sent++;
@@ -772,16 +772,22 @@ static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to
 {
     const struct cluster *c = ctx;
     const char *node = (const char *)&c->node[to];
+    /* a protocol message that will validate or apply its proposal (its kind's .replica):
+     * the node's stream and applied set, the replica's op, the network state of a reply */
+    for (uint32_t k = 0; k < c->nreplica_fns; k++)
+        if (ev->fn == c->replica_fns[k]) {
+            if (ev->a & PAYLOAD_FLAG)
+                return;
+            __builtin_prefetch(node + offsetof(struct cnode, vote));
+            __builtin_prefetch(node + offsetof(struct cnode, vote) + sizeof(struct rng) - 1);
+            __builtin_prefetch(applied_of(c, to) + ev->a / 64);
+            replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
+            net_prefetch(c->net, to);
+            return;
+        }
     if (ev->fn == deliver_heartbeat) {
         __builtin_prefetch(node + offsetof(struct cnode, check_at));
         heartbeat_prefetch(c->hb, to);
-    } else if (!(ev->a & PAYLOAD_FLAG) && ev->a && ev->a <= c->nprops) {
-        /* a protocol message about a proposal: its replica op, the node's stream and
-         * applied set, the network state of a reply */
-        __builtin_prefetch(node + offsetof(struct cnode, vote));
-        __builtin_prefetch(applied_of(c, to) + ev->a / 64);
-        replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
-        net_prefetch(c->net, to);
     }
 }
 
@@ -803,6 +809,8 @@ static void register_kinds(struct cluster *c)
     size_t n = 0;
     for (uint32_t k = 0; k < ops->nmsg_kinds; k++) {
         const struct consensus_msg_kind *mk = &ops->msg_kinds[k];
+        if (mk->replica)
+            c->replica_fns[c->nreplica_fns++] = msg_handlers[k];
         kinds[n++] = (struct sim_kind){
             .fn = msg_handlers[k], .name = mk->tag ? mk->tag : mk->name, .target = SIM_TARGET_D};
     }

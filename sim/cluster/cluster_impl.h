@@ -87,7 +87,9 @@ struct cluster {
     const struct consensus_ops *proto_ops;
     struct consensus *proto;
     union consensus_value proto_values[CONSENSUS_PARAMS_MAX]; /* its parameters */
-    struct payload_slot *pl;                                  /* payloads in flight */
+    sim_event_fn *replica_fns[CONSENSUS_MSG_KINDS_MAX];       /* handlers of kinds with .replica */
+    uint32_t nreplica_fns;
+    struct payload_slot *pl; /* payloads in flight */
     uint64_t npl, pl_cap, pl_free;
     uint64_t *first_at; /* log protocols: proposal + 1 first applied at each index (0: none) */
     uint64_t first_cap, first_max;
