@@ -1,0 +1,252 @@
+/*
+ * consensus: the protocol-neutral interface every consensus protocol implements, and the
+ * port through which a protocol sees the world.   [DRAFT v2 by the lead, issue 12]
+ *
+ * A copy of /work/briefs/consensus.h (include guard renamed) for branch raft only, so that
+ * core/raft compiles while core/consensus.h is still v1 (quorum-vote and the host use v1). When the
+ * proto branch lands on main, this file goes and raft.h includes core/consensus.h.
+ *
+ * core/ never includes sim/: a protocol knows nothing about the engine, the network, the
+ * replicas or the CSV files. Everything it needs (clock, messages, timers, replica
+ * validation and application, the failure detector's view, random draws and duration
+ * distributions, records for ledgers and traces) comes through a struct consensus_port
+ * that the host (the simulator's cluster, or a test's fake) fills in. A protocol plugs in
+ * through one const struct consensus_ops table, registered in consensus_protocols[].
+ *
+ * What a protocol declares (the host never names a protocol's messages):
+ *   - its message kinds (names, for messages.csv) and payload (its own bytes, at most
+ *     CONSENSUS_PAYLOAD_MAX, copied by the host into the message);
+ *   - its scenario section consensus.<name>.* as a table of parameters (key, type,
+ *     default, range, help): the scenario layer validates it like every other section,
+ *     writes it into the resolved YAML and the key reference, and hands the resolved
+ *     values to create() in params[] order;
+ *   - its metric columns (names; values read once at the end of the run);
+ *   - its capabilities (does it apply in one log order on every replica? does it repair
+ *     lagging replicas itself?), so the host and the checker know what to expect.
+ *
+ * One protocol instance serves a whole cluster of n nodes: node indices are 0..n-1 and
+ * every callback names the node it acts for; the instance keeps its own per-node state.
+ * Proposal ids are 1.. in submission order; 0 means "no proposal" (a no-op log entry).
+ *
+ * Client operations enter through one call, ops->submit(node, proposal), and leave through
+ * one, port->apply(node, index, proposal): the node's replica applies `proposal` as the
+ * index-th entry of its log. Indices at a node are 1, 2, 3, ... with no gaps (after an
+ * amnesia crash the replica is empty and indices start again at 1). quorum-vote applies
+ * in commit-arrival order (index = the node's count of applications); a log protocol
+ * applies its committed log in order, so equal indices mean equal commands on every node.
+ *
+ * Ownership: the instance borrows the port (and its ctx) and the config's arrays for its
+ * lifetime. Errors: calling with a node or proposal out of range is a programming error
+ * (assert).
+ */
+#ifndef ATLAS_CORE_RAFT_CONSENSUS_DRAFT_H
+#define ATLAS_CORE_RAFT_CONSENSUS_DRAFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t consensus_time; /* ns, the host's clock */
+
+#define CONSENSUS_NEVER UINT64_MAX /* "no time" (a vote that never arrived) */
+
+/* Outcomes of a proposal; the order and names match sim/cluster/trace.h's OUTCOME_LIST. */
+enum consensus_outcome {
+    CONSENSUS_APPROVED,  /* committed (log protocols: applied at the deciding node) */
+    CONSENSUS_REJECTED,  /* decided against (quorum-vote: NO votes; logs: invalid when applied) */
+    CONSENSUS_TIMEOUT,   /* the client/proposer gave up at its deadline */
+    CONSENSUS_NO_QUORUM, /* too few trusted peers to reach a quorum */
+    CONSENSUS_INVALID,   /* invalid at the proposer before any message */
+    CONSENSUS_ABORTED,   /* the proposer crashed before a decision */
+    CONSENSUS_OUTCOME_COUNT
+};
+
+/* ---- messages ---------------------------------------------------------------------- */
+
+/* Bytes of protocol payload a message carries inline (a Raft AppendEntries header and a
+ * batch of 6 entry references of {term, proposal} fit). */
+#define CONSENSUS_PAYLOAD_MAX 128
+
+struct consensus_msg {
+    uint32_t kind;       /* index into the protocol's msg_kinds[] */
+    uint32_t from, to;   /* sender and receiver node (to: ignored by broadcast) */
+    uint64_t proposal;   /* the proposal it concerns, for traces; 0: none */
+    consensus_time sent; /* set by the host when sending */
+    uint32_t len;        /* payload bytes used, 0..CONSENSUS_PAYLOAD_MAX */
+    union {              /* the protocol's own bytes; the host copies len of them */
+        uint64_t words[CONSENSUS_PAYLOAD_MAX / 8];
+        unsigned char bytes[CONSENSUS_PAYLOAD_MAX];
+    } payload;
+};
+
+struct consensus_msg_kind {
+    const char *name; /* messages.csv's kind column: "append_entries", "vote", ... */
+};
+
+/* ---- parameters: the protocol's consensus.<name>.* section ------------------------- */
+
+enum consensus_param_type {
+    CPARAM_BOOL,     /* true/false */
+    CPARAM_UINT,     /* unsigned integer in [min, max] */
+    CPARAM_REAL,     /* real in [min, max] (probabilities: [0, 1]) */
+    CPARAM_DURATION, /* a duration with a unit ("150ms"), in [min, max] seconds */
+    CPARAM_DIST,     /* a duration distribution ({dist: uniform, min: 150ms, max: 300ms}) */
+    CPARAM_ENUM,     /* one of `choices` ("log|read-index|lease"): value = its position */
+};
+
+struct consensus_param {
+    const char *key; /* under consensus.<protocol>. ("election_timeout") */
+    enum consensus_param_type type;
+    const char *def;     /* default, as YAML text ("150ms", "{dist: constant, value: 50ms}") */
+    double min, max;     /* UINT, REAL, DURATION (seconds): the allowed range */
+    const char *choices; /* ENUM: alternatives separated by '|' */
+    const char *help;    /* one line for the key reference */
+};
+
+union consensus_value {
+    bool b;           /* CPARAM_BOOL */
+    uint64_t u;       /* CPARAM_UINT; CPARAM_ENUM: position in choices */
+    double r;         /* CPARAM_REAL */
+    consensus_time t; /* CPARAM_DURATION */
+    uint32_t dist;    /* CPARAM_DIST: a handle for port->draw */
+};
+
+/* ---- records: what the protocol reports (ledgers, traces, checker) ----------------- */
+
+enum consensus_record_kind {
+    CONSENSUS_REC_PROPOSED, /* node submitted `proposal` (ledger) */
+    CONSENSUS_REC_VOTED,    /* node acknowledged (voted `yes` on) `proposal` (ledger) */
+    CONSENSUS_REC_VOTE_IN,  /* node received `voter`'s ack cast at `cast` (votes.csv) */
+    CONSENSUS_REC_DECIDED,  /* `proposal` decided `outcome` (outcomes.csv): yes/no/missing acks */
+};
+
+struct consensus_record {
+    enum consensus_record_kind kind;
+    uint32_t node; /* whose ledger / who decided */
+    uint64_t proposal;
+    consensus_time time;                           /* when it happened (the port's now) */
+    bool yes;                                      /* VOTED, VOTE_IN */
+    uint32_t voter;                                /* VOTE_IN */
+    consensus_time cast;                           /* VOTE_IN: when the voter cast it */
+    enum consensus_outcome outcome;                /* DECIDED */
+    uint32_t yes_votes, no_votes, missing, quorum; /* DECIDED */
+    consensus_time submitted;                      /* DECIDED */
+    uint64_t index;                                /* DECIDED: log index (0: not in a log) */
+};
+
+/* A protocol event for events.csv: detail is "k0=v0 k1=v1" from the named values. */
+struct consensus_event {
+    uint32_t node;
+    const char *event;  /* static name: "leader", "election", "term", "step_down", ... */
+    const char *key[3]; /* NULL: unused */
+    uint64_t value[3];
+};
+
+/*
+ * The port: the host's services. Every function pointer is required.
+ * `send`/`broadcast` never call back into the protocol synchronously (deliveries are
+ * scheduled), nor do timers.
+ */
+struct consensus_port {
+    void *ctx;
+    consensus_time (*now)(void *ctx);
+    /* Send m from m->from to m->to (the host sets m->sent). */
+    void (*send)(void *ctx, const struct consensus_msg *m);
+    /* Send m from m->from to every other node, in node order. */
+    void (*broadcast)(void *ctx, const struct consensus_msg *m);
+    /* Fire ops->timer(node, key, arg) after delay; returns a handle (never 0). `key` is the
+     * protocol's own timer kind (a vote deadline, an election timer, a heartbeat, ...). */
+    uint64_t (*set_timer)(void *ctx, uint32_t node, consensus_time delay, uint32_t key,
+                          uint64_t arg);
+    void (*cancel_timer)(void *ctx, uint64_t handle); /* a fired or cancelled handle: no-op */
+    /* Would `proposal`'s operation be valid on `node`'s replica now? */
+    bool (*validate)(void *ctx, uint32_t node, uint64_t proposal);
+    /*
+     * `node`'s replica applies `proposal` (0: a no-op) as its log entry `index` (the next
+     * one: its last applied index + 1). Returns whether the operation took effect (false:
+     * invalid on this replica; deterministic, so the same on every replica with the same
+     * log). The host records applications in the node's ledger itself.
+     */
+    bool (*apply)(void *ctx, uint32_t node, uint64_t index, uint64_t proposal);
+    /* The index of the last entry `node`'s replica applied (0: none, e.g. after amnesia). */
+    uint64_t (*applied)(void *ctx, uint32_t node);
+    /* Nodes `node` currently trusts, itself included (its failure detector's view). */
+    uint32_t (*trusted)(void *ctx, uint32_t node);
+    /* Does `node`'s failure detector currently suspect `peer`? */
+    bool (*suspects)(void *ctx, uint32_t node, uint32_t peer);
+    /* A uniform draw in [0, 1) from `node`'s protocol stream. */
+    double (*uniform)(void *ctx, uint32_t node);
+    /* A draw of the distribution parameter `dist` (a CPARAM_DIST value) from `node`'s stream. */
+    consensus_time (*draw)(void *ctx, uint32_t node, uint32_t dist);
+    /* A ledger/trace record. */
+    void (*record)(void *ctx, const struct consensus_record *r);
+    /* A protocol event (events.csv). */
+    void (*event)(void *ctx, const struct consensus_event *e);
+    /* Leader-based protocols: `node` became leader of `term` (Raft term, Paxos ballot).
+     * The host's checker uses it for Election Safety and Leader Completeness. */
+    void (*leader)(void *ctx, uint32_t node, uint64_t term);
+};
+
+/* Parameters every protocol receives. */
+struct consensus_config {
+    uint32_t nodes;              /* n */
+    uint32_t quorum;             /* cluster.quorum resolved: acks needed, 1..n */
+    consensus_time vote_timeout; /* a proposal's deadline after submission (client timeout) */
+    double approval;             /* quorum-vote: P[YES] on a valid proposal */
+    const double *node_approval; /* quorum-vote: per node P[YES] (n entries), or NULL */
+    uint64_t max_proposals;      /* proposal ids are 1..max_proposals */
+    const union consensus_value *params; /* the protocol's section, in ops->params order */
+};
+
+struct consensus;
+
+/* Capabilities (ops->flags). */
+#define CONSENSUS_LOG_ORDER                                                                        \
+    1u /* every replica applies committed proposals in one order:                                  \
+          the checker compares proposals index by index */
+#define CONSENSUS_SELF_REPAIR                                                                      \
+    2u /* the protocol brings lagging/recovered replicas up to date                                \
+         itself: the host runs no catch-up of its own */
+
+/* A protocol: one const table of callbacks. */
+struct consensus_ops {
+    const char *name; /* "quorum-vote", "raft", "multi-paxos" */
+    unsigned flags;   /* CONSENSUS_LOG_ORDER | CONSENSUS_SELF_REPAIR */
+    const struct consensus_msg_kind *msg_kinds;
+    uint32_t nmsg_kinds;
+    const struct consensus_param *params; /* its consensus.<name>.* keys (may be none) */
+    uint32_t nparams;
+    const char *const *metric_names; /* its summary.csv columns (may be none) */
+    uint32_t nmetrics;
+
+    struct consensus *(*create)(const struct consensus_config *cfg,
+                                const struct consensus_port *port);
+    void (*destroy)(struct consensus *p);
+    /* `node` submits `proposal` (the host knows its operation). */
+    void (*submit)(struct consensus *p, uint32_t node, uint64_t proposal);
+    /* A message reached m->to (the host drops messages to or from dead nodes). */
+    void (*deliver)(struct consensus *p, const struct consensus_msg *m);
+    /* A timer set through the port fired. */
+    void (*timer)(struct consensus *p, uint32_t node, uint32_t key, uint64_t arg);
+    /* `node` crashed: its volatile state is gone, its timers are forgotten by the host. */
+    void (*crash)(struct consensus *p, uint32_t node);
+    /* `node` restarts; amnesia: its durable state (and replica) are lost too. */
+    void (*recover)(struct consensus *p, uint32_t node, bool amnesia);
+    /* Metric values at the end of the run, in metric_names order (NAN: no value). */
+    void (*metrics)(const struct consensus *p, double *out);
+
+    /* Log protocols (CONSENSUS_LOG_ORDER), for the checker; NULL otherwise. */
+    uint64_t (*log_length)(const struct consensus *p, uint32_t node);
+    /* Entry `index` (1..log_length) of node's log: its term and proposal (0: no-op). */
+    void (*log_entry)(const struct consensus *p, uint32_t node, uint64_t index, uint64_t *term,
+                      uint64_t *proposal);
+    uint64_t (*commit_index)(const struct consensus *p, uint32_t node);
+};
+
+/* Registered protocols, NULL-terminated. */
+extern const struct consensus_ops *const consensus_protocols[];
+
+const struct consensus_ops *consensus_find(const char *name); /* NULL if unknown */
+const char *consensus_outcome_name(enum consensus_outcome o); /* "approved", ... */
+
+#endif
