@@ -842,8 +842,9 @@ static void raft_recover(struct consensus *p, uint32_t node, bool amnesia)
     }
     r->alive = true;
     r->applied = p->port.applied(p->port.ctx, node);
-    assert(r->applied <= r->len);
-    r->commit = r->applied; /* what the replica applied was committed */
+    /* What the replica applied was committed; more than the log holds only when safety
+     * already broke (amnesia elsewhere, the Figure 8 variant): it waits for the log. */
+    r->commit = r->applied < r->len ? r->applied : r->len;
     reset_election(p, node);
 }
 
