@@ -47,6 +47,8 @@ struct rnode {
 
 struct rprop {
     uint32_t submitter;
+    uint32_t appended_by; /* the last leader that appended it, in appended_term */
+    uint64_t appended_term;
     bool submitted, decided;
     consensus_time submitted_at;
     uint64_t next_open, prev_open; /* undecided proposals, in submission order; 0 ends */
@@ -450,7 +452,12 @@ static void leader_append(struct consensus *p, uint32_t node, uint64_t proposal)
 static void route(struct consensus *p, uint32_t node, uint64_t proposal, uint64_t hops)
 {
     const struct rnode *r = &p->nodes[node];
+    struct rprop *st = &p->props[proposal];
     if (r->role == LEADER) {
+        if (st->appended_term == r->term && st->appended_by == node)
+            return; /* a duplicated redirect */
+        st->appended_term = r->term;
+        st->appended_by = node;
         leader_append(p, node, proposal);
     } else if (r->leader != NONE && hops < REDIRECT_HOPS) {
         struct consensus_msg m;
