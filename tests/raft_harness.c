@@ -304,6 +304,8 @@ static void p_event(void *ctx, const struct consensus_event *e)
     mix(h, e->value[0] ^ (e->value[2] << 62) ^ ((uint64_t)e->node << 32));
     if (strcmp(e->event, "election") == 0)
         h->c.election_events++;
+    else if (strcmp(e->event, "candidate") == 0)
+        h->c.candidate_events++;
 }
 
 /* Leader Completeness: `node`'s log holds every entry seen committed so far. */

@@ -45,7 +45,7 @@ struct h_options h_defaults(uint64_t seed);
 struct h_counts {
     uint64_t election_safety, leader_completeness, state_machine, decided_twice;
     uint64_t outcomes[CONSENSUS_OUTCOME_COUNT];
-    uint64_t submitted, applied_total, messages, events, election_events;
+    uint64_t submitted, applied_total, messages, events, election_events, candidate_events;
     uint64_t msgs_by_kind[8];
 };
 

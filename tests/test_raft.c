@@ -84,6 +84,7 @@ Test(raft, a_leader_is_elected_within_a_few_election_timeouts)
     cr_expect_geq(m[RAFT_M_LEADERLESS_S], 0.15);
     cr_expect_leq(m[RAFT_M_LEADERLESS_S], 0.62);
     cr_expect_eq(h_counts(h)->election_events, m[RAFT_M_ELECTIONS]);
+    cr_expect_eq(h_counts(h)->candidate_events, m[RAFT_M_ELECTIONS]);
     expect_safe(h);
     h_free(h);
 }
@@ -120,6 +121,27 @@ Test(raft, one_leader_per_term_over_200_seeds_with_crashes_partitions_and_loss)
         h_free(h);
     }
     cr_expect_eq(leaders, 200);
+}
+
+Test(raft, clusters_of_1_2_3_and_7_nodes_keep_every_check_under_faults)
+{
+    static const uint32_t sizes[] = {1, 2, 3, 7};
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+        for (uint64_t seed = 1; seed <= 30; seed++) {
+            struct h_options o = h_defaults(seed);
+            o.nodes = sizes[k];
+            o.loss = 0.05;
+            struct harness *h = h_new(&raft_ops, &o);
+            h_workload(h, 200, 20 * H_MS, sizes[k]);
+            if (sizes[k] > 2) /* 1 or 2 nodes: one crash leaves no majority */
+                h_chaos(h, 300 * H_MS, 4 * SEC, (sizes[k] - 1) / 2, false);
+            h_run_until(h, 6 * SEC);
+            expect_safe(h);
+            cr_expect_gt(h_newest_term(h), 0, "%u nodes, seed %llu: no leader", sizes[k],
+                         (unsigned long long)seed);
+            cr_expect_gt(h_counts(h)->outcomes[CONSENSUS_APPROVED], 0);
+            h_free(h);
+        }
 }
 
 /* ---- replication ------------------------------------------------------------------- */

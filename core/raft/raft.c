@@ -340,6 +340,9 @@ static void start_election(struct consensus *p, uint32_t node)
     r->leader = NONE;
     clear_votes(p, r, node);
     p->elections++;
+    struct consensus_event e = {
+        .node = node, .event = "candidate", .key = {"term"}, .value = {r->term}};
+    p->port.event(p->port.ctx, &e);
     reset_election(p, node);
     if (r->votes >= p->majority) {
         become_leader(p, node);

@@ -35,7 +35,11 @@
  *     nothing: a node may vote twice in one term (two leaders of one term) and a majority
  *     that forgets a committed entry lets a leader without it overwrite it.
  *
- * Memory: 16 bytes per log entry per node ({term, proposal}); 32 bytes per proposal id for
+ * Events: "candidate" (term) when a node starts an election, "election" (term, votes,
+ * result: 1 won, 0 lost to a leader, a higher term, the timeout or a crash) when it ends;
+ * the pair gives an election's start, end and outcome.
+ *
+ * Memory: 16 bytes per log entry per node ({term, proposal}); 48 bytes per proposal id for
  * client bookkeeping; a leader holds next/match per peer. No snapshots: logs only grow.
  */
 #ifndef ATLAS_CORE_RAFT_H
