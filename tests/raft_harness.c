@@ -164,9 +164,12 @@ static void p_send(void *ctx, const struct consensus_msg *m)
     mix(h, ((uint64_t)m->kind << 40) ^ ((uint64_t)m->from << 20) ^ m->to);
     if (h->cut[m->from * h->o.nodes + m->to] || (h->o.loss > 0 && unit(h) < h->o.loss))
         return;
-    struct ev *e = schedule(h, h->now + between(h, h->o.lat_min, h->o.lat_max), EV_MSG, NULL);
-    memcpy(&e->msg, m, offsetof(struct consensus_msg, payload) + m->len);
-    e->msg.sent = h->now;
+    bool twice = h->o.dup > 0 && unit(h) < h->o.dup;
+    for (int copy = 0; copy <= twice; copy++) {
+        struct ev *e = schedule(h, h->now + between(h, h->o.lat_min, h->o.lat_max), EV_MSG, NULL);
+        memcpy(&e->msg, m, offsetof(struct consensus_msg, payload) + m->len);
+        e->msg.sent = h->now;
+    }
 }
 
 static void p_broadcast(void *ctx, const struct consensus_msg *m)
@@ -718,6 +721,26 @@ uint64_t h_log_matching_violations(const struct harness *h)
                 }
         }
     return bad;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+uint64_t h_applied_twice(const struct harness *h, uint32_t node)
+{
+    const struct nodestate *s = &h->nodes[node];
+    uint64_t *ids = xcalloc(s->applied + 1, sizeof(*ids)), n = 0, twice = 0;
+    for (uint64_t i = 1; i <= s->applied; i++)
+        if (s->history[i])
+            ids[n++] = s->history[i];
+    qsort(ids, n, sizeof(*ids), cmp_u64);
+    for (uint64_t i = 1; i < n; i++)
+        twice += ids[i] == ids[i - 1];
+    free(ids);
+    return twice;
 }
 
 bool h_live_applied_equal(const struct harness *h)

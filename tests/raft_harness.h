@@ -30,6 +30,7 @@ struct h_options {
     uint64_t max_proposals;
     consensus_time lat_min, lat_max; /* uniform one-way latency */
     double loss;                     /* P[a message is lost] */
+    double dup;                      /* P[a delivered message arrives twice] */
     consensus_time eto_min, eto_max; /* election timeout: uniform [min, max] */
     consensus_time heartbeat;
     uint32_t max_batch;
@@ -93,6 +94,8 @@ enum consensus_outcome h_outcome(const struct harness *h, uint64_t proposal, boo
 /* Log Matching over every pair of nodes: pairs whose logs agree on (index, term) somewhere
  * but differ at an earlier index. */
 uint64_t h_log_matching_violations(const struct harness *h);
+/* Proposals that `node` applied at more than one index. */
+uint64_t h_applied_twice(const struct harness *h, uint32_t node);
 /* Every live node applied the same number of entries as node `ref` (after quiescence). */
 bool h_live_applied_equal(const struct harness *h);
 uint64_t h_hash(const struct harness *h); /* digest of every callback seen, for determinism */

@@ -200,6 +200,29 @@ Test(raft, without_faults_every_proposal_is_decided_once_and_only_invalid_ones_r
     h_free(h);
 }
 
+Test(raft, duplicated_messages_neither_break_safety_nor_append_a_proposal_twice)
+{
+    uint64_t applied = 0;
+    for (uint64_t seed = 1; seed <= 50; seed++) {
+        struct h_options o = h_defaults(seed);
+        o.dup = 0.2;
+        o.loss = 0.02;
+        struct harness *h = h_new(&raft_ops, &o);
+        h_workload(h, 300, 10 * H_MS, 5); /* round robin: 4 of 5 are redirected */
+        h_chaos(h, 400 * H_MS, 3 * SEC, 2, false);
+        h_run_until(h, 4 * SEC);
+        quiesce(h, 2 * SEC);
+        expect_safe(h);
+        for (uint32_t k = 0; k < 5; k++)
+            cr_expect_eq(h_applied_twice(h, k), 0, "seed %llu node %u", (unsigned long long)seed,
+                         k);
+        applied += h_applied(h, 0);
+        h_free(h);
+    }
+    cr_expect_gt(applied, 50 * 150, "too little was applied to tell: %llu",
+                 (unsigned long long)applied);
+}
+
 Test(raft, a_follower_redirects_a_proposal_to_the_leader)
 {
     struct harness *h = started(&raft_ops, h_defaults(6));
