@@ -42,6 +42,7 @@ struct harness {
     uint32_t *heap, nheap;
     struct nodestate *nodes;
     bool *cut;                /* cut[a * n + b]: a -> b dropped */
+    consensus_time *last_at;  /* fifo: last delivery time on link a -> b, [a * n + b] */
     uint64_t *leader_of_term; /* node + 1, indexed by term */
     size_t terms_cap;
     uint64_t *committed_term; /* by index: the term seen committed (0: none) */
@@ -166,7 +167,12 @@ static void p_send(void *ctx, const struct consensus_msg *m)
         return;
     bool twice = h->o.dup > 0 && unit(h) < h->o.dup;
     for (int copy = 0; copy <= twice; copy++) {
-        struct ev *e = schedule(h, h->now + between(h, h->o.lat_min, h->o.lat_max), EV_MSG, NULL);
+        consensus_time at = h->now + between(h, h->o.lat_min, h->o.lat_max);
+        consensus_time *last = &h->last_at[m->from * h->o.nodes + m->to];
+        if (h->o.fifo && at < *last)
+            at = *last; /* equal times deliver in sending order */
+        *last = at;
+        struct ev *e = schedule(h, at, EV_MSG, NULL);
         memcpy(&e->msg, m, offsetof(struct consensus_msg, payload) + m->len);
         e->msg.sent = h->now;
     }
@@ -393,6 +399,7 @@ struct h_options h_defaults(uint64_t seed)
                               .eto_max = 300 * H_MS,
                               .heartbeat = 50 * H_MS,
                               .max_batch = RAFT_BATCH_MAX,
+                              .max_inflight = 1,
                               .client_timeout = 1000 * H_MS};
 }
 
@@ -407,6 +414,7 @@ struct harness *h_new(const struct consensus_ops *ops, const struct h_options *o
     for (uint32_t i = 0; i < o->nodes; i++)
         h->nodes[i].alive = true;
     h->cut = xcalloc((size_t)o->nodes * o->nodes, sizeof(*h->cut));
+    h->last_at = xcalloc((size_t)o->nodes * o->nodes, sizeof(*h->last_at));
     h->decided = xcalloc(o->max_proposals + 1, 1);
     grow_index(h, 1);
     h->params[RAFT_ELECTION_TIMEOUT].dist = 0;
@@ -414,6 +422,7 @@ struct harness *h_new(const struct consensus_ops *ops, const struct h_options *o
     h->params[RAFT_MAX_BATCH].u = o->max_batch;
     h->params[RAFT_PRE_VOTE].b = o->pre_vote;
     h->params[RAFT_CHECK_QUORUM].b = o->check_quorum;
+    h->params[RAFT_MAX_INFLIGHT].u = o->max_inflight;
     struct consensus_config cfg = {.nodes = o->nodes,
                                    .quorum = o->nodes / 2 + 1,
                                    .vote_timeout = o->client_timeout,
@@ -454,6 +463,7 @@ void h_free(struct harness *h)
     free(h->free_slots);
     free(h->heap);
     free(h->cut);
+    free(h->last_at);
     free(h->leader_of_term);
     free(h->committed_term);
     free(h->applied_first);

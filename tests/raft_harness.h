@@ -31,16 +31,17 @@ struct h_options {
     consensus_time lat_min, lat_max; /* uniform one-way latency */
     double loss;                     /* P[a message is lost] */
     double dup;                      /* P[a delivered message arrives twice] */
+    bool fifo; /* a message never overtakes an earlier one on its (sender, receiver) link */
     consensus_time eto_min, eto_max; /* election timeout: uniform [min, max] */
     consensus_time heartbeat;
-    uint32_t max_batch;
+    uint32_t max_batch, max_inflight;
     bool pre_vote, check_quorum;
     consensus_time client_timeout;
     bool light; /* keep no per-node apply history (benchmark) */
 };
 
 /* Defaults: 5 nodes, 1-5 ms latency, no loss, 150-300 ms timeouts, 50 ms heartbeat, batch
- * 6, 1 s client timeout, 10000 proposals. */
+ * 6, stop and wait (max_inflight 1), 1 s client timeout, 10000 proposals. */
 struct h_options h_defaults(uint64_t seed);
 
 struct h_counts {

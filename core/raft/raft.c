@@ -42,6 +42,8 @@ struct rnode {
     /* leader state (allocated the first time the node leads) */
     uint64_t *next, *match; /* per peer */
     uint64_t *sent_prev;    /* per peer: prevLogIndex of the AppendEntries in flight, IDLE */
+    uint32_t *inflight;     /* per peer, pipelined: AppendEntries with entries in flight */
+    bool *pipelined;        /* per peer: its log matched; pipelining (max_inflight > 1) */
     uint64_t *active;       /* peers heard from since the last check_quorum (bitset) */
 };
 
@@ -61,7 +63,7 @@ struct consensus {
     size_t words; /* uint64_t words of a node bitset */
     uint32_t dist;
     consensus_time heartbeat;
-    uint32_t max_batch;
+    uint32_t max_batch, max_inflight;
     bool pre_vote, check_quorum;
     bool figure8; /* test hook: commit earlier-term entries by counting replicas */
     struct rnode *nodes;
@@ -104,6 +106,13 @@ static const struct consensus_param raft_params[] = {
                        .def = "false",
                        .help = "a candidate first asks whether it could win (dissertation "
                                "9.6); a partitioned node no longer inflates terms"},
+    [RAFT_MAX_INFLIGHT] = {.key = "max_inflight",
+                           .type = CPARAM_UINT,
+                           .def = "1",
+                           .min = 1,
+                           .max = RAFT_INFLIGHT_MAX,
+                           .help = "AppendEntries a leader pipelines to a follower whose log "
+                                   "matches (1: stop and wait)"},
     [RAFT_CHECK_QUORUM] = {.key = "check_quorum",
                            .type = CPARAM_BOOL,
                            .def = "false",
@@ -297,6 +306,8 @@ static void become_leader(struct consensus *p, uint32_t node)
         r->next = xcalloc(p->n, sizeof(*r->next));
         r->match = xcalloc(p->n, sizeof(*r->match));
         r->sent_prev = xcalloc(p->n, sizeof(*r->sent_prev));
+        r->inflight = xcalloc(p->n, sizeof(*r->inflight));
+        r->pipelined = xcalloc(p->n, sizeof(*r->pipelined));
         r->active = xcalloc(p->words, sizeof(*r->active));
     }
     memset(r->active, 0, p->words * sizeof(*r->active));
@@ -305,6 +316,8 @@ static void become_leader(struct consensus *p, uint32_t node)
         r->next[i] = r->len;
         r->match[i] = 0;
         r->sent_prev[i] = IDLE;
+        r->inflight[i] = 0;
+        r->pipelined[i] = false;
     }
     r->match[node] = r->len;
     for (uint32_t i = 0; i < p->n; i++)
@@ -389,6 +402,10 @@ static void send_append(struct consensus *p, uint32_t node, uint32_t peer)
     }
     m.proposal = count ? r->log[prev + 1].proposal : 0;
     r->sent_prev[peer] = prev;
+    if (r->pipelined[peer] && count) {
+        r->next[peer] = prev + count + 1;
+        r->inflight[peer]++;
+    }
     send_words(p, &m, (uint32_t)(4 + 2 * count));
 }
 
@@ -437,15 +454,28 @@ static void advance_commit(struct consensus *p, uint32_t node)
         set_commit(p, node, n);
 }
 
+/* Pipelined peer: send until max_inflight AppendEntries are in flight or none is due. */
+static void fill_window(struct consensus *p, uint32_t node, uint32_t peer)
+{
+    struct rnode *r = &p->nodes[node];
+    while (r->inflight[peer] < p->max_inflight && r->next[peer] <= r->len)
+        send_append(p, node, peer);
+}
+
 /* A leader appends a client's proposal and ships it to idle followers. */
 static void leader_append(struct consensus *p, uint32_t node, uint64_t proposal)
 {
     struct rnode *r = &p->nodes[node];
     log_push(r, r->term, proposal);
     r->match[node] = r->len;
-    for (uint32_t i = 0; i < p->n; i++)
-        if (i != node && r->sent_prev[i] == IDLE)
+    for (uint32_t i = 0; i < p->n; i++) {
+        if (i == node)
+            continue;
+        if (r->pipelined[i])
+            fill_window(p, node, i);
+        else if (r->sent_prev[i] == IDLE)
             send_append(p, node, i);
+    }
     advance_commit(p, node);
 }
 
@@ -644,6 +674,30 @@ static void on_append(struct consensus *p, const struct consensus_msg *m)
     reply_append(p, m, true, last);
 }
 
+static void on_pipelined_reply(struct consensus *p, uint32_t node, uint32_t peer, bool ok,
+                               uint64_t prev, uint64_t index)
+{
+    struct rnode *r = &p->nodes[node];
+    if (ok) {
+        if (index > r->match[peer])
+            r->match[peer] = index;
+        if (index + 1 > r->next[peer])
+            r->next[peer] = index + 1;
+        if (r->inflight[peer])
+            r->inflight[peer]--;
+        advance_commit(p, node);
+        fill_window(p, node, peer);
+    } else if (prev >= r->match[peer]) { /* a gap or a conflict: back to stop and wait */
+        r->pipelined[peer] = false;
+        r->inflight[peer] = 0;
+        if (index < r->match[peer])
+            r->match[peer] = index;
+        uint64_t next = index + 1 < prev ? index + 1 : prev;
+        r->next[peer] = next > r->match[peer] ? next : r->match[peer] + 1;
+        send_append(p, node, peer);
+    }
+}
+
 static void on_append_reply(struct consensus *p, const struct consensus_msg *m)
 {
     uint32_t node = m->to, peer = m->from;
@@ -657,6 +711,10 @@ static void on_append_reply(struct consensus *p, const struct consensus_msg *m)
         return;
     bit_set(r->active, peer);
     bool ok = m->payload.words[1];
+    if (r->pipelined[peer]) {
+        on_pipelined_reply(p, node, peer, ok, prev, index);
+        return;
+    }
     bool current = prev == r->sent_prev[peer]; /* a reply to the AppendEntries in flight */
     if (ok) {
         if (index > r->match[peer])
@@ -672,7 +730,11 @@ static void on_append_reply(struct consensus *p, const struct consensus_msg *m)
     }
     if (!current || r->role != LEADER)
         return;
-    if (!ok || r->next[peer] <= r->len)
+    if (ok && p->max_inflight > 1) { /* the logs match: pipeline from here */
+        r->pipelined[peer] = true;
+        r->inflight[peer] = 0;
+        fill_window(p, node, peer);
+    } else if (!ok || r->next[peer] <= r->len)
         send_append(p, node, peer);
     else
         r->sent_prev[peer] = IDLE;
@@ -745,9 +807,12 @@ static void raft_timer(struct consensus *p, uint32_t node, uint32_t key, uint64_
     case T_HEARTBEAT:
         if (r->role != LEADER || r->term != arg)
             return;
-        for (uint32_t i = 0; i < p->n; i++)
-            if (i != node)
-                send_append(p, node, i);
+        for (uint32_t i = 0; i < p->n; i++) {
+            if (i == node)
+                continue;
+            r->inflight[i] = 0; /* replies still missing are taken as lost */
+            send_append(p, node, i);
+        }
         arm_heartbeat(p, node);
         break;
     case T_CLIENT:
@@ -777,6 +842,8 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     p->heartbeat = cfg->params[RAFT_HEARTBEAT_INTERVAL].t;
     p->max_batch = (uint32_t)cfg->params[RAFT_MAX_BATCH].u;
     assert(p->max_batch >= 1 && p->max_batch <= RAFT_BATCH_MAX && p->heartbeat > 0);
+    p->max_inflight = (uint32_t)cfg->params[RAFT_MAX_INFLIGHT].u;
+    assert(p->max_inflight >= 1 && p->max_inflight <= RAFT_INFLIGHT_MAX);
     p->pre_vote = cfg->params[RAFT_PRE_VOTE].b;
     p->check_quorum = cfg->params[RAFT_CHECK_QUORUM].b;
     p->figure8 = figure8;
@@ -810,6 +877,8 @@ static void raft_destroy(struct consensus *p)
         free(r->next);
         free(r->match);
         free(r->sent_prev);
+        free(r->inflight);
+        free(r->pipelined);
         free(r->active);
     }
     free(p->nodes);

@@ -18,8 +18,12 @@
  *   - Quorums are majorities (n/2 + 1) whatever cluster.quorum says.
  *   - A new leader appends a no-op entry of its term at once (dissertation 6.4); it is
  *     applied like any entry, as proposal 0.
- *   - One AppendEntries per follower in flight (stop and wait, up to max_batch entries);
- *     the heartbeat resends from nextIndex, which is the retransmission.
+ *   - By default one AppendEntries per follower in flight (stop and wait, up to max_batch
+ *     entries); the heartbeat resends from nextIndex, which is the retransmission. With
+ *     max_inflight > 1, once a follower's log matches, the leader pipelines up to that
+ *     many AppendEntries, advancing nextIndex as it sends; a rejection (a lost or
+ *     overtaken message) returns it to stop and wait, and each heartbeat forgets the
+ *     count in flight (lost replies).
  *   - Clients: submit(node, p) at a leader appends p; a follower forwards p once to the
  *     leader it knows (message "redirect", at most 2 hops); a node without a known leader
  *     retries every heartbeat_interval. A redirect that is lost, or an entry lost with its
@@ -54,8 +58,12 @@ enum raft_param {
     RAFT_MAX_BATCH,          /* CPARAM_UINT, 1..RAFT_BATCH_MAX */
     RAFT_PRE_VOTE,           /* CPARAM_BOOL */
     RAFT_CHECK_QUORUM,       /* CPARAM_BOOL */
+    RAFT_MAX_INFLIGHT,       /* CPARAM_UINT, 1..RAFT_INFLIGHT_MAX */
     RAFT_PARAM_COUNT
 };
+
+/* AppendEntries with entries a leader keeps in flight to one follower, at most. */
+#define RAFT_INFLIGHT_MAX 1024
 
 /* Entries one AppendEntries carries at most: (CONSENSUS_PAYLOAD_MAX - 32) / 16. */
 #define RAFT_BATCH_MAX 6
