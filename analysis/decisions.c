@@ -69,11 +69,11 @@ static bool find_columns(struct csvread *r, struct columns *c, struct errbuf *e)
 static bool is_decided(const char *outcome, struct csvread *r, struct errbuf *e)
 {
     static const char *const decided[] = {"approved", "rejected", "timeout"};
-    static const char *const undecided[] = {"no_quorum", "invalid", "aborted"};
+    static const char *const undecided[] = {"no_quorum", "invalid", "aborted", "undecided"};
     for (size_t i = 0; i < 3; i++)
         if (strcmp(outcome, decided[i]) == 0)
             return true;
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 4; i++)
         if (strcmp(outcome, undecided[i]) == 0)
             return false;
     errbuf_set(e, "%s:%lu: unknown outcome '%s'", csvread_name(r), csvread_line(r), outcome);
@@ -82,7 +82,8 @@ static bool is_decided(const char *outcome, struct csvread *r, struct errbuf *e)
 
 /* Append the decision times of one record (if decided); false on an error. */
 static bool add_record(struct csvread *r, const struct columns *c, const char *run,
-                       const char *seed, uint64_t **ns, size_t *n, size_t *cap, struct errbuf *e)
+                       const char *seed, struct decisions *out, size_t *cap, size_t *ccap,
+                       struct errbuf *e)
 {
     const char *outcome = csvread_field(r, c->outcome);
     e->msg[0] = '\0';
@@ -104,25 +105,29 @@ static bool add_record(struct csvread *r, const struct columns *c, const char *r
                    csvread_field(r, c->decided));
         return false;
     }
-    XGROW(*ns, *cap, *n + 1);
-    (*ns)[(*n)++] = dec - sub;
+    XGROW(out->ns, *cap, out->n + 1);
+    out->ns[out->n++] = dec - sub;
+    if (strcmp(outcome, "approved") == 0) {
+        XGROW(out->commit_ns, *ccap, out->ncommit + 1);
+        out->commit_ns[out->ncommit++] = dec - sub;
+    }
     return true;
 }
 
 /* Read the decision times of summary row `row` from path. */
-static bool load_run(const struct folder *f, size_t row, const char *path, uint64_t **ns, size_t *n,
-                     size_t *cap, struct errbuf *e)
+static bool load_run(const struct folder *f, size_t row, const char *path, struct decisions *out,
+                     size_t *cap, size_t *ccap, struct errbuf *e)
 {
     struct csvread *r = csvread_open(path, e);
     struct columns c;
-    size_t before = *n;
+    size_t before = out->n;
     enum csvread_status s = r ? csvread_next(r, e) : CSVREAD_ERROR;
     if (s == CSVREAD_END)
         errbuf_set(e, "%s: empty file (expected a header row)", path);
     bool ok = s == CSVREAD_RECORD && find_columns(r, &c, e);
     const char *run = folder_cell(f, row, f->run), *seed = folder_cell(f, row, f->seed);
     while (ok && (s = csvread_next(r, e)) == CSVREAD_RECORD)
-        ok = add_record(r, &c, run, seed, ns, n, cap, e);
+        ok = add_record(r, &c, run, seed, out, cap, ccap, e);
     ok = ok && s == CSVREAD_END;
     csvread_free(r);
     uint64_t count[3], want = 0;
@@ -132,11 +137,11 @@ static bool load_run(const struct folder *f, size_t row, const char *path, uint6
         ok = folder_need(f, names[k], &col, e) && folder_u64(f, row, col, &count[k], e);
         want += ok ? count[k] : 0;
     }
-    if (ok && want != *n - before) {
+    if (ok && want != out->n - before) {
         errbuf_set(e,
                    "%s: %zu decided proposals, but %s:%lu says approved + rejected + "
                    "timeout = %llu",
-                   path, *n - before, f->summary, f->lines[row], (unsigned long long)want);
+                   path, out->n - before, f->summary, f->lines[row], (unsigned long long)want);
         ok = false;
     }
     return ok;
@@ -148,7 +153,14 @@ static int cmp_u64(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-enum decisions_status decisions_load(const struct folder *f, size_t point, uint64_t **ns, size_t *n,
+void decisions_free(struct decisions *d)
+{
+    free(d->ns);
+    free(d->commit_ns);
+    *d = (struct decisions){0};
+}
+
+enum decisions_status decisions_load(const struct folder *f, size_t point, struct decisions *out,
                                      struct errbuf *e)
 {
     const struct folder_point *p = &f->pt[point];
@@ -156,22 +168,21 @@ enum decisions_status decisions_load(const struct folder *f, size_t point, uint6
     bool all = true;
     for (size_t i = 0; i < p->nrows; i++)
         all = (paths[i] = outcomes_path(f, p->rows[i])) != NULL && all;
-    size_t cap = 0;
-    *ns = NULL;
-    *n = 0;
+    size_t cap = 0, ccap = 0;
+    *out = (struct decisions){0};
     bool ok = true;
     for (size_t i = 0; all && ok && i < p->nrows; i++)
-        ok = load_run(f, p->rows[i], paths[i], ns, n, &cap, e);
+        ok = load_run(f, p->rows[i], paths[i], out, &cap, &ccap, e);
     for (size_t i = 0; i < p->nrows; i++)
         free(paths[i]);
     free(paths);
     if (!all || !ok) {
-        free(*ns);
-        *ns = NULL;
-        *n = 0;
+        decisions_free(out);
         return all ? DECISIONS_ERROR : DECISIONS_MISSING;
     }
-    if (*n) /* *ns is NULL without a decided proposal */
-        qsort(*ns, *n, sizeof(**ns), cmp_u64);
+    if (out->n) /* NULL without a decided proposal */
+        qsort(out->ns, out->n, sizeof(*out->ns), cmp_u64);
+    if (out->ncommit)
+        qsort(out->commit_ns, out->ncommit, sizeof(*out->commit_ns), cmp_u64);
     return DECISIONS_OK;
 }

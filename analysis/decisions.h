@@ -9,7 +9,9 @@
  * must equal that row's approved + rejected + timeout; otherwise the folder is inconsistent
  * and that is an error naming both files.
  *
- * Ownership: *ns is allocated (the caller frees it), sorted ascending.
+ * The commit times are the same over approved proposals only (the simulator's commit_*_s).
+ *
+ * Ownership: the arrays are allocated (decisions_free releases them), sorted ascending.
  */
 #ifndef ATLAS_ANALYSIS_DECISIONS_H
 #define ATLAS_ANALYSIS_DECISIONS_H
@@ -21,13 +23,21 @@
 #include "analysis/folder.h"
 
 enum decisions_status {
-    DECISIONS_OK,      /* *ns, *n hold every decision time of the point */
+    DECISIONS_OK,      /* *out holds every decision time of the point */
     DECISIONS_MISSING, /* some run of the point has no outcomes.csv (nothing allocated) */
     DECISIONS_ERROR,   /* malformed or inconsistent file (diagnosed) */
 };
 
-enum decisions_status decisions_load(const struct folder *f, size_t point, uint64_t **ns, size_t *n,
+struct decisions {
+    uint64_t *ns; /* decision times (approved, rejected, timeout), ns, ascending */
+    size_t n;
+    uint64_t *commit_ns; /* those of approved proposals only */
+    size_t ncommit;
+};
+
+enum decisions_status decisions_load(const struct folder *f, size_t point, struct decisions *out,
                                      struct errbuf *e);
+void decisions_free(struct decisions *d); /* leaves it empty */
 
 /* Parse exact decimal seconds ("12", "0.000000001") into ns; false if malformed. */
 bool decisions_parse_seconds(const char *s, uint64_t *ns);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "analysis/csvread.h"
+#include "core/suggest.h"
 #include "core/xalloc.h"
 
 char *folder_path(const struct folder *f, const char *name)
@@ -50,7 +51,11 @@ size_t folder_column(const struct folder *f, const char *name)
 bool folder_need(const struct folder *f, const char *name, size_t *col, struct errbuf *e)
 {
     *col = folder_column(f, name);
-    if (*col == SIZE_MAX)
+    const char *near =
+        *col == SIZE_MAX ? suggest_closest(name, (const char *const *)f->cols, f->ncols) : NULL;
+    if (near)
+        errbuf_set(e, "%s:1: no column '%s'; did you mean '%s'?", f->summary, name, near);
+    else if (*col == SIZE_MAX)
         errbuf_set(e, "%s:1: no column '%s' (a summary.csv of atlas-sim run or sweep has it)",
                    f->summary, name);
     return *col != SIZE_MAX;
@@ -59,6 +64,15 @@ bool folder_need(const struct folder *f, const char *name, size_t *col, struct e
 const char *folder_cell(const struct folder *f, size_t row, size_t col)
 {
     return f->cells[row * f->ncols + col];
+}
+
+bool folder_axis_in_seconds(const struct folder *f, size_t axis)
+{
+    if (axis == 0)
+        return false;
+    const char *name = f->cols[f->axis0 + axis], *prev = f->cols[f->axis0 + axis - 1];
+    size_t n = strlen(prev);
+    return strncmp(name, prev, n) == 0 && strcmp(name + n, "_s") == 0;
 }
 
 const char *folder_axis_value(const struct folder *f, size_t p, size_t axis)

@@ -45,6 +45,12 @@ struct folder {
     struct folder_point *pt; /* in order of first appearance */
 };
 
+/*
+ * Whether swept column `axis` is the seconds companion of the one before it (KEY_s after KEY:
+ * the sweep writes one after every axis of durations, for plotting).
+ */
+bool folder_axis_in_seconds(const struct folder *f, size_t axis);
+
 /* Load DIR/summary.csv; NULL (diagnosed) on any problem. */
 struct folder *folder_load(const char *dir, struct errbuf *e);
 

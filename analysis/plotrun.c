@@ -2,9 +2,11 @@
 #include "analysis/plotrun.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,19 +51,36 @@ static bool readable(const char *dir, const char *name)
     return ok;
 }
 
-/* gnuplot -e "dir='DIR'" -e "out='OUT'" SCRIPT; false (diagnosed) unless it exits 0. */
-static bool run_script(const char *script, const char *dir, const char *outdir, struct errbuf *e)
+/*
+ * gnuplot -e "dir='DIR'" -e "out='OUT'" [-e DEF]... SCRIPT; false (diagnosed) unless it exits
+ * 0. defs: NULL or NULL-terminated gnuplot assignments ("name='...'").
+ */
+static bool run_script(const char *script, const char *dir, const char *outdir,
+                       const char *const *defs, struct errbuf *e)
 {
-    size_t ld = strlen(dir) + 8, lo = strlen(outdir) + 8;
+    size_t ld = strlen(dir) + 8, lo = strlen(outdir) + 8, ndefs = 0;
+    while (defs && defs[ndefs])
+        ndefs++;
     char *dir_arg = xmalloc(ld), *out_arg = xmalloc(lo);
     snprintf(dir_arg, ld, "dir='%s'", dir);
     snprintf(out_arg, lo, "out='%s'", outdir);
-    char *argv[] = {"gnuplot", "-e", dir_arg, "-e", out_arg, (char *)script, NULL};
+    char **argv = xcalloc(2 * ndefs + 8, sizeof(*argv)), **a = argv;
+    *a++ = "gnuplot";
+    *a++ = "-e";
+    *a++ = dir_arg;
+    *a++ = "-e";
+    *a++ = out_arg;
+    for (size_t i = 0; i < ndefs; i++) {
+        *a++ = "-e";
+        *a++ = (char *)defs[i];
+    }
+    *a++ = (char *)script;
     fflush(NULL);
     pid_t pid;
     int status = 0, err = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
     if (err == 0 && waitpid(pid, &status, 0) < 0)
         err = errno;
+    free(argv);
     free(dir_arg);
     free(out_arg);
     if (err)
@@ -73,18 +92,123 @@ static bool run_script(const char *script, const char *dir, const char *outdir, 
     return err == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* The folder of one run with events.csv and outcomes.csv (allocated), or NULL. */
-static char *timeline_dir(const struct folder *f)
+/* The folder of run `run` (NULL: the first run) with events.csv and outcomes.csv, allocated;
+ * NULL if it has none. */
+static char *timeline_dir(const struct folder *f, const char *run)
 {
-    if (readable(f->dir, "events.csv") && readable(f->dir, "outcomes.csv"))
+    if (!run && readable(f->dir, "events.csv") && readable(f->dir, "outcomes.csv"))
         return xstrdup(f->dir);
     char *runs = join(f->dir, "runs");
-    char *run = join(runs, folder_cell(f, 0, f->run));
+    char *dir = join(runs, run ? run : folder_cell(f, 0, f->run));
     free(runs);
-    if (readable(run, "events.csv") && readable(run, "outcomes.csv"))
-        return run;
-    free(run);
+    if (readable(dir, "events.csv") && readable(dir, "outcomes.csv"))
+        return dir;
+    free(dir);
     return NULL;
+}
+
+/* A name for a folder or a gnuplot string: no '/', quote or control character. */
+static void sanitize(char *s)
+{
+    for (; *s; s++)
+        if (*s == '/' || *s == '"' || *s == '\'' || (unsigned char)*s < 32)
+            *s = '_';
+}
+
+/* The swept key named `key` (its axis index), or SIZE_MAX. */
+static size_t axis_of(const struct folder *f, const char *key)
+{
+    for (size_t a = 0; a < f->naxes; a++)
+        if (strcmp(f->cols[f->axis0 + a], key) == 0)
+            return a;
+    return SIZE_MAX;
+}
+
+/*
+ * The curves of a sweep's latency CDF: curve[p] for every point p, and their labels. By
+ * `axis` (SIZE_MAX: one curve per point): one curve per value of that swept key, in order
+ * of first appearance. Returns the number of curves.
+ */
+static size_t cdf_curves(const struct folder *f, size_t axis, size_t *curve, char ***labels)
+{
+    size_t n = 0;
+    *labels = xcalloc(f->npoints, sizeof(**labels));
+    for (size_t p = 0; p < f->npoints; p++) {
+        char label[512] = "";
+        size_t used = 0;
+        for (size_t a = 0; a < f->naxes; a++)
+            if ((axis == SIZE_MAX && !folder_axis_in_seconds(f, a)) || a == axis)
+                used += (size_t)snprintf(
+                    label + used, used < sizeof(label) ? sizeof(label) - used : 0, "%s%s=%s",
+                    used ? " " : "", f->cols[f->axis0 + a], folder_axis_value(f, p, a));
+        if (!f->naxes)
+            snprintf(label, sizeof(label), "all runs");
+        sanitize(label);
+        size_t c = 0;
+        while (c < n && strcmp((*labels)[c] + 3, label) != 0)
+            c++;
+        if (c == n) {
+            size_t len = strlen(label) + 4;
+            (*labels)[n] = xmalloc(len);
+            snprintf((*labels)[n], len, "%02zu %s", (n + 1) % 100, label); /* sweep order */
+            n++;
+        }
+        curve[p] = c;
+    }
+    return n;
+}
+
+/*
+ * A folder of links that latency_cdf.gp reads as one curve per folder: TREE/LABEL/runs/RUN ->
+ * DIR/runs/RUN. Returns TREE (allocated) or NULL (diagnosed).
+ */
+static char *cdf_tree(const struct folder *f, const char *figures, size_t axis, struct errbuf *e)
+{
+    char name[64];
+    snprintf(name, sizeof(name), ".cdf.%ld", (long)getpid());
+    char *tree = join(figures, name), *runs = join(f->dir, "runs");
+    char *abs = realpath(runs, NULL);
+    size_t *curve = xcalloc(f->npoints ? f->npoints : 1, sizeof(*curve));
+    char **labels;
+    size_t n = cdf_curves(f, axis, curve, &labels);
+    bool ok = abs && (mkdir(figures, 0777) == 0 || errno == EEXIST) && mkdir(tree, 0777) == 0;
+    for (size_t c = 0; ok && c < n; c++) {
+        char *d = join(tree, labels[c]), *r = join(d, "runs");
+        ok = mkdir(d, 0777) == 0 && mkdir(r, 0777) == 0;
+        free(d);
+        free(r);
+    }
+    for (size_t p = 0; ok && p < f->npoints; p++)
+        for (size_t i = 0; ok && i < f->pt[p].nrows; i++) {
+            const char *run = folder_cell(f, f->pt[p].rows[i], f->run);
+            char *d = join(tree, labels[curve[p]]), *r = join(d, "runs"), *link = join(r, run);
+            char *target = join(abs, run);
+            ok = symlink(target, link) == 0;
+            free(d);
+            free(r);
+            free(link);
+            free(target);
+        }
+    if (!ok)
+        errbuf_set(e, "%s: cannot lay out the latency CDF's curves: %s", tree, strerror(errno));
+    for (size_t c = 0; c < n; c++)
+        free(labels[c]);
+    free(labels);
+    free(curve);
+    free(abs);
+    free(runs);
+    if (ok)
+        return tree;
+    free(tree);
+    return NULL;
+}
+
+static void remove_tree(const char *tree)
+{
+    pid_t pid;
+    char *argv[] = {"rm", "-rf", (char *)tree, NULL};
+    if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
+        (void)waitpid(pid, NULL, 0);
 }
 
 enum { APPROVAL, LATENCY_CDF, HEATMAP, TIMELINE, NSCRIPTS };
@@ -102,9 +226,7 @@ static const char *skip_reason(size_t k, const struct report_overview *o, const 
     case LATENCY_CDF:
         if (!o->pooled_points)
             return "no outcomes.csv (analyze a run folder, or a sweep run with --traces)";
-        return o->pooled_decided ? NULL
-                                 : "no approved, rejected or timed-out proposal in "
-                                   "outcomes.csv";
+        return o->pooled_committed ? NULL : "no approved proposal in outcomes.csv";
     case HEATMAP:
         return o->approvals > 1 && o->node_counts > 1
                    ? NULL
@@ -134,9 +256,9 @@ static bool check_setup(const struct folder *f, const char *scripts, struct errb
                    f->dir);
         return false;
     }
-    for (size_t k = 0; k < NSCRIPTS; k++) {
+    for (size_t k = 0; k <= NSCRIPTS; k++) { /* and metric.gp */
         char name[64];
-        snprintf(name, sizeof(name), "%s.gp", script_names[k]);
+        snprintf(name, sizeof(name), "%s.gp", k < NSCRIPTS ? script_names[k] : "metric");
         if (!readable(scripts, name)) {
             errbuf_set(e,
                        "%s/%s: plot script not found (set ATLAS_PLOTS_DIR to the folder "
@@ -148,14 +270,138 @@ static bool check_setup(const struct folder *f, const char *scripts, struct errb
     return true;
 }
 
-bool plotrun_all(const struct folder *f, const struct report *r, FILE *out, struct errbuf *e)
+/* "name='value'" (allocated), value sanitized for a gnuplot string. */
+static char *def(const char *name, const char *value)
+{
+    size_t len = strlen(name) + strlen(value) + 4;
+    char *d = xmalloc(len);
+    snprintf(d, len, "%s='%s'", name, value);
+    sanitize(d + strlen(name) + 2);
+    d[len - 2] = '\'';
+    return d;
+}
+
+/* Run scripts/SCRIPT_NAME.gp on dir; say "plot SHOWN: ... (from FROM)" (FROM: dir if NULL). */
+static bool plot_one(const char *scripts, const char *script_name, const char *dir,
+                     const char *figures, const char *const *defs, const char *shown,
+                     const char *from, FILE *out, struct errbuf *e)
+{
+    char name[64];
+    snprintf(name, sizeof(name), "%s.gp", script_name);
+    char *script = join(scripts, name);
+    struct errbuf one;
+    bool ok = run_script(script, dir, figures, defs, &one);
+    if (ok)
+        fprintf(out, "plot %s: %s/%s.png, %s.svg (from %s)\n", shown, figures, shown, shown,
+                from ? from : dir);
+    else {
+        fprintf(out, "plot %s: failed: %s\n", shown, one.msg);
+        *e = one;
+    }
+    free(script);
+    return ok;
+}
+
+/* latency_cdf.gp: a run folder as one curve; a sweep's runs/ as one curve per point (or per
+ * value of --by; per value of the first swept key past CDF_MAX_CURVES points). */
+#define CDF_MAX_CURVES 12
+
+static bool plot_cdf(const struct folder *f, const struct plotrun_options *po, const char *scripts,
+                     const char *figures, FILE *out, struct errbuf *e)
+{
+    if (readable(f->dir, "outcomes.csv"))
+        return plot_one(scripts, "latency_cdf", f->dir, figures, NULL, "latency_cdf", NULL, out, e);
+    size_t axis = po->by ? axis_of(f, po->by) : SIZE_MAX;
+    if (!po->by && f->npoints > CDF_MAX_CURVES && f->naxes) {
+        axis = 0;
+        fprintf(out,
+                "plot latency_cdf: %zu points are too many curves; one per value of %s "
+                "(choose the key with --by)\n",
+                f->npoints, f->cols[f->axis0]);
+    }
+    char *tree = cdf_tree(f, figures, axis, e);
+    if (!tree)
+        return false;
+    char *base = xstrdup(f->dir);
+    char *name = def("name", basename(base));
+    const char *defs[] = {name, NULL};
+    char from[1024];
+    snprintf(from, sizeof(from), "%s/runs/*, one curve per %s", f->dir,
+             axis == SIZE_MAX ? "point" : f->cols[f->axis0 + axis]);
+    bool ok = plot_one(scripts, "latency_cdf", tree, figures, defs, "latency_cdf", from, out, e);
+    remove_tree(tree);
+    free(tree);
+    free(name);
+    free(base);
+    return ok;
+}
+
+/* metric.gp for every --metric against --x: analysis.csv's NAME_mean and interval. */
+static bool plot_metrics(const struct folder *f, const struct plotrun_options *po,
+                         const char *scripts, const char *figures, FILE *out, struct errbuf *e)
+{
+    bool ok = true;
+    for (size_t i = 0; i < po->nmetrics; i++) {
+        char shown[256];
+        snprintf(shown, sizeof(shown), "metric_%s", po->metrics[i]);
+        sanitize(shown);
+        char *m = def("metric", po->metrics[i]), *x = def("xkey", po->x), *o = def("name", shown);
+        char *group = def("group", po->by ? po->by : "");
+        const char *defs[] = {m, x, o, group, NULL};
+        ok = plot_one(scripts, "metric", f->dir, figures, defs, shown, NULL, out, e) && ok;
+        free(m);
+        free(x);
+        free(o);
+        free(group);
+    }
+    return ok;
+}
+
+bool plotrun_check_options(const struct folder *f, const struct plotrun_options *po,
+                           struct errbuf *e)
+{
+    const char *keys[] = {po->by, po->x};
+    const char *names[] = {"--by", "--x"};
+    for (size_t k = 0; k < 2; k++)
+        if (keys[k] && axis_of(f, keys[k]) == SIZE_MAX) {
+            errbuf_set(e, "%s %s: not a swept key of %s (%s)", names[k], keys[k], f->summary,
+                       f->naxes ? "see its columns between seed and nodes" : "it sweeps nothing");
+            return false;
+        }
+    if (po->x && !po->nmetrics) {
+        errbuf_set(e, "--x %s: name the metrics to draw against it with --metric NAME", po->x);
+        return false;
+    }
+    if (po->run) {
+        bool found = false;
+        for (size_t r = 0; r < f->nrows && !found; r++)
+            found = strcmp(folder_cell(f, r, f->run), po->run) == 0;
+        if (!found) {
+            errbuf_set(e, "--run %s: %s has no such run", po->run, f->summary);
+            return false;
+        }
+        char *tl = timeline_dir(f, po->run);
+        if (!tl) {
+            errbuf_set(e,
+                       "--run %s: %s/runs/%s has no events.csv and outcomes.csv (sweep with "
+                       "--traces)",
+                       po->run, f->dir, po->run);
+            return false;
+        }
+        free(tl);
+    }
+    return true;
+}
+
+bool plotrun_all(const struct folder *f, const struct report *r, const struct plotrun_options *po,
+                 FILE *out, struct errbuf *e)
 {
     const char *scripts = plotrun_scripts_dir();
-    if (!check_setup(f, scripts, e))
+    if (!check_setup(f, scripts, e) || !plotrun_check_options(f, po, e))
         return false;
     struct report_overview o;
     report_overview(r, &o);
-    char *tl = timeline_dir(f), *figures = join(f->dir, "figures");
+    char *tl = timeline_dir(f, po->run), *figures = join(f->dir, "figures");
     size_t failed = 0, ran = 0;
     for (size_t k = 0; k < NSCRIPTS; k++) {
         const char *why = skip_reason(k, &o, tl);
@@ -163,21 +409,35 @@ bool plotrun_all(const struct folder *f, const struct report *r, FILE *out, stru
             fprintf(out, "plot %s: skipped: %s\n", script_names[k], why);
             continue;
         }
-        char name[64];
-        snprintf(name, sizeof(name), "%s.gp", script_names[k]);
-        char *script = join(scripts, name);
-        const char *dir = k == TIMELINE ? tl : f->dir;
-        struct errbuf one;
         ran++;
-        if (run_script(script, dir, figures, &one)) {
-            fprintf(out, "plot %s: %s/%s.png, %s.svg (from %s)\n", script_names[k], figures,
-                    script_names[k], script_names[k], dir);
+        bool ok;
+        if (k == LATENCY_CDF) {
+            ok = plot_cdf(f, po, scripts, figures, out, e);
+        } else if (k == TIMELINE) {
+            char *name = NULL;
+            if (strcmp(tl, f->dir) != 0) {
+                char *base = xstrdup(f->dir);
+                size_t len = strlen(base) + strlen(tl) + 16;
+                char *text = xmalloc(len);
+                snprintf(text, len, "%s, run %s", basename(base),
+                         po->run ? po->run : folder_cell(f, 0, f->run));
+                name = def("name", text);
+                free(text);
+                free(base);
+            }
+            const char *defs[] = {name, NULL};
+            ok = plot_one(scripts, "timeline", tl, figures, name ? defs : NULL, "timeline", NULL,
+                          out, e);
+            free(name);
         } else {
-            fprintf(out, "plot %s: failed: %s\n", script_names[k], one.msg);
-            *e = one;
-            failed++;
+            ok = plot_one(scripts, script_names[k], f->dir, figures, NULL, script_names[k], NULL,
+                          out, e);
         }
-        free(script);
+        failed += !ok;
+    }
+    if (po->x) {
+        ran += po->nmetrics;
+        failed += !plot_metrics(f, po, scripts, figures, out, e);
     }
     if (failed > 1)
         errbuf_set(e, "%zu of %zu plot scripts failed (see the lines above)", failed, ran);

@@ -15,14 +15,26 @@ enum { P_NODES, P_QUORUM, P_APPROVAL, P_FAULTS, P_DURATION, P_COUNT };
 static const char *const param_names[P_COUNT] = {"nodes", "quorum", "approval", "faults",
                                                  "duration_s"};
 
-enum { O_APPROVED, O_REJECTED, O_TIMEOUT, O_NO_QUORUM, O_INVALID, O_ABORTED, O_COUNT };
-static const char *const outcome_names[O_COUNT] = {"approved",  "rejected", "timeout",
-                                                   "no_quorum", "invalid",  "aborted"};
+enum {
+    O_APPROVED,
+    O_REJECTED,
+    O_TIMEOUT,
+    O_NO_QUORUM,
+    O_INVALID,
+    O_ABORTED,
+    O_UNDECIDED, /* optional: folders written before it existed have no such column */
+    O_COUNT
+};
+static const char *const outcome_names[O_COUNT] = {"approved", "rejected", "timeout",  "no_quorum",
+                                                   "invalid",  "aborted",  "undecided"};
 
 enum { D_MEAN, D_P50, D_P90, D_P99, D_COUNT };
 static const char *const decision_names[D_COUNT] = {"decision_mean_s", "decision_p50_s",
                                                     "decision_p90_s", "decision_p99_s"};
 static const double decision_q[D_COUNT] = {0, 0.5, 0.9, 0.99};
+/* The same over approved proposals only; optional (folders written before them lack them). */
+static const char *const commit_names[D_COUNT] = {"commit_mean_s", "commit_p50_s", "commit_p90_s",
+                                                  "commit_p99_s"};
 
 /* summary.csv column indices. */
 struct columns {
@@ -30,6 +42,7 @@ struct columns {
     size_t proposals;
     size_t outcome[O_COUNT];
     size_t decision[D_COUNT];
+    size_t commit[D_COUNT]; /* SIZE_MAX where the folder has no such column */
     size_t false_suspicions, detections, detection_mean, diverged;
     size_t violations; /* safety_violations, or SIZE_MAX when the folder has no such column */
 };
@@ -46,10 +59,13 @@ struct result {
     bool pooled;                          /* decisions from outcomes.csv */
     size_t ndecided;                      /* pooled: decided proposals */
     double decision[D_COUNT];
+    double commit[D_COUNT]; /* approved proposals only */
+    size_t ncommitted;      /* pooled: approved proposals */
     uint64_t false_suspicions, detections;
     double fs_rate;        /* false suspicions per node-hour */
     double detection_mean; /* seconds, weighted by detections */
     double diverged;       /* mean per run */
+    size_t diverged_runs;  /* runs with at least one diverged replica */
     uint64_t violations;   /* safety violations summed over the runs */
     size_t violating_runs; /* runs with at least one */
     struct estimate_mean *extra;
@@ -86,10 +102,13 @@ static bool find_columns(struct report *r, const char *const *metrics, struct er
     c->violations = folder_column(f, "safety_violations"); /* optional */
     for (size_t k = 0; ok && k < P_COUNT; k++)
         ok = folder_need(f, param_names[k], &c->param[k], e);
-    for (size_t k = 0; ok && k < O_COUNT; k++)
+    for (size_t k = 0; ok && k < O_UNDECIDED; k++)
         ok = folder_need(f, outcome_names[k], &c->outcome[k], e);
-    for (size_t k = 0; ok && k < D_COUNT; k++)
+    c->outcome[O_UNDECIDED] = folder_column(f, outcome_names[O_UNDECIDED]);
+    for (size_t k = 0; ok && k < D_COUNT; k++) {
         ok = folder_need(f, decision_names[k], &c->decision[k], e);
+        c->commit[k] = folder_column(f, commit_names[k]);
+    }
     for (size_t k = 0; ok && k < r->nextra; k++)
         ok = folder_need(f, metrics[k], &r->extra_col[k], e);
     return ok;
@@ -143,6 +162,8 @@ static bool point_sums(const struct folder *f, const struct columns *c,
         res->proposals += v;
         uint64_t decided = 0, proposals = v;
         for (size_t k = 0; k < O_COUNT; k++) {
+            if (c->outcome[k] == SIZE_MAX) /* an optional column the folder lacks */
+                continue;
             if (!folder_u64(f, row, c->outcome[k], &v, e))
                 return false;
             res->outcome[k] += v;
@@ -152,7 +173,7 @@ static bool point_sums(const struct folder *f, const struct columns *c,
         if (decided > proposals) {
             errbuf_set(e,
                        "%s:%lu: approved + rejected + timeout + no_quorum + invalid + aborted "
-                       "is more than proposals (%llu)",
+                       "+ undecided is more than proposals (%llu)",
                        f->summary, f->lines[row], (unsigned long long)proposals);
             return false;
         }
@@ -177,6 +198,7 @@ static bool point_sums(const struct folder *f, const struct columns *c,
         res->detections += det;
         detection_sum += det ? dm * (double)det : 0;
         diverged_sum += (double)div;
+        res->diverged_runs += div > 0;
     }
     res->detection_mean = res->detections ? detection_sum / (double)res->detections : NAN;
     res->diverged = diverged_sum / (double)p->nrows;
@@ -208,28 +230,35 @@ static bool column_mean(const struct folder *f, const struct folder_point *pt, s
     return ok;
 }
 
+/* Mean and nearest-rank quantiles of n sorted times in ns, in seconds (NAN when n is 0). */
+static void time_stats(const uint64_t *ns, size_t n, double out[D_COUNT])
+{
+    for (size_t k = 0; k < D_COUNT; k++)
+        out[k] = NAN;
+    if (!n)
+        return;
+    double sum = 0; /* in ascending order, as the simulator sums its own */
+    for (size_t i = 0; i < n; i++)
+        sum += (double)ns[i];
+    out[D_MEAN] = sum / (double)n / 1e9;
+    for (size_t k = D_P50; k < D_COUNT; k++)
+        out[k] = (double)ns[estimate_rank(n, decision_q[k])] / 1e9;
+}
+
 /* Pooled from outcomes.csv when every run has one; else the mean of the per-run values. */
 static bool point_decisions(const struct folder *f, const struct columns *c, size_t p,
                             struct result *res, struct errbuf *e)
 {
-    uint64_t *ns;
-    size_t n;
-    enum decisions_status s = decisions_load(f, p, &ns, &n, e);
+    struct decisions d;
+    enum decisions_status s = decisions_load(f, p, &d, e);
     if (s == DECISIONS_ERROR)
         return false;
     res->pooled = s == DECISIONS_OK;
-    res->ndecided = n;
-    for (size_t k = 0; k < D_COUNT; k++)
-        res->decision[k] = NAN;
-    if (res->pooled && n > 0) {
-        double sum = 0; /* in ascending order, as the simulator sums its own */
-        for (size_t i = 0; i < n; i++)
-            sum += (double)ns[i];
-        res->decision[D_MEAN] = sum / (double)n / 1e9;
-        for (size_t k = D_P50; k < D_COUNT; k++)
-            res->decision[k] = (double)ns[estimate_rank(n, decision_q[k])] / 1e9;
-    }
-    free(ns);
+    res->ndecided = d.n;
+    res->ncommitted = d.ncommit;
+    time_stats(d.ns, d.n, res->decision);
+    time_stats(d.commit_ns, d.ncommit, res->commit);
+    decisions_free(&d);
     if (res->pooled)
         return true;
     for (size_t k = 0; k < D_COUNT; k++) {
@@ -237,6 +266,11 @@ static bool point_decisions(const struct folder *f, const struct columns *c, siz
         if (!column_mean(f, &f->pt[p], c->decision[k], &m, e))
             return false;
         res->decision[k] = m.mean;
+        if (c->commit[k] == SIZE_MAX)
+            continue;
+        if (!column_mean(f, &f->pt[p], c->commit[k], &m, e))
+            return false;
+        res->commit[k] = m.mean;
     }
     return true;
 }
@@ -290,7 +324,9 @@ static void print_title(const struct report *r, size_t p, FILE *out)
     const struct folder *f = r->f;
     const struct folder_point *pt = &f->pt[p];
     for (size_t a = 0; a < f->naxes; a++)
-        fprintf(out, "%s%s=%s", a ? "  " : "", f->cols[f->axis0 + a], folder_axis_value(f, p, a));
+        if (!folder_axis_in_seconds(f, a)) /* KEY_s repeats KEY in seconds */
+            fprintf(out, "%s%s=%s", a ? "  " : "", f->cols[f->axis0 + a],
+                    folder_axis_value(f, p, a));
     if (f->naxes)
         fprintf(out, "  (point %zu of %zu, %zu run%s)\n", p + 1, f->npoints, pt->nrows,
                 pt->nrows == 1 ? "" : "s");
@@ -330,6 +366,13 @@ static void print_decisions(const struct result *res, FILE *out)
         fprintf(out, "(pooled: %zu decided proposals in outcomes.csv)\n", res->ndecided);
     else
         fprintf(out, "(mean over runs of summary.csv's per-run values)\n");
+    fprintf(out, "  %-18s mean %s  p50 %s  p90 %s  p99 %s  ", "commit (s)",
+            num(res->commit[D_MEAN], m), num(res->commit[D_P50], q[0]),
+            num(res->commit[D_P90], q[1]), num(res->commit[D_P99], q[2]));
+    if (res->pooled)
+        fprintf(out, "(approved only: %zu)\n", res->ncommitted);
+    else
+        fprintf(out, "(approved only)\n");
 }
 
 static void print_point(const struct report *r, size_t p, FILE *out)
@@ -356,6 +399,12 @@ static void print_point(const struct report *r, size_t p, FILE *out)
     else
         fprintf(out, "  %-18s NA (no crash detected)\n", "crash detection");
     fprintf(out, "  %-18s %s per run\n", "diverged replicas", num(res->diverged, a));
+    if (res->diverged > 0) /* as loud as a violation: the replicas do not agree */
+        fprintf(out,
+                "  %-18s in %zu of %zu run%s, %s per run: replicas ended in different states "
+                "(missed commits not repaired; README: 'What each protocol guarantees')\n",
+                "REPLICAS DIVERGED", res->diverged_runs, res->runs, res->runs == 1 ? "" : "s",
+                num(res->diverged, a));
     if (res->violations) /* shown only when the checker found a broken invariant */
         fprintf(out, "  %-18s %llu in %zu of %zu run%s (the 'violation' rows of events.csv)\n",
                 "SAFETY VIOLATIONS", (unsigned long long)res->violations, res->violating_runs,
@@ -390,6 +439,7 @@ static void write_header(const struct report *r, struct csvwrite *w)
                                        "no_quorum",
                                        "invalid",
                                        "aborted",
+                                       "undecided",
                                        "approval_rate",
                                        "approval_ci95_lo",
                                        "approval_ci95_hi",
@@ -398,6 +448,10 @@ static void write_header(const struct report *r, struct csvwrite *w)
                                        "decision_p50_s",
                                        "decision_p90_s",
                                        "decision_p99_s",
+                                       "commit_mean_s",
+                                       "commit_p50_s",
+                                       "commit_p90_s",
+                                       "commit_p99_s",
                                        "false_suspicions_per_node_hour",
                                        "detection_mean_s",
                                        "diverged_replicas",
@@ -433,6 +487,8 @@ static void write_row(const struct report *r, size_t p, struct csvwrite *w)
         csvwrite_real(w, reals[i]);
     for (size_t k = 0; k < D_COUNT; k++)
         csvwrite_real(w, res->decision[k]);
+    for (size_t k = 0; k < D_COUNT; k++)
+        csvwrite_real(w, res->commit[k]);
     csvwrite_real(w, res->fs_rate);
     csvwrite_real(w, res->detection_mean);
     csvwrite_real(w, res->diverged);
@@ -497,6 +553,7 @@ void report_overview(const struct report *r, struct report_overview *o)
         if (r->res[p].pooled) {
             o->pooled_points++;
             o->pooled_decided += r->res[p].ndecided;
+            o->pooled_committed += r->res[p].ncommitted;
         }
     o->approvals = distinct(r, P_APPROVAL);
     o->node_counts = distinct(r, P_NODES);

@@ -6,7 +6,7 @@
  *   runs; the scenario columns nodes, quorum, approval, faults (equal in every run of the
  *   point, else an error), duration_s;
  *   proposals and the outcome counts approved, rejected, timeout, no_quorum, invalid,
- *   aborted, summed over the runs;
+ *   aborted, undecided, summed over the runs;
  *   approval_rate = sum(approved) / sum(proposals) with its 95% Wilson interval;
  *   expected_approval = P[Bin(nodes, approval) >= quorum] when faults == 0 and approval is
  *   not NA, else NA. It is the probability for a proposal that is voted on; approval_rate
@@ -23,9 +23,9 @@
  * over the runs (NA runs skipped): NAME_mean, NAME_ci95_lo, NAME_ci95_hi.
  *
  * analysis.csv columns: the swept keys (as in summary.csv), runs, nodes, quorum, approval,
- * faults, proposals, approved, rejected, timeout, no_quorum, invalid, aborted, approval_rate,
- * approval_ci95_lo, approval_ci95_hi, expected_approval, decision_mean_s, decision_p50_s,
- * decision_p90_s, decision_p99_s, false_suspicions_per_node_hour, detection_mean_s,
+ * faults, proposals, approved, rejected, timeout, no_quorum, invalid, aborted, undecided,
+ * approval_rate, approval_ci95_lo, approval_ci95_hi, expected_approval, decision_mean_s,
+ * decision_p50_s, decision_p90_s, decision_p99_s, false_suspicions_per_node_hour, detection_mean_s,
  * diverged_replicas, decision_source, then the extra metrics' columns. One row per point in
  * point order; numbers as the shortest text that reads back exactly; the scenario columns
  * copied from summary.csv verbatim; NA for missing values. Same folder, same bytes.
@@ -54,11 +54,12 @@ void report_free(struct report *r); /* NULL is a no-op */
 
 /* What the plots can draw from this folder. */
 struct report_overview {
-    size_t points;         /* sweep points */
-    size_t pooled_points;  /* points whose decision times come from outcomes.csv */
-    size_t pooled_decided; /* decided proposals in those points' outcomes.csv files */
-    size_t approvals;      /* distinct approval values (NA not counted) */
-    size_t node_counts;    /* distinct node counts */
+    size_t points;           /* sweep points */
+    size_t pooled_points;    /* points whose decision times come from outcomes.csv */
+    size_t pooled_decided;   /* decided proposals in those points' outcomes.csv files */
+    size_t pooled_committed; /* approved ones among them (the latency CDF's) */
+    size_t approvals;        /* distinct approval values (NA not counted) */
+    size_t node_counts;      /* distinct node counts */
 };
 
 void report_overview(const struct report *r, struct report_overview *o);

@@ -3,12 +3,33 @@
 
 #include <string.h>
 
-#include "core/quorum_vote.h"
+#include "core/example/example.h"
+#include "core/quorum_vote/quorum_vote.h"
+#include "core/raft/raft.h"
 
-const struct consensus_ops *const consensus_protocols[] = {
-    &quorum_vote_ops,
+const struct consensus_ops *consensus_protocols[CONSENSUS_PROTOCOLS_MAX + 1] = {
+    &quorum_vote_ops, /* the default: AtlasDB's */
+    &example_ops,
+    &raft_ops,
     NULL,
 };
+
+bool consensus_register(const struct consensus_ops *ops)
+{
+    size_t n = consensus_count();
+    if (n == CONSENSUS_PROTOCOLS_MAX || consensus_find(ops->name))
+        return false;
+    consensus_protocols[n] = ops;
+    return true;
+}
+
+size_t consensus_count(void)
+{
+    size_t n = 0;
+    while (consensus_protocols[n])
+        n++;
+    return n;
+}
 
 const struct consensus_ops *consensus_find(const char *name)
 {

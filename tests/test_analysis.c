@@ -21,6 +21,7 @@
 #include "analysis/csvwrite.h"
 #include "analysis/decisions.h"
 #include "analysis/estimate.h"
+#include "testutil.h"
 
 /* ---- the reader ----------------------------------------------------------------------- */
 
@@ -380,46 +381,16 @@ TestSuite(analyze, .init = setup, .fini = teardown, .timeout = 120);
  * to tmp/out, stderr to tmp/err (both truncated). Returns the exit code. */
 static int run_env(const char *env_path, char *const *argv)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int out = open(path("out"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(path("err"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(out, 1);
-        dup2(err, 2);
-        if (env_path)
-            setenv("PATH", env_path, 1);
-        execv(ATLAS_BINARY, argv);
-        _exit(127);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    cr_assert(WIFEXITED(status));
-    return WEXITSTATUS(status);
+    char path_var[4096];
+    snprintf(path_var, sizeof(path_var), "PATH=%s", env_path ? env_path : "");
+    char *const env[] = {env_path ? path_var : NULL, NULL};
+    char out[320], err[320]; /* not path(): its ring would recycle the caller's paths */
+    snprintf(out, sizeof(out), "%s/out", tmp);
+    snprintf(err, sizeof(err), "%s/err", tmp);
+    return tu_run(argv, out, err, env);
 }
 
 #define RUN(...) run_env(NULL, (char *const[]){ATLAS_BINARY, __VA_ARGS__, NULL})
-
-static char *slurp(const char *p, size_t *len)
-{
-    FILE *f = fopen(p, "rb");
-    cr_assert(f, "cannot read %s", p);
-    char *buf = NULL;
-    size_t cap = 0;
-    *len = 0;
-    for (;;) {
-        if (*len + 4096 + 1 > cap)
-            buf = realloc(buf, cap = 2 * cap + 4096 + 1);
-        size_t n = fread(buf + *len, 1, 4096, f);
-        *len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    buf[*len] = '\0';
-    return buf;
-}
 
 static bool exists(const char *p)
 {
@@ -494,12 +465,12 @@ static void same_value(double got, double want, const char *what, size_t point)
 
 /* Statistics of one point computed here from the runs' rows of summary.csv. */
 struct expected {
-    double runs, proposals, approved, counts[6], fs, det, det_sum, diverged, node_hours;
+    double runs, proposals, approved, counts[7], fs, det, det_sum, diverged, node_hours;
     double dec[4], nvals[4]; /* sums of the per-run decision values and their counts */
 };
 
-static const char *const outcome_cols[6] = {"approved",  "rejected", "timeout",
-                                            "no_quorum", "invalid",  "aborted"};
+static const char *const outcome_cols[7] = {"approved", "rejected", "timeout",  "no_quorum",
+                                            "invalid",  "aborted",  "undecided"};
 static const char *const decision_cols[4] = {"decision_mean_s", "decision_p50_s", "decision_p90_s",
                                              "decision_p99_s"};
 
@@ -507,7 +478,7 @@ static void expected_add(struct expected *x, const struct table *s, size_t r)
 {
     x->runs++;
     x->proposals += num(s, r, "proposals");
-    for (size_t k = 0; k < 6; k++)
+    for (size_t k = 0; k < 7; k++)
         x->counts[k] += num(s, r, outcome_cols[k]);
     x->fs += num(s, r, "false_suspicions");
     double d = num(s, r, "detections");
@@ -605,9 +576,10 @@ static void check_decisions(const struct table *a, size_t r, const struct expect
 /* The contract's columns (the swept keys first), spelled out independently of the writer. */
 static const char contract_header[] =
     "consensus.approval,heartbeat.loss,runs,nodes,quorum,approval,faults,proposals,approved,"
-    "rejected,timeout,no_quorum,invalid,aborted,approval_rate,approval_ci95_lo,"
+    "rejected,timeout,no_quorum,invalid,aborted,undecided,approval_rate,approval_ci95_lo,"
     "approval_ci95_hi,expected_approval,decision_mean_s,decision_p50_s,decision_p90_s,"
-    "decision_p99_s,false_suspicions_per_node_hour,detection_mean_s,diverged_replicas,"
+    "decision_p99_s,commit_mean_s,commit_p50_s,commit_p90_s,commit_p99_s,"
+    "false_suspicions_per_node_hour,detection_mean_s,diverged_replicas,"
     "decision_source\n";
 
 /* analysis.csv of dir against summary.csv (and, if pooled, outcomes.csv) computed here. */
@@ -620,7 +592,7 @@ static void check_analysis(const char *dir, bool pooled)
     snprintf(p, sizeof(p), "%s/analysis.csv", dir);
     table_load(&a, p);
     size_t len;
-    char *text = slurp(p, &len);
+    char *text = tu_slurp(p, &len);
     cr_assert(strncmp(text, contract_header, strlen(contract_header)) == 0, "%s", text);
     free(text);
     char(*keys)[64] = calloc(s.nrows + 1, sizeof(*keys));
@@ -643,7 +615,7 @@ static void check_analysis(const char *dir, bool pooled)
         cr_assert_eq(x.runs, 3, "point %s", key);
         cr_assert_eq(num(&a, r, "runs"), x.runs);
         cr_assert_eq(num(&a, r, "proposals"), x.proposals);
-        for (size_t k = 0; k < 6; k++)
+        for (size_t k = 0; k < 7; k++)
             cr_assert_eq(num(&a, r, outcome_cols[k]), x.counts[k], "%s", outcome_cols[k]);
         cr_assert_eq(num(&a, r, "invalid"), 3, "one invalid proposal per run");
         for (size_t k = 0; k < 4; k++) {
@@ -675,13 +647,17 @@ Test(analyze, analysis_csv_agrees_with_statistics_computed_from_the_sweep_files)
     check_analysis(path("tr"), true);
     check_analysis(path("plain"), false);
     size_t len;
-    char *out = slurp(path("out"), &len);
+    char *out = tu_slurp(path("out"), &len);
     cr_assert(strstr(out, "consensus.approval=0.6  heartbeat.loss=0  (point 1 of 4, 3 runs)\n"),
               "%s", out);
     cr_assert(strstr(out, "closed form P[Bin(5, 0.6) >= 3] = 0.68256\n"), "%s", out);
     cr_assert(strstr(out, "closed form: n/a (the scenario has faults)\n"), "%s", out);
     cr_assert(strstr(out, "(mean over runs of summary.csv's per-run values)\n"), "%s", out);
     cr_assert(strstr(out, "  valid approved     "), "invalid proposals: approved / valid shown");
+    free(out);
+    cr_assert_eq(RUN("analyze", path("plain"), "-q"), 0); /* -q as --quiet: no table */
+    out = tu_slurp(path("out"), &len);
+    cr_assert_eq(len, 0, "%s", out);
     free(out);
 }
 
@@ -696,18 +672,23 @@ Test(analyze, a_run_folder_reproduces_its_own_summary_exactly)
     table_load(&s, path("cr/summary.csv"));
     table_load(&a, path("cr/analysis.csv"));
     cr_assert_eq(a.nrows, 1);
-    static const char *const same[] = {"decision_mean_s", "decision_p50_s",   "decision_p90_s",
-                                       "decision_p99_s",  "detection_mean_s", "proposals",
-                                       "approved",        "timeout",          "diverged_replicas"};
+    static const char *const same[] = {
+        "decision_mean_s",  "decision_p50_s", "decision_p90_s",   "decision_p99_s", "commit_mean_s",
+        "commit_p50_s",     "commit_p90_s",   "commit_p99_s",     "proposals",      "approved",
+        "detection_mean_s", "timeout",        "diverged_replicas"};
     for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
         cr_assert_str_eq(get(&a, 1, same[i]), get(&s, 1, same[i]), "%s", same[i]);
     cr_assert_str_eq(get(&a, 1, "decision_source"), "outcomes");
     cr_assert_str_eq(get(&a, 1, "expected_approval"), "NA", "crash-recovery has faults");
     cr_assert_gt(num(&s, 1, "detections"), 0);
+    /* 4 proposals time out at the 200 ms deadline: they are the decision p99, not the commit
+     * p99 (approved only), which stays near the round trip */
+    cr_assert_str_eq(get(&s, 1, "decision_p99_s"), "0.2");
+    cr_assert_lt(num(&s, 1, "commit_p99_s"), 0.05);
     table_free(&s);
     table_free(&a);
     size_t len;
-    char *out = slurp(path("out"), &len);
+    char *out = tu_slurp(path("out"), &len);
     cr_assert(strstr(out, "run 0 (seed "), "%s", out);
     cr_assert(strstr(out, "detected crashes"), "%s", out);
     free(out);
@@ -729,14 +710,42 @@ Test(analyze, safety_violations_are_shown_only_when_the_checker_found_some)
     table_free(&s);
     cr_assert_eq(RUN("analyze", path("viol")), 0);
     size_t len;
-    char *out = slurp(path("out"), &len);
+    char *out = tu_slurp(path("out"), &len);
     cr_assert(strstr(out, want), "'%s' not in:\n%s", want, out);
     free(out);
     snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
     cr_assert_eq(RUN("run", scenario, "-o", path("qs"), "--quiet"), 0);
     cr_assert_eq(RUN("analyze", path("qs")), 0);
-    out = slurp(path("out"), &len);
+    out = tu_slurp(path("out"), &len);
     cr_assert_null(strstr(out, "SAFETY"), "%s", out);
+    free(out);
+}
+
+/* scenarios/partition.yaml ends with 2 diverged replicas (quorum-vote has no repair): the run's
+ * account and analyze's table both say so loudly; quickstart (no faults) has no such line. */
+Test(analyze, diverged_replicas_are_flagged_as_loudly_as_a_violation)
+{
+    char scenario[512];
+    snprintf(scenario, sizeof(scenario), "%s/scenarios/partition.yaml", ATLAS_SOURCE_DIR);
+    cr_assert_eq(RUN("run", scenario, "-o", path("part")), 0);
+    size_t len;
+    char *out = tu_slurp(path("out"), &len);
+    cr_assert(strstr(out, "REPLICAS DIVERGED: 2 of 5 replicas ended with a state other than the "
+                          "majority's"),
+              "%s", out);
+    free(out);
+    cr_assert_eq(RUN("analyze", path("part")), 0);
+    out = tu_slurp(path("out"), &len);
+    cr_assert(strstr(out, "REPLICAS DIVERGED  in 1 of 1 run, 2 per run: "), "%s", out);
+    free(out);
+    snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
+    cr_assert_eq(RUN("run", scenario, "-o", path("qs")), 0);
+    out = tu_slurp(path("out"), &len);
+    cr_assert_null(strstr(out, "DIVERGED"), "%s", out);
+    free(out);
+    cr_assert_eq(RUN("analyze", path("qs")), 0);
+    out = tu_slurp(path("out"), &len);
+    cr_assert_null(strstr(out, "DIVERGED"), "%s", out);
     free(out);
 }
 
@@ -745,11 +754,11 @@ Test(analyze, two_analyses_of_a_folder_write_identical_bytes)
     cr_assert_eq(RUN("sweep", path("e2e.yaml"), "-o", path("d"), "--traces", "--quiet"), 0);
     cr_assert_eq(RUN("analyze", path("d"), "--csv", "--metric", "messages_sent"), 0);
     size_t l1, l2, o1, o2;
-    char *a1 = slurp(path("d/analysis.csv"), &l1), *out1 = slurp(path("out"), &o1);
+    char *a1 = tu_slurp(path("d/analysis.csv"), &l1), *out1 = tu_slurp(path("out"), &o1);
     cr_assert(strstr(a1, ",decision_source,messages_sent_mean,messages_sent_ci95_lo,"
                          "messages_sent_ci95_hi\n"));
     cr_assert_eq(RUN("analyze", path("d"), "--csv", "--metric", "messages_sent"), 0);
-    char *a2 = slurp(path("d/analysis.csv"), &l2), *out2 = slurp(path("out"), &o2);
+    char *a2 = tu_slurp(path("d/analysis.csv"), &l2), *out2 = tu_slurp(path("out"), &o2);
     cr_assert(l1 == l2 && memcmp(a1, a2, l1) == 0, "analysis.csv differs");
     cr_assert(o1 == o2 && memcmp(out1, out2, o1) == 0, "the table differs");
     free(a1);
@@ -762,7 +771,7 @@ Test(analyze, two_analyses_of_a_folder_write_identical_bytes)
 static void bad(int rc, const char *dir, const char *msg)
 {
     size_t len;
-    char *err = slurp(path("err"), &len);
+    char *err = tu_slurp(path("err"), &len);
     cr_assert_eq(rc, 2, "%s", err);
     cr_assert(strstr(err, msg), "expected '%s' in: %s", msg, err);
     char p[512];
@@ -800,11 +809,13 @@ Test(analyze, bad_input_exits_2_naming_the_path_and_writes_nothing)
     cr_assert_eq(RUN("sweep", path("e2e.yaml"), "-o", path("s"), "--traces", "--quiet"), 0);
     bad(RUN("analyze", path("s"), "--csv", "--metric", "no_such_column"), path("s"),
         "s/summary.csv:1: no column 'no_such_column'");
+    bad(RUN("analyze", path("s"), "--csv", "--metric", "decison_p99_s"), path("s"),
+        "s/summary.csv:1: no column 'decison_p99_s'; did you mean 'decision_p99_s'?");
     bad(RUN("analyze", path("s"), "--csv", "--metric", "fingerprint"), path("s"),
         "s/summary.csv:2: fingerprint: '");
     /* runs/0/outcomes.csv loses an approved row: it no longer matches summary.csv */
     size_t len;
-    char *o = slurp(path("s/runs/0/outcomes.csv"), &len);
+    char *o = tu_slurp(path("s/runs/0/outcomes.csv"), &len);
     char *row = strstr(o, ",approved,");
     cr_assert(row);
     while (row[-1] != '\n')
@@ -824,7 +835,7 @@ Test(analyze, a_csv_that_cannot_be_written_exits_2_and_leaves_no_temporary_file)
     mkdir(path("w/analysis.csv"), 0755); /* rename onto a folder fails */
     int rc = RUN("analyze", path("w"), "--csv", "--quiet");
     size_t len;
-    char *err = slurp(path("err"), &len);
+    char *err = tu_slurp(path("err"), &len);
     cr_assert_eq(rc, 2, "%s", err);
     cr_assert(strstr(err, "w/analysis.csv: cannot write: "), "%s", err);
     free(err);
@@ -839,7 +850,7 @@ Test(analyze, plot_without_gnuplot_says_how_to_install_it_and_exits_2)
     int rc = run_env("/nonexistent",
                      (char *const[]){ATLAS_BINARY, "analyze", path("p"), "--plot", NULL});
     size_t len;
-    char *err = slurp(path("err"), &len);
+    char *err = tu_slurp(path("err"), &len);
     cr_assert_eq(rc, 2, "%s", err);
     cr_assert(strstr(err, "apt-get install gnuplot-nox"), "%s", err);
     free(err);
@@ -862,7 +873,7 @@ Test(analyze, plot_runs_the_scripts_that_apply_and_skips_the_others)
         }
     cr_assert_not(exists(path("g/figures/heatmap.png")), "one node count: no heatmap");
     size_t len;
-    char *err = slurp(path("err"), &len);
+    char *err = tu_slurp(path("err"), &len);
     cr_assert(strstr(err, "plot heatmap: skipped: needs points with several node counts"), "%s",
               err);
     free(err);
@@ -878,7 +889,7 @@ Test(analyze, a_run_without_proposals_gives_na_and_plot_skips_the_latency_cdf)
     cr_assert_eq(RUN("run", path("zero.yaml"), "-o", path("z"), "--quiet"), 0);
     size_t len;
     int rc = RUN("analyze", path("z"), "--csv", "--quiet");
-    char *err = slurp(path("err"), &len);
+    char *err = tu_slurp(path("err"), &len);
     cr_assert_eq(rc, 0, "%s", err);
     cr_assert_eq(len, 0, "%s", err);
     free(err);
@@ -887,7 +898,7 @@ Test(analyze, a_run_without_proposals_gives_na_and_plot_skips_the_latency_cdf)
     cr_assert_eq(a.nrows, 1);
     static const char *const na[] = {"approval_rate",   "approval_ci95_lo", "approval_ci95_hi",
                                      "decision_mean_s", "decision_p50_s",   "decision_p99_s",
-                                     "detection_mean_s"};
+                                     "commit_mean_s",   "commit_p99_s",     "detection_mean_s"};
     for (size_t i = 0; i < sizeof(na) / sizeof(na[0]); i++)
         cr_assert_str_eq(get(&a, 1, na[i]), "NA", "%s", na[i]);
     cr_assert_str_eq(get(&a, 1, "proposals"), "0");
@@ -896,9 +907,9 @@ Test(analyze, a_run_without_proposals_gives_na_and_plot_skips_the_latency_cdf)
     if (system("command -v gnuplot >/dev/null 2>&1") != 0)
         return; /* --plot without gnuplot has its own test */
     rc = RUN("analyze", path("z"), "--plot", "--quiet");
-    err = slurp(path("err"), &len);
+    err = tu_slurp(path("err"), &len);
     cr_assert_eq(rc, 0, "%s", err);
-    cr_assert(strstr(err, "plot latency_cdf: skipped: no approved, rejected or timed-out"), "%s",
+    cr_assert(strstr(err, "plot latency_cdf: skipped: no approved proposal in outcomes.csv"), "%s",
               err);
     free(err);
     cr_assert(exists(path("z/figures/timeline.png")));
@@ -914,7 +925,7 @@ Test(analyze, an_unfinished_sweep_folder_is_named_as_such_with_resume)
         "unfinished/summary.csv: cannot read: No such file or directory (DIR/.journal exists: "
         "the sweep into DIR is still running or was interrupted");
     size_t len;
-    char *err = slurp(path("err"), &len);
+    char *err = tu_slurp(path("err"), &len);
     cr_assert(strstr(err, "--resume"), "%s", err);
     free(err);
 }
@@ -954,8 +965,8 @@ Test(analyze, outcome_counts_above_the_proposals_exit_2_naming_the_line)
     write_bent_summary(path("t/summary.csv"), &s, "invalid", "7");
     table_free(&s);
     bad(RUN("analyze", path("t"), "--csv"), path("t"),
-        "t/summary.csv:2: approved + rejected + timeout + no_quorum + invalid + aborted is more "
-        "than proposals (1)");
+        "t/summary.csv:2: approved + rejected + timeout + no_quorum + invalid + aborted + "
+        "undecided is more than proposals (1)");
 }
 
 /* -o naming the folder's own summary.csv (by any path) would replace the input with its
@@ -964,10 +975,10 @@ Test(analyze, o_naming_the_analysed_summary_csv_is_refused_and_leaves_it_intact)
 {
     run_quickstart("k");
     size_t before, after, outlen;
-    char *s1 = slurp(path("k/summary.csv"), &before);
+    char *s1 = tu_slurp(path("k/summary.csv"), &before);
     bad(RUN("analyze", path("k"), "--csv", "-o", path("k/../k/summary.csv")), path("k"),
         "k/summary.csv: that is the summary.csv being analysed");
-    char *s2 = slurp(path("k/summary.csv"), &after), *out = slurp(path("out"), &outlen);
+    char *s2 = tu_slurp(path("k/summary.csv"), &after), *out = tu_slurp(path("out"), &outlen);
     cr_assert(before == after && memcmp(s1, s2, before) == 0, "summary.csv was replaced");
     cr_assert_eq(outlen, 0, "a table was printed: %s", out);
     free(s1);
@@ -990,7 +1001,7 @@ Test(analyze, a_write_error_on_standard_output_exits_2)
         int status = system(cmd);
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2, "%s: status %d", extra[i], status);
         size_t len;
-        char *err = slurp(path("err"), &len);
+        char *err = tu_slurp(path("err"), &len);
         cr_assert(strstr(err, "standard output: write error: No space left on device"), "%s", err);
         free(err);
     }
@@ -1022,13 +1033,13 @@ Test(analyze, an_output_file_that_cannot_be_written_prints_no_table)
     bad(RUN("analyze", path("nt"), "--csv", "-o", path("nt/no/such/folder/points.csv")), path("nt"),
         "nt/no/such/folder/points.csv: cannot write: No such file or directory");
     size_t len;
-    char *out = slurp(path("out"), &len);
+    char *out = tu_slurp(path("out"), &len);
     cr_assert_eq(len, 0, "printed before failing: %s", out);
     free(out);
     mkdir(path("nt/analysis.csv"), 0755); /* rename onto a folder fails */
     int rc = RUN("analyze", path("nt"), "--csv");
     cr_assert_eq(rc, 2);
-    out = slurp(path("out"), &len);
+    out = tu_slurp(path("out"), &len);
     cr_assert_eq(len, 0, "printed before failing: %s", out);
     free(out);
 }

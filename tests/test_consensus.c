@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/consensus.h"
-#include "core/quorum_vote.h"
+#include "core/quorum_vote/quorum_vote.h"
 
 #define MAXN 16
 #define MAXP 4096
@@ -22,6 +22,7 @@ struct item {
     bool timer, cancelled;
     struct consensus_msg msg; /* !timer */
     uint32_t node;            /* timer */
+    uint32_t key;             /* timer */
     uint64_t proposal;        /* timer */
 };
 
@@ -37,8 +38,8 @@ struct fake {
     bool drop_from[MAXN];  /* messages from this node are lost */
     uint32_t trusted;      /* what port.trusted returns */
     gsl_rng *rng;
-    uint32_t sent[CONSENSUS_MSG_KIND_COUNT];
-    uint32_t applied[MAXN][64]; /* applications per node per proposal (< 64) */
+    uint32_t sent[CONSENSUS_MSG_KINDS_MAX]; /* by the protocol's kind */
+    uint32_t applied[MAXN][64];             /* applications per node per proposal (< 64) */
     uint32_t votes_cast[MAXN];
     struct consensus_record decided[MAXP + 1];
     bool has_decision[MAXP + 1];
@@ -51,14 +52,35 @@ static consensus_time f_now(void *ctx)
     return ((struct fake *)ctx)->now;
 }
 
+/* Messages sent of the kind named `name` (quorum-vote's "vote" is two kinds, yes and no). */
+static uint32_t sent_named(const char *name)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < F.ops->nmsg_kinds; k++)
+        n += strcmp(F.ops->msg_kinds[k].name, name) == 0 ? F.sent[k] : 0;
+    return n;
+}
+
+static uint32_t kind_named(const char *name)
+{
+    for (uint32_t k = 0; k < F.ops->nmsg_kinds; k++)
+        if (strcmp(F.ops->msg_kinds[k].name, name) == 0)
+            return k;
+    cr_assert_fail("no message kind %s", name);
+    return 0;
+}
+
 static void f_send(void *ctx, const struct consensus_msg *m)
 {
     struct fake *f = ctx;
+    cr_assert_lt(m->kind, f->ops->nmsg_kinds);
     f->sent[m->kind]++;
     if (f->drop_from[m->from])
         return;
     cr_assert(f->nq < MAXQ);
-    f->q[f->nq++] = (struct item){.time = f->now + f->latency, .seq = f->seq++, .msg = *m};
+    struct consensus_msg copy = *m;
+    copy.sent = f->now; /* the host's part */
+    f->q[f->nq++] = (struct item){.time = f->now + f->latency, .seq = f->seq++, .msg = copy};
 }
 
 static void f_broadcast(void *ctx, const struct consensus_msg *m)
@@ -73,12 +95,18 @@ static void f_broadcast(void *ctx, const struct consensus_msg *m)
     }
 }
 
-static uint64_t f_set_timer(void *ctx, uint32_t node, consensus_time delay, uint64_t proposal)
+static uint64_t f_set_timer(void *ctx, uint32_t node, consensus_time delay, uint32_t key,
+                            uint64_t proposal)
 {
     struct fake *f = ctx;
     cr_assert(f->nq < MAXQ);
-    f->q[f->nq] = (struct item){
-        .time = f->now + delay, .seq = f->seq++, .timer = true, .node = node, .proposal = proposal};
+    cr_assert_lt(key, f->ops->ntimers);
+    f->q[f->nq] = (struct item){.time = f->now + delay,
+                                .seq = f->seq++,
+                                .timer = true,
+                                .node = node,
+                                .key = key,
+                                .proposal = proposal};
     return ++f->nq; /* handle = index + 1 */
 }
 
@@ -95,10 +123,42 @@ static bool f_validate(void *ctx, uint32_t node, uint64_t proposal)
     return !((struct fake *)ctx)->invalid_at[node];
 }
 
-static void f_apply(void *ctx, uint32_t node, uint64_t proposal)
+static bool f_apply(void *ctx, uint32_t node, uint64_t index, uint64_t proposal)
 {
     struct fake *f = ctx;
+    (void)index; /* quorum-vote has no log: the host ignores the index */
     f->applied[node][proposal % 64]++;
+    return true;
+}
+
+static uint64_t f_applied(void *ctx, uint32_t node)
+{
+    (void)ctx, (void)node;
+    return 0;
+}
+
+static bool f_suspects(void *ctx, uint32_t node, uint32_t peer)
+{
+    (void)ctx, (void)node, (void)peer;
+    return false;
+}
+
+static consensus_time f_draw(void *ctx, uint32_t node, uint32_t dist)
+{
+    (void)ctx, (void)node, (void)dist;
+    cr_assert_fail("quorum-vote has no distribution parameter to draw");
+    return 0;
+}
+
+static void f_event(void *ctx, const struct consensus_event *e)
+{
+    (void)ctx, (void)e;
+}
+
+static void f_leader(void *ctx, uint32_t node, uint64_t term)
+{
+    (void)ctx, (void)node, (void)term;
+    cr_assert_fail("quorum-vote has no leader");
 }
 
 static uint32_t f_trusted(void *ctx, uint32_t node)
@@ -145,9 +205,14 @@ static void fake_setup(uint32_t n, uint32_t quorum, double approval, consensus_t
         .cancel_timer = f_cancel,
         .validate = f_validate,
         .apply = f_apply,
+        .applied = f_applied,
         .trusted = f_trusted,
+        .suspects = f_suspects,
         .uniform = f_uniform,
+        .draw = f_draw,
         .record = f_record,
+        .event = f_event,
+        .leader = f_leader,
     };
     struct consensus_config cfg = {.nodes = n,
                                    .quorum = quorum,
@@ -183,7 +248,7 @@ static bool fake_step(void)
     F.q[best].time = CONSENSUS_NEVER; /* fired; keep the slot so timer handles stay valid */
     F.now = it.time;
     if (it.timer)
-        F.ops->timer(F.proto, it.node, it.proposal);
+        F.ops->timer(F.proto, it.node, it.key, it.proposal);
     else
         F.ops->deliver(F.proto, &it.msg);
     return true;
@@ -264,7 +329,7 @@ Test(consensus, an_invalid_proposal_sends_nothing)
     F.invalid_at[0] = true;
     F.ops->submit(F.proto, 0, 1);
     cr_assert_eq(outcome_of(1), CONSENSUS_INVALID);
-    cr_assert_eq(F.sent[CONSENSUS_MSG_PROPOSAL] + F.sent[CONSENSUS_MSG_VOTE], 0);
+    cr_assert_eq(sent_named("proposal") + sent_named("vote"), 0);
     cr_assert_eq(F.nq, 0);
     fake_teardown();
 }
@@ -338,7 +403,7 @@ Test(consensus, a_duplicated_proposal_yields_one_vote)
     fake_setup(3, 3, 1.0, 500, 1000000);
     F.ops->submit(F.proto, 0, 1);
     struct consensus_msg dup = {
-        .kind = CONSENSUS_MSG_PROPOSAL, .from = 0, .to = 1, .proposal = 1, .sent = 0};
+        .kind = kind_named("proposal"), .from = 0, .to = 1, .proposal = 1, .sent = 0};
     F.q[F.nq++] = (struct item){.time = 700, .seq = F.seq++, .msg = dup};
     fake_drain();
     cr_assert_eq(F.votes_cast[1], 1);
@@ -354,7 +419,7 @@ Test(consensus, approved_proposals_are_committed_to_every_node)
     cr_assert_eq(outcome_of(5), CONSENSUS_APPROVED);
     for (uint32_t i = 0; i < 4; i++)
         cr_assert_eq(F.applied[i][5], 1);
-    cr_assert_eq(F.sent[CONSENSUS_MSG_COMMIT], 3);
+    cr_assert_eq(sent_named("commit"), 3);
     fake_teardown();
 }
 
@@ -362,5 +427,6 @@ Test(consensus, outcome_names_follow_the_csv_contract)
 {
     cr_assert_str_eq(consensus_outcome_name(CONSENSUS_NO_QUORUM), "no_quorum");
     cr_assert_str_eq(consensus_outcome_name(CONSENSUS_ABORTED), "aborted");
-    cr_assert_null(consensus_find("raft"));
+    cr_assert_null(consensus_find("no-such-protocol"));
+    cr_assert_eq(consensus_find("quorum-vote"), consensus_protocols[0], "the default is first");
 }

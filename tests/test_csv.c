@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/xalloc.h"
+#include "sim/cluster/metrics.h"
 #include "sim/output/csv.h"
 #include "sim/output/csv_trace.h"
 #include "sim/output/outfile.h"
@@ -267,4 +269,27 @@ Test(csv, whole_and_ordinary_reals_print_without_an_exponent)
     });
     cr_assert_str_eq(out, "20,100,1234.5,0.0005,1e+20,-300\n");
     free(out);
+}
+
+/* README.md's column reference defines every summary.csv column with metric_fields' own help
+ * text, and every outcome: the docs cannot fall behind the table the writer uses. */
+Test(csv, the_readme_defines_every_summary_column_and_every_outcome)
+{
+    FILE *f = fopen(ATLAS_SOURCE_DIR "/README.md", "r");
+    cr_assert(f);
+    char *readme = xcalloc(1 << 20, 1); /* the README is far smaller */
+    size_t n = fread(readme, 1, (1 << 20) - 1, f);
+    cr_assert(n > 0 && n < (1 << 20) - 1 && feof(f));
+    fclose(f);
+    for (size_t i = 0; i < metric_field_count; i++) {
+        char row[512];
+        snprintf(row, sizeof(row), "| `%s` | %s |\n", metric_fields[i].name, metric_fields[i].help);
+        cr_assert(strstr(readme, row), "README.md lacks the row\n%s", row);
+    }
+    for (int o = 0; o < OUTCOME_COUNT; o++) {
+        char row[64];
+        snprintf(row, sizeof(row), "| `%s` | ", outcome_name((enum outcome)o));
+        cr_assert(strstr(readme, row), "README.md does not define the outcome %s", row);
+    }
+    free(readme);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/export.h"
+#include "testutil.h"
 
 static char dir[64];
 
@@ -76,17 +77,6 @@ static struct graph *build(bool forward)
     for (size_t k = 0; k < NEDGES; k++)
         add_edge(g, forward ? k : NEDGES - 1 - k);
     return g;
-}
-
-static char *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    char *buf = malloc(1 << 20);
-    *size = fread(buf, 1, (1 << 20) - 1, f);
-    buf[*size] = '\0';
-    fclose(f);
-    return buf;
 }
 
 /* ---- a small RFC 4180 reader ------------------------------------------------------- */
@@ -170,7 +160,7 @@ static void csv_free(struct csv *c)
 static struct csv csv_read(const char *path)
 {
     size_t size;
-    char *text = slurp(path, &size);
+    char *text = tu_slurp(path, &size);
     cr_assert_eq(strlen(text), size, "no NUL bytes");
     struct csv c = csv_parse(text);
     free(text);
@@ -252,7 +242,7 @@ Test(export, fields_are_quoted_only_when_needed)
     cr_assert_eq(export_neo4j_nodes(g, f), 0);
     fclose(f);
     size_t size;
-    char *text = slurp(path, &size);
+    char *text = tu_slurp(path, &size);
     cr_assert_str_eq(text, ":ID,:LABEL,k\r\n"
                            "x,L,\"say \"\"hi\"\"\"\r\n"
                            "\"y,z\",,\"\"\r\n");
@@ -283,7 +273,7 @@ Test(export, the_same_content_exports_byte_identical_files_whatever_the_history)
         size_t na, nb;
         snprintf(pa, sizeof pa, "%s/%s", sub[0], files[i]);
         snprintf(pb, sizeof pb, "%s/%s", sub[1], files[i]);
-        char *ta = slurp(pa, &na), *tb = slurp(pb, &nb);
+        char *ta = tu_slurp(pa, &na), *tb = tu_slurp(pb, &nb);
         cr_assert_eq(na, nb, "%s", files[i]);
         cr_assert_eq(memcmp(ta, tb, na), 0, "%s", files[i]);
         free(ta);
@@ -408,7 +398,7 @@ static void json_line(struct dot_read *d, int section, const char *line)
 static void dot_read(const char *json_path, struct dot_read *d)
 {
     size_t size;
-    char *text = slurp(json_path, &size);
+    char *text = tu_slurp(json_path, &size);
     int section = 0; /* 0 graph, 1 objects, 2 edges */
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         while (*line == ' ')

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/ledger.h"
+#include "testutil.h"
 
 static char dir[64];
 
@@ -44,17 +45,6 @@ static struct ledger *sample(void)
     ledger_append(l, LEDGER_APPLY, 9000000001ULL, 1, 3, UINT64_MAX, "tab\there\nnew\\line");
     ledger_append(l, LEDGER_NOTE, 9000000002ULL, 0, UINT32_MAX, 5, "Zürich, 東京 \"quoted\"");
     return l;
-}
-
-static char *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    char *buf = malloc(1 << 16);
-    *size = fread(buf, 1, (1 << 16) - 1, f);
-    buf[*size] = '\0';
-    fclose(f);
-    return buf;
 }
 
 static void spit(const char *path, const char *data, size_t size)
@@ -171,7 +161,7 @@ Test(ledger, every_truncation_of_a_file_is_detected)
     path_in("cut.ledger", cut, sizeof cut);
     cr_assert_eq(ledger_write_file(l, path, NULL, 0), LEDGER_OK);
     size_t size;
-    char *data = slurp(path, &size);
+    char *data = tu_slurp(path, &size);
     for (size_t n = 0; n < size; n++) {
         spit(cut, data, n);
         r = (struct ledger *)1;
@@ -188,7 +178,7 @@ Test(ledger, every_truncation_of_a_file_is_detected)
 static void patch(const char *path, const char *from, const char *to)
 {
     size_t size;
-    char *data = slurp(path, &size);
+    char *data = tu_slurp(path, &size);
     char *at = strstr(data, from);
     cr_assert_not_null(at, "'%s' in the file", from);
     char *out = malloc(size + strlen(to) + 1);
@@ -240,7 +230,7 @@ Test(ledger, removed_or_reordered_records_are_found)
     path_in("bad.ledger", path, sizeof path);
     cr_assert_eq(ledger_write_file(l, path, NULL, 0), LEDGER_OK);
     size_t size;
-    char *data = slurp(path, &size);
+    char *data = tu_slurp(path, &size);
     /* drop record 2's line and renumber the later ones so only the chain can tell */
     char *l2 = strstr(data, "\n2\t") + 1, *l3 = strstr(data, "\n3\t") + 1;
     memmove(l2, l3, strlen(l3) + 1);

@@ -15,6 +15,7 @@
 #include "sim/cluster/limits.h"
 #include "sim/run/run.h"
 #include "sim/scenario/scenario_yaml.h"
+#include "testutil.h"
 
 #define SRC(rel) ATLAS_SOURCE_DIR "/" rel
 
@@ -22,15 +23,12 @@ static char tmp[256];
 
 static void make_tmp(void)
 {
-    snprintf(tmp, sizeof(tmp), "/tmp/atlas_limits_XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp));
+    tu_tmpdir(tmp, sizeof(tmp), "limits");
 }
 
 static void remove_tmp(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-    cr_assert_eq(system(cmd), 0);
+    tu_rmtree(tmp);
 }
 
 static void load(const char *path, struct scenario *sc)
@@ -206,17 +204,6 @@ Test(determinism, a_second_run_that_stops_early_is_reported_where_it_ended, .ini
     scenario_fini(&sc);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "%s", path);
-    char *text = xcalloc(1 << 16, 1);
-    size_t n = fread(text, 1, (1 << 16) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 Test(determinism, the_command_prints_the_verdict_and_the_summary_fingerprint, .init = make_tmp,
      .fini = remove_tmp)
 {
@@ -227,10 +214,10 @@ Test(determinism, the_command_prints_the_verdict_and_the_summary_fingerprint, .i
     snprintf(cmd, sizeof(cmd), "'%s' run '%s' --check-determinism -o '%s' --quiet > '%s'",
              ATLAS_BINARY, SRC("scenarios/crash-recovery.yaml"), out, log);
     cr_assert_eq(system(cmd), 0);
-    char *said = slurp(log);
+    char *said = tu_slurp(log, NULL);
     char path[400];
     snprintf(path, sizeof(path), "%s/summary.csv", out);
-    char *summary = slurp(path);
+    char *summary = tu_slurp(path, NULL);
     /* the last column of the data row is the fingerprint, the one before it the events */
     char *row = strchr(summary, '\n') + 1;
     row[strcspn(row, "\n")] = '\0';
@@ -265,7 +252,7 @@ static int cli(const char *args, char **err)
     snprintf(log, sizeof(log), "%s/stderr", tmp);
     snprintf(cmd, sizeof(cmd), "'%s' %s -o '%s/o' >/dev/null 2>'%s'", ATLAS_BINARY, args, tmp, log);
     int rc = shell(cmd);
-    *err = slurp(log);
+    *err = tu_slurp(log, NULL);
     return rc;
 }
 
@@ -505,12 +492,12 @@ Test(output, merge_into_a_run_folder_is_refused_and_leaves_the_run_untouched, .i
     cr_assert_eq(cli(args, &err), 0, "%s", err);
     free(err);
     snprintf(path, sizeof(path), "%s/o/summary.csv", tmp);
-    char *before = slurp(path);
+    char *before = tu_slurp(path, NULL);
     snprintf(args, sizeof(args), "merge '%s/s1' '%s/s2'", tmp, tmp);
     cr_assert_eq(cli(args, &err), 2);
     cr_assert(strstr(err, "/o: already holds summary.csv; merge into a new folder"), "%s", err);
     free(err);
-    char *after = slurp(path);
+    char *after = tu_slurp(path, NULL);
     cr_assert_str_eq(after, before, "the run's summary.csv is untouched");
     snprintf(path, sizeof(path), "%s/o/.sweep", tmp);
     cr_assert_not(exists(path), "no sweep identity is written into the run's folder");
@@ -529,7 +516,7 @@ Test(output, a_run_into_a_sweep_folder_and_a_sweep_into_a_run_folder_are_refused
     cr_assert_eq(cli(args, &err), 0, "%s", err);
     free(err);
     snprintf(path, sizeof(path), "%s/o/summary.csv", tmp);
-    char *sweep_summary = slurp(path);
+    char *sweep_summary = tu_slurp(path, NULL);
     char run_args[1024];
     snprintf(run_args, sizeof(run_args), "run '%s' --quiet", SRC("scenarios/quickstart.yaml"));
     cr_assert_eq(cli(run_args, &err), 2);
@@ -537,7 +524,7 @@ Test(output, a_run_into_a_sweep_folder_and_a_sweep_into_a_run_folder_are_refused
                           "replace; use another folder"),
               "%s", err);
     free(err);
-    char *now = slurp(path);
+    char *now = tu_slurp(path, NULL);
     cr_assert_str_eq(now, sweep_summary, "the sweep's summary.csv is untouched");
     free(now);
     free(sweep_summary);
@@ -547,7 +534,7 @@ Test(output, a_run_into_a_sweep_folder_and_a_sweep_into_a_run_folder_are_refused
     cr_assert_eq(shell(cmd), 0);
     cr_assert_eq(cli(run_args, &err), 0, "%s", err);
     free(err);
-    char *run_summary = slurp(path);
+    char *run_summary = tu_slurp(path, NULL);
     for (int resume = 0; resume <= 1; resume++) {
         char sweep_args[1100];
         snprintf(sweep_args, sizeof(sweep_args), "%s%s", args, resume ? " --resume" : "");
@@ -556,7 +543,7 @@ Test(output, a_run_into_a_sweep_folder_and_a_sweep_into_a_run_folder_are_refused
                               "scenario.resolved.yaml), which a sweep would replace"),
                   "%s", err);
         free(err);
-        now = slurp(path);
+        now = tu_slurp(path, NULL);
         cr_assert_str_eq(now, run_summary, "the run's summary.csv is untouched");
         free(now);
         snprintf(cmd, sizeof(cmd), "%s/o/.sweep", tmp);
@@ -583,7 +570,7 @@ Test(output, a_scenario_name_that_leaves_out_is_refused_for_the_default_folder, 
                      tmp, file, tmp, tmp, ATLAS_BINARY, sweep ? "sweep" : "run");
             cr_assert_eq(shell(cmd), 2, "%s %s", sweep ? "sweep" : "run", names[i]);
             snprintf(path, sizeof(path), "%s/cwd/err", tmp);
-            char *err = slurp(path);
+            char *err = tu_slurp(path, NULL);
             cr_assert(strstr(err, "s.yaml: error: name: ") &&
                           strstr(err, "cannot name a folder under out/"),
                       "%s", err);
@@ -628,7 +615,7 @@ Test(output, an_empty_output_folder_is_refused_instead_of_writing_into_the_curre
                  tmp, ATLAS_BINARY, args, tmp);
         cr_assert_eq(shell(cmd), 2, "%s", args);
         snprintf(path, sizeof(path), "%s/err", tmp);
-        char *err = slurp(path);
+        char *err = tu_slurp(path, NULL);
         cr_assert(strstr(err, "-o needs a folder name, got ''"), "%s", err);
         free(err);
         snprintf(cmd, sizeof(cmd), "rmdir '%s/cwd'", tmp); /* fails unless empty */
@@ -729,7 +716,7 @@ Test(output, a_merge_that_fails_leaves_nothing_and_can_be_run_again, .init = mak
              ATLAS_BINARY, tmp, tmp, tmp, tmp);
     cr_assert_eq(shell(cmd), 2);
     snprintf(path, sizeof(path), "%s/err", tmp);
-    char *err = slurp(path);
+    char *err = tu_slurp(path, NULL);
     cr_assert(strstr(err, "/o/.journal: File too large"), "%s", err);
     free(err);
     snprintf(path, sizeof(path), "%s/o", tmp);

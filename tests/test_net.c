@@ -27,7 +27,7 @@ Test(net, loss_and_duplication_match_their_probabilities)
     scenario_init(&sc);
     sc.network.loss = 0.1;
     sc.network.duplicate = 0.05;
-    struct net *n = net_new(&sc);
+    struct net *n = net_new(&sc, NULL);
     const uint64_t sends = 200000;
     uint64_t lost = 0, dup = 0, delivered = 0;
     for (uint64_t k = 0; k < sends; k++) {
@@ -55,7 +55,7 @@ Test(net, one_senders_traffic_does_not_shift_another_senders_draws)
     dist_init(&sc.network.latency, dist_find("exponential"));
     char err[64];
     cr_assert(dist_set_param(&sc.network.latency, "mean", "3ms", err, sizeof(err)));
-    struct net *a = net_new(&sc), *b = net_new(&sc);
+    struct net *a = net_new(&sc, NULL), *b = net_new(&sc, NULL);
     for (int k = 0; k < 1000; k++) {
         struct net_route ra, rb, other;
         net_send(b, 1, 2, &other); /* only b sees node 1's traffic */
@@ -87,7 +87,7 @@ Test(net, a_link_override_sets_latency_and_loss_in_both_directions_when_symmetri
     node_set(&sc.network.links[1].to, 1, &three);
     sc.network.links[1].symmetric = false;
     sc.network.links[1].loss = 1.0;
-    struct net *n = net_new(&sc);
+    struct net *n = net_new(&sc, NULL);
     struct net_route r;
     net_send(n, 0, 1, &r);
     cr_assert_eq(r.delay[0], 7 * SIM_MS);
@@ -124,7 +124,7 @@ Test(net, a_symmetric_partition_cuts_traffic_between_groups_until_it_heals)
 {
     struct scenario sc;
     one_partition(&sc, false);
-    struct net *n = net_new(&sc);
+    struct net *n = net_new(&sc, NULL);
     cr_assert_not(net_cut(n, 0, 2), "inactive partitions cut nothing");
     net_partition_set(n, 0, true);
     cr_assert_not(net_cut(n, 0, 1));
@@ -146,7 +146,7 @@ Test(net, a_one_way_partition_only_cuts_traffic_leaving_the_first_group)
 {
     struct scenario sc;
     one_partition(&sc, true);
-    struct net *n = net_new(&sc);
+    struct net *n = net_new(&sc, NULL);
     net_partition_set(n, 0, true);
     cr_assert(net_cut(n, 0, 2));
     cr_assert(net_cut(n, 1, 5));

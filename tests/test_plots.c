@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "testutil.h"
 
 #define SRC(p) ATLAS_SOURCE_DIR "/" p
 #define PLOTS  SRC("analysis/plots")
@@ -53,56 +54,13 @@ at(const char *fmt, ...)
  * NULL-terminated list of NAME=VALUE set in the child. Returns the exit code. */
 static int spawn_env(char *const *env, char *const *argv)
 {
-    char out[600], err[600];
+    char out[600], err[600]; /* not at(): its ring would recycle the caller's paths */
     snprintf(out, sizeof(out), "%s/out", tmp);
     snprintf(err, sizeof(err), "%s/err", tmp);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (o < 0 || e < 0)
-            _exit(126);
-        dup2(o, 1);
-        dup2(e, 2);
-        for (; env && *env; env++)
-            putenv(*env);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    cr_assert(WIFEXITED(status), "%s ended by a signal", argv[0]);
-    return WEXITSTATUS(status);
+    return tu_run(argv, out, err, env);
 }
 
 #define RUN(...) spawn_env(NULL, (char *const[]){__VA_ARGS__, NULL})
-
-static char *slurp(const char *p, size_t *len)
-{
-    FILE *f = fopen(p, "rb");
-    cr_assert(f, "cannot read %s", p);
-    char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        if (n + 4096 + 1 > cap)
-            buf = realloc(buf, cap = 2 * cap + 4096 + 1);
-        got = fread(buf + n, 1, 4096, f);
-        n += got;
-    } while (got);
-    fclose(f);
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
-}
-
-static bool exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0;
-}
 
 static bool have_gnuplot(void)
 {
@@ -135,9 +93,9 @@ static void make_data(void)
     cr_assert_eq(RUN(ATLAS_BINARY, "sweep", SRC("scenarios/sweep-approval-nodes.yaml"), "-o",
                      (char *)at("sweep"), "--set", "consensus.approval=0.6,0.9", "--set",
                      "cluster.nodes=3,5", "--set", "sweep.replications=3", "--traces", "-j", "1"),
-                 0, "%s", slurp(at("err"), NULL));
+                 0, "%s", tu_slurp(at("err"), NULL));
     cr_assert_eq(RUN(ATLAS_BINARY, "analyze", (char *)at("sweep"), "--csv", "--quiet"), 0, "%s",
-                 slurp(at("err"), NULL));
+                 tu_slurp(at("err"), NULL));
     for (size_t i = 0; i < 2; i++) {
         char scenario[512];
         snprintf(scenario, sizeof(scenario), "%s/scenarios/%s.yaml", ATLAS_SOURCE_DIR,
@@ -176,7 +134,7 @@ static uint32_t be32(const unsigned char *p)
 static size_t check_png(const char *p, uint32_t w, uint32_t h)
 {
     size_t n;
-    unsigned char *b = (unsigned char *)slurp(p, &n);
+    unsigned char *b = (unsigned char *)tu_slurp(p, &n);
     static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
     cr_assert_gt(n, 33 + 12, "%s: %zu bytes", p, n);
@@ -194,7 +152,7 @@ static size_t check_png(const char *p, uint32_t w, uint32_t h)
 static char *check_svg(const char *p)
 {
     size_t n;
-    char *s = slurp(p, &n);
+    char *s = tu_slurp(p, &n);
     cr_assert(strncmp(s, "<?xml", 5) == 0 || strncmp(s, "<svg", 4) == 0, "%s: starts %.20s", p, s);
     char *first = strstr(s, "<svg");
     cr_assert(first, "%s: no <svg element", p);
@@ -235,7 +193,8 @@ Test(plots, every_gnuplot_script_writes_a_complete_png_and_svg_with_cairo_and_wi
         for (int cairo = 1; cairo >= 0; cairo--) {
             const char *out = cairo ? "cairo" : "gd";
             int rc = gnuplot(figures[i].name, at("%s", figures[i].dir), at("%s", out), cairo);
-            cr_assert_eq(rc, 0, "%s.gp: exit %d\n%s", figures[i].name, rc, slurp(at("err"), NULL));
+            cr_assert_eq(rc, 0, "%s.gp: exit %d\n%s", figures[i].name, rc,
+                         tu_slurp(at("err"), NULL));
             check_both(out, &figures[i]);
         }
     }
@@ -251,7 +210,7 @@ struct rows {
 
 static void rows_load(struct rows *r, const char *p)
 {
-    r->text = slurp(p, NULL);
+    r->text = tu_slurp(p, NULL);
     r->line = NULL;
     r->n = 0;
     for (char *s = r->text, *nl; *s; s = nl + 1) {
@@ -291,15 +250,15 @@ static size_t column(const struct rows *r, const char *name)
 }
 
 /* Rows where column col equals value and column col2 equals value2 (either NULL: no such
- * condition) and, if decided, decided_s is not NA and the outcome is approved, rejected or
- * timeout. */
+ * condition) and, if committed, decided_s is not NA and the outcome is approved (the latency
+ * CDF's proposals). */
 static size_t count(const char *p, const char *col, const char *value, const char *col2,
-                    const char *value2, bool decided)
+                    const char *value2, bool committed)
 {
     struct rows r;
     rows_load(&r, p);
     size_t c = col ? column(&r, col) : 0, c2 = col2 ? column(&r, col2) : 0;
-    size_t o = decided ? column(&r, "outcome") : 0, d = decided ? column(&r, "decided_s") : 0;
+    size_t o = committed ? column(&r, "outcome") : 0, d = committed ? column(&r, "decided_s") : 0;
     size_t n = 0;
     for (size_t i = 1; i < r.n; i++) {
         char a[128], b[128];
@@ -307,11 +266,10 @@ static size_t count(const char *p, const char *col, const char *value, const cha
             continue;
         if (col2 && strcmp(field(&r, i, c2, a, sizeof(a)), value2) != 0)
             continue;
-        if (decided) {
+        if (committed) {
             const char *out = field(&r, i, o, a, sizeof(a));
-            if (strcmp(field(&r, i, d, b, sizeof(b)), "NA") == 0 ||
-                (strcmp(out, "approved") && strcmp(out, "rejected") && strcmp(out, "timeout")))
-                continue;
+            if (strcmp(field(&r, i, d, b, sizeof(b)), "NA") == 0 || strcmp(out, "approved"))
+                continue; /* the latency CDF's: commit latency, approved proposals only */
         }
         n++;
     }
@@ -320,8 +278,8 @@ static size_t count(const char *p, const char *col, const char *value, const cha
     return n;
 }
 
-/* Every decided proposal of every run of the sweep (DIR/runs/RUN/outcomes.csv). */
-static size_t sweep_decided(void)
+/* Every approved proposal of every run of the sweep (DIR/runs/RUN/outcomes.csv). */
+static size_t sweep_committed(void)
 {
     DIR *d = opendir(at("sweep/runs"));
     cr_assert(d);
@@ -371,7 +329,7 @@ static void check_counts(const char *out, bool heatmap_labels)
     free(svg);
 
     /* latency_cdf of the folder of runs: one curve per run folder (named after it, spaces
-     * and all), its decided proposals. */
+     * and all), its approved proposals. */
     const char *lc = at("%s/latency_cdf.svg", out);
     svg = check_svg(lc);
     for (size_t i = 0; i < 2; i++) {
@@ -424,13 +382,13 @@ Test(plots, the_gnuplot_figures_show_the_counts_of_their_folder)
         cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
     for (size_t i = 0; i < NFIGURES; i++)
         cr_assert_eq(gnuplot(figures[i].name, at("%s", figures[i].dir), at("f"), true), 0, "%s",
-                     slurp(at("err"), NULL));
+                     tu_slurp(at("err"), NULL));
     check_counts("f", true);
 
-    /* A sweep run with --traces is one curve: every run's decided proposals pooled. */
+    /* A sweep run with --traces is one curve: every run's approved proposals pooled. */
     cr_assert_eq(gnuplot("latency_cdf", at("sweep"), at("pooled"), true), 0);
     char *svg = check_svg(at("pooled/latency_cdf.svg")), want[64];
-    snprintf(want, sizeof(want), "sweep (%zu)", sweep_decided());
+    snprintf(want, sizeof(want), "sweep (%zu)", sweep_committed());
     assert_has(svg, want, "the pooled latency_cdf.svg");
     free(svg);
 
@@ -456,17 +414,17 @@ Test(plots, a_gnuplot_script_without_its_input_exits_1_naming_it_and_writes_noth
     for (size_t i = 0; i < NFIGURES; i++) {
         cr_assert_eq(gnuplot(figures[i].name, empty, at("none"), true), 1, "%s.gp",
                      figures[i].name);
-        char *err = slurp(at("err"), NULL);
+        char *err = tu_slurp(at("err"), NULL);
         cr_assert(strstr(err, wants[i]), "%s.gp said: %s", figures[i].name, err);
         free(err);
-        cr_assert_not(exists(at("none")), "%s.gp created its output folder", figures[i].name);
+        cr_assert_not(tu_exists(at("none")), "%s.gp created its output folder", figures[i].name);
     }
 }
 
 static bool same_file(const char *a, const char *b)
 {
     size_t na, nb;
-    char *x = slurp(a, &na), *y = slurp(b, &nb);
+    char *x = tu_slurp(a, &na), *y = tu_slurp(b, &nb);
     bool same = na == nb && memcmp(x, y, na) == 0;
     free(x);
     free(y);
@@ -499,16 +457,16 @@ Test(plots, plots_py_draws_the_same_figures_with_the_same_counts)
     const char *script = PLOTS "/plots.py";
     /* Without --figure: what the folder allows (a sweep without events.csv: no timeline). */
     cr_assert_eq(RUN((char *)python, (char *)script, (char *)at("sweep"), "-o", (char *)at("py")),
-                 0, "%s", slurp(at("err"), NULL));
-    char *err = slurp(at("err"), NULL);
+                 0, "%s", tu_slurp(at("err"), NULL));
+    char *err = tu_slurp(at("err"), NULL);
     cr_assert(strstr(err, "skipped timeline"), "%s", err);
     free(err);
     cr_assert_eq(RUN((char *)python, (char *)script, (char *)at("runs"), "-o", (char *)at("py"),
                      "--figure", "latency_cdf"),
-                 0, "%s", slurp(at("err"), NULL));
+                 0, "%s", tu_slurp(at("err"), NULL));
     cr_assert_eq(RUN((char *)python, (char *)script, (char *)at("runs/crash-recovery"), "-o",
                      (char *)at("py"), "--figure", "timeline"),
-                 0, "%s", slurp(at("err"), NULL));
+                 0, "%s", tu_slurp(at("err"), NULL));
     for (size_t i = 0; i < NFIGURES; i++)
         check_both("py", &figures[i]);
     check_counts("py", true);
@@ -518,10 +476,10 @@ Test(plots, plots_py_draws_the_same_figures_with_the_same_counts)
     cr_assert_eq(RUN((char *)python, (char *)script, (char *)at("empty"), "-o", (char *)at("none"),
                      "--figure", "heatmap"),
                  1);
-    err = slurp(at("err"), NULL);
+    err = tu_slurp(at("err"), NULL);
     cr_assert(strstr(err, "empty/analysis.csv: not found"), "%s", err);
     free(err);
-    cr_assert_not(exists(at("none")));
+    cr_assert_not(tu_exists(at("none")));
 
     /* Same folder, same bytes. */
     cr_assert_eq(RUN((char *)python, (char *)script, (char *)at("runs/crash-recovery"), "-o",
@@ -545,10 +503,10 @@ Test(plots, plots_py_draws_the_same_figures_with_the_same_counts)
                                                 (char *)at("runs/crash-recovery"), "-o",
                                                 (char *)at("none"), NULL}),
                  1);
-    err = slurp(at("err"), NULL);
+    err = tu_slurp(at("err"), NULL);
     cr_assert(strstr(err, "apt-get install python3-matplotlib"), "%s", err);
     free(err);
-    cr_assert_not(exists(at("none")));
+    cr_assert_not(tu_exists(at("none")));
 }
 
 static const char *const readme_figures[] = {"approval", "heatmap", "latency_cdf", "timeline"};
@@ -578,7 +536,7 @@ Test(plots, make_figures_sh_makes_the_four_figures_from_the_shipped_scenarios)
     snprintf(figs, sizeof(figs), "FIGURES=%s", at("figures"));
     char *env[] = {sim, work, figs, NULL};
     int rc = spawn_env(env, (char *const[]){PLOTS "/make-figures.sh", NULL});
-    cr_assert_eq(rc, 0, "make-figures.sh: exit %d\n%s", rc, slurp(at("err"), NULL));
+    cr_assert_eq(rc, 0, "make-figures.sh: exit %d\n%s", rc, tu_slurp(at("err"), NULL));
     for (size_t i = 0; i < NFIGURES; i++)
         check_both("figures", &figures[i]);
 }
@@ -597,7 +555,8 @@ Test(plots, heatmap_gives_a_point_without_proposals_no_nan_label)
           "0,2,3,2,0.5,NA\n0,2,5,3,0.9,NA\n5,2,3,2,0.5,0.25\n5,2,5,3,0.9,0.75\n",
           f);
     fclose(f);
-    cr_assert_eq(gnuplot("heatmap", at("na"), at("na/fig"), true), 0, "%s", slurp(at("err"), NULL));
+    cr_assert_eq(gnuplot("heatmap", at("na"), at("na/fig"), true), 0, "%s",
+                 tu_slurp(at("err"), NULL));
     char *svg = check_svg(at("na/fig/heatmap.svg"));
     assert_has(svg, ">0.250<", "heatmap.svg");
     assert_has(svg, ">0.750<", "heatmap.svg");
@@ -631,16 +590,16 @@ Test(plots, plot_points_closed_form_uses_the_points_quorum)
         cr_skip_test("no python3 with pandas and matplotlib "
                      "(apt-get install python3-pandas python3-matplotlib)");
     cr_assert_eq(plot_points(python, "q3", "0.5,5,3,0,0.5,0.4,0.6\n0.9,5,3,0,0.9,0.8,1\n", true), 0,
-                 "%s", slurp(at("err"), NULL));
+                 "%s", tu_slurp(at("err"), NULL));
     cr_assert_eq(plot_points(python, "q5", "0.5,5,5,0,0.5,0.4,0.6\n0.9,5,5,0,0.9,0.8,1\n", true), 0,
-                 "%s", slurp(at("err"), NULL));
+                 "%s", tu_slurp(at("err"), NULL));
     cr_assert_eq(plot_points(python, "maj", "0.5,5,0,0.5,0.4,0.6\n0.9,5,0,0.9,0.8,1\n", false), 0,
-                 "%s", slurp(at("err"), NULL));
+                 "%s", tu_slurp(at("err"), NULL));
     cr_assert(same_file(at("q3.png"), at("maj.png")), "quorum 3 of 5 is the majority");
     cr_assert_not(same_file(at("q3.png"), at("q5.png")), "quorum 5 drew the majority's curve");
     cr_assert_eq(plot_points(python, "mixed", "0.5,5,3,0,0.5,0.4,0.6\n0.5,5,5,0,0.1,0,0.2\n", true),
-                 0, "%s", slurp(at("err"), NULL));
-    char *err = slurp(at("err"), NULL);
+                 0, "%s", tu_slurp(at("err"), NULL));
+    char *err = tu_slurp(at("err"), NULL);
     cr_assert(strstr(err, "no closed form for cluster.nodes=5"), "%s", err);
     free(err);
 }
@@ -672,11 +631,91 @@ Test(plots, plot_points_keeps_the_sweep_order_of_text_values)
                                                 (char *)at("dur.csv"), "-o", (char *)at("dur.svg"),
                                                 "--x", "heartbeat.timeout", "--group", "",
                                                 "--metric", "detection_mean_s", NULL}),
-                 0, "%s", slurp(at("err"), NULL));
-    char *svg = slurp(at("dur.svg"), NULL);
+                 0, "%s", tu_slurp(at("err"), NULL));
+    char *svg = tu_slurp(at("dur.svg"), NULL);
     char *a = strstr(svg, ">50ms<"), *b = strstr(svg, ">100ms<"), *c = strstr(svg, ">1s<");
     cr_assert(a && b && c, "tick labels missing");
     cr_assert(a < b && b < c, "x axis order: 50ms at %td, 100ms at %td, 1s at %td", a - svg,
               b - svg, c - svg);
     free(svg);
+}
+
+/* --help shows the whole description and the defaults; bad input exits 2 with one line on
+ * stderr naming the file (a missing file was a Python traceback, a missing column exit 1). */
+Test(plots, plot_points_help_is_complete_and_bad_input_exits_2)
+{
+    const char *python = python_with_matplotlib();
+    if (!python)
+        cr_skip_test("no python3 with pandas and matplotlib "
+                     "(apt-get install python3-pandas python3-matplotlib)");
+    cr_assert_eq(RUN((char *)python, PLOTS "/plot_points.py", "--help"), 0);
+    char *out = tu_slurp(at("out"), NULL);
+    assert_has(out, "the exact approval probability without\nfaults", "--help");
+    assert_has(out, "(default: consensus.approval)", "--help");
+    assert_has(out, "Exit status: 0 written; 2 bad usage", "--help");
+    free(out);
+    cr_assert_eq(RUN((char *)python, PLOTS "/plot_points.py", (char *)at("nope.csv")), 2);
+    char *err = tu_slurp(at("err"), NULL);
+    assert_has(err, "nope.csv: No such file or directory", "stderr");
+    cr_assert_null(strstr(err, "Traceback"), "%s", err);
+    free(err);
+    FILE *f = fopen(at("cols.csv"), "w");
+    cr_assert(f);
+    fputs("a,b\n1,2\n", f);
+    fclose(f);
+    cr_assert_eq(RUN((char *)python, PLOTS "/plot_points.py", (char *)at("cols.csv")), 2);
+    err = tu_slurp(at("err"), NULL);
+    assert_has(err, "cols.csv: no column 'consensus.approval'", "stderr");
+    free(err);
+}
+
+/* A sweep with uneven value lists, analysed with --plot --run --x: the heatmap has a column
+ * per value and none between (0.7 and 0.8 were blank columns), the latency CDF a curve per
+ * point (it pooled them all), the timeline is the chosen run's and says so (it was titled
+ * "Timeline of 0"), and --x draws the metric against the key; wrong keys or runs exit 2. */
+Test(plots, analyze_plot_draws_sweeps_per_point_and_per_chosen_key_and_run)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    cr_assert_eq(RUN(ATLAS_BINARY, "sweep", SRC("scenarios/sweep-approval-nodes.yaml"), "-o",
+                     (char *)at("uneven"), "--set", "consensus.approval=0.5,0.6,0.9", "--set",
+                     "cluster.nodes=3,5,11", "--set", "sweep.replications=2", "--traces", "-q"),
+                 0, "%s", tu_slurp(at("err"), NULL));
+    cr_assert_eq(RUN(ATLAS_BINARY, "analyze", (char *)at("uneven"), "--plot", "--run", "3",
+                     "--metric", "decision_p99_s", "--x", "cluster.nodes", "-q"),
+                 0, "%s", tu_slurp(at("err"), NULL));
+    char *svg = check_svg(at("uneven/figures/heatmap.svg"));
+    assert_has(svg, ">0.6<", "heatmap.svg");
+    assert_has(svg, ">11<", "heatmap.svg");
+    cr_assert_null(strstr(svg, ">0.7<"), "a blank column at 0.7 in heatmap.svg");
+    cr_assert_null(strstr(svg, ">7<"), "a blank row at 7 nodes in heatmap.svg");
+    free(svg);
+    svg = check_svg(at("uneven/figures/latency_cdf.svg"));
+    assert_has(svg, "consensus.approval=0.5 cluster.nodes=3 (", "latency_cdf.svg");
+    assert_has(svg, "consensus.approval=0.9 cluster.nodes=11 (", "latency_cdf.svg");
+    cr_assert_null(strstr(svg, ">01 "), "the curve's order number is shown");
+    free(svg);
+    svg = check_svg(at("uneven/figures/timeline.svg"));
+    assert_has(svg, "Timeline of uneven, run 3: ", "timeline.svg");
+    free(svg);
+    svg = check_svg(at("uneven/figures/metric_decision_p99_s.svg"));
+    assert_has(svg, "decision_p99_s against cluster.nodes", "metric_decision_p99_s.svg");
+    free(svg);
+    DIR *figs = opendir(at("uneven/figures")); /* the CDF's folder of links is gone */
+    cr_assert(figs);
+    for (struct dirent *e; (e = readdir(figs));)
+        cr_assert_neq(strncmp(e->d_name, ".cdf.", 5), 0, "%s is left behind", e->d_name);
+    closedir(figs);
+    cr_assert_eq(RUN(ATLAS_BINARY, "analyze", (char *)at("uneven"), "--plot", "--metric",
+                     "decision_p99_s", "--x", "cluster.node", "-q"),
+                 2);
+    char *err = tu_slurp(at("err"), NULL);
+    assert_has(err, "--x cluster.node: not a swept key of ", "stderr");
+    free(err);
+    cr_assert_eq(RUN(ATLAS_BINARY, "analyze", (char *)at("uneven"), "--plot", "--run", "99", "-q"),
+                 2);
+    err = tu_slurp(at("err"), NULL);
+    assert_has(err, "--run 99: ", "stderr");
+    free(err);
+    cr_assert_eq(RUN(ATLAS_BINARY, "analyze", (char *)at("uneven"), "--by", "cluster.nodes"), 2);
 }

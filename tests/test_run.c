@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 
 #include "core/ledger.h"
+#include "testutil.h"
 
 #define SRC(path) ATLAS_SOURCE_DIR "/" path
 
@@ -25,15 +26,12 @@ static char tmp[256];
 
 static void make_tmp(void)
 {
-    snprintf(tmp, sizeof(tmp), "/tmp/atlas_test_run_XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp));
+    tu_tmpdir(tmp, sizeof(tmp), "test-run");
 }
 
 static void remove_tmp(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-    cr_assert_eq(system(cmd), 0);
+    tu_rmtree(tmp);
 }
 
 /* Run a shell command built from fmt; returns its exit code. */
@@ -51,26 +49,6 @@ sh(const char *fmt, ...)
     int status = system(cmd);
     cr_assert(status != -1 && WIFEXITED(status), "%s did not exit normally", cmd);
     return WEXITSTATUS(status);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        cap += 1 << 16;
-        buf = realloc(buf, cap + 1);
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-    } while (got);
-    fclose(f);
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
 }
 
 static bool exists(const char *path)
@@ -122,7 +100,7 @@ static void assert_same_folder(const char *a, const char *b)
         snprintf(pa, sizeof(pa), "%s/%s", a, fa[i]);
         snprintf(pb, sizeof(pb), "%s/%s", b, fb[i]);
         size_t la, lb;
-        char *ca = slurp(pa, &la), *cb = slurp(pb, &lb);
+        char *ca = tu_slurp(pa, &la), *cb = tu_slurp(pb, &lb);
         cr_assert(ca && cb);
         cr_assert(la == lb && memcmp(ca, cb, la) == 0, "%s and %s differ", pa, pb);
         free(ca);
@@ -189,13 +167,13 @@ Test(run, seed_and_set_override_the_file_and_are_written_out, .init = make_tmp, 
     run_quiet(SRC("scenarios/quickstart.yaml"), out,
               "--seed 7 --set cluster.nodes=7 --set output.votes=false");
     snprintf(path, sizeof(path), "%s/scenario.resolved.yaml", out);
-    char *yaml = slurp(path, NULL);
+    char *yaml = tu_slurp(path, NULL);
     cr_assert(strstr(yaml, "\nseed: 7\n"), "%s", yaml);
     cr_assert(strstr(yaml, "  nodes: 7\n"), "%s", yaml);
     cr_assert(strstr(yaml, "  votes: false\n"), "%s", yaml);
     free(yaml);
     snprintf(path, sizeof(path), "%s/outcomes.csv", out);
-    char *outcomes = slurp(path, NULL);
+    char *outcomes = tu_slurp(path, NULL);
     cr_assert(strstr(outcomes, "\n0,0,7,p-1,0,add_edge,"), "%s", outcomes);
     free(outcomes);
     snprintf(path, sizeof(path), "%s/votes.csv", out);
@@ -210,7 +188,7 @@ Test(run, the_terminal_account_shows_tallies_the_graph_and_the_files, .init = ma
     cr_assert_eq(sh("'%s' run '%s' -o '%s/o' >'%s'", ATLAS_BINARY, SRC("scenarios/quickstart.yaml"),
                     tmp, path),
                  0);
-    char *text = slurp(path, NULL);
+    char *text = tu_slurp(path, NULL);
     const char *expected[] = {"proposal p-1: ",
                               "YES (quorum 3) \xe2\x80\x94 approved",
                               "add_edge A -visits-> B",
@@ -232,7 +210,7 @@ Test(run, quiet_prints_nothing, .init = make_tmp, .fini = remove_tmp)
                     SRC("scenarios/quickstart.yaml"), tmp, path),
                  0);
     size_t len;
-    free(slurp(path, &len));
+    free(tu_slurp(path, &len));
     cr_assert_eq(len, 0);
 }
 
@@ -278,7 +256,7 @@ Test(run, every_csv_loads_with_pandas, .init = make_tmp, .fini = remove_tmp)
 /* Sum of the given 1-based column over the data rows of a simple (unquoted) CSV file. */
 static double column_sum(const char *path, int column, size_t *rows)
 {
-    char *text = slurp(path, NULL);
+    char *text = tu_slurp(path, NULL);
     double sum = 0;
     *rows = 0;
     char *line = strchr(text, '\n') + 1; /* skip the header */
@@ -309,7 +287,7 @@ Test(run, gnuplot_reads_the_times_of_outcomes_csv, .init = make_tmp, .fini = rem
                  0);
     size_t rows, records = 0;
     double sum = column_sum(csv, 8, &rows), gsum = 0;
-    char *text = slurp(result, NULL);
+    char *text = tu_slurp(result, NULL);
     cr_assert_eq(sscanf(text, "%zu %lf", &records, &gsum), 2, "%s", text);
     free(text);
     cr_assert_eq(records, rows, "gnuplot read every data row");
@@ -324,7 +302,7 @@ static void assert_rejected(const char *cmdline, const char *expected, const cha
     char errpath[600];
     snprintf(errpath, sizeof(errpath), "%s/stderr", tmp);
     int rc = sh("%s >/dev/null 2>'%s'", cmdline, errpath);
-    char *err = slurp(errpath, NULL);
+    char *err = tu_slurp(errpath, NULL);
     cr_assert_eq(rc, 2, "%s: exit %d, want 2\n%s", cmdline, rc, err);
     cr_assert(strstr(err, expected), "%s:\nwant  %s\ngot   %s", cmdline, expected, err);
     if (out)
@@ -341,7 +319,7 @@ Test(run, every_bad_input_file_exits_2_with_its_message_and_writes_nothing, .ini
     for (size_t i = 0; i < n; i++) {
         char path[512], out[512], cmd[2048], expected[1024];
         snprintf(path, sizeof(path), "%s/tests/bad/%s", ATLAS_SOURCE_DIR, names[i]);
-        char *text = slurp(path, NULL);
+        char *text = tu_slurp(path, NULL);
         const char *line = strstr(text, "\n# expect: FILE");
         cr_assert_not_null(line, "%s has no '# expect: FILE...' line", names[i]);
         line += strlen("\n# expect: FILE");
@@ -419,7 +397,7 @@ Test(run, validate_reports_every_problem_at_once, .init = make_tmp, .fini = remo
     fclose(f);
     snprintf(errpath, sizeof(errpath), "%s/err", tmp);
     cr_assert_eq(sh("'%s' validate '%s' 2>'%s'", ATLAS_BINARY, path, errpath), 2);
-    char *err = slurp(errpath, NULL);
+    char *err = tu_slurp(errpath, NULL);
     cr_assert(strstr(err, ":1:29: error: cluster.quorum:"), "%s", err);
     cr_assert(strstr(err, ":2:17: error: network.loss:"), "%s", err);
     cr_assert(strstr(err, ":2:20: error: network.latncy: unknown key 'latncy'; did you mean "
@@ -440,7 +418,7 @@ Test(run, validate_prints_a_resolved_summary_for_a_good_file, .init = make_tmp, 
     cr_assert_eq(sh("'%s' validate '%s' >'%s'", ATLAS_BINARY,
                     SRC("scenarios/sweep-approval-nodes.yaml"), path),
                  0);
-    char *text = slurp(path, NULL);
+    char *text = tu_slurp(path, NULL);
     cr_assert(strstr(text, "sweep-approval-nodes.yaml: ok"), "%s", text);
     cr_assert(strstr(text, "70 points x 30 replications"), "%s", text);
     free(text);
@@ -489,12 +467,12 @@ Test(run, endless_files_and_folders_are_refused_as_scenarios, .init = make_tmp, 
     char err[512];
     snprintf(err, sizeof(err), "%s/err", tmp);
     cr_assert_eq(sh("timeout 60 '%s' validate /dev/zero 2>'%s'", ATLAS_BINARY, err), 2);
-    char *text = slurp(err, NULL);
+    char *text = tu_slurp(err, NULL);
     cr_assert(strstr(text, "/dev/zero: error: not a scenario file: longer than 16 MiB"), "%s",
               text);
     free(text);
     cr_assert_eq(sh("'%s' run '%s' 2>'%s'", ATLAS_BINARY, tmp, err), 2);
-    text = slurp(err, NULL);
+    text = tu_slurp(err, NULL);
     cr_assert(strstr(text, "cannot read scenario file: Is a directory"), "%s", text);
     free(text);
 }
@@ -513,7 +491,7 @@ Test(run, a_catch_up_after_live_commits_applies_in_commit_order, .init = make_tm
               "--set seed=11307387092600937729 --set output.ledgers=true");
     char path[600], msg[512];
     snprintf(path, sizeof(path), "%s/events.csv", out);
-    char *events = slurp(path, NULL);
+    char *events = tu_slurp(path, NULL);
     cr_assert_null(strstr(events, ",violation,"), "%s", events);
     cr_assert(strstr(events, ",1,catchup,from="), "node 1 caught up: %s", events);
     free(events);
@@ -524,7 +502,7 @@ Test(run, a_catch_up_after_live_commits_applies_in_commit_order, .init = make_tm
     cr_assert(ledger_verify(l, &bad), "%s: record %zu", path, bad);
     ledger_free(l);
     snprintf(path, sizeof(path), "%s/summary.csv", out);
-    char *summary = slurp(path, NULL);
+    char *summary = tu_slurp(path, NULL);
     cr_assert(strstr(summary, "safety_violations"), "%s", summary);
     free(summary);
 }
@@ -539,7 +517,7 @@ Test(run, a_broken_invariant_exits_1_and_still_writes_every_file_with_its_violat
     snprintf(errpath, sizeof(errpath), "%s/stderr", tmp);
     int rc = sh("'%s' run '%s' -o '%s' --quiet 2>'%s'", ATLAS_BINARY,
                 SRC("tests/data/violation.yaml"), out, errpath);
-    char *err = slurp(errpath, NULL);
+    char *err = tu_slurp(errpath, NULL);
     cr_assert_eq(rc, 1, "exit %d, want 1\n%s", rc, err);
     cr_assert(strstr(err, "a checked invariant failed"), "%s", err);
     free(err);
@@ -555,7 +533,7 @@ Test(run, a_broken_invariant_exits_1_and_still_writes_every_file_with_its_violat
         char path[1024];
         snprintf(path, sizeof(path), "%s/%s", out, names[i]);
         size_t len;
-        char *text = slurp(path, &len);
+        char *text = tu_slurp(path, &len);
         cr_assert(text && len > 0, "%s is empty", path);
         free(text);
     }
@@ -564,7 +542,7 @@ Test(run, a_broken_invariant_exits_1_and_still_writes_every_file_with_its_violat
     /* one violation row per replica that disagrees with another holding the same commits */
     char path[600];
     snprintf(path, sizeof(path), "%s/events.csv", out);
-    char *events = slurp(path, NULL);
+    char *events = tu_slurp(path, NULL);
     size_t violations = 0;
     for (const char *p = events; (p = strstr(p, ",violation,")); p++)
         violations++;
@@ -572,7 +550,7 @@ Test(run, a_broken_invariant_exits_1_and_still_writes_every_file_with_its_violat
     cr_assert_gt(violations, 0, "events.csv has no violation row");
 
     snprintf(path, sizeof(path), "%s/summary.csv", out);
-    char *summary = slurp(path, NULL);
+    char *summary = tu_slurp(path, NULL);
     char *nl = strchr(summary, '\n');
     cr_assert_not_null(nl);
     *nl = '\0';
@@ -588,4 +566,81 @@ Test(run, a_broken_invariant_exits_1_and_still_writes_every_file_with_its_violat
         v = strchr(v, ',') + 1;
     cr_assert_eq(strtoull(v, NULL, 10), violations);
     free(summary);
+}
+
+/* A rerun into a folder removes what the earlier run (and analyze on it) wrote that this run
+ * does not write; files the tool never writes stay. */
+Test(run, a_rerun_removes_the_earlier_runs_files_it_does_not_write, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    cr_assert_eq(sh("%s run %s -o %s/r --set output.ledgers=true --quiet", ATLAS_BINARY,
+                    SRC("scenarios/quickstart.yaml"), tmp),
+                 0);
+    cr_assert_eq(sh("cd %s/r && mkdir figures && touch analysis.csv figures/timeline.png "
+                    "figures/mine.png ledger-9.txt notes.txt",
+                    tmp),
+                 0);
+    cr_assert_eq(sh("%s run %s -o %s/r --set output.votes=false > %s/out", ATLAS_BINARY,
+                    SRC("scenarios/quickstart.yaml"), tmp, tmp),
+                 0);
+    size_t len;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/out", tmp);
+    char *out = tu_slurp(path, &len);
+    cr_assert(strstr(out, "removed from an earlier run: votes.csv analysis.csv ledger-0.txt "
+                          "ledger-1.txt ledger-2.txt ledger-3.txt ledger-4.txt ledger-9.txt "
+                          "figures/timeline.png\n"),
+              "%s", out);
+    free(out);
+    cr_assert_eq(sh("cd %s/r && test ! -e votes.csv && test ! -e analysis.csv && "
+                    "test ! -e ledger-0.txt && test ! -e figures/timeline.png && "
+                    "test -e figures/mine.png && test -e notes.txt && test -e outcomes.csv",
+                    tmp),
+                 0);
+    /* a rerun with nothing stale says nothing about removals */
+    cr_assert_eq(sh("%s run %s -o %s/r --set output.votes=false > %s/out", ATLAS_BINARY,
+                    SRC("scenarios/quickstart.yaml"), tmp, tmp),
+                 0);
+    out = tu_slurp(path, &len);
+    cr_assert_null(strstr(out, "removed"), "%s", out);
+    free(out);
+}
+
+/* A proposal still open when the run ends (its votes are in flight at 400 ms) gets an
+ * `undecided` row with no decision time, and summary.csv's outcome columns add up to
+ * `proposals` (the row was missing and the totals did not add up). */
+Test(run, a_proposal_open_at_the_end_is_undecided_and_the_outcomes_add_up, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    cr_assert_eq(sh("%s run %s -o %s/u --set network.latency=1s --set duration=400ms --quiet",
+                    ATLAS_BINARY, SRC("scenarios/quickstart.yaml"), tmp),
+                 0);
+    size_t len;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/u/outcomes.csv", tmp);
+    char *out = tu_slurp(path, &len);
+    cr_assert(strstr(out, "\n0,0,42,p-1,0,add_edge,0.1,NA,0,0,0,3,undecided,A -visits-> B\n"), "%s",
+              out);
+    free(out);
+    snprintf(path, sizeof(path), "%s/u/summary.csv", tmp);
+    char *sum = tu_slurp(path, &len);
+    static const char *const outcomes[] = {"approved", "rejected", "timeout",  "no_quorum",
+                                           "invalid",  "aborted",  "undecided"};
+    char *header = sum, *row = strchr(sum, '\n') + 1;
+    row[-1] = '\0';
+    unsigned long proposals = 0, total = 0, col = 0;
+    for (char *h = strtok(header, ","); h; h = strtok(NULL, ","), col++) {
+        const char *v = row;
+        for (unsigned long k = 0; k < col; k++)
+            v = strchr(v, ',') + 1;
+        unsigned long value = strtoul(v, NULL, 10);
+        if (!strcmp(h, "proposals"))
+            proposals = value;
+        for (size_t o = 0; o < sizeof(outcomes) / sizeof(outcomes[0]); o++)
+            total += strcmp(h, outcomes[o]) == 0 ? value : 0;
+    }
+    cr_assert_eq(proposals, 1);
+    cr_assert_eq(total, proposals, "the outcome columns add up to %lu, proposals is %lu", total,
+                 proposals);
+    free(sum);
 }

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/suggest.h"
 #include "sim/scenario/scenario_keys.h"
 #include "sim/scenario/scenario_yaml.h"
+#include "testutil.h"
 
 #define SCENARIO(name) ATLAS_SOURCE_DIR "/scenarios/" name
 
@@ -33,36 +35,9 @@ static void resolve_ok(const char *text, struct scenario *sc)
     diag_fini(&d);
 }
 
-/* All diagnostics printed as text (empty string if the text resolved). */
-static char *errors_of(const char *text, int nsets, const char *const *sets)
-{
-    struct diag d;
-    diag_init(&d);
-    struct scenario_doc *doc = parse(text, &d);
-    if (doc) {
-        for (int i = 0; i < nsets; i++) {
-            char key[128];
-            const char *eq = strchr(sets[i], '=');
-            snprintf(key, sizeof(key), "%.*s", (int)(eq - sets[i]), sets[i]);
-            scenario_doc_set(doc, key, eq + 1, "--set", &d);
-        }
-        struct scenario sc;
-        if (scenario_doc_resolve(doc, &sc, &d))
-            scenario_fini(&sc);
-    }
-    char *buf;
-    size_t len;
-    FILE *f = open_memstream(&buf, &len);
-    diag_print(&d, f);
-    fclose(f);
-    scenario_doc_free(doc);
-    diag_fini(&d);
-    return buf;
-}
-
 static void assert_error(const char *text, const char *expected)
 {
-    char *got = errors_of(text, 0, NULL);
+    char *got = tu_scenario_errors(text, 0, NULL);
     cr_assert(strstr(got, expected), "expected\n  %s\nin\n%s", expected, got);
     free(got);
 }
@@ -74,23 +49,6 @@ static char *yaml_of(const struct scenario *sc)
     FILE *f = open_memstream(&buf, &len);
     scenario_write_yaml(sc, f);
     fclose(f);
-    return buf;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        cap += 65536;
-        buf = realloc(buf, cap + 1);
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-    } while (got);
-    fclose(f);
-    buf[n] = '\0';
     return buf;
 }
 
@@ -224,7 +182,7 @@ Test(scenario_yaml, duplicate_keys_are_errors_that_point_at_both_places)
 
 Test(scenario_yaml, a_duplicate_key_does_not_hide_the_other_errors)
 {
-    char *got = errors_of("seed: 1\nseed: 2\nnetwork: {loss: 2}\n", 0, NULL);
+    char *got = tu_scenario_errors("seed: 1\nseed: 2\nnetwork: {loss: 2}\n", 0, NULL);
     cr_assert(strstr(got, "t.yaml:2:1: error: seed: duplicate key"), "%s", got);
     cr_assert(strstr(got, "t.yaml:3:17: error: network.loss"), "%s", got);
     free(got);
@@ -256,9 +214,9 @@ Test(scenario_yaml, a_missing_file_is_an_error_naming_the_path)
 
 Test(scenario_yaml, every_problem_is_reported_in_one_pass)
 {
-    char *got = errors_of("cluster: {nodes: 3, quorum: 9}\nnetwork: {loss: -1, lost: 0}\n"
-                          "heartbeat: {interval: 0s}\nconsensus: {protocol: raft}\n",
-                          0, NULL);
+    char *got = tu_scenario_errors("cluster: {nodes: 3, quorum: 9}\nnetwork: {loss: -1, lost: 0}\n"
+                                   "heartbeat: {interval: 0s}\nconsensus: {protocol: no-such}\n",
+                                   0, NULL);
     const char *expected[] = {"cluster.quorum", "network.loss", "network.lost",
                               "heartbeat.interval", "consensus.protocol"};
     for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
@@ -283,7 +241,7 @@ Test(scenario_yaml, set_overrides_a_key_with_the_same_checks_and_set_as_origin)
     diag_fini(&d);
 
     const char *sets[] = {"cluster.nodes=0", "consensus.aproval=0.5"};
-    char *got = errors_of("{}", 2, sets);
+    char *got = tu_scenario_errors("{}", 2, sets);
     cr_assert(strstr(got, "--set:1:1: error: cluster.nodes: 0 is out of range"), "%s", got);
     cr_assert(strstr(got, "--set:1:1: error: consensus.aproval: unknown key 'aproval'; did you "
                           "mean 'approval'?"),
@@ -309,6 +267,41 @@ Test(scenario_yaml, set_reaches_into_distributions_and_list_items)
     scenario_fini(&sc);
     scenario_doc_free(doc);
     diag_fini(&d);
+}
+
+Test(scenario_yaml, a_list_index_may_be_written_in_brackets)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario_doc *doc =
+        parse("faults: {crashes: [{node: 1, at: 1s}, {node: 2, at: 1s}]}\n", &d);
+    cr_assert(scenario_doc_set(doc, "faults.crashes[1].at", "3s", "--set", &d));
+    cr_assert_not(scenario_doc_set(doc, "faults.crashes[2].at", "2s", "--set", &d));
+    struct scenario sc;
+    cr_assert(scenario_doc_resolve(doc, &sc, &d));
+    cr_assert_eq(sc.faults.crashes[1].at, 3 * SIM_S);
+    scenario_fini(&sc);
+    scenario_doc_free(doc);
+    diag_fini(&d);
+}
+
+Test(scenario_yaml, errors_say_what_is_wrong_and_what_is_allowed)
+{
+    static const char *const unit[] = {"network.latency=40"};
+    char *got = tu_scenario_errors("{}\n", 1, unit);
+    cr_assert(strstr(got, "network.latency: duration '40' has no unit (use ns, us, ms, s, m or "
+                          "h); a bare duration such as 5ms is a constant"),
+              "%s", got);
+    free(got);
+    static const char *const expo[] = {"consensus.vote_timeout=1e3ms"};
+    got = tu_scenario_errors("{}\n", 1, expo);
+    cr_assert(strstr(got, "duration '1e3ms' uses exponent notation"), "%s", got);
+    free(got);
+    assert_error("heartbeat: {topology: star}\n",
+                 "heartbeat.topology: 'star' is not one of the allowed values (all, ring, random)");
+    assert_error("output: {traces: [mesages]}\n",
+                 "output.traces: 'mesages' is not one of the allowed values (messages, "
+                 "heartbeats); did you mean 'messages'?");
 }
 
 Test(scenario_yaml, a_clone_is_independent_of_its_original)
@@ -384,6 +377,47 @@ Test(scenario_yaml, distributions_are_checked_by_their_family_table)
                  "network.latency.valeu: constant has no parameter 'valeu'; did you mean 'value'?");
 }
 
+Test(scenario_yaml, a_bare_mttf_or_mttr_is_the_mean_of_an_exponential)
+{
+    struct scenario sc;
+    resolve_ok("faults: {random: {mttf: 30s, mttr: 2s}}\n", &sc);
+    cr_assert_eq(sc.faults.random.mttf.ops, dist_find("exponential"));
+    cr_assert_eq(sc.faults.random.mttr.ops, dist_find("exponential"));
+    char *yaml = yaml_of(&sc);
+    cr_assert(strstr(yaml, "mttf: {dist: exponential, mean: 30s"), "%s", yaml);
+    cr_assert(strstr(yaml, "mttr: {dist: exponential, mean: 2s"), "%s", yaml);
+    free(yaml);
+    scenario_fini(&sc);
+    /* written out, any family is taken as given; a latency's bare duration stays constant */
+    resolve_ok("network: {latency: 5ms}\n"
+               "faults: {random: {mttf: {dist: constant, value: 30s}, mttr: 2s}}\n",
+               &sc);
+    cr_assert_eq(sc.faults.random.mttf.ops, dist_find("constant"));
+    cr_assert_eq(sc.network.latency.ops, dist_find("constant"));
+    scenario_fini(&sc);
+}
+
+Test(scenario_yaml, overlapping_crash_windows_of_one_node_are_an_error_at_the_later_crash)
+{
+    assert_error("faults:\n"
+                 "  crashes:\n"
+                 "    - {node: 1, at: 4s, recover: 8s}\n"
+                 "    - {node: 2, at: 3s, recover: 5s}\n"
+                 "    - {node: 1, at: 2s, recover: 6s}\n",
+                 "t.yaml:3:21: error: faults.crashes[0].at: node 1 is already down from 2s to 6s "
+                 "(faults.crashes[2]); a node's crash windows must not overlap");
+    assert_error("faults: {crashes: [{node: 0, at: 1s}, {node: 0, at: 9s, recover: 10s}]}\n",
+                 "faults.crashes[1].at: node 0 is already down from 1s to the end");
+    /* back to back (recover at 6s, crash again at 6s) and other nodes are fine */
+    char *none =
+        tu_scenario_errors("faults:\n"
+                           "  crashes: [{node: 1, at: 2s, recover: 6s}, {node: 1, at: 6s},\n"
+                           "            {node: 2, at: 2s, recover: 6s}]\n",
+                           0, NULL);
+    cr_assert_str_eq(none, "");
+    free(none);
+}
+
 /* Resolve a file, write it as YAML, resolve that text, and write it again: same text. */
 static void assert_round_trip(const char *path)
 {
@@ -448,7 +482,7 @@ Test(scenario_yaml, scenarios_readme_is_the_generated_reference)
     FILE *f = open_memstream(&expected, &len);
     scenario_write_reference(f);
     fclose(f);
-    char *checked_in = slurp(SCENARIO("README.md"));
+    char *checked_in = tu_slurp(SCENARIO("README.md"), NULL);
     cr_assert(strcmp(expected, checked_in) == 0,
               "scenarios/README.md is stale: regenerate it with "
               "`atlas-sim validate --reference > scenarios/README.md`");
@@ -492,18 +526,19 @@ Test(scenario_yaml, the_reference_documents_every_key_path)
     free(ref);
 }
 
-Test(scenario_yaml, edit_distance_counts_insertions_deletions_and_substitutions)
+Test(scenario_yaml, suggest_distance_counts_insertions_deletions_and_substitutions)
 {
-    cr_assert_eq(edit_distance("nodes", "nodes"), 0);
-    cr_assert_eq(edit_distance("nodez", "nodes"), 1);
-    cr_assert_eq(edit_distance("aproval", "approval"), 1);
-    cr_assert_eq(edit_distance("", "abc"), 3);
-    cr_assert_eq(edit_distance("kitten", "sitting"), 3);
+    cr_assert_eq(suggest_distance("nodes", "nodes"), 0);
+    cr_assert_eq(suggest_distance("nodez", "nodes"), 1);
+    cr_assert_eq(suggest_distance("aproval", "approval"), 1);
+    cr_assert_eq(suggest_distance("", "abc"), 3);
+    cr_assert_eq(suggest_distance("kitten", "sitting"), 3);
 }
 
 Test(scenario_yaml, a_collection_used_as_a_key_is_an_error_and_the_rest_is_still_checked)
 {
-    char *got = errors_of("? [a, b]\n: 1\nseed: 1\nseed: 2\nnetwork: {loss: 3}\n", 0, NULL);
+    char *got =
+        tu_scenario_errors("? [a, b]\n: 1\nseed: 1\nseed: 2\nnetwork: {loss: 3}\n", 0, NULL);
     cr_assert(strstr(got, "t.yaml:1:3: error: mapping keys must be plain names"), "%s", got);
     cr_assert(strstr(got, "t.yaml:4:1: error: seed: duplicate key"), "%s", got);
     cr_assert(strstr(got, "t.yaml:5:17: error: network.loss"), "%s", got);
@@ -601,13 +636,13 @@ Test(scenario_yaml, a_sweep_of_more_points_than_allowed_stops_expanding_ranges)
 {
     /* a few lines of ranges could ask for billions of value strings before the sweep plan
      * refused the point count: expansion stops at the range that goes past SWEEP_MAX_POINTS */
-    char *got = errors_of("sweep:\n"
-                          "  params:\n"
-                          "    consensus.approval: {from: 0, to: 1, step: 0.001}\n"
-                          "    network.loss: {from: 0, to: 1, step: 0.001}\n"
-                          "    cluster.nodes: {from: 1, to: 1000000, step: 1}\n"
-                          "    seed: [1, 2]\n",
-                          0, NULL);
+    char *got = tu_scenario_errors("sweep:\n"
+                                   "  params:\n"
+                                   "    consensus.approval: {from: 0, to: 1, step: 0.001}\n"
+                                   "    network.loss: {from: 0, to: 1, step: 0.001}\n"
+                                   "    cluster.nodes: {from: 1, to: 1000000, step: 1}\n"
+                                   "    seed: [1, 2]\n",
+                                   0, NULL);
     cr_assert(strstr(got, "t.yaml:4:19: error: sweep.params.network.loss: the sweep has more than "
                           "1000000 points"),
               "%s", got);
@@ -623,11 +658,11 @@ Test(scenario_yaml, a_sweep_of_more_points_than_allowed_stops_expanding_ranges)
 
 Test(scenario_yaml, a_sweep_of_more_runs_than_allowed_is_refused_at_its_replications)
 {
-    char *got = errors_of("sweep:\n"
-                          "  params:\n"
-                          "    cluster.nodes: {from: 1, to: 11, step: 1}\n"
-                          "  replications: 1000000\n",
-                          0, NULL);
+    char *got = tu_scenario_errors("sweep:\n"
+                                   "  params:\n"
+                                   "    cluster.nodes: {from: 1, to: 11, step: 1}\n"
+                                   "  replications: 1000000\n",
+                                   0, NULL);
     cr_assert(strstr(got, "t.yaml:4:17: error: sweep.replications: the sweep has 11000000 runs "
                           "(11 points x 1000000 replications; at most 10000000)"),
               "%s", got);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "sim/scenario/sweep.h"
+#include "testutil.h"
 
 static const char scenario_text[] =
     "name: tiny-sweep\n"
@@ -63,31 +64,8 @@ static void teardown(void)
 TestSuite(sweep_cli, .init = setup, .fini = teardown, .timeout = 120);
 
 /* Start the program with argv (NULL-terminated); stdout and stderr to tmp/log. */
-static pid_t spawn(char *const *argv)
-{
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        char log[160];
-        snprintf(log, sizeof(log), "%s/log", tmp);
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
 
-static int wait_exit(pid_t pid)
-{
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        cr_assert_eq(errno, EINTR);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-#define RUN(...) wait_exit(spawn((char *const[]){ATLAS_BINARY, __VA_ARGS__, NULL}))
+#define RUN(...) tu_wait(spawn((char *const[]){ATLAS_BINARY, __VA_ARGS__, NULL}))
 
 static char *path(const char *name)
 {
@@ -98,26 +76,17 @@ static char *path(const char *name)
     return buf[k];
 }
 
-static char *slurp(const char *p, size_t *len)
+static pid_t spawn(char *const *argv)
 {
-    FILE *f = fopen(p, "rb");
-    cr_assert(f, "cannot open %s", p);
-    char *buf = NULL;
-    size_t cap = 0;
-    FILE *out = open_memstream(&buf, &cap);
-    int c;
-    while ((c = getc(f)) != EOF)
-        fputc(c, out);
-    fclose(f);
-    fclose(out);
-    *len = cap;
-    return buf;
+    char log[160]; /* not path(): its ring would recycle the caller's paths */
+    snprintf(log, sizeof(log), "%s/log", tmp);
+    return tu_spawn(argv, log, log, NULL);
 }
 
 static void same_file(const char *a, const char *b)
 {
     size_t la, lb;
-    char *x = slurp(a, &la), *y = slurp(b, &lb);
+    char *x = tu_slurp(a, &la), *y = tu_slurp(b, &lb);
     cr_assert(la == lb && memcmp(x, y, la) == 0, "%s and %s differ", a, b);
     cr_assert_gt(la, 0);
     free(x);
@@ -135,18 +104,12 @@ static void same_results(const char *dir_a, const char *dir_b)
     }
 }
 
-static bool exists(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0;
-}
-
 static size_t count_lines(const char *p)
 {
     size_t len, n = 0;
-    if (!exists(p))
+    if (!tu_exists(p))
         return 0;
-    char *s = slurp(p, &len);
+    char *s = tu_slurp(p, &len);
     for (size_t i = 0; i < len; i++)
         n += s[i] == '\n';
     free(s);
@@ -175,7 +138,7 @@ Test(sweep_cli, short_and_long_option_spellings_are_equivalent)
     cr_assert_eq(RUN("sweep", yaml, "--out", path("jobs"), "--jobs", "1", "-q"), 0);
     same_results(path("long"), path("jobs"));
     cr_assert_eq(RUN("sweep", yaml, "-o", path("bad"), "-j0", "-q"), 2);
-    cr_assert_not(exists(path("bad")));
+    cr_assert_not(tu_exists(path("bad")));
 }
 
 Test(sweep_cli, rows_carry_swept_keys_and_common_seeds_per_replication)
@@ -242,7 +205,7 @@ static int interrupt_sweep(const char *dir, int sig)
         bool running = wait_journal(dir, pid, 20);
         if (running)
             kill(pid, sig);
-        int rc = wait_exit(pid);
+        int rc = tu_wait(pid);
         char j[256];
         snprintf(j, sizeof(j), "%s/.journal", dir);
         bool finished = !running || rc == 0 || count_lines(j) >= KILL_RUNS;
@@ -261,7 +224,7 @@ static void kill_and_resume(int sig, int want_exit)
     size_t saved = count_lines(path("k/.journal"));
     cr_assert_geq(saved, 20);
     cr_assert_lt(saved, KILL_RUNS, "the sweep had finished: nothing was interrupted");
-    cr_assert_not(exists(path("k/summary.csv")), "no results before the sweep is complete");
+    cr_assert_not(tu_exists(path("k/summary.csv")), "no results before the sweep is complete");
     cr_assert_eq(RUN("sweep", yaml, "-o", dir, "--set", "sweep.replications=200", "--quiet"), 2,
                  "an existing sweep needs --resume");
     cr_assert_eq(RUN("sweep", yaml, "-o", dir, "-j", "2", "--set", "sweep.replications=200",
@@ -298,7 +261,7 @@ Test(sweep_cli, shards_merged_equal_a_single_sweep)
     cr_assert_eq(count_lines(path("sh2/summary.csv")), 1 + 8);
     cr_assert_eq(RUN("merge", path("sh1"), path("sh2"), "-o", path("m2")), 2,
                  "a missing shard is an error");
-    cr_assert_not(exists(path("m2/summary.csv")));
+    cr_assert_not(tu_exists(path("m2/summary.csv")));
     cr_assert_eq(RUN("merge", path("sh3"), path("sh1"), path("sh2"), "-o", path("m")), 0);
     same_results(path("m"), path("all"));
 }
@@ -310,7 +273,7 @@ Test(sweep_cli, merging_shards_of_different_sweeps_names_the_folder)
         RUN("sweep", yaml, "-o", path("b2"), "--shard", "2/2", "--set", "seed=5", "--quiet"), 0);
     cr_assert_eq(RUN("merge", path("a1"), path("b2"), "-o", path("ab")), 2);
     size_t len;
-    char *log = slurp(path("log"), &len);
+    char *log = tu_slurp(path("log"), &len);
     cr_assert(strstr(log, "b2: comes from a different sweep"), "%s", log);
     free(log);
 }
@@ -322,7 +285,7 @@ Test(sweep_cli, set_lists_become_axes_replacing_the_file_values)
                  0);
     cr_assert_eq(count_lines(path("set/points.csv")), 1 + 3);
     size_t len;
-    char *pts = slurp(path("set/points.csv"), &len);
+    char *pts = tu_slurp(path("set/points.csv"), &len);
     cr_assert(strncmp(pts, "consensus.approval,cluster.nodes,n,", 35) == 0);
     cr_assert(strstr(pts, "\n0.8,7,4,"), "%s", pts);
     free(pts);
@@ -338,14 +301,14 @@ Test(sweep_cli, analyze_reproduces_points_csv_from_the_summary)
 Test(sweep_cli, bad_input_exits_2_without_creating_the_folder)
 {
     cr_assert_eq(RUN("sweep", path("missing.yaml"), "-o", path("bad1")), 2);
-    cr_assert_not(exists(path("bad1")));
+    cr_assert_not(tu_exists(path("bad1")));
     cr_assert_eq(RUN("sweep", yaml, "-o", path("bad2"), "--set", "consensus.approval=0.5,1.5"), 2);
-    cr_assert_not(exists(path("bad2")));
+    cr_assert_not(tu_exists(path("bad2")));
     cr_assert_eq(RUN("sweep", yaml, "-o", path("bad3"), "--shard", "4/3"), 2);
     cr_assert_eq(RUN("sweep", yaml, "-o", path("bad4"), "-j", "0"), 2);
-    cr_assert_not(exists(path("bad3")) || exists(path("bad4")));
+    cr_assert_not(tu_exists(path("bad3")) || tu_exists(path("bad4")));
     size_t len;
-    char *log = slurp(path("log"), &len);
+    char *log = tu_slurp(path("log"), &len);
     cr_assert(strstr(log, "consensus.approval"), "%s", log);
     free(log);
 }
@@ -380,7 +343,7 @@ Test(sweep_cli, traces_go_to_one_folder_per_run_and_change_no_result)
     for (unsigned run = 0; run < 24; run++) {
         char p[64];
         snprintf(p, sizeof(p), "tr/runs/%u/outcomes.csv", run);
-        cr_assert(exists(path(p)), "%s", p);
+        cr_assert(tu_exists(path(p)), "%s", p);
     }
 }
 
@@ -391,11 +354,65 @@ Test(sweep_cli, swept_flow_maps_are_quoted_and_analyze_reads_them_back)
                      "--quiet"),
                  0);
     size_t len;
-    char *pts = slurp(path("fm/points.csv"), &len);
+    char *pts = tu_slurp(path("fm/points.csv"), &len);
     cr_assert(strncmp(pts, "network.latency,n,", 18) == 0, "%s", pts);
     cr_assert(strstr(pts, "\n\"{dist: constant, value: 1ms}\",4,"), "%s", pts);
     cr_assert(strstr(pts, "\n\"{dist: constant, value: 3ms}\",4,"), "%s", pts);
     free(pts);
     cr_assert_eq(RUN("analyze", path("fm"), "-o", path("fm-points.csv"), "--quiet"), 0);
     same_file(path("fm/points.csv"), path("fm-points.csv"));
+}
+
+/* On a 50-column terminal (a pty from script(1)) every progress line fits: the bar shrinks
+ * to what the text leaves, so nothing wraps onto a new line. */
+Test(sweep_cli, the_progress_bar_fits_a_narrow_terminal)
+{
+    if (system("script --version >/dev/null 2>&1") != 0)
+        cr_skip_test("no script(1) to make a terminal (apt-get install bsdutils)");
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "script -qec 'stty cols 50 rows 20; %s sweep %s -o %s -j 1' %s >/dev/null",
+             ATLAS_BINARY, yaml, path("d"), path("typescript"));
+    cr_assert_eq(system(cmd), 0);
+    size_t len, longest = 0, bars = 0, start = 0;
+    char *t = tu_slurp(path("typescript"), &len);
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && t[i] != '\r' && t[i] != '\n')
+            continue;
+        size_t n = i - start; /* a segment between carriage returns and newlines */
+        if (n >= 3 && !memcmp(t + i - 3, "\033[K", 3))
+            n -= 3;
+        if (n >= 8 && memmem(t + start, n, " runs/s ", 8)) {
+            bars++;
+            longest = n > longest ? n : longest;
+        }
+        start = i + 1;
+    }
+    free(t);
+    cr_assert_gt(bars, 0, "no progress line seen on the terminal");
+    cr_assert_leq(longest, 49, "a progress line of %zu columns on a 50-column terminal", longest);
+}
+
+/* A swept key whose values are durations gets a numeric companion column KEY_s (seconds) in
+ * summary.csv, points.csv and analysis.csv, for pandas and gnuplot. */
+Test(sweep_cli, a_swept_duration_gets_a_seconds_column)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("d"), "-q", "--set",
+                     "consensus.vote_timeout=50ms,1s", "--set", "sweep.replications=1"),
+                 0);
+    size_t len;
+    char *sum = tu_slurp(path("d/summary.csv"), &len);
+    static const char head[] = "run,rep,seed,consensus.approval,cluster.nodes,"
+                               "consensus.vote_timeout,consensus.vote_timeout_s,nodes,";
+    cr_assert(strncmp(sum, head, strlen(head)) == 0, "%s", sum);
+    cr_assert(strstr(sum, ",0.6,3,50ms,0.05,3,"), "%s", sum);
+    cr_assert(strstr(sum, ",0.9,5,1s,1,5,"), "%s", sum);
+    free(sum);
+    char *pts = tu_slurp(path("d/points.csv"), &len);
+    cr_assert(strstr(pts, "consensus.vote_timeout,consensus.vote_timeout_s,n,"), "%s", pts);
+    free(pts);
+    cr_assert_eq(RUN("analyze", path("d"), "--csv"), 0);
+    char *csv = tu_slurp(path("d/analysis.csv"), &len);
+    cr_assert(strstr(csv, "consensus.vote_timeout,consensus.vote_timeout_s,runs,"), "%s", csv);
+    free(csv);
 }

@@ -39,6 +39,11 @@
 
 enum ev_kind { EV_CRASH, EV_RECOVER, EV_SUSPECT };
 
+struct tmsg {
+    uint32_t from, to;
+    sim_time sent, delivered;
+};
+
 struct tevent {
     sim_time time;
     uint32_t node;
@@ -51,6 +56,8 @@ struct recorder {
     size_t ndecision, decision_cap;
     struct tevent *ev; /* crash, recover and suspect events in trace order */
     size_t nev, ev_cap;
+    struct tmsg *msg; /* delivered protocol messages, in delivery order */
+    size_t nmsg, msg_cap;
 };
 
 static void rec_outcome(void *ctx, const struct trace_outcome *r)
@@ -76,18 +83,30 @@ static void rec_event(void *ctx, const struct trace_event *r)
     }
 }
 
-static const struct trace_sink_ops recorder_ops = {.outcome = rec_outcome, .event = rec_event};
+static void rec_message(void *ctx, const struct trace_message *r)
+{
+    struct recorder *rec = ctx;
+    if (r->delivered == SIM_TIME_MAX)
+        return; /* lost or cut */
+    XGROW(rec->msg, rec->msg_cap, rec->nmsg + 1);
+    rec->msg[rec->nmsg++] =
+        (struct tmsg){.from = r->from, .to = r->to, .sent = r->sent, .delivered = r->delivered};
+}
+
+static const struct trace_sink_ops recorder_ops = {
+    .outcome = rec_outcome, .event = rec_event, .message = rec_message};
 
 static void recorder_clear(struct recorder *rec)
 {
     memset(rec->outcomes, 0, sizeof(rec->outcomes));
-    rec->ndecision = rec->nev = 0;
+    rec->ndecision = rec->nev = rec->nmsg = 0;
 }
 
 static void recorder_fini(struct recorder *rec)
 {
     free(rec->decision);
     free(rec->ev);
+    free(rec->msg);
 }
 
 /* --- running a case ---------------------------------------------------------------------- */
@@ -142,7 +161,7 @@ static void replicate(const char *file, const struct settings *s, uint32_t reps,
         diag_fini(&d);
         cr_assert(ok, "%s does not load with the test's settings", path);
         recorder_clear(&rec);
-        struct trace tr = {.ops = &recorder_ops, .ctx = &rec};
+        struct trace tr = {.ops = &recorder_ops, .ctx = &rec, .want_messages = true};
         struct cluster *c = cluster_new(&sc, &tr);
         cluster_run(c);
         struct run_metrics m;
@@ -512,4 +531,80 @@ Test(validation, a_heartbeat_arriving_exactly_at_the_deadline_comes_too_late)
     check_suspicions(0.2, 1, "200ms", "60ms");
     check_suspicions(0.2, 1, "200ms", "150ms");
     check_suspicions(0.3, 2, "300ms", "250ms");
+}
+
+/* --- network.jitter and network.fifo ---------------------------------------------------- */
+
+struct delay_acc {
+    double sum, sumsq, min, max;
+    uint64_t n, inversions; /* pairs' messages that arrived before one sent earlier */
+};
+
+static int by_pair_then_sent(const void *a, const void *b)
+{
+    const struct tmsg *x = a, *y = b;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    if (x->to != y->to)
+        return x->to < y->to ? -1 : 1;
+    return (x->sent > y->sent) - (x->sent < y->sent);
+}
+
+static void delay_run(void *acc, const struct scenario *sc, const struct recorder *rec,
+                      const struct run_metrics *m)
+{
+    (void)sc, (void)m;
+    struct delay_acc *a = acc;
+    for (size_t i = 0; i < rec->nmsg; i++) {
+        double d = (double)(rec->msg[i].delivered - rec->msg[i].sent) / 1e6; /* ms */
+        a->sum += d;
+        a->sumsq += d * d;
+        a->min = a->n && a->min < d ? a->min : d;
+        a->max = a->n && a->max > d ? a->max : d;
+        a->n++;
+    }
+    struct tmsg *m2 = xreallocarray(NULL, rec->nmsg ? rec->nmsg : 1, sizeof(*m2));
+    memcpy(m2, rec->msg, rec->nmsg * sizeof(*m2));
+    qsort(m2, rec->nmsg, sizeof(*m2), by_pair_then_sent);
+    sim_time last = 0; /* the latest arrival so far on the pair, of messages sent earlier */
+    for (size_t i = 0; i < rec->nmsg; i++) {
+        bool same = i && m2[i].from == m2[i - 1].from && m2[i].to == m2[i - 1].to;
+        if (!same)
+            last = 0;
+        else if (m2[i].sent > m2[i - 1].sent && m2[i].delivered < last)
+            a->inversions++; /* (messages sent at one instant have no order to keep) */
+        last = last > m2[i].delivered ? last : m2[i].delivered;
+    }
+    free(m2);
+}
+
+/* Constant 10 ms latency plus uniform(0, 10 ms) jitter: every delay lies in [10, 20] ms and
+ * their mean is 15 ms with the uniform's variance 100/12 ms^2. */
+Test(validation, jitter_adds_its_distribution_to_the_latency)
+{
+    struct settings s = {0};
+    set(&s, "network.jitter={dist: uniform, min: 0ms, max: 10ms}");
+    struct delay_acc a = {0};
+    replicate("network.yaml", &s, 4, delay_run, &a);
+    cr_assert_gt(a.n, 10000);
+    cr_assert_geq(a.min, 10.0);
+    cr_assert_leq(a.max, 20.0);
+    compare("mean delay with uniform(0, 10ms) jitter (ms)", a.sum / (double)a.n, 15.0,
+            sqrt(100.0 / 12.0 / (double)a.n), (double)a.n);
+}
+
+/* Uniform(1, 100 ms) latency reorders a pair's messages; with network.fifo none arrives
+ * before one sent earlier on its pair (the negative control: without it, many do). */
+Test(validation, fifo_keeps_every_pairs_send_order)
+{
+    struct settings s = {0};
+    set(&s, "network.latency={dist: uniform, min: 1ms, max: 100ms}");
+    struct delay_acc loose = {0}, fifo = {0};
+    replicate("network.yaml", &s, 2, delay_run, &loose);
+    set(&s, "network.fifo=true");
+    replicate("network.yaml", &s, 2, delay_run, &fifo);
+    cr_assert_gt(loose.inversions, 100, "uniform latency should reorder messages");
+    cr_assert_eq(fifo.inversions, 0, "%llu messages overtook one sent earlier on their pair",
+                 (unsigned long long)fifo.inversions);
+    cr_assert_eq(fifo.n, loose.n, "fifo delays messages, it loses none");
 }

@@ -4,9 +4,9 @@
 #
 #   gnuplot -e "dir='out/approval'" -e "out='figures'" analysis/plots/heatmap.gp
 #
-# writes OUT/heatmap.png and OUT/heatmap.svg (out defaults to dir). The cell size is the
-# smallest step between consecutive rows' values (the sweep's grid step); rows whose
-# approval or node count is NA are left out; when other keys are swept too, several rows
+# writes OUT/heatmap.png and OUT/heatmap.svg (out defaults to dir). Columns and rows are
+# the distinct approval probabilities and node counts in order, evenly spaced whatever the
+# steps between them; rows whose approval or node count is NA are left out; when other keys are swept too, several rows
 # share a cell and the last one drawn shows (plot those with approval.gp or plots.py).
 # Exit status 1, with a message on stderr and no file written, when DIR/analysis.csv is
 # missing or has no usable row.
@@ -20,38 +20,47 @@ if (!readable(csv)) {
     exit status 1
 }
 
-# Ranges, the grid steps (smallest non-zero change between consecutive rows) and the node
-# counts in order of appearance, over the rows that have all three values.
-NODES = " "
-have(n) = strstrt(NODES, sprintf(" %d ", n)) > 0
+# The distinct approval probabilities and node counts, sorted (smooth unique), become the
+# columns and rows of an evenly spaced grid: uneven value lists (0.5, 0.6, 0.9; 3, 5, 11)
+# get no blank columns or rows between their values.
+set yrange [0:2] # the tables' y is a constant 1: no "empty y range" warning
+set table $PV
+plot csv using "approval":(column("nodes") == column("nodes") ? 1 : NaN) smooth unique
+set table $NV
+plot csv using "nodes":(column("approval") == column("approval") ? 1 : NaN) smooth unique
+unset table
+set datafile separator whitespace
+set datafile nocolumnheaders
+PV = " "
+NV = " "
+stats $PV using (PV = PV . sprintf("%.12g ", $1), 0) nooutput
+stats $NV using (NV = NV . sprintf("%.12g ", $1), 0) nooutput
+set datafile separator ","
+set datafile columnheaders
+# The 0-based position of v in a list " a b c " (NaN if absent).
+pos(v, L) = (s = strstrt(L, sprintf(" %.12g ", v)), s > 0 ? words(L[1:s]) : NaN)
 ok(p, n, r) = p == p && n == n && r == r
-step(d, s) = d > 1e-12 && (s != s || d < s) ? d : s
 rows = 0
 RMIN = NaN
-PMIN = NaN; PMAX = NaN; NMIN = NaN; NMAX = NaN
-DP = NaN; DN = NaN; lastp = NaN; lastn = NaN
 stats csv using (p = column("approval"), n = column("nodes"), r = column("approval_rate"), \
-                 ok(p, n, r) ? (rows = rows + 1, RMIN = RMIN == RMIN && RMIN < r ? RMIN : r, \
-                     PMIN = PMIN == PMIN && PMIN < p ? PMIN : p, PMAX = PMAX == PMAX && PMAX > p ? PMAX : p, \
-                     NMIN = NMIN == NMIN && NMIN < n ? NMIN : n, NMAX = NMAX == NMAX && NMAX > n ? NMAX : n, \
-                     DP = step(abs(p - lastp), DP), DN = step(abs(n - lastn), DN), lastp = p, lastn = n, \
-                     NODES = have(n) ? NODES : NODES . sprintf("%d ", n)) : 0, 0) nooutput
+                 ok(p, n, r) ? (rows = rows + 1, RMIN = RMIN == RMIN && RMIN < r ? RMIN : r) : 0, 0) nooutput
 if (rows == 0) {
     print sprintf("heatmap.gp: %s has no row with approval, nodes and approval_rate", csv)
     exit status 1
 }
-if (DP != DP) { DP = 0.1 }
-if (DN != DN) { DN = 2 }
+NP = words(PV)
+NN = words(NV)
 
 set title sprintf("Approval rate over (approval probability, nodes) (%s)", basename(dir)) noenhanced
 set xlabel "approval probability p (P[YES] per voter)"
 set ylabel "nodes"
 set cblabel "approval rate"
-set xrange [PMIN - DP / 2 : PMAX + DP / 2]
-set yrange [NMIN - DN / 2 : NMAX + DN / 2]
+set xrange [-0.5 : NP - 0.5]
+set yrange [-0.5 : NN - 0.5]
+set xtics ()
+do for [i = 1:NP] { set xtics add (word(PV, i) i - 1) }
 set ytics ()
-do for [w in NODES] { set ytics add (w w + 0) }
-set xtics PMIN, DP, PMAX
+do for [i = 1:NN] { set ytics add (word(NV, i) i - 1) }
 set tics out nomirror
 set palette defined (0 "#440154", 0.25 "#3b528b", 0.5 "#21908d", 0.75 "#5dc963", 1 "#fde725")
 CBMIN = RMIN < 1 ? RMIN : 0
@@ -68,8 +77,9 @@ ink(r) = r - CBMIN > 0.55 * (1 - CBMIN) ? 0x000000 : 0xffffff # dark text on lig
 do for [fmt in "png svg"] {
     eval TERM(fmt)
     set output output("heatmap", fmt)
-    plot csv using "approval":"nodes":(DP / 2):(DN / 2):"approval_rate" with boxxyerror fc palette, \
-         csv using "approval":(y_if_rate(column("nodes"), column("approval_rate"))):(label(column("approval_rate"))):(ink(column("approval_rate"))) \
+    plot csv using (pos(column("approval"), PV)):(pos(column("nodes"), NV)):(0.5):(0.5):"approval_rate" \
+             with boxxyerror fc palette, \
+         csv using (pos(column("approval"), PV)):(y_if_rate(pos(column("nodes"), NV), column("approval_rate"))):(label(column("approval_rate"))):(ink(column("approval_rate"))) \
              with labels tc rgb variable font ",8"
     unset output
 }

@@ -1,6 +1,7 @@
-# latency_cdf.gp: the empirical distribution (CDF) of decision latency, decided_s -
-# submitted_s over the approved, rejected and timed-out proposals of outcomes.csv, one
-# curve per scenario. Reads outcomes.csv only; columns are found by name.
+# latency_cdf.gp: the empirical distribution (CDF) of commit latency, decided_s -
+# submitted_s over the approved proposals of outcomes.csv (summary.csv's commit_*_s), one
+# curve per scenario. Rejected and timed-out proposals are left out: a timeout's time is
+# the vote deadline, which would pile up as a step at vote_timeout. Reads outcomes.csv only; columns are found by name.
 #
 #   gnuplot -e "dir='out/make-figures/scenarios'" -e "out='figures'" analysis/plots/latency_cdf.gp
 #
@@ -9,7 +10,8 @@
 #   - a sweep folder run with --traces (DIR/runs/RUN/outcomes.csv): one curve, every run
 #     pooled;
 #   - a folder of such folders (DIR/NAME/...): one curve per NAME, in name order (C locale;
-#     a NAME may contain spaces, not double quotes).
+#     a NAME may contain spaces, not double quotes); runs/RUN may be symbolic links, which is
+#     how `atlas-sim analyze --plot` draws one curve per sweep point (or per --by value).
 # The legend gives each curve's number of proposals. The x axis is logarithmic when every
 # latency is positive. Exit status 1, with a message on stderr and no file written, when no
 # outcomes.csv is found or none has a decided proposal.
@@ -21,15 +23,15 @@ load system(sprintf("dirname '%s'", ARG0)) . "/common.gp"
 # (find | xargs: no argument-list limit for big sweeps; a header line repeated by a second
 # awk is not a decided row, so it is dropped like any other).
 RUNS = "'%s'/runs -mindepth 2 -maxdepth 2 -name outcomes.csv"
-has_runs(f) = system(sprintf('find ' . RUNS . ' -print 2>/dev/null | head -n 1', f)) ne ""
+has_runs(f) = system(sprintf('find -L ' . RUNS . ' -print 2>/dev/null | head -n 1', f)) ne ""
 source(f) = readable(f . "/outcomes.csv") ? f . "/outcomes.csv" : \
-    has_runs(f) ? sprintf('< find ' . RUNS . ' -print0 | LC_ALL=C sort -z | xargs -0 awk ''FNR > 1 || NR == 1''', f) : ""
+    has_runs(f) ? sprintf('< find -L ' . RUNS . ' -print0 | LC_ALL=C sort -z | xargs -0 awk ''FNR > 1 || NR == 1''', f) : ""
 
 if (source(dir) ne "") {
     NAMES = "."
 } else {
     NAMES = system(sprintf('cd ''%s'' 2>/dev/null && export LC_ALL=C && for d in */; do ' . \
-        'if [ -r "$d/outcomes.csv" ] || [ -n "$(find "$d"runs -mindepth 2 -maxdepth 2 ' . \
+        'if [ -r "$d/outcomes.csv" ] || [ -n "$(find -L "$d"runs -mindepth 2 -maxdepth 2 ' . \
         '-name outcomes.csv -print 2>/dev/null | head -n 1)" ]; then ' . \
         'printf "%%s\n" "${d%%/}"; fi; done | sort | sed ''s/.*/"&"/'' | tr "\n" " "', dir))
 }
@@ -39,10 +41,14 @@ if (K == 0) {
     exit status 1
 }
 folder(i) = word(NAMES, i) eq "." ? dir : dir . "/" . word(NAMES, i)
-name(i) = word(NAMES, i) eq "." ? basename(dir) : word(NAMES, i)
+# A leading two-digit "NN " orders the curves (analyze numbers them in sweep order) and is
+# not shown.
+digit(c) = strlen(c) == 1 && strstrt("0123456789", c) > 0
+unnumbered(s) = strlen(s) > 3 && digit(s[1:1]) && digit(s[2:2]) && s[3:3] eq " " ? s[4:] : s
+name(i) = word(NAMES, i) eq "." ? basename(dir) : unnumbered(word(NAMES, i))
 
 # The latencies of each folder as one block of $L (index i-1).
-decided(o) = o eq "approved" || o eq "rejected" || o eq "timeout"
+decided(o) = o eq "approved"
 $L << EOD
 EOD
 do for [i = 1:K] {
@@ -71,14 +77,14 @@ do for [i = 1:K] {
     }
 }
 if (LMIN != LMIN) {
-    print sprintf("latency_cdf.gp: no approved, rejected or timed-out proposal under %s", dir)
+    print sprintf("latency_cdf.gp: no approved proposal under %s", dir)
     exit status 1
 }
 
-set title sprintf("Decision latency (submit to decision; approved, rejected, timeout) (%s)", \
-    basename(dir)) noenhanced
-set xlabel "decision latency (s)"
-set ylabel "fraction of decided proposals ≤ x"
+if (!exists("name")) name = basename(dir) # analyze passes the sweep's name for its curves
+set title sprintf("Commit latency (submit to approval) (%s)", name) noenhanced
+set xlabel "commit latency (s)"
+set ylabel "fraction of approved proposals ≤ x"
 set yrange [0:1.02]
 set key right bottom
 set grid xtics mxtics ytics

@@ -24,8 +24,20 @@ def binomial_tail(n, p, q):
     return sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(q, n + 1))
 
 
+def fail(message):
+    """Bad input: the message on stderr, exit status 2 (as atlas-sim)."""
+    print(f"plot_points.py: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=type(
+            "Help", (argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter), {}
+        ),
+        epilog="Exit status: 0 written; 2 bad usage, a missing column or an unreadable file.",
+    )
     ap.add_argument("points", help="points.csv of a sweep (or of atlas-sim analyze -o)")
     ap.add_argument("-o", "--output", default="approval.png", help="image file (png, svg, pdf)")
     ap.add_argument("--x", default="consensus.approval", help="swept key on the x axis")
@@ -40,11 +52,14 @@ def main(argv=None):
     matplotlib.use("Agg")  # files only: works without a display
     import matplotlib.pyplot as plt
 
-    df = pd.read_csv(args.points, na_values=["NA"])
+    try:
+        df = pd.read_csv(args.points, na_values=["NA"])
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        fail(f"{args.points}: {e.strerror if isinstance(e, OSError) else e}")
     mean, lo, hi = (f"{args.metric}_{s}" for s in ("mean", "ci95_lo", "ci95_hi"))
     for col in (args.x, mean, lo, hi) + ((args.group,) if args.group else ()):
         if col not in df.columns:
-            sys.exit(f"{args.points}: no column '{col}'")
+            fail(f"{args.points}: no column '{col}'")
 
     fig, ax = plt.subplots(figsize=(9, 6))
     groups = df.groupby(args.group) if args.group else [("all", df)]

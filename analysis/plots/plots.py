@@ -33,8 +33,8 @@ import sys
 import pandas as pd
 
 FIGURES = ("approval", "latency_cdf", "heatmap", "timeline")
-DECIDED = ("approved", "rejected", "timeout")
-OUTCOMES = ("approved", "rejected", "timeout", "no_quorum", "invalid", "aborted")
+COMMITTED = ("approved",)  # the latency CDF: commit latency, as latency_cdf.gp
+OUTCOMES = ("approved", "rejected", "timeout", "no_quorum", "invalid", "aborted", "undecided")
 OUTCOME_STYLE = {  # colour and marker, as in timeline.gp
     "approved": ("#2ca02c", "o"),
     "rejected": ("#d62728", "s"),
@@ -42,6 +42,7 @@ OUTCOME_STYLE = {  # colour and marker, as in timeline.gp
     "no_quorum": ("#9467bd", "v"),
     "invalid": ("#7f7f7f", "D"),
     "aborted": ("#000000", "x"),
+    "undecided": ("#8c564b", "o"),
 }
 
 
@@ -157,7 +158,7 @@ def latencies(paths):
     for path in paths:
         df = read_csv(path)
         need(df, path, "submitted_s", "decided_s", "outcome")
-        d = df[df["outcome"].isin(DECIDED) & df["decided_s"].notna()]
+        d = df[df["outcome"].isin(COMMITTED) & df["decided_s"].notna()]
         parts.append(d["decided_s"] - d["submitted_s"])
     return pd.concat(parts).sort_values().to_numpy() if parts else []
 
@@ -165,7 +166,7 @@ def latencies(paths):
 def fig_latency_cdf(folder):
     curves = [(name, latencies(paths)) for name, paths in outcome_sources(folder)]
     if not any(len(x) for _, x in curves):
-        raise InputError(f"no approved, rejected or timed-out proposal under {folder}")
+        raise InputError(f"no approved proposal under {folder}")
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(9, 6))
     for i, (name, x) in enumerate(curves):
@@ -181,10 +182,10 @@ def fig_latency_cdf(folder):
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_ylim(0, 1.02)
-    ax.set_title("Decision latency (submit to decision; approved, rejected, timeout) "
+    ax.set_title("Commit latency (submit to approval) "
                  f"({os.path.basename(os.path.abspath(folder))})")
-    ax.set_xlabel("decision latency (s)")
-    ax.set_ylabel("fraction of decided proposals ≤ x")
+    ax.set_xlabel("commit latency (s)")
+    ax.set_ylabel("fraction of approved proposals ≤ x")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")
     return fig

@@ -68,19 +68,19 @@ do for [i = 1:M] { print sprintf("%d,%.17g,%.17g,%d", IVN[i], IVF[i], IVT[i], IV
 unset print
 
 is(e) = strcol("event") eq e
-OUTCOMES = "approved rejected timeout no_quorum invalid aborted"
+OUTCOMES = "approved rejected timeout no_quorum invalid aborted undecided"
 # Counts for the legend (a kind that never happens gets no legend entry).
 # A suspicion whose detail says "(alive)" is false: the peer was up.
 KINDS = "partition heal suspect trust catchup violation false_suspect"
 array EVN[7]
-array OCN[6]
+array OCN[7]
 do for [i = 1:7] { EVN[i] = 0 }
-do for [i = 1:6] { OCN[i] = 0 }
+do for [i = 1:7] { OCN[i] = 0 }
 alive(d) = strstrt(d, "(alive)") > 0
 kind(e, d) = e eq "suspect" && alive(d) ? "false_suspect" : e
 stats ev using (e = kind(strcol("event"), strcol("detail")), \
                 sum [i = 1:7] (e eq word(KINDS, i) ? (EVN[i] = EVN[i] + 1, 0) : 0), 0) nooutput
-stats oc using (o = strcol("outcome"), sum [i = 1:6] (o eq word(OUTCOMES, i) ? (OCN[i] = OCN[i] + 1, 0) : 0), 0) nooutput
+stats oc using (o = strcol("outcome"), sum [i = 1:7] (o eq word(OUTCOMES, i) ? (OCN[i] = OCN[i] + 1, 0) : 0), 0) nooutput
 DURABLE = 0
 AMNESIA = 0
 do for [i = 1:M] { if (IVA[i]) { AMNESIA = AMNESIA + 1 } else { DURABLE = DURABLE + 1 } }
@@ -88,11 +88,19 @@ lane(e) = is(e) ? column("node") : NaN
 # Suspicions just above the lane of the node suspected, trusts just below it.
 seen(e) = kind(strcol("event"), strcol("detail")) eq e ? peer(strcol("detail")) + (e eq "trust" ? -0.28 : 0.28) : NaN
 lane_or_outcomes(e) = is(e) ? (column("node") == column("node") ? column("node") : -1) : NaN
-array OC[6] = ["#2ca02c", "#d62728", "#ff7f0e", "#9467bd", "#7f7f7f", "#000000"]
-array OP[6] = [7, 5, 9, 11, 13, 2]
+array OC[7] = ["#2ca02c", "#d62728", "#ff7f0e", "#9467bd", "#7f7f7f", "#000000", "#8c564b"]
+array OP[7] = [7, 5, 9, 11, 13, 2, 6]
 when(x) = column("decided_s") == column("decided_s") ? column("decided_s") : column("submitted_s")
 
-set title sprintf("Timeline of %s: crashes, suspicions and outcomes", basename(dir)) noenhanced
+# The run's name: -e "name='...'" (analyze passes "SWEEP, run K"), else the folder's name, or
+# "SWEEP, run K" for SWEEP/runs/K (the title said "Timeline of 0").
+if (!exists("name")) {
+    parent = system(sprintf("dirname '%s'", dir))
+    name = basename(parent) eq "runs" ? \
+        sprintf("%s, run %s", basename(system(sprintf("dirname '%s'", parent))), basename(dir)) : \
+        basename(dir)
+}
+set title sprintf("Timeline of %s: crashes, suspicions and outcomes", name) noenhanced
 set xlabel "simulated time (s)"
 set xrange [0:END]
 set yrange [-1.7:N - 0.3]
@@ -111,9 +119,10 @@ mark(e, y, style, what, n) = sprintf('ev using "time_s":(%s("%s")) with points %
                                      y, e, style, what, n)
 line(e, style, n) = sprintf('ev using "time_s":(is("%s") ? -1.7 : NaN):(0):(N + 1.4) with vectors nohead %s title "%s (%d)"', \
                             e, style, e, n)
-dummy = add(M > 0, '$IV using "from":"node":(column("to") - column("from")):(0):(column("amnesia") > 0 ? 0x9467bd : 0xd62728) with vectors nohead lw 9 lc rgb variable notitle')
-dummy = add(DURABLE > 0, down("#d62728", "durable", DURABLE))
-dummy = add(AMNESIA > 0, down("#9467bd", "amnesia", AMNESIA))
+dummy = add(M > 0, '$IV using "from":"node":(column("to") - column("from")):(0):(column("amnesia") > 0 ? 0xbcbd22 : 0x444444) with vectors nohead lw 9 lc rgb variable notitle')
+# Down intervals in grey (durable) and olive (amnesia): no outcome marker uses either.
+dummy = add(DURABLE > 0, down("#444444", "durable", DURABLE))
+dummy = add(AMNESIA > 0, down("#bcbd22", "amnesia", AMNESIA))
 dummy = add(EVN[1] > 0, line("partition", 'dt 2 lw 1.5 lc rgb "#555555"', EVN[1]))
 dummy = add(EVN[2] > 0, line("heal", 'dt 3 lw 1.5 lc rgb "#8c564b"', EVN[2]))
 dummy = add(EVN[3] > 0, mark("suspect", "seen", 'pt 11 ps 0.9 lc rgb "#ff7f0e"', "suspected, down", EVN[3]))
@@ -121,7 +130,7 @@ dummy = add(EVN[7] > 0, mark("false_suspect", "seen", 'pt 11 ps 0.9 lc rgb "#e37
 dummy = add(EVN[4] > 0, mark("trust", "seen", 'pt 9 ps 0.7 lc rgb "#17becf"', "trusted again", EVN[4]))
 dummy = add(EVN[5] > 0, mark("catchup", "lane", 'pt 13 ps 1.0 lc rgb "#1f77b4"', "catch-up", EVN[5]))
 dummy = add(EVN[6] > 0, mark("violation", "lane_or_outcomes", 'pt 3 ps 2 lw 2 lc rgb "#000000"', "violation", EVN[6]))
-do for [i = 1:6] {
+do for [i = 1:7] {
     o = word(OUTCOMES, i)
     dummy = add(OCN[i] > 0, sprintf('oc using (when(0)):(strcol("outcome") eq "%s" ? -1 : NaN) with points pt %d ps 0.8 lc rgb "%s" title "%s (%d)" noenhanced', \
                                     o, OP[i], OC[i], o, OCN[i]))

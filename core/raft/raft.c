@@ -121,6 +121,13 @@ static const struct consensus_param raft_params[] = {
                                    "ignore RequestVote (dissertation 6.2, 4.2.3)"},
 };
 
+static const char *const raft_timer_names[] = {
+    [T_ELECTION] = "election_timeout",
+    [T_HEARTBEAT] = "heartbeat_tick",
+    [T_CLIENT] = "client_deadline",
+    [T_RETRY] = "client_retry",
+};
+
 static const char *const raft_metric_names[] = {
     [RAFT_M_ELECTIONS] = "elections",
     [RAFT_M_PRE_VOTES] = "pre_votes",
@@ -860,12 +867,6 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     return p;
 }
 
-static struct consensus *raft_create(const struct consensus_config *cfg,
-                                     const struct consensus_port *port)
-{
-    return create_variant(cfg, port, false);
-}
-
 static void raft_destroy(struct consensus *p)
 {
     if (!p)
@@ -963,14 +964,22 @@ static uint64_t raft_commit_index(const struct consensus *p, uint32_t node)
 #define RAFT_OPS_BODY                                                                              \
     .flags = CONSENSUS_LOG_ORDER | CONSENSUS_SELF_REPAIR, .msg_kinds = raft_msg_kinds,             \
     .nmsg_kinds = sizeof(raft_msg_kinds) / sizeof(raft_msg_kinds[0]), .params = raft_params,       \
+    .timer_names = raft_timer_names,                                                               \
+    .ntimers = sizeof(raft_timer_names) / sizeof(raft_timer_names[0]),                             \
     .nparams = RAFT_PARAM_COUNT, .metric_names = raft_metric_names, .nmetrics = RAFT_METRIC_COUNT, \
     .destroy = raft_destroy, .submit = raft_submit, .deliver = raft_deliver, .timer = raft_timer,  \
     .crash = raft_crash, .recover = raft_recover, .metrics = raft_metrics,                         \
     .log_length = raft_log_length, .log_entry = raft_log_entry, .commit_index = raft_commit_index
 
-const struct consensus_ops raft_ops = {.name = "raft", .create = raft_create, RAFT_OPS_BODY};
+#ifndef ATLAS_RAFT_TEST_HOOKS
+static struct consensus *raft_create(const struct consensus_config *cfg,
+                                     const struct consensus_port *port)
+{
+    return create_variant(cfg, port, false);
+}
 
-#ifdef ATLAS_RAFT_TEST_HOOKS
+const struct consensus_ops raft_ops = {.name = "raft", .create = raft_create, RAFT_OPS_BODY};
+#else
 static struct consensus *figure8_create(const struct consensus_config *cfg,
                                         const struct consensus_port *port)
 {

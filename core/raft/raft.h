@@ -49,7 +49,7 @@
 #ifndef ATLAS_CORE_RAFT_H
 #define ATLAS_CORE_RAFT_H
 
-#include "core/raft/consensus_draft.h"
+#include "core/consensus.h"
 
 /* consensus.raft.* in params order (the values reach create() in cfg->params). */
 enum raft_param {
@@ -82,8 +82,9 @@ enum raft_metric {
 extern const struct consensus_ops raft_ops;
 
 #ifdef ATLAS_RAFT_TEST_HOOKS
-/* Tests only (library atlas_raft_testing): Raft with the Figure 8 bug, a leader that
- * commits an entry of an earlier term once a majority stores it. */
+/* Tests only (library atlas_raft_testing, which defines only this; raft_ops comes from
+ * atlas_core): Raft with the Figure 8 bug, a leader that commits an entry of an earlier
+ * term once a majority stores it. */
 extern const struct consensus_ops raft_figure8_ops;
 #endif
 

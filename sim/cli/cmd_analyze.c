@@ -22,13 +22,15 @@ static void usage(FILE *f)
 {
     fprintf(
         f,
-        "usage: atlas-sim analyze DIR [--csv] [--plot] [--metric NAME]... [-o FILE] [--quiet]\n"
+        "usage: atlas-sim analyze DIR [--csv] [--plot [--run K] [--by KEY] [--x KEY]]\n"
+        "                            [--metric NAME]... [-o FILE] [-q]\n"
         "\n"
         "Statistics per sweep point of a folder written by 'atlas-sim run' or 'atlas-sim\n"
         "sweep' (CSV only: DIR/summary.csv, and DIR/outcomes.csv or DIR/runs/RUN/outcomes.csv\n"
         "when present). Runs with equal swept keys form a point; a run folder is one point.\n"
         "For each point it prints:\n"
-        "  proposals by outcome (approved, rejected, timeout, no_quorum, invalid, aborted),\n"
+        "  proposals by outcome (approved, rejected, timeout, no_quorum, invalid, aborted,\n"
+        "  undecided),\n"
         "  the approval rate (approved / proposals, pooled over the runs) with its 95%%\n"
         "  Wilson interval and, when the scenario has no faults and one approval\n"
         "  probability p, the closed form P[Bin(nodes, p) >= quorum] beside it;\n"
@@ -46,16 +48,25 @@ static void usage(FILE *f)
         "                 are skipped with the reason) into DIR/figures/NAME.png and .svg; the\n"
         "                 scripts are found in $ATLAS_PLOTS_DIR, else in the source tree.\n"
         "                 Without gnuplot on PATH it says how to install it and exits 2\n"
+        "  --run K        --plot: draw the timeline of run K (a sweep run with --traces;\n"
+        "                 default: the first run)\n"
+        "  --by KEY       --plot: latency_cdf draws one curve per value of the swept KEY\n"
+        "                 (default: one per point; per value of the first swept key past\n"
+        "                 12 points)\n"
+        "  --x KEY        --plot: also draw each --metric NAME (mean and 95%% interval per\n"
+        "                 point) against the swept KEY, one line per value of --by KEY\n"
+        "                 (or a single line), into DIR/figures/metric_NAME.png and .svg\n"
         "  --metric NAME  add the mean and Student-t 95%% interval over the runs of any\n"
         "                 numeric summary.csv column NAME (repeatable); with --csv also the\n"
         "                 columns NAME_mean, NAME_ci95_lo, NAME_ci95_hi\n"
         "  -o FILE        write every metric's statistics in the points.csv format of\n"
         "                 'atlas-sim sweep' (mean, sd, 95%% interval); '-' is standard output\n"
         "                 (and prints no table)\n"
-        "  --quiet        print no table\n"
+        "  -q, --quiet    print no table\n"
         "\n"
         "analysis.csv columns: the swept keys, runs, nodes, quorum, approval, faults,\n"
-        "proposals, approved, rejected, timeout, no_quorum, invalid, aborted, approval_rate,\n"
+        "proposals, approved, rejected, timeout, no_quorum, invalid, aborted, undecided,\n"
+        "approval_rate,"
         "approval_ci95_lo, approval_ci95_hi, expected_approval (NA with faults or per-node\n"
         "approvals), decision_mean_s, decision_p50_s, decision_p90_s, decision_p99_s,\n"
         "false_suspicions_per_node_hour, detection_mean_s, diverged_replicas,\n"
@@ -69,6 +80,7 @@ static void usage(FILE *f)
 
 struct options {
     const char *dir, *out;
+    struct plotrun_options plot_opts; /* --run, --by, --x (and the metrics) */
     bool quiet, csv, plot;
     size_t nmetrics;
     const char **metrics; /* borrowed from argv */
@@ -84,9 +96,15 @@ static int parse_args(int argc, char **argv, struct options *o)
             return -1;
         } else if (strcmp(a, "-o") == 0 && i + 1 < argc) {
             o->out = argv[++i];
+        } else if (strcmp(a, "--run") == 0 && i + 1 < argc) {
+            o->plot_opts.run = argv[++i];
+        } else if (strcmp(a, "--by") == 0 && i + 1 < argc) {
+            o->plot_opts.by = argv[++i];
+        } else if (strcmp(a, "--x") == 0 && i + 1 < argc) {
+            o->plot_opts.x = argv[++i];
         } else if (strcmp(a, "--metric") == 0 && i + 1 < argc) {
             o->metrics[o->nmetrics++] = argv[++i];
-        } else if (strcmp(a, "--quiet") == 0) {
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o->quiet = true;
         } else if (strcmp(a, "--csv") == 0) {
             o->csv = true;
@@ -105,6 +123,13 @@ static int parse_args(int argc, char **argv, struct options *o)
         usage(stderr);
         return EXIT_USAGE;
     }
+    const struct plotrun_options *po = &o->plot_opts;
+    if (!o->plot && (po->run || po->by || po->x)) {
+        fprintf(stderr, "atlas-sim analyze: --run, --by and --x choose figures: add --plot\n");
+        return EXIT_USAGE;
+    }
+    o->plot_opts.metrics = o->metrics;
+    o->plot_opts.nmetrics = o->nmetrics;
     return EXIT_OK;
 }
 
@@ -197,7 +222,7 @@ static bool analyze(const struct options *o, struct errbuf *e)
             printf("wrote %s\n", csv);
     }
     if (ok && o->plot)
-        ok = plotrun_all(f, r, o->quiet || to_stdout ? stderr : stdout, e);
+        ok = plotrun_all(f, r, &o->plot_opts, o->quiet || to_stdout ? stderr : stdout, e);
     free(csv);
     report_free(r);
     folder_free(f);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -158,9 +159,11 @@ struct sweep {
     struct sweep_store store;
     struct sweep_journal *journal;
     uint64_t invariant_runs; /* runs (this session and before) whose checker failed */
+    double *point_cost;      /* per point: nodes x simulated seconds, what a run of it costs */
     struct progress {
         bool on;
         uint64_t total, done, start_done;
+        double cost_total, cost_done, cost_start; /* the same, weighted by point_cost */
         struct timespec start, last;
     } progress;
     char err[512];
@@ -241,16 +244,22 @@ static bool check_distinct(const struct sweep_plan *p, const char *file, struct 
     return diag_ok(d);
 }
 
-/* Every point resolves, and -j runs of the largest one (by estimated memory) fit. */
-static bool check_points(const struct sweep *s, struct diag *d)
+/*
+ * Every point resolves, and -j runs of the largest one (by estimated memory) fit. Each
+ * point's cost (nodes x simulated seconds) weighs the progress bar's ETA, so that a sweep
+ * whose large points come last is not promised the small points' pace.
+ */
+static bool check_points(struct sweep *s, struct diag *d)
 {
     struct mem_estimate most = {0}, e;
+    s->point_cost = xcalloc(s->plan.npoints ? s->plan.npoints : 1, sizeof(*s->point_cost));
     for (uint64_t pt = 0; pt < s->plan.npoints && diag_ok(d); pt++) {
         struct scenario sc;
         if (resolve_point(s, pt, &sc, d)) {
             limits_estimate(&sc, &e);
             if (e.total > most.total)
                 most = e;
+            s->point_cost[pt] = (double)sc.nodes * ((double)sc.duration / 1e9) + 1e-9;
             scenario_fini(&sc);
         }
     }
@@ -361,6 +370,14 @@ static double seconds_between(const struct timespec *a, const struct timespec *b
     return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) * 1e-9;
 }
 
+/* Columns of the terminal on stderr (80 when it does not say). */
+static int terminal_columns(void)
+{
+    struct winsize ws;
+    return ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+}
+
+/* One line that fits the terminal: the bar takes what the text leaves (none below 5). */
 static void progress_draw(struct progress *p, bool final)
 {
     struct timespec now;
@@ -370,11 +387,22 @@ static void progress_draw(struct progress *p, bool final)
     p->last = now;
     double el = seconds_between(&p->start, &now);
     double rate = el > 0 ? (double)(p->done - p->start_done) / el : 0;
-    double left = rate > 0 ? (double)(p->total - p->done) / rate : 0;
-    int width = 30, fill = p->total ? (int)((double)width * (double)p->done / (double)p->total) : 0;
-    fprintf(stderr, "\r[%.*s%*s] %" PRIu64 "/%" PRIu64 " runs  %.1f runs/s  ETA %d:%02d ", fill,
-            "##############################", width - fill, "", p->done, p->total, rate,
-            (int)(left / 60), (int)left % 60);
+    double cost_rate = el > 0 ? (p->cost_done - p->cost_start) / el : 0;
+    double left = cost_rate > 0 ? (p->cost_total - p->cost_done) / cost_rate : 0;
+    char text[128];
+    int len = snprintf(text, sizeof(text), "%" PRIu64 "/%" PRIu64 " runs  %.1f runs/s  ETA %d:%02d",
+                       p->done, p->total, rate, (int)(left / 60), (int)left % 60);
+    int cols = terminal_columns() - 1; /* never the last column: some terminals wrap there */
+    int width = cols - len - 3, fill = 0;
+    if (width > 30)
+        width = 30;
+    if (width >= 5) {
+        fill = p->total ? (int)((double)width * (double)p->done / (double)p->total) : 0;
+        fprintf(stderr, "\r[%.*s%*s] %s\033[K", fill, "##############################",
+                width - fill, "", text);
+    } else {
+        fprintf(stderr, "\r%.*s\033[K", cols > 0 ? cols : 0, text);
+    }
     if (final)
         fputc('\n', stderr);
 }
@@ -385,6 +413,14 @@ static bool flush(void *ctx)
     return sweep_journal_flush(s->journal, s->err, sizeof(s->err));
 }
 
+static double run_cost(const struct sweep *s, uint64_t run)
+{
+    uint64_t point;
+    uint32_t rep;
+    sweep_run_locate(&s->plan, run, &point, &rep);
+    return s->point_cost[point];
+}
+
 static bool done(void *ctx, const struct sweep_result *r)
 {
     struct sweep *s = ctx;
@@ -392,6 +428,7 @@ static bool done(void *ctx, const struct sweep_result *r)
         return false;
     sweep_store_put(&s->store, r);
     s->progress.done++;
+    s->progress.cost_done += run_cost(s, r->run);
     progress_draw(&s->progress, false);
     return true;
 }
@@ -520,12 +557,21 @@ static enum sweep_exec_status execute(struct sweep *s, const uint32_t *runs, siz
                            .ctx = s,
                            .stop = &interrupted};
     uint64_t shard_runs = 0;
+    double shard_cost = 0, left_cost = 0;
     for (uint64_t r = 0; r < s->plan.nruns; r++)
-        shard_runs += sweep_run_in_shard(r, s->o.shard_k, s->o.shard_n);
+        if (sweep_run_in_shard(r, s->o.shard_k, s->o.shard_n)) {
+            shard_runs++;
+            shard_cost += run_cost(s, r);
+        }
+    for (size_t i = 0; i < n; i++)
+        left_cost += run_cost(s, runs[i]);
     s->progress = (struct progress){.on = !s->o.quiet && isatty(STDERR_FILENO),
                                     .total = shard_runs,
                                     .done = shard_runs - n,
-                                    .start_done = shard_runs - n};
+                                    .start_done = shard_runs - n,
+                                    .cost_total = shard_cost,
+                                    .cost_done = shard_cost - left_cost,
+                                    .cost_start = shard_cost - left_cost};
     clock_gettime(CLOCK_MONOTONIC, &s->progress.start);
     enum sweep_exec_status st;
 #if defined(ATLAS_MPI)
@@ -595,6 +641,7 @@ static void sweep_fini(struct sweep *s)
     sweep_plan_fini(&s->set_plain);
     scenario_doc_free(s->doc);
     free(s->resolved);
+    free(s->point_cost);
     free(s->dir);
     free(s->o.sets);
 }

@@ -25,7 +25,10 @@ static void usage(FILE *f)
                "Commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-    fprintf(f, "\nRun 'atlas-sim COMMAND --help' for a command's options.\n"
+    fprintf(f, "\nOptions:\n"
+               "  --help, -h  this text\n"
+               "  --version   the program's version\n"
+               "\nRun 'atlas-sim COMMAND --help' for a command's options.\n"
                "Exit codes: 0 ok, 1 a checked invariant failed, 2 bad input or usage.\n");
 }
 

@@ -59,22 +59,107 @@ static void emit_vote(struct cluster *c, uint64_t proposal, uint32_t voter, bool
 
 /* --- messages ----------------------------------------------------------------------- */
 
-static void deliver_proposal(struct sim_engine *eng, const struct sim_event *ev);
-static void deliver_vote_yes(struct sim_engine *eng, const struct sim_event *ev);
-static void deliver_vote_no(struct sim_engine *eng, const struct sim_event *ev);
-static void deliver_commit(struct sim_engine *eng, const struct sim_event *ev);
+/*
+ * A protocol message is one engine event: a = its proposal (no payload) or a payload slot
+ * with PAYLOAD_FLAG set, b = send time, c = sender, d = receiver. Its handler is the
+ * trampoline of its kind (msg_handlers[k]), so the engine numbers kinds per protocol kind.
+ * The host's own messages (catch-up) have handlers of their own.
+ */
+#define PAYLOAD_FLAG ((uint64_t)1 << 63)
 
-static const char *kind_of(sim_event_fn *fn)
+static void deliver_msg(const struct sim_event *ev, uint32_t kind);
+
+#define MSG_HANDLER(k)                                                                             \
+    static void deliver_msg_##k(struct sim_engine *eng, const struct sim_event *ev)                \
+    {                                                                                              \
+        (void)eng;                                                                                 \
+        deliver_msg(ev, k);                                                                        \
+    }
+MSG_HANDLER(0)
+MSG_HANDLER(1)
+MSG_HANDLER(2)
+MSG_HANDLER(3)
+MSG_HANDLER(4)
+MSG_HANDLER(5)
+MSG_HANDLER(6)
+MSG_HANDLER(7)
+MSG_HANDLER(8)
+MSG_HANDLER(9)
+MSG_HANDLER(10)
+MSG_HANDLER(11)
+MSG_HANDLER(12)
+MSG_HANDLER(13)
+MSG_HANDLER(14)
+MSG_HANDLER(15)
+static sim_event_fn *const msg_handlers[CONSENSUS_MSG_KINDS_MAX] = {
+    deliver_msg_0,  deliver_msg_1,  deliver_msg_2,  deliver_msg_3, deliver_msg_4,  deliver_msg_5,
+    deliver_msg_6,  deliver_msg_7,  deliver_msg_8,  deliver_msg_9, deliver_msg_10, deliver_msg_11,
+    deliver_msg_12, deliver_msg_13, deliver_msg_14, deliver_msg_15};
+
+/* The protocol kind of a message handler, or -1 for the host's own messages. */
+static int msg_kind(const struct cluster *c, sim_event_fn *fn)
 {
-    if (fn == deliver_proposal)
-        return "proposal";
-    if (fn == deliver_vote_yes || fn == deliver_vote_no)
-        return "vote";
-    if (fn == deliver_commit)
-        return "commit";
-    if (fn == faults_deliver_catchup_req)
-        return "catchup_req";
-    return "catchup";
+    for (uint32_t k = 0; k < c->proto_ops->nmsg_kinds; k++)
+        if (msg_handlers[k] == fn)
+            return (int)k;
+    return -1;
+}
+
+/* ---- payload slots: a message's payload, shared by its copies ---- */
+
+static uint64_t payload_put(struct cluster *c, const struct consensus_msg *m)
+{
+    uint64_t i;
+    if (c->pl_free) {
+        i = c->pl_free - 1;
+        c->pl_free = c->pl[i].next_free;
+    } else {
+        XGROW(c->pl, c->pl_cap, c->npl + 1);
+        i = c->npl++;
+    }
+    struct payload_slot *s = &c->pl[i];
+    s->proposal = m->proposal;
+    s->refs = 1; /* the sender's, while it sends */
+    s->len = m->len;
+    memcpy(s->bytes, m->payload.bytes, m->len);
+    return i;
+}
+
+static void payload_release(struct cluster *c, uint64_t a)
+{
+    if (!(a & PAYLOAD_FLAG))
+        return;
+    uint64_t i = a & ~PAYLOAD_FLAG;
+    if (--c->pl[i].refs == 0) {
+        c->pl[i].next_free = c->pl_free;
+        c->pl_free = i + 1;
+    }
+}
+
+/* The message an event carries. */
+static void msg_decode(const struct cluster *c, const struct sim_event *ev, uint32_t kind,
+                       struct consensus_msg *m)
+{
+    m->kind = kind;
+    m->from = ev->c;
+    m->to = ev->d;
+    m->sent = ev->b;
+    m->len = 0;
+    m->proposal = ev->a;
+    if (ev->a & PAYLOAD_FLAG) {
+        const struct payload_slot *s = &c->pl[ev->a & ~PAYLOAD_FLAG];
+        m->proposal = s->proposal;
+        m->len = s->len;
+        memcpy(m->payload.bytes, s->bytes, s->len);
+    }
+}
+
+static const char *kind_name(const struct cluster *c, sim_event_fn *fn)
+{
+    int k = msg_kind(c, fn);
+    if (k >= 0)
+        return c->proto_ops->msg_kinds[k].name;
+    return fn == faults_deliver_catchup_req ? "catchup_req" : "catchup";
 }
 
 static void emit_message(struct cluster *c, const struct sim_event *ev, sim_time delivered,
@@ -82,13 +167,16 @@ static void emit_message(struct cluster *c, const struct sim_event *ev, sim_time
 {
     if (!c->trace_messages)
         return;
-    bool has_proposal = ev->fn != faults_deliver_catchup_req && ev->fn != faults_deliver_catchup;
+    int k = msg_kind(c, ev->fn);
+    uint64_t proposal = 0;
+    if (k >= 0)
+        proposal = ev->a & PAYLOAD_FLAG ? c->pl[ev->a & ~PAYLOAD_FLAG].proposal : ev->a;
     struct trace_message r = {.sent = ev->b,
                               .delivered = delivered,
                               .from = ev->c,
                               .to = ev->d,
-                              .kind = kind_of(ev->fn),
-                              .proposal = has_proposal ? ev->a : 0,
+                              .kind = kind_name(c, ev->fn),
+                              .proposal = proposal,
                               .fate = fate};
     c->tr.ops->message(c->tr.ctx, &r);
 }
@@ -105,14 +193,20 @@ static void message_dropped(struct cluster *c, const struct sim_event *ev, const
 {
     c->m.messages_lost++;
     emit_message(c, ev, SIM_TIME_MAX, fate);
-    if (ev->fn == deliver_vote_yes || ev->fn == deliver_vote_no)
-        emit_vote(c, ev->a, ev->c, ev->fn == deliver_vote_yes, ev->b, SIM_TIME_MAX);
+    int k = msg_kind(c, ev->fn);
+    if (k >= 0 && c->proto_ops->lost) {
+        struct consensus_msg m;
+        msg_decode(c, ev, (uint32_t)k, &m);
+        c->proto_ops->lost(c->proto, &m);
+    }
     if (ev->fn == faults_deliver_catchup)
         cluster_snapshot_release(c, ev->a);
 }
 
-/* Send a message from -> to now: the network decides its fate and delay. */
-void cluster_transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_t to, uint64_t a)
+/* Send a message from -> to now: the network decides its fate and delay. Returns the copies
+ * scheduled. */
+static uint32_t transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_t to,
+                         uint64_t a)
 {
     struct sim_event ev = {.fn = fn, .ctx = c, .a = a, .b = sim_now(c->eng), .c = from, .d = to};
     c->m.messages_sent++;
@@ -120,12 +214,18 @@ void cluster_transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32
     net_send(c->net, from, to, &route);
     if (route.fate != NET_DELIVERED) {
         message_dropped(c, &ev, route.fate == NET_LOST ? "lost" : "partitioned");
-        return;
+        return 0;
     }
     if (route.ncopies == 2 && fn == faults_deliver_catchup)
         route.ncopies = 1; /* the snapshot is released at its single delivery */
     for (uint32_t k = 0; k < route.ncopies; k++)
         mailbox_send(c->mb, route.delay[k], &ev);
+    return route.ncopies;
+}
+
+void cluster_transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_t to, uint64_t a)
+{
+    (void)transmit(c, fn, from, to, a);
 }
 
 /* Common part of every delivery: false if the receiver is down (message dropped). */
@@ -139,48 +239,27 @@ bool cluster_arrive(struct cluster *c, const struct sim_event *ev)
     return true;
 }
 
-static void deliver_to_protocol(const struct sim_event *ev, enum consensus_msg_kind kind, bool yes)
+static void deliver_msg(const struct sim_event *ev, uint32_t kind)
 {
     struct cluster *c = ev->ctx;
-    if (!cluster_arrive(c, ev))
-        return;
-    struct consensus_msg m = {
-        .kind = kind, .from = ev->c, .to = ev->d, .proposal = ev->a, .yes = yes, .sent = ev->b};
-    c->proto_ops->deliver(c->proto, &m);
-}
-
-static void deliver_proposal(struct sim_engine *eng, const struct sim_event *ev)
-{
-    (void)eng;
-    deliver_to_protocol(ev, CONSENSUS_MSG_PROPOSAL, false);
-}
-
-static void deliver_vote_yes(struct sim_engine *eng, const struct sim_event *ev)
-{
-    (void)eng;
-    deliver_to_protocol(ev, CONSENSUS_MSG_VOTE, true);
-}
-
-static void deliver_vote_no(struct sim_engine *eng, const struct sim_event *ev)
-{
-    (void)eng;
-    deliver_to_protocol(ev, CONSENSUS_MSG_VOTE, false);
-}
-
-static void deliver_commit(struct sim_engine *eng, const struct sim_event *ev)
-{
-    (void)eng;
-    deliver_to_protocol(ev, CONSENSUS_MSG_COMMIT, false);
+    bool arrived = cluster_arrive(c, ev);
+    struct consensus_msg m;
+    if (arrived)
+        msg_decode(c, ev, kind, &m);
+    payload_release(c, ev->a);
+    if (arrived)
+        c->proto_ops->deliver(c->proto, &m);
 }
 
 /* --- replicas ----------------------------------------------------------------------- */
 
-/* Apply committed proposal id on node (once): the port's apply and catch-up's. */
-void cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
+/* Apply committed proposal id on node (once; true if the operation took effect then or
+ * before): the port's apply and catch-up's. */
+bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
 {
     uint64_t *bits = applied_of(c, node);
     if (bit_get(bits, id))
-        return;
+        return true;
     bool ok = replicas_apply(c->rep, node, c->prop[id].op);
     if (ok) {
         bits[id / 64] |= (uint64_t)1 << (id % 64);
@@ -191,6 +270,7 @@ void cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
     }
     cluster_ledger_note(c, node, LEDGER_APPLY, id, node, replicas_hash(c->rep, node),
                         ok ? "ok" : "invalid");
+    return ok;
 }
 
 /* --- the consensus port ------------------------------------------------------------- */
@@ -200,31 +280,31 @@ static consensus_time port_now(void *ctx)
     return sim_now(((struct cluster *)ctx)->eng);
 }
 
-static sim_event_fn *message_fn(const struct consensus_msg *m)
+static uint64_t msg_encode(struct cluster *c, const struct consensus_msg *m)
 {
-    switch (m->kind) {
-    case CONSENSUS_MSG_PROPOSAL:
-        return deliver_proposal;
-    case CONSENSUS_MSG_VOTE:
-        return m->yes ? deliver_vote_yes : deliver_vote_no;
-    case CONSENSUS_MSG_COMMIT:
-    case CONSENSUS_MSG_KIND_COUNT:
-        break;
-    }
-    return deliver_commit;
+    assert(m->kind < c->proto_ops->nmsg_kinds && m->len <= CONSENSUS_PAYLOAD_MAX);
+    assert(!(m->proposal & PAYLOAD_FLAG));
+    return m->len ? PAYLOAD_FLAG | payload_put(c, m) : m->proposal;
 }
 
 static void port_send(void *ctx, const struct consensus_msg *m)
 {
-    cluster_transmit(ctx, message_fn(m), m->from, m->to, m->proposal);
+    struct cluster *c = ctx;
+    uint64_t a = msg_encode(c, m);
+    uint32_t copies = transmit(c, msg_handlers[m->kind], m->from, m->to, a);
+    if (a & PAYLOAD_FLAG)
+        c->pl[a & ~PAYLOAD_FLAG].refs += copies;
+    payload_release(c, a); /* the sender's reference */
 }
 
-/* Like cluster_transmit to every other node, in node order, as one mailbox batch. */
+/* Like transmit to every other node, in node order, as one mailbox batch. */
 static void port_broadcast(void *ctx, const struct consensus_msg *m)
 {
     struct cluster *c = ctx;
+    uint64_t a = msg_encode(c, m);
     struct sim_event ev = {
-        .fn = message_fn(m), .ctx = c, .a = m->proposal, .b = sim_now(c->eng), .c = m->from};
+        .fn = msg_handlers[m->kind], .ctx = c, .a = a, .b = sim_now(c->eng), .c = m->from};
+    uint32_t copies = 0;
     mailbox_batch_begin(c->mb, &ev);
     for (uint32_t to = 0; to < c->n; to++) {
         if (to == m->from)
@@ -239,22 +319,49 @@ static void port_broadcast(void *ctx, const struct consensus_msg *m)
         }
         for (uint32_t k = 0; k < route.ncopies; k++)
             mailbox_batch_add(c->mb, route.delay[k], to);
+        copies += route.ncopies;
     }
     mailbox_batch_end(c->mb);
+    if (a & PAYLOAD_FLAG)
+        c->pl[a & ~PAYLOAD_FLAG].refs += copies;
+    payload_release(c, a);
 }
 
-static void vote_timer(struct sim_engine *eng, const struct sim_event *ev)
+/* Timers: one trampoline per protocol timer key (the engine names kinds by handler); a
+ * timer set before its node crashed (d = the node's epoch then) never fires. */
+static void fire_timer(const struct sim_event *ev, uint32_t key)
 {
-    (void)eng;
     struct cluster *c = ev->ctx;
     mailbox_enter(c->mb, ev);
-    c->proto_ops->timer(c->proto, ev->c, ev->a);
+    if (!up(c, ev->c) || c->node[ev->c].epoch != ev->d)
+        return;
+    c->proto_ops->timer(c->proto, ev->c, key, ev->a);
 }
 
-static uint64_t port_set_timer(void *ctx, uint32_t node, consensus_time delay, uint64_t proposal)
+#define TIMER_HANDLER(k)                                                                           \
+    static void timer_##k(struct sim_engine *eng, const struct sim_event *ev)                      \
+    {                                                                                              \
+        (void)eng;                                                                                 \
+        fire_timer(ev, k);                                                                         \
+    }
+TIMER_HANDLER(0)
+TIMER_HANDLER(1)
+TIMER_HANDLER(2)
+TIMER_HANDLER(3)
+TIMER_HANDLER(4)
+TIMER_HANDLER(5)
+TIMER_HANDLER(6)
+TIMER_HANDLER(7)
+static sim_event_fn *const timer_handlers[CONSENSUS_TIMERS_MAX] = {
+    timer_0, timer_1, timer_2, timer_3, timer_4, timer_5, timer_6, timer_7};
+
+static uint64_t port_set_timer(void *ctx, uint32_t node, consensus_time delay, uint32_t key,
+                               uint64_t arg)
 {
     struct cluster *c = ctx;
-    struct sim_event ev = {.fn = vote_timer, .ctx = c, .a = proposal, .c = node};
+    assert(key < c->proto_ops->ntimers);
+    struct sim_event ev = {
+        .fn = timer_handlers[key], .ctx = c, .a = arg, .c = node, .d = c->node[node].epoch};
     return mailbox_schedule(c->mb, cluster_after(c, delay), &ev);
 }
 
@@ -269,9 +376,28 @@ static bool port_validate(void *ctx, uint32_t node, uint64_t proposal)
     return replicas_valid(c->rep, node, c->prop[proposal].op);
 }
 
-static void port_apply(void *ctx, uint32_t node, uint64_t proposal)
+/*
+ * Without CONSENSUS_LOG_ORDER (quorum-vote) a commit is applied once per replica in arrival
+ * order and the index is not used. With it, index must be the next of the node's log; the
+ * checker compares every index's proposal across replicas (State Machine Safety); a
+ * proposal applied again at a later index has no further effect; proposal 0 is a no-op.
+ */
+static bool port_apply(void *ctx, uint32_t node, uint64_t index, uint64_t proposal)
 {
-    cluster_node_apply(ctx, node, proposal);
+    struct cluster *c = ctx;
+    if (!(c->proto_ops->flags & CONSENSUS_LOG_ORDER))
+        return cluster_node_apply(c, node, proposal);
+    assert(index == c->node[node].applied_index + 1 && proposal <= c->nprops);
+    c->node[node].applied_index = index;
+    logcheck_apply(c, node, index, proposal);
+    return proposal ? cluster_node_apply(c, node, proposal) : true;
+}
+
+static uint64_t port_applied(void *ctx, uint32_t node)
+{
+    struct cluster *c = ctx;
+    return c->proto_ops->flags & CONSENSUS_LOG_ORDER ? c->node[node].applied_index
+                                                     : c->node[node].applications;
 }
 
 static uint32_t port_trusted(void *ctx, uint32_t node)
@@ -280,9 +406,41 @@ static uint32_t port_trusted(void *ctx, uint32_t node)
     return c->hb ? heartbeat_trusted(c->hb, node) : c->n;
 }
 
+static bool port_suspects(void *ctx, uint32_t node, uint32_t peer)
+{
+    struct cluster *c = ctx;
+    return c->hb && heartbeat_suspects(c->hb, node, peer);
+}
+
 static double port_uniform(void *ctx, uint32_t node)
 {
     return rng_uniform(&((struct cluster *)ctx)->node[node].vote);
+}
+
+static consensus_time port_draw(void *ctx, uint32_t node, uint32_t dist)
+{
+    struct cluster *c = ctx;
+    const struct dist *d = &c->sc->consensus.params[c->sc->consensus.protocol][dist].d;
+    assert(dist < c->proto_ops->nparams && d->ops);
+    return dist_sample(d, rng_gsl(&c->node[node].vote));
+}
+
+static void port_event(void *ctx, const struct consensus_event *e)
+{
+    struct cluster *c = ctx;
+    char detail[192] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < 3 && e->key[i] && used < sizeof(detail); i++)
+        used += (size_t)snprintf(detail + used, sizeof(detail) - used, "%s%s=%llu", used ? " " : "",
+                                 e->key[i], (unsigned long long)e->value[i]);
+    cluster_emit_event(c, e->node, e->event, "%s", detail);
+}
+
+static void port_leader(void *ctx, uint32_t node, uint64_t term)
+{
+    struct cluster *c = ctx;
+    cluster_emit_event(c, node, "leader", "term=%llu", (unsigned long long)term);
+    logcheck_leader(c, node, term);
 }
 
 static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint32_t yes,
@@ -290,18 +448,24 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
 {
     struct cprop *cp = &c->prop[id];
     sim_time now = sim_now(c->eng);
-    cp->decided = true;
+    if (cp->decided) /* a log protocol may learn a decision twice; the first one counts */
+        return;
+    cp->decided = o != OUTCOME_UNDECIDED;
     cp->outcome = o;
     cp->yes = yes;
     uint64_t *count[OUTCOME_COUNT] = {&c->m.approved,  &c->m.rejected, &c->m.timeout,
-                                      &c->m.no_quorum, &c->m.invalid,  &c->m.aborted};
+                                      &c->m.no_quorum, &c->m.invalid,  &c->m.aborted,
+                                      &c->m.undecided};
     (*count[o])++;
     if (o == OUTCOME_APPROVED || o == OUTCOME_REJECTED || o == OUTCOME_TIMEOUT)
         c->latency[c->nlatency++] = now - submitted;
     if (o == OUTCOME_APPROVED)
+        c->commit_latency[c->ncommit_latency++] = now - submitted;
+    if (o == OUTCOME_APPROVED)
         c->commits[c->ncommits++] = id;
-    cluster_ledger_note(c, cp->p.proposer, LEDGER_OUTCOME, id, cp->p.proposer, (uint64_t)o,
-                        outcome_name(o));
+    if (o != OUTCOME_UNDECIDED)
+        cluster_ledger_note(c, cp->p.proposer, LEDGER_OUTCOME, id, cp->p.proposer, (uint64_t)o,
+                            outcome_name(o));
     if (c->tr.ops && c->tr.ops->outcome) {
         /* proposal_describe writes "<op> <arguments>"; the record wants the arguments */
         char text[256];
@@ -314,7 +478,7 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
                                   .op = op,
                                   .args = text + oplen + 1,
                                   .submitted = submitted,
-                                  .decided = now,
+                                  .decided = o == OUTCOME_UNDECIDED ? SIM_TIME_MAX : now,
                                   .yes = yes,
                                   .no = no,
                                   .missing = missing,
@@ -368,6 +532,7 @@ static void submit_next(struct sim_engine *eng, const struct sim_event *ev)
     assert(id <= c->max_props);
     struct cprop *cp = &c->prop[id];
     workload_take(c->wl, c->rep, id, &cp->p);
+    cp->submitted = sim_now(c->eng);
     cp->op = replicas_intern(c->rep, &cp->p);
     c->m.proposals++;
     if (up(c, cp->p.proposer))
@@ -568,20 +733,20 @@ static void init_protocol(struct cluster *c)
         .cancel_timer = port_cancel_timer,
         .validate = port_validate,
         .apply = port_apply,
+        .applied = port_applied,
         .trusted = port_trusted,
+        .suspects = port_suspects,
         .uniform = port_uniform,
+        .draw = port_draw,
         .record = port_record,
+        .event = port_event,
+        .leader = port_leader,
     };
     struct consensus_port port = port_template;
     port.ctx = c;
-    struct consensus_config cfg = {.nodes = c->n,
-                                   .quorum = c->quorum,
-                                   .vote_timeout = sc->consensus.vote_timeout,
-                                   .approval = sc->consensus.approval,
-                                   .node_approval = c->approval,
-                                   .max_proposals = c->max_props};
-    c->proto_ops = consensus_find("quorum-vote");
-    assert(c->proto_ops && sc->consensus.protocol == PROTOCOL_QUORUM_VOTE);
+    struct consensus_config cfg;
+    scenario_protocol_values(sc, c->proto_values);
+    scenario_consensus_config(sc, c->max_props, c->approval, c->proto_values, &cfg);
     c->proto = c->proto_ops->create(&cfg, &port);
 }
 
@@ -607,29 +772,22 @@ static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to
 {
     const struct cluster *c = ctx;
     const char *node = (const char *)&c->node[to];
-    if (ev->fn == deliver_proposal) { /* validate, draw the vote, send it */
-        __builtin_prefetch(node + offsetof(struct cnode, vote));
-        __builtin_prefetch(node + offsetof(struct cnode, vote) + sizeof(struct rng) - 1);
-        replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
-        net_prefetch(c->net, to);
-    } else if (ev->fn == deliver_commit) { /* apply */
-        __builtin_prefetch(applied_of(c, to) + ev->a / 64);
-        __builtin_prefetch(node + offsetof(struct cnode, set_hash));
-        __builtin_prefetch(node + offsetof(struct cnode, applications));
-        replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
-    } else if (ev->fn == deliver_heartbeat) {
+    if (ev->fn == deliver_heartbeat) {
         __builtin_prefetch(node + offsetof(struct cnode, check_at));
         heartbeat_prefetch(c->hb, to);
+    } else if (!(ev->a & PAYLOAD_FLAG) && ev->a && ev->a <= c->nprops) {
+        /* a protocol message about a proposal: its replica op, the node's stream and
+         * applied set, the network state of a reply */
+        __builtin_prefetch(node + offsetof(struct cnode, vote));
+        __builtin_prefetch(applied_of(c, to) + ev->a / 64);
+        replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
+        net_prefetch(c->net, to);
     }
 }
 
-/* Event kinds for the fingerprint (sim/engine/engine.h): messages by receiver, timers by node. */
-static const struct sim_kind cluster_kinds[] = {
-    {.fn = deliver_proposal, .name = "proposal", .target = SIM_TARGET_D},
-    {.fn = deliver_vote_yes, .name = "vote_yes", .target = SIM_TARGET_D},
-    {.fn = deliver_vote_no, .name = "vote_no", .target = SIM_TARGET_D},
-    {.fn = deliver_commit, .name = "commit", .target = SIM_TARGET_D},
-    {.fn = vote_timer, .name = "vote_timeout", .target = SIM_TARGET_C},
+/* Event kinds for the fingerprint (sim/engine/engine.h), numbered in this order: the
+ * protocol's message kinds (by receiver) and timers (by node), then the host's own. */
+static const struct sim_kind host_kinds[] = {
     {.fn = submit_next, .name = "submit"},
     {.fn = heartbeat_tick, .name = "heartbeat_tick", .target = SIM_TARGET_C},
     {.fn = heartbeat_check_due, .name = "heartbeat_check", .target = SIM_TARGET_C},
@@ -637,6 +795,24 @@ static const struct sim_kind cluster_kinds[] = {
     {.fn = faults_deliver_catchup_req, .name = "catchup_req", .target = SIM_TARGET_D},
     {.fn = faults_deliver_catchup, .name = "catchup", .target = SIM_TARGET_D},
 };
+
+static void register_kinds(struct cluster *c)
+{
+    const struct consensus_ops *ops = c->proto_ops;
+    struct sim_kind kinds[CONSENSUS_MSG_KINDS_MAX + CONSENSUS_TIMERS_MAX + 8];
+    size_t n = 0;
+    for (uint32_t k = 0; k < ops->nmsg_kinds; k++) {
+        const struct consensus_msg_kind *mk = &ops->msg_kinds[k];
+        kinds[n++] = (struct sim_kind){
+            .fn = msg_handlers[k], .name = mk->tag ? mk->tag : mk->name, .target = SIM_TARGET_D};
+    }
+    for (uint32_t k = 0; k < ops->ntimers; k++)
+        kinds[n++] = (struct sim_kind){
+            .fn = timer_handlers[k], .name = ops->timer_names[k], .target = SIM_TARGET_C};
+    for (size_t k = 0; k < sizeof(host_kinds) / sizeof(host_kinds[0]); k++)
+        kinds[n++] = host_kinds[k];
+    sim_engine_kinds(c->eng, kinds, n);
+}
 
 static struct cluster *create(const struct scenario *sc, const struct trace *tr, bool direct)
 {
@@ -646,10 +822,13 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->quorum = quorum_size(&sc->consensus.quorum, sc->nodes);
     init_trace(c, tr);
     c->eng = sim_engine_new();
-    sim_engine_kinds(c->eng, cluster_kinds, sizeof(cluster_kinds) / sizeof(cluster_kinds[0]));
+    c->proto_ops = consensus_protocols[sc->consensus.protocol];
+    assert(c->proto_ops->nmsg_kinds <= CONSENSUS_MSG_KINDS_MAX &&
+           c->proto_ops->ntimers <= CONSENSUS_TIMERS_MAX);
+    register_kinds(c);
     c->mb = mailbox_new(c->eng, direct);
     mailbox_set_prefetch(c->mb, prefetch_delivery, c);
-    c->net = net_new(sc);
+    c->net = net_new(sc, c->eng);
     c->hb = sc->heartbeat.enabled ? heartbeat_new(sc) : NULL;
     c->wl = workload_new(sc);
     c->rep = replicas_new(c->n, element_bound(sc));
@@ -658,6 +837,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->prop = xcalloc(c->max_props + 1, sizeof(*c->prop));
     c->commits = xcalloc(c->max_props + 1, sizeof(*c->commits));
     c->latency = xcalloc(c->max_props + 1, sizeof(*c->latency));
+    c->commit_latency = xcalloc(c->max_props + 1, sizeof(*c->commit_latency));
     c->pwords = (c->max_props + 1 + 63) / 64;
     c->applied = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
     c->node = sim_huge_calloc(c->n, sizeof(*c->node));
@@ -709,6 +889,9 @@ void cluster_free(struct cluster *c)
     free(c->prop);
     free(c->commits);
     free(c->latency);
+    free(c->commit_latency);
+    free(c->pl);
+    logcheck_free(c);
     sim_huge_free(c->applied, (size_t)c->n * c->pwords, sizeof(uint64_t));
     sim_huge_free(c->node, c->n, sizeof(*c->node));
     free(c->down);
@@ -751,6 +934,8 @@ static void run_checker(struct cluster *c)
                                .nproposals = c->nprops,
                                .proposal = props};
     checker_run(&in, report_violation, c, &c->check);
+    logcheck_finish(c);
+    c->check.violations += c->log_violations;
     free(nodes);
     free(props);
 }
@@ -763,6 +948,10 @@ void cluster_run(struct cluster *c)
             cluster_heartbeat_start(c, i, heartbeat_phase(c->hb, i));
     schedule_submission(c);
     sim_run(c->eng, c->sc->duration);
+    /* Proposals still open at the end get a row too, so that the outcomes add up. */
+    for (uint64_t id = 1; id <= c->nprops; id++)
+        if (!c->prop[id].decided)
+            record_outcome(c, id, OUTCOME_UNDECIDED, 0, 0, 0, c->prop[id].submitted);
     run_checker(c);
 }
 
@@ -779,30 +968,53 @@ static double percentile(const sim_time *sorted, size_t n, double q)
     return (double)sorted[rank ? rank - 1 : 0] / 1e9;
 }
 
+/* Mean and nearest-rank p50/p90/p99 of n times, in seconds (all NAN when n is 0). */
+static void latency_stats(const sim_time *times, size_t n, double out[4])
+{
+    out[0] = out[1] = out[2] = out[3] = NAN;
+    if (!n)
+        return;
+    sim_time *t = xreallocarray(NULL, n, sizeof(*t));
+    memcpy(t, times, n * sizeof(*t));
+    qsort(t, n, sizeof(*t), cmp_time);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += (double)t[i];
+    out[0] = sum / (double)n / 1e9;
+    out[1] = percentile(t, n, 0.5);
+    out[2] = percentile(t, n, 0.9);
+    out[3] = percentile(t, n, 0.99);
+    free(t);
+}
+
 void cluster_metrics(const struct cluster *c, struct run_metrics *m)
 {
     *m = c->m;
     m->approval_rate = m->proposals ? (double)m->approved / (double)m->proposals : NAN;
     metrics_set_params(m, c->sc);
-    m->decision_mean_s = m->decision_p50_s = m->decision_p90_s = m->decision_p99_s = NAN;
-    if (c->nlatency) {
-        sim_time *t = xreallocarray(NULL, c->nlatency, sizeof(*t));
-        memcpy(t, c->latency, c->nlatency * sizeof(*t));
-        qsort(t, c->nlatency, sizeof(*t), cmp_time);
-        double sum = 0;
-        for (size_t i = 0; i < c->nlatency; i++)
-            sum += (double)t[i];
-        m->decision_mean_s = sum / (double)c->nlatency / 1e9;
-        m->decision_p50_s = percentile(t, c->nlatency, 0.5);
-        m->decision_p90_s = percentile(t, c->nlatency, 0.9);
-        m->decision_p99_s = percentile(t, c->nlatency, 0.99);
-        free(t);
-    }
+    double d[4], k[4];
+    latency_stats(c->latency, c->nlatency, d);
+    latency_stats(c->commit_latency, c->ncommit_latency, k);
+    m->decision_mean_s = d[0];
+    m->decision_p50_s = d[1];
+    m->decision_p90_s = d[2];
+    m->decision_p99_s = d[3];
+    m->commit_mean_s = k[0];
+    m->commit_p50_s = k[1];
+    m->commit_p90_s = k[2];
+    m->commit_p99_s = k[3];
     m->detection_mean_s = m->detections ? c->detection_sum / (double)m->detections : NAN;
     m->diverged_replicas = c->check.diverged;
     m->safety_violations = c->check.violations;
     m->events = (uint64_t)((int64_t)sim_fired(c->eng) + mailbox_saved_events(c->mb));
     m->fingerprint = sim_fingerprint(c->eng);
+    m->protocol = c->sc->consensus.protocol;
+    for (size_t i = 0; i < CONSENSUS_METRICS_MAX; i++)
+        m->proto[i] = NAN;
+    if (c->proto_ops->nmetrics) {
+        assert(c->proto_ops->nmetrics <= CONSENSUS_METRICS_MAX);
+        c->proto_ops->metrics(c->proto, m->proto);
+    }
 }
 
 const struct graph *cluster_replica(const struct cluster *c, uint32_t node)

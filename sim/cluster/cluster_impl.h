@@ -31,13 +31,14 @@
 
 struct cnode {
     bool catching_up;
-    bool detected;         /* the current crash was suspected by a live peer */
-    bool amnesia;          /* the pending recovery loses the replica */
-    uint32_t epoch;        /* bumped at every crash and recovery: stale events drop */
-    sim_time crashed_at;   /* SIM_TIME_MAX while up */
-    sim_time check_at;     /* pending heartbeat check (SIM_TIME_MAX: none) */
-    uint64_t set_hash;     /* sum of the keys of the applied proposals */
-    uint64_t applications; /* successful applications since the last amnesia */
+    bool detected;          /* the current crash was suspected by a live peer */
+    bool amnesia;           /* the pending recovery loses the replica */
+    uint32_t epoch;         /* bumped at every crash and recovery: stale events drop */
+    sim_time crashed_at;    /* SIM_TIME_MAX while up */
+    sim_time check_at;      /* pending heartbeat check (SIM_TIME_MAX: none) */
+    uint64_t set_hash;      /* sum of the keys of the applied proposals */
+    uint64_t applications;  /* successful applications since the last amnesia */
+    uint64_t applied_index; /* log protocols: the last log index its replica applied */
     sim_event_id catchup_timer;
     struct rng vote;  /* RNG_VOTE */
     struct rng fault; /* RNG_FAULT: random crashes, catch-up peers */
@@ -48,8 +49,22 @@ struct cprop {
     uint32_t op;       /* its index in the replica store */
     bool decided;
     enum outcome outcome;
+    sim_time submitted; /* when the workload submitted it */
     uint32_t yes;
     uint64_t applications; /* replicas that applied it */
+};
+
+struct payload_slot { /* a protocol message's payload, shared by its copies in flight */
+    uint64_t proposal;
+    uint32_t refs; /* copies in flight (+1 while being sent) */
+    uint32_t len;
+    uint64_t next_free; /* free list: index + 1, 0 ends it */
+    unsigned char bytes[CONSENSUS_PAYLOAD_MAX];
+};
+
+struct leader_term { /* a node that became leader, and of which term (ballot) */
+    uint64_t term;
+    uint32_t node;
 };
 
 struct snapshot {      /* a catch-up reply in flight */
@@ -71,7 +86,15 @@ struct cluster {
     struct replicas *rep;
     const struct consensus_ops *proto_ops;
     struct consensus *proto;
-    double *approval; /* per node, or NULL */
+    union consensus_value proto_values[CONSENSUS_PARAMS_MAX]; /* its parameters */
+    struct payload_slot *pl;                                  /* payloads in flight */
+    uint64_t npl, pl_cap, pl_free;
+    uint64_t *first_at; /* log protocols: proposal + 1 first applied at each index (0: none) */
+    uint64_t first_cap, first_max;
+    struct leader_term *leaders; /* every port->leader call, in order */
+    size_t nleaders, leaders_cap;
+    uint64_t log_violations; /* found by the log checks (logcheck.c) */
+    double *approval;        /* per node, or NULL */
     struct cnode *node;
     uint64_t *down;         /* bitset: node is crashed (hot: read by every delivery) */
     struct ledger **ledger; /* per node, or NULL (not kept) */
@@ -85,6 +108,8 @@ struct cluster {
     size_t nsnap, snap_cap;
     sim_time *latency; /* decision times, for the percentiles */
     size_t nlatency;
+    sim_time *commit_latency; /* decision times of approved proposals only */
+    size_t ncommit_latency;
     double detection_sum;
     struct run_metrics m;
     struct checker_result check;
@@ -134,8 +159,8 @@ void cluster_ledger_note(struct cluster *c, uint32_t node, enum ledger_kind kind
 void cluster_transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_t to, uint64_t a);
 /* Common part of every delivery: false (message dropped) if the receiver is down. */
 bool cluster_arrive(struct cluster *c, const struct sim_event *ev);
-/* Apply committed proposal id on node, once. */
-void cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id);
+/* Apply committed proposal id on node, once; true if it took effect (then or before). */
+bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id);
 /* Is ev (payload c = node, d = epoch) still about the node's current life? */
 bool cluster_current(const struct cluster *c, const struct sim_event *ev);
 /* Node (re)starts heartbeats after phase and its failure detector now. */
@@ -145,6 +170,13 @@ void cluster_snapshot_release(struct cluster *c, uint64_t i);
 
 /* now + delay, saturating at SIM_TIME_MAX. */
 sim_time cluster_after(const struct cluster *c, sim_time delay);
+
+/* logcheck.c: the log protocols' invariants (Election Safety, State Machine Safety, Leader
+ * Completeness as they happen; Log Matching at the end), each break a violation event. */
+void logcheck_apply(struct cluster *c, uint32_t node, uint64_t index, uint64_t proposal);
+void logcheck_leader(struct cluster *c, uint32_t node, uint64_t term);
+void logcheck_finish(struct cluster *c);
+void logcheck_free(struct cluster *c);
 
 /* faults.c */
 void faults_schedule(struct cluster *c);

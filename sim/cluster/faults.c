@@ -81,6 +81,7 @@ static void reset_state(struct cluster *c, uint32_t node)
     memset(applied_of(c, node), 0, c->pwords * sizeof(uint64_t));
     c->node[node].set_hash = 0;
     c->node[node].applications = 0;
+    c->node[node].applied_index = 0;
 }
 
 /* Replay the node's log in commit order: back to the template, then every commit it had
@@ -204,7 +205,9 @@ static void recover(struct sim_engine *eng, const struct sim_event *ev)
     cluster_ledger_note(c, node, LEDGER_NOTE, 0, node, 0,
                         nd->amnesia ? "recover amnesia" : "recover");
     cluster_heartbeat_start(c, node, 0);
-    catchup_start(c, node);
+    c->proto_ops->recover(c->proto, node, nd->amnesia);
+    if (!(c->proto_ops->flags & CONSENSUS_SELF_REPAIR))
+        catchup_start(c, node); /* the host's repair; a log protocol repairs itself */
     (void)eng;
 }
 

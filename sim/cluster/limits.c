@@ -92,12 +92,15 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
                       2.0 * (double)sc->faults.npartitions;
     add(e, "per-node state", n * per_node);
     add(e, "replicas and applied sets", n * 8 * (ceil(elems / 64) + ceil((props + 1) / 64)));
-    add(e, "proposals", props * (sizeof(struct cprop) + 2 * sizeof(uint64_t) + PROP_TEXT));
+    add(e, "proposals", props * (sizeof(struct cprop) + 3 * sizeof(uint64_t) + PROP_TEXT));
     if (sc->heartbeat.enabled) {
         double links = hb_links(sc);
         add(e, "heartbeat links", links * HB_LINK + n * HB_NODE);
         add(e, "heartbeats in flight and timers", GROWTH * (links * UNICAST + n * 2 * RECORD));
     }
+    if (sc->network.fifo) /* a 16-byte slot per pair that talks, the table at most half full */
+        add(e, "fifo pairs",
+            32 * n * fmin(n - 1, (sc->heartbeat.enabled ? hb_links(sc) / n : 0) + 2 * props + 2));
     add(e, "messages in flight",
         GROWTH * concurrent_proposals(sc, props) * n * (2 * BCAST_COPY + UNICAST));
     if (sc->nodes <= LEDGER_NODES_MAX || sc->output.ledgers)

@@ -33,6 +33,8 @@ const struct metric_field metric_fields[] = {
     COUNT_FIELD(no_quorum, "proposals not sent: the proposer trusted fewer nodes than the quorum"),
     COUNT_FIELD(invalid, "proposals invalid on the proposer's replica (not sent)"),
     COUNT_FIELD(aborted, "proposals whose proposer crashed (or was down) before deciding"),
+    COUNT_FIELD(undecided, "proposals still open when the run ended (their deadline lies past "
+                           "it); the outcomes add up to proposals"),
     {.name = "approval_rate",
      .kind = METRIC_PROPORTION,
      .offset = offsetof(struct run_metrics, approval_rate),
@@ -46,6 +48,12 @@ const struct metric_field metric_fields[] = {
                                "seconds"),
     REAL_FIELD(decision_p99_s, "99th percentile of the same decision times (nearest rank), "
                                "seconds"),
+    REAL_FIELD(commit_mean_s, "mean submit-to-decision time of approved proposals only (a "
+                              "timed-out proposal's time is its deadline: it caps the decision "
+                              "percentiles, not these), seconds"),
+    REAL_FIELD(commit_p50_s, "median of the approved proposals' decision times, seconds"),
+    REAL_FIELD(commit_p90_s, "90th percentile of the approved proposals' decision times, seconds"),
+    REAL_FIELD(commit_p99_s, "99th percentile of the approved proposals' decision times, seconds"),
     COUNT_FIELD(messages_sent, "protocol and catch-up messages sent (heartbeats excluded)"),
     COUNT_FIELD(messages_lost, "of those, lost to network loss, partitions or a dead receiver"),
     COUNT_FIELD(heartbeats_sent, "heartbeats sent"),

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/consensus.h"
+
 struct run_metrics {
     /* The scenario's parameters (METRIC_PARAM): constant within a sweep point, written to
      * summary.csv so a CSV reader needs nothing else to interpret the row. */
@@ -29,11 +31,16 @@ struct run_metrics {
     uint64_t no_quorum;
     uint64_t invalid;
     uint64_t aborted;
+    uint64_t undecided;     /* still open when the run ended */
     double approval_rate;   /* approved / proposals (NAN if none) */
     double decision_mean_s; /* submit-to-decision latency over decided proposals */
     double decision_p50_s;
     double decision_p90_s;
     double decision_p99_s;
+    double commit_mean_s; /* the same over approved proposals only */
+    double commit_p50_s;
+    double commit_p90_s;
+    double commit_p99_s;
     uint64_t messages_sent; /* protocol + catch-up messages (heartbeats excluded) */
     uint64_t messages_lost; /* lost to network.loss, partitions or dead receivers */
     uint64_t heartbeats_sent;
@@ -48,7 +55,11 @@ struct run_metrics {
     uint64_t diverged_replicas; /* replicas whose state hash differs from the majority */
     uint64_t safety_violations; /* broken invariants found by the checker (exit 1 if > 0) */
     uint64_t events;            /* engine events fired */
-    uint64_t fingerprint; /* hash of every event's (time, kind, target): sim/engine/engine.h */
+    uint64_t fingerprint;
+    uint32_t protocol; /* index into consensus_protocols[] */
+    double proto[CONSENSUS_METRICS_MAX];
+        /* its metric_names' values */ /* hash of every event's (time, kind, target):
+                                          sim/engine/engine.h */
 };
 
 enum metric_kind {

@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include "core/hash.h"
 #include "core/xalloc.h"
 #include "sim/engine/engine.h"
 #include "sim/engine/rng.h"
@@ -13,8 +14,58 @@ struct net_node {
     struct rng latency; /* RNG_LATENCY: delays */
 };
 
+/*
+ * network.fifo: the last arrival time of each sender-receiver pair that has sent, in an
+ * open-addressing table (linear probing, at most half full). Only lookups, never iteration,
+ * so its layout cannot reach the output.
+ */
+struct fifo_slot {
+    uint64_t pair; /* from << 32 | to, plus one (0: empty) */
+    sim_time last; /* latest arrival on the pair so far */
+};
+
+struct fifo {
+    struct fifo_slot *slot;
+    size_t cap, used; /* cap: a power of two */
+};
+
+static size_t fifo_index(const struct fifo *t, uint64_t key)
+{
+    size_t i = (size_t)(hash_mix64(key) & (t->cap - 1));
+    while (t->slot[i].pair && t->slot[i].pair != key)
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+static void fifo_grow(struct fifo *t)
+{
+    struct fifo old = *t;
+    t->cap = old.cap ? 2 * old.cap : 64;
+    t->slot = xcalloc(t->cap, sizeof(*t->slot));
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.slot[i].pair)
+            t->slot[fifo_index(t, old.slot[i].pair)] = old.slot[i];
+    free(old.slot);
+}
+
+/* The pair's slot, created (last 0) on first use. */
+static struct fifo_slot *fifo_pair(struct fifo *t, uint32_t from, uint32_t to)
+{
+    if (2 * (t->used + 1) > t->cap)
+        fifo_grow(t);
+    uint64_t key = ((uint64_t)from << 32 | to) + 1;
+    struct fifo_slot *s = &t->slot[fifo_index(t, key)];
+    if (!s->pair) {
+        s->pair = key;
+        t->used++;
+    }
+    return s;
+}
+
 struct net {
     const struct scenario *sc;
+    const struct sim_engine *eng; /* the clock, for network.fifo */
+    struct fifo fifo;
     uint32_t nodes;
     struct net_node *node;
     uint16_t *group; /* npartitions * nodes: group of each node in partition i */
@@ -22,10 +73,11 @@ struct net {
     size_t nactive;
 };
 
-struct net *net_new(const struct scenario *sc)
+struct net *net_new(const struct scenario *sc, const struct sim_engine *eng)
 {
     struct net *n = xcalloc(1, sizeof(*n));
     n->sc = sc;
+    n->eng = eng;
     n->nodes = sc->nodes;
     n->node = sim_huge_calloc(sc->nodes, sizeof(*n->node));
     for (uint32_t i = 0; i < sc->nodes; i++) {
@@ -54,6 +106,7 @@ void net_free(struct net *n)
     sim_huge_free(n->node, n->nodes, sizeof(*n->node));
     free(n->group);
     free(n->active);
+    free(n->fifo.slot);
     free(n);
 }
 
@@ -108,6 +161,35 @@ static bool link_matches(const struct link_override *l, uint32_t from, uint32_t 
     return l->symmetric && in_set(&l->from, to) && in_set(&l->to, from);
 }
 
+/* One copy's delay: the latency, plus network.jitter when there is one (both from the
+ * sender's latency stream; without jitter the draws are those of a network without it). */
+static sim_time delay(struct net *n, const struct dist *lat, struct net_node *s)
+{
+    sim_time d = dist_sample(lat, rng_gsl(&s->latency));
+    const struct dist *jitter = &n->sc->network.jitter;
+    if (jitter->ops) {
+        sim_time j = dist_sample(jitter, rng_gsl(&s->latency));
+        d = j > SIM_TIME_MAX - d ? SIM_TIME_MAX : d + j;
+    }
+    return d;
+}
+
+/* network.fifo: no copy arrives before one sent earlier on the pair; it waits for it (an
+ * equal arrival time keeps the send order, the mailbox's (time, seq) order). */
+static void keep_order(struct net *n, uint32_t from, uint32_t to, struct net_route *out)
+{
+    struct fifo_slot *s = fifo_pair(&n->fifo, from, to);
+    sim_time now = sim_now(n->eng);
+    for (uint32_t k = 0; k < out->ncopies; k++) {
+        sim_time at = out->delay[k] > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + out->delay[k];
+        if (at < s->last) {
+            out->delay[k] = s->last - now;
+            at = s->last;
+        }
+        s->last = at;
+    }
+}
+
 void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out)
 {
     assert(from < n->nodes && to < n->nodes);
@@ -134,9 +216,11 @@ void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out)
     }
     out->fate = NET_DELIVERED;
     out->ncopies = 1;
-    out->delay[0] = dist_sample(lat, rng_gsl(&s->latency));
+    out->delay[0] = delay(n, lat, s);
     if (n->sc->network.duplicate > 0 && rng_uniform(&s->loss) < n->sc->network.duplicate) {
         out->ncopies = 2;
-        out->delay[1] = dist_sample(lat, rng_gsl(&s->latency));
+        out->delay[1] = delay(n, lat, s);
     }
+    if (n->sc->network.fifo)
+        keep_order(n, from, to, out);
 }

@@ -7,8 +7,11 @@
  * Partitions are switched on and off by the cluster at their times; a symmetric partition
  * cuts traffic between different groups (nodes in no group form one implicit extra group),
  * a one-way partition only traffic from groups[0] to the other groups.
+ * network.jitter adds a draw to every copy's delay; with network.fifo a copy never arrives
+ * before one sent earlier from the same sender to the same receiver (it is held back to
+ * that arrival, as a TCP stream would hold it).
  * Randomness: the sender's RNG_LOSS stream decides loss and duplication, its RNG_LATENCY
- * stream the delays, so one node's traffic never shifts another node's draws.
+ * stream the delays (and jitter), so one node's traffic never shifts another node's draws.
  *
  * Liveness of senders and receivers is the cluster's business, not the network's.
  * Ownership: borrows the scenario; owns per-node streams and partition membership.
@@ -20,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/engine/engine.h"
 #include "sim/scenario/scenario.h"
 
 enum net_fate {
@@ -36,7 +40,8 @@ struct net_route {
 
 struct net;
 
-struct net *net_new(const struct scenario *sc);
+/* eng is the clock network.fifo reads (borrowed). */
+struct net *net_new(const struct scenario *sc, const struct sim_engine *eng);
 void net_free(struct net *n); /* NULL is a no-op */
 
 /* Decide the fate of a message from -> to sent now (draws from the sender's streams). */

@@ -28,7 +28,8 @@ struct run_ident { /* the leading run,rep,seed columns of every CSV row */
     X(OUTCOME_TIMEOUT, "timeout")                                                                  \
     X(OUTCOME_NO_QUORUM, "no_quorum")                                                              \
     X(OUTCOME_INVALID, "invalid")                                                                  \
-    X(OUTCOME_ABORTED, "aborted")
+    X(OUTCOME_ABORTED, "aborted")                                                                  \
+    X(OUTCOME_UNDECIDED, "undecided")
 
 enum outcome {
 #define X(sym, name) sym,

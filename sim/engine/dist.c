@@ -713,3 +713,47 @@ void dist_format(const struct dist *d, char *buf, size_t len)
     }
     append(buf, len, &n, "%s", "}");
 }
+
+bool dist_parse_flow(const char *text, struct dist *d)
+{
+    char buf[256], err[128];
+    size_t len = strlen(text);
+    if (len < 2 || len >= sizeof(buf) || text[0] != '{' || text[len - 1] != '}')
+        return false;
+    memcpy(buf, text + 1, len - 2);
+    buf[len - 2] = '\0';
+    struct dist out = {0};
+    bool ok = true, first = true;
+    for (char *save = NULL, *item = strtok_r(buf, ",", &save); ok && item;
+         item = strtok_r(NULL, ",", &save), first = false) {
+        char *colon = strchr(item, ':');
+        if (!colon)
+            return first ? false : (dist_fini(&out), false);
+        *colon = '\0';
+        char *key = item, *value = colon + 1;
+        while (*key == ' ')
+            key++;
+        while (*value == ' ')
+            value++;
+        for (char *e = key + strlen(key); e > key && e[-1] == ' ';)
+            *--e = '\0';
+        for (char *e = value + strlen(value); e > value && e[-1] == ' ';)
+            *--e = '\0';
+        if (first) {
+            const struct dist_ops *ops = strcmp(key, "dist") == 0 ? dist_find(value) : NULL;
+            if (!ops)
+                return false;
+            dist_init(&out, ops);
+        } else {
+            ok = dist_set_param(&out, key, value, err, sizeof(err));
+        }
+    }
+    ok = ok && !first && dist_check(&out, err, sizeof(err));
+    if (!ok) {
+        if (!first)
+            dist_fini(&out);
+        return false;
+    }
+    *d = out;
+    return true;
+}

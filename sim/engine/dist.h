@@ -94,4 +94,11 @@ void dist_fini(struct dist *d);
 /* Print as a YAML flow mapping: {dist: lognormal, median: 20ms, sigma: 0.5}. */
 void dist_format(const struct dist *d, char *buf, size_t len);
 
+/*
+ * A distribution from the flat flow mapping dist_format writes ("{dist: uniform, min: 150ms,
+ * max: 300ms}"; scalar values only), for defaults compiled into the program. false (d
+ * untouched) if the text is not such a mapping of a known family with valid parameters.
+ */
+bool dist_parse_flow(const char *text, struct dist *d);
+
 #endif

@@ -82,6 +82,11 @@ bool sim_time_parse(const char *text, sim_time *out, char *err, size_t errlen)
     }
     if (*p == '\0')
         return fail(err, errlen, "duration '%s' has no unit (use ns, us, ms, s, m or h)", text);
+    if ((*p == 'e' || *p == 'E') && (isdigit((unsigned char)p[1]) || p[1] == '-' || p[1] == '+'))
+        return fail(err, errlen,
+                    "duration '%s' uses exponent notation, which durations do not take; write "
+                    "the number out with a unit (e.g. 1000ms, 1s)",
+                    text);
     const struct unit *u = find_unit(p);
     if (!u)
         return fail(err, errlen, "duration '%s' has an unknown unit (use ns, us, ms, s, m or h)",

@@ -5,9 +5,13 @@
  */
 #include "sim/run/run.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/export.h"
 #include "core/graph.h"
@@ -21,7 +25,8 @@
 
 /* ---- summary.csv ---- */
 
-void summary_write_header(FILE *f, size_t nswept, const char *const *swept_paths)
+void summary_write_header(FILE *f, size_t nswept, const char *const *swept_paths,
+                          uint32_t protocols)
 {
     struct csv c;
     csv_init(&c, f);
@@ -32,11 +37,15 @@ void summary_write_header(FILE *f, size_t nswept, const char *const *swept_paths
         csv_str(&c, swept_paths[i]);
     for (size_t i = 0; i < metric_field_count; i++)
         csv_str(&c, metric_fields[i].name);
+    for (size_t p = 0; consensus_protocols[p]; p++)
+        for (uint32_t k = 0; (protocols >> p & 1u) && k < consensus_protocols[p]->nmetrics; k++)
+            csv_str(&c, consensus_protocols[p]->metric_names[k]);
     csv_end(&c);
 }
 
 void summary_write_row(FILE *f, const struct run_ident *id, size_t nswept,
-                       const char *const *swept_values, const struct run_metrics *m)
+                       const char *const *swept_values, const struct run_metrics *m,
+                       uint32_t protocols)
 {
     struct csv c;
     csv_init(&c, f);
@@ -58,6 +67,9 @@ void summary_write_row(FILE *f, const struct run_ident *id, size_t nswept,
             csv_real(&c, *(const double *)p);
         }
     }
+    for (size_t p = 0; consensus_protocols[p]; p++)
+        for (uint32_t k = 0; (protocols >> p & 1u) && k < consensus_protocols[p]->nmetrics; k++)
+            csv_real(&c, m->protocol == p ? m->proto[k] : NAN); /* NA: another protocol's */
     csv_end(&c);
 }
 
@@ -350,6 +362,89 @@ static void print_files(FILE *f, const char *dir, FILE **files, long ledgers)
     fputc('\n', f);
 }
 
+/*
+ * Files of an earlier run in dir that this run did not write, so that a rerun never leaves
+ * another run's data beside its own: this run's optional files it did not write, ledgers it
+ * did not write, and what `analyze` made from the earlier data (analysis.csv, the figures of
+ * analysis/plots, see analysis/plotrun.h). Other files are the user's and are left alone.
+ * Their names go to account (when not NULL). An empty figures/ folder is removed too.
+ */
+static const char *const derived_files[] = {"analysis.csv"};
+static const char *const figure_names[] = {"approval", "latency_cdf", "heatmap", "timeline"};
+
+struct stale {
+    int fd;          /* the run's folder */
+    const char *dir; /* its path, for the account */
+    FILE *account;   /* NULL: say nothing */
+    size_t removed;
+};
+
+static void remove_at(struct stale *s, const char *name)
+{
+    if (unlinkat(s->fd, name, 0) != 0)
+        return;
+    if (s->account)
+        fprintf(s->account, "%s %s", s->removed ? "" : "removed from an earlier run:", name);
+    s->removed++;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool ledger_written(const struct cluster *c, const struct scenario *sc, const char *name)
+{
+    unsigned long n;
+    char tail[8];
+    if (sscanf(name, "ledger-%lu.%7s", &n, tail) != 2 || strcmp(tail, "txt") != 0)
+        return true; /* not a ledger name: not ours to judge */
+    return sc->output.ledgers && n < sc->nodes && cluster_ledger(c, (uint32_t)n);
+}
+
+static void remove_stale(const char *dir, FILE **files, const struct cluster *c,
+                         const struct scenario *sc, FILE *account)
+{
+    struct stale s = {.fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), .account = account};
+    if (s.fd < 0)
+        return;
+    for (int i = 0; i < F_COUNT; i++)
+        if (!files[i])
+            remove_at(&s, file_names[i]);
+    for (size_t i = 0; i < sizeof(derived_files) / sizeof(derived_files[0]); i++)
+        remove_at(&s, derived_files[i]);
+    int fd2 = dup(s.fd);
+    DIR *ds = fd2 >= 0 ? fdopendir(fd2) : NULL;
+    char **names = NULL; /* ledgers to remove, sorted so the account reads the same each time */
+    size_t n = 0;
+    for (struct dirent *e; ds && (e = readdir(ds));)
+        if (!ledger_written(c, sc, e->d_name)) {
+            names = xreallocarray(names, n + 1, sizeof(*names));
+            names[n++] = xstrdup(e->d_name);
+        }
+    if (ds)
+        closedir(ds);
+    else if (fd2 >= 0)
+        close(fd2);
+    if (n)
+        qsort(names, n, sizeof(*names), compare_names);
+    for (size_t i = 0; i < n; i++) {
+        remove_at(&s, names[i]);
+        free(names[i]);
+    }
+    free(names);
+    for (size_t i = 0; i < sizeof(figure_names) / sizeof(figure_names[0]); i++)
+        for (int k = 0; k < 2; k++) {
+            char name[64];
+            snprintf(name, sizeof(name), "figures/%s.%s", figure_names[i], k ? "svg" : "png");
+            remove_at(&s, name);
+        }
+    (void)unlinkat(s.fd, "figures", AT_REMOVEDIR); /* only when empty */
+    if (s.removed && account)
+        fputc('\n', account);
+    close(s.fd);
+}
+
 bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, const char *dir,
                         struct run_metrics *m, bool *invariants_ok, FILE *account, struct diag *d)
 {
@@ -379,8 +474,8 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
     cluster_run(c);
     *invariants_ok = cluster_check(c);
     cluster_metrics(c, m);
-    summary_write_header(files[F_SUMMARY], 0, NULL);
-    summary_write_row(files[F_SUMMARY], id, 0, NULL, m);
+    summary_write_header(files[F_SUMMARY], 0, NULL, 1u << m->protocol);
+    summary_write_row(files[F_SUMMARY], id, 0, NULL, m, 1u << m->protocol);
     write_exports(c, sc, files);
     long ledgers = write_ledgers(c, sc, o, d);
     bool ok = ledgers >= 0;
@@ -398,8 +493,17 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
                     "INVARIANT BROKEN: %" PRIu64 " safety violation(s); see the "
                     "'violation' rows of events.csv\n",
                     m->safety_violations);
+        if (m->diverged_replicas)
+            fprintf(account,
+                    "REPLICAS DIVERGED: %" PRIu64 " of %" PRIu32 " replicas ended with a "
+                    "state other than the majority's: %s\n",
+                    m->diverged_replicas, sc->nodes,
+                    "commits they missed (lost messages, partitions, crashes) were not "
+                    "repaired by the end of the run (README: 'What each protocol guarantees')");
         print_files(account, dir, files, ledgers);
     }
+    if (ok)
+        remove_stale(dir, files, c, sc, account);
     cluster_free(c);
     csv_trace_free(ct);
     tee_fini(&tee);

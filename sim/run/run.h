@@ -35,8 +35,15 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
                         struct run_metrics *m, bool *invariants_ok, FILE *account, struct diag *d);
 
 /* summary.csv: header and one row; swept key paths and their values are leading columns. */
-void summary_write_header(FILE *f, size_t nswept, const char *const *swept_paths);
+/*
+ * summary.csv's header and rows: run,rep,seed, the swept columns, metric_fields[], then the
+ * metric columns of every protocol in the bit set `protocols` (bit p: consensus_protocols[p];
+ * a run of another protocol has NA there).
+ */
+void summary_write_header(FILE *f, size_t nswept, const char *const *swept_paths,
+                          uint32_t protocols);
 void summary_write_row(FILE *f, const struct run_ident *id, size_t nswept,
-                       const char *const *swept_values, const struct run_metrics *m);
+                       const char *const *swept_values, const struct run_metrics *m,
+                       uint32_t protocols);
 
 #endif

@@ -1,6 +1,7 @@
 /* scenario: defaults, copying, freeing and cross-field validation (see scenario.h). */
 #include "sim/scenario/scenario.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,42 @@ uint32_t quorum_size(const struct quorum_spec *q, uint32_t n)
     return n;
 }
 
+/*
+ * A protocol parameter's default from its text: a duration, true/false, a number, a name of
+ * its choices, or a distribution written as a flat flow mapping "{dist: F, k: v, ...}".
+ */
+static bool proto_param_default(const struct consensus_param *cp, struct proto_param *out)
+{
+    const char *t = cp->def;
+    char *end;
+    switch (cp->type) {
+    case CPARAM_BOOL:
+        out->b = strcmp(t, "true") == 0;
+        return out->b || strcmp(t, "false") == 0;
+    case CPARAM_UINT:
+        out->u = (uint32_t)strtoul(t, &end, 10);
+        return *t && !*end;
+    case CPARAM_REAL:
+        out->r = strtod(t, &end);
+        return *t && !*end;
+    case CPARAM_DURATION:
+        return sim_time_parse(t, &out->t, NULL, 0);
+    case CPARAM_ENUM: {
+        size_t len = strlen(t);
+        unsigned e = 0;
+        for (const char *c = cp->choices; c; c = strchr(c, '|'), c = c ? c + 1 : NULL, e++)
+            if (strncmp(c, t, len) == 0 && (c[len] == '|' || !c[len])) {
+                out->e = e;
+                return true;
+            }
+        return false;
+    }
+    case CPARAM_DIST:
+        return dist_parse_flow(t, &out->d);
+    }
+    return false;
+}
+
 void scenario_init(struct scenario *sc)
 {
     memset(sc, 0, sizeof(*sc));
@@ -37,7 +74,14 @@ void scenario_init(struct scenario *sc)
         .topology = HB_ALL,
         .fanout = 3,
     };
-    sc->consensus.protocol = PROTOCOL_QUORUM_VOTE;
+    sc->consensus.protocol = 0; /* consensus_protocols[0], quorum-vote */
+    for (size_t p = 0; consensus_protocols[p]; p++)
+        for (uint32_t i = 0; i < consensus_protocols[p]->nparams; i++) {
+            bool ok = proto_param_default(&consensus_protocols[p]->params[i],
+                                          &sc->consensus.params[p][i]);
+            assert(ok && "a protocol's parameter default does not parse");
+            (void)ok;
+        }
     sc->consensus.quorum.kind = QUORUM_MAJORITY;
     sc->consensus.approval = 0.9;
     sc->consensus.vote_timeout = 1 * SIM_S;
@@ -72,6 +116,7 @@ void scenario_fini(struct scenario *sc)
         return;
     free(sc->name);
     dist_fini(&sc->network.latency);
+    dist_fini(&sc->network.jitter);
     for (size_t i = 0; i < sc->network.nlinks; i++) {
         struct link_override *l = &sc->network.links[i];
         node_set_fini(&l->from);
@@ -90,6 +135,9 @@ void scenario_fini(struct scenario *sc)
     free(sc->faults.partitions);
     dist_fini(&sc->faults.random.mttf);
     dist_fini(&sc->faults.random.mttr);
+    for (size_t p = 0; p < CONSENSUS_PROTOCOLS_MAX; p++)
+        for (size_t i = 0; i < CONSENSUS_PARAMS_MAX; i++)
+            dist_fini(&sc->consensus.params[p][i].d);
     for (size_t i = 0; i < sc->graph.nvertices; i++) {
         struct vertex_spec *v = &sc->graph.vertices[i];
         free(v->id);
@@ -170,6 +218,7 @@ void scenario_copy(struct scenario *dst, const struct scenario *src)
     *dst = *src;
     dst->name = dup_or_null(src->name);
     dist_copy_or_clear(&dst->network.latency, &src->network.latency);
+    dist_copy_or_clear(&dst->network.jitter, &src->network.jitter);
     dst->network.links =
         dup_array(src->network.links, src->network.nlinks, sizeof(*src->network.links));
     for (size_t i = 0; i < src->network.nlinks; i++) {
@@ -192,6 +241,9 @@ void scenario_copy(struct scenario *dst, const struct scenario *src)
     }
     dist_copy_or_clear(&dst->faults.random.mttf, &src->faults.random.mttf);
     dist_copy_or_clear(&dst->faults.random.mttr, &src->faults.random.mttr);
+    for (size_t p = 0; p < CONSENSUS_PROTOCOLS_MAX; p++)
+        for (size_t i = 0; i < CONSENSUS_PARAMS_MAX; i++)
+            dist_copy_or_clear(&dst->consensus.params[p][i].d, &src->consensus.params[p][i].d);
     dst->graph.vertices =
         dup_array(src->graph.vertices, src->graph.nvertices, sizeof(*src->graph.vertices));
     for (size_t i = 0; i < src->graph.nvertices; i++) {
@@ -329,4 +381,46 @@ bool scenario_validate(const struct scenario *sc, struct diag *d)
     if (sc->sweep.replications < 1)
         diag_error(d, NULL, 0, 0, "sweep.replications", "must be at least 1");
     return d->errors == before;
+}
+
+void scenario_protocol_values(const struct scenario *sc,
+                              union consensus_value out[CONSENSUS_PARAMS_MAX])
+{
+    const struct consensus_ops *ops = consensus_protocols[sc->consensus.protocol];
+    for (uint32_t i = 0; i < ops->nparams; i++) {
+        const struct proto_param *pp = &sc->consensus.params[sc->consensus.protocol][i];
+        switch (ops->params[i].type) {
+        case CPARAM_BOOL:
+            out[i].b = pp->b;
+            break;
+        case CPARAM_UINT:
+            out[i].u = pp->u;
+            break;
+        case CPARAM_REAL:
+            out[i].r = pp->r;
+            break;
+        case CPARAM_DURATION:
+            out[i].t = pp->t;
+            break;
+        case CPARAM_ENUM:
+            out[i].u = pp->e;
+            break;
+        case CPARAM_DIST:
+            out[i].dist = i;
+            break;
+        }
+    }
+}
+
+void scenario_consensus_config(const struct scenario *sc, uint64_t max_proposals,
+                               const double *node_approval, const union consensus_value *params,
+                               struct consensus_config *cfg)
+{
+    *cfg = (struct consensus_config){.nodes = sc->nodes,
+                                     .quorum = quorum_size(&sc->consensus.quorum, sc->nodes),
+                                     .vote_timeout = sc->consensus.vote_timeout,
+                                     .approval = sc->consensus.approval,
+                                     .node_approval = node_approval,
+                                     .max_proposals = max_proposals,
+                                     .params = params};
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/op.h"
+#include "core/consensus.h"
 #include "sim/scenario/diag.h"
 #include "sim/engine/dist.h"
 #include "sim/engine/time.h"
@@ -89,7 +90,15 @@ struct heartbeat_spec {
     uint32_t fanout; /* HB_RANDOM: peers per node; HB_RING: neighbours each side */
 };
 
-enum protocol_kind { PROTOCOL_QUORUM_VOTE };
+/* One parameter of a protocol's consensus.<name> section, in the field of its type. */
+struct proto_param {
+    bool b;        /* CPARAM_BOOL */
+    uint32_t u;    /* CPARAM_UINT */
+    double r;      /* CPARAM_REAL */
+    sim_time t;    /* CPARAM_DURATION */
+    unsigned e;    /* CPARAM_ENUM: position in its choices */
+    struct dist d; /* CPARAM_DIST */
+};
 
 struct approval_override {
     uint32_t node;
@@ -97,7 +106,10 @@ struct approval_override {
 };
 
 struct consensus_spec {
-    enum protocol_kind protocol;
+    unsigned protocol; /* index into core/consensus.h's consensus_protocols[] (0: quorum-vote) */
+    /* every registered protocol's section, in its params[] order (all are validated; the
+     * selected protocol's values reach it) */
+    struct proto_param params[CONSENSUS_PROTOCOLS_MAX][CONSENSUS_PARAMS_MAX];
     struct quorum_spec quorum;
     double approval;  /* P[YES] for a valid proposal */
     size_t napproval; /* per-node overrides */
@@ -164,7 +176,9 @@ struct scenario {
     struct {
         struct dist latency;
         double loss;
-        double duplicate; /* probability a message is delivered twice */
+        double duplicate;   /* probability a message is delivered twice */
+        struct dist jitter; /* added to every delay; ops NULL: none */
+        bool fifo;          /* per-pair send order kept */
         size_t nlinks;
         struct link_override *links;
     } network;
@@ -195,6 +209,16 @@ struct scenario {
     } sweep;
     struct output_spec output;
 };
+
+/* The selected protocol's parameters as core/consensus.h hands them to it (a CPARAM_DIST
+ * value is the parameter's index: the host samples consensus.params[protocol][i].d). */
+void scenario_protocol_values(const struct scenario *sc,
+                              union consensus_value out[CONSENSUS_PARAMS_MAX]);
+
+/* The configuration the selected protocol is created with (params borrowed). */
+void scenario_consensus_config(const struct scenario *sc, uint64_t max_proposals,
+                               const double *node_approval, const union consensus_value *params,
+                               struct consensus_config *cfg);
 
 /* Every default filled in (5 nodes, majority quorum, constant 1ms latency, ...). */
 void scenario_init(struct scenario *sc);

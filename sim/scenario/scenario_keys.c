@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/suggest.h"
 #include "core/xalloc.h"
 #include "sim/scenario/scenario_keys.h"
 
@@ -51,6 +52,8 @@ enum {
     KF_NEVER = 1 << 2,     /* duration may be `never` (SIM_TIME_MAX) */
     KF_INHERIT = 1 << 3,   /* `inherit` (the default) keeps the network-wide value */
     KF_NODECOUNT = 1 << 4, /* this uint is cluster.nodes: later node checks use it */
+    KF_MEAN = 1 << 5,      /* a bare duration is the mean of an exponential, not a constant */
+    KF_NONE = 1 << 6,      /* a distribution may be `none` (the default: no such delay) */
 };
 
 #define NO_ENABLED ((size_t)-1)
@@ -73,6 +76,9 @@ struct record {
     size_t size;              /* K_LIST element size */
     void (*init)(void *elem); /* K_LIST element defaults */
     void (*check)(struct rctx *c, void *base, const struct ynode *map, const char *path);
+    /* K_LIST: checks across the elements (seq is the list's node), or NULL */
+    void (*check_list)(struct rctx *c, const void *items, const struct ynode *seq,
+                       const char *path);
 };
 
 struct key_spec {
@@ -89,6 +95,7 @@ struct key_spec {
     const char *help;
     const char *example;
     const char *def_doc; /* the default as documented, when not a plain value */
+    unsigned proto;      /* K_SECTION of protocol proto - 1's own keys (0: not one) */
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -98,7 +105,6 @@ struct key_spec {
     }
 
 _Static_assert(sizeof(enum hb_topology) == sizeof(unsigned), "enums are stored as unsigned");
-_Static_assert(sizeof(enum protocol_kind) == sizeof(unsigned), "enums are stored as unsigned");
 _Static_assert(sizeof(enum prop_op) == sizeof(unsigned), "enums are stored as unsigned");
 
 /* ---- the resolver context and diagnostics ---- */
@@ -125,51 +131,10 @@ err(struct rctx *c, const struct ynode *at, const char *path, const char *fmt, .
     diag_error(c->d, file, at ? at->line : 0, at ? at->col : 0, path, "%s", msg);
 }
 
-size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return SIZE_MAX;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            if (up + 1 < best)
-                best = up + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-/* The candidate closest to word, if close enough to be a plausible typo. */
-static const char *closest(const char *word, const char *const *cands, size_t n)
-{
-    const char *best = NULL;
-    size_t bestd = SIZE_MAX;
-    for (size_t i = 0; i < n; i++) {
-        size_t dist = edit_distance(word, cands[i]);
-        if (dist < bestd) {
-            bestd = dist;
-            best = cands[i];
-        }
-    }
-    size_t limit = strlen(word) / 3 > 2 ? strlen(word) / 3 : 2;
-    return bestd <= limit ? best : NULL;
-}
-
 static void did_you_mean(char *buf, size_t len, const char *word, const char *const *cands,
                          size_t n)
 {
-    const char *s = closest(word, cands, n);
+    const char *s = suggest_closest(word, cands, n);
     if (s)
         snprintf(buf, len, "; did you mean '%s'?", s);
     else
@@ -394,6 +359,15 @@ static void get_duration(struct rctx *c, const struct key_spec *k, const struct 
         *out = t;
 }
 
+/* "a, b, c" from n names (truncated to len). */
+static void join_names(char *buf, size_t len, const char *const *names, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", names[i]);
+}
+
 static void get_enum(struct rctx *c, const struct key_spec *k, const struct ynode *n,
                      const char *path, unsigned *out)
 {
@@ -407,9 +381,10 @@ static void get_enum(struct rctx *c, const struct key_spec *k, const struct ynod
             *out = (unsigned)i;
             return;
         }
-    char hint[96];
+    char hint[96], allowed[256];
     did_you_mean(hint, sizeof(hint), n->text, k->names, count);
-    err(c, n, path, "'%s' is not one of the allowed values%s", n->text, hint);
+    join_names(allowed, sizeof(allowed), k->names, count);
+    err(c, n, path, "'%s' is not one of the allowed values (%s)%s", n->text, allowed, hint);
 }
 
 static void get_flags(struct rctx *c, const struct key_spec *k, const struct ynode *n,
@@ -436,9 +411,11 @@ static void get_flags(struct rctx *c, const struct key_spec *k, const struct yno
             *(bool *)(base + k->fl[j].off) = true;
             continue;
         }
-        char hint[96];
+        char hint[96], allowed[256];
         did_you_mean(hint, sizeof(hint), item->text, cands, count);
-        err(c, item, path, "'%s' is not one of the allowed values%s", item->text, hint);
+        join_names(allowed, sizeof(allowed), cands, count);
+        err(c, item, path, "'%s' is not one of the allowed values (%s)%s", item->text, allowed,
+            hint);
     }
 }
 
@@ -569,19 +546,35 @@ static void get_dist(struct rctx *c, const struct key_spec *k, const struct ynod
 {
     char why[256], sub[256];
     sim_time t;
-    if ((k->flags & KF_INHERIT) && n->kind == YNODE_SCALAR && !strcmp(n->text, "inherit")) {
+    if ((k->flags & (KF_INHERIT | KF_NONE)) && n->kind == YNODE_SCALAR &&
+        !strcmp(n->text, (k->flags & KF_NONE) ? "none" : "inherit")) {
         dist_fini(out);
         memset(out, 0, sizeof(*out));
         return;
     }
     if (n->kind == YNODE_SCALAR && sim_time_parse(n->text, &t, NULL, 0)) {
         dist_fini(out);
-        dist_init_constant(out, t);
+        if (!(k->flags & KF_MEAN)) {
+            dist_init_constant(out, t);
+            return;
+        }
+        dist_init(out, dist_find("exponential"));
+        if (!dist_set_param(out, "mean", n->text, why, sizeof(why)) ||
+            !dist_check(out, why, sizeof(why)))
+            err(c, n, path, "%s", why);
+        return;
+    }
+    if (n->kind == YNODE_SCALAR) { /* not a duration: say why, and what a distribution is */
+        sim_time_parse(n->text, &t, why, sizeof(why));
+        err(c, n, path,
+            "%s; a bare duration such as 5ms is %s, any other distribution a mapping such as "
+            "{dist: lognormal, median: 20ms, sigma: 0.5}",
+            why, (k->flags & KF_MEAN) ? "the mean of an exponential" : "a constant");
         return;
     }
     if (n->kind != YNODE_MAP) {
         err(c, n, path, "expected a distribution such as {dist: constant, value: 5ms}, got %s",
-            n->kind == YNODE_SCALAR ? "a plain value" : kind_name(n));
+            kind_name(n));
         return;
     }
     struct ynode *keynode;
@@ -674,6 +667,8 @@ static void get_list(struct rctx *c, const struct key_spec *k, void *field, cons
         }
         resolve_record(c, rec, items + i * rec->size, n->kids[i], sub);
     }
+    if (rec->check_list)
+        rec->check_list(c, items, n, path);
 }
 
 static void get_props(struct rctx *c, const struct ynode *n, const char *path, struct kv **out,
@@ -919,6 +914,52 @@ static void check_crash(struct rctx *c, void *base, const struct ynode *map, con
         err(c, at_key(map, "recover"), sub, "recovery must be later than the crash (at)");
 }
 
+/* Crash windows [at, recover) of one node must not overlap: the second crash of a node that
+ * is already down would be dropped. Sorted by (node, at, position): O(n log n). */
+struct crash_ref {
+    uint32_t node;
+    sim_time at;
+    size_t i; /* position in the list */
+};
+
+static int crash_order(const void *a, const void *b)
+{
+    const struct crash_ref *x = a, *y = b;
+    if (x->node != y->node)
+        return x->node < y->node ? -1 : 1;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->i < y->i ? -1 : 1;
+}
+
+static void check_crash_windows(struct rctx *c, const void *items, const struct ynode *seq,
+                                const char *path)
+{
+    const struct crash_spec *cr = items;
+    struct crash_ref *ref = seq->n ? xcalloc(seq->n, sizeof(*ref)) : NULL;
+    for (size_t i = 0; i < seq->n; i++)
+        ref[i] = (struct crash_ref){cr[i].node, cr[i].at, i};
+    if (seq->n)
+        qsort(ref, seq->n, sizeof(*ref), crash_order);
+    for (size_t k = 1; k < seq->n; k++) {
+        const struct crash_spec *prev = &cr[ref[k - 1].i], *next = &cr[ref[k].i];
+        if (prev->node != next->node || next->at >= prev->recover)
+            continue;
+        char sub[256], from[SIM_TIME_BUFLEN], to[SIM_TIME_BUFLEN];
+        path_printf(sub, sizeof(sub), "%s[%zu].at", path, ref[k].i);
+        sim_time_format(prev->at, from);
+        if (prev->recover == SIM_TIME_MAX)
+            snprintf(to, sizeof(to), "the end");
+        else
+            sim_time_format(prev->recover, to);
+        err(c, at_key(seq->kids[ref[k].i], "at"), sub,
+            "node %u is already down from %s to %s (%s[%zu]); a node's crash windows must not "
+            "overlap",
+            next->node, from, to, path, ref[k - 1].i);
+    }
+    free(ref);
+}
+
 static void check_partition(struct rctx *c, void *base, const struct ynode *map, const char *path)
 {
     const struct partition_spec *p = base;
@@ -1027,7 +1068,89 @@ static void zero_init(void *p)
 #define S(field) offsetof(struct scenario, field)
 
 static const char *const topology_names[] = {"all", "ring", "random", NULL};
-static const char *const protocol_names[] = {"quorum-vote", NULL};
+/* ---- the protocols' own sections, consensus.<name>, made from their parameter tables ---- */
+
+static const char *protocol_names[CONSENSUS_PROTOCOLS_MAX + 1];
+static struct key_spec proto_keys[CONSENSUS_PROTOCOLS_MAX][CONSENSUS_PARAMS_MAX];
+static struct record proto_records[CONSENSUS_PROTOCOLS_MAX];
+#define ENUM_CHOICES_MAX 8
+static const char *enum_names[CONSENSUS_PROTOCOLS_MAX][CONSENSUS_PARAMS_MAX][ENUM_CHOICES_MAX + 1];
+static char enum_text[CONSENSUS_PROTOCOLS_MAX][CONSENSUS_PARAMS_MAX][128];
+
+static void proto_key_init(size_t p, size_t i, const struct consensus_param *cp)
+{
+    struct key_spec *k = &proto_keys[p][i];
+    size_t base = i * sizeof(struct proto_param);
+    *k = (struct key_spec){.key = cp->key, .help = cp->help, .example = cp->def};
+    switch (cp->type) {
+    case CPARAM_BOOL:
+        k->type = K_BOOL;
+        k->off = base + offsetof(struct proto_param, b);
+        break;
+    case CPARAM_UINT:
+        k->type = K_UINT;
+        k->off = base + offsetof(struct proto_param, u);
+        k->min = cp->min;
+        k->max = cp->max;
+        break;
+    case CPARAM_REAL:
+        k->type = cp->min >= 0 && cp->max <= 1 ? K_PROB : K_REAL;
+        k->off = base + offsetof(struct proto_param, r);
+        k->min = cp->min;
+        k->max = cp->max;
+        break;
+    case CPARAM_DURATION:
+        k->type = K_DURATION;
+        k->off = base + offsetof(struct proto_param, t);
+        k->flags = cp->min > 0 ? KF_POSITIVE : 0;
+        break;
+    case CPARAM_ENUM: {
+        k->type = K_ENUM;
+        k->off = base + offsetof(struct proto_param, e);
+        snprintf(enum_text[p][i], sizeof(enum_text[p][i]), "%s", cp->choices);
+        size_t n = 0;
+        for (char *save = NULL, *t = strtok_r(enum_text[p][i], "|", &save);
+             t && n < ENUM_CHOICES_MAX; t = strtok_r(NULL, "|", &save))
+            enum_names[p][i][n++] = t;
+        k->names = enum_names[p][i];
+        break;
+    }
+    case CPARAM_DIST:
+        k->type = K_DIST;
+        k->off = base + offsetof(struct proto_param, d);
+        break;
+    }
+}
+
+static struct key_spec consensus_keys[6 + CONSENSUS_PROTOCOLS_MAX]; /* defined below */
+static struct record consensus_record;
+
+/* consensus.protocol's names and every protocol's section keys, made once. */
+static void protocols_init(void)
+{
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    for (size_t p = 0; consensus_protocols[p]; p++) {
+        const struct consensus_ops *ops = consensus_protocols[p];
+        assert(p < CONSENSUS_PROTOCOLS_MAX && ops->nparams <= CONSENSUS_PARAMS_MAX);
+        protocol_names[p] = ops->name;
+        for (uint32_t i = 0; i < ops->nparams; i++)
+            proto_key_init(p, i, &ops->params[i]);
+        proto_records[p] = (struct record){.keys = proto_keys[p], .nkeys = ops->nparams};
+        if (!ops->nparams) /* no section for a protocol without parameters (quorum-vote) */
+            continue;
+        consensus_keys[consensus_record.nkeys++] = (struct key_spec){
+            .key = ops->name,
+            .type = K_SECTION,
+            .off = offsetof(struct scenario, consensus.params[p]),
+            .rec = &proto_records[p],
+            .enabled_off = NO_ENABLED,
+            .help = "the protocol's own keys (used when consensus.protocol selects it)",
+            .proto = (unsigned)p + 1};
+    }
+}
 static const char *const op_names[] = {
 #define X(sym, name) name,
     PROP_OP_LIST(X)
@@ -1066,6 +1189,14 @@ static const struct key_spec network_keys[] = {
      .example = "0.01"},
     {"duplicate", K_PROB, S(network.duplicate),
      .help = "probability that a message is delivered twice", .example = "0.001"},
+    {"jitter", K_DIST, S(network.jitter), KF_NONE,
+     .help = "extra delay drawn per message and added to its latency (on any link), `none` "
+             "for no jitter",
+     .example = "{dist: uniform, min: 0ms, max: 5ms}"},
+    {"fifo", K_BOOL, S(network.fifo),
+     .help = "keep each sender-receiver pair's messages in send order, as TCP would: a message "
+             "never arrives before one sent earlier on its pair (it waits for it)",
+     .example = "true"},
     {"links", K_LIST, S(network.links), .rec = &link_record, .count_off = S(network.nlinks),
      .help = "per-link latency/loss overrides",
      .example = "[{from: 0, to: [3, 4], latency: 80ms}]"},
@@ -1094,9 +1225,10 @@ static const struct key_spec approval_keys[] = {
 static const struct record approval_record =
     REC(approval_keys, sizeof(struct approval_override), zero_init);
 
-static const struct key_spec consensus_keys[] = {
+static struct key_spec consensus_keys[6 + CONSENSUS_PROTOCOLS_MAX] = {
     {"protocol", K_ENUM, S(consensus.protocol), .names = protocol_names,
-     .help = "consensus protocol", .example = "quorum-vote"},
+     .help = "consensus protocol (core/PROTOCOLS.md); each has its own section below",
+     .example = "example"},
     {"approval", K_PROB, S(consensus.approval),
      .help = "probability that a node votes YES on a valid proposal", .example = "0.9"},
     {"approvals", K_LIST, S(consensus.approvals), .rec = &approval_record,
@@ -1108,6 +1240,9 @@ static const struct key_spec consensus_keys[] = {
      .help = "recovering nodes keep their replica and ledger", .example = "false"},
 };
 
+#define CONSENSUS_BASE_KEYS 5 /* the entries above; the protocols' sections follow */
+static struct record consensus_record = {.keys = consensus_keys, .nkeys = CONSENSUS_BASE_KEYS};
+
 #define CR(field) offsetof(struct crash_spec, field)
 static const struct key_spec crash_keys[] = {
     {"node", K_NODE, CR(node), KF_REQUIRED, .help = "the node that crashes", .example = "2"},
@@ -1118,7 +1253,7 @@ static const struct key_spec crash_keys[] = {
      .example = "true"},
 };
 static const struct record crash_record = {crash_keys, COUNT(crash_keys), sizeof(struct crash_spec),
-                                           crash_init, check_crash};
+                                           crash_init, check_crash,       check_crash_windows};
 
 #define PA(field) offsetof(struct partition_spec, field)
 static const struct key_spec partition_keys[] = {
@@ -1130,16 +1265,20 @@ static const struct key_spec partition_keys[] = {
     {"oneway", K_BOOL, PA(oneway), .help = "only traffic from the first group is cut",
      .example = "true"},
 };
-static const struct record partition_record = {partition_keys, COUNT(partition_keys),
-                                               sizeof(struct partition_spec), partition_init,
-                                               check_partition};
+static const struct record partition_record = {
+    partition_keys, COUNT(partition_keys), sizeof(struct partition_spec),
+    partition_init, check_partition,       NULL};
 
 #define RF(field) offsetof(struct random_faults, field)
 static const struct key_spec random_keys[] = {
-    {"mttf", K_DIST, RF(mttf), KF_REQUIRED, .help = "time to failure, drawn per node per cycle",
-     .example = "{dist: exponential, mean: 20s}"},
-    {"mttr", K_DIST, RF(mttr), KF_REQUIRED, .help = "time to repair",
-     .example = "{dist: constant, value: 2s}"},
+    {"mttf", K_DIST, RF(mttf), KF_REQUIRED | KF_MEAN,
+     .help = "time to failure, drawn per node per cycle; a bare duration is the mean of an "
+             "exponential (a memoryless failure process), any other distribution is written out",
+     .example = "{dist: weibull, scale: 20s, shape: 1.5}"},
+    {"mttr", K_DIST, RF(mttr), KF_REQUIRED | KF_MEAN,
+     .help = "time to repair; a bare duration is the mean of an exponential, "
+             "`{dist: constant, value: 2s}` a fixed repair time",
+     .example = "2s"},
     {"amnesia", K_BOOL, RF(amnesia), .help = "recoveries lose the replica", .example = "true"},
 };
 static const struct record random_record = REC(random_keys, 0, NULL);
@@ -1181,7 +1320,8 @@ static const struct key_spec graph_keys[] = {
     {"edges", K_LIST, S(graph.edges), .rec = &edge_record, .count_off = S(graph.nedges),
      .help = "initial edges of every replica", .example = "[{from: A, label: visits, to: B}]"},
 };
-static const struct record graph_record = {graph_keys, COUNT(graph_keys), 0, NULL, check_graph};
+static const struct record graph_record = {graph_keys, COUNT(graph_keys), 0,
+                                           NULL,       check_graph,       NULL};
 
 #define OP(field) offsetof(struct op_spec, field)
 static const struct key_spec op_keys[] = {
@@ -1200,8 +1340,8 @@ static const struct key_spec op_keys[] = {
     {"props", K_PROPS, OP(props), .count_off = OP(nprops),
      .help = "initial properties (add_vertex, add_edge)", .example = "{since: 2020}"},
 };
-static const struct record op_record = {op_keys, COUNT(op_keys), sizeof(struct op_spec), zero_init,
-                                        check_op};
+static const struct record op_record = {op_keys,   COUNT(op_keys), sizeof(struct op_spec),
+                                        zero_init, check_op,       NULL};
 
 #define GE(field) offsetof(struct generate_spec, field)
 static const struct key_spec generate_keys[] = {
@@ -1286,13 +1426,14 @@ static const struct key_spec root_keys[] = {
     SECTION("cluster", cluster_keys, "the nodes"),
     SECTION("network", network_keys, "the simulated network"),
     SECTION("heartbeat", heartbeat_keys, "heartbeats and failure detection"),
-    SECTION("consensus", consensus_keys, "the consensus protocol"),
+    {"consensus", K_SECTION, 0, .rec = &consensus_record, .enabled_off = NO_ENABLED,
+     .help = "the consensus protocol"},
     SECTION("faults", faults_keys, "crashes and partitions"),
     {"graph", K_SECTION, 0, .rec = &graph_record, .enabled_off = NO_ENABLED,
      .help = "the initial graph"},
     SECTION("workload", workload_keys, "the proposals"),
     {"sweep", K_SECTION, 0,
-     .rec = &(const struct record){sweep_keys, COUNT(sweep_keys), 0, NULL, check_sweep},
+     .rec = &(const struct record){sweep_keys, COUNT(sweep_keys), 0, NULL, check_sweep, NULL},
      .enabled_off = NO_ENABLED, .help = "parameter sweeps (atlas-sim sweep)"},
     SECTION("output", output_keys, "what `run` writes besides the CSV traces"),
 };
@@ -1331,14 +1472,41 @@ static bool path_in(const struct record *rec, const char *path, char *hint, size
 
 static bool path_known(const char *path, char *hint, size_t hintlen)
 {
+    protocols_init();
     hint[0] = '\0';
     return path_in(&root_record, path, hint, hintlen);
 }
 
 /* ---- resolving a document ---- */
 
+/* The selected protocol's own check of its parameters against the cluster (a node index
+ * below cluster.nodes, ...), reported at the parameter (or consensus.protocol). */
+static void check_protocol(struct rctx *c, const struct scenario *sc)
+{
+    const struct consensus_ops *ops = consensus_protocols[sc->consensus.protocol];
+    if (!ops->check)
+        return;
+    union consensus_value values[CONSENSUS_PARAMS_MAX];
+    struct consensus_config cfg;
+    scenario_protocol_values(sc, values);
+    scenario_consensus_config(sc, 0, NULL, values, &cfg);
+    char why[256];
+    int bad = ops->check(&cfg, why, sizeof(why));
+    if (bad < 0)
+        return;
+    char path[256];
+    snprintf(path, sizeof(path), "consensus.%s.%s", ops->name, ops->params[bad].key);
+    const struct ynode *cons = ynode_get(c->doc->root, "consensus", NULL);
+    const struct ynode *at =
+        ynode_get(ynode_get(cons, ops->name, NULL), ops->params[bad].key, NULL);
+    if (!at)
+        at = ynode_get(cons, "protocol", NULL);
+    err(c, at ? at : c->doc->root, path, "%s", why);
+}
+
 bool scenario_keys_resolve(const struct scenario_doc *doc, struct scenario *out, struct diag *d)
 {
+    protocols_init();
     size_t before = d->errors;
     scenario_init(out);
     free(out->name);
@@ -1346,6 +1514,8 @@ bool scenario_keys_resolve(const struct scenario_doc *doc, struct scenario *out,
     struct rctx c = {.doc = doc, .d = d, .sc = out, .nodes = out->nodes};
     if (doc->root)
         resolve_record(&c, &root_record, out, doc->root, "");
+    if (d->errors == before)
+        check_protocol(&c, out);
     if (d->errors == before) {
         /* The C-level rules, as a safety net: anything they catch lacks a precise position. */
         struct diag extra;
@@ -1422,7 +1592,7 @@ static void write_value(FILE *f, const struct key_spec *k, const char *base)
         return;
     case K_DIST:
         if (!((const struct dist *)field)->ops) {
-            fputs("inherit", f);
+            fputs(k->flags & KF_NONE ? "none" : "inherit", f);
             return;
         }
         dist_format(field, buf, sizeof(buf));
@@ -1532,6 +1702,8 @@ static void write_value(FILE *f, const struct key_spec *k, const char *base)
 /* Keys left out of a written record: unset optional strings. */
 static bool omitted(const struct key_spec *k, const char *base)
 {
+    if (k->proto) /* only the selected protocol's section: base is the scenario */
+        return ((const struct scenario *)base)->consensus.protocol != k->proto - 1;
     return k->type == K_STRING && !*(char *const *)(base + k->off);
 }
 
@@ -1584,6 +1756,7 @@ static void write_block(FILE *f, const struct record *rec, const char *base, int
 
 void scenario_write_yaml(const struct scenario *sc, FILE *f)
 {
+    protocols_init();
     fputs("# Resolved scenario written by atlas-sim: every default filled in, seed included.\n"
           "# `atlas-sim run` on this file reproduces the run byte for byte.\n",
           f);
@@ -1662,7 +1835,10 @@ static void write_range(FILE *f, const struct key_spec *k)
         fputs(k->flags & KF_NEVER ? ", or `never`" : "", f);
         return;
     case K_DIST:
-        fputs(k->flags & KF_INHERIT ? "a family below, or `inherit`" : "a family below", f);
+        fputs(k->flags & KF_INHERIT ? "a family below, or `inherit`"
+              : k->flags & KF_NONE  ? "a family below, or `none`"
+                                    : "a family below",
+              f);
         return;
     case K_QUORUM:
         fputs("1 .. cluster.nodes", f);
@@ -1797,6 +1973,7 @@ static void write_families(FILE *f)
 
 void scenario_write_reference(FILE *f)
 {
+    protocols_init();
     struct scenario sc;
     scenario_init(&sc);
     fputs("# Scenario file reference\n\n"
@@ -1805,7 +1982,10 @@ void scenario_write_reference(FILE *f)
           "A scenario is a YAML mapping. Every key is optional unless marked *required*; "
           "unknown keys, wrong types and out-of-range values are errors that name "
           "file:line:column and the key path. Any key can be overridden from the command line "
-          "with `--set KEY.PATH=VALUE` (same checks). List items are written as flow "
+          "with `--set KEY.PATH=VALUE` (same checks); a list item is addressed by its index, "
+          "`faults.crashes.0.at` or `faults.crashes[0].at`, and `--set SECTION=null` turns an "
+          "optional section off (`--set faults.random=null`). "
+          "List items are written as flow "
           "mappings (`- {node: 2, at: 1s}`); `[]` in a path below stands for any item of a "
           "list. Nodes are numbered 0 .. cluster.nodes-1.\n\n"
           "## Top level\n\n"

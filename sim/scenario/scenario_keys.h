@@ -21,9 +21,6 @@
 /* Apply the key tables to doc. See scenario_doc_resolve. */
 bool scenario_keys_resolve(const struct scenario_doc *doc, struct scenario *out, struct diag *d);
 
-/* Levenshtein distance (for "did you mean"). */
-size_t edit_distance(const char *a, const char *b);
-
 /*
  * Write the resolved scenario as YAML with every key present (defaults filled in, seed
  * written out), such that loading it gives back an identical struct scenario.

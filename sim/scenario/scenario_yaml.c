@@ -408,6 +408,25 @@ static struct ynode *empty_map(unsigned file)
     return node_new(YNODE_MAP, &one, file);
 }
 
+/* A copy of path with list indices written either way: "links[2].loss" -> "links.2.loss". */
+static char *bracket_indices(const char *path)
+{
+    char *out = xmalloc(strlen(path) + 1), *w = out;
+    for (const char *p = path; *p; p++) {
+        size_t digits = *p == '[' ? strspn(p + 1, "0123456789") : 0;
+        if (digits && p[1 + digits] == ']') {
+            *w++ = '.';
+            memcpy(w, p + 1, digits);
+            w += digits;
+            p += digits + 1;
+        } else {
+            *w++ = *p;
+        }
+    }
+    *w = '\0';
+    return out;
+}
+
 bool scenario_doc_set(struct scenario_doc *doc, const char *path, const char *value,
                       const char *origin, struct diag *d)
 {
@@ -425,7 +444,7 @@ bool scenario_doc_set(struct scenario_doc *doc, const char *path, const char *va
         value_node = scalar_node("", file);
     if (!doc->root)
         doc->root = empty_map(file);
-    char *segs = xstrdup(path);
+    char *segs = bracket_indices(path);
     struct ynode *cur = doc->root;
     struct ynode **slot = NULL;
     bool ok = true;

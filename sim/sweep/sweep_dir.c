@@ -396,24 +396,89 @@ bool sweep_journal_close(struct sweep_journal *j, char *err, size_t errlen)
 
 /* ---- results ------------------------------------------------------------------------ */
 
+/*
+ * The swept columns: one per axis, and after an axis whose every value is a duration
+ * ("100ms", "1s") a second one, PATH_s, with the value in seconds, so that pandas and
+ * gnuplot can plot against it.
+ */
 struct results_ctx {
     const struct sweep_plan *p;
     const struct sweep_store *st;
     uint32_t k, n;
-    const char **paths;  /* axis paths */
-    const char **values; /* scratch: one point's values */
+    size_t ncols;
+    const char **paths;            /* column names */
+    size_t *axis;                  /* the axis of each column */
+    bool *seconds;                 /* the column is an axis's value in seconds */
+    char **names;                  /* PATH_s names (owned), or NULL */
+    const char **values;           /* scratch: one point's values */
+    char (*secs)[SIM_TIME_BUFLEN]; /* scratch: the seconds texts */
 };
+
+static bool all_durations(const struct sweep_axis *ax)
+{
+    sim_time t;
+    for (size_t i = 0; i < ax->nvalues; i++)
+        if (!sim_time_parse(ax->values[i], &t, NULL, 0))
+            return false;
+    return true;
+}
+
+static void columns_init(struct results_ctx *c)
+{
+    size_t max = 2 * c->p->naxes + 1;
+    c->paths = xcalloc(max, sizeof(*c->paths));
+    c->axis = xcalloc(max, sizeof(*c->axis));
+    c->seconds = xcalloc(max, sizeof(*c->seconds));
+    c->names = xcalloc(max, sizeof(*c->names));
+    c->values = xcalloc(max, sizeof(*c->values));
+    c->secs = xcalloc(max, sizeof(*c->secs));
+    for (size_t a = 0; a < c->p->naxes; a++) {
+        const struct sweep_axis *ax = &c->p->axes[a];
+        c->axis[c->ncols] = a;
+        c->paths[c->ncols++] = ax->path;
+        if (!all_durations(ax))
+            continue;
+        size_t len = strlen(ax->path) + 3;
+        c->names[c->ncols] = xmalloc(len);
+        snprintf(c->names[c->ncols], len, "%s_s", ax->path);
+        c->axis[c->ncols] = a;
+        c->seconds[c->ncols] = true;
+        c->paths[c->ncols] = c->names[c->ncols];
+        c->ncols++;
+    }
+}
+
+static void columns_fini(struct results_ctx *c)
+{
+    for (size_t i = 0; i < c->ncols; i++)
+        free(c->names[i]);
+    free(c->names);
+    free(c->paths);
+    free(c->axis);
+    free(c->seconds);
+    free(c->values);
+    free(c->secs);
+}
 
 static void point_values(struct results_ctx *c, uint64_t point)
 {
-    for (size_t a = 0; a < c->p->naxes; a++)
-        c->values[a] = sweep_point_value(c->p, point, a);
+    for (size_t i = 0; i < c->ncols; i++) {
+        const char *v = sweep_point_value(c->p, point, c->axis[i]);
+        sim_time t;
+        if (c->seconds[i] && sim_time_parse(v, &t, NULL, 0))
+            v = sim_time_format_seconds(t, c->secs[i]);
+        c->values[i] = v;
+    }
 }
 
 static void summary_fill(FILE *f, void *ctx)
 {
     struct results_ctx *c = ctx;
-    summary_write_header(f, c->p->naxes, c->paths);
+    uint32_t protocols = 0; /* the protocols of the shard's runs: their metric columns */
+    for (uint64_t run = 0; run < c->p->nruns; run++)
+        if (sweep_run_in_shard(run, c->k, c->n))
+            protocols |= 1u << c->st->m[run].protocol;
+    summary_write_header(f, c->ncols, c->paths, protocols);
     for (uint64_t run = 0; run < c->p->nruns; run++) {
         if (!sweep_run_in_shard(run, c->k, c->n))
             continue;
@@ -423,7 +488,7 @@ static void summary_fill(FILE *f, void *ctx)
         point_values(c, point);
         struct run_ident id = {
             .run = (uint32_t)run, .rep = rep, .seed = sweep_seed(c->p->base_seed, rep)};
-        summary_write_row(f, &id, c->p->naxes, c->values, &c->st->m[run]);
+        summary_write_row(f, &id, c->ncols, c->values, &c->st->m[run], protocols);
     }
 }
 
@@ -432,13 +497,13 @@ static void points_fill(FILE *f, void *ctx)
     struct results_ctx *c = ctx;
     uint32_t reps = c->p->replications;
     double *samples = xcalloc((size_t)reps * metric_field_count, sizeof(*samples));
-    points_write_header(f, c->p->naxes, c->paths);
+    points_write_header(f, c->ncols, c->paths);
     for (uint64_t point = 0; point < c->p->npoints; point++) {
         for (uint32_t r = 0; r < reps; r++)
             points_sample_row(&c->st->m[point * reps + r],
                               samples + (size_t)r * metric_field_count);
         point_values(c, point);
-        points_write_row(f, c->p->naxes, c->values, samples, reps);
+        points_write_row(f, c->ncols, c->values, samples, reps);
     }
     free(samples);
 }
@@ -448,10 +513,7 @@ bool sweep_dir_write_results(const char *dir, const struct sweep_plan *p,
                              bool with_points, char *err, size_t errlen)
 {
     struct results_ctx c = {.p = p, .st = st, .k = shard_k, .n = shard_n};
-    c.paths = xcalloc(p->naxes + 1, sizeof(*c.paths));
-    c.values = xcalloc(p->naxes + 1, sizeof(*c.values));
-    for (size_t a = 0; a < p->naxes; a++)
-        c.paths[a] = p->axes[a].path;
+    columns_init(&c);
     struct diag d;
     diag_init(&d);
     struct outdir *o = outdir_open(dir, &d);
@@ -467,7 +529,6 @@ bool sweep_dir_write_results(const char *dir, const struct sweep_plan *p,
         outdir_abort(o);
     }
     ok = ok ? (diag_fini(&d), true) : diag_fail(&d, err, errlen);
-    free(c.paths);
-    free(c.values);
+    columns_fini(&c);
     return ok;
 }

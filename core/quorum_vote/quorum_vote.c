@@ -1,5 +1,5 @@
 /* quorum_vote: the quorum-vote protocol behind struct consensus_ops (see quorum_vote.h). */
-#include "core/quorum_vote.h"
+#include "core/quorum_vote/quorum_vote.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -7,6 +7,18 @@
 #include "core/xalloc.h"
 
 #define NO_PROPOSAL 0
+
+/* A vote's value travels as its kind (no payload), so a message is four words on the wire. */
+enum { MSG_PROPOSAL, MSG_VOTE_YES, MSG_VOTE_NO, MSG_COMMIT, MSG_KIND_COUNT };
+enum { TIMER_VOTE_DEADLINE };
+
+static const struct consensus_msg_kind qv_kinds[MSG_KIND_COUNT] = {
+    [MSG_PROPOSAL] = {"proposal", NULL},
+    [MSG_VOTE_YES] = {"vote", "vote_yes"},
+    [MSG_VOTE_NO] = {"vote", "vote_no"},
+    [MSG_COMMIT] = {"commit", NULL},
+};
+static const char *const qv_timers[] = {"vote_timeout"};
 
 struct qv_proposal {
     uint32_t proposer;
@@ -115,9 +127,9 @@ static void decide(struct consensus *p, uint64_t id, enum consensus_outcome o)
     p->port.record(p->port.ctx, &r);
     if (o != CONSENSUS_APPROVED)
         return;
-    p->port.apply(p->port.ctx, st->proposer, id);
-    struct consensus_msg m = {
-        .kind = CONSENSUS_MSG_COMMIT, .from = st->proposer, .proposal = id, .sent = r.time};
+    /* commit order, not a log: the host applies a proposal once and ignores the index */
+    p->port.apply(p->port.ctx, st->proposer, 0, id);
+    struct consensus_msg m = {.kind = MSG_COMMIT, .from = st->proposer, .proposal = id};
     p->port.broadcast(p->port.ctx, &m);
 }
 
@@ -195,10 +207,9 @@ static void qv_submit(struct consensus *p, uint32_t node, uint64_t id)
     if (p->open != NO_PROPOSAL)
         p->props[p->open].prev_open = id;
     p->open = id;
-    struct consensus_msg m = {
-        .kind = CONSENSUS_MSG_PROPOSAL, .from = node, .proposal = id, .sent = now};
+    struct consensus_msg m = {.kind = MSG_PROPOSAL, .from = node, .proposal = id};
     p->port.broadcast(p->port.ctx, &m);
-    st->timer = p->port.set_timer(p->port.ctx, node, p->cfg.vote_timeout, id);
+    st->timer = p->port.set_timer(p->port.ctx, node, p->cfg.vote_timeout, TIMER_VOTE_DEADLINE, id);
     bool yes = cast_vote(p, node, id);
     receive_vote(p, id, node, yes, now);
 }
@@ -209,36 +220,33 @@ static void qv_deliver(struct consensus *p, const struct consensus_msg *m)
     struct qv_proposal *st = proposal_get(p, m->proposal);
     assert(st->submitted);
     switch (m->kind) {
-    case CONSENSUS_MSG_PROPOSAL: {
+    case MSG_PROPOSAL: {
         if (st->voted && bit_test(st->voted, m->to))
             return;
         bool yes = cast_vote(p, m->to, m->proposal);
-        struct consensus_msg v = {.kind = CONSENSUS_MSG_VOTE,
+        struct consensus_msg v = {.kind = yes ? MSG_VOTE_YES : MSG_VOTE_NO,
                                   .from = m->to,
                                   .to = m->from,
-                                  .proposal = m->proposal,
-                                  .yes = yes,
-                                  .sent = p->port.now(p->port.ctx)};
+                                  .proposal = m->proposal};
         p->port.send(p->port.ctx, &v);
         return;
     }
-    case CONSENSUS_MSG_VOTE:
-        receive_vote(p, m->proposal, m->from, m->yes, m->sent);
+    case MSG_VOTE_YES:
+    case MSG_VOTE_NO:
+        receive_vote(p, m->proposal, m->from, m->kind == MSG_VOTE_YES, m->sent);
         return;
-    case CONSENSUS_MSG_COMMIT:
-        p->port.apply(p->port.ctx, m->to, m->proposal);
+    case MSG_COMMIT:
+        p->port.apply(p->port.ctx, m->to, 0, m->proposal);
         return;
-    case CONSENSUS_MSG_KIND_COUNT:
-        break;
     }
     assert(!"unknown message kind");
 }
 
-static void qv_timer(struct consensus *p, uint32_t node, uint64_t id)
+static void qv_timer(struct consensus *p, uint32_t node, uint32_t key, uint64_t id)
 {
     struct qv_proposal *st = proposal_get(p, id);
-    assert(st->proposer == node);
-    (void)node;
+    assert(st->proposer == node && key == TIMER_VOTE_DEADLINE);
+    (void)node, (void)key;
     if (st->decided)
         return;
     st->timer = 0;
@@ -256,12 +264,39 @@ static void qv_crash(struct consensus *p, uint32_t node)
     }
 }
 
+/* The host's catch-up repairs a recovered replica; nothing of quorum-vote's survives. */
+static void qv_recover(struct consensus *p, uint32_t node, bool amnesia)
+{
+    (void)p, (void)node, (void)amnesia;
+}
+
+/* A vote that never arrives is still a row of votes.csv, with no arrival time. */
+static void qv_lost(struct consensus *p, const struct consensus_msg *m)
+{
+    if (m->kind != MSG_VOTE_YES && m->kind != MSG_VOTE_NO)
+        return;
+    struct consensus_record r = {.kind = CONSENSUS_REC_VOTE_IN,
+                                 .node = m->to,
+                                 .proposal = m->proposal,
+                                 .time = CONSENSUS_NEVER,
+                                 .yes = m->kind == MSG_VOTE_YES,
+                                 .voter = m->from,
+                                 .cast = m->sent};
+    p->port.record(p->port.ctx, &r);
+}
+
 const struct consensus_ops quorum_vote_ops = {
     .name = "quorum-vote",
+    .msg_kinds = qv_kinds,
+    .nmsg_kinds = MSG_KIND_COUNT,
+    .timer_names = qv_timers,
+    .ntimers = 1,
     .create = qv_create,
     .destroy = qv_destroy,
     .submit = qv_submit,
     .deliver = qv_deliver,
     .timer = qv_timer,
     .crash = qv_crash,
+    .recover = qv_recover,
+    .lost = qv_lost,
 };

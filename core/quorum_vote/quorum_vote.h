@@ -15,8 +15,8 @@
  * duplicated proposal messages never yield a second vote) and, while undecided, a bitset
  * of the votes counted. Without the bitsets' n/8 bytes per proposal, O(1) per message.
  */
-#ifndef ATLAS_CORE_QUORUM_VOTE_H
-#define ATLAS_CORE_QUORUM_VOTE_H
+#ifndef ATLAS_CORE_QUORUM_VOTE_QUORUM_VOTE_H
+#define ATLAS_CORE_QUORUM_VOTE_QUORUM_VOTE_H
 
 #include "core/consensus.h"
 
