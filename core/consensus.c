@@ -5,10 +5,12 @@
 
 #include "core/example/example.h"
 #include "core/quorum_vote/quorum_vote.h"
+#include "core/raft/raft.h"
 
 const struct consensus_ops *consensus_protocols[CONSENSUS_PROTOCOLS_MAX + 1] = {
     &quorum_vote_ops, /* the default: AtlasDB's */
     &example_ops,
+    &raft_ops,
     NULL,
 };
 

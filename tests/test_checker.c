@@ -79,6 +79,18 @@ Test(checker, a_proposal_applied_without_a_yes_quorum_is_reported)
     cr_assert_eq(check().violations, 1);
 }
 
+Test(checker, a_log_protocol_may_apply_what_its_client_gave_up_on_but_not_a_quorumless_approval)
+{
+    clean();
+    F.in.log_order = true;
+    F.prop[3].applications = N; /* timeout or aborted at the client, committed by the log */
+    cr_assert_eq(check().violations, 0);
+    clean();
+    F.in.log_order = true;
+    F.prop[1].yes = 2; /* approved with fewer acknowledgements than the quorum */
+    cr_assert_eq(check().violations, 1);
+}
+
 Test(checker, a_commit_applied_twice_is_reported)
 {
     clean();

@@ -215,7 +215,7 @@ Test(scenario_yaml, a_missing_file_is_an_error_naming_the_path)
 Test(scenario_yaml, every_problem_is_reported_in_one_pass)
 {
     char *got = tu_scenario_errors("cluster: {nodes: 3, quorum: 9}\nnetwork: {loss: -1, lost: 0}\n"
-                                   "heartbeat: {interval: 0s}\nconsensus: {protocol: raft}\n",
+                                   "heartbeat: {interval: 0s}\nconsensus: {protocol: no-such}\n",
                                    0, NULL);
     const char *expected[] = {"cluster.quorum", "network.loss", "network.lost",
                               "heartbeat.interval", "consensus.protocol"};

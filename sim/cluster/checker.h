@@ -4,7 +4,9 @@
  *
  * Invariants:
  *   1. no proposal is applied anywhere unless its proposer decided approved with
- *      YES >= quorum;
+ *      YES >= quorum (log protocols, `log_order`: an approved proposal had YES >= quorum;
+ *      one whose client gave up, timeout or aborted, may still commit, and the log's own
+ *      invariants are logcheck's);
  *   2. no commit is applied twice on a replica: a node's count of successful applications
  *      equals the number of distinct proposals it holds as applied;
  *   3. replicas that applied the same set of commits have the same state hash.
@@ -39,6 +41,7 @@ struct checker_input {
     size_t words;                            /* length of each applied bitset */
     uint64_t nproposals;                     /* proposal ids 1..nproposals */
     const struct checker_proposal *proposal; /* indexed by id (entry 0 unused) */
+    bool log_order;                          /* the protocol is CONSENSUS_LOG_ORDER */
 };
 
 struct checker_result {

@@ -940,7 +940,8 @@ static void run_checker(struct cluster *c)
                                .node = nodes,
                                .words = c->pwords,
                                .nproposals = c->nprops,
-                               .proposal = props};
+                               .proposal = props,
+                               .log_order = c->proto_ops->flags & CONSENSUS_LOG_ORDER};
     checker_run(&in, report_violation, c, &c->check);
     logcheck_finish(c);
     c->check.violations += c->log_violations;
