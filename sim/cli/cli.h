@@ -19,6 +19,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_view(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 /* atlas-sim bench subcommands (dispatched by cmd_bench). */

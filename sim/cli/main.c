@@ -15,6 +15,7 @@ static const struct command {
     {"merge", cmd_merge, "combine the folders of a sharded sweep into one"},
     {"analyze", cmd_analyze,
      "statistics and figures per point of a run or sweep folder (CSV only)"},
+    {"view", cmd_view, "draw one run as a space-time diagram (HTML), or a ShiViz/Mermaid log"},
     {"bench", cmd_bench, "benchmarks: the event engine (phold) and the graph store (graph)"},
 };
 
