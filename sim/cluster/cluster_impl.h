@@ -31,6 +31,7 @@
 
 struct cnode {
     bool catching_up;
+    bool quiet_catchup;     /* an anti-entropy round: report it only when it gained commits */
     bool detected;          /* the current crash was suspected by a live peer */
     bool amnesia;           /* the pending recovery loses the replica */
     uint32_t epoch;         /* bumped at every crash and recovery: stale events drop */

@@ -15,6 +15,7 @@ static void catchup_start(struct cluster *c, uint32_t node)
     if (c->n < 2)
         return;
     nd->catching_up = true;
+    nd->quiet_catchup = false;
     uint32_t peer = (uint32_t)rng_below(&nd->fault, c->n - 1);
     peer += peer >= node;
     cluster_transmit(c, faults_deliver_catchup_req, node, peer, nd->epoch);
@@ -121,9 +122,11 @@ void faults_deliver_catchup(struct sim_engine *eng, const struct sim_event *ev)
         nd->catching_up = false;
         sim_cancel(c->eng, nd->catchup_timer);
         uint64_t gained = nd->applications > before ? nd->applications - before : 0;
-        cluster_ledger_note(c, node, LEDGER_NOTE, 0, ev->c, gained, "catchup");
-        cluster_emit_event(c, node, "catchup", "from=%u commits=%llu", ev->c,
-                           (unsigned long long)gained);
+        if (gained || !nd->quiet_catchup) {
+            cluster_ledger_note(c, node, LEDGER_NOTE, 0, ev->c, gained, "catchup");
+            cluster_emit_event(c, node, "catchup", "from=%u commits=%llu", ev->c,
+                               (unsigned long long)gained);
+        }
     }
     cluster_snapshot_release(c, ev->a);
 }
@@ -132,6 +135,7 @@ void faults_deliver_catchup(struct sim_engine *eng, const struct sim_event *ev)
 
 static void crash(struct sim_engine *eng, const struct sim_event *ev);
 static void recover(struct sim_engine *eng, const struct sim_event *ev);
+static void anti_entropy_start(struct cluster *c, uint32_t node);
 
 static void schedule_fault(struct cluster *c, sim_event_fn *fn, sim_time at, uint32_t node,
                            uint32_t flags, sim_time recover_at)
@@ -208,7 +212,44 @@ static void recover(struct sim_engine *eng, const struct sim_event *ev)
     c->proto_ops->recover(c->proto, node, nd->amnesia);
     if (!(c->proto_ops->flags & CONSENSUS_SELF_REPAIR))
         catchup_start(c, node); /* the host's repair; a log protocol repairs itself */
+    anti_entropy_start(c, node);
     (void)eng;
+}
+
+/* consensus.anti_entropy: a live node that is not already catching up asks a random peer for
+ * its commits (the recovery's catch-up), then again an interval later. d = its epoch: a
+ * crash ends the cycle, the recovery starts it again. */
+static void anti_entropy(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    if (!cluster_current(c, ev))
+        return;
+    struct cnode *nd = &c->node[ev->c];
+    if (!nd->catching_up) {
+        catchup_start(c, ev->c);
+        nd->quiet_catchup = true;
+    }
+    struct sim_event next = *ev;
+    mailbox_post(c->mb, cluster_after(c, c->sc->consensus.anti_entropy), &next);
+}
+
+static bool anti_entropy_on(const struct cluster *c)
+{
+    return c->sc->consensus.anti_entropy != SIM_TIME_MAX &&
+           !(c->proto_ops->flags & CONSENSUS_SELF_REPAIR) && c->n > 1;
+}
+
+/* Start node's anti-entropy cycle, phased by its index so the rounds spread out. */
+static void anti_entropy_start(struct cluster *c, uint32_t node)
+{
+    if (!anti_entropy_on(c))
+        return;
+    sim_time every = c->sc->consensus.anti_entropy;
+    sim_time phase = (sim_time)((double)every * ((double)node + 1) / (double)c->n);
+    struct sim_event ev = {.fn = anti_entropy, .ctx = c, .c = node, .d = c->node[node].epoch};
+    mailbox_post(c->mb, cluster_after(c, phase), &ev);
 }
 
 static void partition_switch(struct sim_engine *eng, const struct sim_event *ev)
@@ -229,12 +270,15 @@ static const struct sim_kind fault_kinds[] = {
     {.fn = recover, .name = "recover", .target = SIM_TARGET_C},
     {.fn = partition_switch, .name = "partition", .target = SIM_TARGET_A},
     {.fn = catchup_retry, .name = "catchup_retry", .target = SIM_TARGET_C},
+    {.fn = anti_entropy, .name = "anti_entropy", .target = SIM_TARGET_C},
 };
 
 void faults_schedule(struct cluster *c)
 {
     const struct scenario *sc = c->sc;
     sim_engine_kinds(c->eng, fault_kinds, sizeof(fault_kinds) / sizeof(fault_kinds[0]));
+    for (uint32_t i = 0; i < c->n; i++)
+        anti_entropy_start(c, i);
     bool forgetful = !sc->consensus.durable;
     for (size_t i = 0; i < sc->faults.ncrashes; i++) {
         const struct crash_spec *cs = &sc->faults.crashes[i];

@@ -86,6 +86,7 @@ void scenario_init(struct scenario *sc)
     sc->consensus.approval = 0.9;
     sc->consensus.vote_timeout = 1 * SIM_S;
     sc->consensus.durable = true;
+    sc->consensus.anti_entropy = SIM_TIME_MAX;
     sc->workload.generate.rate = 1.0;
     sc->workload.generate.proposer = WORKLOAD_RANDOM_PROPOSER;
     sc->workload.generate.mix[PROP_ADD_VERTEX] = 1.0;

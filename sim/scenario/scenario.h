@@ -116,6 +116,7 @@ struct consensus_spec {
     struct approval_override *approvals;
     sim_time vote_timeout; /* proposer's deadline */
     bool durable;          /* default for recoveries: keep the replica */
+    sim_time anti_entropy; /* each live node catches up from a peer this often; SIM_TIME_MAX: off */
 };
 
 struct vertex_spec { /* graph.vertices[i] */

@@ -1238,9 +1238,14 @@ static struct key_spec consensus_keys[6 + CONSENSUS_PROTOCOLS_MAX] = {
      .help = "how long a proposer waits for votes", .example = "500ms"},
     {"durable", K_BOOL, S(consensus.durable),
      .help = "recovering nodes keep their replica and ledger", .example = "false"},
+    {"anti_entropy", K_DURATION, S(consensus.anti_entropy), KF_NEVER | KF_POSITIVE,
+     .help = "quorum-vote's optional repair: every this long each live node catches up from a "
+             "random peer, as a recovering node does (`never`, the default, keeps AtlasDB's "
+             "behaviour: a missed commit is never repaired)",
+     .example = "1s"},
 };
 
-#define CONSENSUS_BASE_KEYS 5 /* the entries above; the protocols' sections follow */
+#define CONSENSUS_BASE_KEYS 6 /* the entries above; the protocols' sections follow */
 static struct record consensus_record = {.keys = consensus_keys, .nkeys = CONSENSUS_BASE_KEYS};
 
 #define CR(field) offsetof(struct crash_spec, field)
