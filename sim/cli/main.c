@@ -45,7 +45,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("atlas-sim %s\n", ATLAS_VERSION);
+        printf("atlas-sim %s\n", ATLAS_BUILD);
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -40,6 +40,7 @@ void summary_write_header(FILE *f, size_t nswept, const char *const *swept_paths
     for (size_t p = 0; consensus_protocols[p]; p++)
         for (uint32_t k = 0; (protocols >> p & 1u) && k < consensus_protocols[p]->nmetrics; k++)
             csv_str(&c, consensus_protocols[p]->metric_names[k]);
+    csv_str(&c, "atlas_sim"); /* the program that wrote the row */
     csv_end(&c);
 }
 
@@ -70,6 +71,7 @@ void summary_write_row(FILE *f, const struct run_ident *id, size_t nswept,
     for (size_t p = 0; consensus_protocols[p]; p++)
         for (uint32_t k = 0; (protocols >> p & 1u) && k < consensus_protocols[p]->nmetrics; k++)
             csv_real(&c, m->protocol == p ? m->proto[k] : NAN); /* NA: another protocol's */
+    csv_str(&c, ATLAS_BUILD);
     csv_end(&c);
 }
 

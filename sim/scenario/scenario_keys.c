@@ -1762,7 +1762,8 @@ static void write_block(FILE *f, const struct record *rec, const char *base, int
 void scenario_write_yaml(const struct scenario *sc, FILE *f)
 {
     protocols_init();
-    fputs("# Resolved scenario written by atlas-sim: every default filled in, seed included.\n"
+    fputs("# atlas-sim " ATLAS_BUILD "\n"
+          "# Resolved scenario written by atlas-sim: every default filled in, seed included.\n"
           "# `atlas-sim run` on this file reproduces the run byte for byte.\n",
           f);
     write_block(f, &root_record, (const char *)sc, 0);
