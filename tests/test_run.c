@@ -688,3 +688,22 @@ Test(run, anti_entropy_repairs_the_replicas_a_partition_left_behind, .init = mak
     cr_assert(strstr(golden, ",2,0,"), "the default leaves 2 replicas behind: %s", golden);
     free(golden);
 }
+
+/* validate -q prints nothing for a good file and still reports a bad one (exit 2). */
+Test(run, validate_quiet_prints_only_problems, .init = make_tmp, .fini = remove_tmp)
+{
+    cr_assert_eq(
+        sh("%s validate %s -q > %s/out 2>&1", ATLAS_BINARY, SRC("scenarios/quickstart.yaml"), tmp),
+        0);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/out", tmp);
+    size_t len;
+    free(tu_slurp(path, &len));
+    cr_assert_eq(len, 0);
+    cr_assert_eq(sh("%s validate %s -q --set cluster.nodes=0 > %s/out 2>&1", ATLAS_BINARY,
+                    SRC("scenarios/quickstart.yaml"), tmp),
+                 2);
+    char *text = tu_slurp(path, NULL);
+    cr_assert(strstr(text, "cluster.nodes"), "%s", text);
+    free(text);
+}

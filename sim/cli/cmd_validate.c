@@ -12,7 +12,7 @@
 
 static void validate_usage(FILE *f)
 {
-    fputs("usage: atlas-sim validate FILE.yaml [--seed N] [--set KEY=VALUE]...\n"
+    fputs("usage: atlas-sim validate FILE.yaml [--seed N] [--set KEY=VALUE]... [-q]\n"
           "       atlas-sim validate --reference\n"
           "\n"
           "Checks a scenario without running it: reports every problem found (with\n"
@@ -24,6 +24,7 @@ static void validate_usage(FILE *f)
           "\n"
           "  --reference   print the Markdown reference of every scenario key (type, default,\n"
           "                range, example), i.e. scenarios/README.md\n"
+          "  -q, --quiet   print no summary (problems still go to stderr; the exit code says)\n"
           "  -h, --help    this help\n",
           f);
 }
@@ -61,6 +62,7 @@ static void print_summary(FILE *f, const char *file, const struct scenario *sc)
 int cmd_validate(int argc, char **argv)
 {
     const char *file = NULL, *seed = NULL;
+    bool quiet = false;
     char **sets = xcalloc((size_t)argc, sizeof(char *));
     int nsets = 0, rc = -1;
     for (int i = 1; i < argc && rc < 0; i++) {
@@ -73,6 +75,8 @@ int cmd_validate(int argc, char **argv)
             rc = EXIT_OK;
         } else if (!strcmp(s, "--set") && i + 1 < argc) {
             sets[nsets++] = argv[++i];
+        } else if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
+            quiet = true;
         } else if (!strcmp(s, "--seed") && i + 1 < argc) {
             seed = argv[++i];
         } else if ((s[0] == '-' && s[1]) || file) {
@@ -110,7 +114,8 @@ int cmd_validate(int argc, char **argv)
         }
         diag_print(&d, stderr);
         if (ok) {
-            print_summary(stdout, file, &sc);
+            if (!quiet)
+                print_summary(stdout, file, &sc);
             scenario_fini(&sc);
             rc = EXIT_OK;
         } else {
