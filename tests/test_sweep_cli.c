@@ -469,3 +469,14 @@ Test(sweep_cli, validate_and_sweep_report_every_bad_sweep_value_at_its_position)
     cr_assert(strstr(err, "quorum 4 is larger than the cluster (cluster.nodes is 3)"), "%s", err);
     free(err);
 }
+
+/* sweep takes --seed like run: the same files as --set seed=N. */
+Test(sweep_cli, seed_is_set_seed)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("s1"), "-q", "--seed", "9"), 0);
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("s2"), "-q", "--set", "seed=9"), 0);
+    same_results(path("s1"), path("s2"));
+    char *text = tu_slurp(path("s1/scenario.resolved.yaml"), NULL);
+    cr_assert(strstr(text, "\nseed: 9\n"), "%s", text);
+    free(text);
+}

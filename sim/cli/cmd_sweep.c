@@ -30,7 +30,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: atlas-sim sweep FILE.yaml [-o DIR] [-j N] [--shard K/N] [--resume]\n"
-            "                       [--set KEY=VALUE]... [--traces] [--quiet]\n"
+            "                       [--seed N] [--set KEY=VALUE]... [--traces] [--quiet]\n"
             "\n"
             "Runs every point of the scenario's sweep.params (the Cartesian product, the last\n"
             "key varying fastest) sweep.replications times and writes DIR/summary.csv (one row\n"
@@ -50,6 +50,7 @@ static void usage(FILE *f)
             "  --set KEY=VALUE  override a key; a comma list (a,b,c) or a range\n"
             "                   ({from: 0.5, to: 0.9, step: 0.1}) makes KEY a swept key; one\n"
             "                   value for a key the file sweeps sweeps it over that value\n"
+            "  --seed N         the base seed (as --set seed=N)\n"
             "  --traces         also write every run's traces into DIR/runs/RUN/\n"
             "  --quiet, -q      no progress bar (it is shown only on a terminal anyway)\n"
             "  --memory-limit SIZE  refuse the sweep (exit 2) when -j runs of its largest\n"
@@ -76,6 +77,7 @@ struct options {
     bool resume, traces, quiet;
     int nsets;
     char **sets;
+    char *seed_set; /* --seed N as "seed=N" (owned) */
 };
 
 static bool parse_jobs(const char *s, unsigned *out)
@@ -120,6 +122,11 @@ static int parse_args(int argc, char **argv, struct options *o)
             }
         } else if (strcmp(a, "--set") == 0 && has_arg) {
             o->sets[o->nsets++] = argv[++i];
+        } else if (strcmp(a, "--seed") == 0 && has_arg) { /* as run's: --set seed=N */
+            size_t n = strlen(argv[++i]) + 6;
+            o->seed_set = xmalloc(n);
+            snprintf(o->seed_set, n, "seed=%s", argv[i]);
+            o->sets[o->nsets++] = o->seed_set;
         } else if (strcmp(a, "--memory-limit") == 0 && has_arg) {
             o->memory_limit = argv[++i];
         } else if (strcmp(a, "--resume") == 0) {
@@ -704,6 +711,7 @@ static void sweep_fini(struct sweep *s)
     free(s->point_cost);
     free(s->dir);
     free(s->o.sets);
+    free(s->o.seed_set);
 }
 
 bool sweep_check_points(const char *file, const char *seed, int nsets, char *const *sets,
