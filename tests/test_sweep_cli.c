@@ -443,8 +443,7 @@ Test(sweep_cli, validate_and_sweep_report_every_bad_sweep_value_at_its_position)
         "bad.yaml:6:24: error: cluster.nodes: expected a whole number, got '2.5'",
         "bad.yaml:7:37: error: consensus.vote_timeout: duration '300' has no unit",
         "bad.yaml:8:29: error: network.latency: missing key 'dist'",
-        "give the whole distribution in the file, e.g. {dist: lognormal, median: 20ms, sigma: "
-        "0.5}, then sweep network.latency.sigma"};
+        "e.g. {dist: lognormal, median: 20ms, sigma: 0.5}, then sweep network.latency.sigma"};
     for (int cmd = 0; cmd < 2; cmd++) {
         char *argv_v[] = {ATLAS_BINARY, "validate", file, NULL};
         char *argv_s[] = {ATLAS_BINARY, "sweep", file, "-o", dir, "-q", NULL};

@@ -77,9 +77,9 @@ struct consensus {
 };
 
 static const struct consensus_msg_kind raft_msg_kinds[] = {
-    [MSG_REQUEST_VOTE] = {"request_vote"}, [MSG_VOTE] = {"vote"},
-    [MSG_APPEND] = {"append_entries"},     [MSG_APPEND_REPLY] = {"append_reply"},
-    [MSG_REDIRECT] = {"redirect"},
+    [MSG_REQUEST_VOTE] = {.name = "request_vote"}, [MSG_VOTE] = {.name = "vote"},
+    [MSG_APPEND] = {.name = "append_entries"},     [MSG_APPEND_REPLY] = {.name = "append_reply"},
+    [MSG_REDIRECT] = {.name = "redirect"},
 };
 
 static const struct consensus_param raft_params[] = {
