@@ -9,19 +9,47 @@
 
 static void catchup_retry(struct sim_engine *eng, const struct sim_event *ev);
 
-static void catchup_start(struct cluster *c, uint32_t node)
+/* Ask peer (UINT32_MAX: a random one) for its commits; retry after a vote timeout. */
+static void catchup_ask(struct cluster *c, uint32_t node, uint32_t peer)
 {
     struct cnode *nd = &c->node[node];
     if (c->n < 2)
         return;
     nd->catching_up = true;
     nd->quiet_catchup = false;
-    uint32_t peer = (uint32_t)rng_below(&nd->fault, c->n - 1);
-    peer += peer >= node;
+    if (peer == UINT32_MAX) {
+        peer = (uint32_t)rng_below(&nd->fault, c->n - 1);
+        peer += peer >= node;
+    }
     cluster_transmit(c, faults_deliver_catchup_req, node, peer, nd->epoch);
     struct sim_event ev = {.fn = catchup_retry, .ctx = c, .c = node, .d = nd->epoch};
     nd->catchup_timer =
         mailbox_schedule(c->mb, cluster_after(c, c->sc->consensus.vote_timeout), &ev);
+}
+
+static void catchup_start(struct cluster *c, uint32_t node)
+{
+    catchup_ask(c, node, UINT32_MAX);
+}
+
+/* After a catch-up from a donor: a live peer holding a commit the node still lacks, or
+ * UINT32_MAX when there is none. A commit lacks when the donor lagged (it crashed too, or
+ * was catching up itself), or when it arrived live before its predecessors and failed to
+ * apply; a commit the donor did send that still fails is left alone (the replica's state
+ * refuses it; asking again would loop). The lowest-numbered holder of the earliest lacking
+ * commit, so rounds converge instead of sampling lagging peers. */
+static uint32_t catchup_lacking_from(const struct cluster *c, uint32_t node, const uint64_t *donor)
+{
+    const uint64_t *mine = applied_of(c, node);
+    for (uint64_t k = 0; k < c->ncommits; k++) {
+        uint64_t id = c->commits[k];
+        if (bit_get(mine, id) || bit_get(donor, id))
+            continue;
+        for (uint32_t peer = 0; peer < c->n; peer++)
+            if (peer != node && up(c, peer) && bit_get(applied_of(c, peer), id))
+                return peer;
+    }
+    return UINT32_MAX;
 }
 
 static void catchup_retry(struct sim_engine *eng, const struct sim_event *ev)
@@ -122,10 +150,16 @@ void faults_deliver_catchup(struct sim_engine *eng, const struct sim_event *ev)
         nd->catching_up = false;
         sim_cancel(c->eng, nd->catchup_timer);
         uint64_t gained = nd->applications > before ? nd->applications - before : 0;
-        if (gained || !nd->quiet_catchup) {
+        bool quiet = nd->quiet_catchup;
+        if (gained || !quiet) {
             cluster_ledger_note(c, node, LEDGER_NOTE, 0, ev->c, gained, "catchup");
             cluster_emit_event(c, node, "catchup", "from=%u commits=%llu", ev->c,
                                (unsigned long long)gained);
+        }
+        uint32_t holder = catchup_lacking_from(c, node, s->applied);
+        if (holder != UINT32_MAX) { /* the donor lagged: ask one that has what is missing */
+            catchup_ask(c, node, holder);
+            nd->quiet_catchup = quiet;
         }
     }
     cluster_snapshot_release(c, ev->a);
