@@ -8,18 +8,58 @@
 
 #include "core/xalloc.h"
 
-/* Order nodes by (set hash, applied set, node). */
+/* Word w of the node's decided set: applied or refused. */
+static uint64_t decided_word(const struct checker_node *n, size_t w)
+{
+    return n->applied[w] | (n->refused ? n->refused[w] : 0);
+}
+
+static uint64_t decided_hash(const struct checker_node *n)
+{
+    return n->set_hash + n->refused_hash; /* the sets are disjoint */
+}
+
+/* Order nodes by (decided-set hash, decided set, node). */
 static int cmp_set(const void *x, const void *y, void *arg)
 {
     const struct checker_input *sort_in = arg;
     uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
     const struct checker_node *na = &sort_in->node[a], *nb = &sort_in->node[b];
-    if (na->set_hash != nb->set_hash)
-        return na->set_hash < nb->set_hash ? -1 : 1;
-    int c = memcmp(na->applied, nb->applied, sort_in->words * sizeof(uint64_t));
-    if (c)
-        return c;
+    uint64_t ha = decided_hash(na), hb = decided_hash(nb);
+    if (ha != hb)
+        return ha < hb ? -1 : 1;
+    for (size_t w = 0; w < sort_in->words; w++) {
+        uint64_t wa = decided_word(na, w), wb = decided_word(nb, w);
+        if (wa != wb)
+            return wa < wb ? -1 : 1;
+    }
     return (a > b) - (a < b);
+}
+
+static bool same_decided(const struct checker_input *in, const struct checker_node *a,
+                         const struct checker_node *b)
+{
+    if (decided_hash(a) != decided_hash(b))
+        return false;
+    for (size_t w = 0; w < in->words; w++)
+        if (decided_word(a, w) != decided_word(b, w))
+            return false;
+    return true;
+}
+
+/* The first commit applied on a and refused as invalid on b (0: none). */
+static uint64_t applied_here_refused_there(const struct checker_input *in,
+                                           const struct checker_node *a,
+                                           const struct checker_node *b)
+{
+    if (!b->refused)
+        return 0;
+    for (size_t w = 0; w < in->words; w++) {
+        uint64_t x = a->applied[w] & b->refused[w];
+        if (x)
+            return w * 64 + (uint64_t)__builtin_ctzll(x);
+    }
+    return 0;
 }
 
 static int cmp_state(const void *x, const void *y, void *arg)
@@ -78,17 +118,32 @@ static void check_same_set_same_state(const struct checker_input *in, uint32_t *
                                       checker_report_fn *report, void *ctx,
                                       struct checker_result *out)
 {
-    char buf[160];
+    char buf[200];
     qsort_r(order, in->nodes, sizeof(*order), cmp_set, (void *)in);
     for (uint32_t k = 1; k < in->nodes; k++) {
         const struct checker_node *a = &in->node[order[k - 1]], *b = &in->node[order[k]];
-        if (a->set_hash != b->set_hash ||
-            memcmp(a->applied, b->applied, in->words * sizeof(uint64_t)) != 0 ||
-            a->state_hash == b->state_hash)
+        if (a->state_hash == b->state_hash || !same_decided(in, a, b))
             continue;
-        snprintf(buf, sizeof(buf), "same commits as node %u but state hash %016llx != %016llx",
-                 order[k - 1], (unsigned long long)b->state_hash,
-                 (unsigned long long)a->state_hash);
+        uint32_t na = order[k - 1], nb = order[k];
+        uint64_t x = applied_here_refused_there(in, a, b), y = applied_here_refused_there(in, b, a);
+        if (x && y)
+            snprintf(buf, sizeof(buf),
+                     "conflicting commits p-%llu and p-%llu: node %u applied p-%llu and refused "
+                     "p-%llu as invalid, node %u the reverse",
+                     (unsigned long long)x, (unsigned long long)y, na, (unsigned long long)x,
+                     (unsigned long long)y, nb);
+        else if (x || y)
+            snprintf(buf, sizeof(buf),
+                     "conflicting commits: p-%llu applied on node %u, refused as invalid on node "
+                     "%u; same decided commits, state hash %016llx != %016llx",
+                     (unsigned long long)(x ? x : y), x ? na : nb, x ? nb : na,
+                     (unsigned long long)b->state_hash, (unsigned long long)a->state_hash);
+        else
+            snprintf(buf, sizeof(buf),
+                     "same commits as node %u but state hash %016llx != %016llx (commits that "
+                     "do not commute applied in different orders)",
+                     order[k - 1], (unsigned long long)b->state_hash,
+                     (unsigned long long)a->state_hash);
         report(ctx, order[k], buf);
         out->violations++;
     }

@@ -9,7 +9,12 @@
  *      invariants are logcheck's);
  *   2. no commit is applied twice on a replica: a node's count of successful applications
  *      equals the number of distinct proposals it holds as applied;
- *   3. replicas that applied the same set of commits have the same state hash.
+ *   3. replicas that decided the same set of commits have the same state hash, a commit
+ *      decided being one the replica applied or refused as invalid: two approved proposals
+ *      that conflict (add_vertex X with two labels) apply on one replica and are refused on
+ *      another, and two that do not commute apply in different orders; either way equal
+ *      decided sets end in different states. The report names a commit applied on one and
+ *      refused on the other when there is one.
  * Also measured: diverged replicas, whose state hash differs from the majority's (the most
  * common hash; ties go to the hash of the lowest node).
  *
@@ -26,6 +31,8 @@ struct checker_node {
     uint64_t state_hash;     /* replica contents */
     uint64_t set_hash;       /* hash of the set of applied proposals */
     const uint64_t *applied; /* bitset over proposal ids (words words) */
+    uint64_t refused_hash;   /* hash of the set of commits it refused as invalid */
+    const uint64_t *refused; /* bitset of those commits, disjoint from applied (NULL: none) */
     uint64_t applications;   /* successful applications counted as they happened */
 };
 

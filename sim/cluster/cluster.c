@@ -261,12 +261,26 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
     if (bit_get(bits, id))
         return true;
     bool ok = replicas_apply(c->rep, node, c->prop[id].op);
+    uint64_t bit = (uint64_t)1 << (id % 64);
+    uint64_t *refused = c->refused ? c->refused + (size_t)node * c->pwords : NULL;
     if (ok) {
-        bits[id / 64] |= (uint64_t)1 << (id % 64);
+        bits[id / 64] |= bit;
         c->node[node].applications++;
         c->node[node].set_hash += proposal_key(id);
         c->prop[id].applications++;
         c->m.commits_applied++;
+        if (refused && (refused[id / 64] & bit)) { /* refused before its predecessors came */
+            refused[id / 64] &= ~bit;
+            c->node[node].refused_hash -= proposal_key(id);
+        }
+    } else {
+        if (!c->refused) /* the first refusal of the run */
+            c->refused = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
+        refused = c->refused + (size_t)node * c->pwords;
+        if (!(refused[id / 64] & bit)) {
+            refused[id / 64] |= bit;
+            c->node[node].refused_hash += proposal_key(id);
+        }
     }
     cluster_ledger_note(c, node, LEDGER_APPLY, id, node, replicas_hash(c->rep, node),
                         ok ? "ok" : "invalid");
@@ -901,6 +915,8 @@ void cluster_free(struct cluster *c)
     free(c->pl);
     logcheck_free(c);
     sim_huge_free(c->applied, (size_t)c->n * c->pwords, sizeof(uint64_t));
+    if (c->refused)
+        sim_huge_free(c->refused, (size_t)c->n * c->pwords, sizeof(uint64_t));
     sim_huge_free(c->node, c->n, sizeof(*c->node));
     free(c->down);
     free(c->approval);
@@ -925,10 +941,13 @@ static void run_checker(struct cluster *c)
 {
     struct checker_node *nodes = xcalloc(c->n, sizeof(*nodes));
     for (uint32_t i = 0; i < c->n; i++)
-        nodes[i] = (struct checker_node){.state_hash = replicas_hash(c->rep, i),
-                                         .set_hash = c->node[i].set_hash,
-                                         .applied = applied_of(c, i),
-                                         .applications = c->node[i].applications};
+        nodes[i] =
+            (struct checker_node){.state_hash = replicas_hash(c->rep, i),
+                                  .set_hash = c->node[i].set_hash,
+                                  .applied = applied_of(c, i),
+                                  .refused_hash = c->node[i].refused_hash,
+                                  .refused = c->refused ? c->refused + (size_t)i * c->pwords : NULL,
+                                  .applications = c->node[i].applications};
     struct checker_proposal *props = xcalloc(c->nprops + 1, sizeof(*props));
     for (uint64_t id = 1; id <= c->nprops; id++)
         props[id] = (struct checker_proposal){.approved = c->prop[id].decided &&

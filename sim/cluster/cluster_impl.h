@@ -38,6 +38,7 @@ struct cnode {
     sim_time crashed_at;    /* SIM_TIME_MAX while up */
     sim_time check_at;      /* pending heartbeat check (SIM_TIME_MAX: none) */
     uint64_t set_hash;      /* sum of the keys of the applied proposals */
+    uint64_t refused_hash;  /* sum of the keys of the commits it refused as invalid */
     uint64_t applications;  /* successful applications since the last amnesia */
     uint64_t applied_index; /* log protocols: the last log index its replica applied */
     sim_event_id catchup_timer;
@@ -103,6 +104,7 @@ struct cluster {
     struct ledger **ledger; /* per node, or NULL (not kept) */
     size_t pwords;          /* words of an applied bitset */
     uint64_t *applied;      /* n * pwords */
+    uint64_t *refused;      /* n * pwords: commits a replica refused as invalid (NULL: none yet) */
     struct cprop *prop;     /* 1..nprops */
     uint64_t nprops, max_props;
     uint64_t *commits; /* approved proposals in decision order */
