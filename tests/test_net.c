@@ -156,3 +156,32 @@ Test(net, a_one_way_partition_only_cuts_traffic_leaving_the_first_group)
     net_free(n);
     scenario_fini(&sc);
 }
+
+/* Group ids are as wide as node ids: with 70,000 singleton groups, node 65,536 (whose group
+ * id wrapped to 0 in a 16-bit table) is cut from node 0, and the last listed node from the
+ * implicit group of the unlisted ones. */
+Test(net, partition_groups_past_65536_keep_their_own_ids)
+{
+    const uint32_t groups = 70000;
+    struct scenario sc;
+    scenario_init(&sc);
+    sc.nodes = groups + 2;
+    sc.faults.npartitions = 1;
+    sc.faults.partitions = xcalloc(1, sizeof(struct partition_spec));
+    struct partition_spec *p = &sc.faults.partitions[0];
+    p->at = 0;
+    p->heal = SIM_TIME_MAX;
+    p->ngroups = groups;
+    p->groups = xcalloc(groups, sizeof(struct node_set));
+    for (uint32_t k = 0; k < groups; k++)
+        node_set(&p->groups[k], 1, &k);
+    struct net *n = net_new(&sc, NULL);
+    net_partition_set(n, 0, true);
+    cr_assert(net_cut(n, 65536, 0), "group 65,536 is not group 0");
+    cr_assert(net_cut(n, 0, 65536));
+    cr_assert(net_cut(n, 65537, 1));
+    cr_assert(net_cut(n, groups - 1, groups), "a listed node vs the implicit group");
+    cr_assert_not(net_cut(n, groups, groups + 1), "the unlisted nodes form one group");
+    net_free(n);
+    scenario_fini(&sc);
+}

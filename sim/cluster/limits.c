@@ -89,7 +89,7 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
     double n = sc->nodes, props = (double)workload_max_proposals(sc), elems = elements(sc);
     double per_node = sizeof(struct cnode) + 2 * sizeof(struct rng) + 3 * sizeof(void *) +
                       (sc->consensus.napproval ? sizeof(double) : 0) +
-                      2.0 * (double)sc->faults.npartitions;
+                      4.0 * (double)sc->faults.npartitions;
     add(e, "per-node state", n * per_node);
     add(e, "replicas and applied sets", n * 8 * (ceil(elems / 64) + ceil((props + 1) / 64)));
     add(e, "proposals", props * (sizeof(struct cprop) + 3 * sizeof(uint64_t) + PROP_TEXT));

@@ -68,8 +68,9 @@ struct net {
     struct fifo fifo;
     uint32_t nodes;
     struct net_node *node;
-    uint16_t *group; /* npartitions * nodes: group of each node in partition i */
-    bool *active;    /* per partition */
+    uint32_t
+        *group;   /* npartitions * nodes: group of each node in partition i (as wide as node ids) */
+    bool *active; /* per partition */
     size_t nactive;
 };
 
@@ -89,12 +90,12 @@ struct net *net_new(const struct scenario *sc, const struct sim_engine *eng)
     n->group = xcalloc(np ? np * sc->nodes : 1, sizeof(*n->group));
     for (size_t p = 0; p < np; p++) {
         const struct partition_spec *ps = &sc->faults.partitions[p];
-        uint16_t *g = n->group + p * sc->nodes;
+        uint32_t *g = n->group + p * sc->nodes;
         for (uint32_t i = 0; i < sc->nodes; i++)
-            g[i] = (uint16_t)ps->ngroups; /* the implicit extra group */
+            g[i] = ps->ngroups; /* the implicit extra group */
         for (uint32_t k = 0; k < ps->ngroups; k++)
             for (uint32_t j = 0; j < ps->groups[k].n; j++)
-                g[ps->groups[k].ids[j]] = (uint16_t)k;
+                g[ps->groups[k].ids[j]] = k;
     }
     return n;
 }
@@ -132,7 +133,7 @@ bool net_cut(const struct net *n, uint32_t from, uint32_t to)
     for (size_t p = 0; p < n->sc->faults.npartitions; p++) {
         if (!n->active[p])
             continue;
-        const uint16_t *g = n->group + p * n->nodes;
+        const uint32_t *g = n->group + p * n->nodes;
         if (g[from] == g[to])
             continue;
         if (!n->sc->faults.partitions[p].oneway || g[from] == 0)
