@@ -123,3 +123,25 @@ Test(workload, explicit_operations_come_in_time_order_and_file_order_for_ties)
     workload_free(w);
     scenario_fini(&sc);
 }
+
+/* workload.generate {count: 20, rate: 1e-12, start: 2s}: the first gap is ~1e21 ns, past the
+ * end of time; nothing arrives (the double-to-integer cast used to overflow and submit all
+ * 20 at 2 s). A rate that fits still submits its first arrival after the start. */
+Test(workload, a_rate_so_small_its_arrivals_fall_past_the_end_of_time_submits_nothing)
+{
+    struct scenario sc;
+    generated(&sc, 20, 1e-12);
+    sc.workload.generate.start = 2 * SIM_S;
+    struct workload *w = workload_new(&sc);
+    sim_time at = 0;
+    cr_assert_not(workload_peek(w, &at), "an arrival at %llu ns", (unsigned long long)at);
+    workload_free(w);
+    scenario_fini(&sc);
+    generated(&sc, 20, 1e-6); /* mean gap 1e15 ns: fits */
+    sc.workload.generate.start = 2 * SIM_S;
+    w = workload_new(&sc);
+    cr_assert(workload_peek(w, &at));
+    cr_assert_gt(at, 2 * SIM_S);
+    workload_free(w);
+    scenario_fini(&sc);
+}

@@ -65,7 +65,11 @@ static void draw_generated(struct workload *w)
     }
     double gap = gsl_ran_exponential(rng_gsl(&w->schedule), 1e9 / g->rate);
     sim_time base = w->generated == 0 ? g->start : w->next_gen;
-    w->next_gen = base + (sim_time)(gap + 0.5);
+    /* a tiny rate draws gaps past the end of time: that proposal and the rest never come
+     * (casting such a double to an integer is undefined, and wrapped to "now") */
+    w->next_gen = base == SIM_TIME_MAX || gap + 0.5 >= (double)(SIM_TIME_MAX - base)
+                      ? SIM_TIME_MAX
+                      : base + (sim_time)(gap + 0.5);
     w->gen_proposer = g->proposer == WORKLOAD_RANDOM_PROPOSER
                           ? (uint32_t)rng_below(&w->schedule, w->sc->nodes)
                           : g->proposer;
