@@ -68,6 +68,7 @@ struct consensus_msg {
     uint32_t from, to;   /* sender and receiver node (to: ignored by broadcast) */
     uint64_t proposal;   /* the proposal it concerns, for traces; 0: none */
     consensus_time sent; /* set by the host when sending */
+    bool duplicate;      /* set by the host: the network's second copy of this message */
     uint32_t len;        /* payload bytes used, 0..CONSENSUS_PAYLOAD_MAX */
     union {              /* the protocol's own bytes; the host copies len of them */
         uint64_t words[CONSENSUS_PAYLOAD_MAX / 8];

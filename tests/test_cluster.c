@@ -486,6 +486,24 @@ Test(cluster, rolling_crashes_on_a_healthy_network_end_with_every_replica_equal)
     cr_assert_eq(diverged_runs, 0, "%u of 60 seeds ended with diverged replicas", diverged_runs);
 }
 
+/* network.duplicate 0.9: most proposals, votes and commits arrive twice. votes.csv still has
+ * one row per vote cast (it had 1,709 rows for 1,000 votes), and nothing is counted twice. */
+Test(cluster, duplicated_messages_are_not_extra_votes)
+{
+    struct scenario sc;
+    base(&sc, 5, 1.0, 2 * SIM_MS);
+    sc.network.duplicate = 0.9;
+    generate(&sc, 200, 20.0);
+    struct mem *mem = mem_new();
+    struct result r = run(&sc, mem);
+    cr_assert_eq(r.m.approved, 200);
+    cr_assert_eq(mem->votes, 5 * 200, "%zu vote rows for 1,000 votes cast", mem->votes);
+    cr_assert_eq(r.m.commits_applied, 5 * 200);
+    cr_assert(r.ok);
+    mem_free(mem);
+    scenario_fini(&sc);
+}
+
 /* --- failure detection ------------------------------------------------------------ */
 
 Test(cluster, a_crash_is_detected_within_the_heartbeat_timeout)

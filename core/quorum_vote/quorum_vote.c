@@ -50,6 +50,7 @@ static const struct consensus_msg *message(struct consensus_msg *m, uint32_t kin
     m->to = to;
     m->proposal = proposal;
     m->sent = 0;
+    m->duplicate = false;
     m->len = 0;
     return m;
 }
@@ -176,9 +177,11 @@ static bool cast_vote(struct consensus *p, uint32_t node, uint64_t id)
 
 /* The proposer receives (or casts) a vote: record it, count it if still undecided. */
 static void receive_vote(struct consensus *p, uint64_t id, uint32_t voter, bool yes,
-                         consensus_time cast)
+                         consensus_time cast, bool duplicate)
 {
     struct qv_proposal *st = &p->props[id];
+    if (duplicate) /* the network's second copy: not a second vote, and not a votes.csv row */
+        return;
     struct consensus_record r = {.kind = CONSENSUS_REC_VOTE_IN,
                                  .node = st->proposer,
                                  .proposal = id,
@@ -224,7 +227,7 @@ static void qv_submit(struct consensus *p, uint32_t node, uint64_t id)
     p->port.broadcast(p->port.ctx, message(&m, MSG_PROPOSAL, node, 0, id));
     st->timer = p->port.set_timer(p->port.ctx, node, p->cfg.vote_timeout, TIMER_VOTE_DEADLINE, id);
     bool yes = cast_vote(p, node, id);
-    receive_vote(p, id, node, yes, now);
+    receive_vote(p, id, node, yes, now, false);
 }
 
 static void qv_deliver(struct consensus *p, const struct consensus_msg *m)
@@ -244,7 +247,7 @@ static void qv_deliver(struct consensus *p, const struct consensus_msg *m)
     }
     case MSG_VOTE_YES:
     case MSG_VOTE_NO:
-        receive_vote(p, m->proposal, m->from, m->kind == MSG_VOTE_YES, m->sent);
+        receive_vote(p, m->proposal, m->from, m->kind == MSG_VOTE_YES, m->sent, m->duplicate);
         return;
     case MSG_COMMIT:
         p->port.apply(p->port.ctx, m->to, 0, m->proposal);

@@ -175,6 +175,7 @@ static void msg_init(struct consensus_msg *m, enum msg_kind kind, uint32_t from,
     m->to = to;
     m->proposal = 0;
     m->sent = 0;
+    m->duplicate = false;
     m->len = 0;
 }
 

@@ -143,7 +143,8 @@ static void msg_decode(const struct cluster *c, const struct sim_event *ev, uint
     m->kind = kind;
     m->from = ev->c;
     m->to = ev->d;
-    m->sent = ev->b;
+    m->sent = ev->b & ~MAILBOX_COPY_FLAG;
+    m->duplicate = (ev->b & MAILBOX_COPY_FLAG) != 0;
     m->len = 0;
     m->proposal = ev->a;
     if (ev->a & PAYLOAD_FLAG) {
@@ -171,7 +172,7 @@ static void emit_message(struct cluster *c, const struct sim_event *ev, sim_time
     uint64_t proposal = 0;
     if (k >= 0)
         proposal = ev->a & PAYLOAD_FLAG ? c->pl[ev->a & ~PAYLOAD_FLAG].proposal : ev->a;
-    struct trace_message r = {.sent = ev->b,
+    struct trace_message r = {.sent = ev->b & ~MAILBOX_COPY_FLAG,
                               .delivered = delivered,
                               .from = ev->c,
                               .to = ev->d,
@@ -218,8 +219,10 @@ static inline uint32_t transmit(struct cluster *c, sim_event_fn *fn, uint32_t fr
     }
     if (route.ncopies == 2 && fn == faults_deliver_catchup)
         route.ncopies = 1; /* the snapshot is released at its single delivery */
-    for (uint32_t k = 0; k < route.ncopies; k++)
+    for (uint32_t k = 0; k < route.ncopies; k++) {
+        ev.b |= k ? MAILBOX_COPY_FLAG : 0;
         mailbox_send(c->mb, route.delay[k], &ev);
+    }
     return route.ncopies;
 }
 
@@ -332,7 +335,7 @@ static void port_broadcast(void *ctx, const struct consensus_msg *m)
             continue;
         }
         for (uint32_t k = 0; k < route.ncopies; k++)
-            mailbox_batch_add(c->mb, route.delay[k], to);
+            mailbox_batch_add(c->mb, route.delay[k], to, k > 0);
         copies += route.ncopies;
     }
     mailbox_batch_end(c->mb);

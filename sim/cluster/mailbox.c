@@ -25,6 +25,7 @@ struct bentry { /* one copy of a broadcast */
     sim_time time;
     uint64_t vseq;
     uint32_t to;
+    bool duplicate; /* deliver with MAILBOX_COPY_FLAG */
 };
 
 struct batch { /* a broadcast: its copies sorted by (time, vseq) */
@@ -434,7 +435,9 @@ static void deliver_earliest(struct mailbox *mb)
     if (from_batch) {
         struct batch *b = mb->bheap[0];
         ev = b->ev;
-        ev.d = b->e[b->next++].to;
+        ev.d = b->e[b->next].to;
+        if (b->e[b->next++].duplicate)
+            ev.b |= MAILBOX_COPY_FLAG;
         if (mb->prefetch && b->next + PREFETCH_AHEAD < b->n)
             mb->prefetch(mb->prefetch_ctx, &b->ev, b->e[b->next + PREFETCH_AHEAD].to);
         if (b->next == b->n) {
@@ -599,17 +602,21 @@ void mailbox_batch_begin(struct mailbox *mb, const struct sim_event *ev)
     mb->open = b;
 }
 
-void mailbox_batch_add(struct mailbox *mb, sim_time delay, uint32_t to)
+void mailbox_batch_add(struct mailbox *mb, sim_time delay, uint32_t to, bool duplicate)
 {
     if (mb->direct) {
-        mb->direct_ev.d = to;
-        sim_schedule_after(mb->eng, delay, &mb->direct_ev);
+        struct sim_event ev = mb->direct_ev;
+        ev.d = to;
+        if (duplicate)
+            ev.b |= MAILBOX_COPY_FLAG;
+        sim_schedule_after(mb->eng, delay, &ev);
         return;
     }
     struct batch *b = mb->open;
     assert(b);
     XGROW(b->e, b->cap, b->n + 1);
-    b->e[b->n++] = (struct bentry){.time = after(mb, delay), .vseq = ++mb->vseq, .to = to};
+    b->e[b->n++] = (struct bentry){
+        .time = after(mb, delay), .vseq = ++mb->vseq, .to = to, .duplicate = duplicate};
 }
 
 /* Stable insertion sort by time, for small broadcasts. */

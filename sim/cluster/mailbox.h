@@ -52,12 +52,17 @@ void mailbox_enter(struct mailbox *mb, const struct sim_event *ev);
 /* A unicast message delivered after delay. */
 void mailbox_send(struct mailbox *mb, sim_time delay, const struct sim_event *ev);
 
+/* Set in ev.b of a message's second copy (the network duplicated it): a message's b must
+ * leave bit 63 free (a send time does). */
+#define MAILBOX_COPY_FLAG (UINT64_C(1) << 63)
+
 /*
  * A broadcast: every copy of ev, with ev.d set to the receiver, in the order added.
- * begin, add the copies (in the order the model sends them), end. One at a time.
+ * begin, add the copies (in the order the model sends them), end. One at a time. A copy
+ * added with `duplicate` is delivered with MAILBOX_COPY_FLAG set in ev.b.
  */
 void mailbox_batch_begin(struct mailbox *mb, const struct sim_event *ev);
-void mailbox_batch_add(struct mailbox *mb, sim_time delay, uint32_t to);
+void mailbox_batch_add(struct mailbox *mb, sim_time delay, uint32_t to, bool duplicate);
 void mailbox_batch_end(struct mailbox *mb);
 
 /*
