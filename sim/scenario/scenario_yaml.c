@@ -57,7 +57,11 @@ static bool next_event(struct parse *p, yaml_event_t *ev)
     return false;
 }
 
-static struct ynode *parse_node(struct parse *p, yaml_event_t *ev, const char *path);
+/* Deeper nesting than any scenario needs is refused: the reader recurses per level. */
+#define YAML_DEPTH_MAX 64
+
+static struct ynode *parse_node(struct parse *p, yaml_event_t *ev, const char *path,
+                                unsigned depth);
 
 static void add_kid(struct ynode *parent, size_t *cap, size_t count, struct ynode *kid)
 {
@@ -85,7 +89,7 @@ static void drop_kids(struct ynode *n, size_t count)
 }
 
 /* Children of a sequence or mapping until its end event. Duplicate keys are errors. */
-static bool parse_children(struct parse *p, struct ynode *n, const char *path)
+static bool parse_children(struct parse *p, struct ynode *n, const char *path, unsigned depth)
 {
     size_t cap = 0, count = 0;
     char sub[256];
@@ -107,7 +111,7 @@ static bool parse_children(struct parse *p, struct ynode *n, const char *path)
                      n->kids[count - 1]->text ? n->kids[count - 1]->text : "?");
         else
             snprintf(sub, sizeof(sub), "%s", path);
-        struct ynode *kid = parse_node(p, &ev, sub);
+        struct ynode *kid = parse_node(p, &ev, sub, depth + 1);
         yaml_event_delete(&ev);
         if (!kid) {
             drop_kids(n, count);
@@ -138,7 +142,7 @@ static bool parse_children(struct parse *p, struct ynode *n, const char *path)
     return true;
 }
 
-static struct ynode *parse_node(struct parse *p, yaml_event_t *ev, const char *path)
+static struct ynode *parse_node(struct parse *p, yaml_event_t *ev, const char *path, unsigned depth)
 {
     struct ynode *n;
     switch (ev->type) {
@@ -165,7 +169,15 @@ static struct ynode *parse_node(struct parse *p, yaml_event_t *ev, const char *p
         p->failed = true;
         return NULL;
     }
-    if (!parse_children(p, n, path)) {
+    if (depth >= YAML_DEPTH_MAX) {
+        diag_error(p->d, p->file, n->line, n->col, NULL,
+                   "YAML nested more than %d levels deep (a scenario needs a handful)",
+                   YAML_DEPTH_MAX);
+        p->failed = true;
+        ynode_free(n);
+        return NULL;
+    }
+    if (!parse_children(p, n, path, depth)) {
         ynode_free(n);
         return NULL;
     }
@@ -198,7 +210,7 @@ static bool parse_text(const char *file, unsigned fileidx, const char *text, siz
                 yaml_event_delete(&ev);
                 break;
             }
-            *root = parse_node(&p, &ev, "");
+            *root = parse_node(&p, &ev, "", 0);
         }
         yaml_event_delete(&ev);
         if (type == YAML_STREAM_END_EVENT || (!*root && p.failed))
