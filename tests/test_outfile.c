@@ -221,3 +221,64 @@ Test(outfile, a_missing_reserved_file_fails_the_commit_with_its_path, .init = se
     cr_assert_eq(count_entries(), 0, "nothing left");
     diag_fini(&d);
 }
+
+/* 32 processes released at once create sibling folders under one new parent chain, ten
+ * times over: every one succeeds (a stat-then-mkdir made some fail with "File exists"). */
+Test(outfile, concurrent_runs_create_sibling_folders_under_a_new_parent, .init = setup,
+     .fini = teardown)
+{
+    enum { PROCS = 32, ROUNDS = 10 };
+    for (int round = 0; round < ROUNDS; round++) {
+        int gate[2];
+        cr_assert_eq(pipe(gate), 0);
+        pid_t pid[PROCS];
+        for (int k = 0; k < PROCS; k++) {
+            pid[k] = fork();
+            cr_assert_geq(pid[k], 0);
+            if (pid[k] == 0) {
+                close(gate[1]);
+                char c;
+                (void)!read(gate[0], &c, 1); /* returns when the parent closes the gate */
+                char path[512];
+                snprintf(path, sizeof(path), "%s/r%d/a/b/c/run-%d", dir, round, k);
+                struct diag d;
+                diag_init(&d);
+                struct outdir *o = outdir_open(path, &d);
+                if (!o)
+                    diag_print(&d, stderr);
+                _exit(o && outdir_commit(o, &d) ? 0 : 1);
+            }
+        }
+        close(gate[0]);
+        close(gate[1]);
+        int failed = 0;
+        for (int k = 0; k < PROCS; k++) {
+            int status;
+            cr_assert_eq(waitpid(pid[k], &status, 0), pid[k]);
+            failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+        }
+        cr_assert_eq(failed, 0, "round %d: %d of %d runs failed to create their folder", round,
+                     failed, PROCS);
+    }
+}
+
+Test(outfile, a_dangling_symbolic_link_as_the_folder_is_named_as_such, .init = setup,
+     .fini = teardown)
+{
+    char link[512], out[512];
+    snprintf(link, sizeof(link), "%s/link", dir);
+    cr_assert_eq(symlink("/nonexistent/atlas-target", link), 0);
+    snprintf(out, sizeof(out), "%s/sub", link);
+    struct diag d;
+    diag_init(&d);
+    cr_assert_null(outdir_open(out, &d));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    diag_print(&d, f);
+    fclose(f);
+    cr_assert(strstr(text, "symbolic link to a missing target") != NULL, "%s", text);
+    cr_assert(strstr(text, "File exists") == NULL, "%s", text);
+    free(text);
+    diag_fini(&d);
+}

@@ -80,19 +80,26 @@ static bool make_dirs(struct outdir *o, struct diag *d)
             continue;
         char saved = p[i];
         p[i] = '\0';
+        /* mkdir first, then look: a stat-then-mkdir lost the race to a concurrent run
+         * creating the same parent (job arrays) and reported "File exists" */
         struct stat st;
-        if (stat(p, &st) != 0) {
-            if (mkdir(p, 0777) != 0) {
-                diag_error(d, o->dir, 0, 0, NULL, "cannot create output folder '%s': %s", p,
-                           strerror(errno));
-                free(p);
-                return false;
-            }
+        int err = mkdir(p, 0777) == 0 ? 0 : errno;
+        if (!err) {
             o->made = xreallocarray(o->made, o->nmade + 1, sizeof(*o->made));
             o->made[o->nmade++] = xstrdup(p);
-        } else if (!S_ISDIR(st.st_mode)) {
-            diag_error(d, o->dir, 0, 0, NULL, "cannot create output folder: '%s' is not a folder",
-                       p);
+        } else if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode) && stat(p, &st) != 0)
+                diag_error(d, o->dir, 0, 0, NULL,
+                           "cannot create output folder: '%s' is a symbolic link to a missing "
+                           "target",
+                           p);
+            else if (lstat(p, &st) == 0 && !S_ISDIR(st.st_mode) && stat(p, &st) == 0 &&
+                     !S_ISDIR(st.st_mode))
+                diag_error(d, o->dir, 0, 0, NULL,
+                           "cannot create output folder: '%s' is not a folder", p);
+            else
+                diag_error(d, o->dir, 0, 0, NULL, "cannot create output folder '%s': %s", p,
+                           strerror(err));
             free(p);
             return false;
         }
