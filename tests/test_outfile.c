@@ -265,7 +265,7 @@ Test(outfile, concurrent_runs_create_sibling_folders_under_a_new_parent, .init =
 Test(outfile, a_dangling_symbolic_link_as_the_folder_is_named_as_such, .init = setup,
      .fini = teardown)
 {
-    char link[512], out[512];
+    char link[400], out[512];
     snprintf(link, sizeof(link), "%s/link", dir);
     cr_assert_eq(symlink("/nonexistent/atlas-target", link), 0);
     snprintf(out, sizeof(out), "%s/sub", link);
