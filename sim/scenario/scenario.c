@@ -296,6 +296,12 @@ static void check_node(const struct scenario *sc, struct diag *d, const char *ke
                    sc->nodes);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
 static void check_set(const struct scenario *sc, struct diag *d, const char *key,
                       const struct node_set *s)
 {
@@ -350,15 +356,22 @@ bool scenario_validate(const struct scenario *sc, struct diag *d)
         const struct partition_spec *p = &sc->faults.partitions[i];
         if (p->heal != SIM_TIME_MAX && p->heal <= p->at)
             diag_error(d, NULL, 0, 0, "faults.partitions.heal", "must be later than `at`");
+        size_t total = 0, m = 0;
         for (uint32_t g = 0; g < p->ngroups; g++) {
             check_set(sc, d, "faults.partitions.groups", &p->groups[g]);
-            for (uint32_t h = g + 1; h < p->ngroups; h++)
-                for (uint32_t a = 0; a < p->groups[g].n; a++)
-                    for (uint32_t b = 0; b < p->groups[h].n; b++)
-                        if (p->groups[g].ids[a] == p->groups[h].ids[b])
-                            diag_error(d, NULL, 0, 0, "faults.partitions.groups",
-                                       "node %u is in two groups", p->groups[g].ids[a]);
+            total += p->groups[g].n;
         }
+        /* overlaps by sorting (node << 32 | group): O(n log n), not pairwise */
+        uint64_t *all = xreallocarray(NULL, total ? total : 1, sizeof(*all));
+        for (uint32_t g = 0; g < p->ngroups; g++)
+            for (uint32_t a = 0; a < p->groups[g].n; a++)
+                all[m++] = (uint64_t)p->groups[g].ids[a] << 32 | g;
+        qsort(all, m, sizeof(*all), cmp_u64);
+        for (size_t k = 1; k < m; k++)
+            if (all[k] >> 32 == all[k - 1] >> 32 && (uint32_t)all[k] != (uint32_t)all[k - 1])
+                diag_error(d, NULL, 0, 0, "faults.partitions.groups", "node %u is in two groups",
+                           (unsigned)(all[k] >> 32));
+        free(all);
     }
     if (sc->faults.random.enabled && (!sc->faults.random.mttf.ops || !sc->faults.random.mttr.ops))
         diag_error(d, NULL, 0, 0, "faults.random", "needs both mttf and mttr");
