@@ -6,11 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* RFC 4180 plus the readers' whitespace trimming: see csvfmt.h. */
+static bool needs_quotes(const char *s, size_t len)
+{
+    if (len && (s[0] == ' ' || s[len - 1] == ' '))
+        return true;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+            return true;
+    return false;
+}
+
 void csvfmt_field(FILE *f, const char *s)
 {
     size_t len = strlen(s);
-    if (!strpbrk(s, ",\"\r\n") && !(len && (s[0] == ' ' || s[len - 1] == ' '))) {
-        fputs(s, f);
+    if (!needs_quotes(s, len)) {
+        fwrite(s, 1, len, f);
         return;
     }
     fputc('"', f);
@@ -20,6 +31,22 @@ void csvfmt_field(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+char *csvfmt_field_put(char *dst, const char *s, size_t len)
+{
+    if (!needs_quotes(s, len)) {
+        memcpy(dst, s, len);
+        return dst + len;
+    }
+    *dst++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            *dst++ = '"';
+        *dst++ = s[i];
+    }
+    *dst++ = '"';
+    return dst;
 }
 
 char *csvfmt_real(double v, char *buf)

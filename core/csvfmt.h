@@ -13,10 +13,18 @@
 #ifndef ATLAS_CORE_CSVFMT_H
 #define ATLAS_CORE_CSVFMT_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 /* Write s as one field (no separator) to f. */
 void csvfmt_field(FILE *f, const char *s);
+
+/*
+ * The same field text in memory: s (len bytes, no NUL needed) written at dst, which must
+ * hold CSVFMT_FIELD_MAX(len) bytes; returns the end of what was written (no NUL).
+ */
+#define CSVFMT_FIELD_MAX(len) (2 * (len) + 2)
+char *csvfmt_field_put(char *dst, const char *s, size_t len);
 
 /* The text of v in buf (at least CSVFMT_REAL_LEN bytes); returns buf. */
 #define CSVFMT_REAL_LEN 32

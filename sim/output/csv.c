@@ -1,9 +1,86 @@
 /* csv: rows of CSV fields for the simulator's files (see csv.h); core/csvfmt writes each field. */
 #include "sim/output/csv.h"
 
-#include <inttypes.h>
+#include <string.h>
 
 #include "core/csvfmt.h"
+
+/* "00" "01" ... "99": two digits per table read. */
+static const char digit_pairs[201] = "00010203040506070809"
+                                     "10111213141516171819"
+                                     "20212223242526272829"
+                                     "30313233343536373839"
+                                     "40414243444546474849"
+                                     "50515253545556575859"
+                                     "60616263646566676869"
+                                     "70717273747576777879"
+                                     "80818283848586878889"
+                                     "90919293949596979899";
+
+static unsigned decimal_digits(uint64_t v)
+{
+    unsigned n = 1;
+    for (;;) {
+        if (v < 10)
+            return n;
+        if (v < 100)
+            return n + 1;
+        if (v < 1000)
+            return n + 2;
+        if (v < 10000)
+            return n + 3;
+        v /= 10000;
+        n += 4;
+    }
+}
+
+/* v in exactly n digits, leading zeros included, ending at end. */
+static void put_digits(char *end, uint64_t v, unsigned n)
+{
+    for (; n >= 2; n -= 2) {
+        end -= 2;
+        memcpy(end, &digit_pairs[2 * (v % 100)], 2);
+        v /= 100;
+    }
+    if (n)
+        end[-1] = (char)('0' + v);
+}
+
+char *csv_put_u64(char *p, uint64_t v)
+{
+    unsigned n = decimal_digits(v);
+    put_digits(p + n, v, n);
+    return p + n;
+}
+
+char *csv_put_time(char *p, sim_time t)
+{
+    if (t == SIM_TIME_MAX) {
+        memcpy(p, "NA", 2);
+        return p + 2;
+    }
+    uint64_t ns = t % SIM_S;
+    p = csv_put_u64(p, t / SIM_S);
+    if (ns == 0)
+        return p;
+    *p++ = '.';
+    put_digits(p + 9, ns, 9);
+    p += 9;
+    while (p[-1] == '0') /* ns > 0: stops at a digit after the point */
+        p--;
+    return p;
+}
+
+char *csv_put_proposal(char *p, uint64_t v)
+{
+    memcpy(p, "p-", 2);
+    return csv_put_u64(p + 2, v);
+}
+
+char *csv_put_str(char *p, const char *s, size_t len)
+{
+    return csvfmt_field_put(p, s, len);
+}
 
 void csv_init(struct csv *c, FILE *f)
 {
@@ -24,10 +101,17 @@ void csv_str(struct csv *c, const char *s)
         csvfmt_field(c->f, s);
 }
 
-void csv_u64(struct csv *c, uint64_t v)
+/* The text from buf to end as the next field. */
+static void put_field(struct csv *c, const char *buf, const char *end)
 {
     sep(c);
-    fprintf(c->f, "%" PRIu64, v);
+    fwrite(buf, 1, (size_t)(end - buf), c->f);
+}
+
+void csv_u64(struct csv *c, uint64_t v)
+{
+    char buf[CSV_PUT_MAX];
+    put_field(c, buf, csv_put_u64(buf, v));
 }
 
 char *csv_format_real(double v, char *buf)
@@ -44,13 +128,8 @@ void csv_real(struct csv *c, double v)
 
 void csv_time(struct csv *c, sim_time t)
 {
-    char buf[SIM_TIME_BUFLEN];
-    if (t == SIM_TIME_MAX) {
-        csv_na(c);
-        return;
-    }
-    sep(c);
-    fputs(sim_time_format_seconds(t, buf), c->f);
+    char buf[CSV_PUT_MAX];
+    put_field(c, buf, csv_put_time(buf, t));
 }
 
 void csv_na(struct csv *c)
@@ -61,8 +140,8 @@ void csv_na(struct csv *c)
 
 void csv_proposal(struct csv *c, uint64_t p)
 {
-    sep(c);
-    fprintf(c->f, "p-%" PRIu64, p);
+    char buf[CSV_PUT_MAX];
+    put_field(c, buf, csv_put_proposal(buf, p));
 }
 
 void csv_end(struct csv *c)

@@ -481,6 +481,7 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
     write_exports(c, sc, files);
     long ledgers = write_ledgers(c, sc, o, d);
     bool ok = ledgers >= 0;
+    csv_trace_flush(ct); /* every row reaches its file before the files are closed */
     if (ok)
         ok = outdir_commit(o, d);
     else
