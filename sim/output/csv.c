@@ -53,18 +53,43 @@ char *csv_put_u64(char *p, uint64_t v)
     return p + n;
 }
 
+/*
+ * The 9 digits of n < 10^9, leading zeros included, by fixed-point arithmetic: y holds
+ * n / 10^8 with 57 fraction bits; each step takes the integer part and multiplies the
+ * fraction by 100. The rounding error of the constant (n * 0.25 / 2^57 < 2e-9) stays below
+ * the spacing of the true fractions (10^-8 first, then 100 times larger per step).
+ */
+static void put_nine_digits(char *p, uint32_t n)
+{
+    const uint64_t mask = (UINT64_C(1) << 57) - 1;
+    uint64_t y = (uint64_t)n * (UINT64_C(144115188075855872) / 100000000 + 1);
+    p[0] = (char)('0' + (y >> 57));
+#define NEXT_PAIR(at)                                                                              \
+    y = (y & mask) * 100;                                                                          \
+    memcpy(p + (at), &digit_pairs[2 * (y >> 57)], 2)
+    NEXT_PAIR(1);
+    NEXT_PAIR(3);
+    NEXT_PAIR(5);
+    NEXT_PAIR(7);
+#undef NEXT_PAIR
+}
+
 char *csv_put_time(char *p, sim_time t)
 {
     if (t == SIM_TIME_MAX) {
         memcpy(p, "NA", 2);
         return p + 2;
     }
-    uint64_t ns = t % SIM_S;
-    p = csv_put_u64(p, t / SIM_S);
+    uint64_t s = t / SIM_S;
+    uint32_t ns = (uint32_t)(t - s * SIM_S);
+    if (s < 10)
+        *p++ = (char)('0' + s);
+    else
+        p = csv_put_u64(p, s);
     if (ns == 0)
         return p;
     *p++ = '.';
-    put_digits(p + 9, ns, 9);
+    put_nine_digits(p, ns);
     p += 9;
     while (p[-1] == '0') /* ns > 0: stops at a digit after the point */
         p--;

@@ -453,6 +453,7 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
     struct outdir *o = outdir_open(dir, d);
     if (!o)
         return false;
+    outdir_set_sync(o, sc->output.sync);
     FILE *files[F_COUNT] = {NULL};
     for (int i = 0; i < F_COUNT; i++)
         if (wanted(sc, i) && !(files[i] = outdir_create(o, file_names[i], d))) {
