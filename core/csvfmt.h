@@ -14,6 +14,7 @@
 #define ATLAS_CORE_CSVFMT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Write s as one field (no separator) to f. */
@@ -25,6 +26,15 @@ void csvfmt_field(FILE *f, const char *s);
  */
 #define CSVFMT_FIELD_MAX(len) (2 * (len) + 2)
 char *csvfmt_field_put(char *dst, const char *s, size_t len);
+
+/*
+ * Numbers written at p by hand (a few dozen instructions, no printf: trace files have millions
+ * of them), no NUL; each returns the end of what it wrote. p must hold CSVFMT_NUMBER_LEN bytes.
+ * csvfmt_seconds prints ns nanoseconds exactly as seconds: "0", "1.5", "0.000000001".
+ */
+#define CSVFMT_NUMBER_LEN 21 /* UINT64_MAX has 20 digits; its seconds "18446744073.709551615" */
+char *csvfmt_u64(char *p, uint64_t v);
+char *csvfmt_seconds(char *p, uint64_t ns);
 
 /* The text of v in buf (at least CSVFMT_REAL_LEN bytes); returns buf. */
 #define CSVFMT_REAL_LEN 32

@@ -202,7 +202,7 @@ static uint64_t next_value(uint64_t *state)
 static void check_u64_and_time(uint64_t v)
 {
     char got[CSV_PUT_MAX + 1], want[SIM_TIME_BUFLEN];
-    *csv_put_u64(got, v) = '\0';
+    *csvfmt_u64(got, v) = '\0';
     snprintf(want, sizeof(want), "%" PRIu64, v);
     cr_assert_str_eq(got, want);
     if (v == SIM_TIME_MAX)

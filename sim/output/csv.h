@@ -43,10 +43,9 @@ void csv_header(struct csv *c, const char *const *names, size_t n);
 
 /*
  * Field text at p, no separator and no NUL; each returns the end of what it wrote. p must
- * hold CSV_PUT_MAX bytes (CSVFMT_FIELD_MAX(len) for csv_put_str).
+ * hold CSV_PUT_MAX bytes (CSVFMT_FIELD_MAX(len) for csv_put_str). Integers: csvfmt_u64.
  */
 #define CSV_PUT_MAX 24                       /* "18446744073.709551615", "p-" + 20 digits */
-char *csv_put_u64(char *p, uint64_t v);      /* decimal */
 char *csv_put_time(char *p, sim_time t);     /* as csv_time: exact seconds; NA for "never" */
 char *csv_put_proposal(char *p, uint64_t v); /* "p-N" */
 char *csv_put_str(char *p, const char *s, size_t len); /* as csv_str, s of len bytes */

@@ -76,7 +76,7 @@ static size_t text_room(const char *s)
 /* Field writers: each writes its field and the comma after it. */
 static char *put_u64(char *p, uint64_t v)
 {
-    p = csv_put_u64(p, v);
+    p = csvfmt_u64(p, v);
     *p = ',';
     return p + 1;
 }
