@@ -13,10 +13,28 @@
 #ifndef ATLAS_CORE_CSVFMT_H
 #define ATLAS_CORE_CSVFMT_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Write s as one field (no separator) to f. */
 void csvfmt_field(FILE *f, const char *s);
+
+/*
+ * The same field text in memory: s (len bytes, no NUL needed) written at dst, which must
+ * hold CSVFMT_FIELD_MAX(len) bytes; returns the end of what was written (no NUL).
+ */
+#define CSVFMT_FIELD_MAX(len) (2 * (len) + 2)
+char *csvfmt_field_put(char *dst, const char *s, size_t len);
+
+/*
+ * Numbers written at p by hand (a few dozen instructions, no printf: trace files have millions
+ * of them), no NUL; each returns the end of what it wrote. p must hold CSVFMT_NUMBER_LEN bytes.
+ * csvfmt_seconds prints ns nanoseconds exactly as seconds: "0", "1.5", "0.000000001".
+ */
+#define CSVFMT_NUMBER_LEN 21 /* UINT64_MAX has 20 digits; its seconds "18446744073.709551615" */
+char *csvfmt_u64(char *p, uint64_t v);
+char *csvfmt_seconds(char *p, uint64_t ns);
 
 /* The text of v in buf (at least CSVFMT_REAL_LEN bytes); returns buf. */
 #define CSVFMT_REAL_LEN 32

@@ -25,9 +25,19 @@
 #define MAGIC     "atlas-ledger"
 #define TEXT_SEED UINT64_C(0x4c45444745525458)
 
+/* Record texts are packed into blocks freed with the ledger: no allocation per record. */
+#define TEXT_BLOCK 16384
+
+struct text_block {
+    struct text_block *next; /* the block filled before this one */
+    size_t used, cap;        /* bytes of s */
+    char s[];
+};
+
 struct ledger {
     struct ledger_record *r; /* n records */
     size_t n, cap;
+    struct text_block *texts; /* the block being filled, NULL before the first text */
 };
 
 static const char *const kind_names[] = {
@@ -57,12 +67,32 @@ struct ledger *ledger_new(void)
     return xcalloc(1, sizeof(struct ledger));
 }
 
+/* A copy of s that lives as long as l ("" needs no copy). */
+static const char *keep_text(struct ledger *l, const char *s)
+{
+    size_t len = strlen(s) + 1;
+    if (len == 1)
+        return "";
+    struct text_block *b = l->texts;
+    if (!b || b->cap - b->used < len) {
+        size_t cap = len > TEXT_BLOCK ? len : TEXT_BLOCK;
+        b = xmalloc(sizeof(*b) + cap);
+        *b = (struct text_block){.next = l->texts, .cap = cap};
+        l->texts = b;
+    }
+    char *copy = memcpy(b->s + b->used, s, len);
+    b->used += len;
+    return copy;
+}
+
 void ledger_free(struct ledger *l)
 {
     if (!l)
         return;
-    for (size_t i = 0; i < l->n; i++)
-        free((char *)l->r[i].text);
+    for (struct text_block *b = l->texts, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
     free(l->r);
     free(l);
 }
@@ -74,7 +104,7 @@ struct ledger *ledger_clone(const struct ledger *l)
     c->r = xmalloc((l->n ? l->n : 1) * sizeof(*c->r));
     for (size_t i = 0; i < l->n; i++) {
         c->r[i] = l->r[i];
-        c->r[i].text = xstrdup(l->r[i].text);
+        c->r[i].text = keep_text(c, l->r[i].text);
     }
     c->n = l->n;
     return c;
@@ -114,7 +144,7 @@ uint64_t ledger_append(struct ledger *l, enum ledger_kind kind, uint64_t time, u
                                           .proposal = proposal,
                                           .node = node,
                                           .value = value,
-                                          .text = xstrdup(text ? text : "")});
+                                          .text = keep_text(l, text ? text : "")});
 }
 
 size_t ledger_count(const struct ledger *l)
@@ -510,7 +540,7 @@ static enum ledger_error read_body(struct reader *rd, struct ledger *l)
         if (e == LEDGER_OK)
             e = check_link(rd, l, &r);
         if (e == LEDGER_OK) {
-            r.text = xstrdup(r.text);
+            r.text = keep_text(l, r.text);
             XGROW(l->r, l->cap, l->n + 1);
             l->r[l->n++] = r;
         }

@@ -159,25 +159,27 @@ enum graph_reason proposal_apply(struct graph *g, const struct proposal *p)
     return why;
 }
 
-/* snprintf into buf that keeps counting past the end. */
+/* Text into buf that keeps counting past the end, as snprintf does. */
 struct out {
     char *buf;
     size_t len, n; /* capacity, characters the full text has so far */
 };
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-put(struct out *o, const char *fmt, ...)
+/* Append the strings up to the NULL (copied, not formatted: this runs per proposal). */
+static void put(struct out *o, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
-    size_t room = o->n < o->len ? o->len - o->n : 0;
-    int k = vsnprintf(room ? o->buf + o->n : NULL, room, fmt, ap);
+    va_start(ap, o);
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
+        size_t k = strlen(s);
+        if (o->n + 1 < o->len) {
+            size_t c = k < o->len - o->n - 1 ? k : o->len - o->n - 1;
+            memcpy(o->buf + o->n, s, c);
+            o->buf[o->n + c] = '\0';
+        }
+        o->n += k;
+    }
     va_end(ap);
-    if (k > 0)
-        o->n += (size_t)k;
 }
 
 static const char *str(const char *s)
@@ -188,24 +190,24 @@ static const char *str(const char *s)
 static void put_edge(struct out *o, const struct proposal *p)
 {
     if (p->label)
-        put(o, "%s -%s-> %s", str(p->from), p->label, str(p->to));
+        put(o, str(p->from), " -", p->label, "-> ", str(p->to), NULL);
     else
-        put(o, "%s -> %s", str(p->from), str(p->to));
+        put(o, str(p->from), " -> ", str(p->to), NULL);
 }
 
 static void put_set_property(struct out *o, const struct proposal *p)
 {
     if (on_vertex(p)) {
-        put(o, "%s", p->vertex);
+        put(o, p->vertex, NULL);
     } else {
-        put(o, "(");
+        put(o, "(", NULL);
         put_edge(o, p);
-        put(o, ")");
+        put(o, ")", NULL);
     }
     if (p->value)
-        put(o, ".%s=%s", str(p->key), p->value);
+        put(o, ".", str(p->key), "=", p->value, NULL);
     else
-        put(o, ".%s removed", str(p->key));
+        put(o, ".", str(p->key), " removed", NULL);
 }
 
 size_t proposal_describe(const struct proposal *p, char *buf, size_t len)
@@ -213,15 +215,15 @@ size_t proposal_describe(const struct proposal *p, char *buf, size_t len)
     struct out o = {buf, len, 0};
     if (len)
         buf[0] = '\0';
-    put(&o, "%s ", prop_op_name(p->op));
+    put(&o, prop_op_name(p->op), " ", NULL);
     switch (p->op) {
     case PROP_ADD_VERTEX:
-        put(&o, "%s", str(p->vertex));
+        put(&o, str(p->vertex), NULL);
         if (p->label && p->label[0])
-            put(&o, ":%s", p->label);
+            put(&o, ":", p->label, NULL);
         break;
     case PROP_REMOVE_VERTEX:
-        put(&o, "%s", str(p->vertex));
+        put(&o, str(p->vertex), NULL);
         break;
     case PROP_ADD_EDGE:
     case PROP_REMOVE_EDGE:

@@ -394,6 +394,7 @@ static void check_recovery(bool amnesia)
     add_op(&sc, 2 * SIM_S, 3, "during2");
     add_op(&sc, 2500 * SIM_MS, 0, "during3");
     add_op(&sc, 4 * SIM_S, 4, "after");
+    sc.output.ledgers = true; /* ledgers are kept only to be written */
     validated(&sc);
     struct mem *mem = mem_new();
     struct trace tr = mem_trace(mem);
@@ -417,6 +418,26 @@ static void check_recovery(bool amnesia)
     cluster_free(c);
     mem_free(mem);
     scenario_fini(&sc);
+}
+
+Test(cluster, ledgers_are_kept_only_when_output_ledgers_asks_for_them)
+{
+    for (int want = 0; want < 2; want++) {
+        struct scenario sc;
+        base(&sc, 5, 1.0, 2 * SIM_MS);
+        add_op(&sc, 500 * SIM_MS, 0, "x");
+        sc.output.ledgers = want;
+        validated(&sc);
+        struct cluster *c = cluster_new(&sc, &(struct trace){0});
+        cluster_run(c);
+        for (uint32_t i = 0; i < 5; i++)
+            if (want)
+                cr_assert_gt(ledger_count(cluster_ledger(c, i)), 0, "node %u", i);
+            else
+                cr_assert_null(cluster_ledger(c, i), "node %u", i);
+        cluster_free(c);
+        scenario_fini(&sc);
+    }
 }
 
 Test(cluster, amnesia_recovery_catches_up_to_the_same_state_hash)

@@ -4,6 +4,7 @@
  * and that a failed or aborted output leaves no file behind.
  */
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/csvfmt.h"
 #include "core/xalloc.h"
 #include "sim/cluster/metrics.h"
 #include "sim/output/csv.h"
@@ -96,6 +98,23 @@ static char *read_all(FILE *f)
     return buf;
 }
 
+/* The whole of f (any size), NUL-terminated; owned by the caller's next call. */
+static char *read_all_big(FILE *f)
+{
+    static char *buf;
+    fflush(f);
+    long n = ftell(f);
+    rewind(f);
+    free(buf);
+    buf = xmalloc((size_t)n + 1);
+    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    return buf;
+}
+
+static const char *const vote_cols_for_test[] = {"run",      "rep",   "seed", "time_s",
+                                                 "proposal", "voter", "vote", "arrived_s"};
+
 Test(csv_trace, every_row_starts_with_run_rep_seed)
 {
     FILE *o = tmpfile(), *v = tmpfile(), *e = tmpfile();
@@ -125,6 +144,7 @@ Test(csv_trace, every_row_starts_with_run_rep_seed)
                                                 .node = TRACE_NO_NODE,
                                                 .event = "heal",
                                                 .detail = "groups 0,1"});
+    csv_trace_flush(t);
     cr_assert_str_eq(read_all(o),
                      "run,rep,seed,proposal,proposer,op,submitted_s,decided_s,yes,"
                      "no,missing,quorum,outcome,args\n"
@@ -159,6 +179,7 @@ Test(csv_trace, optional_traces_are_wanted_only_when_their_file_is_given)
         &(struct trace_heartbeat){
             .sent = SIM_S, .delivered = SIM_S + 5, .from = 1, .to = 2, .fate = "delivered"});
     tr.ops->outcome(tr.ctx, &(struct trace_outcome){.op = "x", .args = ""});
+    csv_trace_flush(t);
     cr_assert_str_eq(read_all(m), "run,rep,seed,sent_s,delivered_s,from,to,kind,proposal,fate\n"
                                   "0,0,1,0.000000001,NA,0,4,vote,p-9,lost\n");
     cr_assert_str_eq(read_all(h), "run,rep,seed,sent_s,delivered_s,from,to,fate\n"
@@ -166,6 +187,161 @@ Test(csv_trace, optional_traces_are_wanted_only_when_their_file_is_given)
     csv_trace_free(t);
     fclose(m);
     fclose(h);
+}
+
+/* splitmix64: a fixed sequence of test values, the same on every machine. */
+static uint64_t next_value(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* v, v shifted right by every amount (every digit count), and the powers of ten around it. */
+static void check_u64_and_time(uint64_t v)
+{
+    char got[CSV_PUT_MAX + 1], want[SIM_TIME_BUFLEN];
+    *csvfmt_u64(got, v) = '\0';
+    snprintf(want, sizeof(want), "%" PRIu64, v);
+    cr_assert_str_eq(got, want);
+    if (v == SIM_TIME_MAX)
+        return;
+    *csv_put_time(got, v) = '\0';
+    cr_assert_str_eq(got, sim_time_format_seconds(v, want), "time %" PRIu64, v);
+}
+
+Test(csv, hand_formatted_numbers_match_printf_for_every_digit_count)
+{
+    uint64_t state = 1;
+    for (uint64_t p = 1; p && p <= UINT64_MAX / 10; p *= 10)
+        for (uint64_t d = 0; d < 3; d++) {
+            check_u64_and_time(p - 1 + d);
+            check_u64_and_time(p * 10 - 1);
+        }
+    check_u64_and_time(UINT64_MAX - 1);
+    for (int i = 0; i < 200000; i++) {
+        uint64_t v = next_value(&state);
+        check_u64_and_time(v >> (i % 64));
+        check_u64_and_time((v >> (i % 64)) / 1000 * 1000); /* trailing zeros in the fraction */
+    }
+    char got[CSV_PUT_MAX + 1];
+    *csv_put_time(got, SIM_TIME_MAX) = '\0';
+    cr_assert_str_eq(got, "NA");
+    *csv_put_proposal(got, UINT64_MAX) = '\0';
+    cr_assert_str_eq(got, "p-18446744073709551615");
+}
+
+Test(csv, a_field_quoted_in_memory_is_the_field_written_to_a_file)
+{
+    static const char *const cases[] = {"",        "plain",      "a,b",  "say \"hi\"",
+                                        "\"",      "two\nlines", "cr\r", " padded",
+                                        "padded ", " ",          "a b",  "\"\"\""};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *want;
+        size_t wlen;
+        FILE *f = open_memstream(&want, &wlen);
+        csvfmt_field(f, cases[i]);
+        fclose(f);
+        size_t len = strlen(cases[i]);
+        char got[64];
+        char *end = csv_put_str(got, cases[i], len);
+        cr_assert_leq((size_t)(end - got), CSVFMT_FIELD_MAX(len));
+        cr_assert_eq((size_t)(end - got), wlen, "case %zu", i);
+        cr_assert_arr_eq(got, want, wlen, "case %zu", i);
+        free(want);
+    }
+}
+
+/* The votes.csv row of vote i, as the FILE-based writer prints it. */
+static void expected_vote_row(struct csv *c, const struct run_ident *id, uint64_t i)
+{
+    csv_u64(c, id->run);
+    csv_u64(c, id->rep);
+    csv_u64(c, id->seed);
+    csv_time(c, i * 7919 * SIM_US + i % 3);
+    csv_proposal(c, i / 5 + 1);
+    csv_u64(c, (uint32_t)(i % 1000));
+    csv_str(c, i % 4 ? "yes" : "no");
+    csv_time(c, i % 9 ? i * 7919 * SIM_US + 10 * SIM_MS : SIM_TIME_MAX);
+    csv_end(c);
+}
+
+static size_t file_size(FILE *f)
+{
+    fflush(f);
+    struct stat st;
+    cr_assert_eq(fstat(fileno(f), &st), 0);
+    return (size_t)st.st_size;
+}
+
+Test(csv_trace, rows_reach_the_file_whole_and_in_order_in_large_writes)
+{
+    FILE *v = tmpfile();
+    struct run_ident id = {.run = 4294967295u, .rep = 12, .seed = UINT64_MAX};
+    struct csv_trace *t = csv_trace_new(&id, &(struct csv_trace_files){.votes = v});
+    struct trace tr = csv_trace_sink(t);
+    size_t header = file_size(v);
+    char *want;
+    size_t wlen, n = 30000; /* about 2.3 MB: the buffer fills and is written several times */
+    FILE *w = open_memstream(&want, &wlen);
+    struct csv c;
+    csv_init(&c, w);
+    csv_header(&c, vote_cols_for_test, 8);
+    size_t before_flush = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        tr.ops->vote(tr.ctx, &(struct trace_vote){.time = i * 7919 * SIM_US + i % 3,
+                                                  .proposal = i / 5 + 1,
+                                                  .voter = (uint32_t)(i % 1000),
+                                                  .vote = i % 4 ? VOTE_YES : VOTE_NO,
+                                                  .arrived = i % 9 ? i * 7919 * SIM_US + 10 * SIM_MS
+                                                                   : SIM_TIME_MAX});
+        expected_vote_row(&c, &id, i);
+        if (i == 100)
+            cr_assert_eq(file_size(v), header, "rows wait in the buffer: no write per row");
+    }
+    before_flush = file_size(v);
+    csv_trace_flush(t);
+    fclose(w);
+    cr_assert_gt(wlen, 4 * CSV_TRACE_BUFFER);
+    cr_assert_lt(wlen - before_flush, CSV_TRACE_BUFFER, "full buffers were written as they filled");
+    cr_assert_eq(file_size(v), wlen);
+    cr_assert_str_eq(read_all_big(v), want);
+    csv_trace_free(t);
+    free(want);
+    fclose(v);
+}
+
+Test(csv_trace, a_row_longer_than_the_buffer_is_written_whole)
+{
+    FILE *e = tmpfile();
+    struct run_ident id = {0, 0, 1};
+    struct csv_trace *t = csv_trace_new(&id, &(struct csv_trace_files){.events = e});
+    struct trace tr = csv_trace_sink(t);
+    size_t len = CSV_TRACE_BUFFER + 12345;
+    char *detail = xmalloc(len + 1);
+    for (size_t i = 0; i < len; i++)
+        detail[i] = "ab,\"c"[i % 5];
+    detail[len] = '\0';
+    tr.ops->event(tr.ctx, &(struct trace_event){.time = 1, .node = 3, .event = "x", .detail = "y"});
+    tr.ops->event(tr.ctx, &(struct trace_event){
+                              .time = 2, .node = TRACE_NO_NODE, .event = "big", .detail = detail});
+    tr.ops->event(tr.ctx, &(struct trace_event){.time = 3, .node = 4, .event = "z", .detail = ""});
+    csv_trace_flush(t);
+    char *want;
+    size_t wlen;
+    FILE *w = open_memstream(&want, &wlen);
+    fputs(
+        "run,rep,seed,time_s,node,event,detail\n0,0,1,0.000000001,3,x,y\n0,0,1,0.000000002,NA,big,",
+        w);
+    csvfmt_field(w, detail);
+    fputs("\n0,0,1,0.000000003,4,z,\n", w);
+    fclose(w);
+    cr_assert_str_eq(read_all_big(e), want);
+    csv_trace_free(t);
+    free(want);
+    free(detail);
+    fclose(e);
 }
 
 /* ---- outfile ---- */

@@ -153,6 +153,44 @@ Test(ledger, a_written_ledger_reads_back_identical)
     ledger_free(l);
 }
 
+/* Text i: its number, then i % 200 letters (a 50,000-byte one at i = 778). */
+static char *text_of(size_t i)
+{
+    size_t len = i == 778 ? 50000 : i % 200;
+    char *t = malloc(len + 32);
+    int n = snprintf(t, 32, "%zu:", i);
+    for (size_t k = 0; k < len; k++)
+        t[n + k] = (char)('a' + (i + k) % 26);
+    t[n + len] = '\0';
+    return t;
+}
+
+Test(ledger, texts_stay_intact_and_owned_across_many_appends_and_a_clone)
+{
+    struct ledger *l = ledger_new();
+    size_t n = 5000; /* about 500 KB of text: many storage blocks, one text larger than any */
+    for (size_t i = 0; i < n; i++) {
+        char *t = text_of(i);
+        ledger_append(l, LEDGER_NOTE, i, i, 0, i, i % 3 ? t : "");
+        memset(t, 'X', strlen(t)); /* the ledger holds its own copy */
+        free(t);
+    }
+    struct ledger *c = ledger_clone(l);
+    for (size_t i = 0; i < n; i++) {
+        char *t = text_of(i);
+        cr_assert_str_eq(ledger_get(l, i)->text, i % 3 ? t : "", "record %zu", i);
+        cr_assert_str_eq(ledger_get(c, i)->text, ledger_get(l, i)->text);
+        cr_assert_neq(ledger_get(c, i)->text[0] ? ledger_get(c, i)->text : NULL,
+                      ledger_get(l, i)->text, "the clone owns its texts");
+        free(t);
+    }
+    cr_assert(ledger_verify(l, NULL) && ledger_compare(l, c) == LEDGER_SAME);
+    ledger_free(l);
+    cr_assert_eq(ledger_count(c), n); /* usable after the original is gone */
+    cr_assert_eq(strlen(ledger_get(c, 778)->text), 50004);
+    ledger_free(c);
+}
+
 Test(ledger, every_truncation_of_a_file_is_detected)
 {
     char path[128], cut[128], msg[256];

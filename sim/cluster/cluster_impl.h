@@ -23,9 +23,6 @@
 #include "sim/engine/rng.h"
 #include "sim/cluster/workload.h"
 
-/* Full per-node ledgers are kept for clusters up to this size (or when output.ledgers). */
-#define LEDGER_NODES_MAX 64
-
 #define FAULT_AMNESIA 1u
 #define FAULT_RANDOM  2u
 

@@ -103,7 +103,7 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
             32 * n * fmin(n - 1, (sc->heartbeat.enabled ? hb_links(sc) / n : 0) + 2 * props + 2));
     add(e, "messages in flight",
         GROWTH * concurrent_proposals(sc, props) * n * (2 * BCAST_COPY + UNICAST));
-    if (sc->nodes <= LEDGER_NODES_MAX || sc->output.ledgers)
+    if (sc->output.ledgers)
         add(e, "ledgers", n * props * 2 * LEDGER_REC);
     add(e, "final graph", elems * GRAPH_ELEM);
     add(e, "base", BASE);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/csvfmt.h"
 #include "core/xalloc.h"
 #include "sim/engine/rng.h"
 
@@ -159,8 +160,9 @@ static const char *pick(struct workload *w, const char *const *from, size_t n)
 
 static void numbered(char **field, char prefix, uint64_t k)
 {
-    char buf[32];
-    snprintf(buf, sizeof(buf), "%c%llu", prefix, (unsigned long long)k);
+    char buf[CSVFMT_NUMBER_LEN + 2];
+    buf[0] = prefix;
+    *csvfmt_u64(buf + 1, k) = '\0';
     proposal_set(field, buf);
 }
 

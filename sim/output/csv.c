@@ -1,9 +1,29 @@
 /* csv: rows of CSV fields for the simulator's files (see csv.h); core/csvfmt writes each field. */
 #include "sim/output/csv.h"
 
-#include <inttypes.h>
+#include <string.h>
 
 #include "core/csvfmt.h"
+
+char *csv_put_time(char *p, sim_time t)
+{
+    if (t == SIM_TIME_MAX) {
+        memcpy(p, "NA", 2);
+        return p + 2;
+    }
+    return csvfmt_seconds(p, t);
+}
+
+char *csv_put_proposal(char *p, uint64_t v)
+{
+    memcpy(p, "p-", 2);
+    return csvfmt_u64(p + 2, v);
+}
+
+char *csv_put_str(char *p, const char *s, size_t len)
+{
+    return csvfmt_field_put(p, s, len);
+}
 
 void csv_init(struct csv *c, FILE *f)
 {
@@ -24,10 +44,17 @@ void csv_str(struct csv *c, const char *s)
         csvfmt_field(c->f, s);
 }
 
-void csv_u64(struct csv *c, uint64_t v)
+/* The text from buf to end as the next field. */
+static void put_field(struct csv *c, const char *buf, const char *end)
 {
     sep(c);
-    fprintf(c->f, "%" PRIu64, v);
+    fwrite(buf, 1, (size_t)(end - buf), c->f);
+}
+
+void csv_u64(struct csv *c, uint64_t v)
+{
+    char buf[CSV_PUT_MAX];
+    put_field(c, buf, csvfmt_u64(buf, v));
 }
 
 char *csv_format_real(double v, char *buf)
@@ -44,13 +71,8 @@ void csv_real(struct csv *c, double v)
 
 void csv_time(struct csv *c, sim_time t)
 {
-    char buf[SIM_TIME_BUFLEN];
-    if (t == SIM_TIME_MAX) {
-        csv_na(c);
-        return;
-    }
-    sep(c);
-    fputs(sim_time_format_seconds(t, buf), c->f);
+    char buf[CSV_PUT_MAX];
+    put_field(c, buf, csv_put_time(buf, t));
 }
 
 void csv_na(struct csv *c)
@@ -61,8 +83,8 @@ void csv_na(struct csv *c)
 
 void csv_proposal(struct csv *c, uint64_t p)
 {
-    sep(c);
-    fprintf(c->f, "p-%" PRIu64, p);
+    char buf[CSV_PUT_MAX];
+    put_field(c, buf, csv_put_proposal(buf, p));
 }
 
 void csv_end(struct csv *c)

@@ -8,6 +8,9 @@
  * the shortest form that round-trips (NA for NAN), times as exact seconds from integer
  * nanoseconds (sim_time_format_seconds; NA for SIM_TIME_MAX, "never").
  *
+ * The csv_put_* functions write the same field texts into memory, by hand rather than through
+ * printf (a trace row costs a few hundred instructions: csv_trace formats millions of rows).
+ *
  * Ownership: a struct csv borrows its FILE. Errors are the FILE's (check ferror on close).
  */
 #ifndef ATLAS_SIM_OUTPUT_CSV_H
@@ -37,6 +40,15 @@ void csv_end(struct csv *c);                  /* end the row */
 
 /* A header row from n column names. */
 void csv_header(struct csv *c, const char *const *names, size_t n);
+
+/*
+ * Field text at p, no separator and no NUL; each returns the end of what it wrote. p must
+ * hold CSV_PUT_MAX bytes (CSVFMT_FIELD_MAX(len) for csv_put_str). Integers: csvfmt_u64.
+ */
+#define CSV_PUT_MAX 24                       /* "18446744073.709551615", "p-" + 20 digits */
+char *csv_put_time(char *p, sim_time t);     /* as csv_time: exact seconds; NA for "never" */
+char *csv_put_proposal(char *p, uint64_t v); /* "p-N" */
+char *csv_put_str(char *p, const char *s, size_t len); /* as csv_str, s of len bytes */
 
 /* Shortest text for v that strtod reads back exactly ("0.9", "1e-05"); NA for NAN. */
 #define CSV_REAL_BUFLEN CSVFMT_REAL_LEN

@@ -1,14 +1,26 @@
-/* csv_trace: trace records -> CSV rows (see csv_trace.h). */
+/* csv_trace: trace records -> CSV rows, formatted by hand into a large buffer per file. */
 #include "sim/output/csv_trace.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/xalloc.h"
 #include "sim/output/csv.h"
 
+#define LEAD_MAX    48  /* "run,rep,seed,": 10 + 10 + 20 digits and 3 commas, copied whole */
+#define ROW_NUMBERS 256 /* room for LEAD_MAX and any row's numeric and fixed fields */
+
+struct rowfile {
+    FILE *f;    /* borrowed; NULL: not written */
+    char *buf;  /* rows not yet handed to f */
+    size_t len; /* bytes used in buf */
+    size_t cap; /* bytes allocated for buf */
+};
+
 struct csv_trace {
-    struct run_ident id;
-    struct csv outcomes, votes, events, messages, heartbeats; /* .f NULL: not written */
+    struct rowfile outcomes, votes, events, messages, heartbeats;
+    char lead[LEAD_MAX]; /* the constant leading columns, formatted once */
+    size_t nlead;        /* their length */
 };
 
 static const char *const outcome_cols[] = {
@@ -24,107 +36,176 @@ static const char *const heartbeat_cols[] = {"run",         "rep",  "seed", "sen
 
 #define COLS(a) (a), sizeof(a) / sizeof((a)[0])
 
-static void lead(struct csv_trace *t, struct csv *c)
+static void rowfile_flush(struct rowfile *rf)
 {
-    csv_u64(c, t->id.run);
-    csv_u64(c, t->id.rep);
-    csv_u64(c, t->id.seed);
+    if (rf->len)
+        fwrite(rf->buf, 1, rf->len, rf->f);
+    rf->len = 0;
 }
 
-static void node_field(struct csv *c, uint32_t node)
+/*
+ * Start a row in rf with room for its numbers and `text` bytes of string fields (their
+ * CSVFMT_FIELD_MAX); the lead columns are written. Returns where the next field goes.
+ */
+static char *row_begin(const struct csv_trace *t, struct rowfile *rf, size_t text)
 {
-    if (node == TRACE_NO_NODE)
-        csv_na(c);
-    else
-        csv_u64(c, node);
+    size_t need = ROW_NUMBERS + text;
+    if (rf->cap - rf->len < need) {
+        rowfile_flush(rf);
+        if (rf->cap < need) { /* a row longer than the buffer: grow it for good */
+            rf->cap = need;
+            rf->buf = xrealloc(rf->buf, need);
+        }
+    }
+    char *p = rf->buf + rf->len;
+    memcpy(p, t->lead, LEAD_MAX);
+    return p + t->nlead;
+}
+
+static void row_end(struct rowfile *rf, char *p)
+{
+    p[-1] = '\n'; /* every field is followed by a comma: the last one ends the row */
+    rf->len = (size_t)(p - rf->buf);
+}
+
+static size_t text_room(const char *s)
+{
+    return CSVFMT_FIELD_MAX(s ? strlen(s) : 0);
+}
+
+/* Field writers: each writes its field and the comma after it. */
+static char *put_u64(char *p, uint64_t v)
+{
+    p = csvfmt_u64(p, v);
+    *p = ',';
+    return p + 1;
+}
+
+static char *put_time(char *p, sim_time t)
+{
+    p = csv_put_time(p, t);
+    *p = ',';
+    return p + 1;
+}
+
+static char *put_proposal(char *p, uint64_t v)
+{
+    p = csv_put_proposal(p, v);
+    *p = ',';
+    return p + 1;
+}
+
+static char *put_str(char *p, const char *s)
+{
+    if (s)
+        p = csv_put_str(p, s, strlen(s));
+    *p = ',';
+    return p + 1;
+}
+
+static char *put_node(char *p, uint32_t node)
+{
+    if (node != TRACE_NO_NODE)
+        return put_u64(p, node);
+    memcpy(p, "NA,", 3);
+    return p + 3;
 }
 
 static void on_outcome(void *ctx, const struct trace_outcome *r)
 {
     struct csv_trace *t = ctx;
-    struct csv *c = &t->outcomes;
-    if (!c->f)
+    struct rowfile *rf = &t->outcomes;
+    if (!rf->f)
         return;
-    lead(t, c);
-    csv_proposal(c, r->proposal);
-    csv_u64(c, r->proposer);
-    csv_str(c, r->op);
-    csv_time(c, r->submitted);
-    csv_time(c, r->decided);
-    csv_u64(c, r->yes);
-    csv_u64(c, r->no);
-    csv_u64(c, r->missing);
-    csv_u64(c, r->quorum);
-    csv_str(c, outcome_name(r->outcome));
-    csv_str(c, r->args);
-    csv_end(c);
+    const char *outcome = outcome_name(r->outcome);
+    char *p = row_begin(t, rf, text_room(r->op) + text_room(r->args) + text_room(outcome));
+    p = put_proposal(p, r->proposal);
+    p = put_u64(p, r->proposer);
+    p = put_str(p, r->op);
+    p = put_time(p, r->submitted);
+    p = put_time(p, r->decided);
+    p = put_u64(p, r->yes);
+    p = put_u64(p, r->no);
+    p = put_u64(p, r->missing);
+    p = put_u64(p, r->quorum);
+    p = put_str(p, outcome);
+    p = put_str(p, r->args);
+    row_end(rf, p);
 }
 
 static void on_vote(void *ctx, const struct trace_vote *r)
 {
     struct csv_trace *t = ctx;
-    struct csv *c = &t->votes;
-    if (!c->f)
+    struct rowfile *rf = &t->votes;
+    if (!rf->f)
         return;
-    lead(t, c);
-    csv_time(c, r->time);
-    csv_proposal(c, r->proposal);
-    csv_u64(c, r->voter);
-    csv_str(c, r->vote == VOTE_YES ? "yes" : "no");
-    csv_time(c, r->arrived);
-    csv_end(c);
+    char *p = row_begin(t, rf, 0);
+    p = put_time(p, r->time);
+    p = put_proposal(p, r->proposal);
+    p = put_u64(p, r->voter);
+    if (r->vote == VOTE_YES) {
+        memcpy(p, "yes,", 4);
+        p += 4;
+    } else {
+        memcpy(p, "no,", 3);
+        p += 3;
+    }
+    p = put_time(p, r->arrived);
+    row_end(rf, p);
 }
 
 static void on_event(void *ctx, const struct trace_event *r)
 {
     struct csv_trace *t = ctx;
-    struct csv *c = &t->events;
-    if (!c->f)
+    struct rowfile *rf = &t->events;
+    if (!rf->f)
         return;
-    lead(t, c);
-    csv_time(c, r->time);
-    node_field(c, r->node);
-    csv_str(c, r->event);
-    csv_str(c, r->detail);
-    csv_end(c);
+    char *p = row_begin(t, rf, text_room(r->event) + text_room(r->detail));
+    p = put_time(p, r->time);
+    p = put_node(p, r->node);
+    p = put_str(p, r->event);
+    p = put_str(p, r->detail);
+    row_end(rf, p);
 }
 
 /* The leading columns shared by messages.csv and heartbeats.csv. */
-static void transfer(struct csv_trace *t, struct csv *c, sim_time sent, sim_time delivered,
-                     uint32_t from, uint32_t to)
+static char *transfer(char *p, sim_time sent, sim_time delivered, uint32_t from, uint32_t to)
 {
-    lead(t, c);
-    csv_time(c, sent);
-    csv_time(c, delivered);
-    csv_u64(c, from);
-    csv_u64(c, to);
+    p = put_time(p, sent);
+    p = put_time(p, delivered);
+    p = put_u64(p, from);
+    return put_u64(p, to);
 }
 
 static void on_message(void *ctx, const struct trace_message *r)
 {
     struct csv_trace *t = ctx;
-    struct csv *c = &t->messages;
-    if (!c->f)
+    struct rowfile *rf = &t->messages;
+    if (!rf->f)
         return;
-    transfer(t, c, r->sent, r->delivered, r->from, r->to);
-    csv_str(c, r->kind);
-    if (r->proposal)
-        csv_proposal(c, r->proposal);
-    else
-        csv_na(c);
-    csv_str(c, r->fate);
-    csv_end(c);
+    char *p = row_begin(t, rf, text_room(r->kind) + text_room(r->fate));
+    p = transfer(p, r->sent, r->delivered, r->from, r->to);
+    p = put_str(p, r->kind);
+    if (r->proposal) {
+        p = put_proposal(p, r->proposal);
+    } else {
+        memcpy(p, "NA,", 3);
+        p += 3;
+    }
+    p = put_str(p, r->fate);
+    row_end(rf, p);
 }
 
 static void on_heartbeat(void *ctx, const struct trace_heartbeat *r)
 {
     struct csv_trace *t = ctx;
-    struct csv *c = &t->heartbeats;
-    if (!c->f)
+    struct rowfile *rf = &t->heartbeats;
+    if (!rf->f)
         return;
-    transfer(t, c, r->sent, r->delivered, r->from, r->to);
-    csv_str(c, r->fate);
-    csv_end(c);
+    char *p = row_begin(t, rf, text_room(r->fate));
+    p = transfer(p, r->sent, r->delivered, r->from, r->to);
+    p = put_str(p, r->fate);
+    row_end(rf, p);
 }
 
 static const struct trace_sink_ops csv_trace_ops = {
@@ -135,27 +216,50 @@ static const struct trace_sink_ops csv_trace_ops = {
     .heartbeat = on_heartbeat,
 };
 
-static void open_csv(struct csv *c, FILE *f, const char *const *cols, size_t n)
+static void rowfile_open(struct rowfile *rf, FILE *f, const char *const *cols, size_t n)
 {
-    csv_init(c, f);
-    if (f)
-        csv_header(c, cols, n);
+    rf->f = f;
+    if (!f)
+        return;
+    struct csv c;
+    csv_init(&c, f);
+    csv_header(&c, cols, n);
+    rf->cap = CSV_TRACE_BUFFER;
+    rf->buf = xmalloc(rf->cap);
 }
 
 struct csv_trace *csv_trace_new(const struct run_ident *id, const struct csv_trace_files *files)
 {
     struct csv_trace *t = xcalloc(1, sizeof(*t));
-    t->id = *id;
-    open_csv(&t->outcomes, files->outcomes, COLS(outcome_cols));
-    open_csv(&t->votes, files->votes, COLS(vote_cols));
-    open_csv(&t->events, files->events, COLS(event_cols));
-    open_csv(&t->messages, files->messages, COLS(message_cols));
-    open_csv(&t->heartbeats, files->heartbeats, COLS(heartbeat_cols));
+    char *p = put_u64(t->lead, id->run);
+    p = put_u64(p, id->rep);
+    p = put_u64(p, id->seed);
+    t->nlead = (size_t)(p - t->lead);
+    rowfile_open(&t->outcomes, files->outcomes, COLS(outcome_cols));
+    rowfile_open(&t->votes, files->votes, COLS(vote_cols));
+    rowfile_open(&t->events, files->events, COLS(event_cols));
+    rowfile_open(&t->messages, files->messages, COLS(message_cols));
+    rowfile_open(&t->heartbeats, files->heartbeats, COLS(heartbeat_cols));
     return t;
+}
+
+void csv_trace_flush(struct csv_trace *t)
+{
+    struct rowfile *all[] = {&t->outcomes, &t->votes, &t->events, &t->messages, &t->heartbeats};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (all[i]->f)
+            rowfile_flush(all[i]);
 }
 
 void csv_trace_free(struct csv_trace *t)
 {
+    if (!t)
+        return;
+    free(t->outcomes.buf);
+    free(t->votes.buf);
+    free(t->events.buf);
+    free(t->messages.buf);
+    free(t->heartbeats.buf);
     free(t);
 }
 

@@ -10,7 +10,13 @@
  *   heartbeats.csv  run,rep,seed,sent_s,delivered_s,from,to,fate
  * A node or time that does not apply (cluster-wide event, lost message) is NA.
  *
- * Ownership: the sink borrows the FILEs (NULL: that file is not written) for its lifetime.
+ * Rows are formatted by hand into one large buffer per file (CSV_TRACE_BUFFER bytes; the
+ * leading run,rep,seed, text is formatted once) and reach the FILE in writes of about that
+ * size: when a buffer fills, and at csv_trace_flush. Write errors are the FILE's (sticky,
+ * found by ferror when the file is closed: outdir_commit reports them).
+ *
+ * Ownership: the sink borrows the FILEs (NULL: that file is not written) until
+ * csv_trace_flush has been called for the last time; the owner flushes before closing them.
  */
 #ifndef ATLAS_SIM_OUTPUT_CSV_TRACE_H
 #define ATLAS_SIM_OUTPUT_CSV_TRACE_H
@@ -26,8 +32,15 @@ struct csv_trace_files {
 
 struct csv_trace;
 
+#define CSV_TRACE_BUFFER (256 * 1024) /* bytes of rows held per file before a write */
+
 /* Writes each file's header row now. */
 struct csv_trace *csv_trace_new(const struct run_ident *id, const struct csv_trace_files *files);
+
+/* Hand every row held so far to its FILE (fwrite; the FILE may still buffer). */
+void csv_trace_flush(struct csv_trace *t);
+
+/* Frees t without touching the FILEs (they may be closed): rows not flushed are lost. */
 void csv_trace_free(struct csv_trace *t); /* NULL is a no-op */
 
 /* A struct trace that feeds this sink (want_* set from which files were given). */

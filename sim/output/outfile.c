@@ -27,6 +27,7 @@ struct outdir {
     size_t nmade;
     struct outfile *files;
     size_t n, cap;
+    bool nosync; /* outdir_set_sync(o, false): no fsync at commit */
 };
 
 /*
@@ -349,17 +350,17 @@ static int write_errno(int fd)
     return EIO;
 }
 
-static bool close_file(struct outfile *of)
+static bool close_file(struct outfile *of, bool sync)
 {
-    if (!of->f)
-        return sync_path(of->tmp); /* reserved: written and closed by its writer */
+    if (!of->f) /* reserved: written and closed by its writer */
+        return !sync || sync_path(of->tmp);
     int fd = fileno(of->f), saved = 0;
     errno = 0;
     if (fflush(of->f) != 0)
         saved = errno ? errno : write_errno(fd);
     else if (ferror(of->f))
         saved = write_errno(fd);
-    else if (fsync(fd) != 0)
+    else if (sync && fsync(fd) != 0)
         saved = errno;
     if (fclose(of->f) != 0 && !saved)
         saved = errno ? errno : EIO;
@@ -417,7 +418,7 @@ void outdir_abort(struct outdir *o)
 bool outdir_commit(struct outdir *o, struct diag *d)
 {
     for (size_t i = 0; i < o->n; i++)
-        if (!close_file(&o->files[i])) {
+        if (!close_file(&o->files[i], !o->nosync)) {
             diag_error(d, o->files[i].final, 0, 0, NULL, "cannot write output file: %s",
                        strerror(errno));
             outdir_abort(o);
@@ -432,7 +433,13 @@ bool outdir_commit(struct outdir *o, struct diag *d)
         }
         o->files[i].renamed = true;
     }
-    sync_dir(o->dir);
+    if (!o->nosync)
+        sync_dir(o->dir);
     outdir_free(o);
     return true;
+}
+
+void outdir_set_sync(struct outdir *o, bool sync)
+{
+    o->nosync = !sync;
 }

@@ -3,9 +3,11 @@
  *
  * outdir_open creates the folder (and missing parents) and checks it is writable;
  * outdir_create opens DIR/.NAME.tmp.PID for writing; outdir_commit flushes, fsyncs and
- * closes every file, renames each to DIR/NAME and fsyncs the folder. Any failure (or
- * outdir_abort) removes every temporary file, every file this outdir already renamed into
- * place, and the folders it created, so a failed or interrupted run never leaves a
+ * closes every file, renames each to DIR/NAME and fsyncs the folder (outdir_set_sync(o,
+ * false) skips the fsyncs: then a power cut or an OS crash may lose or empty files that were
+ * committed, but a crash of the process still never leaves a torn file under a real name). Any
+ * failure (or outdir_abort) removes every temporary file, every file this outdir already renamed
+ * into place, and the folders it created, so a failed or interrupted run never leaves a
  * half-written file under a real name: a visible file is always complete. With
  * outdir_remove_on_signal, an interrupted run is undone the same way. Errors (a full disk,
  * EFBIG past `ulimit -f`, a read-only folder, a path under a regular file) are reported into
@@ -56,6 +58,9 @@ FILE *outdir_create(struct outdir *o, const char *name, struct diag *d);
  * abort or a signal PATH.tmp is removed too.
  */
 const char *outdir_reserve(struct outdir *o, const char *name);
+
+/* Whether outdir_commit fsyncs each file and the folder (true when opened). */
+void outdir_set_sync(struct outdir *o, bool sync);
 
 /* Close and rename everything; on failure undo everything. Frees o either way. */
 bool outdir_commit(struct outdir *o, struct diag *d);

@@ -453,6 +453,7 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
     struct outdir *o = outdir_open(dir, d);
     if (!o)
         return false;
+    outdir_set_sync(o, sc->output.sync);
     FILE *files[F_COUNT] = {NULL};
     for (int i = 0; i < F_COUNT; i++)
         if (wanted(sc, i) && !(files[i] = outdir_create(o, file_names[i], d))) {
@@ -481,6 +482,7 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
     write_exports(c, sc, files);
     long ledgers = write_ledgers(c, sc, o, d);
     bool ok = ledgers >= 0;
+    csv_trace_flush(ct); /* every row reaches its file before the files are closed */
     if (ok)
         ok = outdir_commit(o, d);
     else

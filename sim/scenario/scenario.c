@@ -93,6 +93,7 @@ void scenario_init(struct scenario *sc)
     sc->workload.generate.mix[PROP_ADD_EDGE] = 1.0;
     sc->sweep.replications = 1;
     sc->output.votes = true;
+    sc->output.sync = true;
 }
 
 static void node_set_fini(struct node_set *s)

@@ -167,6 +167,7 @@ struct output_spec {
     bool trace_heartbeats; /* output.traces contains heartbeats */
     bool ledgers;          /* output.ledgers: persist every node's ledger */
     bool votes;            /* output.votes: write votes.csv (default true) */
+    bool sync;             /* output.sync: fsync the run's files and folder (default true) */
 };
 
 struct scenario {

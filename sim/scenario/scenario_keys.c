@@ -47,13 +47,16 @@ enum key_type {
 };
 
 enum {
-    KF_REQUIRED = 1 << 0,  /* must be given (list elements, optional sections) */
-    KF_POSITIVE = 1 << 1,  /* durations/reals must be > 0 */
-    KF_NEVER = 1 << 2,     /* duration may be `never` (SIM_TIME_MAX) */
-    KF_INHERIT = 1 << 3,   /* `inherit` (the default) keeps the network-wide value */
-    KF_NODECOUNT = 1 << 4, /* this uint is cluster.nodes: later node checks use it */
-    KF_MEAN = 1 << 5,      /* a bare duration is the mean of an exponential, not a constant */
-    KF_NONE = 1 << 6,      /* a distribution may be `none` (the default: no such delay) */
+    KF_REQUIRED = 1 << 0,    /* must be given (list elements, optional sections) */
+    KF_POSITIVE = 1 << 1,    /* durations/reals must be > 0 */
+    KF_NEVER = 1 << 2,       /* duration may be `never` (SIM_TIME_MAX) */
+    KF_INHERIT = 1 << 3,     /* `inherit` (the default) keeps the network-wide value */
+    KF_NODECOUNT = 1 << 4,   /* this uint is cluster.nodes: later node checks use it */
+    KF_MEAN = 1 << 5,        /* a bare duration is the mean of an exponential, not a constant */
+    KF_NONE = 1 << 6,        /* a distribution may be `none` (the default: no such delay) */
+    KF_WRITE_FALSE = 1 << 7, /* a bool written to resolved YAML only when false, its
+                                non-default: how files are written, not what they hold, so
+                                resolved files (and goldens) stay as they were without it */
 };
 
 #define NO_ENABLED ((size_t)-1)
@@ -1525,6 +1528,12 @@ static const struct key_spec output_keys[] = {
     {"votes", K_BOOL, OUT(votes), .help = "write votes.csv (turn off for very large runs)",
      .example = "false"},
     {"ledgers", K_BOOL, OUT(ledgers), .help = "persist every node's ledger", .example = "true"},
+    {"sync", K_BOOL, OUT(sync), KF_WRITE_FALSE,
+     .help = "fsync each file of the run's folder and the folder itself before the run "
+             "counts as written; false skips that, for scratch work: a power cut or OS crash "
+             "may then lose the run, but a crash of the process still cannot leave a torn "
+             "file (files appear whole under their names, or not at all)",
+     .example = "false"},
 };
 
 #define SECTION(nm, ks, h)                                                                         \
@@ -1820,6 +1829,8 @@ static bool omitted(const struct key_spec *k, const char *base)
 {
     if (k->proto) /* only the selected protocol's section: base is the scenario */
         return ((const struct scenario *)base)->consensus.protocol != k->proto - 1;
+    if (k->flags & KF_WRITE_FALSE)
+        return *(const bool *)(base + k->off);
     return k->type == K_STRING && !*(char *const *)(base + k->off);
 }
 
