@@ -61,9 +61,9 @@
  * slot s such that every slot up to s is chosen at the node), every entry of term 0 (a chosen
  * value is final, whichever ballot chose it); commit_index = log_length.
  *
- * Memory: 16 bytes per slot per node (accepted ballot, value); a leader holds 16 bytes plus
- * one bit per node for each slot of its plan (the slots it has not yet seen chosen, and the
- * ones below them); 48 bytes per proposal id for client bookkeeping. Logs only grow.
+ * Memory: 16 bytes per slot per node (accepted ballot, value); a leader holds 24 bytes plus
+ * one bit per node for each slot of its plan (trimmed in steps of 1024 chosen slots); 24
+ * bytes per proposal id for client bookkeeping. Acceptor state only grows.
  */
 #ifndef ATLAS_CORE_MULTI_PAXOS_H
 #define ATLAS_CORE_MULTI_PAXOS_H
