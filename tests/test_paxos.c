@@ -68,6 +68,24 @@ static bool same_sequences(const struct harness *h, uint32_t n)
     return true;
 }
 
+/* ---- the scenario section ----------------------------------------------------------- */
+
+Test(paxos, a_backoff_ceiling_below_the_backoff_is_an_error_at_its_position)
+{
+    char *e = tu_scenario_errors("consensus:\n  protocol: multi-paxos\n"
+                                 "  multi-paxos: {backoff: 2s, backoff_max: 1s}\n",
+                                 0, NULL);
+    cr_expect(strstr(e, "t.yaml:3:43: error: consensus.multi-paxos.backoff_max: backoff_max "
+                        "must be at least backoff"),
+              "%s", e);
+    free(e);
+    e = tu_scenario_errors("consensus:\n  protocol: multi-paxos\n"
+                           "  multi-paxos: {backoff: 1s, backoff_max: 1s}\n",
+                           0, NULL);
+    cr_expect_str_eq(e, "");
+    free(e);
+}
+
 /* ---- election from the failure detector ------------------------------------------- */
 
 Test(paxos, the_lowest_unsuspected_node_becomes_leader_and_commits)
