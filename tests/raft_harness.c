@@ -611,8 +611,11 @@ static void dispatch(struct harness *h, struct ev *e)
     switch (e->type) {
     case EV_MSG: /* a cut made while it travelled drops it too */
         if (h->nodes[e->msg.to].alive && h->nodes[e->msg.from].alive &&
-            !h->cut[e->msg.from * h->o.nodes + e->msg.to])
-            h->ops->deliver(h->p, &e->msg);
+            !h->cut[e->msg.from * h->o.nodes + e->msg.to]) {
+            /* A copy: sends during delivery may grow (move) the pool that holds e. */
+            struct consensus_msg m = e->msg;
+            h->ops->deliver(h->p, &m);
+        }
         break;
     case EV_TIMER:
         if (!e->cancelled && h->nodes[e->node].alive && e->epoch == h->nodes[e->node].epoch)

@@ -258,8 +258,10 @@ static struct pslot *plan_at(struct consensus *p, struct pnode *r, uint64_t s)
 static void plan_reset(struct consensus *p, struct pnode *r, uint64_t off)
 {
     uint64_t used = r->plan_end > r->plan_off ? r->plan_end - r->plan_off : 0;
-    memset(r->plan, 0, (size_t)used * sizeof(*r->plan));
-    memset(r->ackbits, 0, (size_t)used * p->words * sizeof(*r->ackbits));
+    if (used) { /* (a plan never used has no arrays yet) */
+        memset(r->plan, 0, (size_t)used * sizeof(*r->plan));
+        memset(r->ackbits, 0, (size_t)used * p->words * sizeof(*r->ackbits));
+    }
     r->plan_off = r->plan_end = off;
 }
 
@@ -1015,7 +1017,8 @@ static void paxos_recover(struct consensus *p, uint32_t node, bool amnesia)
         return;
     if (amnesia) {
         r->promised = 0;
-        memset(r->slots, 0, r->cap * sizeof(*r->slots));
+        if (r->cap)
+            memset(r->slots, 0, r->cap * sizeof(*r->slots));
         r->top = 0;
         r->known = 1;
     }
