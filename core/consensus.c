@@ -4,14 +4,13 @@
 #include <string.h>
 
 #include "core/example/example.h"
+#include "core/multi_paxos/multi_paxos.h"
 #include "core/quorum_vote/quorum_vote.h"
 #include "core/raft/raft.h"
 
 const struct consensus_ops *consensus_protocols[CONSENSUS_PROTOCOLS_MAX + 1] = {
     &quorum_vote_ops, /* the default: AtlasDB's */
-    &example_ops,
-    &raft_ops,
-    NULL,
+    &example_ops,     &raft_ops, &multi_paxos_ops, NULL,
 };
 
 bool consensus_register(const struct consensus_ops *ops)

@@ -34,7 +34,7 @@ struct harness {
     struct h_options o;
     const struct consensus_ops *ops;
     struct consensus *p;
-    union consensus_value params[RAFT_PARAM_COUNT];
+    union consensus_value params[CONSENSUS_PARAMS_MAX];
     consensus_time now;
     uint64_t rng, seq, hash;
     struct ev *pool;
@@ -42,10 +42,12 @@ struct harness {
     uint32_t *heap, nheap;
     struct nodestate *nodes;
     bool *cut;                /* cut[a * n + b]: a -> b dropped */
+    bool *forced;             /* forced[a * n + b]: a suspects b regardless */
     consensus_time *last_at;  /* fifo: last delivery time on link a -> b, [a * n + b] */
     uint64_t *leader_of_term; /* node + 1, indexed by term */
     size_t terms_cap;
-    uint64_t *committed_term; /* by index: the term seen committed (0: none) */
+    uint64_t *committed_term; /* by index: the term seen committed */
+    uint64_t *committed_prop; /* by index: the proposal seen committed, + 1 (0: none) */
     uint64_t *applied_first;  /* by index: first proposal applied there, + 1 */
     size_t idx_cap;
     uint8_t *decided;     /* by proposal: 0 or outcome + 1 */
@@ -236,6 +238,8 @@ static void grow_index(struct harness *h, uint64_t index)
     }
     h->committed_term = xreallocarray(h->committed_term, cap, sizeof(uint64_t));
     memset(h->committed_term + old, 0, (cap - old) * sizeof(uint64_t));
+    h->committed_prop = xreallocarray(h->committed_prop, cap, sizeof(uint64_t));
+    memset(h->committed_prop + old, 0, (cap - old) * sizeof(uint64_t));
     h->idx_cap = cap;
 }
 
@@ -264,18 +268,21 @@ static uint64_t p_applied(void *ctx, uint32_t node)
     return ((struct harness *)ctx)->nodes[node].applied;
 }
 
-static uint32_t p_trusted(void *ctx, uint32_t node)
-{
-    (void)node;
-    return ((struct harness *)ctx)->o.nodes;
-}
-
 static bool p_suspects(void *ctx, uint32_t node, uint32_t peer)
 {
-    (void)ctx;
-    (void)node;
-    (void)peer;
-    return false;
+    const struct harness *h = ctx;
+    uint32_t n = h->o.nodes;
+    return peer != node && (!h->nodes[peer].alive || h->forced[node * n + peer] ||
+                            (h->o.fd_cuts && h->cut[peer * n + node]));
+}
+
+static uint32_t p_trusted(void *ctx, uint32_t node)
+{
+    const struct harness *h = ctx;
+    uint32_t trusted = 0;
+    for (uint32_t i = 0; i < h->o.nodes; i++)
+        trusted += !p_suspects(ctx, node, i);
+    return trusted;
 }
 
 static double p_uniform(void *ctx, uint32_t node)
@@ -321,11 +328,11 @@ static void p_event(void *ctx, const struct consensus_event *e)
 static void check_completeness(struct harness *h, uint32_t node)
 {
     uint64_t len = h->ops->log_length(h->p, node);
-    for (uint64_t i = 1; i < h->idx_cap && h->committed_term[i]; i++) {
-        uint64_t term = 0, prop;
+    for (uint64_t i = 1; i < h->idx_cap && h->committed_prop[i]; i++) {
+        uint64_t term = 0, prop = UINT64_MAX;
         if (i <= len)
             h->ops->log_entry(h->p, node, i, &term, &prop);
-        if (term != h->committed_term[i]) {
+        if (term != h->committed_term[i] || prop + 1 != h->committed_prop[i]) {
             h->c.leader_completeness++;
             return;
         }
@@ -364,7 +371,7 @@ bool h_port_apply(struct harness *h, uint32_t node, uint64_t index, uint64_t pro
     return p_apply(h, node, index, proposal);
 }
 
-/* Commits seen since the last scan: two different terms committed at one index break
+/* Commits seen since the last scan: two different entries committed at one index break
  * State Machine Safety even before anyone applies them. */
 static void scan_commits(struct harness *h)
 {
@@ -377,10 +384,12 @@ static void scan_commits(struct harness *h)
         for (uint64_t i = s->seen_commit + 1; i <= commit; i++) {
             uint64_t term, prop;
             h->ops->log_entry(h->p, k, i, &term, &prop);
-            if (!h->committed_term[i])
+            if (!h->committed_prop[i]) {
                 h->committed_term[i] = term;
-            else if (h->committed_term[i] != term)
+                h->committed_prop[i] = prop + 1;
+            } else if (h->committed_term[i] != term || h->committed_prop[i] != prop + 1) {
                 h->c.state_machine++;
+            }
         }
         s->seen_commit = commit;
     }
@@ -400,7 +409,8 @@ struct h_options h_defaults(uint64_t seed)
                               .heartbeat = 50 * H_MS,
                               .max_batch = RAFT_BATCH_MAX,
                               .max_inflight = 1,
-                              .client_timeout = 1000 * H_MS};
+                              .client_timeout = 1000 * H_MS,
+                              .fd_cuts = true};
 }
 
 struct harness *h_new(const struct consensus_ops *ops, const struct h_options *o)
@@ -417,12 +427,17 @@ struct harness *h_new(const struct consensus_ops *ops, const struct h_options *o
     h->last_at = xcalloc((size_t)o->nodes * o->nodes, sizeof(*h->last_at));
     h->decided = xcalloc(o->max_proposals + 1, 1);
     grow_index(h, 1);
-    h->params[RAFT_ELECTION_TIMEOUT].dist = 0;
-    h->params[RAFT_HEARTBEAT_INTERVAL].t = o->heartbeat;
-    h->params[RAFT_MAX_BATCH].u = o->max_batch;
-    h->params[RAFT_PRE_VOTE].b = o->pre_vote;
-    h->params[RAFT_CHECK_QUORUM].b = o->check_quorum;
-    h->params[RAFT_MAX_INFLIGHT].u = o->max_inflight;
+    h->forced = xcalloc((size_t)o->nodes * o->nodes, sizeof(*h->forced));
+    if (o->params) {
+        memcpy(h->params, o->params, ops->nparams * sizeof(*h->params));
+    } else {
+        h->params[RAFT_ELECTION_TIMEOUT].dist = 0;
+        h->params[RAFT_HEARTBEAT_INTERVAL].t = o->heartbeat;
+        h->params[RAFT_MAX_BATCH].u = o->max_batch;
+        h->params[RAFT_PRE_VOTE].b = o->pre_vote;
+        h->params[RAFT_CHECK_QUORUM].b = o->check_quorum;
+        h->params[RAFT_MAX_INFLIGHT].u = o->max_inflight;
+    }
     struct consensus_config cfg = {.nodes = o->nodes,
                                    .quorum = o->nodes / 2 + 1,
                                    .vote_timeout = o->client_timeout,
@@ -463,9 +478,11 @@ void h_free(struct harness *h)
     free(h->free_slots);
     free(h->heap);
     free(h->cut);
+    free(h->forced);
     free(h->last_at);
     free(h->leader_of_term);
     free(h->committed_term);
+    free(h->committed_prop);
     free(h->applied_first);
     free(h->decided);
     free(h);
@@ -543,6 +560,11 @@ void h_heal(struct harness *h)
     memset(h->cut, 0, (size_t)h->o.nodes * h->o.nodes * sizeof(*h->cut));
 }
 
+void h_suspect(struct harness *h, uint32_t node, uint32_t peer, bool suspect)
+{
+    h->forced[node * h->o.nodes + peer] = suspect;
+}
+
 void h_set_loss(struct harness *h, double loss)
 {
     h->o.loss = loss;
@@ -589,8 +611,11 @@ static void dispatch(struct harness *h, struct ev *e)
     switch (e->type) {
     case EV_MSG: /* a cut made while it travelled drops it too */
         if (h->nodes[e->msg.to].alive && h->nodes[e->msg.from].alive &&
-            !h->cut[e->msg.from * h->o.nodes + e->msg.to])
-            h->ops->deliver(h->p, &e->msg);
+            !h->cut[e->msg.from * h->o.nodes + e->msg.to]) {
+            /* A copy: sends during delivery may grow (move) the pool that holds e. */
+            struct consensus_msg m = e->msg;
+            h->ops->deliver(h->p, &m);
+        }
         break;
     case EV_TIMER:
         if (!e->cancelled && h->nodes[e->node].alive && e->epoch == h->nodes[e->node].epoch)

@@ -7,11 +7,15 @@
  * crashes with durable or amnesia recovery, and an optional chaos process of random
  * crashes and isolations. It checks, online, what the host's checker checks:
  *   - Election Safety: at most one leader per term (port->leader);
- *   - Leader Completeness: a new leader's log holds every entry seen committed before;
+ *   - Leader Completeness: a new leader's log holds every entry seen committed before (the
+ *     same term and proposal);
  *   - State Machine Safety: no two nodes apply different proposals at one index, and no
- *     two nodes commit entries of different terms at one index;
+ *     two nodes commit different entries (term or proposal) at one index;
  *   - outcomes: each proposal decided at most once.
- * Each violation increments a counter; tests assert on the counters.
+ * Each violation increments a counter; tests assert on the counters. The failure detector
+ * (port->suspects, which Raft ignores and Multi-Paxos elects its leader with) is perfect and
+ * instant: a node suspects a peer that is down, one it is cut off from (unless fd_cuts is
+ * off), and one a test told it to suspect (h_suspect, a false suspicion).
  * All randomness comes from one splitmix64 stream seeded by the test.
  */
 #ifndef ATLAS_TESTS_RAFT_HARNESS_H
@@ -38,6 +42,10 @@ struct h_options {
     bool pre_vote, check_quorum;
     consensus_time client_timeout;
     bool light; /* keep no per-node apply history (benchmark) */
+    /* Another protocol's parameters (its consensus.<name>.* values in table order); NULL:
+     * Raft's, from the fields above. */
+    const union consensus_value *params;
+    bool fd_cuts; /* a cut link makes the receiver suspect the sender (default true) */
 };
 
 /* Defaults: 5 nodes, 1-5 ms latency, no loss, 150-300 ms timeouts, 50 ms heartbeat, batch
@@ -81,6 +89,8 @@ void h_heal(struct harness *h);                                  /* no cuts at a
 void h_chaos(struct harness *h, consensus_time every, consensus_time until, uint32_t max_down,
              bool amnesia);
 void h_set_loss(struct harness *h, double loss);
+/* Make `node`'s failure detector suspect `peer` whatever it hears (or stop). */
+void h_suspect(struct harness *h, uint32_t node, uint32_t peer, bool suspect);
 
 /* Observations. */
 const struct h_counts *h_counts(const struct harness *h);
