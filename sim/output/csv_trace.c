@@ -8,7 +8,7 @@
 
 struct csv_trace {
     struct run_ident id;
-    struct csv outcomes, votes, events, messages, heartbeats; /* .f NULL: not written */
+    struct csv outcomes, votes, events, messages, heartbeats, elections; /* .f NULL: none */
 };
 
 static const char *const outcome_cols[] = {
@@ -21,6 +21,9 @@ static const char *const message_cols[] = {"run",  "rep", "seed", "sent_s",   "d
                                            "from", "to",  "kind", "proposal", "fate"};
 static const char *const heartbeat_cols[] = {"run",         "rep",  "seed", "sent_s",
                                              "delivered_s", "from", "to",   "fate"};
+
+static const char *const election_cols[] = {"run",     "rep",   "seed",  "term",   "candidate",
+                                            "start_s", "end_s", "votes", "result", "downtime_s"};
 
 #define COLS(a) (a), sizeof(a) / sizeof((a)[0])
 
@@ -127,12 +130,30 @@ static void on_heartbeat(void *ctx, const struct trace_heartbeat *r)
     csv_end(c);
 }
 
+static void on_election(void *ctx, const struct trace_election *r)
+{
+    struct csv_trace *t = ctx;
+    struct csv *c = &t->elections;
+    if (!c->f)
+        return;
+    lead(t, c);
+    csv_u64(c, r->term);
+    csv_u64(c, r->candidate);
+    csv_time(c, r->start);
+    csv_time(c, r->end);
+    csv_u64(c, r->votes);
+    csv_str(c, r->result);
+    csv_time(c, r->downtime);
+    csv_end(c);
+}
+
 static const struct trace_sink_ops csv_trace_ops = {
     .outcome = on_outcome,
     .vote = on_vote,
     .event = on_event,
     .message = on_message,
     .heartbeat = on_heartbeat,
+    .election = on_election,
 };
 
 static void open_csv(struct csv *c, FILE *f, const char *const *cols, size_t n)
@@ -151,6 +172,7 @@ struct csv_trace *csv_trace_new(const struct run_ident *id, const struct csv_tra
     open_csv(&t->events, files->events, COLS(event_cols));
     open_csv(&t->messages, files->messages, COLS(message_cols));
     open_csv(&t->heartbeats, files->heartbeats, COLS(heartbeat_cols));
+    open_csv(&t->elections, files->elections, COLS(election_cols));
     return t;
 }
 
