@@ -384,7 +384,8 @@ static void print_files(FILE *f, const char *dir, FILE **files, long ledgers)
  * Their names go to account (when not NULL). An empty figures/ folder is removed too.
  */
 static const char *const derived_files[] = {"analysis.csv"};
-static const char *const figure_names[] = {"approval", "latency_cdf", "heatmap", "timeline"};
+static const char *const figure_names[] = {"approval", "latency_cdf", "heatmap", "timeline",
+                                           "election_cdf"};
 
 struct stale {
     int fd;          /* the run's folder */
