@@ -54,6 +54,7 @@ enum {
     KF_NODECOUNT = 1 << 4, /* this uint is cluster.nodes: later node checks use it */
     KF_MEAN = 1 << 5,      /* a bare duration is the mean of an exponential, not a constant */
     KF_NONE = 1 << 6,      /* a distribution may be `none` (the default: no such delay) */
+    KF_QUIET = 1 << 7,     /* an optional section the resolved scenario names only when given */
 };
 
 #define NO_ENABLED ((size_t)-1)
@@ -1308,7 +1309,7 @@ static const struct key_spec faults_keys[] = {
      .enabled_off = S(faults.random.enabled),
      .help = "random crash/recover cycles on every node (off unless given)",
      .example = "{mttf: {dist: exponential, mean: 20s}, mttr: 1s}"},
-    {"leader", K_SECTION, S(faults.leader), .rec = &leader_fault_record,
+    {"leader", K_SECTION, S(faults.leader), KF_QUIET, .rec = &leader_fault_record,
      .enabled_off = S(faults.leader.enabled),
      .help = "crash the current leader (the last node a leader-based protocol reported) "
              "every so often; nothing happens while no live node leads (off unless given)",
@@ -1753,7 +1754,8 @@ static void write_block(FILE *f, const struct record *rec, const char *base, int
             continue;
         if (k->type == K_SECTION) {
             if (k->enabled_off != NO_ENABLED && !*(const bool *)(base + k->enabled_off)) {
-                fprintf(f, "%*s# %s: not given (off)\n", indent, "", k->key);
+                if (!(k->flags & KF_QUIET))
+                    fprintf(f, "%*s# %s: not given (off)\n", indent, "", k->key);
                 continue;
             }
             fprintf(f, "%*s%s:\n", indent, "", k->key);
