@@ -211,14 +211,33 @@ static void remove_tree(const char *tree)
         (void)waitpid(pid, NULL, 0);
 }
 
-enum { APPROVAL, LATENCY_CDF, HEATMAP, TIMELINE, NSCRIPTS };
-static const char *const script_names[NSCRIPTS] = {"approval", "latency_cdf", "heatmap",
-                                                   "timeline"};
+enum { APPROVAL, LATENCY_CDF, HEATMAP, TIMELINE, ELECTION_CDF, NSCRIPTS };
+static const char *const script_names[NSCRIPTS] = {"approval", "latency_cdf", "heatmap", "timeline",
+                                                   "election_cdf"};
+
+/* Whether the folder has elections.csv: its own, or its first run's (a sweep with --traces). */
+static bool has_elections(const struct folder *f)
+{
+    if (readable(f->dir, "elections.csv"))
+        return true;
+    if (!f->nrows)
+        return false;
+    char *runs = join(f->dir, "runs"), *run = join(runs, folder_cell(f, 0, f->run));
+    bool ok = readable(run, "elections.csv");
+    free(run);
+    free(runs);
+    return ok;
+}
 
 /* Why script k does not apply, or NULL if it does. */
-static const char *skip_reason(size_t k, const struct report_overview *o, const char *tl)
+static const char *skip_reason(size_t k, const struct report_overview *o, const char *tl,
+                               bool elections)
 {
     switch (k) {
+    case ELECTION_CDF:
+        return elections ? NULL
+                         : "no elections.csv (a leader-based protocol's run folder, or a sweep "
+                           "of one run with --traces)";
     case APPROVAL:
         return o->approvals > 1 ? NULL
                                 : "needs points with several approval probabilities (approval "
@@ -307,17 +326,18 @@ static bool plot_one(const char *scripts, const char *script_name, const char *d
 #define CDF_MAX_CURVES 12
 
 static bool plot_cdf(const struct folder *f, const struct plotrun_options *po, const char *scripts,
-                     const char *figures, FILE *out, struct errbuf *e)
+                     const char *script, const char *figures, FILE *out, struct errbuf *e)
 {
-    if (readable(f->dir, "outcomes.csv"))
-        return plot_one(scripts, "latency_cdf", f->dir, figures, NULL, "latency_cdf", NULL, out, e);
+    const char *input = strcmp(script, "latency_cdf") == 0 ? "outcomes.csv" : "elections.csv";
+    if (readable(f->dir, input))
+        return plot_one(scripts, script, f->dir, figures, NULL, script, NULL, out, e);
     size_t axis = po->by ? axis_of(f, po->by) : SIZE_MAX;
     if (!po->by && f->npoints > CDF_MAX_CURVES && f->naxes) {
         axis = 0;
         fprintf(out,
-                "plot latency_cdf: %zu points are too many curves; one per value of %s "
+                "plot %s: %zu points are too many curves; one per value of %s "
                 "(choose the key with --by)\n",
-                f->npoints, f->cols[f->axis0]);
+                script, f->npoints, f->cols[f->axis0]);
     }
     char *tree = cdf_tree(f, figures, axis, e);
     if (!tree)
@@ -328,7 +348,7 @@ static bool plot_cdf(const struct folder *f, const struct plotrun_options *po, c
     char from[1024];
     snprintf(from, sizeof(from), "%s/runs/*, one curve per %s", f->dir,
              axis == SIZE_MAX ? "point" : f->cols[f->axis0 + axis]);
-    bool ok = plot_one(scripts, "latency_cdf", tree, figures, defs, "latency_cdf", from, out, e);
+    bool ok = plot_one(scripts, script, tree, figures, defs, script, from, out, e);
     remove_tree(tree);
     free(tree);
     free(name);
@@ -404,15 +424,15 @@ bool plotrun_all(const struct folder *f, const struct report *r, const struct pl
     char *tl = timeline_dir(f, po->run), *figures = join(f->dir, "figures");
     size_t failed = 0, ran = 0;
     for (size_t k = 0; k < NSCRIPTS; k++) {
-        const char *why = skip_reason(k, &o, tl);
+        const char *why = skip_reason(k, &o, tl, has_elections(f));
         if (why) {
             fprintf(out, "plot %s: skipped: %s\n", script_names[k], why);
             continue;
         }
         ran++;
         bool ok;
-        if (k == LATENCY_CDF) {
-            ok = plot_cdf(f, po, scripts, figures, out, e);
+        if (k == LATENCY_CDF || k == ELECTION_CDF) {
+            ok = plot_cdf(f, po, scripts, script_names[k], figures, out, e);
         } else if (k == TIMELINE) {
             char *name = NULL;
             if (strcmp(tl, f->dir) != 0) {

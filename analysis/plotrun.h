@@ -2,7 +2,7 @@
  * plotrun: `atlas-sim analyze DIR --plot`, the gnuplot scripts of analysis/plots/ run on a
  * folder whose analysis.csv has just been written.
  *
- * Each script NAME.gp in {approval, latency_cdf, heatmap, timeline} runs as
+ * Each script NAME.gp in {approval, latency_cdf, heatmap, timeline, election_cdf} runs as
  *     gnuplot -e "dir='DIR'" -e "out='DIR/figures'" PLOTS/NAME.gp
  * and writes DIR/figures/NAME.png and NAME.svg (timeline reads one run's folder: DIR itself
  * for a run folder, else DIR/runs/RUN of --run or the first run, when the sweep kept
@@ -13,7 +13,9 @@
  * A script that cannot apply is skipped with a line saying why: approval needs a point with
  * an approval probability (not NA); heatmap needs several node counts and several approval
  * probabilities; latency_cdf needs outcomes.csv (a run folder or a sweep run with --traces);
- * timeline needs events.csv and outcomes.csv of one run.
+ * timeline needs events.csv and outcomes.csv of one run; election_cdf (drawn like latency_cdf,
+ * one curve per point) needs elections.csv (a leader-based protocol's run, or its sweep
+ * run with --traces).
  *
  * PLOTS is $ATLAS_PLOTS_DIR when set, else the source tree's analysis/plots (compiled in).
  * Failures (the caller exits 2): gnuplot is not on PATH (the message says how to install

@@ -44,3 +44,9 @@ const char *consensus_outcome_name(enum consensus_outcome o)
                                         "no_quorum", "invalid",  "aborted"};
     return (unsigned)o < CONSENSUS_OUTCOME_COUNT ? names[o] : "?";
 }
+
+const char *consensus_election_name(enum consensus_election e)
+{
+    static const char *const names[] = {"won", "lost", "superseded", "timeout", "crashed"};
+    return (unsigned)e < CONSENSUS_ELECTION_COUNT ? names[e] : "?";
+}

@@ -127,6 +127,19 @@ enum consensus_record_kind {
     CONSENSUS_REC_VOTE_IN,  /* node received `voter`'s ack cast at `cast` (votes.csv); time
                                CONSENSUS_NEVER: the ack was lost on its way */
     CONSENSUS_REC_DECIDED,  /* `proposal` decided `outcome` (outcomes.csv): yes/no/missing acks */
+    CONSENSUS_REC_ELECTION, /* node's candidacy for `term` (a Raft term, a Paxos ballot) that
+                               began at `started` ended now with `election`, having gathered
+                               `yes_votes` votes, its own included (elections.csv) */
+};
+
+/* How a candidacy ended (elections.csv's result column: consensus_election_name). */
+enum consensus_election {
+    CONSENSUS_ELECTION_WON,        /* the candidate became leader of its term */
+    CONSENSUS_ELECTION_LOST,       /* another node led the same term */
+    CONSENSUS_ELECTION_SUPERSEDED, /* the candidate learned of a higher term */
+    CONSENSUS_ELECTION_TIMEOUT,    /* its election timer expired (a split vote, lost votes) */
+    CONSENSUS_ELECTION_CRASHED,    /* the candidate crashed */
+    CONSENSUS_ELECTION_COUNT
 };
 
 struct consensus_record {
@@ -141,6 +154,9 @@ struct consensus_record {
     uint32_t yes_votes, no_votes, missing, quorum; /* DECIDED */
     consensus_time submitted;                      /* DECIDED */
     uint64_t index;                                /* DECIDED: log index (0: not in a log) */
+    uint64_t term;                                 /* ELECTION: the term (ballot) sought */
+    consensus_time started;                        /* ELECTION: when the candidacy began */
+    enum consensus_election election;              /* ELECTION: how it ended */
 };
 
 /* A protocol event for events.csv: detail is "k0=v0 k1=v1" from the named values. */
@@ -217,6 +233,9 @@ struct consensus;
 #define CONSENSUS_SELF_REPAIR                                                                      \
     2u /* the protocol brings lagging/recovered replicas up to date                                \
          itself: the host runs no catch-up of its own */
+#define CONSENSUS_ELECTIONS                                                                        \
+    4u /* the protocol reports every candidacy as a CONSENSUS_REC_ELECTION record: the host        \
+          writes elections.csv */
 
 /* A protocol: one const table of callbacks. */
 struct consensus_ops {
@@ -273,8 +292,9 @@ extern const struct consensus_ops *consensus_protocols[CONSENSUS_PROTOCOLS_MAX +
  */
 bool consensus_register(const struct consensus_ops *ops);
 
-const struct consensus_ops *consensus_find(const char *name); /* NULL if unknown */
-size_t consensus_count(void);                                 /* registered protocols */
-const char *consensus_outcome_name(enum consensus_outcome o); /* "approved", ... */
+const struct consensus_ops *consensus_find(const char *name);   /* NULL if unknown */
+size_t consensus_count(void);                                   /* registered protocols */
+const char *consensus_outcome_name(enum consensus_outcome o);   /* "approved", ... */
+const char *consensus_election_name(enum consensus_election e); /* "won", "lost", ... */
 
 #endif

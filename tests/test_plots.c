@@ -719,3 +719,44 @@ Test(plots, analyze_plot_draws_sweeps_per_point_and_per_chosen_key_and_run)
     free(err);
     cr_assert_eq(RUN(ATLAS_BINARY, "analyze", (char *)at("uneven"), "--by", "cluster.nodes"), 2);
 }
+
+/* The downtime_s rows (won elections after a leader crash) of a run's elections.csv. */
+static size_t downtime_rows(const char *csv)
+{
+    char *text = tu_slurp(csv, NULL);
+    size_t n = 0;
+    for (char *line = strchr(text, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        char *end = strchr(line + 1, '\n');
+        n += end && end - line > 3 && strncmp(end - 3, ",NA", 3) != 0;
+    }
+    free(text);
+    return n;
+}
+
+/* election_cdf of the Figure 16 sweep: one curve per consensus.raft section, labelled by its
+ * range, with its own trial count even after a point without trials (150-150 ms: an empty
+ * block used to shift every later count onto the wrong curve). A quorum-vote run has no
+ * elections.csv: analyze skips the figure, and the script alone exits 1 and writes nothing. */
+Test(plots, election_cdf_draws_one_curve_per_raft_point_with_its_own_trial_count)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (apt-get install gnuplot-nox)");
+    cr_assert_eq(RUN(ATLAS_BINARY, "sweep", SRC("scenarios/raft-figure16.yaml"), "-o",
+                     (char *)at("f16"), "--set", "duration=40s", "--traces", "-q", "-j", "1"),
+                 0, "%s", tu_slurp(at("err"), NULL));
+    cr_assert_eq(RUN(ATLAS_BINARY, "analyze", (char *)at("f16"), "--plot", "-q"), 0, "%s",
+                 tu_slurp(at("err"), NULL));
+    char *svg = check_svg(at("f16/figures/election_cdf.svg")), want[96];
+    assert_has(svg, "150ms-150ms (heartbeat 75ms) (0)", "election_cdf.svg");
+    size_t n = downtime_rows(at("f16/runs/5/elections.csv"));
+    cr_assert_gt(n, 20);
+    snprintf(want, sizeof(want), "150ms-300ms (heartbeat 75ms) (%zu)", n);
+    assert_has(svg, want, "election_cdf.svg");
+    n = downtime_rows(at("f16/runs/6/elections.csv"));
+    snprintf(want, sizeof(want), "12ms-24ms (heartbeat 6ms) (%zu)", n);
+    assert_has(svg, want, "election_cdf.svg");
+    free(svg);
+
+    cr_assert_neq(gnuplot("election_cdf", at("runs/crash-recovery"), at("noelect"), true), 0);
+    cr_assert_not(tu_exists(at("noelect")));
+}

@@ -140,3 +140,48 @@ Test(replicas, every_replica_starts_from_the_seeded_template)
     cr_assert_not(replicas_valid(rep, 1, a));
     replicas_free(rep);
 }
+
+/* The vertex index and the edge lookup the workload uses agree with the plain scans, on every
+ * node, as vertices come and go, new ones are interned after the index is built, and replicas
+ * are copied and reset (which rebuild it). */
+Test(replicas, ranked_vertices_and_edge_lookups_agree_with_the_plain_scans)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(r, 77);
+    struct replicas *rep = replicas_new(3, 8000);
+    replicas_start(rep);
+    const char *listed[64], *from[256], *label[256], *to[256];
+    for (int s = 0; s < 1500; s++) {
+        struct proposal p;
+        random_op(r, &p, (uint64_t)s + 1);
+        if (p.op == PROP_ADD_VERTEX && gsl_rng_uniform(r) < 0.5) { /* a fresh id: more slots */
+            char id[16];
+            snprintf(id, sizeof(id), "n%d", s % 40);
+            proposal_set(&p.vertex, id);
+        }
+        uint32_t node = (uint32_t)gsl_rng_uniform_int(r, 3);
+        replicas_apply(rep, node, replicas_intern(rep, &p));
+        proposal_fini(&p);
+        if (s % 97 == 0)
+            replicas_copy(rep, (node + 1) % 3, node);
+        if (s % 211 == 0)
+            replicas_reset(rep, (node + 2) % 3);
+        for (uint32_t n = 0; n < 3; n++) {
+            size_t nv = replicas_vertices(rep, n, listed, 64);
+            cr_assert_eq(replicas_vertex_count(rep, n), nv, "step %d node %u", s, n);
+            for (size_t k = 0; k < nv; k++)
+                cr_assert_str_eq(replicas_vertex_at(rep, n, k), listed[k], "step %d", s);
+            size_t ne = replicas_edges(rep, n, from, label, to, 256);
+            for (size_t k = 0; k < ne; k++)
+                cr_assert(replicas_has_edge(rep, n, from[k], label[k], to[k]));
+            cr_assert_not(replicas_has_edge(rep, n, "a", "no-such-label", "b"));
+            cr_assert_not(replicas_has_edge(rep, n, "no-such-vertex", "x", "a"));
+        }
+    }
+    size_t edges_seen = 0;
+    for (uint32_t n = 0; n < 3; n++)
+        edges_seen += replicas_edges(rep, n, from, label, to, 256);
+    cr_assert_gt(edges_seen, 0, "the run never held an edge: the lookup was not exercised");
+    replicas_free(rep);
+    gsl_rng_free(r);
+}

@@ -707,3 +707,36 @@ Test(run, validate_quiet_prints_only_problems, .init = make_tmp, .fini = remove_
     cr_assert(strstr(text, "cluster.nodes"), "%s", text);
     free(text);
 }
+
+/* elections.csv: raft-election.yaml's two candidacies, each won with 3 votes, the second
+ * 0.152858059 s after the leader (node 4) crashed at 2 s (its downtime_s); a quorum-vote
+ * run writes no elections.csv. faults.leader crashes only the current leader: every crash
+ * row names the node of the last `leader` row before it. */
+Test(run, elections_csv_lists_every_candidacy_and_faults_leader_crashes_the_leader,
+     .init = make_tmp, .fini = remove_tmp)
+{
+    char out[512], path[600];
+    snprintf(out, sizeof(out), "%s/raft", tmp);
+    run_quiet(SRC("scenarios/raft-election.yaml"), out, "");
+    snprintf(path, sizeof(path), "%s/elections.csv", out);
+    char *text = tu_slurp(path, NULL);
+    cr_assert_str_eq(text, "run,rep,seed,term,candidate,start_s,end_s,votes,result,downtime_s\n"
+                           "0,0,7,1,4,0.163525063,0.172469286,3,won,NA\n"
+                           "0,0,7,2,1,2.142894713,2.152858059,3,won,0.152858059\n");
+    free(text);
+
+    snprintf(out, sizeof(out), "%s/qv", tmp);
+    run_quiet(SRC("scenarios/quickstart.yaml"), out, "");
+    snprintf(path, sizeof(path), "%s/elections.csv", out);
+    cr_assert_not(exists(path), "a quorum-vote run wrote elections.csv");
+
+    snprintf(out, sizeof(out), "%s/lf", tmp);
+    run_quiet(SRC("scenarios/raft-election.yaml"), out,
+              "--set 'faults.leader={every: 700ms, down: 300ms}'");
+    int rc = sh("awk -F, '$6 == \"leader\" {l = $5} $6 == \"crash\" {n++; if ($5 != l) bad++} "
+                "END {exit !(n >= 5 && !bad)}' '%s/events.csv'",
+                out);
+    cr_assert_eq(rc, 0, "a crash that was not the leader's, or fewer than 5 crashes");
+    rc = sh("awk -F, 'NR > 1 && $10 != \"NA\" {n++} END {exit !(n >= 5)}' '%s/elections.csv'", out);
+    cr_assert_eq(rc, 0, "fewer than 5 elections after a leader crash");
+}

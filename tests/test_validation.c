@@ -7,7 +7,10 @@
  *      round trips, each the sum of two exponentials (mean and CDF; GSL integration);
  *   3. availability with exponential MTTF and MTTR vs MTTF / (MTTF + MTTR);
  *   4. false suspicions with independent heartbeat loss l vs the rate of runs of k losses,
- *      (1 - l) l^k per interval and monitored link.
+ *      (1 - l) l^k per interval and monitored link;
+ *   5. Raft's time without a leader after the leader crashes (scenarios/raft-figure16.yaml,
+ *      the Raft paper's Figure 16) vs the first of four uniform election timeouts plus three
+ *      latencies minus the crash's phase, where no split vote can have happened yet.
  *
  * Each check runs the scenario tests/data/validation/<check>.yaml in process (the YAML front
  * end, the cluster and the trace records users get), with a few keys set per case, over
@@ -58,6 +61,8 @@ struct recorder {
     size_t nev, ev_cap;
     struct tmsg *msg; /* delivered protocol messages, in delivery order */
     size_t nmsg, msg_cap;
+    sim_time *downtime; /* elections.csv's downtime_s of every won election after a crash */
+    size_t ndowntime, downtime_cap;
 };
 
 static void rec_outcome(void *ctx, const struct trace_outcome *r)
@@ -93,13 +98,22 @@ static void rec_message(void *ctx, const struct trace_message *r)
         (struct tmsg){.from = r->from, .to = r->to, .sent = r->sent, .delivered = r->delivered};
 }
 
+static void rec_election(void *ctx, const struct trace_election *r)
+{
+    struct recorder *rec = ctx;
+    if (r->downtime == SIM_TIME_MAX)
+        return;
+    XGROW(rec->downtime, rec->downtime_cap, rec->ndowntime + 1);
+    rec->downtime[rec->ndowntime++] = r->downtime;
+}
+
 static const struct trace_sink_ops recorder_ops = {
-    .outcome = rec_outcome, .event = rec_event, .message = rec_message};
+    .outcome = rec_outcome, .event = rec_event, .message = rec_message, .election = rec_election};
 
 static void recorder_clear(struct recorder *rec)
 {
     memset(rec->outcomes, 0, sizeof(rec->outcomes));
-    rec->ndecision = rec->nev = rec->nmsg = 0;
+    rec->ndecision = rec->nev = rec->nmsg = rec->ndowntime = 0;
 }
 
 static void recorder_fini(struct recorder *rec)
@@ -107,6 +121,7 @@ static void recorder_fini(struct recorder *rec)
     free(rec->decision);
     free(rec->ev);
     free(rec->msg);
+    free(rec->downtime);
 }
 
 /* --- running a case ---------------------------------------------------------------------- */
@@ -141,14 +156,16 @@ typedef void per_run_fn(void *acc, const struct scenario *sc, const struct recor
                         const struct run_metrics *m);
 
 /*
- * Run tests/data/validation/<file> with the settings, once per replication r < reps with
+ * Run tests/data/validation/<file> (a file with a '/': that path in the source tree) with the
+ * settings, once per replication r < reps with
  * the seed sweep_seed(VALIDATION_SEED, r), and hand each run's records to fn.
  */
 static void replicate(const char *file, const struct settings *s, uint32_t reps, per_run_fn *fn,
                       void *acc)
 {
     char path[512], seed[32];
-    snprintf(path, sizeof(path), "%s/tests/data/validation/%s", ATLAS_SOURCE_DIR, file);
+    snprintf(path, sizeof(path), strchr(file, '/') ? "%s/%s" : "%s/tests/data/validation/%s",
+             ATLAS_SOURCE_DIR, file);
     struct recorder rec = {0};
     for (uint32_t rep = 0; rep < reps; rep++) {
         snprintf(seed, sizeof(seed), "%llu", (unsigned long long)sweep_seed(VALIDATION_SEED, rep));
@@ -607,4 +624,148 @@ Test(validation, fifo_keeps_every_pairs_send_order)
     cr_assert_eq(fifo.inversions, 0, "%llu messages overtook one sent earlier on their pair",
                  (unsigned long long)fifo.inversions);
     cr_assert_eq(fifo.n, loose.n, "fifo delays messages, it loses none");
+}
+
+/* --- 5. Raft: time without a leader after a leader crash (the Raft paper's Figure 16) --- */
+
+/*
+ * scenarios/raft-figure16.yaml with a constant one-way latency d (3.5 ms, the mean of its
+ * 2-5 ms): 5 nodes, heartbeats every h,
+ * election timeouts uniform on [a, b], no loss; the leader crashes at a phase phi uniform on
+ * [0, h) after its last heartbeat (faults.leader's window is a whole number of intervals).
+ * The four followers reset their timers when that heartbeat arrives, so the first timeout
+ * is T1 = min of 4 uniforms after it. The first candidate wins in one round unless fewer
+ * than two of the other three are still followers when its RequestVote arrives d later
+ * (a follower whose own timer fired first has voted for itself): with the minimum at x the
+ * others are uniform on [x, b], each later than x + d with probability q = (u - d)/u,
+ * u = b - x, and P[win] = q^2 (3 - 2q). Then D = T1 + 3d - phi (the heartbeat's latency,
+ * the RequestVote's and the vote's). A split vote costs a new timeout of at least a, so no
+ * trial with a split ends before 2a + 3d - h: below that, with v = u - d,
+ *   P[D <= t] = (1/h) int_0^h G(t - 3d + phi) dphi,
+ *   G(s) = P[T1 <= s, no split] = 4/(b-a)^4 int_{x=a}^{min(s, b-d)} v^2 (v + 3d) dx
+ *        = 4/(b-a)^4 [H(b - d - a) - H(b - d - min(s, b - d))],  H(v) = v^4/4 + d v^3.
+ */
+struct f16 {
+    double a, b, h, d; /* ms */
+    double lag;        /* latencies counted in D: 3 (a broken model for the control: 2) */
+};
+
+static double f16_H(const struct f16 *f, double v)
+{
+    return v * v * v * v / 4 + f->d * v * v * v;
+}
+
+static double f16_G(double s, void *params)
+{
+    const struct f16 *f = params;
+    if (s <= f->a)
+        return 0;
+    double top = f->b - f->d, x = s < top ? s : top;
+    return 4 / pow(f->b - f->a, 4) * (f16_H(f, top - f->a) - f16_H(f, top - x));
+}
+
+struct f16_at {
+    const struct f16 *f;
+    double t;
+};
+
+static double f16_integrand(double phi, void *params)
+{
+    const struct f16_at *p = params;
+    return f16_G(p->t - p->f->lag * p->f->d + phi, (void *)p->f);
+}
+
+static double f16_cdf(const struct f16 *f, double t)
+{
+    struct f16_at at = {.f = f, .t = t};
+    gsl_function fn = {.function = f16_integrand, .params = &at};
+    gsl_integration_workspace *w = gsl_integration_workspace_alloc(1000);
+    double result = NAN, abserr = NAN;
+    int status = gsl_integration_qags(&fn, 0, f->h, 0, 1e-11, 1000, w, &result, &abserr);
+    gsl_integration_workspace_free(w);
+    cr_assert_eq(status, 0, "qags failed at t=%g", t);
+    return result / f->h;
+}
+
+Test(validation, the_figure16_closed_form_matches_hand_computed_values)
+{
+    /* d = 0: T1 is the plain minimum of four uniforms, P[T1 <= s] = 1 - ((b - s)/(b - a))^4 */
+    struct f16 f = {.a = 150, .b = 300, .h = 75, .d = 0, .lag = 3};
+    cr_expect_float_eq(f16_G(225, &f), 1 - pow(0.5, 4), 1e-12);
+    cr_expect_float_eq(f16_G(400, &f), 1.0, 1e-12);
+    /* d > 0: the no-split probability of the whole range, by the formula's other route */
+    f.d = 7.5;
+    double psplit_free = 0;
+    for (int i = 0; i < 200000; i++) { /* midpoint rule over x of f_min(x) q^2 (3 - 2q) */
+        double x = f.a + (f.b - f.a) * (i + 0.5) / 200000, u = f.b - x;
+        double q = u > f.d ? (u - f.d) / u : 0;
+        psplit_free +=
+            4 * pow(u, 3) / pow(f.b - f.a, 4) * q * q * (3 - 2 * q) * (f.b - f.a) / 200000;
+    }
+    cr_expect_float_eq(f16_G(1000, &f), psplit_free, 1e-8);
+    /* averaging over the phase: a CDF that rises from 0 to G's limit */
+    cr_expect_float_eq(f16_cdf(&f, f.a + 3 * f.d - f.h), 0.0, 1e-12);
+    cr_expect_float_eq(f16_cdf(&f, f.b + 3 * f.d), psplit_free, 1e-8);
+}
+
+#define F16_REPS 10 /* runs of 1,000 s, about 930 trials each */
+#define F16_CDF  5
+
+struct f16_acc {
+    size_t n, below[F16_CDF];
+    const double *at; /* ms */
+};
+
+static void f16_run(void *acc, const struct scenario *sc, const struct recorder *rec,
+                    const struct run_metrics *m)
+{
+    (void)sc;
+    (void)m;
+    struct f16_acc *a = acc;
+    a->n += rec->ndowntime;
+    for (size_t i = 0; i < rec->ndowntime; i++)
+        for (int k = 0; k < F16_CDF; k++)
+            a->below[k] += (double)rec->downtime[i] / 1e6 <= a->at[k];
+}
+
+/* Run the case; return the largest |z| against `model` (the checks use the right one). */
+static double check_figure16(double max_ms, const struct f16 *model, bool compare_each)
+{
+    static const double at[F16_CDF] = {100, 130, 160, 190, 230}; /* < 2a + 3d - h = 235.5 */
+    struct settings s = {0};
+    set(&s, "consensus.raft.election_timeout.max=%gms", max_ms);
+    set(&s, "network.latency={dist: constant, value: %gms}", model->d);
+    struct f16_acc acc = {.at = at};
+    replicate("scenarios/raft-figure16.yaml", &s, F16_REPS, f16_run, &acc);
+    cr_assert_gt(acc.n, F16_REPS * 800, "only %zu trials", acc.n);
+    double worst = 0;
+    for (int k = 0; k < F16_CDF; k++) {
+        double expected = f16_cdf(model, at[k]), measured = (double)acc.below[k] / (double)acc.n;
+        double se = sqrt(expected * (1 - expected) / (double)acc.n);
+        char what[96];
+        snprintf(what, sizeof(what), "raft 150-%g ms: P[D <= %g ms]", max_ms, at[k]);
+        if (compare_each)
+            compare(what, measured, expected, se, (double)acc.n);
+        double z = fabs(measured - expected) / se;
+        worst = z > worst ? z : worst;
+    }
+    return worst;
+}
+
+Test(validation, raft_time_without_a_leader_matches_the_no_split_closed_form)
+{
+    for (int i = 0; i < 2; i++) {
+        double b = i ? 200 : 300;
+        struct f16 f = {.a = 150, .b = b, .h = 75, .d = 3.5, .lag = 3};
+        check_figure16(b, &f, true);
+    }
+}
+
+Test(validation, a_model_one_latency_short_is_rejected_by_the_figure16_check)
+{
+    struct f16 broken = {.a = 150, .b = 300, .h = 75, .d = 3.5, .lag = 2};
+    double worst = check_figure16(300, &broken, false);
+    fprintf(stderr, "validation: figure 16 negative control (2 latencies, not 3): max |z| %.1f\n",
+            worst);
+    cr_expect_gt(worst, Z, "a model off by one latency passed (max |z| %.2f)", worst);
 }

@@ -2,6 +2,7 @@
 #include "core/raft/raft.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ struct rnode {
     uint64_t *granted;       /* voters that granted this node's (pre-)candidacy (bitset) */
     uint32_t votes;          /* popcount of granted */
     consensus_time deadline; /* the election timeout expires at */
+    consensus_time started;  /* candidates: when this candidacy began */
     consensus_time timer_at; /* the armed election timer fires at */
     uint64_t timer;          /* its handle, 0: none armed */
     uint64_t gen;            /* election timers of other generations are stale */
@@ -74,6 +76,8 @@ struct consensus {
     uint64_t elections, pre_votes, leader_changes, max_term, max_commit;
     uint32_t leaders_alive;
     consensus_time leaderless_since, leaderless_total;
+    consensus_time *won; /* durations of the candidacies that won, start to win */
+    size_t nwon, won_cap;
 };
 
 static const struct consensus_msg_kind raft_msg_kinds[] = {
@@ -135,6 +139,8 @@ static const char *const raft_metric_names[] = {
     [RAFT_M_LEADERLESS_S] = "leaderless_s",
     [RAFT_M_MAX_TERM] = "max_term",
     [RAFT_M_COMMITTED] = "committed_entries",
+    [RAFT_M_ELECTION_P50_S] = "election_p50_s",
+    [RAFT_M_ELECTION_P99_S] = "election_p99_s",
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -254,14 +260,29 @@ static void arm_heartbeat(struct consensus *p, uint32_t node)
 
 /* ---- roles ------------------------------------------------------------------------ */
 
-static void election_event(struct consensus *p, uint32_t node, bool won)
+/* A candidacy ended: an "election" event (result 1: won) and its elections.csv record. */
+static void election_event(struct consensus *p, uint32_t node, enum consensus_election how)
 {
     const struct rnode *r = &p->nodes[node];
+    bool won = how == CONSENSUS_ELECTION_WON;
     struct consensus_event e = {.node = node,
                                 .event = "election",
                                 .key = {"term", "votes", "result"},
                                 .value = {r->term, r->votes, won ? 1 : 0}};
     p->port.event(p->port.ctx, &e);
+    consensus_time now = now_of(p);
+    struct consensus_record rec = {.kind = CONSENSUS_REC_ELECTION,
+                                   .node = node,
+                                   .time = now,
+                                   .term = r->term,
+                                   .started = r->started,
+                                   .yes_votes = r->votes,
+                                   .election = how};
+    p->port.record(p->port.ctx, &rec);
+    if (won) {
+        XGROW(p->won, p->won_cap, p->nwon + 1);
+        p->won[p->nwon++] = now - r->started;
+    }
 }
 
 static void leaders_dec(struct consensus *p)
@@ -277,7 +298,8 @@ static void become_follower(struct consensus *p, uint32_t node, uint64_t term, u
     struct rnode *r = &p->nodes[node];
     assert(term >= r->term);
     if (r->role == CANDIDATE)
-        election_event(p, node, false);
+        election_event(p, node,
+                       term > r->term ? CONSENSUS_ELECTION_SUPERSEDED : CONSENSUS_ELECTION_LOST);
     if (r->role == LEADER)
         leaders_dec(p);
     if (term > r->term) {
@@ -303,7 +325,7 @@ static void advance_commit(struct consensus *p, uint32_t node);
 static void become_leader(struct consensus *p, uint32_t node)
 {
     struct rnode *r = &p->nodes[node];
-    election_event(p, node, true);
+    election_event(p, node, CONSENSUS_ELECTION_WON);
     r->role = LEADER;
     r->leader = node;
     if (p->leaders_alive++ == 0)
@@ -352,8 +374,9 @@ static void start_election(struct consensus *p, uint32_t node)
 {
     struct rnode *r = &p->nodes[node];
     if (r->role == CANDIDATE)
-        election_event(p, node, false); /* the previous one timed out */
+        election_event(p, node, CONSENSUS_ELECTION_TIMEOUT);
     r->term++;
+    r->started = now_of(p);
     if (r->term > p->max_term)
         p->max_term = r->term;
     r->vote = node;
@@ -376,7 +399,7 @@ static void start_pre_vote(struct consensus *p, uint32_t node)
 {
     struct rnode *r = &p->nodes[node];
     if (r->role == CANDIDATE)
-        election_event(p, node, false);
+        election_event(p, node, CONSENSUS_ELECTION_TIMEOUT);
     r->role = PRE_CANDIDATE;
     r->leader = NONE;
     clear_votes(p, r, node);
@@ -885,6 +908,7 @@ static void raft_destroy(struct consensus *p)
     }
     free(p->nodes);
     free(p->props);
+    free(p->won);
     free(p);
 }
 
@@ -895,7 +919,7 @@ static void raft_crash(struct consensus *p, uint32_t node)
     if (!r->alive)
         return;
     if (r->role == CANDIDATE)
-        election_event(p, node, false);
+        election_event(p, node, CONSENSUS_ELECTION_CRASHED);
     if (r->role == LEADER)
         leaders_dec(p);
     r->alive = false;
@@ -929,8 +953,30 @@ static void raft_recover(struct consensus *p, uint32_t node, bool amnesia)
     reset_election(p, node);
 }
 
+static int time_order(const void *a, const void *b)
+{
+    consensus_time x = *(const consensus_time *)a, y = *(const consensus_time *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank q-quantile of the won candidacies' durations, seconds (NAN: none won). */
+static double won_quantile(const consensus_time *sorted, size_t n, double q)
+{
+    if (!n)
+        return NAN;
+    size_t rank = (size_t)ceil(q * (double)n);
+    return (double)sorted[rank ? rank - 1 : 0] / 1e9;
+}
+
 static void raft_metrics(const struct consensus *p, double *out)
 {
+    consensus_time *sorted = xreallocarray(NULL, p->nwon ? p->nwon : 1, sizeof(*sorted));
+    if (p->nwon)
+        memcpy(sorted, p->won, p->nwon * sizeof(*sorted));
+    qsort(sorted, p->nwon, sizeof(*sorted), time_order);
+    out[RAFT_M_ELECTION_P50_S] = won_quantile(sorted, p->nwon, 0.5);
+    out[RAFT_M_ELECTION_P99_S] = won_quantile(sorted, p->nwon, 0.99);
+    free(sorted);
     consensus_time leaderless = p->leaderless_total;
     if (p->leaders_alive == 0)
         leaderless += now_of(p) - p->leaderless_since;
@@ -963,9 +1009,9 @@ static uint64_t raft_commit_index(const struct consensus *p, uint32_t node)
 }
 
 #define RAFT_OPS_BODY                                                                              \
-    .flags = CONSENSUS_LOG_ORDER | CONSENSUS_SELF_REPAIR, .msg_kinds = raft_msg_kinds,             \
-    .nmsg_kinds = sizeof(raft_msg_kinds) / sizeof(raft_msg_kinds[0]), .params = raft_params,       \
-    .timer_names = raft_timer_names,                                                               \
+    .flags = CONSENSUS_LOG_ORDER | CONSENSUS_SELF_REPAIR | CONSENSUS_ELECTIONS,                    \
+    .msg_kinds = raft_msg_kinds, .nmsg_kinds = sizeof(raft_msg_kinds) / sizeof(raft_msg_kinds[0]), \
+    .params = raft_params, .timer_names = raft_timer_names,                                        \
     .ntimers = sizeof(raft_timer_names) / sizeof(raft_timer_names[0]),                             \
     .nparams = RAFT_PARAM_COUNT, .metric_names = raft_metric_names, .nmetrics = RAFT_METRIC_COUNT, \
     .destroy = raft_destroy, .submit = raft_submit, .deliver = raft_deliver, .timer = raft_timer,  \

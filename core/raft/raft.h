@@ -41,7 +41,9 @@
  *
  * Events: "candidate" (term) when a node starts an election, "election" (term, votes,
  * result: 1 won, 0 lost to a leader, a higher term, the timeout or a crash) when it ends;
- * the pair gives an election's start, end and outcome.
+ * the pair gives an election's start, end and outcome. Every candidacy that ends is also a
+ * CONSENSUS_REC_ELECTION record (elections.csv): won, lost (another node led the term),
+ * superseded (a higher term), timeout (a new candidacy) or crashed.
  *
  * Memory: 16 bytes per log entry per node ({term, proposal}); 48 bytes per proposal id for
  * client bookkeeping; a leader holds next/match per peer. No snapshots: logs only grow.
@@ -76,6 +78,8 @@ enum raft_metric {
     RAFT_M_LEADERLESS_S,   /* seconds during which no live node was leader */
     RAFT_M_MAX_TERM,       /* highest term any node reached */
     RAFT_M_COMMITTED,      /* highest commit index any node reached */
+    RAFT_M_ELECTION_P50_S, /* median duration of the candidacies that won, start to win */
+    RAFT_M_ELECTION_P99_S, /* their 99th percentile (nearest rank); NA when none won */
     RAFT_METRIC_COUNT
 };
 

@@ -46,7 +46,10 @@ static void print_summary(FILE *f, const char *file, const struct scenario *sc)
             sc->graph.nedges, sc->workload.nops,
             sc->workload.generate.enabled ? " + generated" : "");
     fprintf(f, "  faults: %zu crashes, %zu partitions%s; heartbeats %s\n", sc->faults.ncrashes,
-            sc->faults.npartitions, sc->faults.random.enabled ? ", random crashes" : "",
+            sc->faults.npartitions,
+            sc->faults.random.enabled   ? ", random crashes"
+            : sc->faults.leader.enabled ? ", leader crashes"
+                                        : "",
             sc->heartbeat.enabled ? "on" : "off");
     if (sc->sweep.nparams)
         fprintf(f, "  sweep: %zu parameters, %zu points x %" PRIu32 " replications\n",

@@ -464,6 +464,8 @@ static void port_leader(void *ctx, uint32_t node, uint64_t term)
     struct cluster *c = ctx;
     cluster_emit_event(c, node, "leader", "term=%llu", (unsigned long long)term);
     logcheck_leader(c, node, term);
+    c->leader_now = node;
+    c->leader_lost_at = SIM_TIME_MAX;
 }
 
 static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint32_t yes,
@@ -532,6 +534,21 @@ static void port_record(void *ctx, const struct consensus_record *r)
     case CONSENSUS_REC_DECIDED:
         record_outcome(c, r->proposal, (enum outcome)r->outcome, r->yes_votes, r->no_votes,
                        r->missing, r->submitted);
+        return;
+    case CONSENSUS_REC_ELECTION:
+        if (c->tr.ops && c->tr.ops->election) {
+            bool after_crash =
+                r->election == CONSENSUS_ELECTION_WON && c->leader_lost_at != SIM_TIME_MAX;
+            struct trace_election e = {.term = r->term,
+                                       .candidate = r->node,
+                                       .start = r->started,
+                                       .end = r->time,
+                                       .votes = r->yes_votes,
+                                       .result = consensus_election_name(r->election),
+                                       .downtime = after_crash ? r->time - c->leader_lost_at
+                                                               : SIM_TIME_MAX};
+            c->tr.ops->election(c->tr.ctx, &e);
+        }
         return;
     }
 }
@@ -876,6 +893,8 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->applied = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
     c->node = sim_huge_calloc(c->n, sizeof(*c->node));
     c->down = xcalloc(((size_t)c->n + 63) / 64, sizeof(uint64_t));
+    c->leader_now = UINT32_MAX;
+    c->leader_lost_at = SIM_TIME_MAX;
     for (uint32_t i = 0; i < c->n; i++) {
         c->node[i].crashed_at = SIM_TIME_MAX;
         c->node[i].check_at = SIM_TIME_MAX;

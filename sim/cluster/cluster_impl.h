@@ -93,6 +93,9 @@ struct cluster {
     uint64_t *first_at; /* log protocols: proposal + 1 first applied at each index (0: none) */
     uint64_t first_cap, first_max;
     struct leader_term *leaders; /* every port->leader call, in order */
+    struct rng leader_rng;       /* RNG_LEADER: faults.leader's crash times */
+    uint32_t leader_now;         /* the last node reported leader while it is up; UINT32_MAX */
+    sim_time leader_lost_at;     /* when it crashed, until the next leader; SIM_TIME_MAX */
     size_t nleaders, leaders_cap;
     uint64_t log_violations; /* found by the log checks (logcheck.c) */
     double *approval;        /* per node, or NULL */

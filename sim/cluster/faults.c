@@ -205,6 +205,10 @@ static void crash(struct sim_engine *eng, const struct sim_event *ev)
     set_up(c, node, false);
     nd->epoch++;
     nd->crashed_at = sim_now(eng);
+    if (node == c->leader_now) { /* the cluster lost its leader (elections.csv downtime_s) */
+        c->leader_now = UINT32_MAX;
+        c->leader_lost_at = nd->crashed_at;
+    }
     nd->detected = false;
     nd->catching_up = false;
     nd->amnesia = (ev->d & FAULT_AMNESIA) != 0;
@@ -301,6 +305,25 @@ static void partition_switch(struct sim_engine *eng, const struct sim_event *ev)
                        (unsigned long long)ev->a, p->ngroups, p->oneway ? " (one-way)" : "");
 }
 
+/* faults.leader: crash the node that last became leader if it is up (it recovers `down`
+ * later, through the timed crash's path; none while no live node was reported leader since
+ * the last one crashed), then wait for the next draw of `every`. */
+static void leader_crash(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    const struct leader_faults *lf = &c->sc->faults.leader;
+    sim_time now = sim_now(eng);
+    if (c->leader_now != UINT32_MAX) {
+        sim_time back = lf->down > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + lf->down;
+        bool amnesia = lf->amnesia || !c->sc->consensus.durable;
+        schedule_fault(c, crash, now, c->leader_now, amnesia ? FAULT_AMNESIA : 0, back);
+    }
+    sim_time dt = dist_sample(&lf->every, rng_gsl(&c->leader_rng));
+    if (dt <= SIM_TIME_MAX - now)
+        schedule_fault(c, leader_crash, now + (dt ? dt : 1), 0, 0, 0);
+}
+
 /* Event kinds for the fingerprint (sim/engine/engine.h). */
 static const struct sim_kind fault_kinds[] = {
     {.fn = crash, .name = "crash", .target = SIM_TARGET_C},
@@ -308,6 +331,7 @@ static const struct sim_kind fault_kinds[] = {
     {.fn = partition_switch, .name = "partition", .target = SIM_TARGET_A},
     {.fn = catchup_retry, .name = "catchup_retry", .target = SIM_TARGET_C},
     {.fn = anti_entropy, .name = "anti_entropy", .target = SIM_TARGET_C},
+    {.fn = leader_crash, .name = "leader_crash", .target = SIM_TARGET_C},
 };
 
 void faults_schedule(struct cluster *c)
@@ -330,6 +354,11 @@ void faults_schedule(struct cluster *c)
         ev.d = 0;
         if (p->heal != SIM_TIME_MAX && p->heal <= sc->duration)
             mailbox_schedule(c->mb, p->heal, &ev);
+    }
+    if (sc->faults.leader.enabled) {
+        rng_init(&c->leader_rng, sc->seed, RNG_LEADER, 0);
+        sim_time first = dist_sample(&sc->faults.leader.every, rng_gsl(&c->leader_rng));
+        schedule_fault(c, leader_crash, first ? first : 1, 0, 0, 0);
     }
     if (!sc->faults.random.enabled)
         return;

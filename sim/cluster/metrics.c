@@ -82,7 +82,7 @@ const size_t metric_field_count = sizeof(metric_fields) / sizeof(metric_fields[0
 bool metrics_scenario_has_faults(const struct scenario *sc)
 {
     if (sc->network.loss > 0 || sc->network.duplicate > 0 || sc->faults.ncrashes > 0 ||
-        sc->faults.npartitions > 0 || sc->faults.random.enabled)
+        sc->faults.npartitions > 0 || sc->faults.random.enabled || sc->faults.leader.enabled)
         return true;
     if (sc->heartbeat.enabled && sc->heartbeat.loss > 0)
         return true;

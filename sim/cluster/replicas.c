@@ -28,6 +28,7 @@ struct slot {
     struct u32vec elems; /* its elements (one per value) */
     struct u32vec props; /* VERTEX, EDGE: property slots */
     struct u32vec edges; /* VERTEX: incident edge slots */
+    uint32_t vpos;       /* VERTEX: its position in vertex_slots */
 };
 
 /* An identity with a value: vertex label, edge (no value), property value. */
@@ -57,6 +58,18 @@ struct map_entry {
     uint32_t off, len;
 };
 
+/*
+ * A node's present vertices as a Fenwick tree over vertex_slots positions (1 if present), so
+ * that the workload counts them and picks the k-th in interning order in O(log V) instead of
+ * listing them all per proposal. Built on first use for a node (only proposers' replicas are
+ * asked), extended as vertices are interned, updated as elements come and go, rebuilt after a
+ * reset or copy of the replica.
+ */
+struct vindex {
+    uint32_t *tree; /* tree[1..n] */
+    size_t n, cap;  /* positions covered: vertex_slots[0..n) */
+};
+
 struct replicas {
     uint32_t nodes;
     size_t max_elements, words;
@@ -75,6 +88,7 @@ struct replicas {
     uint64_t *hashes;   /* per node */
     uint64_t *template; /* words */
     uint64_t template_hash;
+    struct vindex *vx; /* per node (NULL until a node's vertices are first asked for) */
 };
 
 static void vec_push(struct u32vec *v, uint32_t x)
@@ -206,8 +220,10 @@ static uint32_t slot_get(struct replicas *r, enum slot_kind kind, uint32_t a, ui
     if (kind == SLOT_PROP)
         h = hash_combine(h, r->slots[a].chash);
     s->chash = h;
-    if (kind == SLOT_VERTEX)
+    if (kind == SLOT_VERTEX) {
+        s->vpos = (uint32_t)r->vertex_slots.n;
         vec_push(&r->vertex_slots, idx);
+    }
     if (kind == SLOT_EDGE) {
         vec_push(&r->slots[a].edges, idx);
         if (b != a)
@@ -392,6 +408,9 @@ void replicas_free(struct replicas *r)
     sim_huge_free(r->bits, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
     free(r->hashes);
     free(r->template);
+    for (uint32_t i = 0; r->vx && i < r->nodes; i++)
+        free(r->vx[i].tree);
+    free(r->vx);
     free(r);
 }
 
@@ -399,14 +418,16 @@ void replicas_free(struct replicas *r)
 struct view {
     uint64_t *bits;
     uint64_t *hash;
+    struct vindex *vx; /* the node's vertex index, NULL (the template, or not built) */
 };
 
 static struct view view_of(const struct replicas *r, uint32_t node)
 {
     if (node == r->nodes)
-        return (struct view){r->template, (uint64_t *)&r->template_hash};
+        return (struct view){r->template, (uint64_t *)&r->template_hash, NULL};
     assert(node < r->nodes && r->bits);
-    return (struct view){r->bits + (size_t)node * r->words, &r->hashes[node]};
+    return (struct view){r->bits + (size_t)node * r->words, &r->hashes[node],
+                         r->vx ? &r->vx[node] : NULL};
 }
 
 void replicas_start(struct replicas *r)
@@ -424,6 +445,8 @@ void replicas_reset(struct replicas *r, uint32_t node)
     struct view v = view_of(r, node);
     memcpy(v.bits, r->template, r->words * sizeof(uint64_t));
     *v.hash = r->template_hash;
+    if (v.vx)
+        v.vx->n = 0; /* rebuilt on next use */
 }
 
 void replicas_copy(struct replicas *r, uint32_t dst, uint32_t src)
@@ -431,6 +454,8 @@ void replicas_copy(struct replicas *r, uint32_t dst, uint32_t src)
     struct view d = view_of(r, dst), s = view_of(r, src);
     memcpy(d.bits, s.bits, r->words * sizeof(uint64_t));
     *d.hash = *s.hash;
+    if (d.vx)
+        d.vx->n = 0; /* rebuilt on next use */
 }
 
 static void prefetch_slot(const uint64_t *bits, const struct slot *s)
@@ -469,12 +494,68 @@ static bool has(struct view v, uint32_t e)
     return (v.bits[e / 64] >> (e % 64)) & 1u;
 }
 
+static bool slot_present(const struct replicas *r, struct view v, uint32_t s)
+{
+    const struct u32vec *el = &r->slots[s].elems;
+    for (size_t i = 0; i < el->n; i++)
+        if (has(v, el->v[i]))
+            return true;
+    return false;
+}
+
+/* ---- the vertex index (struct vindex) ---- */
+
+static void vx_add(struct vindex *vx, size_t pos, uint32_t delta)
+{
+    for (size_t i = pos + 1; i <= vx->n; i += i & -i)
+        vx->tree[i] += delta; /* delta UINT32_MAX: minus one, modulo 2^32 */
+}
+
+static uint32_t vx_prefix(const struct vindex *vx, size_t k) /* present among the first k */
+{
+    uint32_t sum = 0;
+    for (size_t i = k; i; i -= i & -i)
+        sum += vx->tree[i];
+    return sum;
+}
+
+/* Cover every interned vertex: append positions n.. (tree[i] sums (i - lowbit(i), i]). */
+static void vx_extend(const struct replicas *r, struct view v)
+{
+    struct vindex *vx = v.vx;
+    size_t want = r->vertex_slots.n;
+    XGROW(vx->tree, vx->cap, want + 1);
+    while (vx->n < want) {
+        size_t i = ++vx->n;
+        uint32_t here = slot_present(r, v, r->vertex_slots.v[i - 1]);
+        vx->tree[i] = here + vx_prefix(vx, i - 1) - vx_prefix(vx, i - (i & -i));
+    }
+}
+
+/* Element e of v changed from present to not (or back): count its vertex in or out. */
+static void vx_note(const struct replicas *r, struct view v, uint32_t e, bool was_present)
+{
+    const struct slot *s = &r->slots[r->elems[e].slot];
+    if (!v.vx || s->kind != SLOT_VERTEX || s->vpos >= v.vx->n)
+        return;
+    bool now = slot_present(r, v, r->elems[e].slot);
+    if (now != was_present)
+        vx_add(v.vx, s->vpos, now ? 1u : UINT32_MAX);
+}
+
+static bool tracked(const struct replicas *r, struct view v, uint32_t e)
+{
+    return v.vx && r->slots[r->elems[e].slot].kind == SLOT_VERTEX;
+}
+
 static void set_elem(const struct replicas *r, struct view v, uint32_t e)
 {
     if (has(v, e))
         return;
+    bool was = tracked(r, v, e) && slot_present(r, v, r->elems[e].slot);
     v.bits[e / 64] |= (uint64_t)1 << (e % 64);
     *v.hash += r->elems[e].hash;
+    vx_note(r, v, e, was);
 }
 
 static void clear_elem(const struct replicas *r, struct view v, uint32_t e)
@@ -483,15 +564,7 @@ static void clear_elem(const struct replicas *r, struct view v, uint32_t e)
         return;
     v.bits[e / 64] &= ~((uint64_t)1 << (e % 64));
     *v.hash -= r->elems[e].hash;
-}
-
-static bool slot_present(const struct replicas *r, struct view v, uint32_t s)
-{
-    const struct u32vec *el = &r->slots[s].elems;
-    for (size_t i = 0; i < el->n; i++)
-        if (has(v, el->v[i]))
-            return true;
-    return false;
+    vx_note(r, v, e, true);
 }
 
 static void clear_slot(const struct replicas *r, struct view v, uint32_t s)
@@ -641,6 +714,38 @@ size_t replicas_vertices(const struct replicas *r, uint32_t node, const char **i
     return n;
 }
 
+/* The node's vertex index, built or brought up to date. */
+static struct vindex *vertex_index(struct replicas *r, uint32_t node)
+{
+    assert(node < r->nodes);
+    if (!r->vx)
+        r->vx = xcalloc(r->nodes, sizeof(*r->vx));
+    struct view v = view_of(r, node);
+    vx_extend(r, v);
+    return v.vx;
+}
+
+size_t replicas_vertex_count(struct replicas *r, uint32_t node)
+{
+    struct vindex *vx = vertex_index(r, node);
+    return vx_prefix(vx, vx->n);
+}
+
+const char *replicas_vertex_at(struct replicas *r, uint32_t node, size_t k)
+{
+    struct vindex *vx = vertex_index(r, node);
+    assert(k < vx_prefix(vx, vx->n));
+    size_t pos = 0, step = 1;
+    while (step * 2 <= vx->n)
+        step *= 2;
+    for (; step; step /= 2) /* the largest pos with prefix(pos) <= k */
+        if (pos + step <= vx->n && vx->tree[pos + step] <= k) {
+            pos += step;
+            k -= vx->tree[pos];
+        }
+    return r->slots[r->vertex_slots.v[pos]].name;
+}
+
 size_t replicas_edges(const struct replicas *r, uint32_t node, const char **from,
                       const char **label, const char **to, size_t max)
 {
@@ -657,20 +762,30 @@ size_t replicas_edges(const struct replicas *r, uint32_t node, const char **from
     return n;
 }
 
+/* The slot interned under (kind, a, b, name), or NONE; interns nothing. */
+static uint32_t slot_find(const struct replicas *r, enum slot_kind kind, uint32_t a, uint32_t b,
+                          const char *name)
+{
+    struct key k = {.len = 0};
+    key_u32(&k, kind);
+    key_u32(&k, a);
+    key_u32(&k, b);
+    key_str(&k, name);
+    if (k.truncated)
+        return NONE;
+    size_t pos = 0;
+    return map_find(r, &k, bytes_hash(k.buf, k.len, UINT64_C(0xcbf29ce484222325)), &pos);
+}
+
 bool replicas_has_edge(const struct replicas *r, uint32_t node, const char *from, const char *label,
                        const char *to)
 {
     struct view v = view_of(r, node);
-    for (size_t i = 0; i < r->vertex_slots.n; i++) {
-        const struct slot *fs = &r->slots[r->vertex_slots.v[i]];
-        if (strcmp(fs->name, from) != 0)
-            continue;
-        for (size_t j = 0; j < fs->edges.n; j++) {
-            const struct slot *e = &r->slots[fs->edges.v[j]];
-            if (e->a == r->vertex_slots.v[i] && strcmp(e->name, label) == 0 &&
-                strcmp(r->slots[e->b].name, to) == 0 && slot_present(r, v, fs->edges.v[j]))
-                return true;
-        }
+    uint32_t a = slot_find(r, SLOT_VERTEX, 0, 0, from), b = slot_find(r, SLOT_VERTEX, 0, 0, to);
+    if (a != NONE && b != NONE) {
+        uint32_t e = slot_find(r, SLOT_EDGE, a, b, label);
+        if (e != NONE && slot_present(r, v, e))
+            return true;
     }
     return false;
 }

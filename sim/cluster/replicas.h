@@ -58,6 +58,13 @@ uint64_t replicas_hash(const struct replicas *r, uint32_t node);
 
 /* The vertex ids present on node's replica, in interning order, into ids[0..max). */
 size_t replicas_vertices(const struct replicas *r, uint32_t node, const char **ids, size_t max);
+
+/*
+ * How many vertices node's replica holds, and the id of the k-th (0-based) in the order
+ * replicas_vertices lists them, in O(log V) each (a per-node index built on first use).
+ */
+size_t replicas_vertex_count(struct replicas *r, uint32_t node);
+const char *replicas_vertex_at(struct replicas *r, uint32_t node, size_t k);
 /* The edges present on node's replica, in interning order (from, label, to per edge). */
 size_t replicas_edges(const struct replicas *r, uint32_t node, const char **from,
                       const char **label, const char **to, size_t max);

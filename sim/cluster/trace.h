@@ -86,12 +86,23 @@ struct trace_heartbeat { /* one row of heartbeats.csv (optional trace) */
     const char *fate; /* delivered, lost, partitioned, dead_receiver */
 };
 
+struct trace_election {  /* one row of elections.csv: a candidacy (CONSENSUS_REC_ELECTION) */
+    uint64_t term;       /* the term (ballot) sought */
+    uint32_t candidate;  /* node index */
+    sim_time start, end; /* when the candidacy began and ended */
+    uint32_t votes;      /* votes it gathered, its own included */
+    const char *result;  /* won, lost, superseded, timeout, crashed */
+    sim_time downtime;   /* won after the last leader crashed: the time since (the Raft paper's
+                            "time without leader"); SIM_TIME_MAX otherwise */
+};
+
 struct trace_sink_ops {
     void (*outcome)(void *ctx, const struct trace_outcome *r);
     void (*vote)(void *ctx, const struct trace_vote *r);
     void (*event)(void *ctx, const struct trace_event *r);
     void (*message)(void *ctx, const struct trace_message *r);     /* only if wanted */
     void (*heartbeat)(void *ctx, const struct trace_heartbeat *r); /* only if wanted */
+    void (*election)(void *ctx, const struct trace_election *r);
 };
 
 struct trace {

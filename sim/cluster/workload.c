@@ -173,16 +173,6 @@ static void gen_add_vertex(struct workload *w, struct proposal *p)
     proposal_set(&p->label, pick(w, vertex_labels, COUNT(vertex_labels)));
 }
 
-/* node's vertex ids into w->a (growing it until they fit); their number. */
-static size_t list_vertices(struct workload *w, const struct replicas *r, uint32_t node)
-{
-    size_t nv;
-    ensure_room(w, 64);
-    while ((nv = replicas_vertices(r, node, w->a, w->cap)) == w->cap)
-        ensure_room(w, 2 * w->cap);
-    return nv;
-}
-
 /* node's edges into w->a, w->b, w->c (from, label, to); their number. */
 static size_t list_edges(struct workload *w, const struct replicas *r, uint32_t node)
 {
@@ -194,12 +184,13 @@ static size_t list_edges(struct workload *w, const struct replicas *r, uint32_t 
 }
 
 /* Fill a generated proposal's arguments against replica `node`; false: nothing to pick.
- * Only the operations that pick an existing element list the replica (an O(size) scan). */
+ * Vertices are counted and picked by rank through the replica's vertex index (O(log V));
+ * remove_edge lists the replica's edges (an O(size) scan). */
 static bool gen_args(struct workload *w, struct replicas *r, uint32_t node, struct proposal *p)
 {
     size_t nv = 0;
     if (p->op == PROP_ADD_EDGE || p->op == PROP_REMOVE_VERTEX || p->op == PROP_SET_PROPERTY)
-        nv = list_vertices(w, r, node);
+        nv = replicas_vertex_count(r, node);
     switch (p->op) {
     case PROP_ADD_VERTEX:
         gen_add_vertex(w, p);
@@ -210,8 +201,8 @@ static bool gen_args(struct workload *w, struct replicas *r, uint32_t node, stru
         for (int attempt = 0; attempt < 4; attempt++) {
             size_t i = rng_below(&w->args, nv), j = rng_below(&w->args, nv - 1);
             j += j >= i;
-            proposal_set(&p->from, w->a[i]);
-            proposal_set(&p->to, w->a[j]);
+            proposal_set(&p->from, replicas_vertex_at(r, node, i));
+            proposal_set(&p->to, replicas_vertex_at(r, node, j));
             proposal_set(&p->label, pick(w, edge_labels, COUNT(edge_labels)));
             if (!replicas_has_edge(r, node, p->from, p->label, p->to))
                 break;
@@ -220,7 +211,7 @@ static bool gen_args(struct workload *w, struct replicas *r, uint32_t node, stru
     case PROP_REMOVE_VERTEX:
         if (nv == 0)
             return false;
-        proposal_set(&p->vertex, w->a[rng_below(&w->args, nv)]);
+        proposal_set(&p->vertex, replicas_vertex_at(r, node, rng_below(&w->args, nv)));
         return true;
     case PROP_REMOVE_EDGE: {
         size_t ne = list_edges(w, r, node);
@@ -235,7 +226,7 @@ static bool gen_args(struct workload *w, struct replicas *r, uint32_t node, stru
     case PROP_SET_PROPERTY:
         if (nv == 0)
             return false;
-        proposal_set(&p->vertex, w->a[rng_below(&w->args, nv)]);
+        proposal_set(&p->vertex, replicas_vertex_at(r, node, rng_below(&w->args, nv)));
         proposal_set(&p->key, pick(w, keys, COUNT(keys)));
         numbered(&p->value, 'x', ++w->value_counter);
         return true;

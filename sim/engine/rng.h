@@ -27,6 +27,7 @@ enum rng_kind {
     RNG_HEARTBEAT = 5, /* per node: heartbeat loss, random topology peers */
     RNG_WORKLOAD = 6,  /* per cluster (id 0): generated proposals */
     RNG_PHOLD = 7,     /* per LP: the PHOLD benchmark */
+    RNG_LEADER = 8,    /* per cluster (id 0): faults.leader's crash times */
     RNG_TEST = 99,     /* tests only */
 };
 

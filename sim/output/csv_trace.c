@@ -18,7 +18,7 @@ struct rowfile {
 };
 
 struct csv_trace {
-    struct rowfile outcomes, votes, events, messages, heartbeats;
+    struct rowfile outcomes, votes, events, messages, heartbeats, elections;
     char lead[LEAD_MAX]; /* the constant leading columns, formatted once */
     size_t nlead;        /* their length */
 };
@@ -33,6 +33,9 @@ static const char *const message_cols[] = {"run",  "rep", "seed", "sent_s",   "d
                                            "from", "to",  "kind", "proposal", "fate"};
 static const char *const heartbeat_cols[] = {"run",         "rep",  "seed", "sent_s",
                                              "delivered_s", "from", "to",   "fate"};
+
+static const char *const election_cols[] = {"run",     "rep",   "seed",  "term",   "candidate",
+                                            "start_s", "end_s", "votes", "result", "downtime_s"};
 
 #define COLS(a) (a), sizeof(a) / sizeof((a)[0])
 
@@ -208,12 +211,30 @@ static void on_heartbeat(void *ctx, const struct trace_heartbeat *r)
     row_end(rf, p);
 }
 
+static void on_election(void *ctx, const struct trace_election *r)
+{
+    struct csv_trace *t = ctx;
+    struct rowfile *rf = &t->elections;
+    if (!rf->f)
+        return;
+    char *p = row_begin(t, rf, text_room(r->result));
+    p = put_u64(p, r->term);
+    p = put_u64(p, r->candidate);
+    p = put_time(p, r->start);
+    p = put_time(p, r->end);
+    p = put_u64(p, r->votes);
+    p = put_str(p, r->result);
+    p = put_time(p, r->downtime);
+    row_end(rf, p);
+}
+
 static const struct trace_sink_ops csv_trace_ops = {
     .outcome = on_outcome,
     .vote = on_vote,
     .event = on_event,
     .message = on_message,
     .heartbeat = on_heartbeat,
+    .election = on_election,
 };
 
 static void rowfile_open(struct rowfile *rf, FILE *f, const char *const *cols, size_t n)
@@ -240,12 +261,14 @@ struct csv_trace *csv_trace_new(const struct run_ident *id, const struct csv_tra
     rowfile_open(&t->events, files->events, COLS(event_cols));
     rowfile_open(&t->messages, files->messages, COLS(message_cols));
     rowfile_open(&t->heartbeats, files->heartbeats, COLS(heartbeat_cols));
+    rowfile_open(&t->elections, files->elections, COLS(election_cols));
     return t;
 }
 
 void csv_trace_flush(struct csv_trace *t)
 {
-    struct rowfile *all[] = {&t->outcomes, &t->votes, &t->events, &t->messages, &t->heartbeats};
+    struct rowfile *all[] = {&t->outcomes, &t->votes,      &t->events,
+                             &t->messages, &t->heartbeats, &t->elections};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (all[i]->f)
             rowfile_flush(all[i]);
@@ -260,6 +283,7 @@ void csv_trace_free(struct csv_trace *t)
     free(t->events.buf);
     free(t->messages.buf);
     free(t->heartbeats.buf);
+    free(t->elections.buf);
     free(t);
 }
 

@@ -131,12 +131,20 @@ static void tee_heartbeat(void *ctx, const struct trace_heartbeat *r)
         t->inner.ops->heartbeat(t->inner.ctx, r);
 }
 
+static void tee_election(void *ctx, const struct trace_election *r)
+{
+    struct tee *t = ctx;
+    if (t->inner.ops && t->inner.ops->election)
+        t->inner.ops->election(t->inner.ctx, r);
+}
+
 static const struct trace_sink_ops tee_ops = {
     .outcome = tee_outcome,
     .vote = tee_vote,
     .event = tee_event,
     .message = tee_message,
     .heartbeat = tee_heartbeat,
+    .election = tee_election,
 };
 
 static void tee_fini(struct tee *t)
@@ -269,6 +277,7 @@ enum {
     F_EVENTS,
     F_MESSAGES,
     F_HEARTBEATS,
+    F_ELECTIONS,
     F_SUMMARY,
     F_RESOLVED,
     F_DOT,
@@ -283,6 +292,7 @@ static const char *const file_names[F_COUNT] = {
     "events.csv",
     "messages.csv",
     "heartbeats.csv",
+    "elections.csv",
     "summary.csv",
     "scenario.resolved.yaml",
     "graph.dot",
@@ -299,6 +309,8 @@ static bool wanted(const struct scenario *sc, int i)
         return sc->output.trace_messages;
     case F_HEARTBEATS:
         return sc->output.trace_heartbeats;
+    case F_ELECTIONS: /* a protocol that reports candidacies */
+        return consensus_protocols[sc->consensus.protocol]->flags & CONSENSUS_ELECTIONS;
     case F_DOT:
         return sc->output.graph_dot;
     case F_NEO4J_NODES:
@@ -372,7 +384,8 @@ static void print_files(FILE *f, const char *dir, FILE **files, long ledgers)
  * Their names go to account (when not NULL). An empty figures/ folder is removed too.
  */
 static const char *const derived_files[] = {"analysis.csv"};
-static const char *const figure_names[] = {"approval", "latency_cdf", "heatmap", "timeline"};
+static const char *const figure_names[] = {"approval", "latency_cdf", "heatmap", "timeline",
+                                           "election_cdf"};
 
 struct stale {
     int fd;          /* the run's folder */
@@ -467,6 +480,7 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
                                                  .events = files[F_EVENTS],
                                                  .messages = files[F_MESSAGES],
                                                  .heartbeats = files[F_HEARTBEATS],
+                                                 .elections = files[F_ELECTIONS],
                                              });
     struct tee tee = {.inner = csv_trace_sink(ct)};
     struct trace tr = {.ops = &tee_ops,

@@ -137,6 +137,7 @@ void scenario_fini(struct scenario *sc)
     free(sc->faults.partitions);
     dist_fini(&sc->faults.random.mttf);
     dist_fini(&sc->faults.random.mttr);
+    dist_fini(&sc->faults.leader.every);
     for (size_t p = 0; p < CONSENSUS_PROTOCOLS_MAX; p++)
         for (size_t i = 0; i < CONSENSUS_PARAMS_MAX; i++)
             dist_fini(&sc->consensus.params[p][i].d);
@@ -243,6 +244,7 @@ void scenario_copy(struct scenario *dst, const struct scenario *src)
     }
     dist_copy_or_clear(&dst->faults.random.mttf, &src->faults.random.mttf);
     dist_copy_or_clear(&dst->faults.random.mttr, &src->faults.random.mttr);
+    dist_copy_or_clear(&dst->faults.leader.every, &src->faults.leader.every);
     for (size_t p = 0; p < CONSENSUS_PROTOCOLS_MAX; p++)
         for (size_t i = 0; i < CONSENSUS_PARAMS_MAX; i++)
             dist_copy_or_clear(&dst->consensus.params[p][i].d, &src->consensus.params[p][i].d);

@@ -72,6 +72,13 @@ struct partition_spec { /* faults.partitions[i] */
     struct node_set *groups; /* disjoint; nodes in no group are in an implicit extra group */
 };
 
+struct leader_faults { /* faults.leader: crash whoever leads, again and again */
+    bool enabled;
+    struct dist every; /* time from one leader crash to the next (the first: from 0) */
+    sim_time down;     /* how long the crashed leader stays down (`never`: for good) */
+    bool amnesia;      /* it recovers with an empty replica */
+};
+
 struct random_faults { /* faults.random */
     bool enabled;
     struct dist mttf; /* time to failure, drawn per node per cycle */
@@ -192,6 +199,7 @@ struct scenario {
         size_t npartitions;
         struct partition_spec *partitions;
         struct random_faults random;
+        struct leader_faults leader;
     } faults;
     struct {
         size_t nvertices;

@@ -57,6 +57,7 @@ enum {
     KF_WRITE_FALSE = 1 << 7, /* a bool written to resolved YAML only when false, its
                                 non-default: how files are written, not what they hold, so
                                 resolved files (and goldens) stay as they were without it */
+    KF_QUIET = 1 << 8,       /* an optional section the resolved scenario names only when given */
 };
 
 #define NO_ENABLED ((size_t)-1)
@@ -1402,6 +1403,19 @@ static const struct key_spec random_keys[] = {
 };
 static const struct record random_record = REC(random_keys, 0, NULL);
 
+#define LF(field) offsetof(struct leader_faults, field)
+static const struct key_spec leader_fault_keys[] = {
+    {"every", K_DIST, LF(every), KF_REQUIRED,
+     .help = "time from one crash of the leader to the next, drawn anew each time (the first "
+             "from the start); a bare duration is a constant",
+     .example = "{dist: uniform, min: 1s, max: 1.075s}"},
+    {"down", K_DURATION, LF(down), KF_REQUIRED | KF_NEVER,
+     .help = "how long the crashed leader stays down (`never`: for good)", .example = "500ms"},
+    {"amnesia", K_BOOL, LF(amnesia), .help = "it recovers with an empty replica",
+     .example = "true"},
+};
+static const struct record leader_fault_record = REC(leader_fault_keys, 0, NULL);
+
 static const struct key_spec faults_keys[] = {
     {"crashes", K_LIST, S(faults.crashes), .rec = &crash_record, .count_off = S(faults.ncrashes),
      .help = "timed crashes", .example = "[{node: 2, at: 1s, recover: 3s}]"},
@@ -1409,6 +1423,11 @@ static const struct key_spec faults_keys[] = {
      .enabled_off = S(faults.random.enabled),
      .help = "random crash/recover cycles on every node (off unless given)",
      .example = "{mttf: {dist: exponential, mean: 20s}, mttr: 1s}"},
+    {"leader", K_SECTION, S(faults.leader), KF_QUIET, .rec = &leader_fault_record,
+     .enabled_off = S(faults.leader.enabled),
+     .help = "crash the current leader (the last node a leader-based protocol reported) "
+             "every so often; nothing happens while no live node leads (off unless given)",
+     .example = "{every: 2s, down: 500ms}"},
     {"partitions", K_LIST, S(faults.partitions), .rec = &partition_record,
      .count_off = S(faults.npartitions), .help = "timed network partitions",
      .example = "[{at: 2s, heal: 5s, groups: [[0, 1], [2, 3, 4]]}]"},
@@ -1857,7 +1876,8 @@ static void write_block(FILE *f, const struct record *rec, const char *base, int
             continue;
         if (k->type == K_SECTION) {
             if (k->enabled_off != NO_ENABLED && !*(const bool *)(base + k->enabled_off)) {
-                fprintf(f, "%*s# %s: not given (off)\n", indent, "", k->key);
+                if (!(k->flags & KF_QUIET))
+                    fprintf(f, "%*s# %s: not given (off)\n", indent, "", k->key);
                 continue;
             }
             fprintf(f, "%*s%s:\n", indent, "", k->key);
