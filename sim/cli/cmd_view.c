@@ -123,21 +123,20 @@ static char *run_dir(const struct options *o)
     return p;
 }
 
-static bool write_out(const struct view *v, const struct options *o, const char *dir, bool narrowed,
-                      FILE *f)
+static bool write_out(const struct view *v, const struct options *o, const char *dir, FILE *f)
 {
     if (!strcmp(o->format, "shiviz"))
         return view_write_shiviz(v, f);
     if (!strcmp(o->format, "mermaid"))
         return view_write_mermaid(v, f);
-    return view_write_html(v, dir, narrowed, f);
+    return view_write_html(v, dir, f);
 }
 
 /* Write through a temporary beside the target, renamed when complete. */
-static int emit(const struct view *v, const struct options *o, const char *dir, bool narrowed)
+static int emit(const struct view *v, const struct options *o, const char *dir)
 {
     if (o->out && !strcmp(o->out, "-"))
-        return write_out(v, o, dir, narrowed, stdout) && fflush(stdout) == 0 ? 0 : EXIT_USAGE;
+        return write_out(v, o, dir, stdout) && fflush(stdout) == 0 ? 0 : EXIT_USAGE;
     const char *ext = !strcmp(o->format, "html")     ? "html"
                       : !strcmp(o->format, "shiviz") ? "shiviz"
                                                      : "mmd";
@@ -149,7 +148,7 @@ static int emit(const struct view *v, const struct options *o, const char *dir, 
         snprintf(path, len, "%s/view.%s", dir, ext);
     snprintf(tmp, len + 32, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
-    bool ok = f && write_out(v, o, dir, narrowed, f);
+    bool ok = f && write_out(v, o, dir, f);
     ok = f && fclose(f) == 0 && ok;
     ok = ok && rename(tmp, path) == 0;
     if (!ok) {
@@ -157,7 +156,7 @@ static int emit(const struct view *v, const struct options *o, const char *dir, 
         fprintf(stderr, "atlas-sim view: %s: cannot write\n", path);
     } else
         fprintf(stderr, "wrote %s (%zu messages%s)\n", path, view_messages(v),
-                narrowed ? ", window cut by --max" : "");
+                view_narrowed(v) ? ", window cut by --max" : "");
     free(tmp);
     free(path);
     return ok ? 0 : EXIT_USAGE;
@@ -171,14 +170,14 @@ int cmd_view(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     char *dir = run_dir(&o);
     struct errbuf e;
-    struct view *v = view_load(dir, &e);
+    struct view_window w = {.from = o.from, .to = o.to, .max_items = o.max};
+    struct view *v = view_load(dir, &w, &e);
     if (!v) {
         fprintf(stderr, "atlas-sim view: %s\n", e.msg);
         free(dir);
         return EXIT_USAGE;
     }
-    bool narrowed = view_window(v, o.from, o.to, o.max);
-    rc = emit(v, &o, dir, narrowed);
+    rc = emit(v, &o, dir);
     view_free(v);
     free(dir);
     return rc;
