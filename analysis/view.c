@@ -410,8 +410,9 @@ static bool outcome_row(struct view *v, const struct reader *rd, void *ctx, stru
 
 /* --- the whole folder ----------------------------------------------------------------- */
 
-/* Read one file of dir (absent is fine when optional) through row. */
-static bool read_one(struct view *v, const char *dir, const char *file, bool optional,
+/* Read one file of dir through row. A file that does not exist is no error: *absent (if
+ * given) says so. */
+static bool read_one(struct view *v, const char *dir, const char *file, bool *absent,
                      const char *const *cols, int ncols, void *ctx,
                      bool (*row)(struct view *, const struct reader *, void *, struct errbuf *),
                      struct errbuf *e)
@@ -420,9 +421,11 @@ static bool read_one(struct view *v, const char *dir, const char *file, bool opt
     char *path = xmalloc(len);
     snprintf(path, len, "%s/%s", dir, file);
     struct reader rd = {0};
-    bool absent = false;
-    bool ok = reader_open(&rd, path, cols, ncols, optional ? &absent : NULL, e);
-    ok = ok && (absent || reader_each(v, &rd, ctx, row, e));
+    bool missing = false;
+    bool ok = reader_open(&rd, path, cols, ncols, &missing, e);
+    ok = ok && (missing || reader_each(v, &rd, ctx, row, e));
+    if (absent)
+        *absent = missing;
     csvread_free(rd.r);
     free(path);
     return ok;
@@ -509,12 +512,19 @@ struct view *view_load(const char *dir, const struct view_window *w, struct errb
     v->first = INFINITY;
     v->last = -INFINITY;
     struct spans s = {0};
-    bool ok = read_one(v, dir, "messages.csv", false, mcols, M_NCOLS, NULL, message_row, e);
-    ok = ok && read_one(v, dir, "events.csv", true, ecols, E_NCOLS, &s, event_row, e);
+    bool absent = false;
+    bool ok = read_one(v, dir, "messages.csv", &absent, mcols, M_NCOLS, NULL, message_row, e);
+    if (absent)
+        errbuf_set(e,
+                   "%s: no messages.csv (run with output.traces: [messages], or a sweep "
+                   "with --traces)",
+                   dir);
+    ok = ok && !absent;
+    ok = ok && read_one(v, dir, "events.csv", NULL, ecols, E_NCOLS, &s, event_row, e);
     while (s.n)
         span_close(v, &s, s.n - 1, INFINITY, NULL);
     free(s.open);
-    ok = ok && read_one(v, dir, "outcomes.csv", true, ocols, O_NCOLS, NULL, outcome_row, e);
+    ok = ok && read_one(v, dir, "outcomes.csv", NULL, ocols, O_NCOLS, NULL, outcome_row, e);
     if (!ok) {
         view_free(v);
         return NULL;
