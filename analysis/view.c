@@ -298,6 +298,20 @@ static const struct span_rule {
     {"partition", "heal", SPAN_PARTITION, ':'},
 };
 
+/* What the interval's bar says: "down (durable)", "suspects peer=3 (alive)", "leader
+ * term=2", "partition 0: 2 groups". */
+static char *span_label(const char *span, const char *detail)
+{
+    const char *what = span == SPAN_SUSPECT ? "suspects" : span;
+    size_t len = strlen(what) + strlen(detail) + 4;
+    char *s = xmalloc(len);
+    if (span == SPAN_PARTITION || !*detail)
+        snprintf(s, len, "%s", *detail ? detail : what);
+    else
+        snprintf(s, len, span == SPAN_DOWN ? "%s (%s)" : "%s %s", what, detail);
+    return s;
+}
+
 #define ANY_NODE (-2L)
 
 /* Close every open span of that name (and node, unless ANY_NODE) at t. */
@@ -342,7 +356,7 @@ static bool span_event(struct view *v, struct spans *s, const char *name, long n
         s->open[s->n++] = (struct open_span){.name = sr->span,
                                              .node = node,
                                              .key = key,
-                                             .label = xstrdup(*detail ? detail : sr->span),
+                                             .label = span_label(sr->span, detail),
                                              .start = t,
                                              .row = row};
         return true;

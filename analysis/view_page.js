@@ -33,7 +33,8 @@ window.onerror = function (m) {
     for (var n = 0; n < N; n++) {
       var g = Math.floor(n / G), head = G > 1 && n % G === 0;
       if (G > 1 && !open[g]) {
-        if (head) list.push({grp: g, label: '\u25b8 nodes ' + n + '-' + Math.min(N - 1, n + G - 1)});
+        var last = Math.min(N - 1, n + G - 1);
+        if (head) list.push({grp: g, label: '\u25b8 node' + (last > n ? 's ' + n + '-' + last : ' ' + n)});
       } else {
         list.push({grp: head ? g : -1, label: (head ? '\u25be ' : '') + 'node ' + n});
       }
@@ -50,7 +51,7 @@ window.onerror = function (m) {
     nlanes = list.length;
     D.lanes = nlanes;
     svg.setAttribute('height', TOP + CR + nlanes * LH + 8);
-    set(document.getElementById('cliprect'), {x: L - 10, y: 0, width: R - L + 20, height: TOP + CR + nlanes * LH + 8});
+    set(document.getElementById('cliprect'), {x: L, y: 0, width: R - L, height: TOP + CR + nlanes * LH + 8});
   }
   function axis() {
     var box = document.getElementById('axis'), bottom = TOP + CR + nlanes * LH;
@@ -76,12 +77,12 @@ window.onerror = function (m) {
       }
       set(c[1], {x1: x0, y1: y, x2: x1, y2: y1});
       for (var i = 2; i < c.length; i++) pos(c[i], c[i].tagName === 'circle' ? x1 : x1 - 4, y1 + (c[i].tagName === 'circle' ? 0 : 4));
-    } else if (cl.contains('ev')) { // outside the window: pinned to its edge, time given
+    } else if (cl.contains('ev')) { // a violation outside the window: at its edge, time given
       var t0 = +d.t0, out = t0 < v0 || t0 > v1;
       if (g.name === undefined) g.name = c[2].textContent;
       cl.toggle('out', out);
       c[2].textContent = g.name + (out ? ' (' + t0 + ' s)' : '');
-      x0 = Math.max(L, Math.min(R, x0));
+      if (cl.contains('violation')) x0 = Math.max(L + 8, Math.min(R - 8, x0)); // others: clipped
       pos(c[1], x0, y);
       pos(c[2], x0 - 6, y - 8);
     } else {

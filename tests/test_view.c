@@ -162,7 +162,7 @@ Test(view, event_pairs_become_intervals_and_unpaired_ones_stay_points)
     s = find(v, ITEM_SPAN, "leader", 1);
     cr_assert(s && s->t0 == 3 && s->t1 == 4, "its node's crash ends a leadership");
     s = find(v, ITEM_SPAN, "down", 1);
-    cr_assert(s && s->t0 == 4 && s->t1 == 6 && !strcmp(s->proposal, "durable"));
+    cr_assert(s && s->t0 == 4 && s->t1 == 6 && !strcmp(s->proposal, "down (durable)"));
     cr_assert(strstr(s->row, ",crash,") && strstr(s->row, "\n0,0,1,6,1,recover,"));
     s = find(v, ITEM_SPAN, "partition", VIEW_CLUSTER);
     cr_assert(s && s->t0 == 2 && s->t1 == 5);

@@ -80,7 +80,8 @@ def main():
         g = n // group
         if group > 1 and g not in expanded:
             if n % group == 0:
-                labels.append("nodes %d-%d" % (n, min(nodes - 1, n + group - 1)))
+                last = min(nodes - 1, n + group - 1)
+                labels.append("nodes %d-%d" % (n, last) if last > n else "node %d" % n)
         else:
             labels.append("node %d" % n)
         lane_of[n] = len(labels) - 1
