@@ -344,3 +344,34 @@ Test(view, shiviz_keeps_each_event_on_one_line)
                         "node1 {\"node0\":1,\"node1\":2}\n");
     free(s);
 }
+
+/* atlas-sim view DIR -o DIR/out.html [A1 A2]: its exit code; its stderr in *err. */
+static int run_view(const char *a1, const char *a2, char **err)
+{
+    char errpath[512], out[512];
+    snprintf(errpath, sizeof(errpath), "%s/stderr", dir);
+    snprintf(out, sizeof(out), "%s/out.html", dir);
+    char *const argv[] = {ATLAS_BINARY, "view", dir, "-o", out, (char *)a1, (char *)a2, NULL};
+    int rc = tu_run(argv, "/dev/null", errpath, NULL);
+    *err = tu_slurp(errpath, NULL);
+    return rc;
+}
+
+Test(view, the_command_refuses_bad_input_with_exit_2_and_writes_nothing)
+{
+    char out[512], *err;
+    snprintf(out, sizeof(out), "%s/out.html", dir);
+    put_file("messages.csv", MSG_HEAD "0,0,1,1,1.2,0,1,vote,p-1,delivered\n"
+                                      "0,0,1,1,1.2,0,one,vote,p-1,delivered\n");
+    cr_assert_eq(run_view(NULL, NULL, &err), 2);
+    cr_assert(strstr(err, "messages.csv:3: from or to is not a node number"), "%s", err);
+    cr_assert_not(tu_exists(out), "no partial page");
+    free(err);
+    put_file("messages.csv", MSG_HEAD "0,0,1,1,1.2,0,1,vote,p-1,delivered\n");
+    cr_assert_eq(run_view("--max", "0", &err), 2);
+    cr_assert(strstr(err, "--max: '0' is not a valid number"), "%s", err);
+    free(err);
+    cr_assert_eq(run_view(NULL, NULL, &err), 0, "%s", err);
+    cr_assert(tu_exists(out));
+    free(err);
+}
