@@ -197,6 +197,29 @@ static bool reader_each(struct view *v, struct reader *rd, void *ctx,
     return st == CSVREAD_END;
 }
 
+/* Keep the item of this row (in the window): its name and proposal (or detail) from those
+ * columns, its row for hover. Returns true. */
+static bool take(struct view *v, const struct reader *rd, struct item *it, int name, int proposal)
+{
+    it->name = xstrdup(cell(rd, name));
+    it->proposal = xstrdup(cell(rd, proposal));
+    it->row = row_text(rd->r);
+    heap_add(v, it);
+    return true;
+}
+
+/* An arrival or decision time in column col: a number (noted), or NA (*t = -1); false if
+ * it is neither. */
+static bool end_time(struct view *v, const struct reader *rd, int col, double *t)
+{
+    if (number(cell(rd, col), t)) {
+        note_time(v, *t);
+        return true;
+    }
+    *t = -1;
+    return strcmp(cell(rd, col), "NA") == 0;
+}
+
 /* --- messages.csv -------------------------------------------------------------------- */
 
 enum { M_SENT, M_DELIV, M_FROM, M_TO, M_KIND, M_PROP, M_FATE, M_NCOLS };
@@ -211,24 +234,15 @@ static bool message_row(struct view *v, const struct reader *rd, void *ctx, stru
         return bad_cell(rd, "sent_s is not a number", e);
     if (!integer(cell(rd, M_FROM), &it.a) || !integer(cell(rd, M_TO), &it.b))
         return bad_cell(rd, "from or to is not a node number", e);
-    if (!number(cell(rd, M_DELIV), &it.t1)) {
-        if (strcmp(cell(rd, M_DELIV), "NA") != 0)
-            return bad_cell(rd, "delivered_s is neither a number nor NA", e);
-        it.t1 = -1;
-    }
+    if (!end_time(v, rd, M_DELIV, &it.t1))
+        return bad_cell(rd, "delivered_s is neither a number nor NA", e);
     note_time(v, it.t0);
-    if (it.t1 >= 0)
-        note_time(v, it.t1);
     note_node(v, it.a > it.b ? it.a : it.b);
     it.key = it.t0;
     if (!in_window(v, it.key))
         return true;
-    it.name = xstrdup(cell(rd, M_KIND));
-    it.proposal = xstrdup(cell(rd, M_PROP));
     it.fate = xstrdup(cell(rd, M_FATE));
-    it.row = row_text(rd->r);
-    heap_add(v, &it);
-    return true;
+    return take(v, rd, &it, M_KIND, M_PROP);
 }
 
 /* --- events.csv: points, and intervals from pairs ------------------------------------ */
@@ -384,11 +398,7 @@ static bool event_row(struct view *v, const struct reader *rd, void *ctx, struct
     it.t1 = it.key = it.t0;
     if (!in_window(v, it.key))
         return true;
-    it.name = xstrdup(cell(rd, E_EVENT));
-    it.proposal = xstrdup(cell(rd, E_DETAIL));
-    it.row = row_text(rd->r);
-    heap_add(v, &it);
-    return true;
+    return take(v, rd, &it, E_EVENT, E_DETAIL);
 }
 
 /* --- outcomes.csv --------------------------------------------------------------------- */
@@ -403,23 +413,14 @@ static bool outcome_row(struct view *v, const struct reader *rd, void *ctx, stru
     struct item it = {.type = ITEM_OUTCOME, .b = -1};
     if (!number(cell(rd, O_SUB), &it.t0) || !integer(cell(rd, O_PROPOSER), &it.a))
         return bad_cell(rd, "submitted_s or proposer is not a number", e);
-    if (!number(cell(rd, O_DEC), &it.t1)) {
-        if (strcmp(cell(rd, O_DEC), "NA") != 0)
-            return bad_cell(rd, "decided_s is neither a number nor NA", e);
-        it.t1 = -1;
-    }
+    if (!end_time(v, rd, O_DEC, &it.t1))
+        return bad_cell(rd, "decided_s is neither a number nor NA", e);
     note_time(v, it.t0);
-    if (it.t1 >= 0)
-        note_time(v, it.t1);
     note_node(v, it.a);
     it.key = it.t0 > v->from ? it.t0 : v->from;
     if ((it.t1 >= 0 && it.t1 < v->from) || !in_window(v, it.key))
         return true;
-    it.name = xstrdup(cell(rd, O_OUTCOME));
-    it.proposal = xstrdup(cell(rd, O_PROP));
-    it.row = row_text(rd->r);
-    heap_add(v, &it);
-    return true;
+    return take(v, rd, &it, O_OUTCOME, O_PROP);
 }
 
 /* --- the whole folder ----------------------------------------------------------------- */
