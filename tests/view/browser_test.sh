@@ -4,7 +4,8 @@
 # per message placed on its lanes, kinds/proposals intact, the violation marker, filters,
 # no script error); keeps screenshots under the build folder. Pages:
 #   violation   tests/data/violation.yaml (the checker fails): the marker and its row shown
-#   many        quickstart with 40 nodes: lanes grouped; #expand=1&node=5 and #hide=vote
+#   many        quickstart with 40 nodes: lanes grouped; #expand=1&node=5&view=0.104,0.111
+#               (a group open, a node filter, a zoomed time window) and #hide=vote
 #   hostile     tests/view/hostile: quotes, <, >, & and newlines in every text field
 # Negative controls: a page with one arrow dropped, one without the violation marker and one
 # whose script throws must each fail dom_check; a ShiViz log with a corrupted clock must
@@ -50,9 +51,9 @@ render view.html violation
 $check "$out/violation.dom" "$out/run/messages.csv" --violation --log "$out/violation.log"
 render 'many.html' many
 $check "$out/many.dom" "$out/many/messages.csv" --log "$out/many.log"
-render 'many.html#expand=1&node=5' many-expanded
+render 'many.html#expand=1&node=5&view=0.104,0.111' many-expanded
 $check "$out/many-expanded.dom" "$out/many/messages.csv" --expand 1 --node 5 \
-    --log "$out/many-expanded.log"
+    --view 0.104,0.111 --log "$out/many-expanded.log"
 render 'many.html#hide=vote' many-hidden
 $check "$out/many-hidden.dom" "$out/many/messages.csv" --hide vote --log "$out/many-hidden.log"
 render hostile.html hostile

@@ -2,14 +2,16 @@
 """Check the DOM of an `atlas-sim view` page after its script ran (Chromium --dump-dom).
 
 usage: dom_check.py DOM MESSAGES_CSV [--violation] [--expand G,...] [--node N] [--hide KIND]
-                    [--log CHROMIUM_LOG]
+                    [--view T0,T1] [--log CHROMIUM_LOG]
 
 Independently of the page's script, it computes the lanes the page must show (one per node,
 or one per group of data-group nodes unless the group is expanded) and checks:
   * data-lanes and the drawn lanes equal that count, in order, with their labels;
   * one arrow per row of messages.csv (data-arrows and drawn <g class="it arrow">) with
-    its kind and proposal exactly as in the CSV (escaping survived), each placed by the script: its line starts on the lane of its sender and, unless lost,
-    ends on the lane of its receiver, and goes forward in time;
+    its kind and proposal exactly as in the CSV (escaping survived), each placed by the
+    script: its line starts on the lane of its sender at the x of its send time in the
+    time window (data-v0..data-v1, or --view T0,T1 as the URL's #view), ends (unless lost)
+    on the lane of its receiver, and goes forward in time;
   * the first-violation marker: exactly one with --violation (and its CSV row shown in
     #row), none without;
   * filters: with --node N the arrows hidden are exactly those neither from nor to N, with
@@ -55,6 +57,7 @@ def main():
     ap.add_argument("--expand", default="")
     ap.add_argument("--node")
     ap.add_argument("--hide")
+    ap.add_argument("--view", help="T0,T1: the time window the URL asked for")
     ap.add_argument("--log")
     a = ap.parse_args()
     dom = Dom()
@@ -74,6 +77,8 @@ def main():
         return 1
     sa = svg[0][1]
     nodes, group = int(sa["data-nodes"]), int(sa["data-group"])
+    v0, v1 = (float(t) for t in (a.view.split(",") if a.view else (sa["data-v0"], sa["data-v1"])))
+    left, right = 90, 1280  # the plot's x range in view_page.js
     expanded = {int(g) for g in a.expand.split(",") if g}
     lane_of, labels = {}, []
     for n in range(nodes):  # the oracle: lanes in node order, groups unless expanded
@@ -106,14 +111,16 @@ def main():
             misplaced += 1
             continue
         src, dst, lost = int(g["data-a"]), int(g["data-b"]), "lost" in g["class"].split()
+        x_send = left + (float(g["data-t0"]) - v0) / (v1 - v0) * (right - left)
         ok = math.isclose(y1, lane_y[lane_of[src]]) and x2 >= x1
+        ok = ok and math.isclose(x1, x_send, abs_tol=0.01)
         if not lost:
             ok = ok and math.isclose(y2, lane_y[lane_of[dst]])
         misplaced += not ok
         hidden += "display: none" in g.get("style", "")
         want_hidden += (a.node is not None and a.node not in (g["data-a"], g["data-b"])) or (
             a.hide is not None and g.get("data-k") == a.hide)
-    check("arrows not on their lanes", misplaced, 0)
+    check("arrows misplaced", misplaced, 0)
     got = sorted((els[i][1].get("data-k"), els[i][1].get("data-p")) for i in arrows)
     want = sorted((r["kind"], r["proposal"]) for r in rows)
     check("kinds and proposals intact", got == want, True)
