@@ -104,13 +104,15 @@ static int next_char(struct csvread *r)
 
 static void put(struct csvread *r, char c)
 {
-    XGROW(r->buf, r->cap, r->len + 1);
+    if (r->len + 1 > r->cap) /* xgrow is a call: not per character */
+        XGROW(r->buf, r->cap, r->len + 1);
     r->buf[r->len++] = c;
 }
 
 static void begin_field(struct csvread *r)
 {
-    XGROW(r->off, r->offcap, r->count + 1);
+    if (r->count + 1 > r->offcap)
+        XGROW(r->off, r->offcap, r->count + 1);
     r->off[r->count++] = r->len;
 }
 

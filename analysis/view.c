@@ -1,64 +1,32 @@
 /*
- * view: reading one run's traces and writing them as HTML/SVG, ShiViz or Mermaid.
- * See view.h for the contract.
+ * view: reading one run's traces into a bounded set of drawable items (see view.h).
+ *
+ * One pass per file. An item whose time is in the window enters a max-heap on time of
+ * max_items + 1 places; once the heap is full an item later than its top is refused before
+ * any string is copied, so the rows after the first max_items (by time) cost a parse only.
+ * At the end the heap's top is the cut: items at or after it are dropped (equal times all
+ * go, so the cut never splits an instant) and the rest is put back in file order.
  */
 #include "analysis/view.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/csvread.h"
+#include "analysis/view_impl.h"
 #include "core/xalloc.h"
 
-struct item {
-    double t0, t1;  /* send and arrival (events: t1 == t0); arrival < 0 when not delivered */
-    long from, to;  /* messages: sender and receiver; events: node in from, to = -1 */
-    size_t kind;    /* index into kinds (messages) */
-    char *row;      /* the CSV record as text, for hover */
-    char *label;    /* messages: kind; events: event name */
-    char *proposal; /* messages: proposal; events: detail */
-    char *fate;     /* messages: fate; events: NULL */
-};
-
-struct view {
-    struct item *msgs, *evs;
-    size_t nmsgs, nevs, capm, cape;
-    char **kinds;
-    size_t nkinds, capk;
-    long nodes;
-};
-
-static char *join_row(const struct csvread *r)
-{
-    size_t len = 1;
-    for (size_t i = 0; i < csvread_count(r); i++)
-        len += strlen(csvread_field(r, i)) + 1;
-    char *s = xmalloc(len), *p = s;
-    for (size_t i = 0; i < csvread_count(r); i++) {
-        size_t n = strlen(csvread_field(r, i));
-        memcpy(p, csvread_field(r, i), n);
-        p += n;
-        *p++ = ',';
-    }
-    p[csvread_count(r) ? -1 : 0] = '\0';
-    return s;
-}
-
-static long column(const struct csvread *r, const char *name)
-{
-    for (size_t i = 0; i < csvread_count(r); i++)
-        if (strcmp(csvread_field(r, i), name) == 0)
-            return (long)i;
-    return -1;
-}
+/* --- cells ------------------------------------------------------------------------- */
 
 static bool number(const char *s, double *out)
 {
     char *end;
     errno = 0;
     *out = strtod(s, &end);
-    return *s && !*end && errno == 0;
+    return *s && !*end && errno == 0 && isfinite(*out);
 }
 
 static bool integer(const char *s, long *out)
@@ -69,452 +37,544 @@ static bool integer(const char *s, long *out)
     return *s && !*end && errno == 0 && *out >= 0 && *out < 1000000000;
 }
 
+static bool needs_quotes(const char *s)
+{
+    return strpbrk(s, ",\"\r\n") != NULL;
+}
+
+/* The record as CSV text again (quoted where the field needs it), for hover. */
+static char *row_text(const struct csvread *r)
+{
+    size_t len = 1, n = csvread_count(r);
+    for (size_t i = 0; i < n; i++)
+        len += 2 * strlen(csvread_field(r, i)) + 3;
+    char *s = xmalloc(len), *p = s;
+    for (size_t i = 0; i < n; i++) {
+        const char *f = csvread_field(r, i);
+        bool q = needs_quotes(f);
+        if (i)
+            *p++ = ',';
+        if (q)
+            *p++ = '"';
+        for (; *f; f++) {
+            if (*f == '"')
+                *p++ = '"';
+            *p++ = *f;
+        }
+        if (q)
+            *p++ = '"';
+    }
+    *p = '\0';
+    return s;
+}
+
+/* --- the bounded heap ---------------------------------------------------------------- */
+
+static void item_fini(struct item *it)
+{
+    free(it->name);
+    free(it->proposal);
+    free(it->fate);
+    free(it->row);
+}
+
+static bool in_window(const struct view *v, double key)
+{
+    return key >= v->from && key <= v->to && !(v->n == v->limit && key >= v->items[0].key);
+}
+
+static void swap(struct item *a, struct item *b)
+{
+    struct item t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void sift_down(struct item *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && h[l].key > h[m].key)
+            m = l;
+        if (r < n && h[r].key > h[m].key)
+            m = r;
+        if (m == i)
+            return;
+        swap(&h[i], &h[m]);
+        i = m;
+    }
+}
+
+/* Take it (in_window(v, it->key) was true): push, or replace the latest when full. */
+static void heap_add(struct view *v, struct item *it)
+{
+    it->seq = v->seq++;
+    if (v->n == v->limit) {
+        item_fini(&v->items[0]);
+        v->items[0] = *it;
+        sift_down(v->items, v->n, 0);
+        return;
+    }
+    XGROW(v->items, v->alloc, v->n + 1);
+    size_t i = v->n++;
+    v->items[i] = *it;
+    while (i > 0 && v->items[(i - 1) / 2].key < v->items[i].key) {
+        swap(&v->items[(i - 1) / 2], &v->items[i]);
+        i = (i - 1) / 2;
+    }
+}
+
+static void note_time(struct view *v, double t)
+{
+    v->first = t < v->first ? t : v->first;
+    v->last = t > v->last ? t : v->last;
+}
+
+static void note_node(struct view *v, long node)
+{
+    v->nodes = node + 1 > v->nodes ? node + 1 : v->nodes;
+}
+
+/* --- files --------------------------------------------------------------------------- */
+
+enum { MAXCOLS = 8 };
+
+struct reader {
+    const char *path;
+    struct csvread *r;
+    long col[MAXCOLS]; /* column index of each wanted name */
+};
+
+static const char *cell(const struct reader *rd, int i)
+{
+    return csvread_field(rd->r, (size_t)rd->col[i]);
+}
+
+static bool bad_cell(const struct reader *rd, const char *what, struct errbuf *e)
+{
+    errbuf_set(e, "%s:%lu: %s", rd->path, csvread_line(rd->r), what);
+    return false;
+}
+
+/* Open path and find the wanted columns in its header. *absent (if given) becomes true and
+ * nothing is an error when the file does not exist. */
+static bool reader_open(struct reader *rd, const char *path, const char *const *names, int n,
+                        bool *absent, struct errbuf *e)
+{
+    rd->path = path;
+    FILE *probe = absent ? fopen(path, "rb") : NULL;
+    if (absent && !probe && errno == ENOENT)
+        return *absent = true;
+    if (probe)
+        fclose(probe);
+    if (!(rd->r = csvread_open(path, e)))
+        return false;
+    enum csvread_status st = csvread_next(rd->r, e);
+    if (st == CSVREAD_ERROR)
+        return false;
+    for (int i = 0; i < n; i++) {
+        rd->col[i] = -1;
+        for (size_t j = 0; st == CSVREAD_RECORD && j < csvread_count(rd->r); j++)
+            if (strcmp(csvread_field(rd->r, j), names[i]) == 0)
+                rd->col[i] = (long)j;
+        if (rd->col[i] < 0) {
+            errbuf_set(e, "%s: no column '%s'", path, names[i]);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Call row(v, rd, ctx, e) for every record; false on a CSV error or when row fails. */
+static bool reader_each(struct view *v, struct reader *rd, void *ctx,
+                        bool (*row)(struct view *, const struct reader *, void *, struct errbuf *),
+                        struct errbuf *e)
+{
+    enum csvread_status st;
+    while ((st = csvread_next(rd->r, e)) == CSVREAD_RECORD)
+        if (!row(v, rd, ctx, e))
+            return false;
+    return st == CSVREAD_END;
+}
+
+/* Keep the item of this row (in the window): its name and proposal (or detail) from those
+ * columns, its row for hover. Returns true. */
+static bool take(struct view *v, const struct reader *rd, struct item *it, int name, int proposal)
+{
+    it->name = xstrdup(cell(rd, name));
+    it->proposal = xstrdup(cell(rd, proposal));
+    it->row = row_text(rd->r);
+    heap_add(v, it);
+    return true;
+}
+
+/* An arrival or decision time in column col: a number (noted), or NA (*t = -1); false if
+ * it is neither. */
+static bool end_time(struct view *v, const struct reader *rd, int col, double *t)
+{
+    if (number(cell(rd, col), t)) {
+        note_time(v, *t);
+        return true;
+    }
+    *t = -1;
+    return strcmp(cell(rd, col), "NA") == 0;
+}
+
+/* --- messages.csv -------------------------------------------------------------------- */
+
+enum { M_SENT, M_DELIV, M_FROM, M_TO, M_KIND, M_PROP, M_FATE, M_NCOLS };
+static const char *const mcols[M_NCOLS] = {"sent_s", "delivered_s", "from", "to",
+                                           "kind",   "proposal",    "fate"};
+
+static bool message_row(struct view *v, const struct reader *rd, void *ctx, struct errbuf *e)
+{
+    (void)ctx;
+    struct item it = {.type = ITEM_MSG};
+    if (!number(cell(rd, M_SENT), &it.t0))
+        return bad_cell(rd, "sent_s is not a number", e);
+    if (!integer(cell(rd, M_FROM), &it.a) || !integer(cell(rd, M_TO), &it.b))
+        return bad_cell(rd, "from or to is not a node number", e);
+    if (!end_time(v, rd, M_DELIV, &it.t1))
+        return bad_cell(rd, "delivered_s is neither a number nor NA", e);
+    note_time(v, it.t0);
+    note_node(v, it.a > it.b ? it.a : it.b);
+    it.key = it.t0;
+    if (!in_window(v, it.key))
+        return true;
+    it.fate = xstrdup(cell(rd, M_FATE));
+    return take(v, rd, &it, M_KIND, M_PROP);
+}
+
+/* --- events.csv: points, and intervals from pairs ------------------------------------ */
+
+struct open_span {
+    const char *name; /* down, suspect, leader, partition */
+    long node;
+    char *key; /* which one of the node's (the suspected peer, the partition) */
+    char *label;
+    double start;
+    char *row;
+};
+
+struct spans {
+    struct open_span *open;
+    size_t n, cap;
+};
+
+/* Close span i at t (INFINITY: still open at the end), keeping it if it meets the window. */
+static void span_close(struct view *v, struct spans *s, size_t i, double t, const char *row)
+{
+    struct open_span o = s->open[i];
+    s->open[i] = s->open[--s->n];
+    struct item it = {.type = ITEM_SPAN, .t0 = o.start, .t1 = t, .a = o.node, .b = -1};
+    it.key = o.start > v->from ? o.start : v->from;
+    if (t >= v->from && in_window(v, it.key)) {
+        it.name = xstrdup(o.name);
+        it.proposal = o.label;
+        size_t len = strlen(o.row) + (row ? strlen(row) : 0) + 2;
+        it.row = xmalloc(len);
+        snprintf(it.row, len, "%s%s%s", o.row, row ? "\n" : "", row ? row : "");
+        o.label = NULL;
+        heap_add(v, &it);
+    }
+    free(o.label);
+    free(o.key);
+    free(o.row);
+}
+
+static long span_find(const struct spans *s, const char *name, long node, const char *key)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->open[i].name == name && s->open[i].node == node &&
+            (!key || strcmp(s->open[i].key, key) == 0))
+            return (long)i;
+    return -1;
+}
+
+/* The first word of detail ("peer=3" of "peer=3 (alive)"), or up to ':' for partitions. */
+static char *span_key(const char *detail, char stop)
+{
+    size_t n = strcspn(detail, stop == ' ' ? " " : ":");
+    return xstrndup(detail, n);
+}
+
+static const char SPAN_DOWN[] = "down", SPAN_SUSPECT[] = "suspect", SPAN_LEADER[] = "leader",
+                  SPAN_PARTITION[] = "partition";
+
+/* events.csv's event names that open (and close) intervals */
+static const struct span_rule {
+    const char *open, *close, *span;
+    char stop; /* what ends the key in detail; 0: one per node */
+} span_rules[] = {
+    {"crash", "recover", SPAN_DOWN, 0},
+    {"suspect", "trust", SPAN_SUSPECT, ' '},
+    {"leader", NULL, SPAN_LEADER, 0},
+    {"partition", "heal", SPAN_PARTITION, ':'},
+};
+
+/* What the interval's bar says: "down (durable)", "suspects peer=3 (alive)", "leader
+ * term=2", "partition 0: 2 groups". */
+static char *span_label(const char *span, const char *detail)
+{
+    const char *what = span == SPAN_SUSPECT ? "suspects" : span;
+    size_t len = strlen(what) + strlen(detail) + 4;
+    char *s = xmalloc(len);
+    if (span == SPAN_PARTITION || !*detail)
+        snprintf(s, len, "%s", *detail ? detail : what);
+    else
+        snprintf(s, len, span == SPAN_DOWN ? "%s (%s)" : "%s %s", what, detail);
+    return s;
+}
+
+#define ANY_NODE (-2L)
+
+/* Close every open span of that name (and node, unless ANY_NODE) at t. */
+static void span_close_all(struct view *v, struct spans *s, const char *name, long node, double t,
+                           const char *row)
+{
+    for (size_t i = s->n; i-- > 0;) /* span_close moves the last one (already seen) to i */
+        if (s->open[i].name == name && (node == ANY_NODE || s->open[i].node == node))
+            span_close(v, s, i, t, row);
+}
+
+/* Handle event name at node/time as an interval's start or end; false if it is neither or
+ * does not pair up (opened twice, closed unopened): then it is drawn as a point. */
+static bool span_event(struct view *v, struct spans *s, const char *name, long node, double t,
+                       const char *detail, const struct csvread *r)
+{
+    for (size_t k = 0; k < sizeof(span_rules) / sizeof(span_rules[0]); k++) {
+        const struct span_rule *sr = &span_rules[k];
+        bool opens = strcmp(name, sr->open) == 0;
+        if (!opens && !(sr->close && strcmp(name, sr->close) == 0))
+            continue;
+        char *key = span_key(detail, sr->stop), *row = row_text(r);
+        long i = span_find(s, sr->span, node, sr->stop ? key : NULL);
+        if (sr->span == SPAN_LEADER) {
+            span_close_all(v, s, SPAN_LEADER, ANY_NODE, t, row); /* a new leader ends them */
+        } else if (opens == (i >= 0)) {
+            free(key);
+            free(row);
+            return false;
+        }
+        if (!opens) {
+            span_close(v, s, (size_t)i, t, row);
+            free(key);
+            free(row);
+            return true;
+        }
+        if (sr->span == SPAN_DOWN) { /* a crash ends the node's suspicions and lead */
+            span_close_all(v, s, SPAN_SUSPECT, node, t, NULL);
+            span_close_all(v, s, SPAN_LEADER, node, t, NULL);
+        }
+        XGROW(s->open, s->cap, s->n + 1);
+        s->open[s->n++] = (struct open_span){.name = sr->span,
+                                             .node = node,
+                                             .key = key,
+                                             .label = span_label(sr->span, detail),
+                                             .start = t,
+                                             .row = row};
+        return true;
+    }
+    return false;
+}
+
+enum { E_TIME, E_NODE, E_EVENT, E_DETAIL, E_NCOLS };
+static const char *const ecols[E_NCOLS] = {"time_s", "node", "event", "detail"};
+
+static bool event_row(struct view *v, const struct reader *rd, void *ctx, struct errbuf *e)
+{
+    struct item it = {.type = ITEM_EVENT, .b = -1};
+    if (!number(cell(rd, E_TIME), &it.t0))
+        return bad_cell(rd, "time_s is not a number", e);
+    if (!integer(cell(rd, E_NODE), &it.a)) {
+        if (strcmp(cell(rd, E_NODE), "NA") != 0)
+            return bad_cell(rd, "node is neither a node number nor NA", e);
+        it.a = VIEW_CLUSTER;
+    }
+    note_time(v, it.t0);
+    note_node(v, it.a);
+    if (span_event(v, ctx, cell(rd, E_EVENT), it.a, it.t0, cell(rd, E_DETAIL), rd->r))
+        return true;
+    it.t1 = it.key = it.t0;
+    if (!in_window(v, it.key))
+        return true;
+    return take(v, rd, &it, E_EVENT, E_DETAIL);
+}
+
+/* --- outcomes.csv --------------------------------------------------------------------- */
+
+enum { O_PROP, O_PROPOSER, O_SUB, O_DEC, O_OUTCOME, O_NCOLS };
+static const char *const ocols[O_NCOLS] = {"proposal", "proposer", "submitted_s", "decided_s",
+                                           "outcome"};
+
+static bool outcome_row(struct view *v, const struct reader *rd, void *ctx, struct errbuf *e)
+{
+    (void)ctx;
+    struct item it = {.type = ITEM_OUTCOME, .b = -1};
+    if (!number(cell(rd, O_SUB), &it.t0) || !integer(cell(rd, O_PROPOSER), &it.a))
+        return bad_cell(rd, "submitted_s or proposer is not a number", e);
+    if (!end_time(v, rd, O_DEC, &it.t1))
+        return bad_cell(rd, "decided_s is neither a number nor NA", e);
+    note_time(v, it.t0);
+    note_node(v, it.a);
+    it.key = it.t0 > v->from ? it.t0 : v->from;
+    if ((it.t1 >= 0 && it.t1 < v->from) || !in_window(v, it.key))
+        return true;
+    return take(v, rd, &it, O_OUTCOME, O_PROP);
+}
+
+/* --- the whole folder ----------------------------------------------------------------- */
+
+/* Read one file of dir through row. A file that does not exist is no error: *absent (if
+ * given) says so. */
+static bool read_one(struct view *v, const char *dir, const char *file, bool *absent,
+                     const char *const *cols, int ncols, void *ctx,
+                     bool (*row)(struct view *, const struct reader *, void *, struct errbuf *),
+                     struct errbuf *e)
+{
+    size_t len = strlen(dir) + strlen(file) + 2;
+    char *path = xmalloc(len);
+    snprintf(path, len, "%s/%s", dir, file);
+    struct reader rd = {0};
+    bool missing = false;
+    bool ok = reader_open(&rd, path, cols, ncols, &missing, e);
+    ok = ok && (missing || reader_each(v, &rd, ctx, row, e));
+    if (absent)
+        *absent = missing;
+    csvread_free(rd.r);
+    free(path);
+    return ok;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    const struct item *x = a, *y = b;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Order of messages that marks copies: same send time, ends, kind, proposal; then seq. */
+static int by_copy(const void *a, const void *b)
+{
+    const struct item *x = *(struct item *const *)a, *y = *(struct item *const *)b;
+    if (x->t0 != y->t0)
+        return (x->t0 > y->t0) - (x->t0 < y->t0);
+    if (x->a != y->a || x->b != y->b)
+        return x->a != y->a ? (x->a > y->a) - (x->a < y->a) : (x->b > y->b) - (x->b < y->b);
+    int c = strcmp(x->name, y->name);
+    c = c ? c : strcmp(x->proposal, y->proposal);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static bool same_copy(const struct item *x, const struct item *y)
+{
+    return x->t0 == y->t0 && x->a == y->a && x->b == y->b && !strcmp(x->name, y->name) &&
+           !strcmp(x->proposal, y->proposal);
+}
+
+static void mark_duplicates(struct view *v)
+{
+    struct item **m = xcalloc(v->n + 1, sizeof(*m));
+    size_t k = 0;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->items[i].type == ITEM_MSG)
+            m[k++] = &v->items[i];
+    qsort(m, k, sizeof(*m), by_copy);
+    for (size_t i = 1; i < k; i++)
+        m[i]->dup = same_copy(m[i - 1], m[i]);
+    free(m);
+}
+
 static size_t kind_index(struct view *v, const char *k)
 {
     for (size_t i = 0; i < v->nkinds; i++)
         if (strcmp(v->kinds[i], k) == 0)
             return i;
-    xgrow((void **)&v->kinds, &v->capk, v->nkinds + 1, sizeof(*v->kinds));
+    v->kinds = xreallocarray(v->kinds, v->nkinds + 1, sizeof(*v->kinds));
     v->kinds[v->nkinds] = xstrdup(k);
     return v->nkinds++;
 }
 
-enum { C_A, C_B, C_FROM, C_TO, C_KIND, C_PROP, C_FATE, NCOLS };
-
-static bool read_file(struct view *v, const char *path, bool msgs, struct errbuf *e)
+/* Cut at the heap's top if full, restore file order, resolve open intervals, kinds, copies. */
+static void finish(struct view *v)
 {
-    static const char *const mcols[NCOLS] = {"sent_s", "delivered_s", "from", "to",
-                                             "kind",   "proposal",    "fate"};
-    static const char *const ecols[NCOLS] = {"time_s", "time_s", "node", "node",
-                                             "event",  "detail", "event"};
-    const char *const *names = msgs ? mcols : ecols;
-    struct csvread *r = csvread_open(path, e);
-    if (!r)
-        return false;
-    long col[NCOLS];
-    enum csvread_status st = csvread_next(r, e);
-    bool ok = st != CSVREAD_ERROR;
-    for (int i = 0; ok && i < NCOLS; i++)
-        if ((col[i] = st == CSVREAD_RECORD ? column(r, names[i]) : -1) < 0) {
-            errbuf_set(e, "%s: no column '%s'", path, names[i]);
-            ok = false;
-        }
-    while (ok && (st = csvread_next(r, e)) == CSVREAD_RECORD) {
-        struct item it = {.to = -1};
-        long node;
-        const char *b = csvread_field(r, (size_t)col[C_B]);
-        if (!number(csvread_field(r, (size_t)col[C_A]), &it.t0) ||
-            !integer(csvread_field(r, (size_t)col[C_FROM]), &it.from) ||
-            (msgs && !integer(csvread_field(r, (size_t)col[C_TO]), &it.to))) {
-            errbuf_set(e, "%s:%lu: a time or node that is not a number", path, csvread_line(r));
-            ok = false;
-            break;
-        }
-        it.t1 = msgs ? (number(b, &it.t1) ? it.t1 : -1) : it.t0;
-        it.row = join_row(r);
-        it.label = xstrdup(csvread_field(r, (size_t)col[C_KIND]));
-        it.proposal = xstrdup(csvread_field(r, (size_t)col[C_PROP]));
-        it.fate = msgs ? xstrdup(csvread_field(r, (size_t)col[C_FATE])) : NULL;
-        it.kind = msgs ? kind_index(v, it.label) : 0;
-        node = it.from > it.to ? it.from : it.to;
-        v->nodes = node + 1 > v->nodes ? node + 1 : v->nodes;
-        struct item **arr = msgs ? &v->msgs : &v->evs;
-        size_t *n = msgs ? &v->nmsgs : &v->nevs, *cap = msgs ? &v->capm : &v->cape;
-        xgrow((void **)arr, cap, *n + 1, sizeof(**arr));
-        (*arr)[(*n)++] = it;
+    size_t k = 0;
+    v->narrowed = v->n == v->limit;
+    v->cut = v->narrowed ? v->items[0].key : 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->narrowed && v->items[i].key >= v->cut)
+            item_fini(&v->items[i]);
+        else
+            v->items[k++] = v->items[i];
     }
-    ok = ok && st == CSVREAD_END;
-    csvread_free(r);
-    return ok;
+    v->n = k;
+    qsort(v->items, v->n, sizeof(*v->items), by_seq);
+    for (size_t i = 0; i < v->n; i++) {
+        struct item *it = &v->items[i];
+        if (it->type == ITEM_SPAN && isinf(it->t1))
+            it->t1 = v->last;
+        if (it->type == ITEM_MSG)
+            it->kind = kind_index(v, it->name);
+    }
+    mark_duplicates(v);
 }
 
-struct view *view_load(const char *dir, struct errbuf *e)
+struct view *view_load(const char *dir, const struct view_window *w, struct errbuf *e)
 {
     struct view *v = xcalloc(1, sizeof(*v));
-    size_t len = strlen(dir) + 32;
-    char *p = xmalloc(len);
-    snprintf(p, len, "%s/messages.csv", dir);
-    FILE *probe = fopen(p, "r");
-    bool ok = probe != NULL;
-    if (!ok)
+    v->from = w->from;
+    v->to = w->to;
+    v->limit = w->max_items < SIZE_MAX ? w->max_items + 1 : SIZE_MAX;
+    v->first = INFINITY;
+    v->last = -INFINITY;
+    struct spans s = {0};
+    bool absent = false;
+    bool ok = read_one(v, dir, "messages.csv", &absent, mcols, M_NCOLS, NULL, message_row, e);
+    if (absent)
         errbuf_set(e,
                    "%s: no messages.csv (run with output.traces: [messages], or a sweep "
                    "with --traces)",
                    dir);
-    else
-        fclose(probe);
-    ok = ok && read_file(v, p, true, e);
-    snprintf(p, len, "%s/events.csv", dir);
-    probe = ok ? fopen(p, "r") : NULL;
-    if (probe) {
-        fclose(probe);
-        ok = read_file(v, p, false, e);
-    }
-    free(p);
+    ok = ok && !absent;
+    ok = ok && read_one(v, dir, "events.csv", NULL, ecols, E_NCOLS, &s, event_row, e);
+    while (s.n)
+        span_close(v, &s, s.n - 1, INFINITY, NULL);
+    free(s.open);
+    ok = ok && read_one(v, dir, "outcomes.csv", NULL, ocols, O_NCOLS, NULL, outcome_row, e);
     if (!ok) {
         view_free(v);
         return NULL;
     }
+    finish(v);
     return v;
-}
-
-static void item_fini(struct item *it)
-{
-    free(it->row);
-    free(it->label);
-    free(it->proposal);
-    free(it->fate);
-}
-
-static void items_free(struct item *it, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        item_fini(&it[i]);
-    free(it);
 }
 
 void view_free(struct view *v)
 {
     if (!v)
         return;
-    items_free(v->msgs, v->nmsgs);
-    items_free(v->evs, v->nevs);
+    for (size_t i = 0; i < v->n; i++)
+        item_fini(&v->items[i]);
+    free(v->items);
     for (size_t i = 0; i < v->nkinds; i++)
         free(v->kinds[i]);
     free(v->kinds);
     free(v);
 }
 
-/* Keep the items sent in [from, to) (to itself too when closed), in their order. */
-static size_t keep(struct item *it, size_t n, double from, double to, bool closed)
+bool view_narrowed(const struct view *v)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (it[i].t0 >= from && (it[i].t0 < to || (closed && it[i].t0 == to)))
-            it[k++] = it[i];
-        else
-            item_fini(&it[i]);
-    }
-    return k;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-bool view_window(struct view *v, double from, double to, size_t max_items)
-{
-    v->nmsgs = keep(v->msgs, v->nmsgs, from, to, true);
-    v->nevs = keep(v->evs, v->nevs, from, to, true);
-    size_t n = v->nmsgs + v->nevs;
-    if (n <= max_items)
-        return false;
-    double *t = xcalloc(n, sizeof(*t));
-    for (size_t i = 0; i < v->nmsgs; i++)
-        t[i] = v->msgs[i].t0;
-    for (size_t i = 0; i < v->nevs; i++)
-        t[v->nmsgs + i] = v->evs[i].t0;
-    qsort(t, n, sizeof(*t), cmp_double);
-    double cut = t[max_items];
-    free(t);
-    v->nmsgs = keep(v->msgs, v->nmsgs, from, cut, false);
-    v->nevs = keep(v->evs, v->nevs, from, cut, false);
-    return true;
+    return v->narrowed;
 }
 
 size_t view_messages(const struct view *v)
 {
-    return v->nmsgs;
+    size_t n = 0;
+    for (size_t i = 0; i < v->n; i++)
+        n += v->items[i].type == ITEM_MSG;
+    return n;
 }
+
 size_t view_nodes(const struct view *v)
 {
     return (size_t)v->nodes;
-}
-
-/* Text from CSV into HTML (element text and attribute values alike). */
-static void put_html(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
-static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
-                                      "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
-#define NPALETTE (sizeof(palette) / sizeof(palette[0]))
-#define LANE_H   48
-#define TOP      30
-#define LEFT     70
-#define WIDTH    1300
-
-struct scale {
-    double t0, t1;
-};
-
-static double xpos(const struct scale *s, double t)
-{
-    double span = s->t1 > s->t0 ? s->t1 - s->t0 : 1;
-    double x = LEFT + (t - s->t0) / span * (WIDTH - LEFT - 20);
-    return x < LEFT ? LEFT : x > WIDTH - 20 ? WIDTH - 20 : x;
-}
-
-static double ypos(long node)
-{
-    return TOP + LANE_H / 2.0 + (double)node * LANE_H;
-}
-
-static void write_msg(const struct view *v, const struct scale *s, size_t i, FILE *f)
-{
-    const struct item *m = &v->msgs[i];
-    bool lost = m->t1 < 0;
-    double x0 = xpos(s, m->t0), y0 = ypos(m->from), y1 = ypos(m->to);
-    double x1 = lost ? x0 + 12 : xpos(s, m->t1);
-    if (lost)
-        y1 = y0 + (y1 - y0) / 3;
-    fprintf(f, "<g class=\"arrow k%zu\" data-kind=\"", m->kind);
-    put_html(f, m->label);
-    fprintf(f, "\" data-node=\"%ld %ld\" data-proposal=\"", m->from, m->to);
-    put_html(f, m->proposal);
-    fprintf(f, "\"><title>");
-    put_html(f, m->row);
-    fprintf(f, "</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"%s/>",
-            x0, y0, x1, y1, palette[m->kind % NPALETTE],
-            lost ? " stroke-dasharray=\"3 2\"" : " marker-end=\"url(#head)\"");
-    if (lost)
-        fprintf(f, "<text class=\"lost\" x=\"%.1f\" y=\"%.1f\">&#215;</text>", x1 - 4, y1 + 4);
-    fprintf(f, "</g>\n");
-}
-
-static const char *event_class(const char *ev)
-{
-    return strcmp(ev, "violation") == 0 ? "violation" : "event";
-}
-
-static void write_event(const struct scale *s, const struct item *e, bool first_violation, FILE *f)
-{
-    const char *cls = event_class(e->label);
-    fprintf(f, "<g class=\"%s ev-", cls);
-    put_html(f, e->label);
-    fprintf(f, "\"%s data-node=\"%ld\"><title>", first_violation ? " id=\"first-violation\"" : "",
-            e->from);
-    put_html(f, e->row);
-    double x = xpos(s, e->t0), y = ypos(e->from);
-    fprintf(f, "</title><circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\"/>", x, y,
-            strcmp(cls, "violation") == 0 ? 9 : 5);
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", x - 8, y - 8);
-    put_html(f, e->label);
-    fprintf(f, "</text></g>\n");
-}
-
-static struct scale scale_of(const struct view *v)
-{
-    struct scale s = {0, 0};
-    bool any = false;
-    size_t n = v->nmsgs ? v->nmsgs : v->nevs; /* events after the last message are clamped */
-    for (size_t i = 0; i < n; i++) {
-        const struct item *it = i < v->nmsgs ? &v->msgs[i] : &v->evs[i - v->nmsgs];
-        double hi = it->t1 > it->t0 ? it->t1 : it->t0;
-        s.t0 = any && s.t0 < it->t0 ? s.t0 : it->t0;
-        s.t1 = any && s.t1 > hi ? s.t1 : hi;
-        any = true;
-    }
-    return s;
-}
-
-static const char script[] =
-    "window.onerror=function(m){document.getElementById('errors').textContent+=m+'\\n';};\n"
-    "(function(){var svg=document.getElementById('diagram');var w=svg.viewBox.baseVal;\n"
-    "var W0=w.width;svg.addEventListener('wheel',function(e){e.preventDefault();\n"
-    "var r=svg.getBoundingClientRect();var fx=(e.clientX-r.left)/r.width;\n"
-    "var nw=Math.max(10,Math.min(W0,w.width*(e.deltaY<0?0.8:1.25)));\n"
-    "w.x=Math.max(0,w.x+(w.width-nw)*fx);w.width=nw;},{passive:false});\n"
-    "var drag=null;svg.addEventListener('mousedown',function(e){drag=e.clientX;});\n"
-    "window.addEventListener('mouseup',function(){drag=null;});\n"
-    "svg.addEventListener('mousemove',function(e){if(drag===null)return;\n"
-    "w.x-= (e.clientX-drag)*w.width/svg.getBoundingClientRect().width;drag=e.clientX;});\n"
-    "svg.addEventListener('click',function(e){var g=e.target.closest('g');\n"
-    "if(g&&g.querySelector('title'))document.getElementById('row').textContent=\n"
-    "g.querySelector('title').textContent;});\n"
-    "function apply(){var ks=document.querySelectorAll('input[data-k]');var hide={};\n"
-    "ks.forEach(function(c){if(!c.checked)hide[c.dataset.k]=1;});\n"
-    "var node=document.getElementById('fnode').value.trim();\n"
-    "var prop=document.getElementById('fprop').value.trim();\n"
-    "document.querySelectorAll('g.arrow').forEach(function(g){var ok=!hide[g.dataset.kind];\n"
-    "if(node!=='')ok=ok&&g.dataset.node.split(' ').indexOf(node)>=0;\n"
-    "if(prop!=='')ok=ok&&g.dataset.proposal===prop;g.style.display=ok?'':'none';});}\n"
-    "document.querySelectorAll('#filters input').forEach(function(c){\n"
-    "c.addEventListener('input',apply);});\n"
-    "var v=document.getElementById('first-violation');if(v){v.scrollIntoView();\n"
-    "document.getElementById('row').textContent=v.querySelector('title').textContent;}\n"
-    "})();\n";
-
-static const char style[] =
-    "body{font:13px sans-serif;margin:8px}svg{border:1px solid #ccc;cursor:grab}\n"
-    ".lane{stroke:#999}.event circle{fill:#555}.violation circle{fill:#e00;stroke:#000;"
-    "stroke-width:2}.violation text{fill:#e00;font-weight:bold}.lost{fill:#d00;"
-    "font-size:14px}.arrow line{stroke-width:1.5}.arrow:hover line{stroke-width:4}"
-    "#row{background:#f4f4f4;padding:4px;min-height:1em}#notice{color:#a00}"
-    ".ev-crash circle{fill:#000}.ev-recover circle{fill:#2a2}.ev-suspect circle{fill:#f90}"
-    ".ev-leader circle{fill:#06c}text{font-size:11px}\n";
-
-bool view_write_html(const struct view *v, const char *title, bool narrowed, FILE *f)
-{
-    struct scale s = scale_of(v);
-    size_t first_v = v->nevs;
-    for (size_t i = 0; i < v->nevs && first_v == v->nevs; i++)
-        if (strcmp(v->evs[i].label, "violation") == 0)
-            first_v = i;
-    fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>", f);
-    put_html(f, title);
-    fprintf(f, "</title><style>%s</style></head><body>\n<h3>", style);
-    put_html(f, title);
-    fprintf(f, ": %zu messages, %zu events, %.9g s to %.9g s</h3>\n", v->nmsgs, v->nevs, s.t0,
-            s.t1);
-    if (narrowed)
-        fprintf(f,
-                "<p id=\"notice\">Too many items to draw: showing %.9g s to %.9g s only; "
-                "use --from/--to for another window.</p>\n",
-                s.t0, s.t1);
-    fputs("<div id=\"filters\">node <input id=\"fnode\" size=\"4\"> proposal <input "
-          "id=\"fprop\" size=\"8\"> kinds:",
-          f);
-    for (size_t k = 0; k < v->nkinds; k++) {
-        fprintf(f, " <label style=\"color:%s\"><input type=\"checkbox\" checked data-k=\"",
-                palette[k % NPALETTE]);
-        put_html(f, v->kinds[k]);
-        fputs("\">", f);
-        put_html(f, v->kinds[k]);
-        fputs("</label>", f);
-    }
-    fputs(" (wheel: zoom, drag: pan, click: CSV row)</div>\n<pre id=\"row\"></pre>\n", f);
-    int height = TOP + (int)v->nodes * LANE_H + 10;
-    fprintf(f,
-            "<svg id=\"diagram\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-            "viewBox=\"0 0 %d %d\" data-lanes=\"%ld\" data-arrows=\"%zu\" data-events=\"%zu\">\n"
-            "<defs><marker id=\"head\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
-            "markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" "
-            "fill=\"#333\"/></marker></defs>\n",
-            WIDTH, height, WIDTH, height, v->nodes, v->nmsgs, v->nevs);
-    for (long n = 0; n < v->nodes; n++)
-        fprintf(f,
-                "<g class=\"lane-g\"><line class=\"lane\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" "
-                "y2=\"%.1f\"/><text x=\"4\" y=\"%.1f\">node %ld</text></g>\n",
-                LEFT, ypos(n), WIDTH - 10, ypos(n), ypos(n) + 4, n);
-    fprintf(f,
-            "<text x=\"%d\" y=\"14\">%.9g s</text><text x=\"%d\" y=\"14\" "
-            "text-anchor=\"end\">%.9g s</text>\n",
-            LEFT, s.t0, WIDTH - 20, s.t1);
-    for (size_t i = 0; i < v->nmsgs; i++)
-        write_msg(v, &s, i, f);
-    for (size_t i = 0; i < v->nevs; i++)
-        write_event(&s, &v->evs[i], i == first_v, f);
-    fprintf(f, "</svg>\n<pre id=\"errors\"></pre>\n<script>%s</script>\n</body></html>\n", script);
-    return !ferror(f);
-}
-
-struct step {
-    double t;
-    int recv; /* 0 send, 1 arrival: a send sorts before an arrival at the same time */
-    size_t msg;
-};
-
-static int cmp_step(const void *a, const void *b)
-{
-    const struct step *x = a, *y = b;
-    if (x->t != y->t)
-        return (x->t > y->t) - (x->t < y->t);
-    if (x->recv != y->recv)
-        return x->recv - y->recv;
-    return (x->msg > y->msg) - (x->msg < y->msg);
-}
-
-/* Sends and arrivals of the window in time order; *n gets their count. */
-static struct step *steps_of(const struct view *v, size_t *n)
-{
-    struct step *s = xcalloc(2 * v->nmsgs + 1, sizeof(*s));
-    size_t k = 0;
-    for (size_t i = 0; i < v->nmsgs; i++) {
-        s[k++] = (struct step){v->msgs[i].t0, 0, i};
-        if (v->msgs[i].t1 >= 0)
-            s[k++] = (struct step){v->msgs[i].t1, 1, i};
-    }
-    qsort(s, k, sizeof(*s), cmp_step);
-    *n = k;
-    return s;
-}
-
-static void put_clock(FILE *f, long node, const unsigned long *vc, long n)
-{
-    fprintf(f, "node%ld {", node);
-    const char *sep = "";
-    for (long j = 0; j < n; j++)
-        if (vc[j]) {
-            fprintf(f, "%s\"node%ld\":%lu", sep, j, vc[j]);
-            sep = ",";
-        }
-    fputs("}\n", f);
-}
-
-bool view_write_shiviz(const struct view *v, FILE *f)
-{
-    size_t n, nn = (size_t)v->nodes;
-    struct step *s = steps_of(v, &n);
-    unsigned long *vc = xcalloc(nn * nn + 1, sizeof(*vc));
-    unsigned long *snap = xcalloc(v->nmsgs * nn + 1, sizeof(*snap));
-    for (size_t i = 0; i < n; i++) {
-        const struct item *m = &v->msgs[s[i].msg];
-        long node = s[i].recv ? m->to : m->from;
-        unsigned long *mine = vc + (size_t)node * nn, *sent = snap + s[i].msg * nn;
-        if (s[i].recv)
-            for (size_t j = 0; j < nn; j++)
-                mine[j] = mine[j] > sent[j] ? mine[j] : sent[j];
-        mine[node]++;
-        if (!s[i].recv)
-            memcpy(sent, mine, nn * sizeof(*mine));
-        fprintf(f, "%s %s %s node%ld t=%.9g msg=%zu\n", s[i].recv ? "recv" : "send", m->label,
-                m->proposal, s[i].recv ? m->from : m->to, s[i].t, s[i].msg);
-        put_clock(f, node, mine, v->nodes);
-    }
-    free(snap);
-    free(vc);
-    free(s);
-    return !ferror(f);
-}
-
-bool view_write_mermaid(const struct view *v, FILE *f)
-{
-    size_t n;
-    struct step *s = steps_of(v, &n);
-    fputs("sequenceDiagram\n", f);
-    for (long j = 0; j < v->nodes; j++)
-        fprintf(f, "    participant n%ld as node %ld\n", j, j);
-    for (size_t i = 0; i < n; i++) {
-        const struct item *m = &v->msgs[s[i].msg];
-        if (s[i].recv)
-            continue;
-        fprintf(f, "    n%ld%sn%ld: %s %s%s\n", m->from, m->t1 < 0 ? "-x" : "->>", m->to, m->label,
-                m->proposal, m->t1 < 0 ? " (lost)" : "");
-    }
-    free(s);
-    return !ferror(f);
 }

@@ -13,32 +13,38 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: atlas-sim view DIR [--run K] [-o FILE] [--format html|shiviz|mermaid]\n"
-            "                      [--from SECONDS] [--to SECONDS] [--max N]\n"
-            "\n"
-            "Draw one run of DIR (a folder of 'atlas-sim run' with output.traces: [messages],\n"
-            "or of 'atlas-sim sweep --traces', whose runs/K folder --run K picks; default 0)\n"
-            "from its messages.csv and events.csv.\n"
-            "\n"
-            "  html     (default) one self-contained page, no network access: a lane per node,\n"
-            "           an arrow per message from send to arrival coloured by kind (lost ones\n"
-            "           dashed, ending in a red x), events (crash, recover, suspect, leader, ...)\n"
-            "           as dots, the checker's first violation in red and scrolled to; wheel\n"
-            "           zooms the time axis, drag pans, a click shows the CSV row; filters by\n"
-            "           node, proposal and kind\n"
-            "  shiviz   a ShiViz log: per send/arrival a line of text, then 'nodeI {clock}';\n"
-            "           parse it with (?<event>.*)\\n(?<host>\\S*) (?<clock>{.*})\n"
-            "  mermaid  a Mermaid sequenceDiagram (for short runs)\n"
-            "\n"
-            "Options:\n"
-            "  -o FILE       output (default DIR/view.html, .shiviz or .mmd); '-' is stdout\n"
-            "  --from, --to  a time window in seconds (messages sent and events within it)\n"
-            "  --max N       at most N messages + events (default 20000); a larger window is\n"
-            "                cut at the N-th item by time and the page says so\n"
-            "\n"
-            "Exit codes: 0 ok; 2 bad usage, a missing or malformed CSV (path:line), or a file\n"
-            "that cannot be written (nothing is left half written).\n");
+    fprintf(f, "usage: atlas-sim view DIR [--run K] [-o FILE] [--format html|shiviz|mermaid]\n"
+               "                      [--from SECONDS] [--to SECONDS] [--max N]\n"
+               "\n"
+               "Draw one run of DIR (a folder of 'atlas-sim run' with output.traces: [messages],\n"
+               "or of 'atlas-sim sweep --traces', whose runs/K folder --run K picks; default 0)\n"
+               "from its messages.csv, events.csv and outcomes.csv, read in one pass.\n"
+               "\n"
+               "  html     (default) one self-contained page, no network access: a lane per node\n"
+               "           (per group of nodes above 24, click a group to expand it), an arrow\n"
+               "           per message from send to arrival coloured by kind (lost ones dashed,\n"
+               "           ending in a red x; duplicate copies dash-dotted, ending in a circle),\n"
+               "           intervals as bars: down (crash..recover), suspicions (suspect..trust),\n"
+               "           leadership (leader..a later leader), partitions (all lanes), proposals\n"
+               "           (submitted..decided, with the outcome); other events as dots; the\n"
+               "           checker's first violation in red, its row shown and scrolled to. Wheel\n"
+               "           zooms the time axis, drag pans, hover or click shows the CSV row;\n"
+               "           filters by node, proposal, message kind and event; the URL may carry\n"
+               "           #view=T0,T1&expand=all|G,..&node=N&prop=P&hide=KIND,..\n"
+               "  shiviz   a ShiViz log: per send/arrival a line of text, then 'nodeI {clock}';\n"
+               "           parse it with (?<event>.*)\\n(?<host>\\S*) (?<clock>{.*})\n"
+               "  mermaid  a Mermaid sequenceDiagram (for short runs)\n"
+               "\n"
+               "Options:\n"
+               "  -o FILE       output (default DIR/view.html, .shiviz or .mmd); '-' is stdout\n"
+               "  --from, --to  a time window in seconds (messages sent, events and the start of\n"
+               "                intervals within it; intervals begun earlier that reach into it)\n"
+               "  --max N       at most N items (default 20000): a larger window is cut at the\n"
+               "                time of the (N+1)-th item by time, that instant left out, and the\n"
+               "                page says so\n"
+               "\n"
+               "Exit codes: 0 ok; 2 bad usage, a missing or malformed CSV (path:line), or a file\n"
+               "that cannot be written (nothing is left half written).\n");
 }
 
 struct options {
@@ -97,7 +103,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         else if (!strcmp(a, "--to"))
             o->to = d;
         else
-            o->max = (size_t)d;
+            o->max = d < 1e15 ? (size_t)d : (size_t)1e15; /* no overflow in the cast */
     }
     if (strcmp(o->format, "html") && strcmp(o->format, "shiviz") && strcmp(o->format, "mermaid")) {
         fprintf(stderr, "atlas-sim view: --format must be html, shiviz or mermaid\n");
@@ -123,21 +129,20 @@ static char *run_dir(const struct options *o)
     return p;
 }
 
-static bool write_out(const struct view *v, const struct options *o, const char *dir, bool narrowed,
-                      FILE *f)
+static bool write_out(const struct view *v, const struct options *o, const char *dir, FILE *f)
 {
     if (!strcmp(o->format, "shiviz"))
         return view_write_shiviz(v, f);
     if (!strcmp(o->format, "mermaid"))
         return view_write_mermaid(v, f);
-    return view_write_html(v, dir, narrowed, f);
+    return view_write_html(v, dir, f);
 }
 
 /* Write through a temporary beside the target, renamed when complete. */
-static int emit(const struct view *v, const struct options *o, const char *dir, bool narrowed)
+static int emit(const struct view *v, const struct options *o, const char *dir)
 {
     if (o->out && !strcmp(o->out, "-"))
-        return write_out(v, o, dir, narrowed, stdout) && fflush(stdout) == 0 ? 0 : EXIT_USAGE;
+        return write_out(v, o, dir, stdout) && fflush(stdout) == 0 ? 0 : EXIT_USAGE;
     const char *ext = !strcmp(o->format, "html")     ? "html"
                       : !strcmp(o->format, "shiviz") ? "shiviz"
                                                      : "mmd";
@@ -149,7 +154,7 @@ static int emit(const struct view *v, const struct options *o, const char *dir, 
         snprintf(path, len, "%s/view.%s", dir, ext);
     snprintf(tmp, len + 32, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
-    bool ok = f && write_out(v, o, dir, narrowed, f);
+    bool ok = f && write_out(v, o, dir, f);
     ok = f && fclose(f) == 0 && ok;
     ok = ok && rename(tmp, path) == 0;
     if (!ok) {
@@ -157,7 +162,7 @@ static int emit(const struct view *v, const struct options *o, const char *dir, 
         fprintf(stderr, "atlas-sim view: %s: cannot write\n", path);
     } else
         fprintf(stderr, "wrote %s (%zu messages%s)\n", path, view_messages(v),
-                narrowed ? ", window cut by --max" : "");
+                view_narrowed(v) ? ", window cut by --max" : "");
     free(tmp);
     free(path);
     return ok ? 0 : EXIT_USAGE;
@@ -171,14 +176,14 @@ int cmd_view(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     char *dir = run_dir(&o);
     struct errbuf e;
-    struct view *v = view_load(dir, &e);
+    struct view_window w = {.from = o.from, .to = o.to, .max_items = o.max};
+    struct view *v = view_load(dir, &w, &e);
     if (!v) {
         fprintf(stderr, "atlas-sim view: %s\n", e.msg);
         free(dir);
         return EXIT_USAGE;
     }
-    bool narrowed = view_window(v, o.from, o.to, o.max);
-    rc = emit(v, &o, dir, narrowed);
+    rc = emit(v, &o, dir);
     view_free(v);
     free(dir);
     return rc;

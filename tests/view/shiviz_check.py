@@ -27,7 +27,7 @@ for ev, host, clock in events:
     if any(clock.get(h, 0) < c for h, c in prev.items()):
         fail("%s: clock went back" % host)
     last[host] = clock
-    msg = re.search(r"msg=(\d+)", ev).group(1)
+    msg = re.search(r" msg=(\d+)$", ev).group(1)
     (sends if ev.startswith("send") else recvs)[msg] = clock
 for msg, rc in recvs.items():
     sc = sends.get(msg)
