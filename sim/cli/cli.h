@@ -25,6 +25,7 @@ int cmd_bench(int argc, char **argv);
 /* atlas-sim bench subcommands (dispatched by cmd_bench). */
 int bench_phold_main(int argc, char **argv);
 int bench_graph_main(int argc, char **argv);
+int bench_linz_main(int argc, char **argv);
 
 /*
  * What `sweep FILE [--set ...]` would refuse before running, `validate` checks too: every
