@@ -218,7 +218,10 @@ static enum cache_status cache_add(struct cache *c, const uint64_t *bits, uint64
     size_t need = c->bits_n + c->words, bits_cap = c->bits_cap;
     if (need > bits_cap)
         bits_cap = need > 2 * bits_cap ? need : 2 * bits_cap;
-    if (c->budget && cache_bytes(grow ? 2 * c->cap : c->cap, bits_cap) > c->budget)
+    /* the peak while growing: the old slot table and bitsets live beside the new ones */
+    size_t peak = cache_bytes(grow ? 3 * c->cap : c->cap,
+                              bits_cap != c->bits_cap ? bits_cap + c->bits_cap : bits_cap);
+    if (c->budget && peak > c->budget)
         return CACHE_FULL;
     if (grow)
         cache_grow(c);

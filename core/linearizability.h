@@ -80,7 +80,7 @@ struct linz_limits {
     uint64_t max_steps;       /* search steps per key before UNKNOWN; 0 = no bound */
     bool (*stop)(void *ctx);  /* polled every 4096 steps; true = give up (UNKNOWN) */
     void *stop_ctx;           /* passed to stop */
-    size_t max_cache_bytes;   /* memo cache bytes per key (slots + bitsets); 0 = no bound */
+    size_t max_cache_bytes;   /* memo cache bytes per key, growth peaks included; 0 = none */
     size_t max_shrink_checks; /* re-checks spent shrinking one violation; 0 = no shrink */
     int64_t initial;          /* the register's initial value */
 };
