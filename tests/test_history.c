@@ -184,6 +184,7 @@ Test(history, check_history_exits_2_for_bad_input_and_writes_nothing, .init = se
     const char *h = put("bad.csv", HEADER "0,0,1,0,1,invoke,0,write,7,x,0.001,NA\n");
     cr_assert_eq(check(h, NULL, NULL), 2);
     cr_assert_eq(check(h, "--model", "graph"), 2);
+    cr_assert_eq(check(h, "--cache-mib", "0.5"), 2, "under 1 MiB would mean no bound");
     char path[512];
     snprintf(path, sizeof(path), "%s/violation.txt", dir);
     cr_assert_not(tu_exists(path));

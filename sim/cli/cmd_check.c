@@ -28,7 +28,7 @@ static void check_usage(FILE *f)
           "\n"
           "Checks a client history (history.csv: one row per invocation and per completion,\n"
           "README \"history.csv\") for linearizability, key by key, as a register (read,\n"
-          "write) or a set (add, remove, read) per key. Prints one line per verdict.\n"
+          "write) or a set (add, remove, read) per key. Prints the verdict and each unknown key.\n"
           "\n"
           "  --model M        register (default) or set\n"
           "  --time-limit S   give up after S seconds (default 60): the verdict is unknown\n"
@@ -66,7 +66,8 @@ static int check_parse(int argc, char **argv, struct check_args *a)
         } else if (!strcmp(s, "--model") && v && (!strcmp(v, "register") || !strcmp(v, "set"))) {
             a->model = strcmp(v, "set") == 0 ? LINZ_SET : LINZ_REGISTER;
         } else if (!strcmp(s, "--time-limit") && v && parse_positive(v, &a->time_limit)) {
-        } else if (!strcmp(s, "--cache-mib") && v && parse_positive(v, &mib) && mib < 1 << 20) {
+        } else if (!strcmp(s, "--cache-mib") && v && parse_positive(v, &mib) && mib >= 1 &&
+                   mib < 1 << 20) {
             a->cache_mib = (uint64_t)mib;
         } else if (!strcmp(s, "-o") && v) {
             a->out = v;
