@@ -282,8 +282,10 @@ static struct pair *pair_rows(const char *path, const struct row *rows, size_t n
         }
         if (k + 1 < n && rows[k + 1].op_id == i->op_id)
             c = &rows[++k];
-        const char *twice =
-            k + 1 < n && rows[k + 1].op_id == i->op_id ? "a second completion" : NULL;
+        const char *twice = NULL;
+        if (k + 1 < n && rows[k + 1].op_id == i->op_id)
+            twice =
+                rows[k + 1].type == ROW_INVOKE ? "invoked a second time" : "a second completion";
         if ((c && !pair_check(path, i, c, e)) ||
             (twice && !pair_error(path, &rows[k + 1], twice, e))) {
             free(p);

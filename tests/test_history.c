@@ -136,6 +136,11 @@ Test(history, bad_rows_are_refused_naming_their_line_and_column, .init = setup, 
              "0.1,0.3\n",
              inv);
     cr_expect_str_eq(error_of(rows, LINZ_REGISTER), "h.csv:4: op_id 1: a second completion");
+    snprintf(rows, sizeof(rows),
+             "%s0,0,1,1,1,ok,0,write,1,5,0.1,0.2\n0,0,1,2,1,invoke,0,write,1,"
+             "5,0.3,NA\n",
+             inv);
+    cr_expect_str_eq(error_of(rows, LINZ_REGISTER), "h.csv:4: op_id 1: invoked a second time");
     cr_expect(strstr(error_of("0,0,1,0,1,invoke,0,read,1,NA,0.1,NA\n"
                               "0,0,1,1,1,ok,0,read,1,[3 2],0.1,0.2\n",
                               LINZ_SET),
