@@ -12,6 +12,7 @@ enum {
     EXIT_OK = 0,
     EXIT_INVARIANT = 1,
     EXIT_USAGE = 2,
+    EXIT_UNKNOWN = 3, /* check-history: a bound was hit before an answer */
 };
 
 int cmd_run(int argc, char **argv);
@@ -21,10 +22,12 @@ int cmd_merge(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* atlas-sim bench subcommands (dispatched by cmd_bench). */
 int bench_phold_main(int argc, char **argv);
 int bench_graph_main(int argc, char **argv);
+int bench_linz_main(int argc, char **argv);
 
 /*
  * What `sweep FILE [--set ...]` would refuse before running, `validate` checks too: every

@@ -17,6 +17,7 @@ static const struct bench {
 } benches[] = {
     {"phold", bench_phold_main, "the PHOLD event-engine benchmark"},
     {"graph", bench_graph_main, "the graph store benchmark"},
+    {"linearizability", bench_linz_main, "the linearizability checker on a generated history"},
 };
 
 static void bench_usage(FILE *f)

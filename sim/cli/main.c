@@ -16,6 +16,8 @@ static const struct command {
     {"analyze", cmd_analyze,
      "statistics and figures per point of a run or sweep folder (CSV only)"},
     {"view", cmd_view, "draw one run as a space-time diagram (HTML), or a ShiViz/Mermaid log"},
+    {"check-history", cmd_check,
+     "check a client history (history.csv) for linearizability, key by key"},
     {"bench", cmd_bench, "benchmarks: the event engine (phold) and the graph store (graph)"},
 };
 
@@ -25,7 +27,7 @@ static void usage(FILE *f)
                "AtlasSim: a deterministic discrete-event simulator for consensus experiments.\n\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+        fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\nOptions:\n"
                "  --help, -h  this text\n"
                "  --version   the program's version\n"
