@@ -86,11 +86,42 @@ struct record {
     uint32_t state;      /* enum rec_state */
 };
 
+#define NONE        UINT32_MAX
+#define CHUNK_N     15 /* entries per chunk: 16-byte header + 15 x 16 bytes = 4 cache lines */
+#define PER_BUCKET  8  /* a rebuilt rung has about ntop / PER_BUCKET buckets */
+#define MAX_BUCKETS ((size_t)1 << 20)
+
+/* A piece of a bucket's list of entries; chunks are reused LIFO. */
+struct chunk {
+    uint32_t next; /* the next chunk of the bucket, NONE at the tail */
+    uint32_t n;    /* entries used */
+    uint64_t pad;  /* keeps e[] 16-byte aligned */
+    struct qentry e[CHUNK_N];
+};
+
+struct bucket { /* an unsorted list of entries: head and tail chunks, NONE when empty */
+    uint32_t head, tail;
+};
+
 struct sim_engine {
     sim_time now;         /* clock */
     struct qentry *heap;  /* heap[0] is the minimum; points into heap_block */
     void *heap_block;     /* allocation holding heap (aligned inside) */
-    size_t n, cap;        /* heap entries (tombstones and hole included), capacity */
+    size_t n, cap;        /* near-heap entries (tombstones and hole included), capacity */
+    sim_time near_end;    /* the near heap holds exactly the queued entries before this */
+    /* The rung: nb buckets of width 2^shift from rung_start; buckets before cur are empty
+     * (moved to the near heap), so near_end == rung_start + cur << shift while cur < nb. */
+    struct bucket *bucket; /* [bucket_cap] */
+    size_t nb, cur, bucket_cap;
+    sim_time rung_start, top_start; /* top_start: end of the rung, start of the top */
+    unsigned shift;
+    struct chunk *chunk;          /* chunk store of the buckets, indexed */
+    uint32_t nchunk, chunk_cap;   /* chunks ever used, capacity */
+    uint32_t chunk_free;          /* LIFO list of free chunks (NONE: empty) */
+    size_t nrung;                 /* entries in the rung's buckets */
+    struct qentry *top;           /* unsorted entries at or after top_start */
+    size_t ntop, top_cap;
+    sim_time top_min, top_max;    /* of the entries in top (valid when ntop > 0) */
     struct record *rec;   /* the pool, indexed by slot */
     size_t nrec, rec_cap; /* slots in use or free, capacity */
     uint32_t *free_slots; /* LIFO stack of free slots (capacity rec_cap) */
@@ -98,7 +129,7 @@ struct sim_engine {
     uint64_t next_seq;    /* sequence number of the next schedule */
     size_t pending;       /* scheduled, not yet fired or cancelled */
     size_t peak;          /* high-water mark of pending */
-    size_t tombstones;    /* cancelled entries still in the heap */
+    size_t tombstones;    /* cancelled entries still queued (near heap, rung or top) */
     uint64_t fired;       /* events fired */
     bool hole;            /* heap[0] fired, awaiting replacement or removal */
     bool stop;            /* sim_stop was called */
@@ -266,6 +297,7 @@ struct sim_engine *sim_engine_new(void)
     eng->fp = FP_SEED;
     eng->tap = default_tap;
     eng->tap_ctx = default_tap_ctx;
+    eng->chunk_free = NONE;
     heap_grow(eng, 64);
     pool_grow(eng, 64);
     return eng;
@@ -276,6 +308,9 @@ void sim_engine_free(struct sim_engine *eng)
     if (!eng)
         return;
     free(eng->heap_block);
+    free(eng->bucket);
+    free(eng->chunk);
+    free(eng->top);
     free(eng->rec);
     free(eng->free_slots);
     free(eng);
@@ -283,7 +318,11 @@ void sim_engine_free(struct sim_engine *eng)
 
 void sim_engine_reserve(struct sim_engine *eng, size_t n)
 {
-    heap_grow(eng, n + 1);
+    if (n > eng->top_cap) {
+        eng->top = xreallocarray(eng->top, n, sizeof(struct qentry));
+        advise_huge(eng->top, n * sizeof(struct qentry));
+        eng->top_cap = n;
+    }
     pool_grow(eng, n);
 }
 
@@ -317,6 +356,157 @@ static inline void heap_pop(struct sim_engine *eng)
         sift_down(eng->heap, eng->n, 0, last);
 }
 
+/* ---- the two tiers: near heap, rung of buckets, top ---- */
+
+static inline void near_push(struct sim_engine *eng, struct qentry e)
+{
+    heap_grow(eng, eng->n + 1);
+    sift_up(eng->heap, eng->n++, e);
+}
+
+static uint32_t chunk_alloc(struct sim_engine *eng)
+{
+    uint32_t c = eng->chunk_free;
+    if (c != NONE) {
+        eng->chunk_free = eng->chunk[c].next;
+    } else {
+        if (eng->nchunk == eng->chunk_cap) {
+            size_t cap = eng->chunk_cap ? 2 * (size_t)eng->chunk_cap : 256;
+            assert(cap < NONE);
+            eng->chunk = xreallocarray(eng->chunk, cap, sizeof(struct chunk));
+            advise_huge(eng->chunk, cap * sizeof(struct chunk));
+            eng->chunk_cap = (uint32_t)cap;
+        }
+        c = eng->nchunk++;
+    }
+    eng->chunk[c].next = NONE;
+    eng->chunk[c].n = 0;
+    return c;
+}
+
+/* Append e to bucket b (unsorted). */
+static inline void bucket_add(struct sim_engine *eng, size_t b, struct qentry e)
+{
+    struct bucket *bk = &eng->bucket[b];
+    uint32_t t = bk->tail;
+    if (t == NONE || eng->chunk[t].n == CHUNK_N) {
+        uint32_t c = chunk_alloc(eng);
+        if (t == NONE)
+            bk->head = c;
+        else
+            eng->chunk[t].next = c;
+        bk->tail = t = c;
+    }
+    struct chunk *ch = &eng->chunk[t];
+    ch->e[ch->n++] = e;
+    eng->nrung++;
+}
+
+static inline void top_add(struct sim_engine *eng, struct qentry e)
+{
+    if (eng->ntop == eng->top_cap) {
+        eng->top_cap = eng->top_cap ? 2 * eng->top_cap : 256;
+        eng->top = xreallocarray(eng->top, eng->top_cap, sizeof(struct qentry));
+        advise_huge(eng->top, eng->top_cap * sizeof(struct qentry));
+    }
+    if (!eng->ntop || e.time < eng->top_min)
+        eng->top_min = e.time;
+    if (!eng->ntop || e.time > eng->top_max)
+        eng->top_max = e.time;
+    eng->top[eng->ntop++] = e;
+}
+
+/* Queue e, at or after near_end, in the rung or the top. */
+static inline void far_add(struct sim_engine *eng, struct qentry e)
+{
+    if (e.time < eng->top_start)
+        bucket_add(eng, (size_t)((e.time - eng->rung_start) >> eng->shift), e);
+    else
+        top_add(eng, e);
+}
+
+/* Move bucket b's entries into the near heap and free its chunks. */
+static void bucket_to_near(struct sim_engine *eng, size_t b)
+{
+    struct bucket *bk = &eng->bucket[b];
+    bool was_empty = eng->n == 0;
+    for (uint32_t c = bk->head; c != NONE;) {
+        struct chunk *ch = &eng->chunk[c];
+        heap_grow(eng, eng->n + ch->n);
+        for (uint32_t i = 0; i < ch->n; i++) {
+            struct qentry e = ch->e[i];
+            if (was_empty)
+                eng->heap[eng->n++] = e;
+            else
+                sift_up(eng->heap, eng->n++, e);
+        }
+        eng->nrung -= ch->n;
+        uint32_t next = ch->next;
+        ch->next = eng->chunk_free;
+        eng->chunk_free = c;
+        c = next;
+    }
+    bk->head = bk->tail = NONE;
+    if (was_empty) /* Floyd's heap construction */
+        for (size_t i = eng->n > 1 ? (eng->n - 2) / D + 1 : 0; i-- > 0;)
+            sift_down(eng->heap, eng->n, i, eng->heap[i]);
+}
+
+/* Spread the top's entries over a new rung of about ntop / PER_BUCKET buckets. */
+static void rung_build(struct sim_engine *eng)
+{
+    assert(eng->cur == eng->nb && eng->ntop > 0);
+    sim_time lo = eng->top_min, span = eng->top_max - lo;
+    size_t want = eng->ntop / PER_BUCKET;
+    want = want < 2 ? 2 : want > MAX_BUCKETS ? MAX_BUCKETS : want;
+    unsigned shift = 0;
+    while ((span >> shift) >= want)
+        shift++;
+    size_t nb = (size_t)(span >> shift) + 1;
+    if (nb > eng->bucket_cap) {
+        eng->bucket = xreallocarray(eng->bucket, nb, sizeof(struct bucket));
+        eng->bucket_cap = nb;
+    }
+    for (size_t b = 0; b < nb; b++)
+        eng->bucket[b].head = eng->bucket[b].tail = NONE;
+    eng->nb = nb;
+    eng->cur = 0;
+    eng->shift = shift;
+    eng->rung_start = lo;
+    u128 end = (u128)lo + ((u128)nb << shift);
+    eng->top_start = end > SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time)end;
+    eng->near_end = lo;
+    size_t ntop = eng->ntop;
+    eng->ntop = 0;
+    for (size_t i = 0; i < ntop; i++)
+        bucket_add(eng, (size_t)((eng->top[i].time - lo) >> shift), eng->top[i]);
+}
+
+/*
+ * The near heap is empty or must reach further: move the next non-empty bucket into it,
+ * building a new rung from the top when the rung is used up. Returns false when nothing
+ * is left outside the near heap.
+ */
+static __attribute__((noinline)) bool near_refill(struct sim_engine *eng)
+{
+    assert(!eng->hole);
+    for (;;) {
+        while (eng->cur < eng->nb && eng->bucket[eng->cur].head == NONE)
+            eng->cur++;
+        if (eng->cur < eng->nb) {
+            bucket_to_near(eng, eng->cur++);
+            eng->near_end = eng->cur == eng->nb
+                                ? eng->top_start
+                                : eng->rung_start + ((sim_time)eng->cur << eng->shift);
+            return true;
+        }
+        eng->near_end = eng->top_start;
+        if (!eng->ntop)
+            return false;
+        rung_build(eng);
+    }
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
     const struct qentry *x = a, *y = b;
@@ -329,21 +519,38 @@ void sim_compact(struct sim_engine *eng)
         heap_pop(eng);
         eng->hole = false;
     }
+    /* Gather every queued entry in the top, drop the cancelled ones, sort what is left
+     * and renumber it in that order (which keeps every tie order); the next refill builds
+     * a rung from it. */
+    for (size_t i = 0; i < eng->n; i++)
+        top_add(eng, eng->heap[i]);
+    eng->n = 0;
+    for (size_t b = eng->cur; b < eng->nb; b++)
+        for (uint32_t c = eng->bucket[b].head; c != NONE; c = eng->chunk[c].next)
+            for (uint32_t i = 0; i < eng->chunk[c].n; i++)
+                top_add(eng, eng->chunk[c].e[i]);
+    eng->nb = eng->cur = eng->nrung = 0;
+    eng->nchunk = 0;
+    eng->chunk_free = NONE;
+    eng->rung_start = eng->top_start = eng->near_end = 0;
     size_t kept = 0;
-    for (size_t i = 0; i < eng->n; i++) {
-        uint32_t slot = (uint32_t)(eng->heap[i].key & SLOT_MASK);
+    for (size_t i = 0; i < eng->ntop; i++) {
+        uint32_t slot = (uint32_t)(eng->top[i].key & SLOT_MASK);
         if (eng->rec[slot].state == REC_CANCELLED)
             slot_free(eng, slot);
         else
-            eng->heap[kept++] = eng->heap[i];
+            eng->top[kept++] = eng->top[i];
     }
-    eng->n = kept;
+    eng->ntop = kept;
     eng->tombstones = 0;
-    /* A sorted array is a valid heap; renumbering in that order keeps every tie order. */
-    qsort(eng->heap, eng->n, sizeof(struct qentry), cmp_entry);
-    for (size_t i = 0; i < eng->n; i++)
-        eng->heap[i].key = (uint64_t)i << SLOT_BITS | (eng->heap[i].key & SLOT_MASK);
-    eng->next_seq = eng->n;
+    qsort(eng->top, kept, sizeof(struct qentry), cmp_entry);
+    for (size_t i = 0; i < kept; i++)
+        eng->top[i].key = (uint64_t)i << SLOT_BITS | (eng->top[i].key & SLOT_MASK);
+    if (kept) {
+        eng->top_min = eng->top[0].time;
+        eng->top_max = eng->top[kept - 1].time;
+    }
+    eng->next_seq = kept;
 }
 
 sim_event_id sim_schedule_at(struct sim_engine *eng, sim_time t, const struct sim_event *ev)
@@ -357,12 +564,13 @@ sim_event_id sim_schedule_at(struct sim_engine *eng, sim_time t, const struct si
     r->ev = *ev;
     r->state = REC_PENDING;
     struct qentry e = {t, eng->next_seq++ << SLOT_BITS | slot};
-    if (eng->hole) {
+    if (t >= eng->near_end) {
+        far_add(eng, e);
+    } else if (eng->hole) {
         eng->hole = false;
         sift_down(eng->heap, eng->n, 0, e);
     } else {
-        heap_grow(eng, eng->n + 1);
-        sift_up(eng->heap, eng->n++, e);
+        near_push(eng, e);
     }
     if (++eng->pending > eng->peak)
         eng->peak = eng->pending;
@@ -390,10 +598,11 @@ bool sim_cancel(struct sim_engine *eng, sim_event_id id)
     return true;
 }
 
-/* Drop cancelled entries from the top; returns the live top or NULL if the heap is empty. */
+/* Drop cancelled entries from the near heap's top, refilling it from the rung when it runs
+ * empty; returns the live next entry or NULL if nothing is queued. */
 static inline const struct qentry *peek_live(struct sim_engine *eng)
 {
-    while (eng->n) {
+    while (eng->n || near_refill(eng)) {
         uint32_t slot = (uint32_t)(eng->heap[0].key & SLOT_MASK);
         if (eng->rec[slot].state != REC_CANCELLED)
             return &eng->heap[0];
@@ -564,7 +773,7 @@ static inline void fire_top(struct sim_engine *eng)
 
 static inline void maybe_compact(struct sim_engine *eng)
 {
-    if (eng->tombstones > 1024 && eng->tombstones > eng->n / 2)
+    if (eng->tombstones > 1024 && eng->tombstones > (eng->n + eng->nrung + eng->ntop) / 2)
         sim_compact(eng);
 }
 
@@ -583,7 +792,8 @@ uint64_t sim_run(struct sim_engine *eng, sim_time horizon)
             break;
         fire_top(eng);
     }
-    if (!eng->stop && horizon != SIM_TIME_MAX && eng->n && horizon > eng->now)
+    if (!eng->stop && horizon != SIM_TIME_MAX && eng->n + eng->nrung + eng->ntop &&
+        horizon > eng->now)
         eng->now = horizon;
     eng->running = false;
     return eng->fired - start;
@@ -608,6 +818,18 @@ bool sim_advance_to(struct sim_engine *eng, sim_time t)
     assert(t >= eng->now && "sim_advance_to: time runs backwards");
     if (!eng->running || eng->stop || t > eng->horizon)
         return false;
+    /* Everything outside the near heap is at or after near_end: while t is not before
+     * it, move the next bucket in (dropping the fired event's hole first), unless the near
+     * heap already holds an entry at or before t. */
+    while (t >= eng->near_end && eng->nrung + eng->ntop) {
+        if (eng->hole) {
+            eng->hole = false;
+            heap_pop(eng);
+        }
+        if (eng->n && eng->heap[0].time <= t)
+            return false;
+        near_refill(eng);
+    }
     /* The earliest pending entry, or a lower bound of it (a cancelled entry may be first).
      * Inside a handler that has not scheduled yet, heap[0] is the fired event's hole and
      * the earliest of the others is one of its children. */
@@ -646,8 +868,26 @@ size_t sim_pool_size(const struct sim_engine *eng)
 
 const struct sim_event *sim_peek(const struct sim_engine *eng)
 {
-    if (eng->hole || eng->n == 0)
+    /* Only the queue's internal layout changes here: every engine is a malloc'd object,
+     * never a const one, so writing through the pointer is defined. */
+    struct sim_engine *e = (struct sim_engine *)eng;
+    if (eng->n <= (size_t)eng->hole && eng->nrung + eng->ntop) {
+        if (e->hole) {
+            e->hole = false;
+            heap_pop(e);
+        }
+        near_refill(e);
+    }
+    /* With the fired event's hole at heap[0], the next is its smallest child. */
+    size_t m = 0;
+    if (eng->hole) {
+        m = 1;
+        for (size_t j = 2; j <= D && j < eng->n; j++)
+            if (entry_less(eng->heap[j], eng->heap[m]))
+                m = j;
+    }
+    if (m >= eng->n)
         return NULL;
-    const struct record *r = &eng->rec[eng->heap[0].key & SLOT_MASK];
+    const struct record *r = &eng->rec[eng->heap[m].key & SLOT_MASK];
     return r->state == REC_PENDING ? &r->ev : NULL;
 }
