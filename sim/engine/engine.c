@@ -88,19 +88,22 @@ struct record {
 
 #define NONE        UINT32_MAX
 #define CHUNK_N     15 /* entries per chunk: 16-byte header + 15 x 16 bytes = 4 cache lines */
-#define PER_BUCKET  8  /* a rebuilt rung has about ntop / PER_BUCKET buckets */
+#ifndef PER_BUCKET
+#define PER_BUCKET 64 /* a rebuilt rung has about ntop / PER_BUCKET buckets */
+#endif
 #define MAX_BUCKETS ((size_t)1 << 20)
 
 /* A piece of a bucket's list of entries; chunks are reused LIFO. */
 struct chunk {
-    uint32_t next; /* the next chunk of the bucket, NONE at the tail */
-    uint32_t n;    /* entries used */
-    uint64_t pad;  /* keeps e[] 16-byte aligned */
-    struct qentry e[CHUNK_N];
+    uint32_t next;    /* the next chunk of the bucket, NONE at the tail */
+    uint32_t pad[3];  /* keeps e[] 16-byte aligned */
+    struct qentry e[CHUNK_N]; /* full, except in a bucket's tail chunk */
 };
 
-struct bucket { /* an unsorted list of entries: head and tail chunks, NONE when empty */
-    uint32_t head, tail;
+/* An unsorted list of entries: head and tail chunks (NONE when empty) and the tail's fill,
+ * kept here so that appending touches only this array and the line written. */
+struct bucket {
+    uint32_t head, tail, fill, pad;
 };
 
 struct sim_engine {
@@ -380,7 +383,6 @@ static uint32_t chunk_alloc(struct sim_engine *eng)
         c = eng->nchunk++;
     }
     eng->chunk[c].next = NONE;
-    eng->chunk[c].n = 0;
     return c;
 }
 
@@ -388,17 +390,16 @@ static uint32_t chunk_alloc(struct sim_engine *eng)
 static inline void bucket_add(struct sim_engine *eng, size_t b, struct qentry e)
 {
     struct bucket *bk = &eng->bucket[b];
-    uint32_t t = bk->tail;
-    if (t == NONE || eng->chunk[t].n == CHUNK_N) {
+    if (bk->fill == CHUNK_N || bk->tail == NONE) {
         uint32_t c = chunk_alloc(eng);
-        if (t == NONE)
+        if (bk->tail == NONE)
             bk->head = c;
         else
-            eng->chunk[t].next = c;
-        bk->tail = t = c;
+            eng->chunk[bk->tail].next = c;
+        bk->tail = c;
+        bk->fill = 0;
     }
-    struct chunk *ch = &eng->chunk[t];
-    ch->e[ch->n++] = e;
+    eng->chunk[bk->tail].e[bk->fill++] = e;
     eng->nrung++;
 }
 
@@ -432,21 +433,26 @@ static void bucket_to_near(struct sim_engine *eng, size_t b)
     bool was_empty = eng->n == 0;
     for (uint32_t c = bk->head; c != NONE;) {
         struct chunk *ch = &eng->chunk[c];
-        heap_grow(eng, eng->n + ch->n);
-        for (uint32_t i = 0; i < ch->n; i++) {
+        uint32_t n = ch->next == NONE ? bk->fill : CHUNK_N;
+        heap_grow(eng, eng->n + n);
+        for (uint32_t i = 0; i < n; i++) {
             struct qentry e = ch->e[i];
+#ifndef ATLAS_NO_BUCKET_PREFETCH
+            __builtin_prefetch(&eng->rec[e.key & SLOT_MASK], 0, 2);
+#endif
             if (was_empty)
                 eng->heap[eng->n++] = e;
             else
                 sift_up(eng->heap, eng->n++, e);
         }
-        eng->nrung -= ch->n;
+        eng->nrung -= n;
         uint32_t next = ch->next;
         ch->next = eng->chunk_free;
         eng->chunk_free = c;
         c = next;
     }
     bk->head = bk->tail = NONE;
+    bk->fill = 0;
     if (was_empty) /* Floyd's heap construction */
         for (size_t i = eng->n > 1 ? (eng->n - 2) / D + 1 : 0; i-- > 0;)
             sift_down(eng->heap, eng->n, i, eng->heap[i]);
@@ -468,7 +474,7 @@ static void rung_build(struct sim_engine *eng)
         eng->bucket_cap = nb;
     }
     for (size_t b = 0; b < nb; b++)
-        eng->bucket[b].head = eng->bucket[b].tail = NONE;
+        eng->bucket[b] = (struct bucket){.head = NONE, .tail = NONE};
     eng->nb = nb;
     eng->cur = 0;
     eng->shift = shift;
@@ -527,7 +533,8 @@ void sim_compact(struct sim_engine *eng)
     eng->n = 0;
     for (size_t b = eng->cur; b < eng->nb; b++)
         for (uint32_t c = eng->bucket[b].head; c != NONE; c = eng->chunk[c].next)
-            for (uint32_t i = 0; i < eng->chunk[c].n; i++)
+            for (uint32_t i = 0; i < (eng->chunk[c].next == NONE ? eng->bucket[b].fill : CHUNK_N);
+                 i++)
                 top_add(eng, eng->chunk[c].e[i]);
     eng->nb = eng->cur = eng->nrung = 0;
     eng->nchunk = 0;
