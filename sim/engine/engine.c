@@ -64,9 +64,21 @@
 
 _Static_assert(SIM_MAX_KINDS < KIND_SLOTS, "the kind table must keep free slots");
 
-struct qentry {
+struct qentry {    /* an entry of the near heap */
     sim_time time; /* when the event fires */
-    uint64_t key;  /* seq << SLOT_BITS | slot */
+    uint64_t key;  /* seq << SLOT_BITS | index of the event in the near store */
+};
+
+struct fentry {          /* an entry outside the near heap: the event travels with it */
+    sim_time time;       /* when the event fires */
+    uint64_t key;        /* seq << SLOT_BITS | slot */
+    struct sim_event ev; /* the scheduled event */
+};
+
+struct nevent { /* the event of a near-heap entry */
+    struct sim_event ev;
+    uint32_t slot; /* its record (handle, cancellation) */
+    uint32_t pad;
 };
 
 enum rec_state { REC_FREE, REC_PENDING, REC_CANCELLED };
@@ -80,24 +92,30 @@ struct kslot { /* a handler's kind; fn == NULL: free */
     uint8_t hidden;   /* not a record */
 };
 
-struct record {
-    struct sim_event ev; /* copy of the scheduled event */
-    uint32_t gen;        /* bumped when the event fires or is cancelled */
-    uint32_t state;      /* enum rec_state */
+struct record {     /* what a handle refers to */
+    uint32_t gen;   /* bumped when the event fires or is cancelled */
+    uint32_t state; /* enum rec_state */
 };
 
-#define NONE        UINT32_MAX
-#define CHUNK_N     15 /* entries per chunk: 16-byte header + 15 x 16 bytes = 4 cache lines */
-#ifndef PER_BUCKET
-#define PER_BUCKET 64 /* a rebuilt rung has about ntop / PER_BUCKET buckets */
+#define NONE    UINT32_MAX
+#define CHUNK_N 18 /* entries per chunk: 8-byte header + 18 x 56 bytes, about 1 KiB */
+#ifndef MIN_FRONT  /* entries in a front bucket of a new rung: ntop / FRONT_DIV, clamped */
+#define MIN_FRONT 32
 #endif
-#define MAX_BUCKETS ((size_t)1 << 20)
+#ifndef MAX_FRONT
+#define MAX_FRONT 1024
+#endif
+#ifndef FRONT_DIV
+#define FRONT_DIV 64
+#endif
+#define MAX_BUCKETS_LOG2 16
+#define MAX_BUCKETS      ((size_t)1 << MAX_BUCKETS_LOG2)
 
 /* A piece of a bucket's list of entries; chunks are reused LIFO. */
 struct chunk {
-    uint32_t next;    /* the next chunk of the bucket, NONE at the tail */
-    uint32_t pad[3];  /* keeps e[] 16-byte aligned */
-    struct qentry e[CHUNK_N]; /* full, except in a bucket's tail chunk */
+    uint32_t next;            /* the next chunk of the bucket, NONE at the tail */
+    uint32_t pad;             /* keeps e[] 8-byte aligned */
+    struct fentry e[CHUNK_N]; /* full, except in a bucket's tail chunk */
 };
 
 /* An unsorted list of entries: head and tail chunks (NONE when empty) and the tail's fill,
@@ -107,39 +125,42 @@ struct bucket {
 };
 
 struct sim_engine {
-    sim_time now;         /* clock */
-    struct qentry *heap;  /* heap[0] is the minimum; points into heap_block */
-    void *heap_block;     /* allocation holding heap (aligned inside) */
-    size_t n, cap;        /* near-heap entries (tombstones and hole included), capacity */
-    sim_time near_end;    /* the near heap holds exactly the queued entries before this */
+    sim_time now;        /* clock */
+    struct qentry *heap; /* heap[0] is the minimum; points into heap_block */
+    void *heap_block;    /* allocation holding heap (aligned inside) */
+    size_t n, cap;       /* near-heap entries (tombstones and hole included), capacity */
+    struct nevent *nev;  /* the near heap's events, indexed from its keys */
+    uint32_t *nev_free;  /* LIFO stack of free indexes of nev */
+    size_t nnev, nev_cap, nnev_free; /* indexes ever used, capacity, free ones */
+    sim_time near_end; /* the near heap holds exactly the queued entries before this */
     /* The rung: nb buckets of width 2^shift from rung_start; buckets before cur are empty
      * (moved to the near heap), so near_end == rung_start + cur << shift while cur < nb. */
     struct bucket *bucket; /* [bucket_cap] */
     size_t nb, cur, bucket_cap;
     sim_time rung_start, top_start; /* top_start: end of the rung, start of the top */
     unsigned shift;
-    struct chunk *chunk;          /* chunk store of the buckets, indexed */
-    uint32_t nchunk, chunk_cap;   /* chunks ever used, capacity */
-    uint32_t chunk_free;          /* LIFO list of free chunks (NONE: empty) */
-    size_t nrung;                 /* entries in the rung's buckets */
-    struct qentry *top;           /* unsorted entries at or after top_start */
+    struct chunk *chunk;        /* chunk store of the buckets, indexed */
+    uint32_t nchunk, chunk_cap; /* chunks ever used, capacity */
+    uint32_t chunk_free;        /* LIFO list of free chunks (NONE: empty) */
+    size_t nrung;               /* entries in the rung's buckets */
+    struct fentry *top;         /* unsorted entries at or after top_start */
     size_t ntop, top_cap;
-    sim_time top_min, top_max;    /* of the entries in top (valid when ntop > 0) */
-    struct record *rec;   /* the pool, indexed by slot */
-    size_t nrec, rec_cap; /* slots in use or free, capacity */
-    uint32_t *free_slots; /* LIFO stack of free slots (capacity rec_cap) */
-    size_t nfree;         /* entries on the stack */
-    uint64_t next_seq;    /* sequence number of the next schedule */
-    size_t pending;       /* scheduled, not yet fired or cancelled */
-    size_t peak;          /* high-water mark of pending */
-    size_t tombstones;    /* cancelled entries still queued (near heap, rung or top) */
-    uint64_t fired;       /* events fired */
-    bool hole;            /* heap[0] fired, awaiting replacement or removal */
-    bool stop;            /* sim_stop was called */
-    bool running;         /* inside sim_run/sim_step (no reentry) */
-    sim_time horizon;     /* of the running sim_run/sim_step */
-    uint64_t fp, fp_n;    /* fingerprint state, records folded in */
-    sim_tap_fn *tap;      /* optional record observer */
+    sim_time top_min, top_max; /* of the entries in top (valid when ntop > 0) */
+    struct record *rec;        /* the pool, indexed by slot */
+    size_t nrec, rec_cap;      /* slots in use or free, capacity */
+    uint32_t *free_slots;      /* LIFO stack of free slots (capacity rec_cap) */
+    size_t nfree;              /* entries on the stack */
+    uint64_t next_seq;         /* sequence number of the next schedule */
+    size_t pending;            /* scheduled, not yet fired or cancelled */
+    size_t peak;               /* high-water mark of pending */
+    size_t tombstones;         /* cancelled entries still queued (near heap, rung or top) */
+    uint64_t fired;            /* events fired */
+    bool hole;                 /* heap[0] fired, awaiting replacement or removal */
+    bool stop;                 /* sim_stop was called */
+    bool running;              /* inside sim_run/sim_step (no reentry) */
+    sim_time horizon;          /* of the running sim_run/sim_step */
+    uint64_t fp, fp_n;         /* fingerprint state, records folded in */
+    sim_tap_fn *tap;           /* optional record observer */
     void *tap_ctx;
     uint32_t nkinds;                          /* kinds numbered so far */
     const char *kind_name[SIM_MAX_KINDS + 1]; /* by number; NULL: unregistered */
@@ -311,6 +332,8 @@ void sim_engine_free(struct sim_engine *eng)
     if (!eng)
         return;
     free(eng->heap_block);
+    free(eng->nev);
+    free(eng->nev_free);
     free(eng->bucket);
     free(eng->chunk);
     free(eng->top);
@@ -322,8 +345,8 @@ void sim_engine_free(struct sim_engine *eng)
 void sim_engine_reserve(struct sim_engine *eng, size_t n)
 {
     if (n > eng->top_cap) {
-        eng->top = xreallocarray(eng->top, n, sizeof(struct qentry));
-        advise_huge(eng->top, n * sizeof(struct qentry));
+        eng->top = xreallocarray(eng->top, n, sizeof(struct fentry));
+        advise_huge(eng->top, n * sizeof(struct fentry));
         eng->top_cap = n;
     }
     pool_grow(eng, n);
@@ -361,10 +384,46 @@ static inline void heap_pop(struct sim_engine *eng)
 
 /* ---- the two tiers: near heap, rung of buckets, top ---- */
 
-static inline void near_push(struct sim_engine *eng, struct qentry e)
+static uint32_t nev_alloc(struct sim_engine *eng)
 {
-    heap_grow(eng, eng->n + 1);
-    sift_up(eng->heap, eng->n++, e);
+    if (eng->nnev_free)
+        return eng->nev_free[--eng->nnev_free];
+    if (eng->nnev == eng->nev_cap) {
+        size_t cap = eng->nev_cap ? 2 * eng->nev_cap : 256;
+        assert(cap <= SLOT_MASK + 1);
+        eng->nev = xreallocarray(eng->nev, cap, sizeof(struct nevent));
+        eng->nev_free = xreallocarray(eng->nev_free, cap, sizeof(uint32_t));
+        eng->nev_cap = cap;
+    }
+    return (uint32_t)eng->nnev++;
+}
+
+static inline void nev_release(struct sim_engine *eng, uint32_t i)
+{
+    eng->nev_free[eng->nnev_free++] = i;
+}
+
+/* Put f in the near heap (f.time < near_end), into the fired event's hole if there is one. */
+static inline void near_add(struct sim_engine *eng, const struct fentry *f)
+{
+    uint32_t i = nev_alloc(eng);
+    struct nevent *ne = &eng->nev[i];
+    ne->ev = f->ev;
+    ne->slot = (uint32_t)(f->key & SLOT_MASK);
+    struct qentry e = {f->time, (f->key & ~SLOT_MASK) | i};
+    if (eng->hole) {
+        eng->hole = false;
+        sift_down(eng->heap, eng->n, 0, e);
+    } else {
+        heap_grow(eng, eng->n + 1);
+        sift_up(eng->heap, eng->n++, e);
+    }
+}
+
+/* The slot of the near heap's entry e. */
+static inline uint32_t near_slot(const struct sim_engine *eng, struct qentry e)
+{
+    return eng->nev[e.key & SLOT_MASK].slot;
 }
 
 static uint32_t chunk_alloc(struct sim_engine *eng)
@@ -374,7 +433,7 @@ static uint32_t chunk_alloc(struct sim_engine *eng)
         eng->chunk_free = eng->chunk[c].next;
     } else {
         if (eng->nchunk == eng->chunk_cap) {
-            size_t cap = eng->chunk_cap ? 2 * (size_t)eng->chunk_cap : 256;
+            size_t cap = eng->chunk_cap ? 2 * (size_t)eng->chunk_cap : 64;
             assert(cap < NONE);
             eng->chunk = xreallocarray(eng->chunk, cap, sizeof(struct chunk));
             advise_huge(eng->chunk, cap * sizeof(struct chunk));
@@ -386,8 +445,8 @@ static uint32_t chunk_alloc(struct sim_engine *eng)
     return c;
 }
 
-/* Append e to bucket b (unsorted). */
-static inline void bucket_add(struct sim_engine *eng, size_t b, struct qentry e)
+/* Append f to bucket b (unsorted). */
+static inline void bucket_add(struct sim_engine *eng, size_t b, const struct fentry *f)
 {
     struct bucket *bk = &eng->bucket[b];
     if (bk->fill == CHUNK_N || bk->tail == NONE) {
@@ -399,34 +458,34 @@ static inline void bucket_add(struct sim_engine *eng, size_t b, struct qentry e)
         bk->tail = c;
         bk->fill = 0;
     }
-    eng->chunk[bk->tail].e[bk->fill++] = e;
+    eng->chunk[bk->tail].e[bk->fill++] = *f;
     eng->nrung++;
 }
 
-static inline void top_add(struct sim_engine *eng, struct qentry e)
+static inline void top_add(struct sim_engine *eng, const struct fentry *f)
 {
     if (eng->ntop == eng->top_cap) {
-        eng->top_cap = eng->top_cap ? 2 * eng->top_cap : 256;
-        eng->top = xreallocarray(eng->top, eng->top_cap, sizeof(struct qentry));
-        advise_huge(eng->top, eng->top_cap * sizeof(struct qentry));
+        eng->top_cap = eng->top_cap ? 2 * eng->top_cap : 64;
+        eng->top = xreallocarray(eng->top, eng->top_cap, sizeof(struct fentry));
+        advise_huge(eng->top, eng->top_cap * sizeof(struct fentry));
     }
-    if (!eng->ntop || e.time < eng->top_min)
-        eng->top_min = e.time;
-    if (!eng->ntop || e.time > eng->top_max)
-        eng->top_max = e.time;
-    eng->top[eng->ntop++] = e;
+    if (!eng->ntop || f->time < eng->top_min)
+        eng->top_min = f->time;
+    if (!eng->ntop || f->time > eng->top_max)
+        eng->top_max = f->time;
+    eng->top[eng->ntop++] = *f;
 }
 
-/* Queue e, at or after near_end, in the rung or the top. */
-static inline void far_add(struct sim_engine *eng, struct qentry e)
+/* Queue f, at or after near_end, in the rung or the top. */
+static inline void far_add(struct sim_engine *eng, const struct fentry *f)
 {
-    if (e.time < eng->top_start)
-        bucket_add(eng, (size_t)((e.time - eng->rung_start) >> eng->shift), e);
+    if (f->time < eng->top_start)
+        bucket_add(eng, (size_t)((f->time - eng->rung_start) >> eng->shift), f);
     else
-        top_add(eng, e);
+        top_add(eng, f);
 }
 
-/* Move bucket b's entries into the near heap and free its chunks. */
+/* Move bucket b's entries into the near heap (no hole) and free its chunks. */
 static void bucket_to_near(struct sim_engine *eng, size_t b)
 {
     struct bucket *bk = &eng->bucket[b];
@@ -435,11 +494,15 @@ static void bucket_to_near(struct sim_engine *eng, size_t b)
         struct chunk *ch = &eng->chunk[c];
         uint32_t n = ch->next == NONE ? bk->fill : CHUNK_N;
         heap_grow(eng, eng->n + n);
-        for (uint32_t i = 0; i < n; i++) {
-            struct qentry e = ch->e[i];
-#ifndef ATLAS_NO_BUCKET_PREFETCH
-            __builtin_prefetch(&eng->rec[e.key & SLOT_MASK], 0, 2);
-#endif
+        for (uint32_t k = 0; k < n; k++) {
+            const struct fentry *f = &ch->e[k];
+            uint32_t slot = (uint32_t)(f->key & SLOT_MASK);
+            /* firing writes the record: fetch its line now, while the bucket drains */
+            __builtin_prefetch(&eng->rec[slot], 1, 2);
+            uint32_t i = nev_alloc(eng);
+            eng->nev[i].ev = f->ev;
+            eng->nev[i].slot = slot;
+            struct qentry e = {f->time, (f->key & ~SLOT_MASK) | i};
             if (was_empty)
                 eng->heap[eng->n++] = e;
             else
@@ -458,17 +521,44 @@ static void bucket_to_near(struct sim_engine *eng, size_t b)
             sift_down(eng->heap, eng->n, i, eng->heap[i]);
 }
 
-/* Spread the top's entries over a new rung of about ntop / PER_BUCKET buckets. */
+/*
+ * Spread the top's entries over a new rung. The bucket width is a power of two chosen from
+ * the density at the front (a histogram of log2(time - min)): the first buckets hold about
+ * max(MIN_FRONT, ntop / 1024) entries each, so the near heap stays small while the buckets
+ * that new events land in stay few enough to keep their tails in cache. The rung has at
+ * most MAX_BUCKETS buckets but always covers at least half of the entries; the rest stay
+ * in the top for a later rung, so every entry is moved a bounded number of times on
+ * average whatever the distribution of times.
+ */
 static void rung_build(struct sim_engine *eng)
 {
     assert(eng->cur == eng->nb && eng->ntop > 0);
     sim_time lo = eng->top_min, span = eng->top_max - lo;
-    size_t want = eng->ntop / PER_BUCKET;
-    want = want < 2 ? 2 : want > MAX_BUCKETS ? MAX_BUCKETS : want;
-    unsigned shift = 0;
-    while ((span >> shift) >= want)
-        shift++;
-    size_t nb = (size_t)(span >> shift) + 1;
+    size_t ntop = eng->ntop, hist[65] = {0};
+    for (size_t i = 0; i < ntop; i++) {
+        sim_time d = eng->top[i].time - lo;
+        hist[d ? 64 - __builtin_clzll(d) : 0]++; /* d < 2^j <=> bin <= j */
+    }
+    size_t front = ntop / FRONT_DIV;
+    front = front < MIN_FRONT ? MIN_FRONT : front > MAX_FRONT ? MAX_FRONT : front;
+    if (front > ntop)
+        front = ntop;
+    unsigned j = 0, jhalf = 0;
+    size_t cum = hist[0];
+    while (cum < front)
+        cum += hist[++j];
+    for (size_t c = 0; (c += hist[jhalf]) < (ntop + 1) / 2;)
+        jhalf++;
+    /* [lo, lo + 2^j) holds cum >= front entries: width 2^shift holds front to 2 front */
+    unsigned r = 0;
+    while ((cum >> (r + 1)) >= front)
+        r++;
+    unsigned shift = j > r ? j - r : 0;
+    if (jhalf > shift + MAX_BUCKETS_LOG2)
+        shift = jhalf - MAX_BUCKETS_LOG2;
+    if (shift > 63)
+        shift = 63;
+    size_t nb = (span >> shift) >= MAX_BUCKETS ? MAX_BUCKETS : (size_t)(span >> shift) + 1;
     if (nb > eng->bucket_cap) {
         eng->bucket = xreallocarray(eng->bucket, nb, sizeof(struct bucket));
         eng->bucket_cap = nb;
@@ -482,10 +572,16 @@ static void rung_build(struct sim_engine *eng)
     u128 end = (u128)lo + ((u128)nb << shift);
     eng->top_start = end > SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time)end;
     eng->near_end = lo;
-    size_t ntop = eng->ntop;
     eng->ntop = 0;
-    for (size_t i = 0; i < ntop; i++)
-        bucket_add(eng, (size_t)((eng->top[i].time - lo) >> shift), eng->top[i]);
+    /* By index, not by top_start: a rung that reaches SIM_TIME_MAX takes the entries at
+     * SIM_TIME_MAX (top_start saturates there; later ones go to the top, after them). */
+    for (size_t i = 0; i < ntop; i++) {
+        sim_time b = (eng->top[i].time - lo) >> shift;
+        if (b < nb)
+            bucket_add(eng, (size_t)b, &eng->top[i]);
+        else
+            top_add(eng, &eng->top[i]); /* i >= ntop: never overwrites an unread entry */
+    }
 }
 
 /*
@@ -513,10 +609,11 @@ static __attribute__((noinline)) bool near_refill(struct sim_engine *eng)
     }
 }
 
-static int cmp_entry(const void *a, const void *b)
+static int cmp_fentry(const void *a, const void *b)
 {
-    const struct qentry *x = a, *y = b;
-    return entry_less(*x, *y) ? -1 : entry_less(*y, *x) ? 1 : 0;
+    const struct fentry *x = a, *y = b;
+    struct qentry p = {x->time, x->key}, q = {y->time, y->key};
+    return entry_less(p, q) ? -1 : entry_less(q, p) ? 1 : 0;
 }
 
 void sim_compact(struct sim_engine *eng)
@@ -528,14 +625,18 @@ void sim_compact(struct sim_engine *eng)
     /* Gather every queued entry in the top, drop the cancelled ones, sort what is left
      * and renumber it in that order (which keeps every tie order); the next refill builds
      * a rung from it. */
-    for (size_t i = 0; i < eng->n; i++)
-        top_add(eng, eng->heap[i]);
+    for (size_t i = 0; i < eng->n; i++) {
+        const struct nevent *ne = &eng->nev[eng->heap[i].key & SLOT_MASK];
+        struct fentry f = {eng->heap[i].time, (eng->heap[i].key & ~SLOT_MASK) | ne->slot, ne->ev};
+        top_add(eng, &f);
+    }
     eng->n = 0;
+    eng->nnev = eng->nnev_free = 0;
     for (size_t b = eng->cur; b < eng->nb; b++)
         for (uint32_t c = eng->bucket[b].head; c != NONE; c = eng->chunk[c].next)
             for (uint32_t i = 0; i < (eng->chunk[c].next == NONE ? eng->bucket[b].fill : CHUNK_N);
                  i++)
-                top_add(eng, eng->chunk[c].e[i]);
+                top_add(eng, &eng->chunk[c].e[i]);
     eng->nb = eng->cur = eng->nrung = 0;
     eng->nchunk = 0;
     eng->chunk_free = NONE;
@@ -550,7 +651,7 @@ void sim_compact(struct sim_engine *eng)
     }
     eng->ntop = kept;
     eng->tombstones = 0;
-    qsort(eng->top, kept, sizeof(struct qentry), cmp_entry);
+    qsort(eng->top, kept, sizeof(struct fentry), cmp_fentry);
     for (size_t i = 0; i < kept; i++)
         eng->top[i].key = (uint64_t)i << SLOT_BITS | (eng->top[i].key & SLOT_MASK);
     if (kept) {
@@ -568,17 +669,12 @@ sim_event_id sim_schedule_at(struct sim_engine *eng, sim_time t, const struct si
         sim_compact(eng);
     uint32_t slot = slot_alloc(eng);
     struct record *r = &eng->rec[slot];
-    r->ev = *ev;
     r->state = REC_PENDING;
-    struct qentry e = {t, eng->next_seq++ << SLOT_BITS | slot};
-    if (t >= eng->near_end) {
-        far_add(eng, e);
-    } else if (eng->hole) {
-        eng->hole = false;
-        sift_down(eng->heap, eng->n, 0, e);
-    } else {
-        near_push(eng, e);
-    }
+    struct fentry f = {t, eng->next_seq++ << SLOT_BITS | slot, *ev};
+    if (t >= eng->near_end)
+        far_add(eng, &f);
+    else
+        near_add(eng, &f);
     if (++eng->pending > eng->peak)
         eng->peak = eng->pending;
     return (uint64_t)r->gen << 32 | (slot + 1u);
@@ -606,14 +702,18 @@ bool sim_cancel(struct sim_engine *eng, sim_event_id id)
 }
 
 /* Drop cancelled entries from the near heap's top, refilling it from the rung when it runs
- * empty; returns the live next entry or NULL if nothing is queued. */
+ * empty; returns the live next entry or NULL if nothing is queued. Records are only read
+ * while some entry is cancelled. */
 static inline const struct qentry *peek_live(struct sim_engine *eng)
 {
     while (eng->n || near_refill(eng)) {
-        uint32_t slot = (uint32_t)(eng->heap[0].key & SLOT_MASK);
+        if (__builtin_expect(!eng->tombstones, 1))
+            return &eng->heap[0];
+        uint32_t slot = near_slot(eng, eng->heap[0]);
         if (eng->rec[slot].state != REC_CANCELLED)
             return &eng->heap[0];
         slot_free(eng, slot);
+        nev_release(eng, (uint32_t)(eng->heap[0].key & SLOT_MASK));
         eng->tombstones--;
         heap_pop(eng);
     }
@@ -753,14 +853,12 @@ void sim_tap_new_engines(sim_tap_fn *fn, void *ctx)
 static inline void fire_top(struct sim_engine *eng)
 {
     struct qentry top = eng->heap[0];
-    uint32_t slot = (uint32_t)(top.key & SLOT_MASK);
-    struct record *r = &eng->rec[slot];
-    /* The next event is almost always one of the top's children: fetch their records
-     * while the handler runs. */
-    for (size_t j = 1; j <= D && j < eng->n; j++)
-        __builtin_prefetch(&eng->rec[eng->heap[j].key & SLOT_MASK]);
-    struct sim_event ev = r->ev;
-    r->gen++;
+    uint32_t i = (uint32_t)(top.key & SLOT_MASK);
+    const struct nevent *ne = &eng->nev[i];
+    struct sim_event ev = ne->ev;
+    uint32_t slot = ne->slot;
+    nev_release(eng, i);
+    eng->rec[slot].gen++;
     slot_free(eng, slot);
     eng->pending--;
     eng->fired++;
@@ -895,6 +993,6 @@ const struct sim_event *sim_peek(const struct sim_engine *eng)
     }
     if (m >= eng->n)
         return NULL;
-    const struct record *r = &eng->rec[eng->heap[m].key & SLOT_MASK];
-    return r->state == REC_PENDING ? &r->ev : NULL;
+    const struct nevent *ne = &eng->nev[eng->heap[m].key & SLOT_MASK];
+    return !eng->tombstones || eng->rec[ne->slot].state == REC_PENDING ? &ne->ev : NULL;
 }

@@ -25,9 +25,9 @@
 #include "sim/engine/time.h"
 
 struct refheap_entry {
-    sim_time time;       /* when the event fires */
-    uint64_t seq;        /* push order: breaks ties */
-    uint64_t payload;    /* what the caller queued (PHOLD: the LP) */
+    sim_time time;    /* when the event fires */
+    uint64_t seq;     /* push order: breaks ties */
+    uint64_t payload; /* what the caller queued (PHOLD: the LP) */
 };
 
 struct refheap;
