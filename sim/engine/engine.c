@@ -1,25 +1,48 @@
 /*
- * engine: a d-ary heap of (time, key) pairs over a pool of event records (see engine.h).
+ * engine: a two-tier event queue (a small near heap in front of a rung of time buckets and
+ * an unsorted top) over a table of event records (see engine.h).
  *
- * Queue: an implicit D-ary min-heap (D = 4 by default, ATLAS_HEAP_ARITY to measure others)
- * of 16-byte entries {time, key}, key = seq << SLOT_BITS | slot. Comparing (time, key) is
- * comparing (time, seq) because seq is unique, so ties fire in scheduling order. The keys
- * live in the heap array itself, never behind a pointer; the array is placed so that the D
- * children of a node share one 64-byte cache line. Sift-down picks the smallest child
- * without branches and prefetches the grandchildren's lines before the choice is known;
- * firing prefetches the records of the top's children (the next event is among them).
- * Measured choices are recorded in BENCHMARKS.md.
+ * Why two tiers: with one heap over every pending event, each event paid a sift through
+ * log4(n) levels, the lower ones cache misses once the heap outgrew the caches (10 levels
+ * and about 6 L1 misses an event at a million pending). Here an event is appended to an
+ * unsorted list when scheduled, moved a bounded number of times in sequential passes, and
+ * only sorted inside a near heap of at most a few thousand entries, which stays in cache.
+ * It is the rung and bottom structure of a ladder queue (Tang, Goh and Thng 2005), with a
+ * 4-ary heap as the bottom and a single rung. Measured choices are in BENCHMARKS.md.
  *
- * Pool: event records (the 40-byte event, a generation, a state) in one growable array,
- * indexed by slot; freed slots go on a LIFO stack so the next schedule reuses the slot that
- * just fired, which is still in cache. A handle is (generation << 32 | slot + 1).
+ * Order: every queued entry carries key = seq << SLOT_BITS | index, seq unique, so
+ * comparing (time, key) is comparing (time, seq): ties fire in scheduling order, whatever
+ * tier an entry went through. The three tiers split time into disjoint ranges:
+ *   near heap  times < near_end: a D-ary heap (D = 4, ATLAS_HEAP_ARITY to measure others)
+ *              of 16-byte {time, key} entries, key's low bits indexing the event's copy in a
+ *              small near store; placed so a node's D children share one cache line;
+ *              branch-free smallest-child selection with the grandchildren prefetched.
+ *   rung       [near_end, top_start): nb buckets of width 2^shift, each an unsorted list of
+ *              1 KiB chunks of 56-byte entries {time, seq << SLOT_BITS | slot, event};
+ *              bucket cur..nb-1 are pending, near_end is the start of bucket cur.
+ *   top        times >= top_start: one unsorted array of the same entries, with its
+ *              minimum and maximum.
+ * Scheduling appends (near heap: sift-up, or the fired event's hole: replace-top); when the
+ * near heap runs empty the next non-empty bucket is moved in (Floyd's heap construction),
+ * and when the rung is used up a new one is built from the top: bucket width from a
+ * histogram of log2(time - min) so that front buckets hold about max(32, min(1024,
+ * ntop / 64)) entries, at most 65,536 buckets, covering at least half of the top (the rest
+ * waits for the next rung), so each entry moves O(1) times on average.
  *
- * Cancellation is lazy: the record is marked and its heap entry is dropped when it reaches
- * the top. When tombstones outnumber live entries the heap is compacted.
+ * Records: per slot only a generation and a state (8 bytes), for handles and cancellation;
+ * the event itself travels with its entry, so firing reads it from the near store, which is
+ * in cache, not from a random place in a large pool. Freed slots go on a LIFO stack. A
+ * handle is (generation << 32 | slot + 1).
+ *
+ * Cancellation is lazy: the record is marked and the entry is dropped when it reaches the
+ * near heap's top (records are read there only while some entry is cancelled). When
+ * tombstones outnumber live entries, sim_compact gathers every entry into the top, drops
+ * them, sorts and renumbers the rest.
  *
  * Firing: the top entry's event is copied out and its slot freed before the handler runs;
- * the heap entry stays in place as a "hole" that the handler's first schedule fills by a
- * single sift-down (a replace-top). Without a schedule the hole is removed afterwards.
+ * the heap entry stays in place as a "hole" that the handler's first schedule into the
+ * near heap fills by a single sift-down (a replace-top). Otherwise the hole is removed
+ * afterwards.
  *
  * Sequence numbers have 64 - SLOT_BITS = 36 bits; before they run out (after 6.9e10
  * schedules) sim_compact renumbers the pending entries in (time, seq) order.
