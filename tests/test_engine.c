@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sim/engine/engine.h"
+#include "sim/engine/refheap.h"
 #include "sim/engine/rng.h"
 
 /* A log of fired events: (time, a) pairs. */
@@ -683,4 +684,189 @@ Test(engine, what_a_handler_notes_comes_before_its_own_event_in_the_stream)
     cr_assert(t.r[0].time == 9 && t.r[0].kind == 2 && t.r[0].target == 42, "the note first");
     cr_assert(t.r[1].time == 9 && t.r[1].kind == 1, "then the event");
     sim_engine_free(eng);
+}
+
+/* ---- pop order against the bare binary heap (refheap.h) over random workloads ----
+ *
+ * Every event is scheduled on the engine and pushed on the reference heap at the same
+ * moment with the same id, so both number ties the same way; the reference skips the ids
+ * the workload cancelled. After each engine step the reference pops its next live entry,
+ * which must be the event the engine just fired, time and id. */
+
+enum shape { SHAPE_MIXED, SHAPE_TIES, SHAPE_FAR, SHAPE_BURSTS, SHAPE_CANCEL };
+
+struct diff {
+    struct sim_engine *eng;
+    struct refheap *ref;
+    struct rng r;
+    enum shape shape;
+    bool broken;          /* negative control: the reference gets one wrong time */
+    uint64_t next_id;     /* ids handed out */
+    uint64_t budget;      /* ids still allowed */
+    sim_event_id *handle; /* by id */
+    bool *cancelled;      /* by id */
+    uint64_t fired_id;    /* what the engine fired last */
+    sim_time fired_t;
+};
+
+/* A delay for the workload's shape: ties, near, far future and the very end of time. */
+static sim_time diff_delay(struct diff *d)
+{
+    uint64_t u = rng_below(&d->r, 100);
+    switch (d->shape) {
+    case SHAPE_TIES:
+        return 1000 * rng_below(&d->r, 4); /* four distinct times ahead, many ties */
+    case SHAPE_FAR:
+        return u < 50   ? rng_below(&d->r, 1000)
+               : u < 99 ? rng_below(&d->r, UINT64_C(1) << 50)
+                        : SIM_TIME_MAX;
+    case SHAPE_BURSTS:
+    case SHAPE_CANCEL:
+    case SHAPE_MIXED:
+    default:
+        return u < 10   ? 0
+               : u < 60 ? 100000 + rng_below(&d->r, 900000)
+               : u < 95 ? rng_below(&d->r, 50000000)
+               : u < 99 ? rng_below(&d->r, UINT64_C(1) << 40)
+                        : SIM_TIME_MAX;
+    }
+}
+
+static void diff_fire(struct sim_engine *eng, const struct sim_event *ev);
+
+static void diff_schedule(struct diff *d, sim_time delay)
+{
+    if (!d->budget)
+        return;
+    d->budget--;
+    uint64_t id = d->next_id++;
+    sim_time now = sim_now(d->eng);
+    sim_time t = delay > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + delay;
+    struct sim_event ev = {.fn = diff_fire, .ctx = d, .a = id};
+    d->handle[id] = sim_schedule_at(d->eng, t, &ev);
+    bool wrong = d->broken && id == 5000 && t < SIM_TIME_MAX;
+    refheap_push(d->ref, t + wrong, id);
+}
+
+/* The fired event spawns 0 to 2 more (1 on average): the queue keeps its size. */
+static void diff_fire(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct diff *d = ev->ctx;
+    d->fired_id = ev->a;
+    d->fired_t = sim_now(eng);
+    uint64_t k = rng_below(&d->r, 3);
+    for (uint64_t i = 0; i < k; i++)
+        diff_schedule(d, diff_delay(d));
+}
+
+/* Between steps: bursts of events at one time, and cancellations. */
+static void diff_outside(struct diff *d)
+{
+    uint64_t u = rng_below(&d->r, 1000);
+    if (d->shape == SHAPE_BURSTS && u < 5) {
+        sim_time delay = rng_below(&d->r, 2) ? 0 : rng_below(&d->r, 10000000);
+        uint64_t n = 1 + rng_below(&d->r, 2000);
+        for (uint64_t i = 0; i < n; i++)
+            diff_schedule(d, delay);
+    }
+    uint64_t cancel_per_mille = d->shape == SHAPE_CANCEL ? 400 : 20;
+    /* the cancel-heavy shape sometimes cancels thousands at once: compactions follow */
+    uint64_t cancels = d->shape == SHAPE_CANCEL && u < 3 ? 5000 : 1;
+    for (uint64_t c = 0; c < cancels && u < cancel_per_mille && d->next_id; c++) {
+        /* the cancel-heavy shape aims at recent ids, most of them still pending */
+        uint64_t span = d->shape == SHAPE_CANCEL && d->next_id > 20000 ? 20000 : d->next_id;
+        uint64_t id = d->next_id - 1 - rng_below(&d->r, span);
+        /* true exactly when the id is still pending: the reference cannot tell, the
+         * comparison afterwards does (a wrong true or false shifts the order) */
+        if (sim_cancel(d->eng, d->handle[id]))
+            d->cancelled[id] = true;
+    }
+}
+
+/*
+ * Run a workload of about `events` ids from `start` initial events; returns the index of
+ * the first fired event on which engine and reference disagree, or -1 when they agree on
+ * every event (and both end empty).
+ */
+static int64_t diff_run(enum shape shape, uint64_t seed, uint64_t start, uint64_t events,
+                        bool broken)
+{
+    struct diff *d = calloc(1, sizeof(*d));
+    d->eng = sim_engine_new();
+    d->ref = refheap_new();
+    d->shape = shape;
+    d->broken = broken;
+    d->budget = events;
+    d->handle = calloc(events, sizeof(*d->handle));
+    d->cancelled = calloc(events, sizeof(*d->cancelled));
+    rng_init(&d->r, seed, RNG_TEST, (uint64_t)shape);
+    for (uint64_t i = 0; i < start; i++)
+        diff_schedule(d, diff_delay(d));
+    int64_t bad = -1, fired = 0;
+    struct refheap_entry e;
+    while (bad < 0) {
+        diff_outside(d);
+        bool stepped = sim_step(d->eng, SIM_TIME_MAX);
+        bool popped;
+        while ((popped = refheap_pop(d->ref, &e)) && d->cancelled[e.payload])
+            ;
+        if (!stepped || !popped) {
+            if (stepped != popped)
+                bad = fired;
+            break;
+        }
+        if (e.payload != d->fired_id || e.time != d->fired_t)
+            bad = fired;
+        fired++;
+    }
+    if (bad < 0) {
+        cr_expect_eq(sim_pending(d->eng), 0);
+        cr_expect_gt(fired, (int64_t)(events / 10), "only %lld of %llu ids fired", (long long)fired,
+                     (unsigned long long)events);
+    }
+    sim_engine_free(d->eng);
+    refheap_free(d->ref);
+    free(d->handle);
+    free(d->cancelled);
+    free(d);
+    return bad;
+}
+
+Test(engine, pop_order_matches_a_binary_heap_over_mixed_random_workloads)
+{
+    for (uint64_t seed = 1; seed <= 4; seed++)
+        cr_expect_eq(diff_run(SHAPE_MIXED, seed, 1000 * seed * seed, 60000, false), -1, "seed %llu",
+                     (unsigned long long)seed);
+}
+
+Test(engine, pop_order_matches_a_binary_heap_with_many_equal_times)
+{
+    for (uint64_t seed = 1; seed <= 3; seed++)
+        cr_expect_eq(diff_run(SHAPE_TIES, seed, 5000, 60000, false), -1);
+}
+
+Test(engine, pop_order_matches_a_binary_heap_with_far_future_events_and_the_end_of_time)
+{
+    for (uint64_t seed = 1; seed <= 3; seed++)
+        cr_expect_eq(diff_run(SHAPE_FAR, seed, 3000, 60000, false), -1);
+}
+
+Test(engine, pop_order_matches_a_binary_heap_through_bursts_at_one_time)
+{
+    for (uint64_t seed = 1; seed <= 3; seed++)
+        cr_expect_eq(diff_run(SHAPE_BURSTS, seed, 2000, 150000, false), -1);
+}
+
+Test(engine, pop_order_matches_a_binary_heap_when_many_events_are_cancelled)
+{
+    /* 40 % of steps cancel: tombstones outnumber live entries and force compactions */
+    for (uint64_t seed = 1; seed <= 3; seed++)
+        cr_expect_eq(diff_run(SHAPE_CANCEL, seed, 20000, 100000, false), -1);
+}
+
+Test(engine, the_pop_order_check_catches_one_event_one_nanosecond_late)
+{
+    /* negative control: the reference is told a time 1 ns later for id 5000 */
+    int64_t bad = diff_run(SHAPE_MIXED, 1, 1000, 60000, true);
+    cr_expect_geq(bad, 0, "a wrong reference went unnoticed");
 }

@@ -70,6 +70,37 @@ Test(phold, a_time_horizon_agrees_with_the_event_count_it_reaches)
     cr_expect_eq(by_time.now, 40 * SIM_S);
 }
 
+Test(phold, the_reference_heap_fires_the_same_events_in_the_same_order_as_the_engine)
+{
+    /* the checksum folds (time, LP) of every event in firing order: equal checksums mean
+     * the same sequence, ties included (population 4 makes many LPs share times) */
+    struct phold_params p = params(3000, 7);
+    p.population = 4;
+    struct phold_params q = p;
+    q.reference = true;
+    struct phold_result eng = run(&p, 300000, SIM_TIME_MAX), ref = run(&q, 300000, SIM_TIME_MAX);
+    cr_expect_eq(ref.events, 300000);
+    cr_expect_eq(ref.checksum, eng.checksum);
+    cr_expect_eq(ref.now, eng.now);
+    cr_expect_eq(ref.pending, eng.pending);
+    cr_expect_eq(ref.peak_pending, eng.peak_pending);
+    /* and by a time horizon, resumed: the clock ends at the horizon in both */
+    struct phold *a = phold_new(&p), *b = phold_new(&q);
+    for (sim_time end = 10 * SIM_S; end <= 30 * SIM_S; end += 10 * SIM_S) {
+        cr_expect_eq(phold_run(a, UINT64_MAX, end), phold_run(b, UINT64_MAX, end));
+        phold_result(a, &eng);
+        phold_result(b, &ref);
+        cr_expect_eq(ref.checksum, eng.checksum);
+        cr_expect_eq(ref.now, end);
+        cr_expect_eq(eng.now, end);
+    }
+    phold_free(a);
+    phold_free(b);
+    /* negative control: another seed on the reference gives another checksum */
+    q.seed = 8;
+    cr_expect_neq(run(&q, 300000, SIM_TIME_MAX).checksum, run(&p, 300000, SIM_TIME_MAX).checksum);
+}
+
 Test(phold, delays_have_the_model_mean_and_variance)
 {
     /* One LP, one event, no remote: the clock after E events is the sum of E delays, each
@@ -144,6 +175,22 @@ Test(phold, the_command_prints_identical_counts_and_checksums_across_runs)
     cr_expect(strstr(ka, "events=30000 pending=512 ") == ka, "%s", ka);
     cr_expect(strstr(ka, "checksum=") != NULL);
     cr_expect(strstr(a, "events_per_s=") && strstr(a, "peak_rss_kib="));
+    cr_expect(strstr(a, "queue=engine") != NULL);
+}
+
+Test(phold, the_command_with_reference_prints_the_engines_counts_and_checksum)
+{
+    static char a[4096], b[4096];
+    char ka[512], kb[512];
+    cr_assert_eq(sim("bench phold --lps 700 --events 40000 --population 2", a, sizeof(a)), 0);
+    cr_assert_eq(
+        sim("bench phold --reference --lps 700 --events 40000 --population 2", b, sizeof(b)), 0);
+    deterministic_keys(a, ka, sizeof(ka));
+    deterministic_keys(b, kb, sizeof(kb));
+    cr_expect_str_eq(ka, kb);
+    cr_expect(strstr(b, "queue=reference-binary-heap") != NULL, "%s", b);
+    cr_expect_eq(sim("bench phold --help", a, sizeof(a)), 0);
+    cr_expect(strstr(a, "--reference") != NULL);
 }
 
 Test(phold, the_command_rejects_bad_options_with_exit_code_2_and_no_output)
@@ -152,7 +199,7 @@ Test(phold, the_command_rejects_bad_options_with_exit_code_2_and_no_output)
         "bench phold --lps abc",     "bench phold --lps -1",   "bench phold --remote 2",
         "bench phold --mean 1x",     "bench phold --mean",     "bench phold --bogus 1",
         "bench phold --lookahead 3", "bench phold --lps 0",    "bench nosuch",
-        "bench phold --end -1s",     "bench phold --mean 1e3",
+        "bench phold --end -1s",     "bench phold --mean 1e3", "bench phold --reference 1",
     };
     char out[1024];
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -53,6 +53,7 @@ static void phold_usage(FILE *f)
     fprintf(f,
             "usage: atlas-sim bench phold [--lps N] [--population N] [--remote F] [--mean T]\n"
             "                             [--lookahead T] [--events N] [--end T] [--seed N]\n"
+            "                             [--reference]\n"
             "\n"
             "Runs the standard PHOLD model on the engine (one core) and reports committed\n"
             "events, pending events, wall and CPU seconds, events per (wall) second and peak\n"
@@ -68,6 +69,9 @@ static void phold_usage(FILE *f)
             "  --events N      stop after N committed events (default 10000000)\n"
             "  --end T         stop at simulated time T (default: no limit)\n"
             "  --seed N        base seed of the LP streams (default 1)\n"
+            "  --reference     run the identical model on a bare binary heap instead of the\n"
+            "                  engine (the yardstick of BENCHMARKS.md: time both in one\n"
+            "                  sitting and compare); same events and checksum\n"
             "\n"
             "Times T are durations (250us, 1.5s) or plain numbers in PHOLD's abstract time\n"
             "unit, which is mapped to one second: --mean 1.0 and --mean 1s are the same.\n");
@@ -162,6 +166,11 @@ static int phold_parse(struct phold_cli *c, int argc, char **argv)
     c->end = SIM_TIME_MAX;
     bool events_given = false, end_given = false;
     for (int i = 1; i < argc; i += 2) {
+        if (strcmp(argv[i], "--reference") == 0) {
+            c->p.reference = true;
+            i--; /* a flag: no value */
+            continue;
+        }
         if (i + 1 >= argc) {
             fprintf(stderr, "atlas-sim bench phold: %s needs a value (see --help)\n", argv[i]);
             return EXIT_USAGE;
@@ -203,9 +212,10 @@ static void phold_report(const struct phold_cli *c, const struct phold_result *r
     double rate = wall > 0 ? (double)res->events / wall : 0;
     char mean[SIM_TIME_BUFLEN], look[SIM_TIME_BUFLEN], now[SIM_TIME_BUFLEN];
     printf("phold: lps=%" PRIu64 " population=%" PRIu64 " remote=%g mean=%s lookahead=%s "
-           "seed=%" PRIu64 "\n",
+           "seed=%" PRIu64 " queue=%s\n",
            c->p.lps, c->p.population, c->p.remote, sim_time_format(c->p.mean, mean),
-           sim_time_format(c->p.lookahead, look), c->p.seed);
+           sim_time_format(c->p.lookahead, look), c->p.seed,
+           c->p.reference ? "reference-binary-heap" : "engine");
     printf("committed events:  %" PRIu64 "\n", res->events);
     printf("pending events:    %" PRIu64 "\n", res->pending);
     printf("simulated time:    %ss\n", sim_time_format_seconds(res->now, now));

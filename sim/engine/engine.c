@@ -1,25 +1,48 @@
 /*
- * engine: a d-ary heap of (time, key) pairs over a pool of event records (see engine.h).
+ * engine: a two-tier event queue (a small near heap in front of a rung of time buckets and
+ * an unsorted top) over a table of event records (see engine.h).
  *
- * Queue: an implicit D-ary min-heap (D = 4 by default, ATLAS_HEAP_ARITY to measure others)
- * of 16-byte entries {time, key}, key = seq << SLOT_BITS | slot. Comparing (time, key) is
- * comparing (time, seq) because seq is unique, so ties fire in scheduling order. The keys
- * live in the heap array itself, never behind a pointer; the array is placed so that the D
- * children of a node share one 64-byte cache line. Sift-down picks the smallest child
- * without branches and prefetches the grandchildren's lines before the choice is known;
- * firing prefetches the records of the top's children (the next event is among them).
- * Measured choices are recorded in BENCHMARKS.md.
+ * Why two tiers: with one heap over every pending event, each event paid a sift through
+ * log4(n) levels, the lower ones cache misses once the heap outgrew the caches (10 levels
+ * and about 6 L1 misses an event at a million pending). Here an event is appended to an
+ * unsorted list when scheduled, moved a bounded number of times in sequential passes, and
+ * only sorted inside a near heap of at most a few thousand entries, which stays in cache.
+ * It is the rung and bottom structure of a ladder queue (Tang, Goh and Thng 2005), with a
+ * 4-ary heap as the bottom and a single rung. Measured choices are in BENCHMARKS.md.
  *
- * Pool: event records (the 40-byte event, a generation, a state) in one growable array,
- * indexed by slot; freed slots go on a LIFO stack so the next schedule reuses the slot that
- * just fired, which is still in cache. A handle is (generation << 32 | slot + 1).
+ * Order: every queued entry carries key = seq << SLOT_BITS | index, seq unique, so
+ * comparing (time, key) is comparing (time, seq): ties fire in scheduling order, whatever
+ * tier an entry went through. The three tiers split time into disjoint ranges:
+ *   near heap  times < near_end: a D-ary heap (D = 4, ATLAS_HEAP_ARITY to measure others)
+ *              of 16-byte {time, key} entries, key's low bits indexing the event's copy in a
+ *              small near store; placed so a node's D children share one cache line;
+ *              branch-free smallest-child selection with the grandchildren prefetched.
+ *   rung       [near_end, top_start): nb buckets of width 2^shift, each an unsorted list of
+ *              1 KiB chunks of 56-byte entries {time, seq << SLOT_BITS | slot, event};
+ *              bucket cur..nb-1 are pending, near_end is the start of bucket cur.
+ *   top        times >= top_start: one unsorted array of the same entries, with its
+ *              minimum and maximum.
+ * Scheduling appends (near heap: sift-up, or the fired event's hole: replace-top); when the
+ * near heap runs empty the next non-empty bucket is moved in (Floyd's heap construction),
+ * and when the rung is used up a new one is built from the top: bucket width from a
+ * histogram of log2(time - min) so that front buckets hold about max(32, min(1024,
+ * ntop / 64)) entries, at most 65,536 buckets, covering at least half of the top (the rest
+ * waits for the next rung), so each entry moves O(1) times on average.
  *
- * Cancellation is lazy: the record is marked and its heap entry is dropped when it reaches
- * the top. When tombstones outnumber live entries the heap is compacted.
+ * Records: per slot only a generation and a state (8 bytes), for handles and cancellation;
+ * the event itself travels with its entry, so firing reads it from the near store, which is
+ * in cache, not from a random place in a large pool. Freed slots go on a LIFO stack. A
+ * handle is (generation << 32 | slot + 1).
+ *
+ * Cancellation is lazy: the record is marked and the entry is dropped when it reaches the
+ * near heap's top (records are read there only while some entry is cancelled). When
+ * tombstones outnumber live entries, sim_compact gathers every entry into the top, drops
+ * them, sorts and renumbers the rest.
  *
  * Firing: the top entry's event is copied out and its slot freed before the handler runs;
- * the heap entry stays in place as a "hole" that the handler's first schedule fills by a
- * single sift-down (a replace-top). Without a schedule the hole is removed afterwards.
+ * the heap entry stays in place as a "hole" that the handler's first schedule into the
+ * near heap fills by a single sift-down (a replace-top). Otherwise the hole is removed
+ * afterwards.
  *
  * Sequence numbers have 64 - SLOT_BITS = 36 bits; before they run out (after 6.9e10
  * schedules) sim_compact renumbers the pending entries in (time, seq) order.
@@ -64,9 +87,21 @@
 
 _Static_assert(SIM_MAX_KINDS < KIND_SLOTS, "the kind table must keep free slots");
 
-struct qentry {
+struct qentry {    /* an entry of the near heap */
     sim_time time; /* when the event fires */
-    uint64_t key;  /* seq << SLOT_BITS | slot */
+    uint64_t key;  /* seq << SLOT_BITS | index of the event in the near store */
+};
+
+struct fentry {          /* an entry outside the near heap: the event travels with it */
+    sim_time time;       /* when the event fires */
+    uint64_t key;        /* seq << SLOT_BITS | slot */
+    struct sim_event ev; /* the scheduled event */
+};
+
+struct nevent { /* the event of a near-heap entry */
+    struct sim_event ev;
+    uint32_t slot; /* its record (handle, cancellation) */
+    uint32_t pad;
 };
 
 enum rec_state { REC_FREE, REC_PENDING, REC_CANCELLED };
@@ -80,32 +115,75 @@ struct kslot { /* a handler's kind; fn == NULL: free */
     uint8_t hidden;   /* not a record */
 };
 
-struct record {
-    struct sim_event ev; /* copy of the scheduled event */
-    uint32_t gen;        /* bumped when the event fires or is cancelled */
-    uint32_t state;      /* enum rec_state */
+struct record {     /* what a handle refers to */
+    uint32_t gen;   /* bumped when the event fires or is cancelled */
+    uint32_t state; /* enum rec_state */
+};
+
+#define NONE    UINT32_MAX
+#define CHUNK_N 18 /* entries per chunk: 8-byte header + 18 x 56 bytes, about 1 KiB */
+#ifndef MIN_FRONT  /* entries in a front bucket of a new rung: ntop / FRONT_DIV, clamped */
+#define MIN_FRONT 32
+#endif
+#ifndef MAX_FRONT
+#define MAX_FRONT 1024
+#endif
+#ifndef FRONT_DIV
+#define FRONT_DIV 64
+#endif
+#define MAX_BUCKETS_LOG2 16
+#define MAX_BUCKETS      ((size_t)1 << MAX_BUCKETS_LOG2)
+
+/* A piece of a bucket's list of entries; chunks are reused LIFO. */
+struct chunk {
+    uint32_t next;            /* the next chunk of the bucket, NONE at the tail */
+    uint32_t pad;             /* keeps e[] 8-byte aligned */
+    struct fentry e[CHUNK_N]; /* full, except in a bucket's tail chunk */
+};
+
+/* An unsorted list of entries: head and tail chunks (NONE when empty) and the tail's fill,
+ * kept here so that appending touches only this array and the line written. */
+struct bucket {
+    uint32_t head, tail, fill, pad;
 };
 
 struct sim_engine {
-    sim_time now;         /* clock */
-    struct qentry *heap;  /* heap[0] is the minimum; points into heap_block */
-    void *heap_block;     /* allocation holding heap (aligned inside) */
-    size_t n, cap;        /* heap entries (tombstones and hole included), capacity */
-    struct record *rec;   /* the pool, indexed by slot */
-    size_t nrec, rec_cap; /* slots in use or free, capacity */
-    uint32_t *free_slots; /* LIFO stack of free slots (capacity rec_cap) */
-    size_t nfree;         /* entries on the stack */
-    uint64_t next_seq;    /* sequence number of the next schedule */
-    size_t pending;       /* scheduled, not yet fired or cancelled */
-    size_t peak;          /* high-water mark of pending */
-    size_t tombstones;    /* cancelled entries still in the heap */
-    uint64_t fired;       /* events fired */
-    bool hole;            /* heap[0] fired, awaiting replacement or removal */
-    bool stop;            /* sim_stop was called */
-    bool running;         /* inside sim_run/sim_step (no reentry) */
-    sim_time horizon;     /* of the running sim_run/sim_step */
-    uint64_t fp, fp_n;    /* fingerprint state, records folded in */
-    sim_tap_fn *tap;      /* optional record observer */
+    sim_time now;        /* clock */
+    struct qentry *heap; /* heap[0] is the minimum; points into heap_block */
+    void *heap_block;    /* allocation holding heap (aligned inside) */
+    size_t n, cap;       /* near-heap entries (tombstones and hole included), capacity */
+    struct nevent *nev;  /* the near heap's events, indexed from its keys */
+    uint32_t *nev_free;  /* LIFO stack of free indexes of nev */
+    size_t nnev, nev_cap, nnev_free; /* indexes ever used, capacity, free ones */
+    sim_time near_end; /* the near heap holds exactly the queued entries before this */
+    /* The rung: nb buckets of width 2^shift from rung_start; buckets before cur are empty
+     * (moved to the near heap), so near_end == rung_start + cur << shift while cur < nb. */
+    struct bucket *bucket; /* [bucket_cap] */
+    size_t nb, cur, bucket_cap;
+    sim_time rung_start, top_start; /* top_start: end of the rung, start of the top */
+    unsigned shift;
+    struct chunk *chunk;        /* chunk store of the buckets, indexed */
+    uint32_t nchunk, chunk_cap; /* chunks ever used, capacity */
+    uint32_t chunk_free;        /* LIFO list of free chunks (NONE: empty) */
+    size_t nrung;               /* entries in the rung's buckets */
+    struct fentry *top;         /* unsorted entries at or after top_start */
+    size_t ntop, top_cap;
+    sim_time top_min, top_max; /* of the entries in top (valid when ntop > 0) */
+    struct record *rec;        /* the pool, indexed by slot */
+    size_t nrec, rec_cap;      /* slots in use or free, capacity */
+    uint32_t *free_slots;      /* LIFO stack of free slots (capacity rec_cap) */
+    size_t nfree;              /* entries on the stack */
+    uint64_t next_seq;         /* sequence number of the next schedule */
+    size_t pending;            /* scheduled, not yet fired or cancelled */
+    size_t peak;               /* high-water mark of pending */
+    size_t tombstones;         /* cancelled entries still queued (near heap, rung or top) */
+    uint64_t fired;            /* events fired */
+    bool hole;                 /* heap[0] fired, awaiting replacement or removal */
+    bool stop;                 /* sim_stop was called */
+    bool running;              /* inside sim_run/sim_step (no reentry) */
+    sim_time horizon;          /* of the running sim_run/sim_step */
+    uint64_t fp, fp_n;         /* fingerprint state, records folded in */
+    sim_tap_fn *tap;           /* optional record observer */
     void *tap_ctx;
     uint32_t nkinds;                          /* kinds numbered so far */
     const char *kind_name[SIM_MAX_KINDS + 1]; /* by number; NULL: unregistered */
@@ -266,6 +344,7 @@ struct sim_engine *sim_engine_new(void)
     eng->fp = FP_SEED;
     eng->tap = default_tap;
     eng->tap_ctx = default_tap_ctx;
+    eng->chunk_free = NONE;
     heap_grow(eng, 64);
     pool_grow(eng, 64);
     return eng;
@@ -276,6 +355,11 @@ void sim_engine_free(struct sim_engine *eng)
     if (!eng)
         return;
     free(eng->heap_block);
+    free(eng->nev);
+    free(eng->nev_free);
+    free(eng->bucket);
+    free(eng->chunk);
+    free(eng->top);
     free(eng->rec);
     free(eng->free_slots);
     free(eng);
@@ -283,7 +367,11 @@ void sim_engine_free(struct sim_engine *eng)
 
 void sim_engine_reserve(struct sim_engine *eng, size_t n)
 {
-    heap_grow(eng, n + 1);
+    if (n > eng->top_cap) {
+        eng->top = xreallocarray(eng->top, n, sizeof(struct fentry));
+        advise_huge(eng->top, n * sizeof(struct fentry));
+        eng->top_cap = n;
+    }
     pool_grow(eng, n);
 }
 
@@ -317,10 +405,238 @@ static inline void heap_pop(struct sim_engine *eng)
         sift_down(eng->heap, eng->n, 0, last);
 }
 
-static int cmp_entry(const void *a, const void *b)
+/* ---- the two tiers: near heap, rung of buckets, top ---- */
+
+static uint32_t nev_alloc(struct sim_engine *eng)
 {
-    const struct qentry *x = a, *y = b;
-    return entry_less(*x, *y) ? -1 : entry_less(*y, *x) ? 1 : 0;
+    if (eng->nnev_free)
+        return eng->nev_free[--eng->nnev_free];
+    if (eng->nnev == eng->nev_cap) {
+        size_t cap = eng->nev_cap ? 2 * eng->nev_cap : 256;
+        assert(cap <= SLOT_MASK + 1);
+        eng->nev = xreallocarray(eng->nev, cap, sizeof(struct nevent));
+        eng->nev_free = xreallocarray(eng->nev_free, cap, sizeof(uint32_t));
+        eng->nev_cap = cap;
+    }
+    return (uint32_t)eng->nnev++;
+}
+
+static inline void nev_release(struct sim_engine *eng, uint32_t i)
+{
+    eng->nev_free[eng->nnev_free++] = i;
+}
+
+/* Put f in the near heap (f.time < near_end), into the fired event's hole if there is one. */
+static inline void near_add(struct sim_engine *eng, const struct fentry *f)
+{
+    uint32_t i = nev_alloc(eng);
+    struct nevent *ne = &eng->nev[i];
+    ne->ev = f->ev;
+    ne->slot = (uint32_t)(f->key & SLOT_MASK);
+    struct qentry e = {f->time, (f->key & ~SLOT_MASK) | i};
+    if (eng->hole) {
+        eng->hole = false;
+        sift_down(eng->heap, eng->n, 0, e);
+    } else {
+        heap_grow(eng, eng->n + 1);
+        sift_up(eng->heap, eng->n++, e);
+    }
+}
+
+/* The slot of the near heap's entry e. */
+static inline uint32_t near_slot(const struct sim_engine *eng, struct qentry e)
+{
+    return eng->nev[e.key & SLOT_MASK].slot;
+}
+
+static uint32_t chunk_alloc(struct sim_engine *eng)
+{
+    uint32_t c = eng->chunk_free;
+    if (c != NONE) {
+        eng->chunk_free = eng->chunk[c].next;
+    } else {
+        if (eng->nchunk == eng->chunk_cap) {
+            size_t cap = eng->chunk_cap ? 2 * (size_t)eng->chunk_cap : 64;
+            assert(cap < NONE);
+            eng->chunk = xreallocarray(eng->chunk, cap, sizeof(struct chunk));
+            advise_huge(eng->chunk, cap * sizeof(struct chunk));
+            eng->chunk_cap = (uint32_t)cap;
+        }
+        c = eng->nchunk++;
+    }
+    eng->chunk[c].next = NONE;
+    return c;
+}
+
+/* Append f to bucket b (unsorted). */
+static inline void bucket_add(struct sim_engine *eng, size_t b, const struct fentry *f)
+{
+    struct bucket *bk = &eng->bucket[b];
+    if (bk->fill == CHUNK_N || bk->tail == NONE) {
+        uint32_t c = chunk_alloc(eng);
+        if (bk->tail == NONE)
+            bk->head = c;
+        else
+            eng->chunk[bk->tail].next = c;
+        bk->tail = c;
+        bk->fill = 0;
+    }
+    eng->chunk[bk->tail].e[bk->fill++] = *f;
+    eng->nrung++;
+}
+
+static inline void top_add(struct sim_engine *eng, const struct fentry *f)
+{
+    if (eng->ntop == eng->top_cap) {
+        eng->top_cap = eng->top_cap ? 2 * eng->top_cap : 64;
+        eng->top = xreallocarray(eng->top, eng->top_cap, sizeof(struct fentry));
+        advise_huge(eng->top, eng->top_cap * sizeof(struct fentry));
+    }
+    if (!eng->ntop || f->time < eng->top_min)
+        eng->top_min = f->time;
+    if (!eng->ntop || f->time > eng->top_max)
+        eng->top_max = f->time;
+    eng->top[eng->ntop++] = *f;
+}
+
+/* Queue f, at or after near_end, in the rung or the top. */
+static inline void far_add(struct sim_engine *eng, const struct fentry *f)
+{
+    if (f->time < eng->top_start)
+        bucket_add(eng, (size_t)((f->time - eng->rung_start) >> eng->shift), f);
+    else
+        top_add(eng, f);
+}
+
+/* Move bucket b's entries into the near heap (no hole) and free its chunks. */
+static void bucket_to_near(struct sim_engine *eng, size_t b)
+{
+    struct bucket *bk = &eng->bucket[b];
+    bool was_empty = eng->n == 0;
+    for (uint32_t c = bk->head; c != NONE;) {
+        struct chunk *ch = &eng->chunk[c];
+        uint32_t n = ch->next == NONE ? bk->fill : CHUNK_N;
+        heap_grow(eng, eng->n + n);
+        for (uint32_t k = 0; k < n; k++) {
+            const struct fentry *f = &ch->e[k];
+            uint32_t slot = (uint32_t)(f->key & SLOT_MASK);
+            /* firing writes the record: fetch its line now, while the bucket drains */
+            __builtin_prefetch(&eng->rec[slot], 1, 2);
+            uint32_t i = nev_alloc(eng);
+            eng->nev[i].ev = f->ev;
+            eng->nev[i].slot = slot;
+            struct qentry e = {f->time, (f->key & ~SLOT_MASK) | i};
+            if (was_empty)
+                eng->heap[eng->n++] = e;
+            else
+                sift_up(eng->heap, eng->n++, e);
+        }
+        eng->nrung -= n;
+        uint32_t next = ch->next;
+        ch->next = eng->chunk_free;
+        eng->chunk_free = c;
+        c = next;
+    }
+    bk->head = bk->tail = NONE;
+    bk->fill = 0;
+    if (was_empty) /* Floyd's heap construction */
+        for (size_t i = eng->n > 1 ? (eng->n - 2) / D + 1 : 0; i-- > 0;)
+            sift_down(eng->heap, eng->n, i, eng->heap[i]);
+}
+
+/*
+ * Spread the top's entries over a new rung. The bucket width is a power of two chosen from
+ * the density at the front (a histogram of log2(time - min)): the first buckets hold about
+ * max(MIN_FRONT, ntop / 1024) entries each, so the near heap stays small while the buckets
+ * that new events land in stay few enough to keep their tails in cache. The rung has at
+ * most MAX_BUCKETS buckets but always covers at least half of the entries; the rest stay
+ * in the top for a later rung, so every entry is moved a bounded number of times on
+ * average whatever the distribution of times.
+ */
+static void rung_build(struct sim_engine *eng)
+{
+    assert(eng->cur == eng->nb && eng->ntop > 0);
+    sim_time lo = eng->top_min, span = eng->top_max - lo;
+    size_t ntop = eng->ntop, hist[65] = {0};
+    for (size_t i = 0; i < ntop; i++) {
+        sim_time d = eng->top[i].time - lo;
+        hist[d ? 64 - __builtin_clzll(d) : 0]++; /* d < 2^j <=> bin <= j */
+    }
+    size_t front = ntop / FRONT_DIV;
+    front = front < MIN_FRONT ? MIN_FRONT : front > MAX_FRONT ? MAX_FRONT : front;
+    if (front > ntop)
+        front = ntop;
+    unsigned j = 0, jhalf = 0;
+    size_t cum = hist[0];
+    while (cum < front)
+        cum += hist[++j];
+    for (size_t c = 0; (c += hist[jhalf]) < (ntop + 1) / 2;)
+        jhalf++;
+    /* [lo, lo + 2^j) holds cum >= front entries: width 2^shift holds front to 2 front */
+    unsigned r = 0;
+    while ((cum >> (r + 1)) >= front)
+        r++;
+    unsigned shift = j > r ? j - r : 0;
+    if (jhalf > shift + MAX_BUCKETS_LOG2)
+        shift = jhalf - MAX_BUCKETS_LOG2;
+    if (shift > 63)
+        shift = 63;
+    size_t nb = (span >> shift) >= MAX_BUCKETS ? MAX_BUCKETS : (size_t)(span >> shift) + 1;
+    if (nb > eng->bucket_cap) {
+        eng->bucket = xreallocarray(eng->bucket, nb, sizeof(struct bucket));
+        eng->bucket_cap = nb;
+    }
+    for (size_t b = 0; b < nb; b++)
+        eng->bucket[b] = (struct bucket){.head = NONE, .tail = NONE};
+    eng->nb = nb;
+    eng->cur = 0;
+    eng->shift = shift;
+    eng->rung_start = lo;
+    u128 end = (u128)lo + ((u128)nb << shift);
+    eng->top_start = end > SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time)end;
+    eng->near_end = lo;
+    eng->ntop = 0;
+    /* By index, not by top_start: a rung that reaches SIM_TIME_MAX takes the entries at
+     * SIM_TIME_MAX (top_start saturates there; later ones go to the top, after them). */
+    for (size_t i = 0; i < ntop; i++) {
+        sim_time b = (eng->top[i].time - lo) >> shift;
+        if (b < nb)
+            bucket_add(eng, (size_t)b, &eng->top[i]);
+        else
+            top_add(eng, &eng->top[i]); /* i >= ntop: never overwrites an unread entry */
+    }
+}
+
+/*
+ * The near heap is empty or must reach further: move the next non-empty bucket into it,
+ * building a new rung from the top when the rung is used up. Returns false when nothing
+ * is left outside the near heap.
+ */
+static __attribute__((noinline)) bool near_refill(struct sim_engine *eng)
+{
+    assert(!eng->hole);
+    for (;;) {
+        while (eng->cur < eng->nb && eng->bucket[eng->cur].head == NONE)
+            eng->cur++;
+        if (eng->cur < eng->nb) {
+            bucket_to_near(eng, eng->cur++);
+            eng->near_end = eng->cur == eng->nb
+                                ? eng->top_start
+                                : eng->rung_start + ((sim_time)eng->cur << eng->shift);
+            return true;
+        }
+        eng->near_end = eng->top_start;
+        if (!eng->ntop)
+            return false;
+        rung_build(eng);
+    }
+}
+
+static int cmp_fentry(const void *a, const void *b)
+{
+    const struct fentry *x = a, *y = b;
+    struct qentry p = {x->time, x->key}, q = {y->time, y->key};
+    return entry_less(p, q) ? -1 : entry_less(q, p) ? 1 : 0;
 }
 
 void sim_compact(struct sim_engine *eng)
@@ -329,21 +645,43 @@ void sim_compact(struct sim_engine *eng)
         heap_pop(eng);
         eng->hole = false;
     }
-    size_t kept = 0;
+    /* Gather every queued entry in the top, drop the cancelled ones, sort what is left
+     * and renumber it in that order (which keeps every tie order); the next refill builds
+     * a rung from it. */
     for (size_t i = 0; i < eng->n; i++) {
-        uint32_t slot = (uint32_t)(eng->heap[i].key & SLOT_MASK);
+        const struct nevent *ne = &eng->nev[eng->heap[i].key & SLOT_MASK];
+        struct fentry f = {eng->heap[i].time, (eng->heap[i].key & ~SLOT_MASK) | ne->slot, ne->ev};
+        top_add(eng, &f);
+    }
+    eng->n = 0;
+    eng->nnev = eng->nnev_free = 0;
+    for (size_t b = eng->cur; b < eng->nb; b++)
+        for (uint32_t c = eng->bucket[b].head; c != NONE; c = eng->chunk[c].next)
+            for (uint32_t i = 0; i < (eng->chunk[c].next == NONE ? eng->bucket[b].fill : CHUNK_N);
+                 i++)
+                top_add(eng, &eng->chunk[c].e[i]);
+    eng->nb = eng->cur = eng->nrung = 0;
+    eng->nchunk = 0;
+    eng->chunk_free = NONE;
+    eng->rung_start = eng->top_start = eng->near_end = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < eng->ntop; i++) {
+        uint32_t slot = (uint32_t)(eng->top[i].key & SLOT_MASK);
         if (eng->rec[slot].state == REC_CANCELLED)
             slot_free(eng, slot);
         else
-            eng->heap[kept++] = eng->heap[i];
+            eng->top[kept++] = eng->top[i];
     }
-    eng->n = kept;
+    eng->ntop = kept;
     eng->tombstones = 0;
-    /* A sorted array is a valid heap; renumbering in that order keeps every tie order. */
-    qsort(eng->heap, eng->n, sizeof(struct qentry), cmp_entry);
-    for (size_t i = 0; i < eng->n; i++)
-        eng->heap[i].key = (uint64_t)i << SLOT_BITS | (eng->heap[i].key & SLOT_MASK);
-    eng->next_seq = eng->n;
+    qsort(eng->top, kept, sizeof(struct fentry), cmp_fentry);
+    for (size_t i = 0; i < kept; i++)
+        eng->top[i].key = (uint64_t)i << SLOT_BITS | (eng->top[i].key & SLOT_MASK);
+    if (kept) {
+        eng->top_min = eng->top[0].time;
+        eng->top_max = eng->top[kept - 1].time;
+    }
+    eng->next_seq = kept;
 }
 
 sim_event_id sim_schedule_at(struct sim_engine *eng, sim_time t, const struct sim_event *ev)
@@ -354,16 +692,12 @@ sim_event_id sim_schedule_at(struct sim_engine *eng, sim_time t, const struct si
         sim_compact(eng);
     uint32_t slot = slot_alloc(eng);
     struct record *r = &eng->rec[slot];
-    r->ev = *ev;
     r->state = REC_PENDING;
-    struct qentry e = {t, eng->next_seq++ << SLOT_BITS | slot};
-    if (eng->hole) {
-        eng->hole = false;
-        sift_down(eng->heap, eng->n, 0, e);
-    } else {
-        heap_grow(eng, eng->n + 1);
-        sift_up(eng->heap, eng->n++, e);
-    }
+    struct fentry f = {t, eng->next_seq++ << SLOT_BITS | slot, *ev};
+    if (t >= eng->near_end)
+        far_add(eng, &f);
+    else
+        near_add(eng, &f);
     if (++eng->pending > eng->peak)
         eng->peak = eng->pending;
     return (uint64_t)r->gen << 32 | (slot + 1u);
@@ -390,14 +724,19 @@ bool sim_cancel(struct sim_engine *eng, sim_event_id id)
     return true;
 }
 
-/* Drop cancelled entries from the top; returns the live top or NULL if the heap is empty. */
+/* Drop cancelled entries from the near heap's top, refilling it from the rung when it runs
+ * empty; returns the live next entry or NULL if nothing is queued. Records are only read
+ * while some entry is cancelled. */
 static inline const struct qentry *peek_live(struct sim_engine *eng)
 {
-    while (eng->n) {
-        uint32_t slot = (uint32_t)(eng->heap[0].key & SLOT_MASK);
+    while (eng->n || near_refill(eng)) {
+        if (__builtin_expect(!eng->tombstones, 1))
+            return &eng->heap[0];
+        uint32_t slot = near_slot(eng, eng->heap[0]);
         if (eng->rec[slot].state != REC_CANCELLED)
             return &eng->heap[0];
         slot_free(eng, slot);
+        nev_release(eng, (uint32_t)(eng->heap[0].key & SLOT_MASK));
         eng->tombstones--;
         heap_pop(eng);
     }
@@ -537,14 +876,12 @@ void sim_tap_new_engines(sim_tap_fn *fn, void *ctx)
 static inline void fire_top(struct sim_engine *eng)
 {
     struct qentry top = eng->heap[0];
-    uint32_t slot = (uint32_t)(top.key & SLOT_MASK);
-    struct record *r = &eng->rec[slot];
-    /* The next event is almost always one of the top's children: fetch their records
-     * while the handler runs. */
-    for (size_t j = 1; j <= D && j < eng->n; j++)
-        __builtin_prefetch(&eng->rec[eng->heap[j].key & SLOT_MASK]);
-    struct sim_event ev = r->ev;
-    r->gen++;
+    uint32_t i = (uint32_t)(top.key & SLOT_MASK);
+    const struct nevent *ne = &eng->nev[i];
+    struct sim_event ev = ne->ev;
+    uint32_t slot = ne->slot;
+    nev_release(eng, i);
+    eng->rec[slot].gen++;
     slot_free(eng, slot);
     eng->pending--;
     eng->fired++;
@@ -564,7 +901,7 @@ static inline void fire_top(struct sim_engine *eng)
 
 static inline void maybe_compact(struct sim_engine *eng)
 {
-    if (eng->tombstones > 1024 && eng->tombstones > eng->n / 2)
+    if (eng->tombstones > 1024 && eng->tombstones > (eng->n + eng->nrung + eng->ntop) / 2)
         sim_compact(eng);
 }
 
@@ -583,7 +920,8 @@ uint64_t sim_run(struct sim_engine *eng, sim_time horizon)
             break;
         fire_top(eng);
     }
-    if (!eng->stop && horizon != SIM_TIME_MAX && eng->n && horizon > eng->now)
+    if (!eng->stop && horizon != SIM_TIME_MAX && eng->n + eng->nrung + eng->ntop &&
+        horizon > eng->now)
         eng->now = horizon;
     eng->running = false;
     return eng->fired - start;
@@ -608,6 +946,18 @@ bool sim_advance_to(struct sim_engine *eng, sim_time t)
     assert(t >= eng->now && "sim_advance_to: time runs backwards");
     if (!eng->running || eng->stop || t > eng->horizon)
         return false;
+    /* Everything outside the near heap is at or after near_end: while t is not before
+     * it, move the next bucket in (dropping the fired event's hole first), unless the near
+     * heap already holds an entry at or before t. */
+    while (t >= eng->near_end && eng->nrung + eng->ntop) {
+        if (eng->hole) {
+            eng->hole = false;
+            heap_pop(eng);
+        }
+        if (eng->n && eng->heap[0].time <= t)
+            return false;
+        near_refill(eng);
+    }
     /* The earliest pending entry, or a lower bound of it (a cancelled entry may be first).
      * Inside a handler that has not scheduled yet, heap[0] is the fired event's hole and
      * the earliest of the others is one of its children. */
@@ -646,8 +996,26 @@ size_t sim_pool_size(const struct sim_engine *eng)
 
 const struct sim_event *sim_peek(const struct sim_engine *eng)
 {
-    if (eng->hole || eng->n == 0)
+    /* Only the queue's internal layout changes here: every engine is a malloc'd object,
+     * never a const one, so writing through the pointer is defined. */
+    struct sim_engine *e = (struct sim_engine *)eng;
+    if (eng->n <= (size_t)eng->hole && eng->nrung + eng->ntop) {
+        if (e->hole) {
+            e->hole = false;
+            heap_pop(e);
+        }
+        near_refill(e);
+    }
+    /* With the fired event's hole at heap[0], the next is its smallest child. */
+    size_t m = 0;
+    if (eng->hole) {
+        m = 1;
+        for (size_t j = 2; j <= D && j < eng->n; j++)
+            if (entry_less(eng->heap[j], eng->heap[m]))
+                m = j;
+    }
+    if (m >= eng->n)
         return NULL;
-    const struct record *r = &eng->rec[eng->heap[0].key & SLOT_MASK];
-    return r->state == REC_PENDING ? &r->ev : NULL;
+    const struct nevent *ne = &eng->nev[eng->heap[m].key & SLOT_MASK];
+    return !eng->tombstones || eng->rec[ne->slot].state == REC_PENDING ? &ne->ev : NULL;
 }

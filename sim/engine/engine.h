@@ -97,9 +97,10 @@ void sim_compact(struct sim_engine *eng);
 
 /*
  * The event that fires next, for a model to prefetch the state it will touch; NULL when
- * nothing is pending, when the top was cancelled, or inside a handler before it scheduled
- * anything. The pointer is valid until the next schedule or fire. Never needed for
- * correctness.
+ * nothing is pending or when the next entry was cancelled. Inside a handler: the next of
+ * the events queued so far. It may move entries between the queue's internal tiers, which
+ * changes nothing observable. The pointer is valid until the next schedule or fire. Never
+ * needed for correctness.
  */
 const struct sim_event *sim_peek(const struct sim_engine *eng);
 

@@ -10,6 +10,10 @@
  * After scheduling, the handler prefetches the stream of the LP whose event comes next
  * (sim_peek), which hides one cache miss per event when there are millions of LPs.
  *
+ * With `reference` set the identical model (same draws, same handler code) runs on the
+ * bare binary heap of refheap.h instead of the engine, so the two can be timed in one
+ * sitting; the checksum is the same when both fire events in the same (time, seq) order.
+ *
  * The checksum folds the time and the LP of every committed event, in firing order, so two
  * runs with the same parameters agree on it only if they fired the same events in the same
  * order.
@@ -32,6 +36,7 @@ struct phold_params {
     sim_time mean;       /* mean delay, lookahead included, > 0 */
     sim_time lookahead;  /* minimum delay, <= mean */
     uint64_t seed;       /* base seed of the LP streams */
+    bool reference;      /* run on the bare binary heap (refheap.h), not the engine */
 };
 
 struct phold_result {
