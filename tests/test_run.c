@@ -477,20 +477,21 @@ Test(run, an_interrupted_run_leaves_no_file_and_no_folder_behind, .init = make_t
     cr_assert_not(exists(parent), "the folders the run created are removed");
 }
 
-/* Not a scenario: an endless device is refused after 16 MiB (it used to be read until memory
- * ran out) and a folder with the system's reason; exit 2 both. */
+/* Not a scenario: a device (/dev/zero was read until memory ran out) and a folder are
+ * refused before anything is read, as not regular files; exit 2 both. */
 Test(run, endless_files_and_folders_are_refused_as_scenarios, .init = make_tmp, .fini = remove_tmp)
 {
     char err[512];
     snprintf(err, sizeof(err), "%s/err", tmp);
     cr_assert_eq(sh("timeout 60 '%s' validate /dev/zero 2>'%s'", ATLAS_BINARY, err), 2);
     char *text = tu_slurp(err, NULL);
-    cr_assert(strstr(text, "/dev/zero: error: not a scenario file: longer than 16 MiB"), "%s",
-              text);
+    cr_assert(strstr(text, "/dev/zero: error: cannot open scenario file: not a regular file (a "
+                           "device)"),
+              "%s", text);
     free(text);
     cr_assert_eq(sh("'%s' run '%s' 2>'%s'", ATLAS_BINARY, tmp, err), 2);
     text = tu_slurp(err, NULL);
-    cr_assert(strstr(text, "cannot read scenario file: Is a directory"), "%s", text);
+    cr_assert(strstr(text, "cannot open scenario file: not a regular file (a folder)"), "%s", text);
     free(text);
 }
 
@@ -739,4 +740,46 @@ Test(run, elections_csv_lists_every_candidacy_and_faults_leader_crashes_the_lead
     cr_assert_eq(rc, 0, "a crash that was not the leader's, or fewer than 5 crashes");
     rc = sh("awk -F, 'NR > 1 && $10 != \"NA\" {n++} END {exit !(n >= 5)}' '%s/elections.csv'", out);
     cr_assert_eq(rc, 0, "fewer than 5 elections after a leader crash");
+}
+
+/* A report that cannot be written is an error (`> /dev/full` exited 0 before). */
+Test(run, a_full_standard_output_is_exit_2_with_the_reason, .init = make_tmp, .fini = remove_tmp)
+{
+    char errpath[600];
+    snprintf(errpath, sizeof(errpath), "%s/stderr", tmp);
+    const char *cmds[] = {"run", "validate"};
+    for (size_t i = 0; i < 2; i++) {
+        char out[700] = "";
+        if (i == 0)
+            snprintf(out, sizeof(out), "-o '%s/o'", tmp);
+        int rc = sh("'%s' %s '%s' %s >/dev/full 2>'%s'", ATLAS_BINARY, cmds[i],
+                    SRC("scenarios/quickstart.yaml"), out, errpath);
+        char *err = tu_slurp(errpath, NULL);
+        cr_assert_eq(rc, 2, "%s > /dev/full: exit %d\n%s", cmds[i], rc, err);
+        cr_assert(strstr(err, "cannot write standard output: No space left on device"), "%s", err);
+        free(err);
+    }
+}
+
+/* `atlas-sim CMD FILE` exits 2 with `expected` on stderr within 10 s (timeout(1): a hang
+ * fails the test instead of blocking the suite). */
+static void assert_rejected_cmd(const char *cmd, const char *file, const char *expected)
+{
+    char line[2048];
+    snprintf(line, sizeof(line), "timeout 10 '%s' %s '%s'", ATLAS_BINARY, cmd, file);
+    assert_rejected(line, expected, NULL);
+}
+
+/* A FIFO as the scenario or the empirical latency file is refused at once (it hung). */
+Test(run, a_fifo_as_an_input_file_is_refused_not_waited_on, .init = make_tmp, .fini = remove_tmp)
+{
+    char fifo[600], yaml[700];
+    snprintf(fifo, sizeof(fifo), "%s/pipe", tmp);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    assert_rejected_cmd("validate", fifo, "cannot open scenario file: not a regular file (a FIFO)");
+    snprintf(yaml, sizeof(yaml), "%s/emp.yaml", tmp);
+    FILE *f = fopen(yaml, "w");
+    fprintf(f, "duration: 1s\nnetwork:\n  latency: {dist: empirical, file: %s}\n", fifo);
+    fclose(f);
+    assert_rejected_cmd("validate", yaml, "not a regular file (a FIFO)");
 }

@@ -224,6 +224,16 @@ Test(scenario_yaml, every_problem_is_reported_in_one_pass)
     free(got);
 }
 
+/* `--set seed=` used to run with the default seed; an empty value is an error. */
+Test(scenario_yaml, an_empty_set_value_is_an_error_not_the_default)
+{
+    const char *sets[] = {"seed=", "cluster.nodes=   "};
+    char *got = tu_scenario_errors("{}", 2, sets);
+    cr_assert(strstr(got, "--set:1:1: error: seed: empty value"), "%s", got);
+    cr_assert(strstr(got, "--set:1:1: error: cluster.nodes: empty value"), "%s", got);
+    free(got);
+}
+
 Test(scenario_yaml, set_overrides_a_key_with_the_same_checks_and_set_as_origin)
 {
     struct diag d;

@@ -1,4 +1,5 @@
 /* atlas-sim: command-line entry point; dispatches to the subcommands in cli.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,18 @@ static void usage(FILE *f)
                "Exit codes: 0 ok, 1 a checked invariant failed, 2 bad input or usage.\n");
 }
 
+/* What went to standard output must have arrived: `atlas-sim run ... > /dev/full` exited 0.
+ * A write error there is exit 2 with the reason (the files a run wrote stay: they are
+ * complete; only the report is lost). */
+static int stdout_checked(const char *cmd, int rc)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "atlas-sim%s%s: cannot write standard output: %s\n", cmd ? " " : "",
+            cmd ? cmd : "", strerror(errno ? errno : EIO));
+    return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -44,15 +57,15 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return EXIT_OK;
+        return stdout_checked(NULL, EXIT_OK);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("atlas-sim %s\n", ATLAS_BUILD);
-        return EXIT_OK;
+        return stdout_checked(NULL, EXIT_OK);
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
+            return stdout_checked(argv[1], commands[i].fn(argc - 1, argv + 1));
     fprintf(stderr, "atlas-sim: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;

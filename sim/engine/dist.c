@@ -10,6 +10,7 @@
  * The empirical table is immutable once loaded and shared by reference count between copies.
  */
 #include "sim/engine/dist.h"
+#include "sim/engine/rfile.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -485,9 +486,10 @@ static enum line_status read_line(FILE *f, char *buf, size_t size)
 
 static struct dist_empirical *empirical_load(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
+    const char *refused = NULL;
+    FILE *f = rfile_open(path, &refused);
     if (!f) {
-        fail(err, errlen, "empirical: cannot open '%s': %s", path, strerror(errno));
+        fail(err, errlen, "empirical: cannot open '%s': %s", path, refused);
         return NULL;
     }
     struct dist_empirical *e = xcalloc(1, sizeof(*e));

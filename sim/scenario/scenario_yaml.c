@@ -12,6 +12,7 @@
 
 #include "core/hash.h"
 #include "core/xalloc.h"
+#include "sim/engine/rfile.h"
 #include "sim/scenario/scenario_keys.h"
 
 /* ---- nodes ---- */
@@ -370,9 +371,10 @@ struct scenario_doc *scenario_doc_parse(const char *name, const char *text, size
 
 static char *read_file(const char *path, size_t *len, struct diag *d)
 {
-    FILE *f = fopen(path, "rb");
+    const char *why = NULL;
+    FILE *f = rfile_open(path, &why);
     if (!f) {
-        diag_error(d, path, 0, 0, NULL, "cannot open scenario file: %s", strerror(errno));
+        diag_error(d, path, 0, 0, NULL, "cannot open scenario file: %s", why);
         return NULL;
     }
     size_t cap = 4096, n = 0;
@@ -497,8 +499,11 @@ bool scenario_doc_set(struct scenario_doc *doc, const char *path, const char *va
         ynode_free(value_node);
         return false;
     }
-    if (!value_node)
-        value_node = scalar_node("", file);
+    if (!value_node) { /* `--set seed=` ran with the default seed: say so instead */
+        diag_error(d, origin, 1, 1, path,
+                   "empty value (give one, or leave the key out for its default)");
+        return false;
+    }
     if (!doc->root)
         doc->root = empty_map(file);
     char *segs = bracket_indices(path);
