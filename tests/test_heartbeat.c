@@ -1,5 +1,7 @@
 /* heartbeat: topologies, and the failure detector's suspicion and trust rules. */
 #include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
 
 #include "sim/cluster/heartbeat.h"
 #include "sim/scenario/scenario.h"
@@ -72,6 +74,42 @@ Test(heartbeat, random_peers_are_distinct_others_and_monitoring_inverts_sending)
         for (uint32_t i = 0; i < 50; i++)
             seen += sends[i][j];
         cr_assert_eq(seen, n);
+    }
+    done(h);
+}
+
+/* Random peers are a uniform sample without replacement: each of the n - 1 others is a
+ * target with probability f / (n - 1), so the number of senders that picked the peer at
+ * offset d is Binomial(n, f / (n - 1)) for every d; fanout n - 1 is everyone, at once. */
+Test(heartbeat, random_peers_are_uniform_and_a_full_fanout_is_everyone)
+{
+    enum { N = 2001, F = 100 };
+    with(N, HB_RANDOM, F);
+    struct heartbeat *h = heartbeat_new(&sc);
+    static uint32_t by_offset[N];
+    memset(by_offset, 0, sizeof(by_offset));
+    for (uint32_t i = 0; i < N; i++) {
+        uint32_t n;
+        const uint32_t *t = heartbeat_targets(h, i, &n);
+        cr_assert_eq(n, F);
+        for (uint32_t k = 0; k < n; k++)
+            by_offset[(t[k] + N - i) % N]++;
+    }
+    cr_assert_eq(by_offset[0], 0);
+    double p = (double)F / (N - 1), sd = sqrt(N * p * (1 - p)), worst = 0;
+    for (uint32_t d = 1; d < N; d++) {
+        double z = fabs(by_offset[d] - N * p) / sd;
+        worst = z > worst ? z : worst;
+    }
+    /* 2,000 offsets: P(max |z| > 4.8) < 2000 * 1.6e-6 = 0.3% */
+    cr_assert_lt(worst, 4.8, "an offset %g SDs from its binomial mean", worst);
+    done(h);
+    with(300, HB_RANDOM, 299);
+    h = heartbeat_new(&sc);
+    for (uint32_t i = 0; i < 300; i++) {
+        uint32_t n;
+        heartbeat_targets(h, i, &n);
+        cr_assert_eq(n, 299);
     }
     done(h);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/xalloc.h"
 #include "sim/engine/rng.h"
 
@@ -19,12 +20,50 @@ struct heartbeat {
     sim_time *heard;      /* last heartbeat (or reset) per monitored link */
     uint8_t *suspected;   /* per monitored link */
     uint32_t *nsuspected; /* per node */
+    uint32_t *set;        /* while building random topologies: the peers drawn */
+    uint32_t set_cap;
 };
 
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return (x > y) - (x < y);
+}
+
+/* Is v in the open-addressing set (cap a power of two, UINT32_MAX empty)? Add it if not. */
+static bool set_insert(uint32_t *set, uint32_t cap, uint32_t v)
+{
+    uint32_t at = (uint32_t)(hash_mix64(v) & (cap - 1));
+    for (; set[at] != UINT32_MAX; at = (at + 1) & (cap - 1))
+        if (set[at] == v)
+            return false;
+    set[at] = v;
+    return true;
+}
+
+/* f distinct peers of node i, uniformly (Floyd's sampling without replacement over the n - 1
+ * others): O(f) expected, where rejection with a scan of those drawn cost O(f^2) and more as
+ * f neared n (2,000 nodes, fanout 1,999: 12 s). */
+static uint32_t sample_others(struct heartbeat *h, uint32_t i, uint32_t f, uint32_t *buf)
+{
+    uint32_t others = h->nodes - 1, cap = 16;
+    while (cap < 2 * f)
+        cap *= 2;
+    if (cap > h->set_cap) {
+        free(h->set);
+        h->set = xreallocarray(NULL, cap, sizeof(*h->set));
+        h->set_cap = cap;
+    }
+    memset(h->set, 0xff, cap * sizeof(*h->set));
+    uint32_t k = 0;
+    for (uint32_t j = others - f; j < others; j++) {
+        uint32_t t = (uint32_t)rng_below(&h->rng[i], (uint64_t)j + 1);
+        uint32_t pick = set_insert(h->set, cap, t) ? t : j;
+        if (pick == j)
+            set_insert(h->set, cap, j);
+        buf[k++] = pick + (pick >= i); /* skip i itself */
+    }
+    return k;
 }
 
 /* Targets of node i into buf (distinct, != i, sorted); returns how many. */
@@ -45,14 +84,7 @@ static uint32_t targets_of(struct heartbeat *h, uint32_t i, uint32_t *buf, uint3
             buf[k++] = (i + n - d % n) % n;
         }
     } else {
-        while (k < f) {
-            uint32_t j = (uint32_t)rng_below(&h->rng[i], n);
-            bool dup = j == i;
-            for (uint32_t m = 0; m < k && !dup; m++)
-                dup = buf[m] == j;
-            if (!dup)
-                buf[k++] = j;
-        }
+        k = sample_others(h, i, f, buf);
     }
     qsort(buf, k, sizeof(*buf), cmp_u32);
     uint32_t u = 0; /* small rings repeat neighbours */
@@ -85,6 +117,8 @@ struct heartbeat *heartbeat_new(const struct scenario *sc)
         h->out_off[i + 1] = (uint32_t)total;
     }
     free(buf);
+    free(h->set);
+    h->set = NULL;
     /* Invert: who sends to whom. Filling by sender order keeps each in-list sorted. */
     h->in_off = xcalloc((size_t)n + 2, sizeof(*h->in_off));
     for (size_t e = 0; e < total; e++)
