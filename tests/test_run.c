@@ -783,3 +783,31 @@ Test(run, a_fifo_as_an_input_file_is_refused_not_waited_on, .init = make_tmp, .f
     fclose(f);
     assert_rejected_cmd("validate", yaml, "not a regular file (a FIFO)");
 }
+
+/* An empirical latency file named relative to its scenario: found from another working
+ * folder, and scenario.resolved.yaml reruns the same run from a third one (it used to name
+ * the path as written, relative to wherever the rerun started). */
+Test(run, a_relative_empirical_path_is_the_scenarios_and_the_resolved_file_reruns_anywhere,
+     .init = make_tmp, .fini = remove_tmp)
+{
+    cr_assert_eq(sh("mkdir -p '%s/exp' '%s/elsewhere' && cp '%s' '%s/exp/lat.txt'", tmp, tmp,
+                    SRC("tests/data/empirical-latency.txt"), tmp),
+                 0);
+    char yaml[600];
+    snprintf(yaml, sizeof(yaml), "%s/exp/wan.yaml", tmp);
+    FILE *f = fopen(yaml, "w");
+    cr_assert_not_null(f);
+    fputs("duration: 5s\ncluster: {nodes: 5}\n"
+          "network: {latency: {dist: empirical, file: lat.txt}}\n"
+          "workload: {generate: {count: 50, rate: 20}}\n",
+          f);
+    fclose(f);
+    cr_assert_eq(sh("cd '%s' && '%s' run exp/wan.yaml -o out1 -q", tmp, ATLAS_BINARY), 0);
+    cr_assert_eq(sh("cd '%s/elsewhere' && '%s' run ../out1/scenario.resolved.yaml -o ../out2 -q",
+                    tmp, ATLAS_BINARY),
+                 0);
+    cr_assert_eq(sh("cmp -s '%s/out1/summary.csv' '%s/out2/summary.csv' && "
+                    "cmp -s '%s/out1/votes.csv' '%s/out2/votes.csv'",
+                    tmp, tmp, tmp, tmp),
+                 0, "the rerun differs");
+}

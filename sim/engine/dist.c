@@ -393,7 +393,9 @@ static const struct dist_ops pareto_ops = {
 
 static const struct dist_param_spec empirical_params[] = {
     {"file", DIST_PARAM_PATH, true, NAN,
-     "text file, one duration per line (e.g. 12.5ms); blank lines and # comments skipped"},
+     "text file, one duration per line (e.g. 12.5ms); blank lines and # comments skipped; "
+     "a relative path is relative to the scenario file's folder (from --set: the working "
+     "folder)"},
 };
 
 static bool empirical_check(const struct dist *d, char *err, size_t errlen)

@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/suggest.h"
 #include "core/xalloc.h"
@@ -565,6 +566,31 @@ static void get_quorum(struct rctx *c, const struct ynode *n, const char *path,
     *q = v;
 }
 
+/* A path given in the scenario file (origin 0), relative: relative to that file's folder,
+ * made absolute, so scenario.resolved.yaml reproduces the run from any working folder (it
+ * named the path as written, which then resolved against wherever the rerun started). A
+ * path from --set or a sweep stays relative to the working folder, as a shell's would. */
+static char *path_from_file(const struct scenario_doc *doc, unsigned file, const char *text)
+{
+    if (file != 0 || text[0] == '/' || !*text || doc->nfiles == 0)
+        return xstrdup(text);
+    const char *base = doc->files[0];
+    const char *slash = strrchr(base, '/');
+    size_t dirlen = slash ? (size_t)(slash - base) : 0;
+    char cwd[4096] = "";
+    if ((!slash || base[0] != '/') && !getcwd(cwd, sizeof(cwd)))
+        return xstrdup(text); /* no working folder to anchor to: leave it as written */
+    size_t len = strlen(cwd) + dirlen + strlen(text) + 3;
+    char *out = xmalloc(len);
+    if (!slash)
+        snprintf(out, len, "%s/%s", cwd, text);
+    else if (base[0] == '/')
+        snprintf(out, len, "%.*s/%s", (int)dirlen, base, text);
+    else
+        snprintf(out, len, "%s/%.*s/%s", cwd, (int)dirlen, base, text);
+    return out;
+}
+
 static void get_dist(struct rctx *c, const struct key_spec *k, const struct ynode *n,
                      const char *path, struct dist *out)
 {
@@ -643,9 +669,15 @@ static void get_dist(struct rctx *c, const struct key_spec *k, const struct ynod
         given[p] = true;
         if (!scalar(c, val, sub, "a parameter value")) {
             ok = false;
-        } else if (!dist_set_param(&d, key->text, val->text, why, sizeof(why))) {
-            err(c, val, sub, "%s", why);
-            ok = false;
+        } else {
+            char *text = ops->params[p].kind == DIST_PARAM_PATH
+                             ? path_from_file(c->doc, val->file, val->text)
+                             : xstrdup(val->text);
+            if (!dist_set_param(&d, key->text, text, why, sizeof(why))) {
+                err(c, val, sub, "%s", why);
+                ok = false;
+            }
+            free(text);
         }
     }
     for (size_t p = 0; p < ops->nparams; p++)
