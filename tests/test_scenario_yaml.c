@@ -5,6 +5,7 @@
  * In-process; the command-line behaviour (exit codes, no files left) is in test_run.c.
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,20 @@ Test(scenario_yaml, every_problem_is_reported_in_one_pass)
     for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
         cr_assert(strstr(got, expected[i]), "%s missing in\n%s", expected[i], got);
     free(got);
+}
+
+Test(scenario_yaml, a_negative_zero_probability_is_zero)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario_doc *doc = parse("consensus: {approval: -0}\n", &d);
+    struct scenario sc;
+    cr_assert(scenario_doc_resolve(doc, &sc, &d));
+    cr_assert_eq(sc.consensus.approval, 0.0);
+    cr_assert_not(signbit(sc.consensus.approval), "-0 printed as -0 in resolved files");
+    scenario_fini(&sc);
+    scenario_doc_free(doc);
+    diag_fini(&d);
 }
 
 /* `--set seed=` used to run with the default seed; an empty value is an error. */

@@ -359,7 +359,7 @@ static void get_real(struct rctx *c, const struct key_spec *k, const struct ynod
     else if (v < lo || v > hi)
         err(c, n, path, "%s is out of range [%g, %g]", n->text, lo, hi);
     else
-        *out = v;
+        *out = v == 0.0 ? 0.0 : v; /* -0 is 0 (it printed as -0 in resolved files) */
 }
 
 static void get_duration(struct rctx *c, const struct key_spec *k, const struct ynode *n,

@@ -188,9 +188,30 @@ static bool parse_children(struct parse *p, struct ynode *n, const char *path, u
     return true;
 }
 
+/* A tag other than YAML's own (!!str, !!int, ...: "tag:yaml.org,2002:") would be ignored
+ * silently; refuse it. */
+static bool tag_ok(struct parse *p, const yaml_event_t *ev)
+{
+    const yaml_char_t *tag = ev->type == YAML_SCALAR_EVENT           ? ev->data.scalar.tag
+                             : ev->type == YAML_SEQUENCE_START_EVENT ? ev->data.sequence_start.tag
+                             : ev->type == YAML_MAPPING_START_EVENT  ? ev->data.mapping_start.tag
+                                                                     : NULL;
+    static const char core[] = "tag:yaml.org,2002:";
+    if (!tag || strncmp((const char *)tag, core, sizeof(core) - 1) == 0)
+        return true;
+    diag_error(p->d, p->file, (unsigned)ev->start_mark.line + 1,
+               (unsigned)ev->start_mark.column + 1, NULL,
+               "unknown YAML tag '%s' (scenario files use no tags but YAML's own, such as !!str)",
+               (const char *)tag);
+    p->failed = true;
+    return false;
+}
+
 static struct ynode *parse_node(struct parse *p, yaml_event_t *ev, const char *path, unsigned depth)
 {
     struct ynode *n;
+    if (!tag_ok(p, ev))
+        return NULL;
     switch (ev->type) {
     case YAML_SCALAR_EVENT:
         n = node_new(YNODE_SCALAR, &ev->start_mark, p->fileidx);
