@@ -231,3 +231,29 @@ enum csvread_status csvread_next(struct csvread *r, struct errbuf *e)
         return check_width(r, e);
     }
 }
+
+static int cmp_field(const void *a, const void *b, void *arg)
+{
+    const struct csvread *r = arg;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = strcmp(csvread_field(r, x), csvread_field(r, y));
+    return c ? c : (x > y) - (x < y);
+}
+
+bool csvread_unique(const struct csvread *r, struct errbuf *e)
+{
+    size_t n = csvread_count(r);
+    size_t *order = xreallocarray(NULL, n + 1, sizeof(*order));
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    qsort_r(order, n, sizeof(*order), cmp_field, (void *)r);
+    bool ok = true;
+    for (size_t k = 1; k < n && ok; k++)
+        if (strcmp(csvread_field(r, order[k]), csvread_field(r, order[k - 1])) == 0) {
+            errbuf_set(e, "%s:%lu: column '%s' appears twice (fields %zu and %zu)", csvread_name(r),
+                       csvread_line(r), csvread_field(r, order[k]), order[k - 1] + 1, order[k] + 1);
+            ok = false;
+        }
+    free(order);
+    return ok;
+}

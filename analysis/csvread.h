@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <stdbool.h>
+
 #include "analysis/errbuf.h"
 
 struct csvread;
@@ -45,5 +47,9 @@ size_t csvread_count(const struct csvread *r);                /* fields in the c
 const char *csvread_field(const struct csvread *r, size_t i); /* i < csvread_count */
 unsigned long csvread_line(const struct csvread *r);          /* line where the record starts */
 const char *csvread_name(const struct csvread *r);
+
+/* For a header record: false (with "NAME:LINE: column 'x' appears twice ...") when two
+ * fields are equal, since a reader finding columns by name would take either. */
+bool csvread_unique(const struct csvread *r, struct errbuf *e);
 
 #endif

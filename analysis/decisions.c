@@ -53,6 +53,8 @@ static bool find_columns(struct csvread *r, struct columns *c, struct errbuf *e)
 {
     static const char *const names[] = {"run", "seed", "submitted_s", "decided_s", "outcome"};
     size_t *idx[] = {&c->run, &c->seed, &c->submitted, &c->decided, &c->outcome};
+    if (!csvread_unique(r, e))
+        return false;
     for (size_t k = 0; k < 5; k++) {
         *idx[k] = SIZE_MAX;
         for (size_t i = 0; i < csvread_count(r); i++)

@@ -115,6 +115,8 @@ bool folder_real(const struct folder *f, size_t row, size_t col, double *v, stru
 /* The header: run, rep, seed and nodes by name; the swept keys between seed and nodes. */
 static bool read_header(struct folder *f, struct csvread *r, struct errbuf *e)
 {
+    if (!csvread_unique(r, e))
+        return false;
     f->ncols = csvread_count(r);
     f->cols = xcalloc(f->ncols, sizeof(*f->cols));
     for (size_t i = 0; i < f->ncols; i++)

@@ -143,6 +143,22 @@ Test(csvread, malformed_input_names_line_and_column)
                                        "order mark");
 }
 
+/* A reader finding columns by name would take either of two equal ones: a header with a
+ * name twice is an error (analyze accepted it). */
+Test(csvread, a_header_naming_a_column_twice_is_refused)
+{
+    FILE *f;
+    struct csvread *r = reader(TEXT("run,x,seed,x\n0,1,2,3\n"), &f);
+    struct errbuf e;
+    cr_assert_eq(csvread_next(r, &e), CSVREAD_RECORD);
+    cr_assert_not(csvread_unique(r, &e));
+    cr_assert_str_eq(e.msg, "mem.csv:1: column 'x' appears twice (fields 2 and 4)");
+    cr_assert_eq(csvread_next(r, &e), CSVREAD_RECORD);
+    cr_assert(csvread_unique(r, &e), "0,1,2,3 names no column twice");
+    csvread_free(r);
+    fclose(f);
+}
+
 Test(csvread, a_file_that_cannot_be_opened_is_named)
 {
     struct errbuf e;
