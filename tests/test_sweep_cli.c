@@ -266,6 +266,21 @@ Test(sweep_cli, shards_merged_equal_a_single_sweep)
     same_results(path("m"), path("all"));
 }
 
+/* Shards swept with --traces: the merge holds every run's traces, byte for byte those of a
+ * single sweep (it dropped runs/). */
+Test(sweep_cli, shards_merged_keep_every_runs_traces)
+{
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("all"), "--traces", "--quiet"), 0);
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("t1"), "--shard", "1/2", "--traces", "--quiet"), 0);
+    cr_assert_eq(RUN("sweep", yaml, "-o", path("t2"), "--shard", "2/2", "--traces", "--quiet"), 0);
+    cr_assert_eq(RUN("merge", path("t1"), path("t2"), "-o", path("tm")), 0);
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "diff -r '%s' '%s' >/dev/null", path("all/runs"), path("tm/runs"));
+    cr_assert_eq(system(cmd), 0, "merged runs/ differs from a single sweep's");
+    cr_assert_eq(RUN("merge", path("t1"), path("t2"), "-o", path("tm")), 2,
+                 "a folder that holds runs/ is not merged into");
+}
+
 Test(sweep_cli, merging_shards_of_different_sweeps_names_the_folder)
 {
     cr_assert_eq(RUN("sweep", yaml, "-o", path("a1"), "--shard", "1/2", "--quiet"), 0);

@@ -1,4 +1,7 @@
 /* cmd_merge: `atlas-sim merge DIR... -o OUT`, shard folders into one sweep folder. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,9 +128,110 @@ static void fill_resolved(FILE *f, void *ctx)
 }
 
 /* What merge writes into OUT; it refuses a folder holding any of them. */
-static const char *const out_names[] = {SWEEP_META_FILE, SWEEP_JOURNAL_FILE, "summary.csv",
-                                        "points.csv", "scenario.resolved.yaml"};
+static const char *const out_names[] = {SWEEP_META_FILE, SWEEP_JOURNAL_FILE,       "summary.csv",
+                                        "points.csv",    "scenario.resolved.yaml", "runs"};
 #define N_OUT_NAMES (sizeof(out_names) / sizeof(out_names[0]))
+
+static char *join2(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+/* dst becomes a copy of the regular file src: a hard link when the file system allows it
+ * (trace files are never written again), else the bytes. */
+static bool copy_file(const char *src, const char *dst, char *err, size_t errlen)
+{
+    if (link(src, dst) == 0)
+        return true;
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    int out = in < 0 ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    bool ok = in >= 0 && out >= 0;
+    char buf[1 << 16];
+    ssize_t n = 0;
+    while (ok && (n = read(in, buf, sizeof(buf))) > 0)
+        ok = write(out, buf, (size_t)n) == n;
+    ok = ok && n == 0;
+    if (!ok)
+        snprintf(err, errlen, "cannot copy %s to %s: %s", src, dst, strerror(errno));
+    if (out >= 0 && close(out) != 0 && ok) {
+        snprintf(err, errlen, "cannot write %s: %s", dst, strerror(errno));
+        ok = false;
+    }
+    if (in >= 0)
+        close(in);
+    return ok;
+}
+
+/* Every run folder under DIR/runs/ (sweep --traces) into OUT/runs/: the shards hold
+ * disjoint runs, so nothing is overwritten (O_EXCL, mkdir refuse it). */
+static bool merge_runs(const char *dir, const char *out, char *err, size_t errlen)
+{
+    char *from = join2(dir, "runs"), *to = join2(out, "runs");
+    DIR *dp = opendir(from);
+    bool ok = true;
+    if (dp && mkdir(to, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", to, strerror(errno));
+        ok = false;
+    }
+    for (struct dirent *e; ok && dp && (e = readdir(dp)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *src = join2(from, e->d_name), *dst = join2(to, e->d_name);
+        DIR *run = opendir(src);
+        if (run && mkdir(dst, 0777) != 0) {
+            snprintf(err, errlen, "cannot create %s: %s", dst, strerror(errno));
+            ok = false;
+        }
+        for (struct dirent *f; ok && run && (f = readdir(run)) != NULL;) {
+            if (f->d_name[0] == '.')
+                continue; /* a killed run's temporaries */
+            char *a = join2(src, f->d_name), *b = join2(dst, f->d_name);
+            ok = copy_file(a, b, err, errlen);
+            free(a);
+            free(b);
+        }
+        if (run)
+            closedir(run);
+        free(src);
+        free(dst);
+    }
+    if (dp)
+        closedir(dp);
+    free(from);
+    free(to);
+    return ok;
+}
+
+/* Undo merge_runs: OUT/runs/RUN/FILE, two levels. */
+static void remove_runs(const char *out)
+{
+    char *runs = join2(out, "runs");
+    DIR *dp = opendir(runs);
+    for (struct dirent *e; dp && (e = readdir(dp)) != NULL;) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *sub = join2(runs, e->d_name);
+        DIR *run = opendir(sub);
+        for (struct dirent *f; run && (f = readdir(run)) != NULL;) {
+            if (!strcmp(f->d_name, ".") || !strcmp(f->d_name, ".."))
+                continue;
+            char *file = join2(sub, f->d_name);
+            unlink(file);
+            free(file);
+        }
+        if (run)
+            closedir(run);
+        rmdir(sub);
+        free(sub);
+    }
+    if (dp)
+        closedir(dp);
+    rmdir(runs);
+    free(runs);
+}
 
 static bool write_files(struct merge *mg, char *err, size_t errlen)
 {
@@ -147,6 +251,8 @@ static bool write_files(struct merge *mg, char *err, size_t errlen)
     free(res);
     ok = sweep_journal_close(j, err, errlen) && ok;
     sweep_store_fini(&fresh);
+    for (int i = 0; ok && i < mg->ndirs; i++)
+        ok = merge_runs(mg->dirs[i], mg->out, err, errlen);
     return ok &&
            sweep_dir_write_file(mg->out, "scenario.resolved.yaml", fill_resolved, mg, err,
                                 errlen) &&
@@ -171,6 +277,7 @@ static bool write_out(struct merge *mg, char *err, size_t errlen)
     bool existed = stat(mg->out, &st) == 0;
     if (write_files(mg, err, errlen))
         return true;
+    remove_runs(mg->out);
     for (size_t i = 0; i < N_OUT_NAMES; i++) {
         size_t n = strlen(mg->out) + strlen(out_names[i]) + 2;
         char *path = xmalloc(n);
