@@ -278,9 +278,11 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
         c->node[node].set_hash += proposal_key(id);
         c->prop[id].applications++;
         c->m.commits_applied++;
-        if (refused && (refused[id / 64] & bit)) { /* refused before its predecessors came */
+        if (c->node[node].nrefused && (refused[id / 64] & bit)) { /* refused before its
+                                                                     predecessors came */
             refused[id / 64] &= ~bit;
             c->node[node].refused_hash -= proposal_key(id);
+            c->node[node].nrefused--;
         }
     } else {
         if (!c->refused) /* the first refusal of the run */
@@ -289,6 +291,7 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
         if (!(refused[id / 64] & bit)) {
             refused[id / 64] |= bit;
             c->node[node].refused_hash += proposal_key(id);
+            c->node[node].nrefused++;
         }
     }
     cluster_ledger_note(c, node, LEDGER_APPLY, id, node, replicas_hash(c->rep, node),

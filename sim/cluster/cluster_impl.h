@@ -36,6 +36,7 @@ struct cnode {
     sim_time check_at;      /* pending heartbeat check (SIM_TIME_MAX: none) */
     uint64_t set_hash;      /* sum of the keys of the applied proposals */
     uint64_t refused_hash;  /* sum of the keys of the commits it refused as invalid */
+    uint32_t nrefused;      /* how many: 0 spares the refused bitset's line per application */
     uint64_t applications;  /* successful applications since the last amnesia */
     uint64_t applied_index; /* log protocols: the last log index its replica applied */
     sim_event_id catchup_timer;

@@ -110,6 +110,7 @@ static void reset_state(struct cluster *c, uint32_t node)
     memset(applied_of(c, node), 0, c->pwords * sizeof(uint64_t));
     c->node[node].set_hash = 0;
     c->node[node].refused_hash = 0;
+    c->node[node].nrefused = 0;
     if (c->refused)
         memset(c->refused + (size_t)node * c->pwords, 0, c->pwords * sizeof(uint64_t));
     c->node[node].applications = 0;
