@@ -132,14 +132,6 @@ static const char *const out_names[] = {SWEEP_META_FILE, SWEEP_JOURNAL_FILE,    
                                         "points.csv",    "scenario.resolved.yaml", "runs"};
 #define N_OUT_NAMES (sizeof(out_names) / sizeof(out_names[0]))
 
-static char *join2(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = xmalloc(n);
-    snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
-
 /* dst becomes a copy of the regular file src: a hard link when the file system allows it
  * (trace files are never written again), else the bytes. */
 static bool copy_file(const char *src, const char *dst, char *err, size_t errlen)
@@ -169,7 +161,7 @@ static bool copy_file(const char *src, const char *dst, char *err, size_t errlen
  * disjoint runs, so nothing is overwritten (O_EXCL, mkdir refuse it). */
 static bool merge_runs(const char *dir, const char *out, char *err, size_t errlen)
 {
-    char *from = join2(dir, "runs"), *to = join2(out, "runs");
+    char *from = outdir_join(dir, "runs"), *to = outdir_join(out, "runs");
     DIR *dp = opendir(from);
     bool ok = true;
     if (dp && mkdir(to, 0777) != 0 && errno != EEXIST) {
@@ -179,7 +171,7 @@ static bool merge_runs(const char *dir, const char *out, char *err, size_t errle
     for (struct dirent *e; ok && dp && (e = readdir(dp)) != NULL;) {
         if (e->d_name[0] == '.')
             continue;
-        char *src = join2(from, e->d_name), *dst = join2(to, e->d_name);
+        char *src = outdir_join(from, e->d_name), *dst = outdir_join(to, e->d_name);
         DIR *run = opendir(src);
         if (run && mkdir(dst, 0777) != 0) {
             snprintf(err, errlen, "cannot create %s: %s", dst, strerror(errno));
@@ -188,7 +180,7 @@ static bool merge_runs(const char *dir, const char *out, char *err, size_t errle
         for (struct dirent *f; ok && run && (f = readdir(run)) != NULL;) {
             if (f->d_name[0] == '.')
                 continue; /* a killed run's temporaries */
-            char *a = join2(src, f->d_name), *b = join2(dst, f->d_name);
+            char *a = outdir_join(src, f->d_name), *b = outdir_join(dst, f->d_name);
             ok = copy_file(a, b, err, errlen);
             free(a);
             free(b);
@@ -208,17 +200,17 @@ static bool merge_runs(const char *dir, const char *out, char *err, size_t errle
 /* Undo merge_runs: OUT/runs/RUN/FILE, two levels. */
 static void remove_runs(const char *out)
 {
-    char *runs = join2(out, "runs");
+    char *runs = outdir_join(out, "runs");
     DIR *dp = opendir(runs);
     for (struct dirent *e; dp && (e = readdir(dp)) != NULL;) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
-        char *sub = join2(runs, e->d_name);
+        char *sub = outdir_join(runs, e->d_name);
         DIR *run = opendir(sub);
         for (struct dirent *f; run && (f = readdir(run)) != NULL;) {
             if (!strcmp(f->d_name, ".") || !strcmp(f->d_name, ".."))
                 continue;
-            char *file = join2(sub, f->d_name);
+            char *file = outdir_join(sub, f->d_name);
             unlink(file);
             free(file);
         }

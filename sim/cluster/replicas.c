@@ -200,14 +200,21 @@ static uint32_t map_get(struct replicas *r, const struct key *k, uint32_t new_id
 
 /* --- interning ---------------------------------------------------------------------- */
 
+/* The map key of slot (kind, a, b, name). */
+static void slot_key(struct key *k, enum slot_kind kind, uint32_t a, uint32_t b, const char *name)
+{
+    k->len = 0;
+    key_u32(k, kind);
+    key_u32(k, a);
+    key_u32(k, b);
+    key_str(k, name);
+}
+
 static uint32_t slot_get(struct replicas *r, enum slot_kind kind, uint32_t a, uint32_t b,
                          const char *name)
 {
     struct key k = {.len = 0};
-    key_u32(&k, kind);
-    key_u32(&k, a);
-    key_u32(&k, b);
-    key_str(&k, name);
+    slot_key(&k, kind, a, b, name);
     bool added;
     uint32_t idx = map_get(r, &k, (uint32_t)r->nslots, &added);
     if (!added)
@@ -779,10 +786,7 @@ static uint32_t slot_find(const struct replicas *r, enum slot_kind kind, uint32_
                           const char *name)
 {
     struct key k = {.len = 0};
-    key_u32(&k, kind);
-    key_u32(&k, a);
-    key_u32(&k, b);
-    key_str(&k, name);
+    slot_key(&k, kind, a, b, name);
     if (k.truncated)
         return NONE;
     size_t pos = 0;

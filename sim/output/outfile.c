@@ -63,7 +63,7 @@ static void set_active(struct outdir *from, struct outdir *to)
 
 #define TMP_MARK ".tmp." /* temporaries are ".NAME" TMP_MARK "PID" */
 
-static char *path_join(const char *dir, const char *name)
+char *outdir_join(const char *dir, const char *name)
 {
     size_t len = strlen(dir) + strlen(name) + 2;
     char *p = xmalloc(len);
@@ -198,7 +198,7 @@ size_t outdir_clean(const char *dir)
         pid_t pid = temp_owner(e->d_name);
         if (pid == 0 || alive(pid))
             continue;
-        char *p = path_join(*dir ? dir : ".", e->d_name);
+        char *p = outdir_join(*dir ? dir : ".", e->d_name);
         struct stat st;
         if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && unlink(p) == 0)
             removed++;
@@ -248,7 +248,7 @@ const char *outdir_path(const struct outdir *o)
 
 bool outdir_holds(const char *dir, const char *name)
 {
-    char *p = path_join(dir, name);
+    char *p = outdir_join(dir, name);
     struct stat st;
     bool e = stat(p, &st) == 0;
     free(p);
@@ -284,7 +284,7 @@ static struct outfile *add_file(struct outdir *o, const char *name)
 {
     char tmpname[256];
     snprintf(tmpname, sizeof(tmpname), ".%s" TMP_MARK "%ld", name, (long)getpid());
-    struct outfile of = {.tmp = path_join(o->dir, tmpname), .final = path_join(o->dir, name)};
+    struct outfile of = {.tmp = outdir_join(o->dir, tmpname), .final = outdir_join(o->dir, name)};
     sigset_t old;
     block_signals(&old);
     XGROW(o->files, o->cap, o->n + 1);

@@ -45,6 +45,9 @@ struct outdir;
  */
 size_t outdir_clean(const char *dir);
 
+/* "dir/name", malloc'ed. */
+char *outdir_join(const char *dir, const char *name);
+
 /* NULL (with a diagnostic naming the path) if dir cannot be created or written. */
 struct outdir *outdir_open(const char *dir, struct diag *d);
 

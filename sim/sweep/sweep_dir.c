@@ -20,14 +20,6 @@
 #define SYNC_INTERVAL_NS 200000000LL
 #define JOURNAL_BUFFER   65536 /* bytes of entries held before a write */
 
-static char *path_join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = xmalloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 uint64_t sweep_dir_hash(const struct sweep_plan *p, const char *resolved, size_t len)
 {
     uint64_t h = sweep_plan_hash(p, resolved, len);
@@ -64,13 +56,13 @@ bool sweep_dir_write_file(const char *dir, const char *name, void (*fill)(FILE *
 size_t sweep_dir_clean(const char *dir)
 {
     size_t removed = outdir_clean(dir);
-    char *runs = path_join(dir, "runs");
+    char *runs = outdir_join(dir, "runs");
     DIR *dp = opendir(runs);
     struct dirent *e;
     while (dp && (e = readdir(dp)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        char *sub = path_join(runs, e->d_name);
+        char *sub = outdir_join(runs, e->d_name);
         removed += outdir_clean(sub);
         removed += rmdir(sub) == 0; /* only if empty */
         free(sub);
@@ -159,7 +151,7 @@ static bool meta_parse(FILE *f, struct sweep_meta *m)
 
 bool sweep_meta_read(const char *dir, struct sweep_meta *m, char *err, size_t errlen)
 {
-    char *path = path_join(dir, SWEEP_META_FILE);
+    char *path = outdir_join(dir, SWEEP_META_FILE);
     FILE *f = fopen(path, "r");
     memset(m, 0, sizeof(*m));
     bool ok = f && meta_parse(f, m);
@@ -315,7 +307,7 @@ static bool journal_read(const char *path, struct sweep_store *st, off_t *good, 
 
 bool sweep_journal_load(const char *dir, struct sweep_store *st, char *err, size_t errlen)
 {
-    char *path = path_join(dir, SWEEP_JOURNAL_FILE);
+    char *path = outdir_join(dir, SWEEP_JOURNAL_FILE);
     off_t good;
     bool ok = journal_read(path, st, &good, err, errlen);
     free(path);
@@ -325,7 +317,7 @@ bool sweep_journal_load(const char *dir, struct sweep_store *st, char *err, size
 struct sweep_journal *sweep_journal_open(const char *dir, struct sweep_store *st, char *err,
                                          size_t errlen)
 {
-    char *path = path_join(dir, SWEEP_JOURNAL_FILE);
+    char *path = outdir_join(dir, SWEEP_JOURNAL_FILE);
     off_t good;
     int fd = -1;
     if (journal_read(path, st, &good, err, errlen)) {
