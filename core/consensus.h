@@ -174,12 +174,19 @@ struct consensus_event {
  */
 struct consensus_port {
     void *ctx;
+    /* True time: what records and traces carry, and what every node's messages travel in. */
     consensus_time (*now)(void *ctx);
+    /* `node`'s own clock reading (clocks.*: offset, drift, jumps; true time without them).
+     * For protocols that compare times across a node's life, such as lease expiry; timers
+     * already run on it (set_timer). */
+    consensus_time (*clock)(void *ctx, uint32_t node);
     /* Send m from m->from to m->to (the host sets m->sent). */
     void (*send)(void *ctx, const struct consensus_msg *m);
     /* Send m from m->from to every other node, in node order. */
     void (*broadcast)(void *ctx, const struct consensus_msg *m);
-    /* Fire ops->timer(node, key, arg) after delay; returns a handle (never 0). `key` is the
+    /* Fire ops->timer(node, key, arg) after delay, measured on `node`'s clock (a drifting
+     * clock stretches or shrinks it in true time; a jump does not move it), returns a handle
+     * (never 0). `key` is the
      * protocol's own timer kind (< ops->ntimers: a vote deadline, an election timer, a
      * heartbeat, ...). A timer of a node that crashed before it fired never fires. */
     uint64_t (*set_timer)(void *ctx, uint32_t node, consensus_time delay, uint32_t key,

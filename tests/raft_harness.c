@@ -157,6 +157,13 @@ static consensus_time p_now(void *ctx)
     return ((struct harness *)ctx)->now;
 }
 
+/* Every node reads true time (the fake has no clocks). */
+static consensus_time p_clock(void *ctx, uint32_t node)
+{
+    (void)node;
+    return p_now(ctx);
+}
+
 static void p_send(void *ctx, const struct consensus_msg *m)
 {
     struct harness *h = ctx;
@@ -445,6 +452,7 @@ struct harness *h_new(const struct consensus_ops *ops, const struct h_options *o
                                    .params = h->params};
     static const struct consensus_port port = {
         .now = p_now,
+        .clock = p_clock,
         .send = p_send,
         .broadcast = p_broadcast,
         .set_timer = p_set_timer,

@@ -306,6 +306,12 @@ static consensus_time port_now(void *ctx)
     return sim_now(((struct cluster *)ctx)->eng);
 }
 
+static consensus_time port_clock(void *ctx, uint32_t node)
+{
+    struct cluster *c = ctx;
+    return c->clk ? clock_read(c->clk, node, sim_now(c->eng)) : sim_now(c->eng);
+}
+
 static uint64_t msg_encode(struct cluster *c, const struct consensus_msg *m)
 {
     assert(m->kind < c->proto_ops->nmsg_kinds && m->len <= CONSENSUS_PAYLOAD_MAX);
@@ -388,7 +394,7 @@ static uint64_t port_set_timer(void *ctx, uint32_t node, consensus_time delay, u
     assert(key < c->proto_ops->ntimers);
     struct sim_event ev = {
         .fn = timer_handlers[key], .ctx = c, .a = arg, .c = node, .d = c->node[node].epoch};
-    return mailbox_schedule(c->mb, cluster_after(c, delay), &ev);
+    return mailbox_schedule(c->mb, cluster_after(c, cluster_span(c, node, delay)), &ev);
 }
 
 static void port_cancel_timer(void *ctx, uint64_t handle)
@@ -626,11 +632,12 @@ static void deliver_heartbeat(struct sim_engine *eng, const struct sim_event *ev
     }
     emit_heartbeat(c, from, to, ev->b, now, "delivered");
     /* A peer silent for `timeout` is suspect (heartbeat.h): a check due now goes first. */
+    sim_time timeout = cluster_span(c, to, c->sc->heartbeat.timeout);
     if (c->node[to].check_at == now)
-        schedule_check(c, to, heartbeat_check(c->hb, to, now, on_suspect, c));
+        schedule_check(c, to, heartbeat_check(c->hb, to, now, timeout, on_suspect, c));
     if (heartbeat_heard(c->hb, to, from, now))
         cluster_emit_event(c, to, "trust", "peer=%u", from);
-    sim_time deadline = now + c->sc->heartbeat.timeout;
+    sim_time deadline = now + timeout;
     if (c->node[to].check_at > deadline)
         schedule_check(c, to, deadline);
 }
@@ -672,7 +679,7 @@ static void heartbeat_tick(struct sim_engine *eng, const struct sim_event *ev)
         return;
     send_heartbeats(c, ev->c);
     struct sim_event next = *ev;
-    mailbox_post(c->mb, cluster_after(c, c->sc->heartbeat.interval), &next);
+    mailbox_post(c->mb, cluster_after(c, cluster_span(c, ev->c, c->sc->heartbeat.interval)), &next);
 }
 
 static void on_suspect(void *ctx, uint32_t node, uint32_t peer)
@@ -696,7 +703,8 @@ static void heartbeat_check_due(struct sim_engine *eng, const struct sim_event *
     mailbox_enter(c->mb, ev);
     if (!cluster_current(c, ev) || c->node[ev->c].check_at != sim_now(eng))
         return;
-    sim_time next = heartbeat_check(c->hb, ev->c, sim_now(eng), on_suspect, c);
+    sim_time timeout = cluster_span(c, ev->c, c->sc->heartbeat.timeout);
+    sim_time next = heartbeat_check(c->hb, ev->c, sim_now(eng), timeout, on_suspect, c);
     schedule_check(c, ev->c, next);
 }
 
@@ -709,7 +717,49 @@ void cluster_heartbeat_start(struct cluster *c, uint32_t node, sim_time phase)
     heartbeat_reset(c->hb, node, now);
     struct sim_event tick = {.fn = heartbeat_tick, .ctx = c, .c = node, .d = c->node[node].epoch};
     mailbox_post(c->mb, cluster_after(c, phase), &tick);
-    schedule_check(c, node, now + c->sc->heartbeat.timeout);
+    schedule_check(c, node, now + cluster_span(c, node, c->sc->heartbeat.timeout));
+}
+
+/* --- clocks ------------------------------------------------------------------------- */
+
+/* A timed clock jump (a = the jump's index in clocks.jumps, c = its node): the node's reading
+ * moves; its failure detector's silences, measured on that clock, move with it. */
+static void clock_jump_due(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    const struct clock_jump_spec *j = &c->sc->clocks.jumps[ev->a];
+    int64_t by = j->back ? -(int64_t)j->by : (int64_t)j->by;
+    clock_jump(c->clk, j->node, by);
+    cluster_emit_event(c, j->node, "clock_jump", "by_ns=%lld reading_ns=%llu", (long long)by,
+                       (unsigned long long)clock_read(c->clk, j->node, sim_now(eng)));
+    if (!c->hb || !up(c, j->node))
+        return;
+    int64_t shift = (int64_t)clock_true_span(c->clk, j->node, j->by);
+    heartbeat_shift(c->hb, j->node, j->back ? -shift : shift);
+    if (!j->back && c->node[j->node].check_at > sim_now(eng))
+        schedule_check(c, j->node, sim_now(eng));
+}
+
+static const struct sim_kind clock_kinds[] = {
+    {.fn = clock_jump_due, .name = "clock_jump", .target = SIM_TARGET_C},
+};
+
+/* With clocks: every node's drift and offset as an event at 0, and the timed jumps. */
+static void clocks_schedule(struct cluster *c)
+{
+    if (!c->clk)
+        return;
+    sim_engine_kinds(c->eng, clock_kinds, 1);
+    for (uint32_t i = 0; i < c->n; i++)
+        cluster_emit_event(c, i, "clock", "drift_ppm=%.6g offset_ns=%lld",
+                           clock_drift_ppm(c->clk, i), (long long)clock_offset(c->clk, i));
+    for (size_t k = 0; k < c->sc->clocks.njumps; k++) {
+        const struct clock_jump_spec *j = &c->sc->clocks.jumps[k];
+        struct sim_event ev = {.fn = clock_jump_due, .ctx = c, .a = k, .c = j->node};
+        if (j->at <= c->sc->duration)
+            mailbox_schedule(c->mb, j->at, &ev);
+    }
 }
 
 /* --- construction ------------------------------------------------------------------- */
@@ -773,6 +823,7 @@ static void init_protocol(struct cluster *c)
     }
     static const struct consensus_port port_template = {
         .now = port_now,
+        .clock = port_clock,
         .send = port_send,
         .broadcast = port_broadcast,
         .set_timer = port_set_timer,
@@ -884,6 +935,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     mailbox_set_prefetch(c->mb, prefetch_delivery, c);
     c->net = net_new(sc, c->eng);
     c->hb = sc->heartbeat.enabled ? heartbeat_new(sc) : NULL;
+    c->clk = clock_new(sc);
     c->wl = workload_new(sc);
     c->rep = replicas_new(c->n, element_bound(sc));
     seed_graph(c);
@@ -957,6 +1009,7 @@ void cluster_free(struct cluster *c)
     replicas_free(c->rep);
     workload_free(c->wl);
     heartbeat_free(c->hb);
+    clock_free(c->clk);
     net_free(c->net);
     mailbox_free(c->mb);
     sim_engine_free(c->eng);
@@ -1005,6 +1058,7 @@ static void run_checker(struct cluster *c)
 void cluster_run(struct cluster *c)
 {
     faults_schedule(c);
+    clocks_schedule(c);
     for (uint32_t i = 0; i < c->n; i++)
         if (c->hb)
             cluster_heartbeat_start(c, i, heartbeat_phase(c->hb, i));

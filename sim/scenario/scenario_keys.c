@@ -1340,6 +1340,53 @@ static const struct key_spec heartbeat_keys[] = {
      .help = "random: peers per node; ring: neighbours on each side", .example = "3"},
 };
 
+static const char *const clock_sign_names[] = {"random", "fast", "slow", NULL};
+
+#define CLO(field) offsetof(struct clock_override, field)
+static const struct key_spec clock_node_keys[] = {
+    {"node", K_NODE, CLO(node), KF_REQUIRED, .help = "the node", .example = "1"},
+    {"drift", K_REAL, CLO(drift), .min = -1e5, .max = 1e5,
+     .help = "its drift in ppm (positive: fast, negative: slow)", .example = "-50"},
+    {"offset", K_DURATION, CLO(offset), .help = "its reading at true time 0", .example = "2ms"},
+};
+static const struct record clock_node_record =
+    REC(clock_node_keys, sizeof(struct clock_override), zero_init);
+
+#define CJ(field) offsetof(struct clock_jump_spec, field)
+static const struct key_spec clock_jump_keys[] = {
+    {"node", K_NODE, CJ(node), KF_REQUIRED, .help = "the node whose clock is stepped",
+     .example = "2"},
+    {"at", K_DURATION, CJ(at), KF_REQUIRED, .help = "when (true time)", .example = "3s"},
+    {"by", K_DURATION, CJ(by), KF_REQUIRED, .help = "how far its reading moves", .example = "1s"},
+    {"back", K_BOOL, CJ(back), .help = "the reading moves back (default: forward)",
+     .example = "true"},
+};
+static const struct record clock_jump_record =
+    REC(clock_jump_keys, sizeof(struct clock_jump_spec), zero_init);
+
+#define CK(field) offsetof(struct clock_spec, field)
+static const struct key_spec clock_keys[] = {
+    {"drift", K_DIST, CK(drift), KF_NONE,
+     .help = "each node's drift magnitude, drawn once from its own stream, as time gained per "
+             "second (`50us` = 50 ppm); `none`: no drift",
+     .example = "{dist: uniform, min: 0us, max: 100us}"},
+    {"drift_sign", K_ENUM, CK(drift_sign), .names = clock_sign_names,
+     .help = "random (each node fast or slow with probability 1/2), fast or slow",
+     .example = "slow"},
+    {"offset", K_DIST, CK(offset), KF_NONE,
+     .help = "each node's reading at true time 0 (only differences between nodes matter); "
+             "`none`: 0",
+     .example = "{dist: uniform, min: 0ms, max: 10ms}"},
+    {"nodes", K_LIST, CK(nodes), .rec = &clock_node_record, .count_off = CK(nnodes),
+     .help = "per-node drift and offset, instead of the drawn ones",
+     .example = "[{node: 0, drift: -50}, {node: 1, drift: 50}]"},
+    {"jumps", K_LIST, CK(jumps), .rec = &clock_jump_record, .count_off = CK(njumps),
+     .help = "timed clock steps (as NTP or an operator makes): the reading moves, the rate "
+             "does not",
+     .example = "[{node: 2, at: 3s, by: 1s}]"},
+};
+static const struct record clock_record = REC(clock_keys, 0, NULL);
+
 #define APPR(field) offsetof(struct approval_override, field)
 static const struct key_spec approval_keys[] = {
     {"node", K_NODE, APPR(node), KF_REQUIRED, .help = "the voter", .example = "2"},
@@ -1602,6 +1649,12 @@ static const struct key_spec root_keys[] = {
     SECTION("cluster", cluster_keys, "the nodes"),
     SECTION("network", network_keys, "the simulated network"),
     SECTION("heartbeat", heartbeat_keys, "heartbeats and failure detection"),
+    {"clocks", K_SECTION, S(clocks), KF_QUIET, .rec = &clock_record,
+     .enabled_off = S(clocks.enabled),
+     .help = "per-node clocks: timers (heartbeat interval, failure-detector timeout, protocol "
+             "timers) run on them, messages travel in true time (off unless given: every node "
+             "reads true time)",
+     .example = "{drift: {dist: uniform, min: 0us, max: 100us}}"},
     {"consensus", K_SECTION, 0, .rec = &consensus_record, .enabled_off = NO_ENABLED,
      .help = "the consensus protocol"},
     SECTION("faults", faults_keys, "crashes and partitions"),
