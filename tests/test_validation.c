@@ -884,3 +884,67 @@ Test(validation, a_drift_blind_model_is_rejected_by_the_drift_check)
             worst);
     cr_expect_gt(worst, Z, "a drift-blind model passed (max |z| %.2f)", worst);
 }
+
+/* --- Byzantine voters: approval with b fixed voters (issue 17) ---------------------------- */
+
+#define BYZ_REPS 20 /* of 1,000 proposals (approval.yaml) */
+
+static void byz_run(void *acc, const struct scenario *sc, const struct recorder *rec,
+                    const struct run_metrics *m)
+{
+    struct approval_acc *a = acc;
+    cr_assert_eq(m->proposals, sc->workload.generate.count);
+    cr_assert_eq(m->invalid + m->undecided + m->aborted + m->no_quorum, 0);
+    a->approved += rec->outcomes[OUTCOME_APPROVED];
+    a->proposals += m->proposals;
+}
+
+/*
+ * b of n nodes (the last b) are Byzantine with `behaviour`; the n - b honest ones vote YES
+ * with p. The proposer (any node) decides approved when YES >= q, where the b fixed voters
+ * give it y = b YES (yes-on-invalid) or none (always-no votes NO, equivocate tells the
+ * proposer NO, silent sends nothing, and a missing vote is not a NO): P[Bin(n - b, p) >= q -
+ * y]. Proposals are independent, so the approval rate has SE sqrt(P (1 - P) / N). `honest`
+ * false compares against the closed form without Byzantine nodes, P[Bin(n, p) >= q], and
+ * returns |z|, for the negative control.
+ */
+static double check_byzantine(uint32_t n, double p, uint32_t q, uint32_t b, const char *behaviour,
+                              bool honest)
+{
+    struct settings s = {0};
+    set(&s, "cluster.nodes=%u", n);
+    set(&s, "cluster.quorum=%u", q);
+    set(&s, "consensus.approval=%.17g", p);
+    char nodes[64] = "";
+    for (uint32_t k = n - b; k < n; k++)
+        snprintf(nodes + strlen(nodes), sizeof(nodes) - strlen(nodes), "%s%u",
+                 k > n - b ? ", " : "", k);
+    set(&s, "consensus.byzantine={nodes: [%s], behaviour: %s}", nodes, behaviour);
+    struct approval_acc a = {0};
+    replicate("approval.yaml", &s, BYZ_REPS, byz_run, &a);
+    uint32_t y = strcmp(behaviour, "yes-on-invalid") == 0 ? b : 0;
+    double total = (double)a.proposals;
+    double expect = honest ? (q > y ? gsl_cdf_binomial_Q(q - y - 1, p, n - b) : 1)
+                           : gsl_cdf_binomial_Q(q - 1, p, n);
+    double se = sqrt(expect * (1 - expect) / total), measured = (double)a.approved / total;
+    char what[96];
+    snprintf(what, sizeof(what), "approval n=%u p=%g q=%u b=%u %s", n, p, q, b, behaviour);
+    if (honest)
+        compare(what, measured, expect, se, total);
+    return fabs(measured - expect) / se;
+}
+
+Test(validation, approval_with_byzantine_voters_matches_the_binomial_tail_of_the_honest_ones)
+{
+    check_byzantine(7, 0.8, 4, 2, "always-no", true);
+    check_byzantine(7, 0.6, 4, 2, "yes-on-invalid", true);
+    check_byzantine(9, 0.7, 5, 3, "equivocate", true);
+    check_byzantine(7, 0.9, 5, 1, "silent", true);
+}
+
+Test(validation, a_byzantine_blind_closed_form_is_rejected_by_the_approval_check)
+{
+    double z = check_byzantine(7, 0.8, 4, 2, "always-no", false);
+    fprintf(stderr, "validation: Byzantine negative control (b ignored): |z| %.1f\n", z);
+    cr_expect_gt(z, Z, "a closed form ignoring the Byzantine voters passed (|z| %.2f)", z);
+}

@@ -438,6 +438,12 @@ static uint32_t port_trusted(void *ctx, uint32_t node)
     return c->hb ? heartbeat_trusted(c->hb, node) : c->n;
 }
 
+static enum consensus_byzantine port_byzantine(void *ctx, uint32_t node)
+{
+    struct cluster *c = ctx;
+    return c->byzantine ? (enum consensus_byzantine)c->byzantine[node] : CONSENSUS_HONEST;
+}
+
 static bool port_suspects(void *ctx, uint32_t node, uint32_t peer)
 {
     struct cluster *c = ctx;
@@ -587,9 +593,10 @@ static void submit_next(struct sim_engine *eng, const struct sim_event *ev)
     cp->submitted = sim_now(c->eng);
     cp->op = replicas_intern(c->rep, &cp->p);
     c->m.proposals++;
-    if (up(c, cp->p.proposer))
+    if (up(c, cp->p.proposer)) {
+        cp->invalid = !replicas_valid(c->rep, cp->p.proposer, cp->op);
         c->proto_ops->submit(c->proto, cp->p.proposer, id);
-    else
+    } else
         record_outcome(c, id, OUTCOME_ABORTED, 0, 0, 0, sim_now(c->eng));
     schedule_submission(c);
 }
@@ -824,6 +831,7 @@ static void init_protocol(struct cluster *c)
     static const struct consensus_port port_template = {
         .now = port_now,
         .clock = port_clock,
+        .byzantine = port_byzantine,
         .send = port_send,
         .broadcast = port_broadcast,
         .set_timer = port_set_timer,
@@ -936,6 +944,12 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->net = net_new(sc, c->eng);
     c->hb = sc->heartbeat.enabled ? heartbeat_new(sc) : NULL;
     c->clk = clock_new(sc);
+    if (sc->consensus.byzantine.enabled) {
+        c->byzantine = xcalloc(sc->nodes, 1);
+        for (uint32_t k = 0; k < sc->consensus.byzantine.nodes.n; k++)
+            c->byzantine[sc->consensus.byzantine.nodes.ids[k]] =
+                (uint8_t)sc->consensus.byzantine.behaviour;
+    }
     c->wl = workload_new(sc);
     c->rep = replicas_new(c->n, element_bound(sc));
     seed_graph(c);
@@ -1010,6 +1024,7 @@ void cluster_free(struct cluster *c)
     workload_free(c->wl);
     heartbeat_free(c->hb);
     clock_free(c->clk);
+    free(c->byzantine);
     net_free(c->net);
     mailbox_free(c->mb);
     sim_engine_free(c->eng);
@@ -1037,17 +1052,20 @@ static void run_checker(struct cluster *c)
                                   .applications = c->node[i].applications};
     struct checker_proposal *props = xcalloc(c->nprops + 1, sizeof(*props));
     for (uint64_t id = 1; id <= c->nprops; id++)
-        props[id] = (struct checker_proposal){.approved = c->prop[id].decided &&
-                                                          c->prop[id].outcome == OUTCOME_APPROVED,
-                                              .yes = c->prop[id].yes,
-                                              .quorum = c->quorum,
-                                              .applications = c->prop[id].applications};
+        props[id] = (struct checker_proposal){
+            .approved = c->prop[id].decided && c->prop[id].outcome == OUTCOME_APPROVED,
+            .yes = c->prop[id].yes,
+            .quorum = c->quorum,
+            .invalid = c->prop[id].invalid,
+            .rejected = c->prop[id].decided && c->prop[id].outcome == OUTCOME_REJECTED,
+            .applications = c->prop[id].applications};
     struct checker_input in = {.nodes = c->n,
                                .node = nodes,
                                .words = c->pwords,
                                .nproposals = c->nprops,
                                .proposal = props,
-                               .log_order = c->proto_ops->flags & CONSENSUS_LOG_ORDER};
+                               .log_order = c->proto_ops->flags & CONSENSUS_LOG_ORDER,
+                               .self_commit = c->sc->consensus.broadcast_votes};
     checker_run(&in, report_violation, c, &c->check);
     logcheck_finish(c);
     c->check.violations += c->log_violations;
@@ -1059,6 +1077,10 @@ void cluster_run(struct cluster *c)
 {
     faults_schedule(c);
     clocks_schedule(c);
+    for (uint32_t i = 0; c->byzantine && i < c->n; i++)
+        if (c->byzantine[i] != CONSENSUS_HONEST)
+            cluster_emit_event(c, i, "byzantine", "behaviour=%s",
+                               consensus_byzantine_names[c->byzantine[i]]);
     for (uint32_t i = 0; i < c->n; i++)
         if (c->hb)
             cluster_heartbeat_start(c, i, heartbeat_phase(c->hb, i));

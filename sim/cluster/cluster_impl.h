@@ -49,6 +49,7 @@ struct cprop {
     struct proposal p; /* the operation (core/proposal) */
     uint32_t op;       /* its index in the replica store */
     bool decided;
+    bool invalid; /* invalid on its proposer's replica when submitted */
     enum outcome outcome;
     sim_time submitted; /* when the workload submitted it */
     uint32_t yes;
@@ -84,6 +85,7 @@ struct cluster {
     struct net *net;
     struct heartbeat *hb; /* NULL when heartbeat.enabled is false */
     struct clock *clk;    /* NULL when clocks are not modelled (every node reads true time) */
+    uint8_t *byzantine;   /* per node: enum consensus_byzantine; NULL: every node is honest */
     struct workload *wl;
     struct replicas *rep;
     const struct consensus_ops *proto_ops;

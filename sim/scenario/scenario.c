@@ -127,6 +127,7 @@ void scenario_fini(struct scenario *sc)
     }
     free(sc->network.links);
     free(sc->consensus.approvals);
+    node_set_fini(&sc->consensus.byzantine.nodes);
     free(sc->faults.crashes);
     dist_fini(&sc->clocks.drift);
     dist_fini(&sc->clocks.offset);
@@ -235,6 +236,7 @@ void scenario_copy(struct scenario *dst, const struct scenario *src)
     }
     dst->consensus.approvals = dup_array(src->consensus.approvals, src->consensus.napproval,
                                          sizeof(*src->consensus.approvals));
+    node_set_copy(&dst->consensus.byzantine.nodes, &src->consensus.byzantine.nodes);
     dist_copy_or_clear(&dst->clocks.drift, &src->clocks.drift);
     dist_copy_or_clear(&dst->clocks.offset, &src->clocks.offset);
     dst->clocks.nodes =
@@ -359,6 +361,8 @@ bool scenario_validate(const struct scenario *sc, struct diag *d)
             diag_error(d, NULL, 0, 0, "consensus.approvals.approval",
                        "probability %g is not in [0, 1]", sc->consensus.approvals[i].approval);
     }
+    if (sc->consensus.byzantine.enabled)
+        check_set(sc, d, "consensus.byzantine.nodes", &sc->consensus.byzantine.nodes);
     for (size_t i = 0; i < sc->clocks.nnodes; i++)
         check_node(sc, d, "clocks.nodes.node", sc->clocks.nodes[i].node);
     for (size_t i = 0; i < sc->clocks.njumps; i++)
@@ -453,5 +457,6 @@ void scenario_consensus_config(const struct scenario *sc, uint64_t max_proposals
                                      .approval = sc->consensus.approval,
                                      .node_approval = node_approval,
                                      .max_proposals = max_proposals,
+                                     .broadcast_votes = sc->consensus.broadcast_votes,
                                      .params = params};
 }

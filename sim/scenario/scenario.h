@@ -138,6 +138,12 @@ struct approval_override {
     double approval;
 };
 
+struct byzantine_spec { /* consensus.byzantine (off unless given) */
+    bool enabled;
+    struct node_set nodes;              /* the Byzantine nodes */
+    enum consensus_byzantine behaviour; /* what they do (core/consensus.h) */
+};
+
 struct consensus_spec {
     unsigned protocol; /* index into core/consensus.h's consensus_protocols[] (0: quorum-vote) */
     /* every registered protocol's section, in its params[] order (all are validated; the
@@ -150,6 +156,8 @@ struct consensus_spec {
     sim_time vote_timeout; /* proposer's deadline */
     bool durable;          /* default for recoveries: keep the replica */
     sim_time anti_entropy; /* each live node catches up from a peer this often; SIM_TIME_MAX: off */
+    bool broadcast_votes;  /* quorum-vote: votes go to every node, each applies at a quorum */
+    struct byzantine_spec byzantine;
 };
 
 struct vertex_spec { /* graph.vertices[i] */

@@ -59,6 +59,9 @@ enum {
                                 non-default: how files are written, not what they hold, so
                                 resolved files (and goldens) stay as they were without it */
     KF_QUIET = 1 << 8,       /* an optional section the resolved scenario names only when given */
+    KF_WRITE_TRUE = 1 << 9,  /* a bool written to resolved YAML only when true, its non-default
+                                (an option added later: resolved files and goldens stay as
+                                they were without it) */
 };
 
 #define NO_ENABLED ((size_t)-1)
@@ -1245,7 +1248,7 @@ static void proto_key_init(size_t p, size_t i, const struct consensus_param *cp)
     }
 }
 
-static struct key_spec consensus_keys[6 + CONSENSUS_PROTOCOLS_MAX]; /* defined below */
+static struct key_spec consensus_keys[8 + CONSENSUS_PROTOCOLS_MAX]; /* defined below */
 static struct record consensus_record;
 
 /* consensus.protocol's names and every protocol's section keys, made once. */
@@ -1419,7 +1422,23 @@ static const struct record approval_record = {
     approval_keys, COUNT(approval_keys), sizeof(struct approval_override), zero_init,
     NULL,          check_approvals};
 
-static struct key_spec consensus_keys[6 + CONSENSUS_PROTOCOLS_MAX] = {
+_Static_assert(sizeof(enum consensus_byzantine) == sizeof(unsigned),
+               "enums are stored as unsigned");
+
+#define BZ(field) offsetof(struct byzantine_spec, field)
+static const struct key_spec byzantine_keys[] = {
+    {"nodes", K_NODES, BZ(nodes), KF_REQUIRED, .help = "the Byzantine nodes", .example = "[3, 4]"},
+    {"behaviour", K_ENUM, BZ(behaviour), KF_REQUIRED, .names = consensus_byzantine_names,
+     .help = "always-no (votes NO), yes-on-invalid (votes YES on everything and proposes "
+             "operations invalid on its replica), equivocate (quorum-vote: NO to the proposer "
+             "and to nodes an even distance after it, YES to those an odd distance after it), "
+             "silent (never votes), "
+             "honest",
+     .example = "equivocate"},
+};
+static const struct record byzantine_record = REC(byzantine_keys, 0, NULL);
+
+static struct key_spec consensus_keys[8 + CONSENSUS_PROTOCOLS_MAX] = {
     {"protocol", K_ENUM, S(consensus.protocol), .names = protocol_names,
      .help = "consensus protocol (core/PROTOCOLS.md); each has its own section below",
      .example = "example"},
@@ -1437,9 +1456,19 @@ static struct key_spec consensus_keys[6 + CONSENSUS_PROTOCOLS_MAX] = {
              "random peer, as a recovering node does (`never`, the default, keeps AtlasDB's "
              "behaviour: a missed commit is never repaired)",
      .example = "1s"},
+    {"broadcast_votes", K_BOOL, S(consensus.broadcast_votes), KF_WRITE_TRUE,
+     .help = "quorum-vote: every node sends its vote to every node (not only to the proposer) "
+             "and applies a proposal once it has counted a quorum of YES itself, without a "
+             "commit message (what makes an equivocating voter able to split the replicas)",
+     .example = "true"},
+    {"byzantine", K_SECTION, S(consensus.byzantine), KF_QUIET, .rec = &byzantine_record,
+     .enabled_off = S(consensus.byzantine.enabled),
+     .help = "Byzantine nodes and what they do; protocols read it through the port (off unless "
+             "given)",
+     .example = "{nodes: [3, 4], behaviour: equivocate}"},
 };
 
-#define CONSENSUS_BASE_KEYS 6 /* the entries above; the protocols' sections follow */
+#define CONSENSUS_BASE_KEYS 8 /* the entries above; the protocols' sections follow */
 static struct record consensus_record = {.keys = consensus_keys, .nkeys = CONSENSUS_BASE_KEYS};
 
 #define CR(field) offsetof(struct crash_spec, field)
@@ -1935,6 +1964,8 @@ static bool omitted(const struct key_spec *k, const char *base)
         return ((const struct scenario *)base)->consensus.protocol != k->proto - 1;
     if (k->flags & KF_WRITE_FALSE)
         return *(const bool *)(base + k->off);
+    if (k->flags & KF_WRITE_TRUE)
+        return !*(const bool *)(base + k->off);
     return k->type == K_STRING && !*(char *const *)(base + k->off);
 }
 
