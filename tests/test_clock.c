@@ -139,6 +139,7 @@ Test(clock, a_node_override_replaces_the_drawn_drift_and_leaves_the_others_draws
 
 struct seen {
     uint32_t suspects_at_jump, jumps, trusts_after;
+    sim_time first_candidacy; /* elections.csv: the first candidacy's start (0: none) */
     sim_time jump_at;
     struct trace_outcome out[8];
     size_t nout;
@@ -164,7 +165,15 @@ static void seen_outcome(void *ctx, const struct trace_outcome *r)
         s->out[s->nout++] = *r;
 }
 
-static const struct trace_sink_ops seen_ops = {.event = seen_event, .outcome = seen_outcome};
+static void seen_election(void *ctx, const struct trace_election *r)
+{
+    struct seen *s = ctx;
+    if (!s->first_candidacy || r->start < s->first_candidacy)
+        s->first_candidacy = r->start;
+}
+
+static const struct trace_sink_ops seen_ops = {
+    .event = seen_event, .outcome = seen_outcome, .election = seen_election};
 
 static struct run_metrics run_seen(struct seen *s)
 {
@@ -234,4 +243,29 @@ Test(clock, a_protocol_timer_runs_on_its_nodes_clock)
         cr_assert_eq(s.out[0].decided - s.out[0].submitted, fast ? 1000 * SIM_MS : 1100 * SIM_MS);
         scenario_fini(&sc);
     }
+}
+
+/* Raft keeps its election deadline on the node's clock: a lone node 10% fast starts its first
+ * candidacy after its drawn timeout / 1.1 of true time (within the 2 ns of two roundings), the
+ * same draw as without drift (the node's stream is the same). */
+Test(clock, raft_election_timeouts_run_on_the_nodes_clock)
+{
+    sim_time start[2];
+    for (int fast = 0; fast < 2; fast++) {
+        with_nodes(1);
+        sc.heartbeat.enabled = false;
+        sc.duration = 2 * SIM_S;
+        for (unsigned k = 0; consensus_protocols[k]; k++)
+            if (strcmp(consensus_protocols[k]->name, "raft") == 0)
+                sc.consensus.protocol = k;
+        override(0, fast ? 1e5 : 0, 0);
+        struct seen s = {0};
+        run_seen(&s);
+        cr_assert_gt(s.first_candidacy, 0);
+        start[fast] = s.first_candidacy;
+        scenario_fini(&sc);
+    }
+    double expect = (double)start[0] / 1.1;
+    cr_assert(fabs((double)start[1] - expect) <= 2, "first candidacy at %llu ns, expected %.1f",
+              (unsigned long long)start[1], expect);
 }
