@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/byzantine.h"
 #include "analysis/csvwrite.h"
 #include "analysis/decisions.h"
 #include "analysis/estimate.h"
@@ -53,6 +54,8 @@ struct result {
     uint64_t nodes, quorum;
     double approval; /* NAN for NA */
     bool faults;
+    bool byzantine;             /* faults column 2: Byzantine nodes are the only fault source */
+    struct byzantine_count byz; /* read from the point's first run's events.csv */
     double duration_s;
     uint64_t proposals, outcome[O_COUNT]; /* sums over the runs */
     double rate, lo, hi, expected;        /* approval rate, Wilson interval, closed form */
@@ -138,14 +141,15 @@ static bool point_params(const struct folder *f, const struct columns *c,
         !folder_real(f, first, c->param[P_DURATION], &res->duration_s, e) ||
         !folder_u64(f, first, c->param[P_FAULTS], &faults, e))
         return false;
-    if (faults > 1 || res->nodes > UINT32_MAX ||
+    if (faults > 2 || res->nodes > UINT32_MAX ||
         (!isnan(res->approval) && (res->approval < 0 || res->approval > 1))) {
-        errbuf_set(e, "%s:%lu: faults must be 0 or 1, nodes at most %u and approval in [0, 1]",
+        errbuf_set(e, "%s:%lu: faults must be 0, 1 or 2, nodes at most %u and approval in [0, 1]",
                    f->summary, f->lines[first], UINT32_MAX);
         return false;
     }
     res->faults = faults == 1;
-    return true;
+    res->byzantine = faults == 2;
+    return !res->byzantine || byzantine_read(f, first, &res->byz, e);
 }
 
 /* Sums of the counts over the runs; detection latency weighted by detections. */
@@ -212,8 +216,11 @@ static void point_approval(struct result *res)
     res->rate = res->proposals ? (double)res->outcome[O_APPROVED] / (double)res->proposals : NAN;
     estimate_wilson95(res->outcome[O_APPROVED], res->proposals, &res->lo, &res->hi);
     res->expected = NAN;
-    if (!res->faults && !isnan(res->approval))
-        res->expected = estimate_binomial_at_least(res->nodes, res->approval, res->quorum);
+    if (res->faults || isnan(res->approval) || (res->byzantine && !res->byz.known))
+        return;
+    res->expected = res->byzantine
+                        ? byzantine_approval(res->nodes, res->approval, res->quorum, &res->byz)
+                        : estimate_binomial_at_least(res->nodes, res->approval, res->quorum);
 }
 
 /* Mean and t interval of summary.csv column col over the point's runs (NA skipped). */
@@ -346,6 +353,16 @@ static void print_approval(const struct result *res, FILE *out)
         fprintf(out, "  closed form: n/a (the scenario has faults)\n");
     else if (isnan(res->approval))
         fprintf(out, "  closed form: n/a (per-node approvals)\n");
+    else if (res->byzantine && !res->byz.known)
+        fprintf(out, "  closed form: n/a (Byzantine nodes: no events.csv to count them)\n");
+    else if (res->byzantine)
+        fprintf(out,
+                "  closed form with %llu Byzantine (%llu YES to the proposer) P[Bin(%llu, %s) "
+                ">= %llu] = %s\n",
+                (unsigned long long)res->byz.b, (unsigned long long)res->byz.yes,
+                (unsigned long long)(res->nodes - res->byz.b), res->param[P_APPROVAL],
+                (unsigned long long)(res->quorum > res->byz.yes ? res->quorum - res->byz.yes : 0),
+                num(res->expected, a));
     else
         fprintf(out, "  closed form P[Bin(%llu, %s) >= %llu] = %s\n",
                 (unsigned long long)res->nodes, res->param[P_APPROVAL],
@@ -382,7 +399,10 @@ static void print_point(const struct report *r, size_t p, FILE *out)
     print_title(r, p, out);
     fprintf(out, "  %-18s nodes %s, quorum %s, approval %s, %s s, %s\n", "scenario",
             res->param[P_NODES], res->param[P_QUORUM], res->param[P_APPROVAL],
-            res->param[P_DURATION], res->faults ? "faults" : "no faults");
+            res->param[P_DURATION],
+            res->faults      ? "faults"
+            : res->byzantine ? "Byzantine nodes only"
+                             : "no faults");
     fprintf(out, "  %-18s %llu:", "proposals", (unsigned long long)res->proposals);
     for (size_t k = 0; k < O_COUNT; k++)
         fprintf(out, "%s %s %llu", k ? "," : "", outcome_names[k],

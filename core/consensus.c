@@ -50,3 +50,6 @@ const char *consensus_election_name(enum consensus_election e)
     static const char *const names[] = {"won", "lost", "superseded", "timeout", "crashed"};
     return (unsigned)e < CONSENSUS_ELECTION_COUNT ? names[e] : "?";
 }
+
+const char *const consensus_byzantine_names[CONSENSUS_BYZ_COUNT + 1] = {
+    "honest", "always-no", "yes-on-invalid", "equivocate", "silent", NULL};

@@ -57,6 +57,18 @@ enum consensus_outcome {
     CONSENSUS_OUTCOME_COUNT
 };
 
+/* What a node the host declares Byzantine does (consensus.byzantine; port->byzantine). A
+ * protocol decides what each means for its messages; quorum-vote's are in its header. */
+enum consensus_byzantine {
+    CONSENSUS_HONEST,             /* follows the protocol */
+    CONSENSUS_BYZ_ALWAYS_NO,      /* votes NO on everything */
+    CONSENSUS_BYZ_YES_ON_INVALID, /* votes YES on everything, invalid operations included, and
+                                    proposes operations invalid on its own replica */
+    CONSENSUS_BYZ_EQUIVOCATE,     /* tells different peers different things */
+    CONSENSUS_BYZ_SILENT,         /* never votes (or acknowledges) */
+    CONSENSUS_BYZ_COUNT
+};
+
 /* ---- messages ---------------------------------------------------------------------- */
 
 /* Bytes of protocol payload a message carries inline (a Raft AppendEntries header and a
@@ -174,12 +186,19 @@ struct consensus_event {
  */
 struct consensus_port {
     void *ctx;
+    /* True time: what records and traces carry, and what every node's messages travel in. */
     consensus_time (*now)(void *ctx);
+    /* `node`'s own clock reading (clocks.*: offset, drift, jumps; true time without them).
+     * For protocols that compare times across a node's life, such as lease expiry; timers
+     * already run on it (set_timer). */
+    consensus_time (*clock)(void *ctx, uint32_t node);
     /* Send m from m->from to m->to (the host sets m->sent). */
     void (*send)(void *ctx, const struct consensus_msg *m);
     /* Send m from m->from to every other node, in node order. */
     void (*broadcast)(void *ctx, const struct consensus_msg *m);
-    /* Fire ops->timer(node, key, arg) after delay; returns a handle (never 0). `key` is the
+    /* Fire ops->timer(node, key, arg) after delay, measured on `node`'s clock (a drifting
+     * clock stretches or shrinks it in true time; a jump does not move it), returns a handle
+     * (never 0). `key` is the
      * protocol's own timer kind (< ops->ntimers: a vote deadline, an election timer, a
      * heartbeat, ...). A timer of a node that crashed before it fired never fires. */
     uint64_t (*set_timer)(void *ctx, uint32_t node, consensus_time delay, uint32_t key,
@@ -196,6 +215,9 @@ struct consensus_port {
     bool (*apply)(void *ctx, uint32_t node, uint64_t index, uint64_t proposal);
     /* The index of the last entry `node`'s replica applied (0: none, e.g. after amnesia). */
     uint64_t (*applied)(void *ctx, uint32_t node);
+    /* How `node` behaves: CONSENSUS_HONEST, or the Byzantine behaviour the scenario gave it.
+     * Constant for a run. A protocol that models no Byzantine behaviour may ignore it. */
+    enum consensus_byzantine (*byzantine)(void *ctx, uint32_t node);
     /* Nodes `node` currently trusts, itself included (its failure detector's view). */
     uint32_t (*trusted)(void *ctx, uint32_t node);
     /* Does `node`'s failure detector currently suspect `peer`? */
@@ -221,6 +243,7 @@ struct consensus_config {
     double approval;             /* quorum-vote: P[YES] on a valid proposal */
     const double *node_approval; /* quorum-vote: per node P[YES] (n entries), or NULL */
     uint64_t max_proposals;      /* proposal ids are 1..max_proposals */
+    bool broadcast_votes; /* quorum-vote: votes go to every node (consensus.broadcast_votes) */
     const union consensus_value *params; /* the protocol's section, in ops->params order */
 };
 
@@ -296,5 +319,7 @@ const struct consensus_ops *consensus_find(const char *name);   /* NULL if unkno
 size_t consensus_count(void);                                   /* registered protocols */
 const char *consensus_outcome_name(enum consensus_outcome o);   /* "approved", ... */
 const char *consensus_election_name(enum consensus_election e); /* "won", "lost", ... */
+/* Scenario names of enum consensus_byzantine, by value, NULL-terminated: "honest", ... */
+extern const char *const consensus_byzantine_names[CONSENSUS_BYZ_COUNT + 1];
 
 #endif

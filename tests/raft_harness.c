@@ -157,6 +157,20 @@ static consensus_time p_now(void *ctx)
     return ((struct harness *)ctx)->now;
 }
 
+/* Every node is honest. */
+static enum consensus_byzantine p_byzantine(void *ctx, uint32_t node)
+{
+    (void)ctx, (void)node;
+    return CONSENSUS_HONEST;
+}
+
+/* Every node reads true time (the fake has no clocks). */
+static consensus_time p_clock(void *ctx, uint32_t node)
+{
+    (void)node;
+    return p_now(ctx);
+}
+
 static void p_send(void *ctx, const struct consensus_msg *m)
 {
     struct harness *h = ctx;
@@ -445,6 +459,8 @@ struct harness *h_new(const struct consensus_ops *ops, const struct h_options *o
                                    .params = h->params};
     static const struct consensus_port port = {
         .now = p_now,
+        .clock = p_clock,
+        .byzantine = p_byzantine,
         .send = p_send,
         .broadcast = p_broadcast,
         .set_timer = p_set_timer,

@@ -1059,3 +1059,33 @@ Test(analyze, an_output_file_that_cannot_be_written_prints_no_table)
     cr_assert_eq(len, 0, "printed before failing: %s", out);
     free(out);
 }
+
+/* scenarios/byzantine-voters.yaml: 2 of 7 always-no voters, n - b = 5 honest at p = 0.8,
+ * quorum 4: the closed form is P[Bin(5, 0.8) >= 4] = 0.73728 (by the exact sum here), not
+ * the honest P[Bin(7, 0.8) >= 4]; without events.csv the Byzantine nodes cannot be counted
+ * and no closed form is given. */
+Test(analyze, byzantine_voters_give_the_closed_form_of_the_honest_ones)
+{
+    char scenario[512];
+    snprintf(scenario, sizeof(scenario), "%s/scenarios/byzantine-voters.yaml", ATLAS_SOURCE_DIR);
+    cr_assert_eq(RUN("run", scenario, "-o", path("byz"), "--quiet", "--set",
+                     "consensus.byzantine.behaviour=always-no"),
+                 0);
+    cr_assert_eq(RUN("analyze", path("byz"), "--csv"), 0);
+    struct table a;
+    table_load(&a, path("byz/analysis.csv"));
+    same_value(num(&a, 1, "expected_approval"), tail_by_sum(5, 0.8, 4), "expected_approval", 0);
+    cr_assert_str_eq(get(&a, 1, "faults"), "2");
+    table_free(&a);
+    size_t len;
+    char *out = tu_slurp(path("out"), &len);
+    cr_assert(
+        strstr(out, "closed form with 2 Byzantine (0 YES to the proposer) P[Bin(5, 0.8) >= 4]"),
+        "%s", out);
+    free(out);
+    cr_assert_eq(unlink(path("byz/events.csv")), 0);
+    cr_assert_eq(RUN("analyze", path("byz"), "--csv"), 0);
+    table_load(&a, path("byz/analysis.csv"));
+    cr_assert_str_eq(get(&a, 1, "expected_approval"), "NA");
+    table_free(&a);
+}

@@ -92,6 +92,32 @@ Test(checker, a_log_protocol_may_apply_what_its_client_gave_up_on_but_not_a_quor
     cr_assert_eq(check().violations, 1);
 }
 
+Test(checker, an_approved_proposal_invalid_on_its_proposer_is_reported_but_not_a_rejected_one)
+{
+    clean();
+    F.prop[1].invalid = true; /* approved with a quorum, yet invalid when proposed */
+    struct checker_result r = check();
+    cr_assert_eq(r.violations, 1);
+    cr_assert(strstr(F.reports[0], "p-1 approved") != NULL, "%s", F.reports[0]);
+    clean();
+    F.prop[3].invalid = true; /* not approved: no invalid commit */
+    cr_assert_eq(check().violations, 0);
+    clean();
+    F.prop[1].invalid = true;
+    F.in.log_order = true; /* a log decides validity when it applies, not when proposed */
+    cr_assert_eq(check().violations, 0);
+}
+
+Test(checker, replicas_counting_votes_themselves_may_apply_what_timed_out_but_not_what_was_rejected)
+{
+    clean();
+    F.in.self_commit = true;
+    F.prop[3].applications = 1; /* timed out at its proposer, applied on a replica's own count */
+    cr_assert_eq(check().violations, 0);
+    F.prop[3].rejected = true; /* the proposer rejected it, a replica applied it */
+    cr_assert_eq(check().violations, 1);
+}
+
 Test(checker, a_commit_applied_twice_is_reported)
 {
     clean();

@@ -52,6 +52,20 @@ static consensus_time f_now(void *ctx)
     return ((struct fake *)ctx)->now;
 }
 
+/* Every node is honest. */
+static enum consensus_byzantine f_byzantine(void *ctx, uint32_t node)
+{
+    (void)ctx, (void)node;
+    return CONSENSUS_HONEST;
+}
+
+/* Every node reads true time (the fake has no clocks). */
+static consensus_time f_clock(void *ctx, uint32_t node)
+{
+    (void)node;
+    return f_now(ctx);
+}
+
 /* Messages sent of the kind named `name` (quorum-vote's "vote" is two kinds, yes and no). */
 static uint32_t sent_named(const char *name)
 {
@@ -199,6 +213,8 @@ static void fake_setup(uint32_t n, uint32_t quorum, double approval, consensus_t
     static const struct consensus_port port = {
         .ctx = &F,
         .now = f_now,
+        .clock = f_clock,
+        .byzantine = f_byzantine,
         .send = f_send,
         .broadcast = f_broadcast,
         .set_timer = f_set_timer,

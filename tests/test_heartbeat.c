@@ -133,10 +133,10 @@ Test(heartbeat, silence_for_the_timeout_means_suspicion_and_a_heartbeat_means_tr
     cr_assert_eq(heartbeat_trusted(h, 0), 4);
     cr_assert_not(heartbeat_heard(h, 0, 1, 100 * SIM_MS));
     cr_assert_not(heartbeat_heard(h, 0, 2, 200 * SIM_MS));
-    sim_time next = heartbeat_check(h, 0, 299 * SIM_MS, on_suspect, NULL);
+    sim_time next = heartbeat_check(h, 0, 299 * SIM_MS, 300 * SIM_MS, on_suspect, NULL);
     cr_assert_eq(nsuspected, 0);
     cr_assert_eq(next, 300 * SIM_MS, "node 3 has been silent since the start");
-    next = heartbeat_check(h, 0, 300 * SIM_MS, on_suspect, NULL);
+    next = heartbeat_check(h, 0, 300 * SIM_MS, 300 * SIM_MS, on_suspect, NULL);
     cr_assert_eq(nsuspected, 1);
     cr_assert_eq(suspected[0], 3);
     cr_assert_eq(next, 400 * SIM_MS);
@@ -144,7 +144,7 @@ Test(heartbeat, silence_for_the_timeout_means_suspicion_and_a_heartbeat_means_tr
     cr_assert(heartbeat_suspects(h, 0, 3));
     cr_assert(heartbeat_heard(h, 0, 3, 350 * SIM_MS), "trusted again");
     cr_assert_eq(heartbeat_trusted(h, 0), 4);
-    heartbeat_check(h, 0, 400 * SIM_MS, on_suspect, NULL);
+    heartbeat_check(h, 0, 400 * SIM_MS, 300 * SIM_MS, on_suspect, NULL);
     cr_assert_eq(nsuspected, 2);
     cr_assert_eq(suspected[1], 1);
     heartbeat_reset(h, 0, 500 * SIM_MS);

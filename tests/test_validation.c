@@ -769,3 +769,182 @@ Test(validation, a_model_one_latency_short_is_rejected_by_the_figure16_check)
             worst);
     cr_expect_gt(worst, Z, "a model off by one latency passed (max |z| %.2f)", worst);
 }
+
+/* --- clocks: false suspicions under drift (issue 17) ------------------------------------ */
+
+#define DRIFT_REPS 20 /* of 2 nodes (2 monitored links) for 300 s (heartbeat.yaml) */
+
+struct drift_acc {
+    uint64_t suspicions[2]; /* within the window, by monitoring node */
+    uint64_t slots[2];      /* heartbeat slots per run of the link into that node */
+};
+
+/* Node i's clock turns a duration d of its own into round(d / (1 + ppm_i 1e-6)) true ns. */
+static sim_time true_span(sim_time d, double ppm)
+{
+    return (sim_time)llround((double)d / (1 + ppm * 1e-6));
+}
+
+static double drift_ppm[2]; /* the case's clocks.nodes drifts, for drift_run's windows */
+
+static void drift_run(void *acc, const struct scenario *sc, const struct recorder *rec,
+                      const struct run_metrics *m)
+{
+    struct drift_acc *a = acc;
+    cr_assert_eq(m->crashes, 0);
+    cr_assert_eq(m->false_suspicions, m->suspicions, "nobody crashes: every suspicion is false");
+    sim_time latency = (sim_time)dist_mean(&sc->network.latency);
+    for (uint32_t to = 0; to < 2; to++) {
+        sim_time period = true_span(sc->heartbeat.interval, drift_ppm[1 - to]);
+        sim_time tau = true_span(sc->heartbeat.timeout, drift_ppm[to]);
+        sim_time from = tau + latency + 2 * period;
+        a->slots[to] = (sc->duration - from) / period - 1;
+        sim_time until = from + a->slots[to] * period;
+        for (size_t e = 0; e < rec->nev; e++)
+            a->suspicions[to] += rec->ev[e].kind == EV_SUSPECT && rec->ev[e].node == to &&
+                                 rec->ev[e].time >= from && rec->ev[e].time < until;
+    }
+}
+
+/*
+ * Two nodes; node s sends every interval h on its clock, true period P = h / (1 + d_s); node
+ * r suspects after T on its clock, true timeout tau = T / (1 + d_r) (both rounded to the ns as
+ * the simulator does). With a constant latency the arrivals on link s -> r are P apart, so
+ * check 4's argument holds with P for the interval: a suspicion needs the next `losses`
+ * heartbeats lost, losses = ceil(tau / P) - 1 (an arrival at the deadline is late), so the
+ * rate is (1 - l) l^losses per slot of P. Drift moves tau / P, and with it `losses`, whenever
+ * the ratio crosses an integer: suspicions begin where h (1 + d_r) / (1 + d_s) >= T / k.
+ * `honest` false compares against the model a drift-blind reader would use (timers in true
+ * time: P = h, tau = T) and returns the largest |z|, for the negative control.
+ */
+static double check_drift(double loss, const char *timeout, double ppm0, double ppm1, bool honest)
+{
+    struct settings s = {0};
+    set(&s, "cluster.nodes=2");
+    set(&s, "heartbeat.loss=%.17g", loss);
+    set(&s, "heartbeat.timeout=%s", timeout);
+    set(&s, "clocks.nodes=[{node: 0, drift: %.17g}, {node: 1, drift: %.17g}]", ppm0, ppm1);
+    drift_ppm[0] = ppm0;
+    drift_ppm[1] = ppm1;
+    struct drift_acc a = {0};
+    replicate("heartbeat.yaml", &s, DRIFT_REPS, drift_run, &a);
+    double worst = 0;
+    for (uint32_t to = 0; to < 2; to++) {
+        sim_time h = 100 * SIM_MS, t; /* heartbeat.yaml's interval, the case's timeout */
+        cr_assert(sim_time_parse(timeout, &t, NULL, 0));
+        double period = (double)(honest ? true_span(h, drift_ppm[1 - to]) : h);
+        double tau = (double)(honest ? true_span(t, drift_ppm[to]) : t);
+        unsigned losses = (unsigned)ceil(tau / period) - 1;
+        double p = (1 - loss) * pow(loss, losses), w = (double)a.slots[to];
+        double overlap = 0;
+        for (unsigned k = 1; k <= losses; k++)
+            overlap += w - k;
+        double var = DRIFT_REPS * (w * p * (1 - p) - 2 * p * p * overlap);
+        double n = DRIFT_REPS * w, measured = (double)a.suspicions[to] / n;
+        char what[96];
+        snprintf(what, sizeof(what), "suspicions/slot at node %u l=%g T=%s d=%+g/%+g ppm", to, loss,
+                 timeout, ppm0, ppm1);
+        if (var <= 0) { /* no randomness left (loss 0): the count is exact */
+            if (honest)
+                cr_expect_eq(a.suspicions[to], (uint64_t)(p * n), "%s: %llu suspicions", what,
+                             (unsigned long long)a.suspicions[to]);
+            fprintf(stderr, "validation: %-44s measured %-12.7g expected %-12.7g (exact)\n", what,
+                    measured, p);
+            worst = measured != p ? INFINITY : worst;
+            continue;
+        }
+        double se = sqrt(var) / n;
+        if (honest)
+            compare(what, measured, p, se, n);
+        double z = fabs(measured - p) / se;
+        worst = z > worst ? z : worst;
+    }
+    return worst;
+}
+
+Test(validation, false_suspicions_under_drift_match_the_rate_at_the_drifted_ratio)
+{
+    /* T = 3h: node 1 (fast) monitoring node 0 (slow) needs 2 losses, node 0 needs 3 */
+    check_drift(0.2, "300ms", -50, 50, true);
+    check_drift(0.3, "250ms", -200, 200, true); /* between integers: drift changes nothing */
+}
+
+/* Loss 0 and T = 1.0001 h: suspicions begin once the relative drift passes 100 ppm, then
+ * every heartbeat comes too late on the fast monitor's link and never on the other. */
+Test(validation, suspicions_begin_when_the_drift_passes_the_timeout_margin)
+{
+    check_drift(0, "100.01ms", -40, 40, true);
+    check_drift(0, "100.01ms", -60, 60, true);
+}
+
+Test(validation, a_drift_blind_model_is_rejected_by_the_drift_check)
+{
+    double worst = check_drift(0.2, "300ms", -50, 50, false);
+    fprintf(stderr, "validation: drift negative control (timers in true time): max |z| %.1f\n",
+            worst);
+    cr_expect_gt(worst, Z, "a drift-blind model passed (max |z| %.2f)", worst);
+}
+
+/* --- Byzantine voters: approval with b fixed voters (issue 17) ---------------------------- */
+
+#define BYZ_REPS 20 /* of 1,000 proposals (approval.yaml) */
+
+static void byz_run(void *acc, const struct scenario *sc, const struct recorder *rec,
+                    const struct run_metrics *m)
+{
+    struct approval_acc *a = acc;
+    cr_assert_eq(m->proposals, sc->workload.generate.count);
+    cr_assert_eq(m->invalid + m->undecided + m->aborted + m->no_quorum, 0);
+    a->approved += rec->outcomes[OUTCOME_APPROVED];
+    a->proposals += m->proposals;
+}
+
+/*
+ * b of n nodes (the last b) are Byzantine with `behaviour`; the n - b honest ones vote YES
+ * with p. The proposer (any node) decides approved when YES >= q, where the b fixed voters
+ * give it y = b YES (yes-on-invalid) or none (always-no votes NO, equivocate tells the
+ * proposer NO, silent sends nothing, and a missing vote is not a NO): P[Bin(n - b, p) >= q -
+ * y]. Proposals are independent, so the approval rate has SE sqrt(P (1 - P) / N). `honest`
+ * false compares against the closed form without Byzantine nodes, P[Bin(n, p) >= q], and
+ * returns |z|, for the negative control.
+ */
+static double check_byzantine(uint32_t n, double p, uint32_t q, uint32_t b, const char *behaviour,
+                              bool honest)
+{
+    struct settings s = {0};
+    set(&s, "cluster.nodes=%u", n);
+    set(&s, "cluster.quorum=%u", q);
+    set(&s, "consensus.approval=%.17g", p);
+    char nodes[64] = "";
+    for (uint32_t k = n - b; k < n; k++)
+        snprintf(nodes + strlen(nodes), sizeof(nodes) - strlen(nodes), "%s%u",
+                 k > n - b ? ", " : "", k);
+    set(&s, "consensus.byzantine={nodes: [%s], behaviour: %s}", nodes, behaviour);
+    struct approval_acc a = {0};
+    replicate("approval.yaml", &s, BYZ_REPS, byz_run, &a);
+    uint32_t y = strcmp(behaviour, "yes-on-invalid") == 0 ? b : 0;
+    double total = (double)a.proposals;
+    double expect = honest ? (q > y ? gsl_cdf_binomial_Q(q - y - 1, p, n - b) : 1)
+                           : gsl_cdf_binomial_Q(q - 1, p, n);
+    double se = sqrt(expect * (1 - expect) / total), measured = (double)a.approved / total;
+    char what[96];
+    snprintf(what, sizeof(what), "approval n=%u p=%g q=%u b=%u %s", n, p, q, b, behaviour);
+    if (honest)
+        compare(what, measured, expect, se, total);
+    return fabs(measured - expect) / se;
+}
+
+Test(validation, approval_with_byzantine_voters_matches_the_binomial_tail_of_the_honest_ones)
+{
+    check_byzantine(7, 0.8, 4, 2, "always-no", true);
+    check_byzantine(7, 0.6, 4, 2, "yes-on-invalid", true);
+    check_byzantine(9, 0.7, 5, 3, "equivocate", true);
+    check_byzantine(7, 0.9, 5, 1, "silent", true);
+}
+
+Test(validation, a_byzantine_blind_closed_form_is_rejected_by_the_approval_check)
+{
+    double z = check_byzantine(7, 0.8, 4, 2, "always-no", false);
+    fprintf(stderr, "validation: Byzantine negative control (b ignored): |z| %.1f\n", z);
+    cr_expect_gt(z, Z, "a closed form ignoring the Byzantine voters passed (|z| %.2f)", z);
+}

@@ -61,7 +61,7 @@ struct pnode {
     uint64_t ballot;         /* its own ballot while PREPARING or LEADING */
     uint64_t applied;        /* slots applied, in order */
     uint32_t preempted;      /* consecutive preemptions: the backoff exponent */
-    consensus_time retry_at; /* no phase 1 before this */
+    consensus_time retry_at; /* no phase 1 before this (on the node's clock) */
     uint64_t want;           /* chosen prefix some peer announced */
     uint32_t want_src;       /* who announced it */
     bool asked;              /* a catch_up request went out since the last check */
@@ -434,7 +434,8 @@ static void preempt(struct consensus *p, uint32_t node, uint64_t by)
     consensus_time bound = p->backoff << (r->preempted - 1);
     if (bound > p->backoff_max || bound < p->backoff)
         bound = p->backoff_max;
-    r->retry_at = now_of(p) + (consensus_time)(p->port.uniform(p->port.ctx, node) * (double)bound);
+    r->retry_at = p->port.clock(p->port.ctx, node) +
+                  (consensus_time)(p->port.uniform(p->port.ctx, node) * (double)bound);
 }
 
 /* `node` promises b (higher than its promise): a ballot of its own below b is over. */
@@ -892,7 +893,7 @@ static void on_check(struct consensus *p, uint32_t node)
     struct pnode *r = &p->nodes[node];
     bool mine = fd_leader(p, node) == node;
     r->asked = false;
-    if (r->role == IDLE && mine && now_of(p) >= r->retry_at) {
+    if (r->role == IDLE && mine && p->port.clock(p->port.ctx, node) >= r->retry_at) {
         start_prepare(p, node);
         finish_phase1(p, node); /* a cluster of one */
     } else if (r->role == PREPARING && !mine) {

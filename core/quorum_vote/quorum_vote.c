@@ -29,6 +29,8 @@ struct qv_proposal {
     uint64_t timer;     /* vote_timeout handle while undecided, 0 otherwise */
     uint64_t *counted;  /* while undecided: voters whose vote was counted */
     uint64_t *voted;    /* nodes that cast a vote (allocated at the first vote) */
+    uint32_t *tally;    /* broadcast_votes: YES counted at each node (n), then NO (n) */
+    uint64_t *heard;    /* broadcast_votes: n bitsets of the voters each node counted */
     uint64_t next_open; /* list of undecided proposals (NO_PROPOSAL ends it) */
     uint64_t prev_open;
 };
@@ -95,6 +97,8 @@ static void qv_destroy(struct consensus *p)
     for (uint64_t i = 0; i <= p->cfg.max_proposals; i++) {
         free(p->props[i].counted);
         free(p->props[i].voted);
+        free(p->props[i].tally);
+        free(p->props[i].heard);
     }
     free(p->props);
     free(p);
@@ -143,6 +147,8 @@ static void decide(struct consensus *p, uint64_t id, enum consensus_outcome o)
         return;
     /* commit order, not a log: the host applies a proposal once and ignores the index */
     p->port.apply(p->port.ctx, st->proposer, 0, id);
+    if (p->cfg.broadcast_votes) /* every node counts the votes and commits by itself */
+        return;
     struct consensus_msg m;
     p->port.broadcast(p->port.ctx, message(&m, MSG_COMMIT, st->proposer, 0, id));
 }
@@ -157,22 +163,96 @@ static void tally(struct consensus *p, uint64_t id)
         decide(p, id, CONSENSUS_REJECTED);
 }
 
-/* `node` validates `id` against its replica and casts its vote (once); returns the vote. */
-static bool cast_vote(struct consensus *p, uint32_t node, uint64_t id)
+static enum consensus_byzantine behaviour(const struct consensus *p, uint32_t node)
+{
+    return p->port.byzantine(p->port.ctx, node);
+}
+
+/*
+ * `node` casts its vote on `id` (once) and records it in its ledger; false if it stays silent.
+ * *yes: the vote as the proposer hears it. An honest node validates `id` against its replica
+ * and draws YES with its approval probability; a Byzantine one draws nothing: always-no says
+ * NO, yes-on-invalid YES, equivocate NO to the proposer (vote_to for the others).
+ */
+static bool cast_vote(struct consensus *p, uint32_t node, uint64_t id, bool *yes)
 {
     struct qv_proposal *st = &p->props[id];
     if (!st->voted)
         st->voted = xcalloc(p->words, sizeof(uint64_t));
     bit_set(st->voted, node);
-    bool yes = p->port.validate(p->port.ctx, node, id) &&
+    enum consensus_byzantine b = behaviour(p, node);
+    if (b == CONSENSUS_BYZ_SILENT)
+        return false;
+    if (b == CONSENSUS_HONEST)
+        *yes = p->port.validate(p->port.ctx, node, id) &&
                p->port.uniform(p->port.ctx, node) < approval_of(p, node);
+    else
+        *yes = b == CONSENSUS_BYZ_YES_ON_INVALID;
     struct consensus_record r = {.kind = CONSENSUS_REC_VOTED,
                                  .node = node,
                                  .proposal = id,
                                  .time = p->port.now(p->port.ctx),
-                                 .yes = yes};
+                                 .yes = *yes};
     p->port.record(p->port.ctx, &r);
-    return yes;
+    return true;
+}
+
+/* The vote `voter` (which voted `yes` to the proposer) sends to `to`: an equivocator says NO
+ * to the proposer and to nodes an even distance after it, YES to those an odd distance after
+ * it, so that with broadcast votes some replicas commit what the proposer rejects. */
+static bool vote_to(const struct consensus *p, uint64_t id, uint32_t voter, bool yes, uint32_t to)
+{
+    if (behaviour(p, voter) != CONSENSUS_BYZ_EQUIVOCATE)
+        return yes;
+    uint32_t n = p->cfg.nodes, distance = (to + n - p->props[id].proposer) % n;
+    return distance % 2 == 1;
+}
+
+/* broadcast_votes: node `at` (not the proposer) counts `voter`'s vote once; it applies the
+ * proposal when its own count of YES reaches the quorum. */
+static void count_at(struct consensus *p, uint32_t at, uint64_t id, uint32_t voter, bool yes)
+{
+    struct qv_proposal *st = &p->props[id];
+    uint32_t n = p->cfg.nodes;
+    if (!st->tally) {
+        st->tally = xcalloc(2 * (size_t)n, sizeof(*st->tally));
+        st->heard = xcalloc((size_t)n * p->words, sizeof(*st->heard));
+    }
+    uint64_t *heard = st->heard + (size_t)at * p->words;
+    if (bit_test(heard, voter))
+        return;
+    bit_set(heard, voter);
+    if (!yes) {
+        st->tally[n + at]++;
+        return;
+    }
+    if (++st->tally[at] == p->cfg.quorum)
+        p->port.apply(p->port.ctx, at, 0, id);
+}
+
+/* `voter` sends its vote on `id`: to the proposer, or (broadcast_votes) to every other node,
+ * one message each when it equivocates. */
+static void send_vote(struct consensus *p, uint64_t id, uint32_t voter, bool yes)
+{
+    struct consensus_msg v;
+    uint32_t proposer = p->props[id].proposer;
+    if (!p->cfg.broadcast_votes) {
+        if (voter != proposer)
+            p->port.send(p->port.ctx,
+                         message(&v, yes ? MSG_VOTE_YES : MSG_VOTE_NO, voter, proposer, id));
+        return;
+    }
+    if (voter != proposer)
+        count_at(p, voter, id, voter, vote_to(p, id, voter, yes, voter));
+    if (behaviour(p, voter) != CONSENSUS_BYZ_EQUIVOCATE) {
+        p->port.broadcast(p->port.ctx, message(&v, yes ? MSG_VOTE_YES : MSG_VOTE_NO, voter, 0, id));
+        return;
+    }
+    for (uint32_t to = 0; to < p->cfg.nodes; to++)
+        if (to != voter)
+            p->port.send(p->port.ctx,
+                         message(&v, vote_to(p, id, voter, yes, to) ? MSG_VOTE_YES : MSG_VOTE_NO,
+                                 voter, to, id));
 }
 
 /* The proposer receives (or casts) a vote: record it, count it if still undecided. */
@@ -210,7 +290,9 @@ static void qv_submit(struct consensus *p, uint32_t node, uint64_t id)
     struct consensus_record r = {
         .kind = CONSENSUS_REC_PROPOSED, .node = node, .proposal = id, .time = now};
     p->port.record(p->port.ctx, &r);
-    if (!p->port.validate(p->port.ctx, node, id)) {
+    /* a yes-on-invalid proposer proposes whatever it is given */
+    if (behaviour(p, node) != CONSENSUS_BYZ_YES_ON_INVALID &&
+        !p->port.validate(p->port.ctx, node, id)) {
         decide(p, id, CONSENSUS_INVALID);
         return;
     }
@@ -226,28 +308,32 @@ static void qv_submit(struct consensus *p, uint32_t node, uint64_t id)
     struct consensus_msg m;
     p->port.broadcast(p->port.ctx, message(&m, MSG_PROPOSAL, node, 0, id));
     st->timer = p->port.set_timer(p->port.ctx, node, p->cfg.vote_timeout, TIMER_VOTE_DEADLINE, id);
-    bool yes = cast_vote(p, node, id);
+    bool yes;
+    if (!cast_vote(p, node, id, &yes))
+        return;
+    send_vote(p, id, node, yes);
     receive_vote(p, id, node, yes, now, false);
 }
 
 static void qv_deliver(struct consensus *p, const struct consensus_msg *m)
 {
-    struct consensus_msg v;
     assert(m->to < p->cfg.nodes && m->from < p->cfg.nodes);
     struct qv_proposal *st = proposal_get(p, m->proposal);
     assert(st->submitted);
     switch (m->kind) {
     case MSG_PROPOSAL: {
-        if (st->voted && bit_test(st->voted, m->to))
+        bool yes;
+        if ((st->voted && bit_test(st->voted, m->to)) || !cast_vote(p, m->to, m->proposal, &yes))
             return;
-        bool yes = cast_vote(p, m->to, m->proposal);
-        p->port.send(p->port.ctx,
-                     message(&v, yes ? MSG_VOTE_YES : MSG_VOTE_NO, m->to, m->from, m->proposal));
+        send_vote(p, m->proposal, m->to, yes);
         return;
     }
     case MSG_VOTE_YES:
     case MSG_VOTE_NO:
-        receive_vote(p, m->proposal, m->from, m->kind == MSG_VOTE_YES, m->sent, m->duplicate);
+        if (m->to == st->proposer)
+            receive_vote(p, m->proposal, m->from, m->kind == MSG_VOTE_YES, m->sent, m->duplicate);
+        else if (!m->duplicate)
+            count_at(p, m->to, m->proposal, m->from, m->kind == MSG_VOTE_YES);
         return;
     case MSG_COMMIT:
         p->port.apply(p->port.ctx, m->to, 0, m->proposal);
@@ -287,7 +373,8 @@ static void qv_recover(struct consensus *p, uint32_t node, bool amnesia)
 /* A vote that never arrives is still a row of votes.csv, with no arrival time. */
 static void qv_lost(struct consensus *p, const struct consensus_msg *m)
 {
-    if (m->kind != MSG_VOTE_YES && m->kind != MSG_VOTE_NO)
+    if ((m->kind != MSG_VOTE_YES && m->kind != MSG_VOTE_NO) ||
+        m->to != p->props[m->proposal].proposer)
         return;
     struct consensus_record r = {.kind = CONSENSUS_REC_VOTE_IN,
                                  .node = m->to,

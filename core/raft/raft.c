@@ -36,7 +36,7 @@ struct rnode {
     uint64_t commit, applied;
     uint64_t *granted;       /* voters that granted this node's (pre-)candidacy (bitset) */
     uint32_t votes;          /* popcount of granted */
-    consensus_time deadline; /* the election timeout expires at */
+    consensus_time deadline; /* the election timeout expires at (node clock) */
     consensus_time started;  /* candidates: when this candidacy began */
     consensus_time timer_at; /* the armed election timer fires at */
     uint64_t timer;          /* its handle, 0: none armed */
@@ -160,6 +160,12 @@ static consensus_time now_of(const struct consensus *p)
     return p->port.now(p->port.ctx);
 }
 
+/* `node`'s own clock: election deadlines are kept and compared on it (clocks.*). */
+static consensus_time clock_of(const struct consensus *p, uint32_t node)
+{
+    return p->port.clock(p->port.ctx, node);
+}
+
 static uint64_t last_term(const struct rnode *r)
 {
     return r->len ? r->log[r->len].term : 0;
@@ -235,7 +241,7 @@ static void decide(struct consensus *p, uint32_t node, uint64_t id, enum consens
 static void arm_election(struct consensus *p, uint32_t node)
 {
     struct rnode *r = &p->nodes[node];
-    consensus_time now = now_of(p);
+    consensus_time now = clock_of(p, node);
     r->timer_at = r->deadline;
     r->timer = p->port.set_timer(p->port.ctx, node, r->deadline - now, T_ELECTION, r->gen);
 }
@@ -244,7 +250,7 @@ static void arm_election(struct consensus *p, uint32_t node)
 static void reset_election(struct consensus *p, uint32_t node)
 {
     struct rnode *r = &p->nodes[node];
-    r->deadline = now_of(p) + p->port.draw(p->port.ctx, node, p->dist);
+    r->deadline = clock_of(p, node) + p->port.draw(p->port.ctx, node, p->dist);
     if (r->timer && r->timer_at <= r->deadline)
         return; /* it fires first and re-arms for the rest */
     if (r->timer)
@@ -563,12 +569,13 @@ static bool log_up_to_date(const struct rnode *r, uint64_t index, uint64_t term)
 }
 
 /* check_quorum: does `node` believe in a live leader (its own election timeout running)? */
-static bool in_lease(const struct consensus *p, const struct rnode *r)
+static bool in_lease(const struct consensus *p, uint32_t node)
 {
+    const struct rnode *r = &p->nodes[node];
     if (!p->check_quorum)
         return false;
     return r->role == LEADER ||
-           (r->role == FOLLOWER && r->leader != NONE && now_of(p) < r->deadline);
+           (r->role == FOLLOWER && r->leader != NONE && clock_of(p, node) < r->deadline);
 }
 
 static void reply_vote(struct consensus *p, const struct consensus_msg *m, uint64_t term,
@@ -588,12 +595,12 @@ static void on_request_vote(struct consensus *p, const struct consensus_msg *m)
     uint64_t term = m->payload.words[0];
     bool up = log_up_to_date(r, m->payload.words[1], m->payload.words[2]);
     if (m->payload.words[3]) { /* pre-vote: no state changes */
-        bool lease = r->role == LEADER || (r->leader != NONE && now_of(p) < r->deadline);
+        bool lease = r->role == LEADER || (r->leader != NONE && clock_of(p, m->to) < r->deadline);
         bool grant = term > r->term && up && !lease;
         reply_vote(p, m, grant ? term : r->term, grant, true);
         return;
     }
-    if (term > r->term && in_lease(p, r))
+    if (term > r->term && in_lease(p, m->to))
         return;
     if (term > r->term)
         become_follower(p, m->to, term, NONE);
@@ -804,7 +811,7 @@ static void on_election_timer(struct consensus *p, uint32_t node, uint64_t gen)
     if (gen != r->gen)
         return;
     r->timer = 0;
-    if (now_of(p) < r->deadline) {
+    if (clock_of(p, node) < r->deadline) {
         arm_election(p, node);
         return;
     }

@@ -90,10 +90,29 @@ static void check_quorums(const struct checker_input *in, checker_report_fn *rep
             continue;
         if (in->log_order && !p->approved)
             continue; /* committed after its client gave up: allowed in a log */
+        if (in->self_commit && !p->approved && !p->rejected)
+            continue; /* committed by the replicas' own counts after the proposer gave up */
         snprintf(buf, sizeof(buf),
                  "p-%llu applied by %llu replicas without a YES quorum (%s, yes=%u, quorum=%u)",
                  (unsigned long long)id, (unsigned long long)p->applications,
                  p->approved ? "approved" : "not approved", p->yes, p->quorum);
+        report(ctx, UINT32_MAX, buf);
+        out->violations++;
+    }
+}
+
+static void check_valid_approved(const struct checker_input *in, checker_report_fn *report,
+                                 void *ctx, struct checker_result *out)
+{
+    char buf[160];
+    for (uint64_t id = 1; id <= in->nproposals && !in->log_order; id++) {
+        const struct checker_proposal *p = &in->proposal[id];
+        if (!p->approved || !p->invalid)
+            continue;
+        snprintf(buf, sizeof(buf),
+                 "p-%llu approved (yes=%u, quorum=%u) though its operation was invalid on its "
+                 "proposer's replica: an invalid operation committed",
+                 (unsigned long long)id, p->yes, p->quorum);
         report(ctx, UINT32_MAX, buf);
         out->violations++;
     }
@@ -182,6 +201,7 @@ void checker_run(const struct checker_input *in, checker_report_fn *report, void
     for (uint32_t i = 0; i < in->nodes; i++)
         order[i] = i;
     check_quorums(in, report, ctx, out);
+    check_valid_approved(in, report, ctx, out);
     check_double_apply(in, report, ctx, out);
     check_same_set_same_state(in, order, report, ctx, out);
     count_diverged(in, order, out);

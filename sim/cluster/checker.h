@@ -6,7 +6,8 @@
  *   1. no proposal is applied anywhere unless its proposer decided approved with
  *      YES >= quorum (log protocols, `log_order`: an approved proposal had YES >= quorum;
  *      one whose client gave up, timeout or aborted, may still commit, and the log's own
- *      invariants are logcheck's);
+ *      invariants are logcheck's; with self_commit, one whose proposer timed out or aborted
+ *      may be applied by replicas that counted a quorum themselves, but never a rejected one);
  *   2. no commit is applied twice on a replica: a node's count of successful applications
  *      equals the number of distinct proposals it holds as applied;
  *   3. replicas that decided the same set of commits have the same state hash, a commit
@@ -15,6 +16,10 @@
  *      another, and two that do not commute apply in different orders; either way equal
  *      decided sets end in different states. The report names a commit applied on one and
  *      refused on the other when there is one.
+ *   4. (not log protocols) no proposal invalid on its proposer's replica when proposed is
+ *      approved: an honest proposer decides it invalid before any vote, so only a proposer
+ *      that skips its own validation (a Byzantine yes-on-invalid node) and voters that approve
+ *      invalid operations can commit one.
  * Also measured: diverged replicas, whose state hash differs from the majority's (the most
  * common hash; ties go to the hash of the lowest node).
  *
@@ -40,6 +45,8 @@ struct checker_proposal {
     bool approved;         /* the proposer decided approved */
     uint32_t yes, quorum;  /* YES votes counted at the decision, quorum needed */
     uint64_t applications; /* replicas that applied it */
+    bool invalid;          /* invalid on its proposer's replica when proposed */
+    bool rejected;         /* the proposer decided rejected */
 };
 
 struct checker_input {
@@ -49,6 +56,8 @@ struct checker_input {
     uint64_t nproposals;                     /* proposal ids 1..nproposals */
     const struct checker_proposal *proposal; /* indexed by id (entry 0 unused) */
     bool log_order;                          /* the protocol is CONSENSUS_LOG_ORDER */
+    bool self_commit; /* replicas commit on their own count of votes (broadcast_votes): one
+                         whose proposer timed out or aborted may still apply it */
 };
 
 struct checker_result {

@@ -306,6 +306,12 @@ static consensus_time port_now(void *ctx)
     return sim_now(((struct cluster *)ctx)->eng);
 }
 
+static consensus_time port_clock(void *ctx, uint32_t node)
+{
+    struct cluster *c = ctx;
+    return c->clk ? clock_read(c->clk, node, sim_now(c->eng)) : sim_now(c->eng);
+}
+
 static uint64_t msg_encode(struct cluster *c, const struct consensus_msg *m)
 {
     assert(m->kind < c->proto_ops->nmsg_kinds && m->len <= CONSENSUS_PAYLOAD_MAX);
@@ -388,7 +394,7 @@ static uint64_t port_set_timer(void *ctx, uint32_t node, consensus_time delay, u
     assert(key < c->proto_ops->ntimers);
     struct sim_event ev = {
         .fn = timer_handlers[key], .ctx = c, .a = arg, .c = node, .d = c->node[node].epoch};
-    return mailbox_schedule(c->mb, cluster_after(c, delay), &ev);
+    return mailbox_schedule(c->mb, cluster_after(c, cluster_span(c, node, delay)), &ev);
 }
 
 static void port_cancel_timer(void *ctx, uint64_t handle)
@@ -430,6 +436,12 @@ static uint32_t port_trusted(void *ctx, uint32_t node)
 {
     struct cluster *c = ctx;
     return c->hb ? heartbeat_trusted(c->hb, node) : c->n;
+}
+
+static enum consensus_byzantine port_byzantine(void *ctx, uint32_t node)
+{
+    struct cluster *c = ctx;
+    return c->byzantine ? (enum consensus_byzantine)c->byzantine[node] : CONSENSUS_HONEST;
 }
 
 static bool port_suspects(void *ctx, uint32_t node, uint32_t peer)
@@ -581,9 +593,10 @@ static void submit_next(struct sim_engine *eng, const struct sim_event *ev)
     cp->submitted = sim_now(c->eng);
     cp->op = replicas_intern(c->rep, &cp->p);
     c->m.proposals++;
-    if (up(c, cp->p.proposer))
+    if (up(c, cp->p.proposer)) {
+        cp->invalid = !replicas_valid(c->rep, cp->p.proposer, cp->op);
         c->proto_ops->submit(c->proto, cp->p.proposer, id);
-    else
+    } else
         record_outcome(c, id, OUTCOME_ABORTED, 0, 0, 0, sim_now(c->eng));
     schedule_submission(c);
 }
@@ -626,11 +639,12 @@ static void deliver_heartbeat(struct sim_engine *eng, const struct sim_event *ev
     }
     emit_heartbeat(c, from, to, ev->b, now, "delivered");
     /* A peer silent for `timeout` is suspect (heartbeat.h): a check due now goes first. */
+    sim_time timeout = cluster_span(c, to, c->sc->heartbeat.timeout);
     if (c->node[to].check_at == now)
-        schedule_check(c, to, heartbeat_check(c->hb, to, now, on_suspect, c));
+        schedule_check(c, to, heartbeat_check(c->hb, to, now, timeout, on_suspect, c));
     if (heartbeat_heard(c->hb, to, from, now))
         cluster_emit_event(c, to, "trust", "peer=%u", from);
-    sim_time deadline = now + c->sc->heartbeat.timeout;
+    sim_time deadline = now + timeout;
     if (c->node[to].check_at > deadline)
         schedule_check(c, to, deadline);
 }
@@ -672,7 +686,7 @@ static void heartbeat_tick(struct sim_engine *eng, const struct sim_event *ev)
         return;
     send_heartbeats(c, ev->c);
     struct sim_event next = *ev;
-    mailbox_post(c->mb, cluster_after(c, c->sc->heartbeat.interval), &next);
+    mailbox_post(c->mb, cluster_after(c, cluster_span(c, ev->c, c->sc->heartbeat.interval)), &next);
 }
 
 static void on_suspect(void *ctx, uint32_t node, uint32_t peer)
@@ -696,7 +710,8 @@ static void heartbeat_check_due(struct sim_engine *eng, const struct sim_event *
     mailbox_enter(c->mb, ev);
     if (!cluster_current(c, ev) || c->node[ev->c].check_at != sim_now(eng))
         return;
-    sim_time next = heartbeat_check(c->hb, ev->c, sim_now(eng), on_suspect, c);
+    sim_time timeout = cluster_span(c, ev->c, c->sc->heartbeat.timeout);
+    sim_time next = heartbeat_check(c->hb, ev->c, sim_now(eng), timeout, on_suspect, c);
     schedule_check(c, ev->c, next);
 }
 
@@ -709,7 +724,49 @@ void cluster_heartbeat_start(struct cluster *c, uint32_t node, sim_time phase)
     heartbeat_reset(c->hb, node, now);
     struct sim_event tick = {.fn = heartbeat_tick, .ctx = c, .c = node, .d = c->node[node].epoch};
     mailbox_post(c->mb, cluster_after(c, phase), &tick);
-    schedule_check(c, node, now + c->sc->heartbeat.timeout);
+    schedule_check(c, node, now + cluster_span(c, node, c->sc->heartbeat.timeout));
+}
+
+/* --- clocks ------------------------------------------------------------------------- */
+
+/* A timed clock jump (a = the jump's index in clocks.jumps, c = its node): the node's reading
+ * moves; its failure detector's silences, measured on that clock, move with it. */
+static void clock_jump_due(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    const struct clock_jump_spec *j = &c->sc->clocks.jumps[ev->a];
+    int64_t by = j->back ? -(int64_t)j->by : (int64_t)j->by;
+    clock_jump(c->clk, j->node, by);
+    cluster_emit_event(c, j->node, "clock_jump", "by_ns=%lld reading_ns=%llu", (long long)by,
+                       (unsigned long long)clock_read(c->clk, j->node, sim_now(eng)));
+    if (!c->hb || !up(c, j->node))
+        return;
+    int64_t shift = (int64_t)clock_true_span(c->clk, j->node, j->by);
+    heartbeat_shift(c->hb, j->node, j->back ? -shift : shift);
+    if (!j->back && c->node[j->node].check_at > sim_now(eng))
+        schedule_check(c, j->node, sim_now(eng));
+}
+
+static const struct sim_kind clock_kinds[] = {
+    {.fn = clock_jump_due, .name = "clock_jump", .target = SIM_TARGET_C},
+};
+
+/* With clocks: every node's drift and offset as an event at 0, and the timed jumps. */
+static void clocks_schedule(struct cluster *c)
+{
+    if (!c->clk)
+        return;
+    sim_engine_kinds(c->eng, clock_kinds, 1);
+    for (uint32_t i = 0; i < c->n; i++)
+        cluster_emit_event(c, i, "clock", "drift_ppm=%.6g offset_ns=%lld",
+                           clock_drift_ppm(c->clk, i), (long long)clock_offset(c->clk, i));
+    for (size_t k = 0; k < c->sc->clocks.njumps; k++) {
+        const struct clock_jump_spec *j = &c->sc->clocks.jumps[k];
+        struct sim_event ev = {.fn = clock_jump_due, .ctx = c, .a = k, .c = j->node};
+        if (j->at <= c->sc->duration)
+            mailbox_schedule(c->mb, j->at, &ev);
+    }
 }
 
 /* --- construction ------------------------------------------------------------------- */
@@ -773,6 +830,8 @@ static void init_protocol(struct cluster *c)
     }
     static const struct consensus_port port_template = {
         .now = port_now,
+        .clock = port_clock,
+        .byzantine = port_byzantine,
         .send = port_send,
         .broadcast = port_broadcast,
         .set_timer = port_set_timer,
@@ -884,6 +943,13 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     mailbox_set_prefetch(c->mb, prefetch_delivery, c);
     c->net = net_new(sc, c->eng);
     c->hb = sc->heartbeat.enabled ? heartbeat_new(sc) : NULL;
+    c->clk = clock_new(sc);
+    if (sc->consensus.byzantine.enabled) {
+        c->byzantine = xcalloc(sc->nodes, 1);
+        for (uint32_t k = 0; k < sc->consensus.byzantine.nodes.n; k++)
+            c->byzantine[sc->consensus.byzantine.nodes.ids[k]] =
+                (uint8_t)sc->consensus.byzantine.behaviour;
+    }
     c->wl = workload_new(sc);
     c->rep = replicas_new(c->n, element_bound(sc));
     seed_graph(c);
@@ -957,6 +1023,8 @@ void cluster_free(struct cluster *c)
     replicas_free(c->rep);
     workload_free(c->wl);
     heartbeat_free(c->hb);
+    clock_free(c->clk);
+    free(c->byzantine);
     net_free(c->net);
     mailbox_free(c->mb);
     sim_engine_free(c->eng);
@@ -984,17 +1052,20 @@ static void run_checker(struct cluster *c)
                                   .applications = c->node[i].applications};
     struct checker_proposal *props = xcalloc(c->nprops + 1, sizeof(*props));
     for (uint64_t id = 1; id <= c->nprops; id++)
-        props[id] = (struct checker_proposal){.approved = c->prop[id].decided &&
-                                                          c->prop[id].outcome == OUTCOME_APPROVED,
-                                              .yes = c->prop[id].yes,
-                                              .quorum = c->quorum,
-                                              .applications = c->prop[id].applications};
+        props[id] = (struct checker_proposal){
+            .approved = c->prop[id].decided && c->prop[id].outcome == OUTCOME_APPROVED,
+            .yes = c->prop[id].yes,
+            .quorum = c->quorum,
+            .invalid = c->prop[id].invalid,
+            .rejected = c->prop[id].decided && c->prop[id].outcome == OUTCOME_REJECTED,
+            .applications = c->prop[id].applications};
     struct checker_input in = {.nodes = c->n,
                                .node = nodes,
                                .words = c->pwords,
                                .nproposals = c->nprops,
                                .proposal = props,
-                               .log_order = c->proto_ops->flags & CONSENSUS_LOG_ORDER};
+                               .log_order = c->proto_ops->flags & CONSENSUS_LOG_ORDER,
+                               .self_commit = c->sc->consensus.broadcast_votes};
     checker_run(&in, report_violation, c, &c->check);
     logcheck_finish(c);
     c->check.violations += c->log_violations;
@@ -1005,6 +1076,11 @@ static void run_checker(struct cluster *c)
 void cluster_run(struct cluster *c)
 {
     faults_schedule(c);
+    clocks_schedule(c);
+    for (uint32_t i = 0; c->byzantine && i < c->n; i++)
+        if (c->byzantine[i] != CONSENSUS_HONEST)
+            cluster_emit_event(c, i, "byzantine", "behaviour=%s",
+                               consensus_byzantine_names[c->byzantine[i]]);
     for (uint32_t i = 0; i < c->n; i++)
         if (c->hb)
             cluster_heartbeat_start(c, i, heartbeat_phase(c->hb, i));

@@ -14,6 +14,7 @@
 #include "core/ledger.h"
 #include "core/proposal.h"
 #include "sim/cluster/checker.h"
+#include "sim/cluster/clock.h"
 #include "sim/cluster/cluster.h"
 #include "sim/engine/engine.h"
 #include "sim/cluster/heartbeat.h"
@@ -48,6 +49,7 @@ struct cprop {
     struct proposal p; /* the operation (core/proposal) */
     uint32_t op;       /* its index in the replica store */
     bool decided;
+    bool invalid; /* invalid on its proposer's replica when submitted */
     enum outcome outcome;
     sim_time submitted; /* when the workload submitted it */
     uint32_t yes;
@@ -82,6 +84,8 @@ struct cluster {
     struct mailbox *mb; /* every model event and message goes through it */
     struct net *net;
     struct heartbeat *hb; /* NULL when heartbeat.enabled is false */
+    struct clock *clk;    /* NULL when clocks are not modelled (every node reads true time) */
+    uint8_t *byzantine;   /* per node: enum consensus_byzantine; NULL: every node is honest */
     struct workload *wl;
     struct replicas *rep;
     const struct consensus_ops *proto_ops;
@@ -173,6 +177,12 @@ bool cluster_current(const struct cluster *c, const struct sim_event *ev);
 void cluster_heartbeat_start(struct cluster *c, uint32_t node, sim_time phase);
 /* Release catch-up snapshot i. */
 void cluster_snapshot_release(struct cluster *c, uint64_t i);
+
+/* The true time a duration measured on node's clock lasts (itself without clocks). */
+static inline sim_time cluster_span(const struct cluster *c, uint32_t node, sim_time d)
+{
+    return c->clk ? clock_true_span(c->clk, node, d) : d;
+}
 
 /* now + delay, saturating at SIM_TIME_MAX. */
 sim_time cluster_after(const struct cluster *c, sim_time delay);

@@ -200,10 +200,10 @@ bool heartbeat_heard(struct heartbeat *h, uint32_t node, uint32_t peer, sim_time
     return true;
 }
 
-sim_time heartbeat_check(struct heartbeat *h, uint32_t node, sim_time now, heartbeat_suspect_fn *fn,
-                         void *ctx)
+sim_time heartbeat_check(struct heartbeat *h, uint32_t node, sim_time now, sim_time timeout,
+                         heartbeat_suspect_fn *fn, void *ctx)
 {
-    sim_time timeout = h->sc->heartbeat.timeout, next = SIM_TIME_MAX;
+    sim_time next = SIM_TIME_MAX;
     for (uint32_t l = h->in_off[node]; l < h->in_off[node + 1]; l++) {
         if (h->suspected[l])
             continue;
@@ -217,6 +217,16 @@ sim_time heartbeat_check(struct heartbeat *h, uint32_t node, sim_time now, heart
         }
     }
     return next;
+}
+
+void heartbeat_shift(struct heartbeat *h, uint32_t node, int64_t by)
+{
+    for (uint32_t l = h->in_off[node]; l < h->in_off[node + 1]; l++) {
+        if (by >= 0)
+            h->heard[l] = h->heard[l] > (sim_time)by ? h->heard[l] - (sim_time)by : 0;
+        else
+            h->heard[l] += (sim_time)-by;
+    }
 }
 
 void heartbeat_reset(struct heartbeat *h, uint32_t node, sim_time now)

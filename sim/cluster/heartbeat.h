@@ -42,11 +42,16 @@ typedef void heartbeat_suspect_fn(void *ctx, uint32_t node, uint32_t peer);
 
 /*
  * Suspect each monitored peer of node silent since now - timeout or earlier (calls fn for
- * each new suspicion, in peer order). Returns when the next peer may become suspect
- * (SIM_TIME_MAX if every monitored peer is suspected already).
+ * each new suspicion, in peer order). timeout: heartbeat.timeout in true time (on a drifting
+ * clock, as node measures it: sim/cluster/clock.h). Returns when the next peer may become
+ * suspect (SIM_TIME_MAX if every monitored peer is suspected already).
  */
-sim_time heartbeat_check(struct heartbeat *h, uint32_t node, sim_time now, heartbeat_suspect_fn *fn,
-                         void *ctx);
+sim_time heartbeat_check(struct heartbeat *h, uint32_t node, sim_time now, sim_time timeout,
+                         heartbeat_suspect_fn *fn, void *ctx);
+
+/* Node's clock jumped: every silence it measures grows by `by` true ns (negative: shrinks;
+ * a last-heard time is kept at or above 0). The next heartbeat_check applies it. */
+void heartbeat_shift(struct heartbeat *h, uint32_t node, int64_t by);
 
 /* Node (re)starts at now: it trusts everyone and counts silences from now. */
 void heartbeat_reset(struct heartbeat *h, uint32_t node, sim_time now);

@@ -25,7 +25,8 @@ const struct metric_field metric_fields[] = {
     PARAM_FIELD(approval, "consensus.approval (NA when consensus.approvals overrides some nodes)"),
     PARAM_FIELD(duration_s, "simulated duration, seconds"),
     PARAM_FIELD(faults, "1 if the scenario has a fault source (network, link or heartbeat loss, "
-                        "duplication, crashes, partitions, random faults), else 0"),
+                        "duplication, crashes, partitions, random faults), else 2 if it has "
+                        "Byzantine nodes (consensus.byzantine), else 0"),
     COUNT_FIELD(proposals, "proposals submitted"),
     COUNT_FIELD(approved, "proposals decided approved (YES >= quorum)"),
     COUNT_FIELD(rejected, "proposals decided rejected (quorum out of reach)"),
@@ -98,5 +99,5 @@ void metrics_set_params(struct run_metrics *m, const struct scenario *sc)
     m->quorum = quorum_size(&sc->consensus.quorum, sc->nodes);
     m->approval = sc->consensus.napproval ? NAN : sc->consensus.approval;
     m->duration_s = (double)sc->duration / 1e9;
-    m->faults = metrics_scenario_has_faults(sc) ? 1 : 0;
+    m->faults = metrics_scenario_has_faults(sc) ? 1 : sc->consensus.byzantine.enabled ? 2 : 0;
 }

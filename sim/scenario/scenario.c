@@ -127,7 +127,12 @@ void scenario_fini(struct scenario *sc)
     }
     free(sc->network.links);
     free(sc->consensus.approvals);
+    node_set_fini(&sc->consensus.byzantine.nodes);
     free(sc->faults.crashes);
+    dist_fini(&sc->clocks.drift);
+    dist_fini(&sc->clocks.offset);
+    free(sc->clocks.nodes);
+    free(sc->clocks.jumps);
     for (size_t i = 0; i < sc->faults.npartitions; i++) {
         struct partition_spec *p = &sc->faults.partitions[i];
         for (uint32_t g = 0; g < p->ngroups; g++)
@@ -231,6 +236,13 @@ void scenario_copy(struct scenario *dst, const struct scenario *src)
     }
     dst->consensus.approvals = dup_array(src->consensus.approvals, src->consensus.napproval,
                                          sizeof(*src->consensus.approvals));
+    node_set_copy(&dst->consensus.byzantine.nodes, &src->consensus.byzantine.nodes);
+    dist_copy_or_clear(&dst->clocks.drift, &src->clocks.drift);
+    dist_copy_or_clear(&dst->clocks.offset, &src->clocks.offset);
+    dst->clocks.nodes =
+        dup_array(src->clocks.nodes, src->clocks.nnodes, sizeof(*src->clocks.nodes));
+    dst->clocks.jumps =
+        dup_array(src->clocks.jumps, src->clocks.njumps, sizeof(*src->clocks.jumps));
     dst->faults.crashes =
         dup_array(src->faults.crashes, src->faults.ncrashes, sizeof(*src->faults.crashes));
     dst->faults.partitions =
@@ -349,6 +361,12 @@ bool scenario_validate(const struct scenario *sc, struct diag *d)
             diag_error(d, NULL, 0, 0, "consensus.approvals.approval",
                        "probability %g is not in [0, 1]", sc->consensus.approvals[i].approval);
     }
+    if (sc->consensus.byzantine.enabled)
+        check_set(sc, d, "consensus.byzantine.nodes", &sc->consensus.byzantine.nodes);
+    for (size_t i = 0; i < sc->clocks.nnodes; i++)
+        check_node(sc, d, "clocks.nodes.node", sc->clocks.nodes[i].node);
+    for (size_t i = 0; i < sc->clocks.njumps; i++)
+        check_node(sc, d, "clocks.jumps.node", sc->clocks.jumps[i].node);
     for (size_t i = 0; i < sc->faults.ncrashes; i++) {
         const struct crash_spec *c = &sc->faults.crashes[i];
         check_node(sc, d, "faults.crashes.node", c->node);
@@ -439,5 +457,6 @@ void scenario_consensus_config(const struct scenario *sc, uint64_t max_proposals
                                      .approval = sc->consensus.approval,
                                      .node_approval = node_approval,
                                      .max_proposals = max_proposals,
+                                     .broadcast_votes = sc->consensus.broadcast_votes,
                                      .params = params};
 }

@@ -97,6 +97,32 @@ struct heartbeat_spec {
     uint32_t fanout; /* HB_RANDOM: peers per node; HB_RING: neighbours each side */
 };
 
+enum clock_sign { CLOCK_SIGN_RANDOM, CLOCK_SIGN_FAST, CLOCK_SIGN_SLOW };
+
+struct clock_override { /* clocks.nodes[i] */
+    uint32_t node;
+    double drift;    /* ppm, positive: fast */
+    sim_time offset; /* reading at true time 0 */
+};
+
+struct clock_jump_spec { /* clocks.jumps[i] */
+    uint32_t node;
+    sim_time at; /* true time of the jump */
+    sim_time by; /* how far the reading moves */
+    bool back;   /* backwards (the reading decreases) */
+};
+
+struct clock_spec { /* clocks: per-node clocks (off unless given: every node reads true time) */
+    bool enabled;
+    struct dist drift; /* |drift| as time gained per second (1us = 1 ppm); ops NULL: none */
+    enum clock_sign drift_sign;
+    struct dist offset; /* reading at true time 0; ops NULL: 0 */
+    size_t nnodes;
+    struct clock_override *nodes;
+    size_t njumps;
+    struct clock_jump_spec *jumps;
+};
+
 /* One parameter of a protocol's consensus.<name> section, in the field of its type. */
 struct proto_param {
     bool b;        /* CPARAM_BOOL */
@@ -112,6 +138,12 @@ struct approval_override {
     double approval;
 };
 
+struct byzantine_spec { /* consensus.byzantine (off unless given) */
+    bool enabled;
+    struct node_set nodes;              /* the Byzantine nodes */
+    enum consensus_byzantine behaviour; /* what they do (core/consensus.h) */
+};
+
 struct consensus_spec {
     unsigned protocol; /* index into core/consensus.h's consensus_protocols[] (0: quorum-vote) */
     /* every registered protocol's section, in its params[] order (all are validated; the
@@ -124,6 +156,8 @@ struct consensus_spec {
     sim_time vote_timeout; /* proposer's deadline */
     bool durable;          /* default for recoveries: keep the replica */
     sim_time anti_entropy; /* each live node catches up from a peer this often; SIM_TIME_MAX: off */
+    bool broadcast_votes;  /* quorum-vote: votes go to every node, each applies at a quorum */
+    struct byzantine_spec byzantine;
 };
 
 struct vertex_spec { /* graph.vertices[i] */
@@ -192,6 +226,7 @@ struct scenario {
         struct link_override *links;
     } network;
     struct heartbeat_spec heartbeat;
+    struct clock_spec clocks;
     struct consensus_spec consensus;
     struct {
         size_t ncrashes;

@@ -59,6 +59,9 @@ enum {
                                 non-default: how files are written, not what they hold, so
                                 resolved files (and goldens) stay as they were without it */
     KF_QUIET = 1 << 8,       /* an optional section the resolved scenario names only when given */
+    KF_WRITE_TRUE = 1 << 9,  /* a bool written to resolved YAML only when true, its non-default
+                                (an option added later: resolved files and goldens stay as
+                                they were without it) */
 };
 
 #define NO_ENABLED ((size_t)-1)
@@ -1245,7 +1248,7 @@ static void proto_key_init(size_t p, size_t i, const struct consensus_param *cp)
     }
 }
 
-static struct key_spec consensus_keys[6 + CONSENSUS_PROTOCOLS_MAX]; /* defined below */
+static struct key_spec consensus_keys[8 + CONSENSUS_PROTOCOLS_MAX]; /* defined below */
 static struct record consensus_record;
 
 /* consensus.protocol's names and every protocol's section keys, made once. */
@@ -1340,6 +1343,53 @@ static const struct key_spec heartbeat_keys[] = {
      .help = "random: peers per node; ring: neighbours on each side", .example = "3"},
 };
 
+static const char *const clock_sign_names[] = {"random", "fast", "slow", NULL};
+
+#define CLO(field) offsetof(struct clock_override, field)
+static const struct key_spec clock_node_keys[] = {
+    {"node", K_NODE, CLO(node), KF_REQUIRED, .help = "the node", .example = "1"},
+    {"drift", K_REAL, CLO(drift), .min = -1e5, .max = 1e5,
+     .help = "its drift in ppm (positive: fast, negative: slow)", .example = "-50"},
+    {"offset", K_DURATION, CLO(offset), .help = "its reading at true time 0", .example = "2ms"},
+};
+static const struct record clock_node_record =
+    REC(clock_node_keys, sizeof(struct clock_override), zero_init);
+
+#define CJ(field) offsetof(struct clock_jump_spec, field)
+static const struct key_spec clock_jump_keys[] = {
+    {"node", K_NODE, CJ(node), KF_REQUIRED, .help = "the node whose clock is stepped",
+     .example = "2"},
+    {"at", K_DURATION, CJ(at), KF_REQUIRED, .help = "when (true time)", .example = "3s"},
+    {"by", K_DURATION, CJ(by), KF_REQUIRED, .help = "how far its reading moves", .example = "1s"},
+    {"back", K_BOOL, CJ(back), .help = "the reading moves back (default: forward)",
+     .example = "true"},
+};
+static const struct record clock_jump_record =
+    REC(clock_jump_keys, sizeof(struct clock_jump_spec), zero_init);
+
+#define CK(field) offsetof(struct clock_spec, field)
+static const struct key_spec clock_keys[] = {
+    {"drift", K_DIST, CK(drift), KF_NONE,
+     .help = "each node's drift magnitude, drawn once from its own stream, as time gained per "
+             "second (`50us` = 50 ppm); `none`: no drift",
+     .example = "{dist: uniform, min: 0us, max: 100us}"},
+    {"drift_sign", K_ENUM, CK(drift_sign), .names = clock_sign_names,
+     .help = "random (each node fast or slow with probability 1/2), fast or slow",
+     .example = "slow"},
+    {"offset", K_DIST, CK(offset), KF_NONE,
+     .help = "each node's reading at true time 0 (only differences between nodes matter); "
+             "`none`: 0",
+     .example = "{dist: uniform, min: 0ms, max: 10ms}"},
+    {"nodes", K_LIST, CK(nodes), .rec = &clock_node_record, .count_off = CK(nnodes),
+     .help = "per-node drift and offset, instead of the drawn ones",
+     .example = "[{node: 0, drift: -50}, {node: 1, drift: 50}]"},
+    {"jumps", K_LIST, CK(jumps), .rec = &clock_jump_record, .count_off = CK(njumps),
+     .help = "timed clock steps (as NTP or an operator makes): the reading moves, the rate "
+             "does not",
+     .example = "[{node: 2, at: 3s, by: 1s}]"},
+};
+static const struct record clock_record = REC(clock_keys, 0, NULL);
+
 #define APPR(field) offsetof(struct approval_override, field)
 static const struct key_spec approval_keys[] = {
     {"node", K_NODE, APPR(node), KF_REQUIRED, .help = "the voter", .example = "2"},
@@ -1372,7 +1422,23 @@ static const struct record approval_record = {
     approval_keys, COUNT(approval_keys), sizeof(struct approval_override), zero_init,
     NULL,          check_approvals};
 
-static struct key_spec consensus_keys[6 + CONSENSUS_PROTOCOLS_MAX] = {
+_Static_assert(sizeof(enum consensus_byzantine) == sizeof(unsigned),
+               "enums are stored as unsigned");
+
+#define BZ(field) offsetof(struct byzantine_spec, field)
+static const struct key_spec byzantine_keys[] = {
+    {"nodes", K_NODES, BZ(nodes), KF_REQUIRED, .help = "the Byzantine nodes", .example = "[3, 4]"},
+    {"behaviour", K_ENUM, BZ(behaviour), KF_REQUIRED, .names = consensus_byzantine_names,
+     .help = "always-no (votes NO), yes-on-invalid (votes YES on everything and proposes "
+             "operations invalid on its replica), equivocate (quorum-vote: NO to the proposer "
+             "and to nodes an even distance after it, YES to those an odd distance after it), "
+             "silent (never votes), "
+             "honest",
+     .example = "equivocate"},
+};
+static const struct record byzantine_record = REC(byzantine_keys, 0, NULL);
+
+static struct key_spec consensus_keys[8 + CONSENSUS_PROTOCOLS_MAX] = {
     {"protocol", K_ENUM, S(consensus.protocol), .names = protocol_names,
      .help = "consensus protocol (core/PROTOCOLS.md); each has its own section below",
      .example = "example"},
@@ -1390,9 +1456,19 @@ static struct key_spec consensus_keys[6 + CONSENSUS_PROTOCOLS_MAX] = {
              "random peer, as a recovering node does (`never`, the default, keeps AtlasDB's "
              "behaviour: a missed commit is never repaired)",
      .example = "1s"},
+    {"broadcast_votes", K_BOOL, S(consensus.broadcast_votes), KF_WRITE_TRUE,
+     .help = "quorum-vote: every node sends its vote to every node (not only to the proposer) "
+             "and applies a proposal once it has counted a quorum of YES itself, without a "
+             "commit message (what makes an equivocating voter able to split the replicas)",
+     .example = "true"},
+    {"byzantine", K_SECTION, S(consensus.byzantine), KF_QUIET, .rec = &byzantine_record,
+     .enabled_off = S(consensus.byzantine.enabled),
+     .help = "Byzantine nodes and what they do; protocols read it through the port (off unless "
+             "given)",
+     .example = "{nodes: [3, 4], behaviour: equivocate}"},
 };
 
-#define CONSENSUS_BASE_KEYS 6 /* the entries above; the protocols' sections follow */
+#define CONSENSUS_BASE_KEYS 8 /* the entries above; the protocols' sections follow */
 static struct record consensus_record = {.keys = consensus_keys, .nkeys = CONSENSUS_BASE_KEYS};
 
 #define CR(field) offsetof(struct crash_spec, field)
@@ -1602,6 +1678,12 @@ static const struct key_spec root_keys[] = {
     SECTION("cluster", cluster_keys, "the nodes"),
     SECTION("network", network_keys, "the simulated network"),
     SECTION("heartbeat", heartbeat_keys, "heartbeats and failure detection"),
+    {"clocks", K_SECTION, S(clocks), KF_QUIET, .rec = &clock_record,
+     .enabled_off = S(clocks.enabled),
+     .help = "per-node clocks: timers (heartbeat interval, failure-detector timeout, protocol "
+             "timers) run on them, messages travel in true time (off unless given: every node "
+             "reads true time)",
+     .example = "{drift: {dist: uniform, min: 0us, max: 100us}}"},
     {"consensus", K_SECTION, 0, .rec = &consensus_record, .enabled_off = NO_ENABLED,
      .help = "the consensus protocol"},
     SECTION("faults", faults_keys, "crashes and partitions"),
@@ -1882,6 +1964,8 @@ static bool omitted(const struct key_spec *k, const char *base)
         return ((const struct scenario *)base)->consensus.protocol != k->proto - 1;
     if (k->flags & KF_WRITE_FALSE)
         return *(const bool *)(base + k->off);
+    if (k->flags & KF_WRITE_TRUE)
+        return !*(const bool *)(base + k->off);
     return k->type == K_STRING && !*(char *const *)(base + k->off);
 }
 
