@@ -14,6 +14,7 @@
 #include "core/ledger.h"
 #include "core/proposal.h"
 #include "sim/cluster/checker.h"
+#include "sim/cluster/clients.h"
 #include "sim/cluster/cluster.h"
 #include "sim/engine/engine.h"
 #include "sim/cluster/heartbeat.h"
@@ -83,6 +84,9 @@ struct cluster {
     struct net *net;
     struct heartbeat *hb; /* NULL when heartbeat.enabled is false */
     struct workload *wl;
+    struct clients *cl;            /* NULL without clients: */
+    struct linz_report *linz;      /* their history's verdict (NULL: not checked) */
+    struct linz_history *linz_ops; /* the history it judged */
     struct replicas *rep;
     const struct consensus_ops *proto_ops;
     struct consensus *proto;
