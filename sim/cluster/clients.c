@@ -21,6 +21,7 @@ struct cop {           /* one client operation */
     uint32_t client;   /* who issued it */
     uint8_t kind;      /* enum cop_kind */
     uint8_t state;     /* enum cop_state */
+    bool unsent;       /* its node was down: it fails when the client timeout fires */
     uint32_t key;      /* its key */
     int64_t value;     /* write: the value; add/remove: the element; ok read: the value */
     uint64_t members;  /* ok set read: the elements seen */
@@ -301,7 +302,7 @@ bool clients_decided(struct clients *cl, uint64_t id, enum outcome o, uint32_t n
                      const struct replicas *r, sim_time now)
 {
     struct cop *op = op_of(cl, id);
-    if (!op || op->state != COP_PENDING)
+    if (!op || op->state != COP_PENDING || op->unsent)
         return false;
     enum cop_state st = COP_INFO;
     switch (o) {
@@ -330,11 +331,11 @@ bool clients_decided(struct clients *cl, uint64_t id, enum outcome o, uint32_t n
     return true;
 }
 
-void clients_unsent(struct clients *cl, uint64_t id, sim_time now)
+void clients_unsent(struct clients *cl, uint64_t id)
 {
     struct cop *op = op_of(cl, id);
     assert(op && op->state == COP_PENDING);
-    complete(cl, op, COP_FAIL, now);
+    op->unsent = true;
 }
 
 bool clients_timed_out(struct clients *cl, uint64_t id, sim_time now)
@@ -342,7 +343,7 @@ bool clients_timed_out(struct clients *cl, uint64_t id, sim_time now)
     struct cop *op = op_of(cl, id);
     if (!op || op->state != COP_PENDING)
         return false;
-    complete(cl, op, COP_INFO, now);
+    complete(cl, op, op->unsent ? COP_FAIL : COP_INFO, now);
     return true;
 }
 

@@ -15,7 +15,8 @@
  *
  * Outcomes (core/consensus.h) to history results: approved -> ok; rejected -> fail, except
  * a set add/remove under a log protocol (applied at its position, a no-op there: ok);
- * invalid, no_quorum, and a node that was down at invocation -> fail; timeout, aborted,
+ * invalid, no_quorum, and a node that was down at invocation -> fail (at the client's
+ * timeout); timeout, aborted,
  * and the client's own `timeout` -> info; no decision by the end -> no completion row
  * (indeterminate). Retries on redirect are the protocol's (Raft forwards a proposal to the
  * leader it knows, and retries while it knows none).
@@ -77,9 +78,12 @@ uint32_t clients_of(const struct clients *cl, uint64_t id);
  */
 bool clients_decided(struct clients *cl, uint64_t id, enum outcome o, uint32_t node,
                      const struct replicas *r, sim_time now);
-/* The client's node was down when proposal id was invoked: it failed. */
-void clients_unsent(struct clients *cl, uint64_t id, sim_time now);
-/* The client's timeout for proposal id fired at now: true if that made it info. */
+/* The client's node was down when proposal id was invoked: nothing was sent, so the op
+ * fails (known not to take effect) when the client's timeout fires, not at once (a client
+ * does not spin on a dead node). */
+void clients_unsent(struct clients *cl, uint64_t id);
+/* The client's timeout for proposal id fired at now: true if that completed it (info, or
+ * fail if it was never sent). */
 bool clients_timed_out(struct clients *cl, uint64_t id, sim_time now);
 sim_time clients_timeout(const struct clients *cl);
 

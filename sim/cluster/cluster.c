@@ -451,6 +451,12 @@ static consensus_time port_draw(void *ctx, uint32_t node, uint32_t dist)
     return dist_sample(d, rng_gsl(&c->node[node].vote));
 }
 
+static bool port_read_only(void *ctx, uint64_t proposal)
+{
+    struct cluster *c = ctx;
+    return c->prop[proposal].p.op == PROP_READ;
+}
+
 static void port_event(void *ctx, const struct consensus_event *e)
 {
     struct cluster *c = ctx;
@@ -630,15 +636,14 @@ static void client_invoke(struct sim_engine *eng, const struct sim_event *ev)
     cp->op = replicas_intern(c->rep, &cp->p);
     c->m.proposals++;
     client_next(c, client, false);
-    if (!up(c, cp->p.proposer)) { /* nobody to send it to: it failed */
-        clients_unsent(c->cl, id, sim_now(eng));
-        record_outcome(c, id, OUTCOME_ABORTED, cp->p.proposer, 0, 0, 0, sim_now(eng));
-        client_next(c, client, true);
-        return;
-    }
     struct sim_event to = {.fn = client_timeout, .ctx = c, .a = id, .c = client};
     mailbox_post(c->mb, cluster_after(c, clients_timeout(c->cl)), &to);
-    c->proto_ops->submit(c->proto, cp->p.proposer, id);
+    if (up(c, cp->p.proposer)) {
+        c->proto_ops->submit(c->proto, cp->p.proposer, id);
+        return;
+    }
+    clients_unsent(c->cl, id); /* nobody to send it to: it fails at the client's timeout */
+    record_outcome(c, id, OUTCOME_ABORTED, cp->p.proposer, 0, 0, 0, sim_now(eng));
 }
 
 static void client_timeout(struct sim_engine *eng, const struct sim_event *ev)
@@ -850,6 +855,7 @@ static void init_protocol(struct cluster *c)
         .record = port_record,
         .event = port_event,
         .leader = port_leader,
+        .read_only = port_read_only,
     };
     struct consensus_port port = port_template;
     port.ctx = c;
