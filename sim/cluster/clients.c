@@ -27,6 +27,8 @@ struct cop {           /* one client operation */
     uint64_t members;  /* ok set read: the elements seen */
     sim_time invoke;   /* invocation */
     sim_time complete; /* completion (SIM_TIME_MAX while pending) */
+    sim_time late;     /* info, then decided approved at this time (SIM_TIME_MAX: not) */
+    sim_time applied;  /* first taking effect on any replica (SIM_TIME_MAX: never) */
 };
 
 struct client {
@@ -219,7 +221,11 @@ bool clients_invoke(struct clients *cl, uint32_t client, uint64_t id, sim_time n
     c->issued++;
     XGROW(cl->op, cl->cap, cl->nops + 1);
     struct cop *o = &cl->op[cl->nops];
-    *o = (struct cop){.client = client, .invoke = now, .complete = SIM_TIME_MAX};
+    *o = (struct cop){.client = client,
+                      .invoke = now,
+                      .complete = SIM_TIME_MAX,
+                      .late = SIM_TIME_MAX,
+                      .applied = SIM_TIME_MAX};
     bool read = rng_uniform(&c->rng) < s->read_ratio;
     o->key = draw_key(cl, &c->rng);
     if (read)
@@ -302,6 +308,12 @@ bool clients_decided(struct clients *cl, uint64_t id, enum outcome o, uint32_t n
                      const struct replicas *r, sim_time now)
 {
     struct cop *op = op_of(cl, id);
+    if (op && op->state == COP_INFO && o == OUTCOME_APPROVED && op->late == SIM_TIME_MAX) {
+        op->late = now; /* the client gave up, but it did take effect by now */
+        if (op->kind == COP_READ)
+            read_value(cl, op, node, r);
+        return false;
+    }
     if (!op || op->state != COP_PENDING || op->unsent)
         return false;
     enum cop_state st = COP_INFO;
@@ -329,6 +341,13 @@ bool clients_decided(struct clients *cl, uint64_t id, enum outcome o, uint32_t n
         read_value(cl, op, node, r);
     complete(cl, op, st, now);
     return true;
+}
+
+void clients_applied(struct clients *cl, uint64_t id, sim_time now)
+{
+    struct cop *op = op_of(cl, id);
+    if (op && op->applied == SIM_TIME_MAX)
+        op->applied = now;
 }
 
 void clients_unsent(struct clients *cl, uint64_t id)

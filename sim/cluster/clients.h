@@ -87,7 +87,19 @@ void clients_unsent(struct clients *cl, uint64_t id);
 bool clients_timed_out(struct clients *cl, uint64_t id, sim_time now);
 sim_time clients_timeout(const struct clients *cl);
 
-/* The history as core/linearizability ops (pending ones as info), for the checker. */
+/* Proposal id took effect on a replica at now (the host calls it at every application). */
+void clients_applied(struct clients *cl, uint64_t id, sim_time now);
+
+/*
+ * The history as core/linearizability ops, for the checker. The simulator knows more than
+ * the clients: an op a client gave up on (info in history.csv, or no completion) is judged
+ * by what happened to it. A write (add, remove) that some replica applied took effect by its
+ * first application: ok, completed then; one no replica applied took no effect that anyone
+ * could read: fail. A read the protocol decided approved after the client gave up is ok,
+ * completed at that decision, with the value it read. history.csv keeps the client's view;
+ * check-history on it may therefore answer unknown (info ops it cannot place make the
+ * search exponential) where the run's own check answered.
+ */
 struct linz_history *clients_history(const struct clients *cl);
 enum linz_model clients_model(const struct clients *cl);
 

@@ -276,6 +276,8 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
         bits[id / 64] |= bit;
         c->node[node].applications++;
         c->node[node].set_hash += proposal_key(id);
+        if (c->cl && !c->prop[id].applications)
+            clients_applied(c->cl, id, sim_now(c->eng));
         c->prop[id].applications++;
         c->m.commits_applied++;
         if (c->node[node].nrefused && (refused[id / 64] & bit)) { /* refused before its
