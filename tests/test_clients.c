@@ -253,6 +253,65 @@ Test(clients, quorum_vote_with_a_quorum_of_n_over_2_under_a_partition_is_flagged
     cr_expect_eq(first, 1, "first flagged at seed %llu (0: none of 5)", (unsigned long long)first);
 }
 
+/* The real binary: a violation exits 1 with violation.txt and a `violation` row of
+ * events.csv; history.csv judged again by check-history agrees (exit 1 too). */
+Test(clients, atlas_sim_run_exits_1_with_violation_txt_on_a_violation)
+{
+    char dir[256], yaml[300], out[300], log[300], path[400];
+    tu_tmpdir(dir, sizeof(dir), "clients");
+    snprintf(yaml, sizeof(yaml), "%s/split.yaml", dir);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    snprintf(log, sizeof(log), "%s/log.txt", dir);
+    FILE *f = fopen(yaml, "w");
+    cr_assert(f);
+    fputs(SPLIT "cluster: {nodes: 4, quorum: 2}\n"
+                "consensus: {protocol: quorum-vote, approval: 1, vote_timeout: 200ms}\n",
+          f);
+    fclose(f);
+    char *run[] = {ATLAS_BINARY, "run", yaml, "-o", out, "--seed", "1", NULL};
+    cr_expect_eq(tu_run(run, log, log, NULL), 1);
+    snprintf(path, sizeof(path), "%s/violation.txt", out);
+    char *v = tu_slurp(path, NULL);
+    cr_assert(v, "no violation.txt");
+    cr_expect(strstr(v, "not linearizable") && strstr(v, "smallest failing sub-history"), "%s", v);
+    free(v);
+    snprintf(path, sizeof(path), "%s/events.csv", out);
+    char *ev = tu_slurp(path, NULL);
+    cr_expect(strstr(ev, ",violation,linearizability violation: key "), "no events.csv row");
+    free(ev);
+    snprintf(path, sizeof(path), "%s/history.csv", out);
+    char *check[] = {ATLAS_BINARY, "check-history", path, "-o", dir, NULL};
+    cr_expect_eq(tu_run(check, log, log, NULL), 1);
+    tu_rmtree(dir);
+}
+
+Test(clients, a_run_without_violation_exits_0_and_writes_no_violation_txt)
+{
+    char dir[256], out[300], log[300], path[400];
+    tu_tmpdir(dir, sizeof(dir), "clients");
+    snprintf(out, sizeof(out), "%s/out", dir);
+    snprintf(log, sizeof(log), "%s/log.txt", dir);
+    char *run[] = {ATLAS_BINARY,
+                   "run",
+                   ATLAS_SOURCE_DIR "/scenarios/clients-raft.yaml",
+                   "-o",
+                   out,
+                   "--set",
+                   "clients.count=4",
+                   NULL};
+    cr_expect_eq(tu_run(run, log, log, NULL), 0);
+    snprintf(path, sizeof(path), "%s/violation.txt", out);
+    cr_expect(!tu_exists(path));
+    snprintf(path, sizeof(path), "%s/summary.csv", out);
+    char *sum = tu_slurp(path, NULL);
+    cr_expect(strstr(sum, ",ops_ok,ops_fail,ops_info,ops_throughput,read_p50_s,"), "%s", sum);
+    free(sum);
+    snprintf(path, sizeof(path), "%s/history.csv", out);
+    char *check[] = {ATLAS_BINARY, "check-history", path, "-o", dir, NULL};
+    cr_expect_eq(tu_run(check, log, log, NULL), 0);
+    tu_rmtree(dir);
+}
+
 static void register_stale_reads(void)
 {
     if (!consensus_find("raft-stale-reads"))
