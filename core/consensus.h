@@ -180,7 +180,7 @@ struct consensus_event {
 };
 
 /*
- * The port: the host's services. Every function pointer is required.
+ * The port: the host's services. Every function pointer is required, except read_only.
  * `send`/`broadcast` never call back into the protocol synchronously (deliveries are
  * scheduled), nor do timers.
  */
@@ -233,6 +233,9 @@ struct consensus_port {
     /* Leader-based protocols: `node` became leader of `term` (Raft term, Paxos ballot).
      * The host's checker uses it for Election Safety and Leader Completeness. */
     void (*leader)(void *ctx, uint32_t node, uint64_t term);
+    /* Optional (NULL: no proposal is known to be one): is `proposal` a client read, which
+     * changes nothing (core/op.h PROP_READ)? A protocol may answer it without a log entry. */
+    bool (*read_only)(void *ctx, uint64_t proposal);
 };
 
 /* Parameters every protocol receives. */

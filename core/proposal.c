@@ -115,8 +115,10 @@ enum graph_reason proposal_validate(const struct graph *g, const struct proposal
         if (on_vertex(p))
             return graph_check_vertex_property(g, p->vertex, p->key, p->value == NULL);
         return graph_check_edge_property(g, p->from, p->label, p->to, p->key, p->value == NULL);
-    case PROP_OP_COUNT:
-        break;
+    case PROP_READ:
+        if (!p->vertex || !p->vertex[0])
+            return GRAPH_BAD_ARGUMENT;
+        return graph_find_vertex(g, p->vertex) != GRAPH_NONE ? GRAPH_OK : GRAPH_VERTEX_MISSING;
     }
     return GRAPH_BAD_ARGUMENT;
 }
@@ -152,7 +154,8 @@ enum graph_reason proposal_apply(struct graph *g, const struct proposal *p)
     case PROP_SET_PROPERTY:
         why = apply_set_property(g, p);
         break;
-    case PROP_OP_COUNT:
+    case PROP_READ:
+        why = proposal_validate(g, p);
         break;
     }
     free(kv);
@@ -232,7 +235,10 @@ size_t proposal_describe(const struct proposal *p, char *buf, size_t len)
     case PROP_SET_PROPERTY:
         put_set_property(&o, p);
         break;
-    case PROP_OP_COUNT:
+    case PROP_READ:
+        put(&o, str(p->vertex), NULL);
+        if (p->key)
+            put(&o, ".", p->key, NULL);
         break;
     }
     return o.n;

@@ -115,9 +115,29 @@ Test(proposal, set_property_targets_a_vertex_or_an_edge_and_null_value_removes)
     expect(make(PROP_SET_PROPERTY, NULL, NULL, "A", "B", "k", "v"), GRAPH_EDGE_AMBIGUOUS);
 }
 
+Test(proposal, a_read_of_an_existing_vertex_is_valid_and_changes_nothing)
+{
+    struct graph_hash before = graph_state_hash(g);
+    struct proposal ok = make(PROP_READ, "A", NULL, NULL, NULL, "v", NULL);
+    struct proposal missing = make(PROP_READ, "Z", NULL, NULL, NULL, "v", NULL);
+    struct proposal bad = make(PROP_READ, NULL, NULL, NULL, NULL, NULL, NULL);
+    cr_assert_eq(proposal_validate(g, &ok), GRAPH_OK);
+    cr_assert_eq(proposal_apply(g, &ok), GRAPH_OK);
+    cr_assert_eq(proposal_apply(g, &missing), GRAPH_VERTEX_MISSING);
+    cr_assert_eq(proposal_apply(g, &bad), GRAPH_BAD_ARGUMENT);
+    cr_assert(graph_hash_equal(before, graph_state_hash(g)), "a read changes nothing");
+    char text[64];
+    proposal_describe(&ok, text, sizeof(text));
+    cr_assert_str_eq(text, "read A.v");
+    proposal_fini(&ok);
+    proposal_fini(&missing);
+    proposal_fini(&bad);
+}
+
 Test(proposal, an_unknown_operation_is_a_bad_argument)
 {
-    expect(make(PROP_OP_COUNT, "A", NULL, NULL, NULL, NULL, NULL), GRAPH_BAD_ARGUMENT);
+    expect(make((enum prop_op)(PROP_READ + 1), "A", NULL, NULL, NULL, NULL, NULL),
+           GRAPH_BAD_ARGUMENT);
 }
 
 Test(proposal, a_copy_is_deep_and_survives_the_original)

@@ -67,7 +67,8 @@ struct consensus {
     consensus_time heartbeat;
     uint32_t max_batch, max_inflight;
     bool pre_vote, check_quorum;
-    bool figure8; /* test hook: commit earlier-term entries by counting replicas */
+    bool figure8;     /* test hook: commit earlier-term entries by counting replicas */
+    bool stale_reads; /* test hook: a leader answers a read at once, unconfirmed */
     struct rnode *nodes;
     struct rprop *props; /* 1..max_proposals */
     uint64_t open;       /* first undecided proposal */
@@ -524,6 +525,11 @@ static void route(struct consensus *p, uint32_t node, uint64_t proposal, uint64_
     const struct rnode *r = &p->nodes[node];
     struct rprop *st = &p->props[proposal];
     if (r->role == LEADER) {
+        if (p->stale_reads && p->port.read_only && p->port.read_only(p->port.ctx, proposal)) {
+            if (!st->decided) /* from its own replica, perhaps no longer the leader's */
+                decide(p, node, proposal, CONSENSUS_APPROVED, 0, 1);
+            return;
+        }
         if (st->appended_term == r->term && st->appended_by == node)
             return; /* a duplicated redirect */
         st->appended_term = r->term;
@@ -1042,4 +1048,15 @@ static struct consensus *figure8_create(const struct consensus_config *cfg,
 
 const struct consensus_ops raft_figure8_ops = {
     .name = "raft-figure8", .create = figure8_create, RAFT_OPS_BODY};
+
+static struct consensus *stale_reads_create(const struct consensus_config *cfg,
+                                            const struct consensus_port *port)
+{
+    struct consensus *p = create_variant(cfg, port, false);
+    p->stale_reads = true;
+    return p;
+}
+
+const struct consensus_ops raft_stale_reads_ops = {
+    .name = "raft-stale-reads", .create = stale_reads_create, RAFT_OPS_BODY};
 #endif

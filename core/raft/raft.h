@@ -90,6 +90,9 @@ extern const struct consensus_ops raft_ops;
  * atlas_core): Raft with the Figure 8 bug, a leader that commits an entry of an earlier
  * term once a majority stores it. */
 extern const struct consensus_ops raft_figure8_ops;
+/* Tests only: Raft whose leader answers a client read (port->read_only) from its own
+ * replica at once, without confirming that it still leads (issue 16's negative control). */
+extern const struct consensus_ops raft_stale_reads_ops;
 #endif
 
 #endif

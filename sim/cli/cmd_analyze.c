@@ -58,7 +58,10 @@ static void usage(FILE *f)
         "                 (or a single line), into DIR/figures/metric_NAME.png and .svg\n"
         "  --metric NAME  add the mean and Student-t 95%% interval over the runs of any\n"
         "                 numeric summary.csv column NAME (repeatable); with --csv also the\n"
-        "                 columns NAME_mean, NAME_ci95_lo, NAME_ci95_hi\n"
+        "                 columns NAME_mean, NAME_ci95_lo, NAME_ci95_hi. Without it, runs\n"
+        "                 with clients get ops_ok, ops_fail, ops_info, ops_throughput,\n"
+        "                 read_p50_s, read_p99_s, write_p50_s, write_p99_s,\n"
+        "                 linz_violations and linz_unknown\n"
         "  -o FILE        write every metric's statistics in the points.csv format of\n"
         "                 'atlas-sim sweep' (mean, sd, 95%% interval); '-' is standard output\n"
         "                 (and prints no table)\n"
@@ -203,12 +206,22 @@ static bool write_points(const struct folder *f, const char *out, struct errbuf 
 
 /* ---- the command ---------------------------------------------------------------------- */
 
+/* Runs with clients (summary.csv has their columns) and no --metric: their statistics. */
+static const char *const client_metrics[] = {
+    "ops_ok",     "ops_fail",    "ops_info",    "ops_throughput",  "read_p50_s",
+    "read_p99_s", "write_p50_s", "write_p99_s", "linz_violations", "linz_unknown"};
+
 static bool analyze(const struct options *o, struct errbuf *e)
 {
     struct folder *f = folder_load(o->dir, e);
-    struct report *r = f && !(o->out && out_is_input(f, o->out, e))
-                           ? report_new(f, o->metrics, o->nmetrics, e)
-                           : NULL;
+    const char *const *metrics = o->metrics;
+    size_t nmetrics = o->nmetrics;
+    if (f && !nmetrics && folder_column(f, "ops_ok") != SIZE_MAX) {
+        metrics = client_metrics;
+        nmetrics = sizeof(client_metrics) / sizeof(client_metrics[0]);
+    }
+    struct report *r =
+        f && !(o->out && out_is_input(f, o->out, e)) ? report_new(f, metrics, nmetrics, e) : NULL;
     bool ok = r != NULL, to_stdout = o->out && strcmp(o->out, "-") == 0;
     /* The files first: a file that cannot be written leaves no table behind either. */
     if (ok && o->out)

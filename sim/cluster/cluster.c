@@ -276,6 +276,8 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
         bits[id / 64] |= bit;
         c->node[node].applications++;
         c->node[node].set_hash += proposal_key(id);
+        if (c->cl && !c->prop[id].applications)
+            clients_applied(c->cl, id, sim_now(c->eng));
         c->prop[id].applications++;
         c->m.commits_applied++;
         if (c->node[node].nrefused && (refused[id / 64] & bit)) { /* refused before its
@@ -463,6 +465,12 @@ static consensus_time port_draw(void *ctx, uint32_t node, uint32_t dist)
     return dist_sample(d, rng_gsl(&c->node[node].vote));
 }
 
+static bool port_read_only(void *ctx, uint64_t proposal)
+{
+    struct cluster *c = ctx;
+    return c->prop[proposal].p.op == PROP_READ;
+}
+
 static void port_event(void *ctx, const struct consensus_event *e)
 {
     struct cluster *c = ctx;
@@ -483,8 +491,11 @@ static void port_leader(void *ctx, uint32_t node, uint64_t term)
     c->leader_lost_at = SIM_TIME_MAX;
 }
 
-static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint32_t yes,
-                           uint32_t no, uint32_t missing, sim_time submitted)
+static void client_next(struct cluster *c, uint32_t client, bool completed);
+
+/* Proposal id decided o at `node` (the proposer, or the log protocol's deciding node). */
+static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint32_t node,
+                           uint32_t yes, uint32_t no, uint32_t missing, sim_time submitted)
 {
     struct cprop *cp = &c->prop[id];
     sim_time now = sim_now(c->eng);
@@ -531,6 +542,8 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
         *csvfmt_u64(detail + 2, id) = '\0';
         emit_event_text(c, cp->p.proposer, "commit", detail);
     }
+    if (c->cl && clients_decided(c->cl, id, o, node, c->rep, now))
+        client_next(c, clients_of(c->cl, id), true);
 }
 
 static void port_record(void *ctx, const struct consensus_record *r)
@@ -547,7 +560,7 @@ static void port_record(void *ctx, const struct consensus_record *r)
         emit_vote(c, r->proposal, r->voter, r->yes, r->cast, r->time);
         return;
     case CONSENSUS_REC_DECIDED:
-        record_outcome(c, r->proposal, (enum outcome)r->outcome, r->yes_votes, r->no_votes,
+        record_outcome(c, r->proposal, (enum outcome)r->outcome, r->node, r->yes_votes, r->no_votes,
                        r->missing, r->submitted);
         return;
     case CONSENSUS_REC_ELECTION:
@@ -597,8 +610,63 @@ static void submit_next(struct sim_engine *eng, const struct sim_event *ev)
         cp->invalid = !replicas_valid(c->rep, cp->p.proposer, cp->op);
         c->proto_ops->submit(c->proto, cp->p.proposer, id);
     } else
-        record_outcome(c, id, OUTCOME_ABORTED, 0, 0, 0, sim_now(c->eng));
+        record_outcome(c, id, OUTCOME_ABORTED, cp->p.proposer, 0, 0, 0, sim_now(c->eng));
     schedule_submission(c);
+}
+
+/* --- clients ------------------------------------------------------------------------ */
+
+static void client_invoke(struct sim_engine *eng, const struct sim_event *ev);
+static void client_timeout(struct sim_engine *eng, const struct sim_event *ev);
+
+static void client_schedule(struct cluster *c, uint32_t client, sim_time at)
+{
+    if (at > c->sc->duration)
+        return;
+    struct sim_event ev = {.fn = client_invoke, .ctx = c, .c = client};
+    mailbox_post(c->mb, at, &ev);
+}
+
+/* The client's next invocation after an invocation or a completion, if its loop wants one. */
+static void client_next(struct cluster *c, uint32_t client, bool completed)
+{
+    sim_time at;
+    if (clients_next_at(c->cl, client, sim_now(c->eng), completed, &at))
+        client_schedule(c, client, at);
+}
+
+/* A client invokes its next operation: a proposal at its node, with its timeout. */
+static void client_invoke(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    uint32_t client = ev->c;
+    uint64_t id = c->nprops + 1;
+    assert(id <= c->max_props);
+    struct cprop *cp = &c->prop[id];
+    if (!clients_invoke(c->cl, client, id, sim_now(eng), &cp->p))
+        return;
+    c->nprops = id;
+    cp->submitted = sim_now(eng);
+    cp->op = replicas_intern(c->rep, &cp->p);
+    c->m.proposals++;
+    client_next(c, client, false);
+    struct sim_event to = {.fn = client_timeout, .ctx = c, .a = id, .c = client};
+    mailbox_post(c->mb, cluster_after(c, clients_timeout(c->cl)), &to);
+    if (up(c, cp->p.proposer)) {
+        c->proto_ops->submit(c->proto, cp->p.proposer, id);
+        return;
+    }
+    clients_unsent(c->cl, id); /* nobody to send it to: it fails at the client's timeout */
+    record_outcome(c, id, OUTCOME_ABORTED, cp->p.proposer, 0, 0, 0, sim_now(eng));
+}
+
+static void client_timeout(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    if (clients_timed_out(c->cl, ev->a, sim_now(eng)))
+        client_next(c, ev->c, true);
 }
 
 /* --- heartbeats --------------------------------------------------------------------- */
@@ -796,6 +864,8 @@ static void seed_graph(struct cluster *c)
         replicas_seed(c->rep, replicas_intern(c->rep, &p));
         proposal_fini(&p);
     }
+    if (c->cl)
+        clients_seed(c->cl, c->rep);
     replicas_start(c->rep);
 }
 
@@ -815,7 +885,7 @@ static size_t element_bound(const struct scenario *sc)
     if (sc->workload.generate.enabled)
         edges += sc->workload.generate.count;
     /* an unlabeled edge property may meet any edge: a property slot value per edge */
-    return n + unlabeled * edges + 1;
+    return n + unlabeled * edges + clients_max_elements(sc) + 1;
 }
 
 static void init_protocol(struct cluster *c)
@@ -846,6 +916,7 @@ static void init_protocol(struct cluster *c)
         .record = port_record,
         .event = port_event,
         .leader = port_leader,
+        .read_only = port_read_only,
     };
     struct consensus_port port = port_template;
     port.ctx = c;
@@ -907,6 +978,13 @@ static const struct sim_kind host_kinds[] = {
     {.fn = faults_deliver_catchup, .name = "catchup", .target = SIM_TARGET_D},
 };
 
+/* Registered only in runs with clients: a kind numbered in every run would renumber the
+ * unregistered handlers after it, and so change the fingerprint of runs without clients. */
+static const struct sim_kind client_kinds[] = {
+    {.fn = client_invoke, .name = "client_invoke", .target = SIM_TARGET_C},
+    {.fn = client_timeout, .name = "client_timeout", .target = SIM_TARGET_C},
+};
+
 static void register_kinds(struct cluster *c)
 {
     const struct consensus_ops *ops = c->proto_ops;
@@ -924,6 +1002,9 @@ static void register_kinds(struct cluster *c)
             .fn = timer_handlers[k], .name = ops->timer_names[k], .target = SIM_TARGET_C};
     for (size_t k = 0; k < sizeof(host_kinds) / sizeof(host_kinds[0]); k++)
         kinds[n++] = host_kinds[k];
+    for (size_t k = 0; c->sc->clients.enabled && k < sizeof(client_kinds) / sizeof(client_kinds[0]);
+         k++)
+        kinds[n++] = client_kinds[k];
     sim_engine_kinds(c->eng, kinds, n);
 }
 
@@ -951,9 +1032,10 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
                 (uint8_t)sc->consensus.byzantine.behaviour;
     }
     c->wl = workload_new(sc);
+    c->cl = clients_new(sc, c->proto_ops->flags & CONSENSUS_LOG_ORDER, &c->tr);
     c->rep = replicas_new(c->n, element_bound(sc));
     seed_graph(c);
-    c->max_props = workload_max_proposals(sc);
+    c->max_props = workload_max_proposals(sc) + clients_max_ops(sc);
     c->prop = xcalloc(c->max_props + 1, sizeof(*c->prop));
     c->commits = xcalloc(c->max_props + 1, sizeof(*c->commits));
     c->latency = xcalloc(c->max_props + 1, sizeof(*c->latency));
@@ -1022,6 +1104,9 @@ void cluster_free(struct cluster *c)
     free(c->approval);
     replicas_free(c->rep);
     workload_free(c->wl);
+    clients_free(c->cl);
+    linz_report_free(c->linz);
+    linz_history_free(c->linz_ops);
     heartbeat_free(c->hb);
     clock_free(c->clk);
     free(c->byzantine);
@@ -1073,6 +1158,44 @@ static void run_checker(struct cluster *c)
     free(props);
 }
 
+/*
+ * The clients' history against core/linearizability (checker.linearizability): a violating
+ * key is a safety violation (exit 1) and a `violation` row of events.csv; a key the search
+ * gave up on (checker.max_steps, or its memo cache past 256 MiB) is a `linearizability`
+ * row with its reason, counted in linz_unknown, never a pass.
+ */
+static void check_history(struct cluster *c)
+{
+    if (!c->cl || !c->sc->checker.linearizability)
+        return;
+    c->linz_ops = clients_history(c->cl);
+    struct linz_limits lim = {.max_steps = c->sc->checker.max_steps,
+                              .max_cache_bytes = (size_t)256 << 20,
+                              .max_shrink_checks = 4096,
+                              .initial = 0};
+    c->linz = linz_check(c->linz_ops, &lim);
+    for (size_t i = 0; i < linz_report_count(c->linz); i++) {
+        const struct linz_key_result *k = linz_report_get(c->linz, i);
+        if (k->verdict == LINZ_LINEARIZABLE)
+            continue;
+        bool bad = k->verdict == LINZ_VIOLATION;
+        c->m.linz_violations += bad;
+        c->m.linz_unknown += !bad;
+        c->check.violations += bad;
+        cluster_emit_event(c, TRACE_NO_NODE, bad ? "violation" : "linearizability",
+                           "linearizability %s: key %lld: %s (%zu ops; violation.txt)",
+                           linz_verdict_name(k->verdict), (long long)k->key, k->reason,
+                           bad ? k->n_witness : k->n_ops);
+    }
+}
+
+const struct linz_report *cluster_linearizability(const struct cluster *c,
+                                                  const struct linz_history **h)
+{
+    *h = c->linz_ops;
+    return c->linz;
+}
+
 void cluster_run(struct cluster *c)
 {
     faults_schedule(c);
@@ -1085,12 +1208,16 @@ void cluster_run(struct cluster *c)
         if (c->hb)
             cluster_heartbeat_start(c, i, heartbeat_phase(c->hb, i));
     schedule_submission(c);
+    for (uint32_t i = 0; c->cl && i < clients_count(c->cl); i++)
+        client_schedule(c, i, c->sc->clients.start);
     sim_run(c->eng, c->sc->duration);
     /* Proposals still open at the end get a row too, so that the outcomes add up. */
     for (uint64_t id = 1; id <= c->nprops; id++)
         if (!c->prop[id].decided)
-            record_outcome(c, id, OUTCOME_UNDECIDED, 0, 0, 0, c->prop[id].submitted);
+            record_outcome(c, id, OUTCOME_UNDECIDED, c->prop[id].p.proposer, 0, 0, 0,
+                           c->prop[id].submitted);
     run_checker(c);
+    check_history(c);
 }
 
 /*
@@ -1172,6 +1299,21 @@ void cluster_metrics(const struct cluster *c, struct run_metrics *m)
     m->events = (uint64_t)((int64_t)sim_fired(c->eng) + mailbox_saved_events(c->mb));
     m->fingerprint = sim_fingerprint(c->eng);
     m->protocol = c->sc->consensus.protocol;
+    m->clients = c->cl != NULL;
+    if (c->cl) {
+        struct client_metrics cm;
+        clients_metrics(c->cl, c->sc->duration, &cm);
+        m->ops_ok = cm.ops_ok;
+        m->ops_fail = cm.ops_fail;
+        m->ops_info = cm.ops_info;
+        m->ops_throughput = cm.throughput;
+        m->read_p50_s = cm.read_p50_s;
+        m->read_p90_s = cm.read_p90_s;
+        m->read_p99_s = cm.read_p99_s;
+        m->write_p50_s = cm.write_p50_s;
+        m->write_p90_s = cm.write_p90_s;
+        m->write_p99_s = cm.write_p99_s;
+    }
     for (size_t i = 0; i < CONSENSUS_METRICS_MAX; i++)
         m->proto[i] = NAN;
     if (c->proto_ops->nmetrics) {

@@ -79,4 +79,11 @@ const struct ledger *cluster_ledger(const struct cluster *c, uint32_t node);
 /* Is node i up at the end of the run? */
 bool cluster_alive(const struct cluster *c, uint32_t node);
 
+/* The clients' history and the linearizability checker's report on it, after cluster_run;
+ * NULL (both) without clients or with checker.linearizability false. Owned by c. */
+struct linz_report;
+struct linz_history;
+const struct linz_report *cluster_linearizability(const struct cluster *c,
+                                                  const struct linz_history **h);
+
 #endif

@@ -14,6 +14,7 @@
 #include "core/ledger.h"
 #include "core/proposal.h"
 #include "sim/cluster/checker.h"
+#include "sim/cluster/clients.h"
 #include "sim/cluster/clock.h"
 #include "sim/cluster/cluster.h"
 #include "sim/engine/engine.h"
@@ -87,6 +88,9 @@ struct cluster {
     struct clock *clk;    /* NULL when clocks are not modelled (every node reads true time) */
     uint8_t *byzantine;   /* per node: enum consensus_byzantine; NULL: every node is honest */
     struct workload *wl;
+    struct clients *cl;            /* NULL without clients: */
+    struct linz_report *linz;      /* their history's verdict (NULL: not checked) */
+    struct linz_history *linz_ops; /* the history it judged */
     struct replicas *rep;
     const struct consensus_ops *proto_ops;
     struct consensus *proto;

@@ -101,3 +101,20 @@ void metrics_set_params(struct run_metrics *m, const struct scenario *sc)
     m->duration_s = (double)sc->duration / 1e9;
     m->faults = metrics_scenario_has_faults(sc) ? 1 : sc->consensus.byzantine.enabled ? 2 : 0;
 }
+
+const struct metric_field client_metric_fields[] = {
+    COUNT_FIELD(ops_ok, "client operations completed ok (history.csv)"),
+    COUNT_FIELD(ops_fail, "client operations that failed (known not to have taken effect)"),
+    COUNT_FIELD(ops_info, "client operations indeterminate: timed out, or open at the end"),
+    REAL_FIELD(ops_throughput, "ok client operations per simulated second"),
+    REAL_FIELD(read_p50_s, "median latency of ok reads (invocation to completion), seconds"),
+    REAL_FIELD(read_p90_s, "90th percentile of the same, seconds"),
+    REAL_FIELD(read_p99_s, "99th percentile of the same, seconds"),
+    REAL_FIELD(write_p50_s, "median latency of ok writes (set: adds, removes), seconds"),
+    REAL_FIELD(write_p90_s, "90th percentile of the same, seconds"),
+    REAL_FIELD(write_p99_s, "99th percentile of the same, seconds"),
+    COUNT_FIELD(linz_violations, "keys whose client history is not linearizable"),
+    COUNT_FIELD(linz_unknown, "keys the linearizability checker gave up on (checker.max_steps)"),
+};
+const size_t client_metric_field_count =
+    sizeof(client_metric_fields) / sizeof(client_metric_fields[0]);

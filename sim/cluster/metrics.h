@@ -57,6 +57,14 @@ struct run_metrics {
     uint64_t events;            /* engine events fired */
     uint64_t fingerprint;
     uint32_t protocol; /* index into consensus_protocols[] */
+    bool clients;      /* the run had clients: the client_metric_fields columns apply */
+    /* client_metric_fields (issue 16): what the clients saw */
+    uint64_t ops_ok, ops_fail, ops_info; /* history completions (info: also never completed) */
+    double ops_throughput;               /* ok operations per simulated second */
+    double read_p50_s, read_p90_s, read_p99_s;    /* ok reads: invocation to completion */
+    double write_p50_s, write_p90_s, write_p99_s; /* ok writes (set: adds and removes) */
+    uint64_t linz_violations;                     /* keys whose history is not linearizable */
+    uint64_t linz_unknown; /* keys the checker gave up on (a bound), never counted as passed */
     double proto[CONSENSUS_METRICS_MAX];
     /* its metric_names' values */ /* hash of every event's (time, kind, target):
                                       sim/engine/engine.h */
@@ -80,6 +88,12 @@ struct metric_field {
 
 extern const struct metric_field metric_fields[];
 extern const size_t metric_field_count;
+
+/* summary.csv columns of runs with clients (after the protocols' columns), and the bit of
+ * summary_write_header's protocol mask that asks for them. */
+extern const struct metric_field client_metric_fields[];
+extern const size_t client_metric_field_count;
+#define METRICS_CLIENTS (1u << 31)
 
 struct scenario;
 /* Fill the METRIC_PARAM fields of m from the scenario. */

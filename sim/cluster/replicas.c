@@ -369,8 +369,9 @@ uint32_t replicas_intern(struct replicas *r, const struct proposal *p)
     case PROP_SET_PROPERTY:
         intern_set_property(r, o, p);
         break;
-    case PROP_OP_COUNT:
-        o->bad = true;
+    case PROP_READ:
+        o->bad = empty(p->vertex);
+        o->slot = o->bad ? NONE : vertex_slot(r, p->vertex);
         break;
     }
     return (uint32_t)r->nops++;
@@ -642,6 +643,7 @@ static bool valid_on(struct replicas *r, struct view v, const struct rop *o)
         return !slot_present(r, v, o->slot);
     case PROP_REMOVE_VERTEX:
     case PROP_REMOVE_EDGE:
+    case PROP_READ:
         return slot_present(r, v, o->slot);
     case PROP_ADD_EDGE:
         return slot_present(r, v, o->from) && slot_present(r, v, o->to) &&
@@ -650,8 +652,6 @@ static bool valid_on(struct replicas *r, struct view v, const struct rop *o)
         uint32_t ps, e;
         return property_target(r, v, o, &ps, &e);
     }
-    case PROP_OP_COUNT:
-        break;
     }
     return false;
 }
@@ -683,8 +683,8 @@ static void apply_on(struct replicas *r, struct view v, const struct rop *o)
             set_elem(r, v, e);
         return;
     }
-    case PROP_OP_COUNT:
-        break;
+    case PROP_READ: /* changes nothing */
+        return;
     }
 }
 
@@ -804,6 +804,21 @@ bool replicas_has_edge(const struct replicas *r, uint32_t node, const char *from
             return true;
     }
     return false;
+}
+
+const char *replicas_property(const struct replicas *r, uint32_t node, const char *vertex,
+                              const char *key)
+{
+    struct view v = view_of(r, node);
+    uint32_t owner = slot_find(r, SLOT_VERTEX, 0, 0, vertex);
+    uint32_t ps = owner == NONE ? NONE : slot_find(r, SLOT_PROP, owner, 0, key);
+    if (ps == NONE)
+        return NULL;
+    const struct u32vec *el = &r->slots[ps].elems;
+    for (size_t i = 0; i < el->n; i++)
+        if (has(v, el->v[i]))
+            return r->elems[el->v[i]].value;
+    return NULL;
 }
 
 /* --- export as a struct graph --------------------------------------------------------- */

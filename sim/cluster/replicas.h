@@ -72,6 +72,11 @@ size_t replicas_edges(const struct replicas *r, uint32_t node, const char **from
 bool replicas_has_edge(const struct replicas *r, uint32_t node, const char *from, const char *label,
                        const char *to);
 
+/* The value of vertex's property key on node's replica; NULL if the vertex or the property is
+ * absent. O(values the property has taken in the run). The string belongs to the store. */
+const char *replicas_property(const struct replicas *r, uint32_t node, const char *vertex,
+                              const char *key);
+
 /* A new struct graph with node's replica's contents (caller frees it with graph_free). */
 struct graph *replicas_graph(const struct replicas *r, uint32_t node);
 

@@ -96,6 +96,22 @@ struct trace_election {  /* one row of elections.csv: a candidacy (CONSENSUS_REC
                             "time without leader"); SIM_TIME_MAX otherwise */
 };
 
+enum history_value { HISTORY_NA, HISTORY_INT, HISTORY_SET };
+
+struct trace_history { /* one row of history.csv (README "history.csv") */
+    uint64_t index;    /* the row's position, from 0 */
+    uint64_t op_id;    /* the operation (its invoke and completion rows share it) */
+    const char *type;  /* invoke, ok, fail, info */
+    uint32_t client;   /* the client that issued it */
+    const char *op;    /* read, write (register); add, remove, read (set) */
+    int64_t key;       /* the key */
+    enum history_value value_kind;
+    int64_t value;     /* HISTORY_INT: the value */
+    uint64_t members;  /* HISTORY_SET: bit e = element e is in the set read */
+    sim_time invoke;   /* invocation time */
+    sim_time complete; /* completion time; SIM_TIME_MAX on invoke rows (NA) */
+};
+
 struct trace_sink_ops {
     void (*outcome)(void *ctx, const struct trace_outcome *r);
     void (*vote)(void *ctx, const struct trace_vote *r);
@@ -103,6 +119,7 @@ struct trace_sink_ops {
     void (*message)(void *ctx, const struct trace_message *r);     /* only if wanted */
     void (*heartbeat)(void *ctx, const struct trace_heartbeat *r); /* only if wanted */
     void (*election)(void *ctx, const struct trace_election *r);
+    void (*history)(void *ctx, const struct trace_history *r); /* runs with clients */
 };
 
 struct trace {

@@ -28,6 +28,7 @@ enum rng_kind {
     RNG_WORKLOAD = 6,  /* per cluster (id 0): generated proposals */
     RNG_PHOLD = 7,     /* per LP: the PHOLD benchmark */
     RNG_LEADER = 8,    /* per cluster (id 0): faults.leader's crash times */
+    RNG_CLIENT = 9,    /* per client: its operations, keys and times (clients:) */
     RNG_CLOCK = 10,    /* per node: clock drift and offset (clocks.*) */
     RNG_TEST = 99,     /* tests only */
 };

@@ -18,7 +18,7 @@ struct rowfile {
 };
 
 struct csv_trace {
-    struct rowfile outcomes, votes, events, messages, heartbeats, elections;
+    struct rowfile outcomes, votes, events, messages, heartbeats, elections, history;
     char lead[LEAD_MAX]; /* the constant leading columns, formatted once */
     size_t nlead;        /* their length */
 };
@@ -36,6 +36,10 @@ static const char *const heartbeat_cols[] = {"run",         "rep",  "seed", "sen
 
 static const char *const election_cols[] = {"run",     "rep",   "seed",  "term",   "candidate",
                                             "start_s", "end_s", "votes", "result", "downtime_s"};
+
+static const char *const history_cols[] = {"run",   "rep",   "seed",     "index",
+                                           "op_id", "type",  "client",   "op",
+                                           "key",   "value", "invoke_s", "complete_s"};
 
 #define COLS(a) (a), sizeof(a) / sizeof((a)[0])
 
@@ -228,7 +232,54 @@ static void on_election(void *ctx, const struct trace_election *r)
     row_end(rf, p);
 }
 
+static char *put_i64(char *p, int64_t v)
+{
+    if (v < 0)
+        *p++ = '-';
+    return put_u64(p, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+}
+
+/* A set read's value: "[e1 e2 ...]", ascending. */
+static char *put_members(char *p, uint64_t members)
+{
+    *p++ = '[';
+    for (unsigned e = 0; e < 64; e++)
+        if (members >> e & 1u) {
+            p = csvfmt_u64(p, e);
+            *p++ = ' ';
+        }
+    p -= members ? 1 : 0;
+    *p++ = ']';
+    *p = ',';
+    return p + 1;
+}
+
+static void on_history(void *ctx, const struct trace_history *r)
+{
+    struct csv_trace *t = ctx;
+    struct rowfile *rf = &t->history;
+    if (!rf->f)
+        return;
+    char *p = row_begin(t, rf, 64 * 3 + 2);
+    p = put_u64(p, r->index);
+    p = put_u64(p, r->op_id);
+    p = put_str(p, r->type);
+    p = put_u64(p, r->client);
+    p = put_str(p, r->op);
+    p = put_i64(p, r->key);
+    if (r->value_kind == HISTORY_INT)
+        p = put_i64(p, r->value);
+    else if (r->value_kind == HISTORY_SET)
+        p = put_members(p, r->members);
+    else
+        p = put_str(p, "NA");
+    p = put_time(p, r->invoke);
+    p = put_time(p, r->complete);
+    row_end(rf, p);
+}
+
 static const struct trace_sink_ops csv_trace_ops = {
+    .history = on_history,
     .outcome = on_outcome,
     .vote = on_vote,
     .event = on_event,
@@ -262,13 +313,14 @@ struct csv_trace *csv_trace_new(const struct run_ident *id, const struct csv_tra
     rowfile_open(&t->messages, files->messages, COLS(message_cols));
     rowfile_open(&t->heartbeats, files->heartbeats, COLS(heartbeat_cols));
     rowfile_open(&t->elections, files->elections, COLS(election_cols));
+    rowfile_open(&t->history, files->history, COLS(history_cols));
     return t;
 }
 
 void csv_trace_flush(struct csv_trace *t)
 {
-    struct rowfile *all[] = {&t->outcomes, &t->votes,      &t->events,
-                             &t->messages, &t->heartbeats, &t->elections};
+    struct rowfile *all[] = {&t->outcomes,   &t->votes,     &t->events, &t->messages,
+                             &t->heartbeats, &t->elections, &t->history};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (all[i]->f)
             rowfile_flush(all[i]);
@@ -284,6 +336,7 @@ void csv_trace_free(struct csv_trace *t)
     free(t->messages.buf);
     free(t->heartbeats.buf);
     free(t->elections.buf);
+    free(t->history.buf);
     free(t);
 }
 

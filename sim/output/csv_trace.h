@@ -9,6 +9,7 @@
  *   messages.csv    run,rep,seed,sent_s,delivered_s,from,to,kind,proposal,fate
  *   heartbeats.csv  run,rep,seed,sent_s,delivered_s,from,to,fate
  *   elections.csv   run,rep,seed,term,candidate,start_s,end_s,votes,result,downtime_s
+ *   history.csv     run,rep,seed,index,op_id,type,client,op,key,value,invoke_s,complete_s
  * A node or time that does not apply (cluster-wide event, lost message) is NA.
  *
  * Rows are formatted by hand into one large buffer per file (CSV_TRACE_BUFFER bytes; the
@@ -30,6 +31,7 @@ struct csv_trace_files {
     FILE *outcomes, *votes, *events; /* NULL: not written */
     FILE *messages, *heartbeats;     /* optional traces; NULL: not wanted */
     FILE *elections;                 /* leader-based protocols; NULL: not written */
+    FILE *history;                   /* runs with clients; NULL: not written */
 };
 
 struct csv_trace;

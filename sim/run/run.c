@@ -16,6 +16,7 @@
 #include "core/export.h"
 #include "core/graph.h"
 #include "core/ledger.h"
+#include "core/linearizability.h"
 #include "core/xalloc.h"
 #include "sim/cluster/cluster.h"
 #include "sim/output/csv.h"
@@ -40,6 +41,8 @@ void summary_write_header(FILE *f, size_t nswept, const char *const *swept_paths
     for (size_t p = 0; consensus_protocols[p]; p++)
         for (uint32_t k = 0; (protocols >> p & 1u) && k < consensus_protocols[p]->nmetrics; k++)
             csv_str(&c, consensus_protocols[p]->metric_names[k]);
+    for (size_t i = 0; (protocols & METRICS_CLIENTS) && i < client_metric_field_count; i++)
+        csv_str(&c, client_metric_fields[i].name);
     csv_str(&c, "atlas_sim"); /* the program that wrote the row */
     csv_end(&c);
 }
@@ -71,6 +74,16 @@ void summary_write_row(FILE *f, const struct run_ident *id, size_t nswept,
     for (size_t p = 0; consensus_protocols[p]; p++)
         for (uint32_t k = 0; (protocols >> p & 1u) && k < consensus_protocols[p]->nmetrics; k++)
             csv_real(&c, m->protocol == p ? m->proto[k] : NAN); /* NA: another protocol's */
+    for (size_t i = 0; (protocols & METRICS_CLIENTS) && i < client_metric_field_count; i++) {
+        const struct metric_field *mf = &client_metric_fields[i];
+        const char *p = (const char *)m + mf->offset;
+        if (!m->clients) /* NA: a run of the sweep without clients */
+            csv_real(&c, NAN);
+        else if (mf->kind == METRIC_COUNT)
+            csv_u64(&c, *(const uint64_t *)p);
+        else
+            csv_real(&c, *(const double *)p);
+    }
     csv_str(&c, ATLAS_BUILD);
     csv_end(&c);
 }
@@ -138,7 +151,15 @@ static void tee_election(void *ctx, const struct trace_election *r)
         t->inner.ops->election(t->inner.ctx, r);
 }
 
+static void tee_history(void *ctx, const struct trace_history *r)
+{
+    struct tee *t = ctx;
+    if (t->inner.ops && t->inner.ops->history)
+        t->inner.ops->history(t->inner.ctx, r);
+}
+
 static const struct trace_sink_ops tee_ops = {
+    .history = tee_history,
     .outcome = tee_outcome,
     .vote = tee_vote,
     .event = tee_event,
@@ -245,8 +266,11 @@ static void print_metrics(FILE *f, const struct run_metrics *m)
 {
     char buf[CSV_REAL_BUFLEN];
     fputs("metrics:\n", f);
-    for (size_t i = 0; i < metric_field_count; i++) {
-        const struct metric_field *mf = &metric_fields[i];
+    size_t nclient = m->clients ? client_metric_field_count : 0;
+    for (size_t i = 0; i < metric_field_count + nclient; i++) {
+        const struct metric_field *mf = i < metric_field_count
+                                            ? &metric_fields[i]
+                                            : &client_metric_fields[i - metric_field_count];
         const char *p = (const char *)m + mf->offset;
         if (mf->kind == METRIC_PARAM) /* the header line shows the scenario */
             continue;
@@ -278,6 +302,8 @@ enum {
     F_MESSAGES,
     F_HEARTBEATS,
     F_ELECTIONS,
+    F_HISTORY,
+    F_VIOLATION,
     F_SUMMARY,
     F_RESOLVED,
     F_DOT,
@@ -293,6 +319,8 @@ static const char *const file_names[F_COUNT] = {
     "messages.csv",
     "heartbeats.csv",
     "elections.csv",
+    "history.csv",
+    "violation.txt",
     "summary.csv",
     "scenario.resolved.yaml",
     "graph.dot",
@@ -311,6 +339,10 @@ static bool wanted(const struct scenario *sc, int i)
         return sc->output.trace_heartbeats;
     case F_ELECTIONS: /* a protocol that reports candidacies */
         return consensus_protocols[sc->consensus.protocol]->flags & CONSENSUS_ELECTIONS;
+    case F_HISTORY:
+        return sc->clients.enabled;
+    case F_VIOLATION: /* created after the run, when the clients' history is not linearizable */
+        return false;
     case F_DOT:
         return sc->output.graph_dot;
     case F_NEO4J_NODES:
@@ -334,6 +366,28 @@ static void write_exports(const struct cluster *c, const struct scenario *sc, FI
         (void)export_neo4j_nodes(g, files[F_NEO4J_NODES]);
     if (files[F_NEO4J_RELS])
         (void)export_neo4j_relationships(g, files[F_NEO4J_RELS]);
+}
+
+static void emit_line(void *ctx, const char *line)
+{
+    fputs(line, (FILE *)ctx);
+}
+
+/* violation.txt: each non-linearizable key, why, and its shrunk sub-history (1-minimal). */
+static void write_violation(FILE *f, const struct linz_report *r, const struct linz_history *h)
+{
+    fputs("history.csv: not linearizable\n", f);
+    for (size_t i = 0; i < linz_report_count(r); i++) {
+        const struct linz_key_result *k = linz_report_get(r, i);
+        if (k->verdict != LINZ_VIOLATION)
+            continue;
+        linz_report_explain(r, i, emit_line, f);
+        for (size_t w = 0; w < k->n_witness; w++) {
+            const struct linz_op *o = linz_history_get(h, k->witness[w]);
+            fprintf(f, "  op %zu is op_id %zu of history.csv (client %" PRIu32 ")\n", k->witness[w],
+                    k->witness[w], o->client);
+        }
+    }
 }
 
 /* output.ledgers: every kept ledger as ledger-N.txt. Returns how many were written, or -1. */
@@ -481,6 +535,7 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
                                                  .messages = files[F_MESSAGES],
                                                  .heartbeats = files[F_HEARTBEATS],
                                                  .elections = files[F_ELECTIONS],
+                                                 .history = files[F_HISTORY],
                                              });
     struct tee tee = {.inner = csv_trace_sink(ct)};
     struct trace tr = {.ops = &tee_ops,
@@ -491,11 +546,19 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
     cluster_run(c);
     *invariants_ok = cluster_check(c);
     cluster_metrics(c, m);
-    summary_write_header(files[F_SUMMARY], 0, NULL, 1u << m->protocol);
-    summary_write_row(files[F_SUMMARY], id, 0, NULL, m, 1u << m->protocol);
+    uint32_t columns = 1u << m->protocol | (m->clients ? METRICS_CLIENTS : 0);
+    summary_write_header(files[F_SUMMARY], 0, NULL, columns);
+    summary_write_row(files[F_SUMMARY], id, 0, NULL, m, columns);
     write_exports(c, sc, files);
     long ledgers = write_ledgers(c, sc, o, d);
     bool ok = ledgers >= 0;
+    const struct linz_history *lh;
+    const struct linz_report *lr = cluster_linearizability(c, &lh);
+    if (ok && lr && linz_report_verdict(lr) == LINZ_VIOLATION) {
+        ok = (files[F_VIOLATION] = outdir_create(o, file_names[F_VIOLATION], d)) != NULL;
+        if (ok)
+            write_violation(files[F_VIOLATION], lr, lh);
+    }
     csv_trace_flush(ct); /* every row reaches its file before the files are closed */
     if (ok)
         ok = outdir_commit(o, d);
@@ -511,6 +574,11 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
                     "INVARIANT BROKEN: %" PRIu64 " safety violation(s); see the "
                     "'violation' rows of events.csv\n",
                     m->safety_violations);
+        if (m->linz_violations || m->linz_unknown)
+            fprintf(account,
+                    "LINEARIZABILITY: %" PRIu64 " key(s) violated (violation.txt), %" PRIu64
+                    " unknown (checker.max_steps hit: not a pass)\n",
+                    m->linz_violations, m->linz_unknown);
         if (m->diverged_replicas)
             fprintf(account,
                     "REPLICAS DIVERGED: %" PRIu64 " of %" PRIu32 " replicas ended with a "

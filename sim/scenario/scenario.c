@@ -91,6 +91,16 @@ void scenario_init(struct scenario *sc)
     sc->workload.generate.proposer = WORKLOAD_RANDOM_PROPOSER;
     sc->workload.generate.mix[PROP_ADD_VERTEX] = 1.0;
     sc->workload.generate.mix[PROP_ADD_EDGE] = 1.0;
+    sc->clients = (struct clients_spec){.count = 1,
+                                        .ops = 100,
+                                        .rate = 10.0,
+                                        .timeout = 1 * SIM_S,
+                                        .keys = 8,
+                                        .elements = 8,
+                                        .zipf_s = 1.0,
+                                        .read_ratio = 0.5};
+    sc->checker.linearizability = true;
+    sc->checker.max_steps = 10000000;
     sc->sweep.replications = 1;
     sc->output.votes = true;
     sc->output.sync = true;
@@ -143,6 +153,7 @@ void scenario_fini(struct scenario *sc)
     dist_fini(&sc->faults.random.mttf);
     dist_fini(&sc->faults.random.mttr);
     dist_fini(&sc->faults.leader.every);
+    dist_fini(&sc->clients.think);
     for (size_t p = 0; p < CONSENSUS_PROTOCOLS_MAX; p++)
         for (size_t i = 0; i < CONSENSUS_PARAMS_MAX; i++)
             dist_fini(&sc->consensus.params[p][i].d);
@@ -257,6 +268,7 @@ void scenario_copy(struct scenario *dst, const struct scenario *src)
     dist_copy_or_clear(&dst->faults.random.mttf, &src->faults.random.mttf);
     dist_copy_or_clear(&dst->faults.random.mttr, &src->faults.random.mttr);
     dist_copy_or_clear(&dst->faults.leader.every, &src->faults.leader.every);
+    dist_copy_or_clear(&dst->clients.think, &src->clients.think);
     for (size_t p = 0; p < CONSENSUS_PROTOCOLS_MAX; p++)
         for (size_t i = 0; i < CONSENSUS_PARAMS_MAX; i++)
             dist_copy_or_clear(&dst->consensus.params[p][i].d, &src->consensus.params[p][i].d);
@@ -412,6 +424,15 @@ bool scenario_validate(const struct scenario *sc, struct diag *d)
         }
         if (!(total > 0.0))
             diag_error(d, NULL, 0, 0, "workload.generate.mix", "needs a positive weight");
+    }
+    const struct clients_spec *cl = &sc->clients;
+    if (cl->enabled) {
+        if (cl->attach == CLIENTS_NODE)
+            check_node(sc, d, "clients.node", cl->node);
+        if (cl->mode == CLIENTS_OPEN && !(cl->rate > 0.0))
+            diag_error(d, NULL, 0, 0, "clients.rate", "must be greater than 0");
+        if (cl->count < 1 || cl->keys < 1)
+            diag_error(d, NULL, 0, 0, "clients", "needs at least one client and one key");
     }
     if (sc->sweep.replications < 1)
         diag_error(d, NULL, 0, 0, "sweep.replications", "must be at least 1");

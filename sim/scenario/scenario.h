@@ -195,6 +195,41 @@ struct generate_spec { /* workload.generate */
     double mix[PROP_OP_COUNT]; /* relative weights by operation */
 };
 
+/* clients: (issue 16) clients that read and write keys through the protocol. */
+enum clients_attach { CLIENTS_ROUND_ROBIN, CLIENTS_NODE };
+enum clients_mode { CLIENTS_CLOSED, CLIENTS_OPEN };
+enum clients_model { CLIENTS_REGISTER, CLIENTS_SET };
+enum clients_keydist { CLIENTS_UNIFORM, CLIENTS_ZIPF };
+enum clients_read { CLIENTS_READ_LOG };
+
+#define CLIENTS_SET_ELEMENTS_MAX 64 /* a set key's elements are 0..63 (core/linearizability) */
+
+struct clients_spec {
+    bool enabled;
+    uint32_t count;    /* clients */
+    unsigned attach;   /* enum clients_attach: client i at node i mod n, or all at `node` */
+    uint32_t node;     /* CLIENTS_NODE: the node every client submits to */
+    unsigned mode;     /* enum clients_mode */
+    double rate;       /* CLIENTS_OPEN: operations per second per client (Poisson) */
+    struct dist think; /* CLIENTS_CLOSED: pause after each completion (ops NULL: none) */
+    uint32_t ops;      /* operations per client at most */
+    sim_time start;    /* first possible invocation */
+    sim_time timeout;  /* a client gives up on an op after this: the op is info */
+    unsigned model;    /* enum clients_model */
+    uint32_t keys;     /* keys 0..keys-1 */
+    uint32_t elements; /* CLIENTS_SET: elements 0..elements-1 per key */
+    unsigned keydist;  /* enum clients_keydist */
+    double zipf_s;     /* CLIENTS_ZIPF: exponent s, P[key k] ~ 1/(k+1)^s */
+    double read_ratio; /* probability an operation is a read */
+    unsigned read;     /* enum clients_read: how reads reach the protocol */
+};
+
+struct checker_spec {     /* checker: the end-of-run checks beside the protocol invariants */
+    bool enabled;         /* the section was given (it is written back only then) */
+    bool linearizability; /* judge the clients' history (runs with clients only) */
+    uint64_t max_steps;   /* search steps per key before the verdict is unknown */
+};
+
 struct sweep_param {
     char *path; /* key path, e.g. "consensus.approval" */
     size_t nvalues;
@@ -247,6 +282,8 @@ struct scenario {
         struct op_spec *ops;
         struct generate_spec generate;
     } workload;
+    struct clients_spec clients;
+    struct checker_spec checker;
     struct {
         size_t nparams;
         struct sweep_param *params;

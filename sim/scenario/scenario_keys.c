@@ -1613,6 +1613,83 @@ static const struct key_spec workload_keys[] = {
      .example = "{count: 100, rate: 10}"},
 };
 
+static const char *const attach_names[] = {"round-robin", "node", NULL};
+static const char *const client_mode_names[] = {"closed", "open", NULL};
+static const char *const client_model_names[] = {"register", "set", NULL};
+static const char *const keydist_names[] = {"uniform", "zipf", NULL};
+static const char *const client_read_names[] = {"log", NULL};
+
+/* The clients' operations bound the run's proposals (ids are preallocated). */
+static void check_clients(struct rctx *c, void *base, const struct ynode *map, const char *path)
+{
+    const struct clients_spec *cl = base;
+    char sub[256];
+    if ((double)cl->count * cl->ops > 100000000.0) {
+        join(sub, sizeof(sub), path, "ops");
+        err(c, at_key(map, "ops"), sub,
+            "%" PRIu32 " clients x %" PRIu32 " ops is more than 100000000 operations", cl->count,
+            cl->ops);
+    }
+}
+
+#define CL(field) offsetof(struct clients_spec, field)
+static const struct key_spec clients_keys[] = {
+    {"count", K_UINT, CL(count), KF_REQUIRED, .min = 1, .max = 100000,
+     .help = "number of clients (client i is process i of history.csv)", .example = "4"},
+    {"attach", K_ENUM, CL(attach), .names = attach_names,
+     .help = "round-robin: client i submits to node i mod n; node: every client to `node`",
+     .example = "node"},
+    {"node", K_NODE, CL(node), .help = "the node of `attach: node`", .example = "0"},
+    {"mode", K_ENUM, CL(mode), .names = client_mode_names,
+     .help = "closed: one outstanding operation per client, then `think`; open: Poisson "
+             "arrivals at `rate`, whatever is outstanding",
+     .example = "open"},
+    {"rate", K_REAL, CL(rate), KF_POSITIVE, .min = 0, .max = 1e9,
+     .help = "open loop: operations per second per client", .example = "50"},
+    {"think", K_DIST, CL(think), KF_NONE,
+     .help = "closed loop: pause between a completion and the next invocation (`none`: 0)",
+     .example = "{dist: exponential, mean: 10ms}"},
+    {"ops", K_UINT, CL(ops), .min = 1, .max = 100000000, .help = "operations per client at most",
+     .example = "1000"},
+    {"start", K_DURATION, CL(start), .help = "first possible invocation", .example = "500ms"},
+    {"timeout", K_DURATION, CL(timeout), KF_POSITIVE,
+     .help = "a client gives up on an operation after this; the operation is `info` "
+             "(indeterminate) in history.csv",
+     .example = "2s"},
+    {"model", K_ENUM, CL(model), .names = client_model_names,
+     .help = "register: read/write property `v` of vertex `k<key>`; set: add/remove edge "
+             "`k<key> -has-> e<element>`, read the whole set",
+     .example = "set"},
+    {"keys", K_UINT, CL(keys), .min = 1, .max = 1000000,
+     .help = "keys 0..keys-1 (vertices k0, k1, ... added to the initial graph)", .example = "100"},
+    {"elements", K_UINT, CL(elements), .min = 1, .max = CLIENTS_SET_ELEMENTS_MAX,
+     .help = "set model: elements 0..elements-1 (vertices e0, e1, ...)", .example = "16"},
+    {"distribution", K_ENUM, CL(keydist), .names = keydist_names,
+     .help = "how an operation's key is drawn: uniform, or zipf (P[key k] ~ 1/(k+1)^s)",
+     .example = "zipf"},
+    {"zipf_s", K_REAL, CL(zipf_s), KF_POSITIVE, .min = 0, .max = 100, .help = "the Zipf exponent s",
+     .example = "1.2"},
+    {"read_ratio", K_PROB, CL(read_ratio), .help = "probability that an operation is a read",
+     .example = "0.9"},
+    {"read", K_ENUM, CL(read), .names = client_read_names,
+     .help = "how a read reaches the protocol: log (a read is a log entry, ordered with the "
+             "writes)",
+     .example = "log"},
+};
+static const struct record clients_record = {clients_keys, COUNT(clients_keys), 0,
+                                             NULL,         check_clients,       NULL};
+
+#define CK(field) offsetof(struct checker_spec, field)
+static const struct key_spec checker_keys[] = {
+    {"linearizability", K_BOOL, CK(linearizability),
+     .help = "judge the clients' history.csv at the end of a run with clients (a violation "
+             "exits 1 and writes violation.txt)",
+     .example = "false"},
+    {"max_steps", K_U64, CK(max_steps),
+     .help = "search steps per key before its verdict is `unknown` (reported, never a pass)",
+     .example = "1000000"},
+};
+
 /* points x replications: at most SWEEP_MAX_RUNS (more points were reported by get_sweep). */
 static void check_sweep(struct rctx *c, void *base, const struct ynode *map, const char *path)
 {
@@ -1690,6 +1767,15 @@ static const struct key_spec root_keys[] = {
     {"graph", K_SECTION, 0, .rec = &graph_record, .enabled_off = NO_ENABLED,
      .help = "the initial graph"},
     SECTION("workload", workload_keys, "the proposals"),
+    {"clients", K_SECTION, S(clients), KF_QUIET, .rec = &clients_record,
+     .enabled_off = S(clients.enabled),
+     .help = "clients that read and write keys through the protocol and record history.csv "
+             "(off unless given)",
+     .example = "{count: 4, read_ratio: 0.5}"},
+    {"checker", K_SECTION, S(checker), KF_QUIET,
+     .rec = &(const struct record)REC(checker_keys, 0, NULL), .enabled_off = S(checker.enabled),
+     .help = "end-of-run checks beyond the protocol invariants (written back only when given)",
+     .example = "{linearizability: true}"},
     {"sweep", K_SECTION, 0,
      .rec = &(const struct record){sweep_keys, COUNT(sweep_keys), 0, NULL, check_sweep, NULL},
      .enabled_off = NO_ENABLED, .help = "parameter sweeps (atlas-sim sweep)"},

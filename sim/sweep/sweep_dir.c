@@ -469,7 +469,8 @@ static void summary_fill(FILE *f, void *ctx)
     uint32_t protocols = 0; /* the protocols of the shard's runs: their metric columns */
     for (uint64_t run = 0; run < c->p->nruns; run++)
         if (sweep_run_in_shard(run, c->k, c->n))
-            protocols |= 1u << c->st->m[run].protocol;
+            protocols |=
+                1u << c->st->m[run].protocol | (c->st->m[run].clients ? METRICS_CLIENTS : 0);
     summary_write_header(f, c->ncols, c->paths, protocols);
     for (uint64_t run = 0; run < c->p->nruns; run++) {
         if (!sweep_run_in_shard(run, c->k, c->n))

@@ -1,0 +1,386 @@
+/*
+ * test_clients: issue 16's clients (sim/cluster/clients) in whole runs: the key draws
+ * against their closed forms, the scenario section's errors, reads that return what was
+ * written, timeouts as info, determinism, and the linearizability checker at the end of a
+ * run: negative controls it must flag (quorum-vote with a quorum of n/2 under a partition,
+ * a Raft leader that reads locally without confirming leadership) and positive controls it
+ * must pass (Raft, Multi-Paxos under loss, partitions and crashes over many seeds).
+ */
+#include <criterion/criterion.h>
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/consensus.h"
+#include "core/raft/raft.h"
+#include "sim/cluster/clients.h"
+#include "sim/cluster/cluster.h"
+#include "sim/scenario/scenario_yaml.h"
+#include "testutil.h"
+
+static struct scenario resolve(const char *text)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario_doc *doc = scenario_doc_parse("t.yaml", text, strlen(text), &d);
+    struct scenario sc;
+    bool ok = doc && scenario_doc_resolve(doc, &sc, &d);
+    if (!ok)
+        diag_print(&d, stderr);
+    cr_assert(ok, "the test scenario resolves");
+    scenario_doc_free(doc);
+    diag_fini(&d);
+    return sc;
+}
+
+/* What a run's history looked like, from the trace. */
+struct seen {
+    bool one_client;        /* compare every ok read with the client's last write */
+    uint64_t rows, hash;    /* history rows, and an FNV-1a of them */
+    int64_t last_write[16]; /* a single client: the value it last wrote ok, per key */
+    uint64_t reads_checked; /* ok reads compared with last_write */
+    uint64_t set_reads;     /* ok set reads with at least one element */
+};
+
+static void on_history(void *ctx, const struct trace_history *r)
+{
+    struct seen *s = ctx;
+    uint64_t fields[] = {r->index,  r->op_id,    (uint64_t)r->key, (uint64_t)r->value,
+                         r->invoke, r->complete, r->members,       r->client};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        s->hash = (s->hash ^ fields[i]) * UINT64_C(0x100000001b3);
+    s->rows++;
+    s->set_reads += r->value_kind == HISTORY_SET && r->members != 0;
+    if (!s->one_client || strcmp(r->type, "ok") != 0 || r->key >= 16)
+        return;
+    if (!strcmp(r->op, "write"))
+        s->last_write[r->key] = r->value;
+    if (!strcmp(r->op, "read") && r->value_kind == HISTORY_INT) {
+        cr_expect_eq(r->value, s->last_write[r->key], "op %llu read %lld, last write %lld",
+                     (unsigned long long)r->op_id, (long long)r->value,
+                     (long long)s->last_write[r->key]);
+        s->reads_checked++;
+    }
+}
+static const struct trace_sink_ops seen_ops = {.history = on_history};
+
+/* Run scenario text at seed; the metrics (and what the history showed in *s, if s). */
+static struct run_metrics run_text(const char *text, uint64_t seed, struct seen *s)
+{
+    struct scenario sc = resolve(text);
+    sc.seed = seed;
+    struct seen local = {0};
+    struct trace tr = {.ops = &seen_ops, .ctx = s ? s : &local};
+    struct cluster *c = cluster_new(&sc, &tr);
+    cluster_run(c);
+    struct run_metrics m;
+    cluster_metrics(c, &m);
+    cluster_free(c);
+    scenario_fini(&sc);
+    return m;
+}
+
+/* ---- key draws ---- */
+
+/* Pearson's chi-square of `draws` keys of the clients of text against P[k] = p[k]: the key
+ * of each op is read back from its proposal ("k<key>"). */
+static double chi_square(const char *text, const double *p, uint32_t keys, uint32_t draws)
+{
+    struct scenario sc = resolve(text);
+    struct clients *cl = clients_new(&sc, true, NULL);
+    uint64_t *count = calloc(keys, sizeof(*count));
+    for (uint32_t i = 0; i < draws; i++) {
+        struct proposal prop;
+        cr_assert(clients_invoke(cl, 0, i + 1, 0, &prop));
+        const char *v = prop.vertex ? prop.vertex : prop.from;
+        count[strtoul(v + 1, NULL, 10)]++;
+        proposal_fini(&prop);
+    }
+    double chi = 0;
+    for (uint32_t k = 0; k < keys; k++) {
+        double e = p[k] * draws;
+        chi += (count[k] - e) * (count[k] - e) / e;
+    }
+    free(count);
+    clients_free(cl);
+    scenario_fini(&sc);
+    return chi;
+}
+
+#define DRAW_SCENARIO(extra)                                                                       \
+    "duration: 1s\ncluster: {nodes: 3}\nclients: {count: 1, ops: 100000, keys: 20" extra "}\n"
+
+/* Under the null hypothesis the statistic is chi-square with keys-1 degrees of freedom; the
+ * threshold is its 0.999 quantile, so a correct sampler fails one run in 1000 (the seed is
+ * fixed: the result is deterministic, the threshold says how surprising a failure is). */
+Test(clients, zipf_keys_follow_the_closed_form_by_chi_square)
+{
+    double p[20], sum = 0;
+    for (int k = 0; k < 20; k++)
+        sum += p[k] = pow(k + 1.0, -1.2);
+    for (int k = 0; k < 20; k++)
+        p[k] /= sum;
+    double chi = chi_square(DRAW_SCENARIO(", distribution: zipf, zipf_s: 1.2"), p, 20, 100000);
+    double limit = gsl_cdf_chisq_Qinv(0.001, 19);
+    cr_expect_lt(chi, limit, "chi-square %g over the 0.999 quantile %g", chi, limit);
+    /* negative control: the same draws judged against the uniform law must fail */
+    double u[20];
+    for (int k = 0; k < 20; k++)
+        u[k] = 1.0 / 20;
+    cr_expect_gt(chi_square(DRAW_SCENARIO(", distribution: zipf, zipf_s: 1.2"), u, 20, 100000),
+                 limit);
+}
+
+Test(clients, uniform_keys_follow_the_closed_form_by_chi_square)
+{
+    double p[20];
+    for (int k = 0; k < 20; k++)
+        p[k] = 1.0 / 20;
+    double chi = chi_square(DRAW_SCENARIO(""), p, 20, 100000);
+    cr_expect_lt(chi, gsl_cdf_chisq_Qinv(0.001, 19), "chi-square %g", chi);
+}
+
+/* ---- the scenario section ---- */
+
+Test(clients, a_bad_clients_key_is_reported_at_its_line_and_column)
+{
+    char *e = tu_scenario_errors("duration: 1s\nclients:\n  count: 2\n  mode: sideways\n", 0, NULL);
+    cr_expect(strstr(e, "t.yaml:4:9") && strstr(e, "clients.mode"), "got: %s", e);
+    free(e);
+    e = tu_scenario_errors("duration: 1s\nclients:\n  cuont: 2\n", 0, NULL);
+    cr_expect(strstr(e, "t.yaml:3:3") && strstr(e, "count"), "got: %s", e);
+    free(e);
+    e = tu_scenario_errors("duration: 1s\nclients: {count: 2, read_ratio: 1.5}\n", 0, NULL);
+    cr_expect(strstr(e, "clients.read_ratio"), "got: %s", e);
+    free(e);
+    const char *sets[] = {"clients.node=9"};
+    e = tu_scenario_errors("duration: 1s\ncluster: {nodes: 3}\nclients: {count: 1, attach: node}\n",
+                           1, sets);
+    cr_expect(strstr(e, "clients.node"), "got: %s", e);
+    free(e);
+}
+
+/* ---- reads, timeouts, determinism ---- */
+
+#define RAFT_BASE                                                                                  \
+    "duration: 3s\n"                                                                               \
+    "cluster: {nodes: 5}\n"                                                                        \
+    "network: {latency: {dist: uniform, min: 2ms, max: 8ms}}\n"                                    \
+    "consensus: {protocol: raft, approval: 1, vote_timeout: 500ms}\n"
+
+Test(clients, a_single_client_reads_what_it_last_wrote)
+{
+    struct seen s = {.one_client = true};
+    struct run_metrics m =
+        run_text(RAFT_BASE "clients: {count: 1, keys: 3, ops: 100, read_ratio: 0.5}\n", 1, &s);
+    cr_expect_gt(s.reads_checked, 30, "only %llu reads", (unsigned long long)s.reads_checked);
+    cr_expect_eq(m.ops_ok, 100);
+    cr_expect_eq(m.linz_violations + m.linz_unknown, 0);
+}
+
+Test(clients, a_client_cut_off_from_the_leader_times_out_as_info)
+{
+    struct run_metrics m = run_text(RAFT_BASE "faults: {partitions: [{at: 0s, groups: [[0], [1, "
+                                              "2, 3, 4]]}]}\n"
+                                              "clients: {count: 1, attach: node, node: 0, ops: 5, "
+                                              "timeout: 200ms}\n",
+                                    1, NULL);
+    cr_expect_eq(m.ops_ok, 0);
+    cr_expect_eq(m.ops_info, 5);
+    cr_expect_eq(m.safety_violations, 0);
+}
+
+Test(clients, the_same_seed_gives_the_same_history_and_another_seed_another)
+{
+    const char *text = "duration: 3s\n"
+                       "cluster: {nodes: 5}\n"
+                       "network: {latency: {dist: uniform, min: 2ms, max: 8ms}, loss: 0.05}\n"
+                       "consensus: {protocol: raft, approval: 1, vote_timeout: 500ms}\n"
+                       "clients: {count: 3, ops: 100, mode: open, rate: 50}\n";
+    struct seen a = {0}, b = {0}, c = {0};
+    run_text(text, 7, &a);
+    run_text(text, 7, &b);
+    run_text(text, 8, &c);
+    cr_expect_gt(a.rows, 300);
+    cr_expect_eq(a.rows, b.rows);
+    cr_expect_eq(a.hash, b.hash);
+    cr_expect_neq(a.hash, c.hash);
+}
+
+Test(clients, set_reads_see_the_elements_added)
+{
+    struct seen s = {0};
+    struct run_metrics m = run_text(RAFT_BASE "clients: {count: 2, model: set, keys: 2, "
+                                              "elements: 6, ops: 100, read_ratio: 0.3}\n",
+                                    3, &s);
+    cr_expect_gt(s.set_reads, 10);
+    cr_expect_eq(m.linz_violations + m.linz_unknown, 0);
+    cr_expect_eq(m.ops_ok, 200);
+}
+
+Test(clients, a_search_bound_hit_is_unknown_never_a_pass)
+{
+    struct run_metrics m = run_text(RAFT_BASE "clients: {count: 4, keys: 1, ops: 200}\n"
+                                              "checker: {max_steps: 1}\n",
+                                    1, NULL);
+    cr_expect_gt(m.linz_unknown, 0);
+    cr_expect_eq(m.linz_violations, 0);
+    cr_expect_eq(m.safety_violations, 0);
+}
+
+/* ---- negative controls ---- */
+
+#define SPLIT                                                                                      \
+    "duration: 4s\n"                                                                               \
+    "network: {latency: {dist: uniform, min: 1ms, max: 5ms}}\n"                                    \
+    "faults: {partitions: [{at: 1s, heal: 3s, groups: [[0, 1], [2, 3]]}]}\n"                       \
+    "clients: {count: 4, keys: 2, ops: 400, timeout: 500ms}\n"
+
+/* Quorum 2 of 4: each side of the partition commits on its own (two disjoint quorums). */
+Test(clients, quorum_vote_with_a_quorum_of_n_over_2_under_a_partition_is_flagged_at_seed_1)
+{
+    uint64_t first = 0;
+    for (uint64_t seed = 1; seed <= 5 && !first; seed++) {
+        struct run_metrics m =
+            run_text(SPLIT "cluster: {nodes: 4, quorum: 2}\n"
+                           "consensus: {protocol: quorum-vote, approval: 1, vote_timeout: 200ms}\n",
+                     seed, NULL);
+        if (m.linz_violations)
+            first = seed;
+    }
+    cr_expect_eq(first, 1, "first flagged at seed %llu (0: none of 5)", (unsigned long long)first);
+}
+
+/* The real binary: a violation exits 1 with violation.txt and a `violation` row of
+ * events.csv; history.csv judged again by check-history agrees (exit 1 too). */
+Test(clients, atlas_sim_run_exits_1_with_violation_txt_on_a_violation)
+{
+    char dir[256], yaml[300], out[300], log[300], path[400];
+    tu_tmpdir(dir, sizeof(dir), "clients");
+    snprintf(yaml, sizeof(yaml), "%s/split.yaml", dir);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    snprintf(log, sizeof(log), "%s/log.txt", dir);
+    FILE *f = fopen(yaml, "w");
+    cr_assert(f);
+    fputs(SPLIT "cluster: {nodes: 4, quorum: 2}\n"
+                "consensus: {protocol: quorum-vote, approval: 1, vote_timeout: 200ms}\n",
+          f);
+    fclose(f);
+    char *run[] = {ATLAS_BINARY, "run", yaml, "-o", out, "--seed", "1", NULL};
+    cr_expect_eq(tu_run(run, log, log, NULL), 1);
+    snprintf(path, sizeof(path), "%s/violation.txt", out);
+    char *v = tu_slurp(path, NULL);
+    cr_assert(v, "no violation.txt");
+    cr_expect(strstr(v, "not linearizable") && strstr(v, "smallest failing sub-history"), "%s", v);
+    free(v);
+    snprintf(path, sizeof(path), "%s/events.csv", out);
+    char *ev = tu_slurp(path, NULL);
+    cr_expect(strstr(ev, ",violation,linearizability violation: key "), "no events.csv row");
+    free(ev);
+    snprintf(path, sizeof(path), "%s/history.csv", out);
+    char *check[] = {ATLAS_BINARY, "check-history", path, "-o", dir, NULL};
+    cr_expect_eq(tu_run(check, log, log, NULL), 1);
+    tu_rmtree(dir);
+}
+
+Test(clients, a_run_without_violation_exits_0_and_writes_no_violation_txt)
+{
+    char dir[256], out[300], log[300], path[400];
+    tu_tmpdir(dir, sizeof(dir), "clients");
+    snprintf(out, sizeof(out), "%s/out", dir);
+    snprintf(log, sizeof(log), "%s/log.txt", dir);
+    char *run[] = {ATLAS_BINARY,
+                   "run",
+                   ATLAS_SOURCE_DIR "/scenarios/clients-raft.yaml",
+                   "-o",
+                   out,
+                   "--set",
+                   "clients.count=4",
+                   NULL};
+    cr_expect_eq(tu_run(run, log, log, NULL), 0);
+    snprintf(path, sizeof(path), "%s/violation.txt", out);
+    cr_expect(!tu_exists(path));
+    snprintf(path, sizeof(path), "%s/summary.csv", out);
+    char *sum = tu_slurp(path, NULL);
+    cr_expect(strstr(sum, ",ops_ok,ops_fail,ops_info,ops_throughput,read_p50_s,"), "%s", sum);
+    free(sum);
+    snprintf(path, sizeof(path), "%s/history.csv", out);
+    char *check[] = {ATLAS_BINARY, "check-history", path, "-o", dir, NULL};
+    cr_expect_eq(tu_run(check, log, log, NULL), 0);
+    tu_rmtree(dir);
+}
+
+static void register_stale_reads(void)
+{
+    if (!consensus_find("raft-stale-reads"))
+        cr_assert(consensus_register(&raft_stale_reads_ops));
+}
+
+/* A leader cut off with a minority keeps answering reads from its replica while the majority
+ * elects another leader and commits writes. The partition isolates two nodes from 1 s to 3 s;
+ * whether the leader is among them depends on the seed. */
+Test(clients, a_raft_leader_that_reads_locally_is_flagged_within_10_seeds,
+     .init = register_stale_reads)
+{
+    const char *text = "duration: 4s\n"
+                       "cluster: {nodes: 5}\n"
+                       "network: {latency: {dist: uniform, min: 1ms, max: 5ms}}\n"
+                       "consensus: {protocol: raft-stale-reads, approval: 1, vote_timeout: 300ms}\n"
+                       "faults: {partitions: [{at: 1s, heal: 3s, groups: [[0, 1], [2, 3, 4]]}]}\n"
+                       "clients: {count: 5, keys: 2, ops: 400, timeout: 500ms}\n";
+    uint64_t first = 0;
+    for (uint64_t seed = 1; seed <= 10 && !first; seed++)
+        if (run_text(text, seed, NULL).linz_violations)
+            first = seed;
+    cr_expect_eq(first, 2, "first flagged at seed %llu (0: none of 10)", (unsigned long long)first);
+    cr_log_info("stale reads first flagged at seed %llu", (unsigned long long)first);
+}
+
+/* ---- positive controls ---- */
+
+#define STRESS_SEEDS 1000
+
+static const char *stress(const char *protocol)
+{
+    static char text[1024];
+    snprintf(text, sizeof(text),
+             "duration: 3s\n"
+             "cluster: {nodes: 5}\n"
+             "network: {latency: {dist: uniform, min: 1ms, max: 9ms}, loss: 0.03}\n"
+             "consensus: {protocol: %s, approval: 1, vote_timeout: 400ms}\n"
+             "faults:\n"
+             "  partitions: [{at: 800ms, heal: 1600ms, groups: [[0, 1], [2, 3, 4]]}]\n"
+             "  crashes: [{node: 2, at: 1800ms, recover: 2300ms}, {node: 4, at: 400ms, recover: "
+             "900ms}]\n"
+             "clients: {count: 5, keys: 3, ops: 150, timeout: 600ms}\n",
+             protocol);
+    return text;
+}
+
+static void no_violation_over_seeds(const char *protocol)
+{
+    uint64_t ops = 0, ok = 0;
+    for (uint64_t seed = 1; seed <= STRESS_SEEDS; seed++) {
+        struct run_metrics m = run_text(stress(protocol), seed, NULL);
+        cr_expect_eq(m.linz_violations, 0, "%s seed %llu: a violation", protocol,
+                     (unsigned long long)seed);
+        cr_expect_eq(m.linz_unknown, 0, "%s seed %llu: unknown", protocol,
+                     (unsigned long long)seed);
+        ops += m.ops_ok + m.ops_fail + m.ops_info;
+        ok += m.ops_ok;
+    }
+    cr_expect_gt(ok, ops / 2, "%s: only %llu of %llu ops ok", protocol, (unsigned long long)ok,
+                 (unsigned long long)ops);
+}
+
+Test(clients, raft_passes_under_loss_partitions_and_crashes_over_1000_seeds)
+{
+    no_violation_over_seeds("raft");
+}
+
+Test(clients, multi_paxos_passes_under_loss_partitions_and_crashes_over_1000_seeds)
+{
+    no_violation_over_seeds("multi-paxos");
+}
