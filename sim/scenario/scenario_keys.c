@@ -1679,13 +1679,13 @@ static const struct key_spec clients_keys[] = {
 static const struct record clients_record = {clients_keys, COUNT(clients_keys), 0,
                                              NULL,         check_clients,       NULL};
 
-#define CK(field) offsetof(struct checker_spec, field)
+#define CHK(field) offsetof(struct checker_spec, field)
 static const struct key_spec checker_keys[] = {
-    {"linearizability", K_BOOL, CK(linearizability),
+    {"linearizability", K_BOOL, CHK(linearizability),
      .help = "judge the clients' history.csv at the end of a run with clients (a violation "
              "exits 1 and writes violation.txt)",
      .example = "false"},
-    {"max_steps", K_U64, CK(max_steps),
+    {"max_steps", K_U64, CHK(max_steps),
      .help = "search steps per key before its verdict is `unknown` (reported, never a pass)",
      .example = "1000000"},
 };
