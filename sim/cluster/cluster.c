@@ -471,6 +471,16 @@ static void port_leader(void *ctx, uint32_t node, uint64_t term)
     c->leader_lost_at = SIM_TIME_MAX;
 }
 
+/* Drop p's strings, keeping what it is (id, proposer, op): a million decided proposals
+ * would otherwise keep their arguments on the heap until the end of the run. */
+static void release_strings(struct proposal *p)
+{
+    struct proposal kept;
+    proposal_init(&kept, p->id, p->proposer, p->op);
+    proposal_fini(p);
+    *p = kept;
+}
+
 static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint32_t yes,
                            uint32_t no, uint32_t missing, sim_time submitted)
 {
@@ -519,6 +529,8 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
         *csvfmt_u64(detail + 2, id) = '\0';
         emit_event_text(c, cp->p.proposer, "commit", detail);
     }
+    if (cp->decided) /* its row is written: only id, proposer and op are read from now on */
+        release_strings(&cp->p);
 }
 
 static void port_record(void *ctx, const struct consensus_record *r)
