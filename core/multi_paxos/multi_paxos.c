@@ -59,6 +59,7 @@ struct pnode {
     enum role role;
     bool established;        /* LEADING and reported through port->leader */
     uint64_t ballot;         /* its own ballot while PREPARING or LEADING */
+    consensus_time started;  /* PREPARING or LEADING: when phase 1 of `ballot` began */
     uint64_t applied;        /* slots applied, in order */
     uint32_t preempted;      /* consecutive preemptions: the backoff exponent */
     consensus_time retry_at; /* no phase 1 before this */
@@ -408,17 +409,35 @@ static void leaders_dec(struct consensus *p)
         p->leaderless_since = now_of(p);
 }
 
-/* The end of a ballot that was not (or no longer) leading: the election event when it never
- * got reported, the leader count when it did. */
-static void end_ballot(struct consensus *p, uint32_t node)
+/* The candidacy for r->ballot ended `how`: its elections.csv row (the ballot as the term,
+ * the acceptors that reported every slot, itself included, as the votes). */
+static void ballot_record(struct consensus *p, uint32_t node, enum consensus_election how)
+{
+    const struct pnode *r = &p->nodes[node];
+    struct consensus_record rec = {.kind = CONSENSUS_REC_ELECTION,
+                                   .node = node,
+                                   .time = now_of(p),
+                                   .term = r->ballot,
+                                   .started = r->started,
+                                   .yes_votes = r->ndone,
+                                   .election = how};
+    p->port.record(p->port.ctx, &rec);
+}
+
+/* The end of a ballot that was not (or no longer) leading, `how` (superseded, lost: the
+ * failure detector names another leader, crashed): the election event and record when it
+ * never got reported, the leader count when it did. */
+static void end_ballot(struct consensus *p, uint32_t node, enum consensus_election how)
 {
     struct pnode *r = &p->nodes[node];
     if (r->role == IDLE)
         return;
-    if (r->established)
+    if (r->established) {
         leaders_dec(p);
-    else
+    } else {
         event3(p, node, "election", "term", r->ballot, "votes", r->ndone, "result", 0);
+        ballot_record(p, node, how);
+    }
     r->role = IDLE;
     r->established = false;
 }
@@ -427,7 +446,7 @@ static void preempt(struct consensus *p, uint32_t node, uint64_t by)
 {
     struct pnode *r = &p->nodes[node];
     event3(p, node, "preempted", "term", r->ballot, "by", by, NULL, 0);
-    end_ballot(p, node);
+    end_ballot(p, node, CONSENSUS_ELECTION_SUPERSEDED);
     p->preemptions++;
     if (r->preempted < BACKOFF_SHIFT)
         r->preempted++;
@@ -517,6 +536,7 @@ static void start_prepare(struct consensus *p, uint32_t node)
     uint64_t round = round_of(p, max_u64(r->promised, r->ballot)) + 1;
     r->ballot = round * p->n + node;
     r->role = PREPARING;
+    r->started = now_of(p);
     r->established = false;
     r->promised = r->ballot;
     if (round > p->max_round)
@@ -642,6 +662,7 @@ static void check_established(struct consensus *p, uint32_t node)
         return;
     r->established = true;
     event3(p, node, "election", "term", r->ballot, "votes", r->ndone, "result", 1);
+    ballot_record(p, node, CONSENSUS_ELECTION_WON);
     if (p->leaders_alive++ == 0)
         p->leaderless_total += now_of(p) - p->leaderless_since;
     p->leader_changes++;
@@ -896,7 +917,7 @@ static void on_check(struct consensus *p, uint32_t node)
         start_prepare(p, node);
         finish_phase1(p, node); /* a cluster of one */
     } else if (r->role == PREPARING && !mine) {
-        end_ballot(p, node);
+        end_ballot(p, node, CONSENSUS_ELECTION_LOST);
     } else if (r->role == PREPARING) {
         for (uint32_t i = 0; i < p->n; i++)
             if (i != node && !bit_test(r->done, i))
@@ -999,7 +1020,7 @@ static void paxos_crash(struct consensus *p, uint32_t node)
     struct pnode *r = &p->nodes[node];
     if (!r->alive)
         return;
-    end_ballot(p, node);
+    end_ballot(p, node, CONSENSUS_ELECTION_CRASHED);
     r->alive = false;
     r->asked = false;
     r->want = 0;
@@ -1070,7 +1091,8 @@ static void paxos_log_entry(const struct consensus *p, uint32_t node, uint64_t i
 }
 
 #define PAXOS_OPS_BODY                                                                             \
-    .flags = CONSENSUS_LOG_ORDER | CONSENSUS_SELF_REPAIR, .msg_kinds = paxos_msg_kinds,            \
+    .flags = CONSENSUS_LOG_ORDER | CONSENSUS_SELF_REPAIR | CONSENSUS_ELECTIONS,                    \
+    .msg_kinds = paxos_msg_kinds,                                                                  \
     .nmsg_kinds = sizeof(paxos_msg_kinds) / sizeof(paxos_msg_kinds[0]), .params = paxos_params,    \
     .nparams = PAXOS_PARAM_COUNT, .timer_names = paxos_timer_names,                                \
     .ntimers = sizeof(paxos_timer_names) / sizeof(paxos_timer_names[0]),                           \

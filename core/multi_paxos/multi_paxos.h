@@ -57,6 +57,13 @@
  *     forgets an accepted value lets a later leader recover a no-op or another value for a
  *     chosen slot, and a leader that forgets its round may reuse a ballot with other values.
  *
+ * Elections (CONSENSUS_ELECTIONS): every ballot a node seeks is a candidacy and a row of
+ * elections.csv when it ends: term = the ballot, votes = the acceptors that reported every
+ * slot (itself included), result `won` when the leader is reported, `superseded` when a
+ * higher ballot preempts it first, `lost` when the failure detector names another node
+ * before it leads, `crashed`. So `analyze` draws the election-time CDF from ballots as from
+ * Raft's terms.
+ *
  * Log access for the checker: a node's log is its chosen prefix (log_length = the highest
  * slot s such that every slot up to s is chosen at the node), every entry of term 0 (a chosen
  * value is final, whichever ballot chose it); commit_index = log_length.
