@@ -11,6 +11,8 @@
 #define NONE          UINT32_MAX /* no node: no vote cast, no leader known */
 #define REDIRECT_HOPS 2          /* a redirect travels at most this many hops */
 #define IDLE          UINT64_MAX /* sent_prev: no AppendEntries in flight to this peer */
+#define ATTEMPT_SHIFT 40         /* T_RETRY's arg: proposal | resend attempt << this */
+#define BACKOFF_SHIFT 16         /* a client's resend delay doubles at most this many times */
 
 enum role { FOLLOWER, PRE_CANDIDATE, CANDIDATE, LEADER };
 
@@ -53,6 +55,7 @@ struct rprop {
     uint32_t submitter;
     uint32_t appended_by; /* the last leader that appended it, in appended_term */
     uint64_t appended_term;
+    uint32_t resent_to; /* client_retry: the node the last resend went to, NONE */
     bool submitted, decided;
     consensus_time submitted_at;
     uint64_t next_open, prev_open; /* undecided proposals, in submission order; 0 ends */
@@ -65,6 +68,7 @@ struct consensus {
     size_t words; /* uint64_t words of a node bitset */
     uint32_t dist;
     consensus_time heartbeat;
+    consensus_time client_retry; /* 0: clients never resend */
     uint32_t max_batch, max_inflight;
     bool pre_vote, check_quorum;
     bool figure8; /* test hook: commit earlier-term entries by counting replicas */
@@ -117,6 +121,14 @@ static const struct consensus_param raft_params[] = {
                            .max = RAFT_INFLIGHT_MAX,
                            .help = "AppendEntries a leader pipelines to a follower whose log "
                                    "matches (1: stop and wait)"},
+    [RAFT_CLIENT_RETRY] = {.key = "client_retry",
+                           .type = CPARAM_DURATION,
+                           .def = "0s",
+                           .min = 0,
+                           .max = 3600,
+                           .help = "a client whose proposal no leader has taken resends it "
+                                   "after this, doubling, to the leader it knows or the next "
+                                   "node, until vote_timeout (0: never)"},
     [RAFT_CHECK_QUORUM] = {.key = "check_quorum",
                            .type = CPARAM_BOOL,
                            .def = "false",
@@ -520,6 +532,8 @@ static void route(struct consensus *p, uint32_t node, uint64_t proposal, uint64_
     if (r->role == LEADER) {
         if (st->appended_term == r->term && st->appended_by == node)
             return; /* a duplicated redirect */
+        if (p->client_retry && st->appended_term)
+            return; /* with resends, a proposal is appended once (a client session) */
         st->appended_term = r->term;
         st->appended_by = node;
         leader_append(p, node, proposal);
@@ -540,7 +554,8 @@ static void raft_submit(struct consensus *p, uint32_t node, uint64_t proposal)
     assert(node < p->n && proposal >= 1 && proposal <= p->cfg.max_proposals);
     struct rprop *st = &p->props[proposal];
     assert(!st->submitted);
-    *st = (struct rprop){.submitter = node, .submitted = true, .submitted_at = now_of(p)};
+    *st = (struct rprop){
+        .submitter = node, .resent_to = NONE, .submitted = true, .submitted_at = now_of(p)};
     st->prev_open = p->open_last;
     if (p->open_last)
         p->props[p->open_last].next_open = proposal;
@@ -552,6 +567,38 @@ static void raft_submit(struct consensus *p, uint32_t node, uint64_t proposal)
     p->port.record(p->port.ctx, &rec);
     p->port.set_timer(p->port.ctx, node, p->cfg.vote_timeout, T_CLIENT, proposal);
     route(p, node, proposal, 0);
+    if (p->client_retry)
+        p->port.set_timer(p->port.ctx, node, p->client_retry, T_RETRY,
+                          proposal | (uint64_t)1 << ATTEMPT_SHIFT);
+}
+
+/* client_retry: attempt k (1, 2, ...) to get `proposal`, which no leader has appended yet,
+ * to a leader: to the one `node` knows, else to the node after the last one tried. */
+static void resend(struct consensus *p, uint32_t node, uint64_t proposal, uint64_t attempt)
+{
+    const struct rnode *r = &p->nodes[node];
+    struct rprop *st = &p->props[proposal];
+    if (st->decided || st->appended_term)
+        return;
+    uint32_t to = r->leader;
+    if (to == NONE || to == st->resent_to) {
+        uint32_t last = st->resent_to == NONE ? node : st->resent_to;
+        to = last + 1 == p->n ? 0 : last + 1;
+    }
+    st->resent_to = to;
+    if (to == node) {
+        route(p, node, proposal, REDIRECT_HOPS - 1); /* appends, or one redirect */
+    } else {
+        struct consensus_msg m;
+        msg_init(&m, MSG_REDIRECT, node, to);
+        m.proposal = proposal;
+        m.payload.words[0] = proposal;
+        m.payload.words[1] = REDIRECT_HOPS - 1; /* the receiver may redirect it once more */
+        send_words(p, &m, 2);
+    }
+    uint64_t shift = attempt < BACKOFF_SHIFT ? attempt : BACKOFF_SHIFT;
+    p->port.set_timer(p->port.ctx, node, p->client_retry << shift, T_RETRY,
+                      proposal | (attempt + 1) << ATTEMPT_SHIFT);
 }
 
 /* ---- message handlers ------------------------------------------------------------- */
@@ -850,10 +897,14 @@ static void raft_timer(struct consensus *p, uint32_t node, uint32_t key, uint64_
         if (!p->props[arg].decided)
             decide(p, node, arg, CONSENSUS_TIMEOUT, 0, 0);
         break;
-    case T_RETRY:
-        if (!p->props[arg].decided)
-            route(p, node, arg, 0);
+    case T_RETRY: {
+        uint64_t id = arg & (((uint64_t)1 << ATTEMPT_SHIFT) - 1), attempt = arg >> ATTEMPT_SHIFT;
+        if (attempt)
+            resend(p, node, id, attempt);
+        else if (!p->props[id].decided)
+            route(p, node, id, 0);
         break;
+    }
     }
 }
 
@@ -871,6 +922,8 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     p->words = (cfg->nodes + 63) / 64;
     p->dist = cfg->params[RAFT_ELECTION_TIMEOUT].dist;
     p->heartbeat = cfg->params[RAFT_HEARTBEAT_INTERVAL].t;
+    p->client_retry = cfg->params[RAFT_CLIENT_RETRY].t;
+    assert(cfg->max_proposals < (uint64_t)1 << ATTEMPT_SHIFT);
     p->max_batch = (uint32_t)cfg->params[RAFT_MAX_BATCH].u;
     assert(p->max_batch >= 1 && p->max_batch <= RAFT_BATCH_MAX && p->heartbeat > 0);
     p->max_inflight = (uint32_t)cfg->params[RAFT_MAX_INFLIGHT].u;
