@@ -903,6 +903,21 @@ static void paxos_deliver(struct consensus *p, const struct consensus_msg *m)
 
 /* ---- the periodic check ----------------------------------------------------------- */
 
+/* Whom `node` asks for the chosen slots it lacks when the peer that announced them is
+ * suspected: the leader it believes in, unless that is itself (it may be the failure
+ * detector's leader and still lack slots a majority chose while it was cut off: it asked
+ * itself and stalled), else the lowest-numbered peer it does not suspect; NONE if none. */
+static uint32_t catchup_source(const struct consensus *p, uint32_t node)
+{
+    uint32_t leader = believed_leader(p, node);
+    if (leader != node)
+        return leader;
+    for (uint32_t i = 0; i < p->n; i++)
+        if (i != node && !p->port.suspects(p->port.ctx, node, i))
+            return i;
+    return NONE;
+}
+
 static void arm_check(struct consensus *p, uint32_t node, consensus_time delay)
 {
     p->port.set_timer(p->port.ctx, node, delay, T_CHECK, 0);
@@ -922,6 +937,9 @@ static void on_check(struct consensus *p, uint32_t node)
         for (uint32_t i = 0; i < p->n; i++)
             if (i != node && !bit_test(r->done, i))
                 send_prepare(p, node, i);
+        /* The slots below the base may have been learnt from a commit or an accept, which
+         * do not end phase 1 themselves: without this a complete phase 1 waited forever. */
+        finish_phase1(p, node);
     } else if (r->role == LEADING) {
         send_unchosen(p, node, r->next, RESEND_MAX);
         struct consensus_msg m;
@@ -931,9 +949,9 @@ static void on_check(struct consensus *p, uint32_t node)
         broadcast_words(p, &m, 2);
         plan_trim(p, r);
     }
-    if (r->want_src != NONE && r->want_src != node &&
-        p->port.suspects(p->port.ctx, node, r->want_src))
-        r->want_src = believed_leader(p, node);
+    if (r->known < r->want && (r->want_src == NONE || r->want_src == node ||
+                               p->port.suspects(p->port.ctx, node, r->want_src)))
+        r->want_src = catchup_source(p, node);
     request_catchup(p, node);
     arm_check(p, node, p->check);
 }

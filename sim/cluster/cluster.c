@@ -1151,3 +1151,9 @@ bool cluster_alive(const struct cluster *c, uint32_t node)
     assert(node < c->n);
     return up(c, node);
 }
+
+uint64_t cluster_applied_index(const struct cluster *c, uint32_t node)
+{
+    assert(node < c->n);
+    return c->node[node].applied_index;
+}

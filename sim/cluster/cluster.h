@@ -79,4 +79,7 @@ const struct ledger *cluster_ledger(const struct cluster *c, uint32_t node);
 /* Is node i up at the end of the run? */
 bool cluster_alive(const struct cluster *c, uint32_t node);
 
+/* A log protocol's (CONSENSUS_LOG_ORDER) node i: the log index it has applied up to. */
+uint64_t cluster_applied_index(const struct cluster *c, uint32_t node);
+
 #endif
