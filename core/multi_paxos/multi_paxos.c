@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/logproto.h"
 #include "core/xalloc.h"
 
 #define NONE          UINT32_MAX /* no node */
@@ -82,11 +83,8 @@ struct pnode {
     uint64_t recovered; /* LEADING: slots below it were recovered in phase 1 */
 };
 
-struct pprop {
-    uint32_t submitter;
-    bool submitted, decided;
+struct pprop {       /* what Multi-Paxos adds to the client table (p->clients) */
     uint64_t ballot; /* the last ballot that proposed it */
-    consensus_time submitted_at;
 };
 
 struct consensus {
@@ -97,12 +95,11 @@ struct consensus {
     consensus_time check, backoff, backoff_max;
     bool no_recovery; /* test hook: skip phase-1 recovery */
     struct pnode *nodes;
-    struct pprop *props;              /* 1..max_proposals */
-    uint64_t open_lo, last_submitted; /* proposals below open_lo are decided */
+    struct logproto_clients clients; /* who submitted what, decided or not */
+    struct pprop *props;             /* 1..max_proposals */
     /* metrics */
     uint64_t elections, leader_changes, preemptions, max_round, noops, max_known, messages;
-    uint32_t leaders_alive;
-    consensus_time leaderless_since, leaderless_total;
+    struct logproto_leaderless leaderless;
 };
 
 static const struct consensus_msg_kind paxos_msg_kinds[] = {
@@ -159,16 +156,6 @@ static const char *const paxos_metric_names[] = {
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
-static bool bit_test(const uint64_t *bits, uint32_t i)
-{
-    return (bits[i / 64] >> (i % 64)) & 1u;
-}
-
-static void bit_set(uint64_t *bits, uint32_t i)
-{
-    bits[i / 64] |= (uint64_t)1 << (i % 64);
-}
-
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
     return a > b ? a : b;
@@ -205,12 +192,7 @@ static bool is_chosen(const struct pnode *r, uint64_t s)
 
 static void msg_init(struct consensus_msg *m, enum msg_kind kind, uint32_t from, uint32_t to)
 {
-    m->kind = kind;
-    m->from = from;
-    m->to = to;
-    m->proposal = 0;
-    m->sent = 0;
-    m->len = 0;
+    logproto_msg_init(m, kind, from, to);
 }
 
 static void send_words(struct consensus *p, struct consensus_msg *m, uint32_t nwords)
@@ -285,24 +267,12 @@ static void plan_trim(struct consensus *p, struct pnode *r)
 static void decide(struct consensus *p, uint32_t node, uint64_t id, enum consensus_outcome o,
                    uint64_t index, uint32_t acks)
 {
-    struct pprop *st = &p->props[id];
-    assert(st->submitted && !st->decided);
-    st->decided = true;
-    while (p->open_lo <= p->last_submitted && p->props[p->open_lo].decided)
-        p->open_lo++;
-    struct consensus_record rec = {
-        .kind = CONSENSUS_REC_DECIDED,
-        .node = node,
-        .proposal = id,
-        .time = now_of(p),
-        .outcome = o,
-        .yes_votes = acks,
-        .missing = p->n - acks,
-        .quorum = p->majority,
-        .submitted = st->submitted_at,
-        .index = index,
-    };
-    p->port.record(p->port.ctx, &rec);
+    logproto_decide(&p->clients, node, id, o, index, acks);
+}
+
+static bool decided(const struct consensus *p, uint64_t id)
+{
+    return p->clients.c[id].decided;
 }
 
 /* Acknowledgements of chosen slot s as the node knows them: a leader's count, at least a
@@ -335,7 +305,7 @@ static void apply_chosen(struct consensus *p, uint32_t node)
     while (r->applied + 1 < r->known) {
         uint64_t s = ++r->applied, id = r->slots[s].value;
         bool ok = p->port.apply(p->port.ctx, node, s, id);
-        if (id && !p->props[id].decided)
+        if (id && !decided(p, id))
             decide(p, node, id, ok ? CONSENSUS_APPROVED : CONSENSUS_REJECTED, s, acks_of(p, r, s));
     }
 }
@@ -404,9 +374,7 @@ static void learn_prefix(struct consensus *p, uint32_t node, uint64_t b, uint64_
 
 static void leaders_dec(struct consensus *p)
 {
-    assert(p->leaders_alive > 0);
-    if (--p->leaders_alive == 0)
-        p->leaderless_since = now_of(p);
+    logproto_leader_down(&p->leaderless, now_of(p));
 }
 
 /* The candidacy for r->ballot ended `how`: its elections.csv row (the ballot as the term,
@@ -523,9 +491,9 @@ static void merge_report(struct consensus *p, uint32_t node, uint64_t s, uint64_
 static void acceptor_done(struct consensus *p, uint32_t node, uint32_t a)
 {
     struct pnode *r = &p->nodes[node];
-    if (bit_test(r->done, a))
+    if (logproto_bit_test(r->done, a))
         return;
-    bit_set(r->done, a);
+    logproto_bit_set(r->done, a);
     r->ndone++;
     r->maxtop = max_u64(r->maxtop, r->rtop[a]);
 }
@@ -596,7 +564,7 @@ static void propose(struct consensus *p, uint32_t node, uint64_t s, uint64_t v)
     ps->acks = 1;
     uint64_t *bits = r->ackbits + (s - r->plan_off) * p->words;
     memset(bits, 0, p->words * sizeof(*bits));
-    bit_set(bits, node);
+    logproto_bit_set(bits, node);
     if (v)
         p->props[v].ballot = r->ballot;
     struct slot *sl = slot_at(r, s);
@@ -663,8 +631,7 @@ static void check_established(struct consensus *p, uint32_t node)
     r->established = true;
     event3(p, node, "election", "term", r->ballot, "votes", r->ndone, "result", 1);
     ballot_record(p, node, CONSENSUS_ELECTION_WON);
-    if (p->leaders_alive++ == 0)
-        p->leaderless_total += now_of(p) - p->leaderless_since;
+    logproto_leader_up(&p->leaderless, now_of(p));
     p->leader_changes++;
     p->port.leader(p->port.ctx, node, r->ballot);
 }
@@ -706,17 +673,7 @@ static void route(struct consensus *p, uint32_t node, uint64_t id, uint64_t hops
 static void paxos_submit(struct consensus *p, uint32_t node, uint64_t id)
 {
     assert(node < p->n && id >= 1 && id <= p->cfg.max_proposals);
-    struct pprop *st = &p->props[id];
-    assert(!st->submitted);
-    *st = (struct pprop){.submitter = node, .submitted = true, .submitted_at = now_of(p)};
-    if (id > p->last_submitted)
-        p->last_submitted = id;
-    if (!p->open_lo)
-        p->open_lo = id;
-    struct consensus_record rec = {
-        .kind = CONSENSUS_REC_PROPOSED, .node = node, .proposal = id, .time = now_of(p)};
-    p->port.record(p->port.ctx, &rec);
-    p->port.set_timer(p->port.ctx, node, p->cfg.vote_timeout, T_CLIENT, id);
+    logproto_submit(&p->clients, node, id, p->cfg.vote_timeout, T_CLIENT);
     route(p, node, id, 0);
 }
 
@@ -821,9 +778,9 @@ static void on_accepted(struct consensus *p, const struct consensus_msg *m)
         if (s < r->plan_off || s >= r->next || is_chosen(r, s))
             continue;
         uint64_t *bits = r->ackbits + (s - r->plan_off) * p->words;
-        if (bit_test(bits, a))
+        if (logproto_bit_test(bits, a))
             continue;
-        bit_set(bits, a);
+        logproto_bit_set(bits, a);
         if (++r->plan[s - r->plan_off].acks >= p->majority)
             choose(p, node, s);
     }
@@ -895,7 +852,7 @@ static void paxos_deliver(struct consensus *p, const struct consensus_msg *m)
         on_catchup(p, m);
         break;
     case MSG_FORWARD:
-        if (!p->props[w[0]].decided)
+        if (!decided(p, w[0]))
             route(p, m->to, w[0], w[1]);
         break;
     }
@@ -935,7 +892,7 @@ static void on_check(struct consensus *p, uint32_t node)
         end_ballot(p, node, CONSENSUS_ELECTION_LOST);
     } else if (r->role == PREPARING) {
         for (uint32_t i = 0; i < p->n; i++)
-            if (i != node && !bit_test(r->done, i))
+            if (i != node && !logproto_bit_test(r->done, i))
                 send_prepare(p, node, i);
         /* The slots below the base may have been learnt from a commit or an accept, which
          * do not end phase 1 themselves: without this a complete phase 1 waited forever. */
@@ -966,11 +923,10 @@ static void paxos_timer(struct consensus *p, uint32_t node, uint32_t key, uint64
         on_check(p, node);
         break;
     case T_CLIENT:
-        if (!p->props[arg].decided)
-            decide(p, node, arg, CONSENSUS_TIMEOUT, 0, 0);
+        logproto_deadline(&p->clients, node, arg);
         break;
     case T_RETRY:
-        if (!p->props[arg].decided)
+        if (!decided(p, arg))
             route(p, node, arg, 0);
         break;
     }
@@ -1002,6 +958,7 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     assert(p->check > 0);
     p->no_recovery = no_recovery;
     p->props = xcalloc(cfg->max_proposals + 1, sizeof(*p->props));
+    logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority);
     p->nodes = xcalloc(p->n, sizeof(*p->nodes));
     for (uint32_t i = 0; i < p->n; i++) {
         struct pnode *r = &p->nodes[i];
@@ -1029,6 +986,7 @@ static void paxos_destroy(struct consensus *p)
     }
     free(p->nodes);
     free(p->props);
+    logproto_clients_fini(&p->clients);
     free(p);
 }
 
@@ -1043,9 +1001,7 @@ static void paxos_crash(struct consensus *p, uint32_t node)
     r->asked = false;
     r->want = 0;
     r->want_src = NONE;
-    for (uint64_t id = p->open_lo; id && id <= p->last_submitted; id++)
-        if (p->props[id].submitted && !p->props[id].decided && p->props[id].submitter == node)
-            decide(p, node, id, CONSENSUS_ABORTED, 0, 0);
+    logproto_abort_node(&p->clients, node);
 }
 
 static void paxos_recover(struct consensus *p, uint32_t node, bool amnesia)
@@ -1072,12 +1028,9 @@ static void paxos_recover(struct consensus *p, uint32_t node, bool amnesia)
 
 static void paxos_metrics(const struct consensus *p, double *out)
 {
-    consensus_time leaderless = p->leaderless_total;
-    if (p->leaders_alive == 0)
-        leaderless += now_of(p) - p->leaderless_since;
     out[PAXOS_M_ELECTIONS] = (double)p->elections;
     out[PAXOS_M_LEADER_CHANGES] = (double)p->leader_changes;
-    out[PAXOS_M_LEADERLESS_S] = (double)leaderless / 1e9;
+    out[PAXOS_M_LEADERLESS_S] = logproto_leaderless_s(&p->leaderless, now_of(p));
     out[PAXOS_M_COMMITTED] = (double)p->max_known;
     out[PAXOS_M_PREEMPTIONS] = (double)p->preemptions;
     out[PAXOS_M_MAX_ROUND] = (double)p->max_round;

@@ -69,8 +69,8 @@
  * value is final, whichever ballot chose it); commit_index = log_length.
  *
  * Memory: 16 bytes per slot per node (accepted ballot, value); a leader holds 24 bytes plus
- * one bit per node for each slot of its plan (trimmed in steps of 1024 chosen slots); 24
- * bytes per proposal id for client bookkeeping. Acceptor state only grows.
+ * one bit per node for each slot of its plan (trimmed in steps of 1024 chosen slots); 56
+ * bytes per proposal id for client bookkeeping (48 in core/logproto's client table). Acceptor state only grows.
  */
 #ifndef ATLAS_CORE_MULTI_PAXOS_H
 #define ATLAS_CORE_MULTI_PAXOS_H

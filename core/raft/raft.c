@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/logproto.h"
 #include "core/xalloc.h"
 
 #define NONE          UINT32_MAX /* no node: no vote cast, no leader known */
@@ -51,14 +52,10 @@ struct rnode {
     uint64_t *active;       /* peers heard from since the last check_quorum (bitset) */
 };
 
-struct rprop {
-    uint32_t submitter;
+struct rprop {            /* what Raft adds to the client table (p->clients) per proposal */
     uint32_t appended_by; /* the last leader that appended it, in appended_term */
+    uint32_t resent_to;   /* client_retry: the node the last resend went to, NONE */
     uint64_t appended_term;
-    uint32_t resent_to; /* client_retry: the node the last resend went to, NONE */
-    bool submitted, decided;
-    consensus_time submitted_at;
-    uint64_t next_open, prev_open; /* undecided proposals, in submission order; 0 ends */
 };
 
 struct consensus {
@@ -73,13 +70,11 @@ struct consensus {
     bool pre_vote, check_quorum;
     bool figure8; /* test hook: commit earlier-term entries by counting replicas */
     struct rnode *nodes;
-    struct rprop *props; /* 1..max_proposals */
-    uint64_t open;       /* first undecided proposal */
-    uint64_t open_last;
+    struct logproto_clients clients; /* who submitted what, decided or not */
+    struct rprop *props;             /* 1..max_proposals */
     /* metrics */
     uint64_t elections, pre_votes, leader_changes, max_term, max_commit;
-    uint32_t leaders_alive;
-    consensus_time leaderless_since, leaderless_total;
+    struct logproto_leaderless leaderless;
     consensus_time *won; /* durations of the candidacies that won, start to win */
     size_t nwon, won_cap;
 };
@@ -157,16 +152,6 @@ static const char *const raft_metric_names[] = {
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
-static bool bit_test(const uint64_t *bits, uint32_t i)
-{
-    return (bits[i / 64] >> (i % 64)) & 1u;
-}
-
-static void bit_set(uint64_t *bits, uint32_t i)
-{
-    bits[i / 64] |= (uint64_t)1 << (i % 64);
-}
-
 static consensus_time now_of(const struct consensus *p)
 {
     return p->port.now(p->port.ctx);
@@ -188,13 +173,7 @@ static void log_push(struct rnode *r, uint64_t term, uint64_t proposal)
 
 static void msg_init(struct consensus_msg *m, enum msg_kind kind, uint32_t from, uint32_t to)
 {
-    m->kind = kind;
-    m->from = from;
-    m->to = to;
-    m->proposal = 0;
-    m->sent = 0;
-    m->duplicate = false;
-    m->len = 0;
+    logproto_msg_init(m, kind, from, to);
 }
 
 static void send_words(struct consensus *p, struct consensus_msg *m, uint32_t nwords)
@@ -205,41 +184,16 @@ static void send_words(struct consensus *p, struct consensus_msg *m, uint32_t nw
 
 /* ---- client bookkeeping ----------------------------------------------------------- */
 
-static void open_unlink(struct consensus *p, uint64_t id)
-{
-    struct rprop *st = &p->props[id];
-    if (st->prev_open)
-        p->props[st->prev_open].next_open = st->next_open;
-    else
-        p->open = st->next_open;
-    if (st->next_open)
-        p->props[st->next_open].prev_open = st->prev_open;
-    else
-        p->open_last = st->prev_open;
-    st->next_open = st->prev_open = 0;
-}
-
 /* Record the outcome of `id` at `node` (once per proposal). */
 static void decide(struct consensus *p, uint32_t node, uint64_t id, enum consensus_outcome o,
                    uint64_t index, uint32_t acks)
 {
-    struct rprop *st = &p->props[id];
-    assert(st->submitted && !st->decided);
-    st->decided = true;
-    open_unlink(p, id);
-    struct consensus_record rec = {
-        .kind = CONSENSUS_REC_DECIDED,
-        .node = node,
-        .proposal = id,
-        .time = now_of(p),
-        .outcome = o,
-        .yes_votes = acks,
-        .missing = p->n - acks,
-        .quorum = p->majority,
-        .submitted = st->submitted_at,
-        .index = index,
-    };
-    p->port.record(p->port.ctx, &rec);
+    logproto_decide(&p->clients, node, id, o, index, acks);
+}
+
+static bool decided(const struct consensus *p, uint64_t id)
+{
+    return p->clients.c[id].decided;
 }
 
 /* ---- timers ----------------------------------------------------------------------- */
@@ -299,9 +253,7 @@ static void election_event(struct consensus *p, uint32_t node, enum consensus_el
 
 static void leaders_dec(struct consensus *p)
 {
-    assert(p->leaders_alive > 0);
-    if (--p->leaders_alive == 0)
-        p->leaderless_since = now_of(p);
+    logproto_leader_down(&p->leaderless, now_of(p));
 }
 
 /* Leave the current role for follower of `term` (>= the node's term) under `leader`. */
@@ -327,7 +279,7 @@ static void become_follower(struct consensus *p, uint32_t node, uint64_t term, u
 static void clear_votes(struct consensus *p, struct rnode *r, uint32_t self)
 {
     memset(r->granted, 0, p->words * sizeof(*r->granted));
-    bit_set(r->granted, self);
+    logproto_bit_set(r->granted, self);
     r->votes = 1;
 }
 
@@ -340,8 +292,7 @@ static void become_leader(struct consensus *p, uint32_t node)
     election_event(p, node, CONSENSUS_ELECTION_WON);
     r->role = LEADER;
     r->leader = node;
-    if (p->leaders_alive++ == 0)
-        p->leaderless_total += now_of(p) - p->leaderless_since;
+    logproto_leader_up(&p->leaderless, now_of(p));
     p->leader_changes++;
     p->port.leader(p->port.ctx, node, r->term);
     if (!r->next) {
@@ -469,7 +420,7 @@ static void apply_committed(struct consensus *p, uint32_t node)
         uint64_t index = ++r->applied;
         uint64_t id = r->log[index].proposal;
         bool ok = p->port.apply(p->port.ctx, node, index, id);
-        if (id && r->role == LEADER && !p->props[id].decided)
+        if (id && r->role == LEADER && !decided(p, id))
             decide(p, node, id, ok ? CONSENSUS_APPROVED : CONSENSUS_REJECTED, index,
                    acks_of(p, r, index));
     }
@@ -552,20 +503,8 @@ static void route(struct consensus *p, uint32_t node, uint64_t proposal, uint64_
 static void raft_submit(struct consensus *p, uint32_t node, uint64_t proposal)
 {
     assert(node < p->n && proposal >= 1 && proposal <= p->cfg.max_proposals);
-    struct rprop *st = &p->props[proposal];
-    assert(!st->submitted);
-    *st = (struct rprop){
-        .submitter = node, .resent_to = NONE, .submitted = true, .submitted_at = now_of(p)};
-    st->prev_open = p->open_last;
-    if (p->open_last)
-        p->props[p->open_last].next_open = proposal;
-    else
-        p->open = proposal;
-    p->open_last = proposal;
-    struct consensus_record rec = {
-        .kind = CONSENSUS_REC_PROPOSED, .node = node, .proposal = proposal, .time = now_of(p)};
-    p->port.record(p->port.ctx, &rec);
-    p->port.set_timer(p->port.ctx, node, p->cfg.vote_timeout, T_CLIENT, proposal);
+    p->props[proposal].resent_to = NONE;
+    logproto_submit(&p->clients, node, proposal, p->cfg.vote_timeout, T_CLIENT);
     route(p, node, proposal, 0);
     if (p->client_retry)
         p->port.set_timer(p->port.ctx, node, p->client_retry, T_RETRY,
@@ -578,7 +517,7 @@ static void resend(struct consensus *p, uint32_t node, uint64_t proposal, uint64
 {
     const struct rnode *r = &p->nodes[node];
     struct rprop *st = &p->props[proposal];
-    if (st->decided || st->appended_term)
+    if (decided(p, proposal) || st->appended_term)
         return;
     uint32_t to = r->leader;
     if (to == NONE || to == st->resent_to) {
@@ -654,8 +593,8 @@ static void on_request_vote(struct consensus *p, const struct consensus_msg *m)
 
 static void count_vote(struct rnode *r, uint32_t voter)
 {
-    if (!bit_test(r->granted, voter)) {
-        bit_set(r->granted, voter);
+    if (!logproto_bit_test(r->granted, voter)) {
+        logproto_bit_set(r->granted, voter);
         r->votes++;
     }
 }
@@ -787,7 +726,7 @@ static void on_append_reply(struct consensus *p, const struct consensus_msg *m)
     }
     if (r->role != LEADER || term != r->term)
         return;
-    bit_set(r->active, peer);
+    logproto_bit_set(r->active, peer);
     bool ok = m->payload.words[1];
     if (r->pipelined[peer]) {
         on_pipelined_reply(p, node, peer, ok, prev, index);
@@ -837,7 +776,7 @@ static void raft_deliver(struct consensus *p, const struct consensus_msg *m)
         on_append_reply(p, m);
         break;
     case MSG_REDIRECT:
-        if (!p->props[m->payload.words[0]].decided)
+        if (!decided(p, m->payload.words[0]))
             route(p, m->to, m->payload.words[0], m->payload.words[1]);
         break;
     }
@@ -859,7 +798,7 @@ static void on_election_timer(struct consensus *p, uint32_t node, uint64_t gen)
         if (p->check_quorum) {
             uint32_t heard = 1;
             for (uint32_t i = 0; i < p->n; i++)
-                heard += i != node && bit_test(r->active, i);
+                heard += i != node && logproto_bit_test(r->active, i);
             memset(r->active, 0, p->words * sizeof(*r->active));
             if (heard < p->majority)
                 become_follower(p, node, r->term, NONE);
@@ -894,14 +833,13 @@ static void raft_timer(struct consensus *p, uint32_t node, uint32_t key, uint64_
         arm_heartbeat(p, node);
         break;
     case T_CLIENT:
-        if (!p->props[arg].decided)
-            decide(p, node, arg, CONSENSUS_TIMEOUT, 0, 0);
+        logproto_deadline(&p->clients, node, arg);
         break;
     case T_RETRY: {
         uint64_t id = arg & (((uint64_t)1 << ATTEMPT_SHIFT) - 1), attempt = arg >> ATTEMPT_SHIFT;
         if (attempt)
             resend(p, node, id, attempt);
-        else if (!p->props[id].decided)
+        else if (!decided(p, id))
             route(p, node, id, 0);
         break;
     }
@@ -932,6 +870,7 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     p->check_quorum = cfg->params[RAFT_CHECK_QUORUM].b;
     p->figure8 = figure8;
     p->props = xcalloc(cfg->max_proposals + 1, sizeof(*p->props));
+    logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority);
     p->nodes = xcalloc(p->n, sizeof(*p->nodes));
     for (uint32_t i = 0; i < p->n; i++) {
         struct rnode *r = &p->nodes[i];
@@ -961,6 +900,7 @@ static void raft_destroy(struct consensus *p)
     }
     free(p->nodes);
     free(p->props);
+    logproto_clients_fini(&p->clients);
     free(p->won);
     free(p);
 }
@@ -980,11 +920,7 @@ static void raft_crash(struct consensus *p, uint32_t node)
     r->leader = NONE;
     r->timer = 0; /* the host forgets the node's timers */
     r->gen++;
-    for (uint64_t id = p->open, next; id; id = next) {
-        next = p->props[id].next_open;
-        if (p->props[id].submitter == node)
-            decide(p, node, id, CONSENSUS_ABORTED, 0, 0);
-    }
+    logproto_abort_node(&p->clients, node);
 }
 
 static void raft_recover(struct consensus *p, uint32_t node, bool amnesia)
@@ -1030,13 +966,10 @@ static void raft_metrics(const struct consensus *p, double *out)
     out[RAFT_M_ELECTION_P50_S] = won_quantile(sorted, p->nwon, 0.5);
     out[RAFT_M_ELECTION_P99_S] = won_quantile(sorted, p->nwon, 0.99);
     free(sorted);
-    consensus_time leaderless = p->leaderless_total;
-    if (p->leaders_alive == 0)
-        leaderless += now_of(p) - p->leaderless_since;
     out[RAFT_M_ELECTIONS] = (double)p->elections;
     out[RAFT_M_PRE_VOTES] = (double)p->pre_votes;
     out[RAFT_M_LEADER_CHANGES] = (double)p->leader_changes;
-    out[RAFT_M_LEADERLESS_S] = (double)leaderless / 1e9;
+    out[RAFT_M_LEADERLESS_S] = logproto_leaderless_s(&p->leaderless, now_of(p));
     out[RAFT_M_MAX_TERM] = (double)p->max_term;
     out[RAFT_M_COMMITTED] = (double)p->max_commit;
 }

@@ -53,8 +53,9 @@
  * CONSENSUS_REC_ELECTION record (elections.csv): won, lost (another node led the term),
  * superseded (a higher term), timeout (a new candidacy) or crashed.
  *
- * Memory: 16 bytes per log entry per node ({term, proposal}); 48 bytes per proposal id for
- * client bookkeeping; a leader holds next/match per peer. No snapshots: logs only grow.
+ * Memory: 16 bytes per log entry per node ({term, proposal}); 64 bytes per proposal id for
+ * client bookkeeping (48 in core/logproto's client table, 16 of Raft's own); a leader holds
+ * next/match per peer. No snapshots: logs only grow.
  */
 #ifndef ATLAS_CORE_RAFT_H
 #define ATLAS_CORE_RAFT_H
