@@ -93,6 +93,22 @@ void logproto_abort_node(struct logproto_clients *t, uint32_t node)
     }
 }
 
+uint32_t logproto_resend_to(uint32_t leader, uint32_t last, uint32_t node, uint32_t n)
+{
+    if (leader != LOGPROTO_NONE && leader != last)
+        return leader;
+    uint32_t from = last == LOGPROTO_NONE ? node : last;
+    return from + 1 == n ? 0 : from + 1;
+}
+
+void logproto_arm_resend(const struct consensus_port *port, uint32_t node, consensus_time base,
+                         uint32_t key, uint64_t id, uint64_t attempt)
+{
+    assert(attempt >= 1);
+    consensus_time delay = base << (attempt - 1 < 16 ? attempt - 1 : 16);
+    port->set_timer(port->ctx, node, delay, key, logproto_retry_arg(id, attempt));
+}
+
 void logproto_leader_up(struct logproto_leaderless *l, consensus_time now)
 {
     if (l->leaders_alive++ == 0)

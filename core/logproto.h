@@ -51,6 +51,37 @@ void logproto_deadline(struct logproto_clients *t, uint32_t node, uint64_t id);
 /* `node` crashed: every undecided proposal submitted there is `aborted`, in id order. */
 void logproto_abort_node(struct logproto_clients *t, uint32_t node);
 
+/*
+ * Client resends (client_retry): the k-th resend (k = 1, 2, ...) of a proposal that no
+ * leader has taken goes to the leader the client's node knows (`leader`, NONE: none),
+ * unless that is where the last resend went (`last`, NONE: none yet), else to the node
+ * after `last` (after `node` itself at first), round the cluster of n; the next one follows
+ * after base * 2^k (the doubling stops at 2^16). A retry timer's arg carries the proposal
+ * and the attempt (attempt 0: the protocol's own retry).
+ */
+#define LOGPROTO_NONE          UINT32_MAX
+#define LOGPROTO_ATTEMPT_SHIFT 40 /* proposal ids stay below 2^40 */
+
+uint32_t logproto_resend_to(uint32_t leader, uint32_t last, uint32_t node, uint32_t n);
+/* Arm timer `key` of `node` for resend `attempt` (>= 1) of `id`: base * 2^(attempt - 1). */
+void logproto_arm_resend(const struct consensus_port *port, uint32_t node, consensus_time base,
+                         uint32_t key, uint64_t id, uint64_t attempt);
+
+static inline uint64_t logproto_retry_arg(uint64_t id, uint64_t attempt)
+{
+    return id | attempt << LOGPROTO_ATTEMPT_SHIFT;
+}
+
+static inline uint64_t logproto_retry_id(uint64_t arg)
+{
+    return arg & (((uint64_t)1 << LOGPROTO_ATTEMPT_SHIFT) - 1);
+}
+
+static inline uint64_t logproto_retry_attempt(uint64_t arg)
+{
+    return arg >> LOGPROTO_ATTEMPT_SHIFT;
+}
+
 /* Time during which no live node was leader (a leader is up from logproto_leader_up to
  * logproto_leader_down); the clock starts leaderless at 0. Zero-initialise. */
 struct logproto_leaderless {
@@ -74,6 +105,17 @@ static inline void logproto_msg_init(struct consensus_msg *m, uint32_t kind, uin
     m->sent = 0;
     m->duplicate = false;
     m->len = 0;
+}
+
+/* A client proposal `id` passed on from -> to (message `kind`: a redirect, a forward), having
+ * travelled `hops` hops: payload words {id, hops}, 16 bytes. */
+static inline void logproto_forward_msg(struct consensus_msg *m, uint32_t kind, uint32_t from,
+                                        uint32_t to, uint64_t id, uint64_t hops)
+{
+    logproto_msg_init(m, kind, from, to);
+    m->proposal = id;
+    m->payload.words[0] = id;
+    m->payload.words[1] = hops;
 }
 
 /* Node bitsets: uint64_t words, node i at bit i % 64 of word i / 64. */

@@ -83,8 +83,9 @@ struct pnode {
     uint64_t recovered; /* LEADING: slots below it were recovered in phase 1 */
 };
 
-struct pprop {       /* what Multi-Paxos adds to the client table (p->clients) */
-    uint64_t ballot; /* the last ballot that proposed it */
+struct pprop {          /* what Multi-Paxos adds to the client table (p->clients) */
+    uint64_t ballot;    /* the last ballot that proposed it */
+    uint32_t resent_to; /* client_retry: the node the last resend went to, NONE */
 };
 
 struct consensus {
@@ -93,7 +94,8 @@ struct consensus {
     uint32_t n, majority;
     size_t words; /* uint64_t words of a node bitset */
     consensus_time check, backoff, backoff_max;
-    bool no_recovery; /* test hook: skip phase-1 recovery */
+    consensus_time client_retry; /* 0: clients never resend */
+    bool no_recovery;            /* test hook: skip phase-1 recovery */
     struct pnode *nodes;
     struct logproto_clients clients; /* who submitted what, decided or not */
     struct pprop *props;             /* 1..max_proposals */
@@ -135,6 +137,14 @@ static const struct consensus_param paxos_params[] = {
                            .min = 0,
                            .max = 3600,
                            .help = "the ceiling of the doubled backoff bound"},
+    [PAXOS_CLIENT_RETRY] = {.key = "client_retry",
+                            .type = CPARAM_DURATION,
+                            .def = "0s",
+                            .min = 0,
+                            .max = 3600,
+                            .help = "a client whose proposal no leader has taken resends it "
+                                    "after this, doubling, to the leader it believes in or the "
+                                    "next node, until vote_timeout (0: never)"},
 };
 
 static const char *const paxos_timer_names[] = {
@@ -653,17 +663,14 @@ static void route(struct consensus *p, uint32_t node, uint64_t id, uint64_t hops
 {
     const struct pnode *r = &p->nodes[node];
     if (r->role == LEADING) {
-        if (p->props[id].ballot != r->ballot)
-            leader_propose(p, node, id);
+        if (p->props[id].ballot != r->ballot && !(p->client_retry && p->props[id].ballot))
+            leader_propose(p, node, id); /* with resends, once in the run (a client session) */
         return;
     }
     uint32_t target = believed_leader(p, node);
     if (target != node && hops < FORWARD_HOPS) {
         struct consensus_msg m;
-        msg_init(&m, MSG_FORWARD, node, target);
-        m.proposal = id;
-        m.payload.words[0] = id;
-        m.payload.words[1] = hops + 1;
+        logproto_forward_msg(&m, MSG_FORWARD, node, target, id, hops + 1);
         send_words(p, &m, 2);
     } else if (target == node) {
         p->port.set_timer(p->port.ctx, node, p->check, T_RETRY, id);
@@ -673,8 +680,29 @@ static void route(struct consensus *p, uint32_t node, uint64_t id, uint64_t hops
 static void paxos_submit(struct consensus *p, uint32_t node, uint64_t id)
 {
     assert(node < p->n && id >= 1 && id <= p->cfg.max_proposals);
+    p->props[id].resent_to = NONE;
     logproto_submit(&p->clients, node, id, p->cfg.vote_timeout, T_CLIENT);
     route(p, node, id, 0);
+    if (p->client_retry)
+        logproto_arm_resend(&p->port, node, p->client_retry, T_RETRY, id, 1);
+}
+
+/* client_retry: attempt k (1, 2, ...) to get `id`, which no leader has proposed, to one. */
+static void resend(struct consensus *p, uint32_t node, uint64_t id, uint64_t attempt)
+{
+    struct pprop *st = &p->props[id];
+    if (decided(p, id) || st->ballot)
+        return;
+    uint32_t to = logproto_resend_to(believed_leader(p, node), st->resent_to, node, p->n);
+    st->resent_to = to;
+    if (to == node) {
+        route(p, node, id, FORWARD_HOPS - 1); /* proposes, or one forward */
+    } else {                                  /* the receiver may forward it once more */
+        struct consensus_msg m;
+        logproto_forward_msg(&m, MSG_FORWARD, node, to, id, FORWARD_HOPS - 1);
+        send_words(p, &m, 2);
+    }
+    logproto_arm_resend(&p->port, node, p->client_retry, T_RETRY, id, attempt + 1);
 }
 
 /* ---- message handlers ------------------------------------------------------------- */
@@ -925,10 +953,14 @@ static void paxos_timer(struct consensus *p, uint32_t node, uint32_t key, uint64
     case T_CLIENT:
         logproto_deadline(&p->clients, node, arg);
         break;
-    case T_RETRY:
-        if (!decided(p, arg))
-            route(p, node, arg, 0);
+    case T_RETRY: {
+        uint64_t id = logproto_retry_id(arg), attempt = logproto_retry_attempt(arg);
+        if (attempt)
+            resend(p, node, id, attempt);
+        else if (!decided(p, id))
+            route(p, node, id, 0);
         break;
+    }
     }
 }
 
@@ -955,6 +987,8 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     p->check = cfg->params[PAXOS_LEADER_CHECK].t;
     p->backoff = cfg->params[PAXOS_BACKOFF].t;
     p->backoff_max = cfg->params[PAXOS_BACKOFF_MAX].t;
+    p->client_retry = cfg->params[PAXOS_CLIENT_RETRY].t;
+    assert(cfg->max_proposals < (uint64_t)1 << LOGPROTO_ATTEMPT_SHIFT);
     assert(p->check > 0);
     p->no_recovery = no_recovery;
     p->props = xcalloc(cfg->max_proposals + 1, sizeof(*p->props));

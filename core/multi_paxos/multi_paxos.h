@@ -43,10 +43,14 @@
  *     forwards p once to the leader it believes in (the node of the highest ballot it has
  *     promised, if it does not suspect it; else the failure detector's choice), at most 2
  *     hops; a node that believes itself leader but has no ballot yet retries every
- *     leader_check. A lost forward or a value lost with its leader is not retried: the
- *     client's timeout (consensus.vote_timeout) records `timeout`. A value is proposed once
- *     per ballot, and a forward of a proposal already decided is dropped (a stand-in for
- *     client sessions). No reconfiguration, no leases, no snapshots.
+ *     leader_check. By default a lost forward or a value lost with its leader is not
+ *     retried: the client's timeout (consensus.vote_timeout) records `timeout`. A value is
+ *     proposed once per ballot, and a forward of a proposal already decided is dropped (a
+ *     stand-in for client sessions). With client_retry > 0 the client (the submitting node)
+ *     resends p while no leader has proposed it, as Raft's clients do (core/logproto.h:
+ *     after client_retry, doubling, to the leader it believes in, else round the nodes),
+ *     and a value is proposed at most once in the whole run. No reconfiguration, no
+ *     leases, no snapshots.
  *   - Outcomes: `approved`/`rejected` when the first replica applies the value (rejected:
  *     port->apply returned false, the same everywhere); `timeout` at the client's deadline;
  *     `aborted` when the submitting node crashes first. A value can still be chosen after its
@@ -70,7 +74,8 @@
  *
  * Memory: 16 bytes per slot per node (accepted ballot, value); a leader holds 24 bytes plus
  * one bit per node for each slot of its plan (trimmed in steps of 1024 chosen slots); 56
- * bytes per proposal id for client bookkeeping (48 in core/logproto's client table). Acceptor state only grows.
+ * bytes per proposal id for client bookkeeping (48 in core/logproto's client table). Acceptor state
+ * only grows.
  */
 #ifndef ATLAS_CORE_MULTI_PAXOS_H
 #define ATLAS_CORE_MULTI_PAXOS_H
@@ -82,6 +87,7 @@ enum multi_paxos_param {
     PAXOS_LEADER_CHECK, /* CPARAM_DURATION: the period of every node's check */
     PAXOS_BACKOFF,      /* CPARAM_DURATION: the first preemption's backoff bound */
     PAXOS_BACKOFF_MAX,  /* CPARAM_DURATION: the backoff bound's ceiling */
+    PAXOS_CLIENT_RETRY, /* CPARAM_DURATION: a client's resend period (0: never) */
     PAXOS_PARAM_COUNT
 };
 

@@ -12,8 +12,6 @@
 #define NONE          UINT32_MAX /* no node: no vote cast, no leader known */
 #define REDIRECT_HOPS 2          /* a redirect travels at most this many hops */
 #define IDLE          UINT64_MAX /* sent_prev: no AppendEntries in flight to this peer */
-#define ATTEMPT_SHIFT 40         /* T_RETRY's arg: proposal | resend attempt << this */
-#define BACKOFF_SHIFT 16         /* a client's resend delay doubles at most this many times */
 
 enum role { FOLLOWER, PRE_CANDIDATE, CANDIDATE, LEADER };
 
@@ -490,10 +488,7 @@ static void route(struct consensus *p, uint32_t node, uint64_t proposal, uint64_
         leader_append(p, node, proposal);
     } else if (r->leader != NONE && hops < REDIRECT_HOPS) {
         struct consensus_msg m;
-        msg_init(&m, MSG_REDIRECT, node, r->leader);
-        m.proposal = proposal;
-        m.payload.words[0] = proposal;
-        m.payload.words[1] = hops + 1;
+        logproto_forward_msg(&m, MSG_REDIRECT, node, r->leader, proposal, hops + 1);
         send_words(p, &m, 2);
     } else if (hops == 0) {
         p->port.set_timer(p->port.ctx, node, p->heartbeat, T_RETRY, proposal);
@@ -507,8 +502,7 @@ static void raft_submit(struct consensus *p, uint32_t node, uint64_t proposal)
     logproto_submit(&p->clients, node, proposal, p->cfg.vote_timeout, T_CLIENT);
     route(p, node, proposal, 0);
     if (p->client_retry)
-        p->port.set_timer(p->port.ctx, node, p->client_retry, T_RETRY,
-                          proposal | (uint64_t)1 << ATTEMPT_SHIFT);
+        logproto_arm_resend(&p->port, node, p->client_retry, T_RETRY, proposal, 1);
 }
 
 /* client_retry: attempt k (1, 2, ...) to get `proposal`, which no leader has appended yet,
@@ -519,25 +513,16 @@ static void resend(struct consensus *p, uint32_t node, uint64_t proposal, uint64
     struct rprop *st = &p->props[proposal];
     if (decided(p, proposal) || st->appended_term)
         return;
-    uint32_t to = r->leader;
-    if (to == NONE || to == st->resent_to) {
-        uint32_t last = st->resent_to == NONE ? node : st->resent_to;
-        to = last + 1 == p->n ? 0 : last + 1;
-    }
+    uint32_t to = logproto_resend_to(r->leader, st->resent_to, node, p->n);
     st->resent_to = to;
     if (to == node) {
         route(p, node, proposal, REDIRECT_HOPS - 1); /* appends, or one redirect */
-    } else {
+    } else {                                         /* the receiver may redirect it once more */
         struct consensus_msg m;
-        msg_init(&m, MSG_REDIRECT, node, to);
-        m.proposal = proposal;
-        m.payload.words[0] = proposal;
-        m.payload.words[1] = REDIRECT_HOPS - 1; /* the receiver may redirect it once more */
+        logproto_forward_msg(&m, MSG_REDIRECT, node, to, proposal, REDIRECT_HOPS - 1);
         send_words(p, &m, 2);
     }
-    uint64_t shift = attempt < BACKOFF_SHIFT ? attempt : BACKOFF_SHIFT;
-    p->port.set_timer(p->port.ctx, node, p->client_retry << shift, T_RETRY,
-                      proposal | (attempt + 1) << ATTEMPT_SHIFT);
+    logproto_arm_resend(&p->port, node, p->client_retry, T_RETRY, proposal, attempt + 1);
 }
 
 /* ---- message handlers ------------------------------------------------------------- */
@@ -836,7 +821,7 @@ static void raft_timer(struct consensus *p, uint32_t node, uint32_t key, uint64_
         logproto_deadline(&p->clients, node, arg);
         break;
     case T_RETRY: {
-        uint64_t id = arg & (((uint64_t)1 << ATTEMPT_SHIFT) - 1), attempt = arg >> ATTEMPT_SHIFT;
+        uint64_t id = logproto_retry_id(arg), attempt = logproto_retry_attempt(arg);
         if (attempt)
             resend(p, node, id, attempt);
         else if (!decided(p, id))
@@ -861,7 +846,7 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     p->dist = cfg->params[RAFT_ELECTION_TIMEOUT].dist;
     p->heartbeat = cfg->params[RAFT_HEARTBEAT_INTERVAL].t;
     p->client_retry = cfg->params[RAFT_CLIENT_RETRY].t;
-    assert(cfg->max_proposals < (uint64_t)1 << ATTEMPT_SHIFT);
+    assert(cfg->max_proposals < (uint64_t)1 << LOGPROTO_ATTEMPT_SHIFT);
     p->max_batch = (uint32_t)cfg->params[RAFT_MAX_BATCH].u;
     assert(p->max_batch >= 1 && p->max_batch <= RAFT_BATCH_MAX && p->heartbeat > 0);
     p->max_inflight = (uint32_t)cfg->params[RAFT_MAX_INFLIGHT].u;
