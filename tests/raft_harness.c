@@ -451,6 +451,7 @@ struct harness *h_new(const struct consensus_ops *ops, const struct h_options *o
         h->params[RAFT_PRE_VOTE].b = o->pre_vote;
         h->params[RAFT_CHECK_QUORUM].b = o->check_quorum;
         h->params[RAFT_MAX_INFLIGHT].u = o->max_inflight;
+        h->params[RAFT_CLIENT_RETRY].t = o->client_retry;
     }
     struct consensus_config cfg = {.nodes = o->nodes,
                                    .quorum = o->nodes / 2 + 1,

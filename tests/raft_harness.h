@@ -41,7 +41,8 @@ struct h_options {
     uint32_t max_batch, max_inflight;
     bool pre_vote, check_quorum;
     consensus_time client_timeout;
-    bool light; /* keep no per-node apply history (benchmark) */
+    consensus_time client_retry; /* Raft's client_retry (0: clients never resend) */
+    bool light;                  /* keep no per-node apply history (benchmark) */
     /* Another protocol's parameters (its consensus.<name>.* values in table order); NULL:
      * Raft's, from the fields above. */
     const union consensus_value *params;

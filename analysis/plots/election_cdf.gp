@@ -41,8 +41,10 @@ folder(i) = word(NAMES, i) eq "." ? dir : dir . "/" . word(NAMES, i)
 digit(c) = strlen(c) == 1 && strstrt("0123456789", c) > 0
 unnumbered(s) = strlen(s) > 3 && digit(s[1:1]) && digit(s[2:2]) && s[3:3] eq " " ? s[4:] : s
 # A sweep of whole consensus.raft sections (scenarios/raft-figure16.yaml) is labelled by its
-# timeout range and heartbeat interval, as the paper's legend: "150ms-155ms (heartbeat 75ms)".
-SHORT = 's/^consensus[.]raft=//; s/^{election_timeout: {dist: uniform, min: \([^,]*\), ' . \
+# timeout range and heartbeat interval, as the paper's legend: "150ms-155ms (heartbeat 75ms)";
+# one of consensus.multi-paxos sections by the section itself.
+SHORT = 's/^consensus[.]raft=//; s/^consensus[.]multi-paxos=//; ' . \
+        's/^{election_timeout: {dist: uniform, min: \([^,]*\), ' . \
         'max: \([^}]*\)}, heartbeat_interval: \([^}]*\)}$/\1-\2 (heartbeat \3)/'
 short(s) = system(sprintf("printf '%%s' '%s' | sed '%s'", s, SHORT))
 name(i) = word(NAMES, i) eq "." ? basename(dir) : short(unnumbered(word(NAMES, i)))

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/logproto.h"
 #include "core/xalloc.h"
 
 #define NONE          UINT32_MAX /* no node */
@@ -59,6 +60,7 @@ struct pnode {
     enum role role;
     bool established;        /* LEADING and reported through port->leader */
     uint64_t ballot;         /* its own ballot while PREPARING or LEADING */
+    consensus_time started;  /* PREPARING or LEADING: when phase 1 of `ballot` began */
     uint64_t applied;        /* slots applied, in order */
     uint32_t preempted;      /* consecutive preemptions: the backoff exponent */
     consensus_time retry_at; /* no phase 1 before this (on the node's clock) */
@@ -81,11 +83,9 @@ struct pnode {
     uint64_t recovered; /* LEADING: slots below it were recovered in phase 1 */
 };
 
-struct pprop {
-    uint32_t submitter;
-    bool submitted, decided;
-    uint64_t ballot; /* the last ballot that proposed it */
-    consensus_time submitted_at;
+struct pprop {          /* what Multi-Paxos adds to the client table (p->clients) */
+    uint64_t ballot;    /* the last ballot that proposed it */
+    uint32_t resent_to; /* client_retry: the node the last resend went to, NONE */
 };
 
 struct consensus {
@@ -94,14 +94,14 @@ struct consensus {
     uint32_t n, majority;
     size_t words; /* uint64_t words of a node bitset */
     consensus_time check, backoff, backoff_max;
-    bool no_recovery; /* test hook: skip phase-1 recovery */
+    consensus_time client_retry; /* 0: clients never resend */
+    bool no_recovery;            /* test hook: skip phase-1 recovery */
     struct pnode *nodes;
-    struct pprop *props;              /* 1..max_proposals */
-    uint64_t open_lo, last_submitted; /* proposals below open_lo are decided */
+    struct logproto_clients clients; /* who submitted what, decided or not */
+    struct pprop *props;             /* 1..max_proposals */
     /* metrics */
     uint64_t elections, leader_changes, preemptions, max_round, noops, max_known, messages;
-    uint32_t leaders_alive;
-    consensus_time leaderless_since, leaderless_total;
+    struct logproto_leaderless leaderless;
 };
 
 static const struct consensus_msg_kind paxos_msg_kinds[] = {
@@ -137,6 +137,14 @@ static const struct consensus_param paxos_params[] = {
                            .min = 0,
                            .max = 3600,
                            .help = "the ceiling of the doubled backoff bound"},
+    [PAXOS_CLIENT_RETRY] = {.key = "client_retry",
+                            .type = CPARAM_DURATION,
+                            .def = "0s",
+                            .min = 0,
+                            .max = 3600,
+                            .help = "a client whose proposal no leader has taken resends it "
+                                    "after this, doubling, to the leader it believes in or the "
+                                    "next node, until vote_timeout (0: never)"},
 };
 
 static const char *const paxos_timer_names[] = {
@@ -157,16 +165,6 @@ static const char *const paxos_metric_names[] = {
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
-
-static bool bit_test(const uint64_t *bits, uint32_t i)
-{
-    return (bits[i / 64] >> (i % 64)) & 1u;
-}
-
-static void bit_set(uint64_t *bits, uint32_t i)
-{
-    bits[i / 64] |= (uint64_t)1 << (i % 64);
-}
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
@@ -204,12 +202,7 @@ static bool is_chosen(const struct pnode *r, uint64_t s)
 
 static void msg_init(struct consensus_msg *m, enum msg_kind kind, uint32_t from, uint32_t to)
 {
-    m->kind = kind;
-    m->from = from;
-    m->to = to;
-    m->proposal = 0;
-    m->sent = 0;
-    m->len = 0;
+    logproto_msg_init(m, kind, from, to);
 }
 
 static void send_words(struct consensus *p, struct consensus_msg *m, uint32_t nwords)
@@ -284,24 +277,12 @@ static void plan_trim(struct consensus *p, struct pnode *r)
 static void decide(struct consensus *p, uint32_t node, uint64_t id, enum consensus_outcome o,
                    uint64_t index, uint32_t acks)
 {
-    struct pprop *st = &p->props[id];
-    assert(st->submitted && !st->decided);
-    st->decided = true;
-    while (p->open_lo <= p->last_submitted && p->props[p->open_lo].decided)
-        p->open_lo++;
-    struct consensus_record rec = {
-        .kind = CONSENSUS_REC_DECIDED,
-        .node = node,
-        .proposal = id,
-        .time = now_of(p),
-        .outcome = o,
-        .yes_votes = acks,
-        .missing = p->n - acks,
-        .quorum = p->majority,
-        .submitted = st->submitted_at,
-        .index = index,
-    };
-    p->port.record(p->port.ctx, &rec);
+    logproto_decide(&p->clients, node, id, o, index, acks);
+}
+
+static bool decided(const struct consensus *p, uint64_t id)
+{
+    return p->clients.c[id].decided;
 }
 
 /* Acknowledgements of chosen slot s as the node knows them: a leader's count, at least a
@@ -334,7 +315,7 @@ static void apply_chosen(struct consensus *p, uint32_t node)
     while (r->applied + 1 < r->known) {
         uint64_t s = ++r->applied, id = r->slots[s].value;
         bool ok = p->port.apply(p->port.ctx, node, s, id);
-        if (id && !p->props[id].decided)
+        if (id && !decided(p, id))
             decide(p, node, id, ok ? CONSENSUS_APPROVED : CONSENSUS_REJECTED, s, acks_of(p, r, s));
     }
 }
@@ -403,22 +384,38 @@ static void learn_prefix(struct consensus *p, uint32_t node, uint64_t b, uint64_
 
 static void leaders_dec(struct consensus *p)
 {
-    assert(p->leaders_alive > 0);
-    if (--p->leaders_alive == 0)
-        p->leaderless_since = now_of(p);
+    logproto_leader_down(&p->leaderless, now_of(p));
 }
 
-/* The end of a ballot that was not (or no longer) leading: the election event when it never
- * got reported, the leader count when it did. */
-static void end_ballot(struct consensus *p, uint32_t node)
+/* The candidacy for r->ballot ended `how`: its elections.csv row (the ballot as the term,
+ * the acceptors that reported every slot, itself included, as the votes). */
+static void ballot_record(struct consensus *p, uint32_t node, enum consensus_election how)
+{
+    const struct pnode *r = &p->nodes[node];
+    struct consensus_record rec = {.kind = CONSENSUS_REC_ELECTION,
+                                   .node = node,
+                                   .time = now_of(p),
+                                   .term = r->ballot,
+                                   .started = r->started,
+                                   .yes_votes = r->ndone,
+                                   .election = how};
+    p->port.record(p->port.ctx, &rec);
+}
+
+/* The end of a ballot that was not (or no longer) leading, `how` (superseded, lost: the
+ * failure detector names another leader, crashed): the election event and record when it
+ * never got reported, the leader count when it did. */
+static void end_ballot(struct consensus *p, uint32_t node, enum consensus_election how)
 {
     struct pnode *r = &p->nodes[node];
     if (r->role == IDLE)
         return;
-    if (r->established)
+    if (r->established) {
         leaders_dec(p);
-    else
+    } else {
         event3(p, node, "election", "term", r->ballot, "votes", r->ndone, "result", 0);
+        ballot_record(p, node, how);
+    }
     r->role = IDLE;
     r->established = false;
 }
@@ -427,7 +424,7 @@ static void preempt(struct consensus *p, uint32_t node, uint64_t by)
 {
     struct pnode *r = &p->nodes[node];
     event3(p, node, "preempted", "term", r->ballot, "by", by, NULL, 0);
-    end_ballot(p, node);
+    end_ballot(p, node, CONSENSUS_ELECTION_SUPERSEDED);
     p->preemptions++;
     if (r->preempted < BACKOFF_SHIFT)
         r->preempted++;
@@ -505,9 +502,9 @@ static void merge_report(struct consensus *p, uint32_t node, uint64_t s, uint64_
 static void acceptor_done(struct consensus *p, uint32_t node, uint32_t a)
 {
     struct pnode *r = &p->nodes[node];
-    if (bit_test(r->done, a))
+    if (logproto_bit_test(r->done, a))
         return;
-    bit_set(r->done, a);
+    logproto_bit_set(r->done, a);
     r->ndone++;
     r->maxtop = max_u64(r->maxtop, r->rtop[a]);
 }
@@ -518,6 +515,7 @@ static void start_prepare(struct consensus *p, uint32_t node)
     uint64_t round = round_of(p, max_u64(r->promised, r->ballot)) + 1;
     r->ballot = round * p->n + node;
     r->role = PREPARING;
+    r->started = now_of(p);
     r->established = false;
     r->promised = r->ballot;
     if (round > p->max_round)
@@ -577,7 +575,7 @@ static void propose(struct consensus *p, uint32_t node, uint64_t s, uint64_t v)
     ps->acks = 1;
     uint64_t *bits = r->ackbits + (s - r->plan_off) * p->words;
     memset(bits, 0, p->words * sizeof(*bits));
-    bit_set(bits, node);
+    logproto_bit_set(bits, node);
     if (v)
         p->props[v].ballot = r->ballot;
     struct slot *sl = slot_at(r, s);
@@ -643,8 +641,8 @@ static void check_established(struct consensus *p, uint32_t node)
         return;
     r->established = true;
     event3(p, node, "election", "term", r->ballot, "votes", r->ndone, "result", 1);
-    if (p->leaders_alive++ == 0)
-        p->leaderless_total += now_of(p) - p->leaderless_since;
+    ballot_record(p, node, CONSENSUS_ELECTION_WON);
+    logproto_leader_up(&p->leaderless, now_of(p));
     p->leader_changes++;
     p->port.leader(p->port.ctx, node, r->ballot);
 }
@@ -666,17 +664,14 @@ static void route(struct consensus *p, uint32_t node, uint64_t id, uint64_t hops
 {
     const struct pnode *r = &p->nodes[node];
     if (r->role == LEADING) {
-        if (p->props[id].ballot != r->ballot)
-            leader_propose(p, node, id);
+        if (p->props[id].ballot != r->ballot && !(p->client_retry && p->props[id].ballot))
+            leader_propose(p, node, id); /* with resends, once in the run (a client session) */
         return;
     }
     uint32_t target = believed_leader(p, node);
     if (target != node && hops < FORWARD_HOPS) {
         struct consensus_msg m;
-        msg_init(&m, MSG_FORWARD, node, target);
-        m.proposal = id;
-        m.payload.words[0] = id;
-        m.payload.words[1] = hops + 1;
+        logproto_forward_msg(&m, MSG_FORWARD, node, target, id, hops + 1);
         send_words(p, &m, 2);
     } else if (target == node) {
         p->port.set_timer(p->port.ctx, node, p->check, T_RETRY, id);
@@ -686,18 +681,29 @@ static void route(struct consensus *p, uint32_t node, uint64_t id, uint64_t hops
 static void paxos_submit(struct consensus *p, uint32_t node, uint64_t id)
 {
     assert(node < p->n && id >= 1 && id <= p->cfg.max_proposals);
-    struct pprop *st = &p->props[id];
-    assert(!st->submitted);
-    *st = (struct pprop){.submitter = node, .submitted = true, .submitted_at = now_of(p)};
-    if (id > p->last_submitted)
-        p->last_submitted = id;
-    if (!p->open_lo)
-        p->open_lo = id;
-    struct consensus_record rec = {
-        .kind = CONSENSUS_REC_PROPOSED, .node = node, .proposal = id, .time = now_of(p)};
-    p->port.record(p->port.ctx, &rec);
-    p->port.set_timer(p->port.ctx, node, p->cfg.vote_timeout, T_CLIENT, id);
+    p->props[id].resent_to = NONE;
+    logproto_submit(&p->clients, node, id, p->cfg.vote_timeout, T_CLIENT);
     route(p, node, id, 0);
+    if (p->client_retry)
+        logproto_arm_resend(&p->port, node, p->client_retry, T_RETRY, id, 1);
+}
+
+/* client_retry: attempt k (1, 2, ...) to get `id`, which no leader has proposed, to one. */
+static void resend(struct consensus *p, uint32_t node, uint64_t id, uint64_t attempt)
+{
+    struct pprop *st = &p->props[id];
+    if (decided(p, id) || st->ballot)
+        return;
+    uint32_t to = logproto_resend_to(believed_leader(p, node), st->resent_to, node, p->n);
+    st->resent_to = to;
+    if (to == node) {
+        route(p, node, id, FORWARD_HOPS - 1); /* proposes, or one forward */
+    } else {                                  /* the receiver may forward it once more */
+        struct consensus_msg m;
+        logproto_forward_msg(&m, MSG_FORWARD, node, to, id, FORWARD_HOPS - 1);
+        send_words(p, &m, 2);
+    }
+    logproto_arm_resend(&p->port, node, p->client_retry, T_RETRY, id, attempt + 1);
 }
 
 /* ---- message handlers ------------------------------------------------------------- */
@@ -801,9 +807,9 @@ static void on_accepted(struct consensus *p, const struct consensus_msg *m)
         if (s < r->plan_off || s >= r->next || is_chosen(r, s))
             continue;
         uint64_t *bits = r->ackbits + (s - r->plan_off) * p->words;
-        if (bit_test(bits, a))
+        if (logproto_bit_test(bits, a))
             continue;
-        bit_set(bits, a);
+        logproto_bit_set(bits, a);
         if (++r->plan[s - r->plan_off].acks >= p->majority)
             choose(p, node, s);
     }
@@ -875,13 +881,28 @@ static void paxos_deliver(struct consensus *p, const struct consensus_msg *m)
         on_catchup(p, m);
         break;
     case MSG_FORWARD:
-        if (!p->props[w[0]].decided)
+        if (!decided(p, w[0]))
             route(p, m->to, w[0], w[1]);
         break;
     }
 }
 
 /* ---- the periodic check ----------------------------------------------------------- */
+
+/* Whom `node` asks for the chosen slots it lacks when the peer that announced them is
+ * suspected: the leader it believes in, unless that is itself (it may be the failure
+ * detector's leader and still lack slots a majority chose while it was cut off: it asked
+ * itself and stalled), else the lowest-numbered peer it does not suspect; NONE if none. */
+static uint32_t catchup_source(const struct consensus *p, uint32_t node)
+{
+    uint32_t leader = believed_leader(p, node);
+    if (leader != node)
+        return leader;
+    for (uint32_t i = 0; i < p->n; i++)
+        if (i != node && !p->port.suspects(p->port.ctx, node, i))
+            return i;
+    return NONE;
+}
 
 static void arm_check(struct consensus *p, uint32_t node, consensus_time delay)
 {
@@ -897,11 +918,14 @@ static void on_check(struct consensus *p, uint32_t node)
         start_prepare(p, node);
         finish_phase1(p, node); /* a cluster of one */
     } else if (r->role == PREPARING && !mine) {
-        end_ballot(p, node);
+        end_ballot(p, node, CONSENSUS_ELECTION_LOST);
     } else if (r->role == PREPARING) {
         for (uint32_t i = 0; i < p->n; i++)
-            if (i != node && !bit_test(r->done, i))
+            if (i != node && !logproto_bit_test(r->done, i))
                 send_prepare(p, node, i);
+        /* The slots below the base may have been learnt from a commit or an accept, which
+         * do not end phase 1 themselves: without this a complete phase 1 waited forever. */
+        finish_phase1(p, node);
     } else if (r->role == LEADING) {
         send_unchosen(p, node, r->next, RESEND_MAX);
         struct consensus_msg m;
@@ -911,9 +935,9 @@ static void on_check(struct consensus *p, uint32_t node)
         broadcast_words(p, &m, 2);
         plan_trim(p, r);
     }
-    if (r->want_src != NONE && r->want_src != node &&
-        p->port.suspects(p->port.ctx, node, r->want_src))
-        r->want_src = believed_leader(p, node);
+    if (r->known < r->want && (r->want_src == NONE || r->want_src == node ||
+                               p->port.suspects(p->port.ctx, node, r->want_src)))
+        r->want_src = catchup_source(p, node);
     request_catchup(p, node);
     arm_check(p, node, p->check);
 }
@@ -928,13 +952,16 @@ static void paxos_timer(struct consensus *p, uint32_t node, uint32_t key, uint64
         on_check(p, node);
         break;
     case T_CLIENT:
-        if (!p->props[arg].decided)
-            decide(p, node, arg, CONSENSUS_TIMEOUT, 0, 0);
+        logproto_deadline(&p->clients, node, arg);
         break;
-    case T_RETRY:
-        if (!p->props[arg].decided)
-            route(p, node, arg, 0);
+    case T_RETRY: {
+        uint64_t id = logproto_retry_id(arg), attempt = logproto_retry_attempt(arg);
+        if (attempt)
+            resend(p, node, id, attempt);
+        else if (!decided(p, id))
+            route(p, node, id, 0);
         break;
+    }
     }
 }
 
@@ -961,9 +988,12 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     p->check = cfg->params[PAXOS_LEADER_CHECK].t;
     p->backoff = cfg->params[PAXOS_BACKOFF].t;
     p->backoff_max = cfg->params[PAXOS_BACKOFF_MAX].t;
+    p->client_retry = cfg->params[PAXOS_CLIENT_RETRY].t;
+    assert(cfg->max_proposals < (uint64_t)1 << LOGPROTO_ATTEMPT_SHIFT);
     assert(p->check > 0);
     p->no_recovery = no_recovery;
     p->props = xcalloc(cfg->max_proposals + 1, sizeof(*p->props));
+    logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority);
     p->nodes = xcalloc(p->n, sizeof(*p->nodes));
     for (uint32_t i = 0; i < p->n; i++) {
         struct pnode *r = &p->nodes[i];
@@ -991,6 +1021,7 @@ static void paxos_destroy(struct consensus *p)
     }
     free(p->nodes);
     free(p->props);
+    logproto_clients_fini(&p->clients);
     free(p);
 }
 
@@ -1000,14 +1031,12 @@ static void paxos_crash(struct consensus *p, uint32_t node)
     struct pnode *r = &p->nodes[node];
     if (!r->alive)
         return;
-    end_ballot(p, node);
+    end_ballot(p, node, CONSENSUS_ELECTION_CRASHED);
     r->alive = false;
     r->asked = false;
     r->want = 0;
     r->want_src = NONE;
-    for (uint64_t id = p->open_lo; id && id <= p->last_submitted; id++)
-        if (p->props[id].submitted && !p->props[id].decided && p->props[id].submitter == node)
-            decide(p, node, id, CONSENSUS_ABORTED, 0, 0);
+    logproto_abort_node(&p->clients, node);
 }
 
 static void paxos_recover(struct consensus *p, uint32_t node, bool amnesia)
@@ -1034,12 +1063,9 @@ static void paxos_recover(struct consensus *p, uint32_t node, bool amnesia)
 
 static void paxos_metrics(const struct consensus *p, double *out)
 {
-    consensus_time leaderless = p->leaderless_total;
-    if (p->leaders_alive == 0)
-        leaderless += now_of(p) - p->leaderless_since;
     out[PAXOS_M_ELECTIONS] = (double)p->elections;
     out[PAXOS_M_LEADER_CHANGES] = (double)p->leader_changes;
-    out[PAXOS_M_LEADERLESS_S] = (double)leaderless / 1e9;
+    out[PAXOS_M_LEADERLESS_S] = logproto_leaderless_s(&p->leaderless, now_of(p));
     out[PAXOS_M_COMMITTED] = (double)p->max_known;
     out[PAXOS_M_PREEMPTIONS] = (double)p->preemptions;
     out[PAXOS_M_MAX_ROUND] = (double)p->max_round;
@@ -1071,7 +1097,8 @@ static void paxos_log_entry(const struct consensus *p, uint32_t node, uint64_t i
 }
 
 #define PAXOS_OPS_BODY                                                                             \
-    .flags = CONSENSUS_LOG_ORDER | CONSENSUS_SELF_REPAIR, .msg_kinds = paxos_msg_kinds,            \
+    .flags = CONSENSUS_LOG_ORDER | CONSENSUS_SELF_REPAIR | CONSENSUS_ELECTIONS,                    \
+    .msg_kinds = paxos_msg_kinds,                                                                  \
     .nmsg_kinds = sizeof(paxos_msg_kinds) / sizeof(paxos_msg_kinds[0]), .params = paxos_params,    \
     .nparams = PAXOS_PARAM_COUNT, .timer_names = paxos_timer_names,                                \
     .ntimers = sizeof(paxos_timer_names) / sizeof(paxos_timer_names[0]),                           \

@@ -43,10 +43,14 @@
  *     forwards p once to the leader it believes in (the node of the highest ballot it has
  *     promised, if it does not suspect it; else the failure detector's choice), at most 2
  *     hops; a node that believes itself leader but has no ballot yet retries every
- *     leader_check. A lost forward or a value lost with its leader is not retried: the
- *     client's timeout (consensus.vote_timeout) records `timeout`. A value is proposed once
- *     per ballot, and a forward of a proposal already decided is dropped (a stand-in for
- *     client sessions). No reconfiguration, no leases, no snapshots.
+ *     leader_check. By default a lost forward or a value lost with its leader is not
+ *     retried: the client's timeout (consensus.vote_timeout) records `timeout`. A value is
+ *     proposed once per ballot, and a forward of a proposal already decided is dropped (a
+ *     stand-in for client sessions). With client_retry > 0 the client (the submitting node)
+ *     resends p while no leader has proposed it, as Raft's clients do (core/logproto.h:
+ *     after client_retry, doubling, to the leader it believes in, else round the nodes),
+ *     and a value is proposed at most once in the whole run. No reconfiguration, no
+ *     leases, no snapshots.
  *   - Outcomes: `approved`/`rejected` when the first replica applies the value (rejected:
  *     port->apply returned false, the same everywhere); `timeout` at the client's deadline;
  *     `aborted` when the submitting node crashes first. A value can still be chosen after its
@@ -57,13 +61,21 @@
  *     forgets an accepted value lets a later leader recover a no-op or another value for a
  *     chosen slot, and a leader that forgets its round may reuse a ballot with other values.
  *
+ * Elections (CONSENSUS_ELECTIONS): every ballot a node seeks is a candidacy and a row of
+ * elections.csv when it ends: term = the ballot, votes = the acceptors that reported every
+ * slot (itself included), result `won` when the leader is reported, `superseded` when a
+ * higher ballot preempts it first, `lost` when the failure detector names another node
+ * before it leads, `crashed`. So `analyze` draws the election-time CDF from ballots as from
+ * Raft's terms.
+ *
  * Log access for the checker: a node's log is its chosen prefix (log_length = the highest
  * slot s such that every slot up to s is chosen at the node), every entry of term 0 (a chosen
  * value is final, whichever ballot chose it); commit_index = log_length.
  *
  * Memory: 16 bytes per slot per node (accepted ballot, value); a leader holds 24 bytes plus
- * one bit per node for each slot of its plan (trimmed in steps of 1024 chosen slots); 24
- * bytes per proposal id for client bookkeeping. Acceptor state only grows.
+ * one bit per node for each slot of its plan (trimmed in steps of 1024 chosen slots); 56
+ * bytes per proposal id for client bookkeeping (48 in core/logproto's client table). Acceptor state
+ * only grows.
  */
 #ifndef ATLAS_CORE_MULTI_PAXOS_H
 #define ATLAS_CORE_MULTI_PAXOS_H
@@ -75,6 +87,7 @@ enum multi_paxos_param {
     PAXOS_LEADER_CHECK, /* CPARAM_DURATION: the period of every node's check */
     PAXOS_BACKOFF,      /* CPARAM_DURATION: the first preemption's backoff bound */
     PAXOS_BACKOFF_MAX,  /* CPARAM_DURATION: the backoff bound's ceiling */
+    PAXOS_CLIENT_RETRY, /* CPARAM_DURATION: a client's resend period (0: never) */
     PAXOS_PARAM_COUNT
 };
 

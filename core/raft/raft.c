@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/logproto.h"
 #include "core/xalloc.h"
 
 #define NONE          UINT32_MAX /* no node: no vote cast, no leader known */
@@ -49,13 +50,10 @@ struct rnode {
     uint64_t *active;       /* peers heard from since the last check_quorum (bitset) */
 };
 
-struct rprop {
-    uint32_t submitter;
+struct rprop {            /* what Raft adds to the client table (p->clients) per proposal */
     uint32_t appended_by; /* the last leader that appended it, in appended_term */
+    uint32_t resent_to;   /* client_retry: the node the last resend went to, NONE */
     uint64_t appended_term;
-    bool submitted, decided;
-    consensus_time submitted_at;
-    uint64_t next_open, prev_open; /* undecided proposals, in submission order; 0 ends */
 };
 
 struct consensus {
@@ -65,18 +63,17 @@ struct consensus {
     size_t words; /* uint64_t words of a node bitset */
     uint32_t dist;
     consensus_time heartbeat;
+    consensus_time client_retry; /* 0: clients never resend */
     uint32_t max_batch, max_inflight;
     bool pre_vote, check_quorum;
     bool figure8;     /* test hook: commit earlier-term entries by counting replicas */
     bool stale_reads; /* test hook: a leader answers a read at once, unconfirmed */
     struct rnode *nodes;
-    struct rprop *props; /* 1..max_proposals */
-    uint64_t open;       /* first undecided proposal */
-    uint64_t open_last;
+    struct logproto_clients clients; /* who submitted what, decided or not */
+    struct rprop *props;             /* 1..max_proposals */
     /* metrics */
     uint64_t elections, pre_votes, leader_changes, max_term, max_commit;
-    uint32_t leaders_alive;
-    consensus_time leaderless_since, leaderless_total;
+    struct logproto_leaderless leaderless;
     consensus_time *won; /* durations of the candidacies that won, start to win */
     size_t nwon, won_cap;
 };
@@ -118,6 +115,14 @@ static const struct consensus_param raft_params[] = {
                            .max = RAFT_INFLIGHT_MAX,
                            .help = "AppendEntries a leader pipelines to a follower whose log "
                                    "matches (1: stop and wait)"},
+    [RAFT_CLIENT_RETRY] = {.key = "client_retry",
+                           .type = CPARAM_DURATION,
+                           .def = "0s",
+                           .min = 0,
+                           .max = 3600,
+                           .help = "a client whose proposal no leader has taken resends it "
+                                   "after this, doubling, to the leader it knows or the next "
+                                   "node, until vote_timeout (0: never)"},
     [RAFT_CHECK_QUORUM] = {.key = "check_quorum",
                            .type = CPARAM_BOOL,
                            .def = "false",
@@ -146,16 +151,6 @@ static const char *const raft_metric_names[] = {
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
-static bool bit_test(const uint64_t *bits, uint32_t i)
-{
-    return (bits[i / 64] >> (i % 64)) & 1u;
-}
-
-static void bit_set(uint64_t *bits, uint32_t i)
-{
-    bits[i / 64] |= (uint64_t)1 << (i % 64);
-}
-
 static consensus_time now_of(const struct consensus *p)
 {
     return p->port.now(p->port.ctx);
@@ -183,13 +178,7 @@ static void log_push(struct rnode *r, uint64_t term, uint64_t proposal)
 
 static void msg_init(struct consensus_msg *m, enum msg_kind kind, uint32_t from, uint32_t to)
 {
-    m->kind = kind;
-    m->from = from;
-    m->to = to;
-    m->proposal = 0;
-    m->sent = 0;
-    m->duplicate = false;
-    m->len = 0;
+    logproto_msg_init(m, kind, from, to);
 }
 
 static void send_words(struct consensus *p, struct consensus_msg *m, uint32_t nwords)
@@ -200,41 +189,16 @@ static void send_words(struct consensus *p, struct consensus_msg *m, uint32_t nw
 
 /* ---- client bookkeeping ----------------------------------------------------------- */
 
-static void open_unlink(struct consensus *p, uint64_t id)
-{
-    struct rprop *st = &p->props[id];
-    if (st->prev_open)
-        p->props[st->prev_open].next_open = st->next_open;
-    else
-        p->open = st->next_open;
-    if (st->next_open)
-        p->props[st->next_open].prev_open = st->prev_open;
-    else
-        p->open_last = st->prev_open;
-    st->next_open = st->prev_open = 0;
-}
-
 /* Record the outcome of `id` at `node` (once per proposal). */
 static void decide(struct consensus *p, uint32_t node, uint64_t id, enum consensus_outcome o,
                    uint64_t index, uint32_t acks)
 {
-    struct rprop *st = &p->props[id];
-    assert(st->submitted && !st->decided);
-    st->decided = true;
-    open_unlink(p, id);
-    struct consensus_record rec = {
-        .kind = CONSENSUS_REC_DECIDED,
-        .node = node,
-        .proposal = id,
-        .time = now_of(p),
-        .outcome = o,
-        .yes_votes = acks,
-        .missing = p->n - acks,
-        .quorum = p->majority,
-        .submitted = st->submitted_at,
-        .index = index,
-    };
-    p->port.record(p->port.ctx, &rec);
+    logproto_decide(&p->clients, node, id, o, index, acks);
+}
+
+static bool decided(const struct consensus *p, uint64_t id)
+{
+    return p->clients.c[id].decided;
 }
 
 /* ---- timers ----------------------------------------------------------------------- */
@@ -294,9 +258,7 @@ static void election_event(struct consensus *p, uint32_t node, enum consensus_el
 
 static void leaders_dec(struct consensus *p)
 {
-    assert(p->leaders_alive > 0);
-    if (--p->leaders_alive == 0)
-        p->leaderless_since = now_of(p);
+    logproto_leader_down(&p->leaderless, now_of(p));
 }
 
 /* Leave the current role for follower of `term` (>= the node's term) under `leader`. */
@@ -322,7 +284,7 @@ static void become_follower(struct consensus *p, uint32_t node, uint64_t term, u
 static void clear_votes(struct consensus *p, struct rnode *r, uint32_t self)
 {
     memset(r->granted, 0, p->words * sizeof(*r->granted));
-    bit_set(r->granted, self);
+    logproto_bit_set(r->granted, self);
     r->votes = 1;
 }
 
@@ -335,8 +297,7 @@ static void become_leader(struct consensus *p, uint32_t node)
     election_event(p, node, CONSENSUS_ELECTION_WON);
     r->role = LEADER;
     r->leader = node;
-    if (p->leaders_alive++ == 0)
-        p->leaderless_total += now_of(p) - p->leaderless_since;
+    logproto_leader_up(&p->leaderless, now_of(p));
     p->leader_changes++;
     p->port.leader(p->port.ctx, node, r->term);
     if (!r->next) {
@@ -464,7 +425,7 @@ static void apply_committed(struct consensus *p, uint32_t node)
         uint64_t index = ++r->applied;
         uint64_t id = r->log[index].proposal;
         bool ok = p->port.apply(p->port.ctx, node, index, id);
-        if (id && r->role == LEADER && !p->props[id].decided)
+        if (id && r->role == LEADER && !decided(p, id))
             decide(p, node, id, ok ? CONSENSUS_APPROVED : CONSENSUS_REJECTED, index,
                    acks_of(p, r, index));
     }
@@ -526,21 +487,20 @@ static void route(struct consensus *p, uint32_t node, uint64_t proposal, uint64_
     struct rprop *st = &p->props[proposal];
     if (r->role == LEADER) {
         if (p->stale_reads && p->port.read_only && p->port.read_only(p->port.ctx, proposal)) {
-            if (!st->decided) /* from its own replica, perhaps no longer the leader's */
+            if (!decided(p, proposal)) /* from its own replica, perhaps no longer the leader's */
                 decide(p, node, proposal, CONSENSUS_APPROVED, 0, 1);
             return;
         }
         if (st->appended_term == r->term && st->appended_by == node)
             return; /* a duplicated redirect */
+        if (p->client_retry && st->appended_term)
+            return; /* with resends, a proposal is appended once (a client session) */
         st->appended_term = r->term;
         st->appended_by = node;
         leader_append(p, node, proposal);
     } else if (r->leader != NONE && hops < REDIRECT_HOPS) {
         struct consensus_msg m;
-        msg_init(&m, MSG_REDIRECT, node, r->leader);
-        m.proposal = proposal;
-        m.payload.words[0] = proposal;
-        m.payload.words[1] = hops + 1;
+        logproto_forward_msg(&m, MSG_REDIRECT, node, r->leader, proposal, hops + 1);
         send_words(p, &m, 2);
     } else if (hops == 0) {
         p->port.set_timer(p->port.ctx, node, p->heartbeat, T_RETRY, proposal);
@@ -550,20 +510,31 @@ static void route(struct consensus *p, uint32_t node, uint64_t proposal, uint64_
 static void raft_submit(struct consensus *p, uint32_t node, uint64_t proposal)
 {
     assert(node < p->n && proposal >= 1 && proposal <= p->cfg.max_proposals);
-    struct rprop *st = &p->props[proposal];
-    assert(!st->submitted);
-    *st = (struct rprop){.submitter = node, .submitted = true, .submitted_at = now_of(p)};
-    st->prev_open = p->open_last;
-    if (p->open_last)
-        p->props[p->open_last].next_open = proposal;
-    else
-        p->open = proposal;
-    p->open_last = proposal;
-    struct consensus_record rec = {
-        .kind = CONSENSUS_REC_PROPOSED, .node = node, .proposal = proposal, .time = now_of(p)};
-    p->port.record(p->port.ctx, &rec);
-    p->port.set_timer(p->port.ctx, node, p->cfg.vote_timeout, T_CLIENT, proposal);
+    p->props[proposal].resent_to = NONE;
+    logproto_submit(&p->clients, node, proposal, p->cfg.vote_timeout, T_CLIENT);
     route(p, node, proposal, 0);
+    if (p->client_retry)
+        logproto_arm_resend(&p->port, node, p->client_retry, T_RETRY, proposal, 1);
+}
+
+/* client_retry: attempt k (1, 2, ...) to get `proposal`, which no leader has appended yet,
+ * to a leader: to the one `node` knows, else to the node after the last one tried. */
+static void resend(struct consensus *p, uint32_t node, uint64_t proposal, uint64_t attempt)
+{
+    const struct rnode *r = &p->nodes[node];
+    struct rprop *st = &p->props[proposal];
+    if (decided(p, proposal) || st->appended_term)
+        return;
+    uint32_t to = logproto_resend_to(r->leader, st->resent_to, node, p->n);
+    st->resent_to = to;
+    if (to == node) {
+        route(p, node, proposal, REDIRECT_HOPS - 1); /* appends, or one redirect */
+    } else {                                         /* the receiver may redirect it once more */
+        struct consensus_msg m;
+        logproto_forward_msg(&m, MSG_REDIRECT, node, to, proposal, REDIRECT_HOPS - 1);
+        send_words(p, &m, 2);
+    }
+    logproto_arm_resend(&p->port, node, p->client_retry, T_RETRY, proposal, attempt + 1);
 }
 
 /* ---- message handlers ------------------------------------------------------------- */
@@ -620,8 +591,8 @@ static void on_request_vote(struct consensus *p, const struct consensus_msg *m)
 
 static void count_vote(struct rnode *r, uint32_t voter)
 {
-    if (!bit_test(r->granted, voter)) {
-        bit_set(r->granted, voter);
+    if (!logproto_bit_test(r->granted, voter)) {
+        logproto_bit_set(r->granted, voter);
         r->votes++;
     }
 }
@@ -753,7 +724,7 @@ static void on_append_reply(struct consensus *p, const struct consensus_msg *m)
     }
     if (r->role != LEADER || term != r->term)
         return;
-    bit_set(r->active, peer);
+    logproto_bit_set(r->active, peer);
     bool ok = m->payload.words[1];
     if (r->pipelined[peer]) {
         on_pipelined_reply(p, node, peer, ok, prev, index);
@@ -803,7 +774,7 @@ static void raft_deliver(struct consensus *p, const struct consensus_msg *m)
         on_append_reply(p, m);
         break;
     case MSG_REDIRECT:
-        if (!p->props[m->payload.words[0]].decided)
+        if (!decided(p, m->payload.words[0]))
             route(p, m->to, m->payload.words[0], m->payload.words[1]);
         break;
     }
@@ -825,7 +796,7 @@ static void on_election_timer(struct consensus *p, uint32_t node, uint64_t gen)
         if (p->check_quorum) {
             uint32_t heard = 1;
             for (uint32_t i = 0; i < p->n; i++)
-                heard += i != node && bit_test(r->active, i);
+                heard += i != node && logproto_bit_test(r->active, i);
             memset(r->active, 0, p->words * sizeof(*r->active));
             if (heard < p->majority)
                 become_follower(p, node, r->term, NONE);
@@ -860,13 +831,16 @@ static void raft_timer(struct consensus *p, uint32_t node, uint32_t key, uint64_
         arm_heartbeat(p, node);
         break;
     case T_CLIENT:
-        if (!p->props[arg].decided)
-            decide(p, node, arg, CONSENSUS_TIMEOUT, 0, 0);
+        logproto_deadline(&p->clients, node, arg);
         break;
-    case T_RETRY:
-        if (!p->props[arg].decided)
-            route(p, node, arg, 0);
+    case T_RETRY: {
+        uint64_t id = logproto_retry_id(arg), attempt = logproto_retry_attempt(arg);
+        if (attempt)
+            resend(p, node, id, attempt);
+        else if (!decided(p, id))
+            route(p, node, id, 0);
         break;
+    }
     }
 }
 
@@ -884,6 +858,8 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     p->words = (cfg->nodes + 63) / 64;
     p->dist = cfg->params[RAFT_ELECTION_TIMEOUT].dist;
     p->heartbeat = cfg->params[RAFT_HEARTBEAT_INTERVAL].t;
+    p->client_retry = cfg->params[RAFT_CLIENT_RETRY].t;
+    assert(cfg->max_proposals < (uint64_t)1 << LOGPROTO_ATTEMPT_SHIFT);
     p->max_batch = (uint32_t)cfg->params[RAFT_MAX_BATCH].u;
     assert(p->max_batch >= 1 && p->max_batch <= RAFT_BATCH_MAX && p->heartbeat > 0);
     p->max_inflight = (uint32_t)cfg->params[RAFT_MAX_INFLIGHT].u;
@@ -892,6 +868,7 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     p->check_quorum = cfg->params[RAFT_CHECK_QUORUM].b;
     p->figure8 = figure8;
     p->props = xcalloc(cfg->max_proposals + 1, sizeof(*p->props));
+    logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority);
     p->nodes = xcalloc(p->n, sizeof(*p->nodes));
     for (uint32_t i = 0; i < p->n; i++) {
         struct rnode *r = &p->nodes[i];
@@ -921,6 +898,7 @@ static void raft_destroy(struct consensus *p)
     }
     free(p->nodes);
     free(p->props);
+    logproto_clients_fini(&p->clients);
     free(p->won);
     free(p);
 }
@@ -940,11 +918,7 @@ static void raft_crash(struct consensus *p, uint32_t node)
     r->leader = NONE;
     r->timer = 0; /* the host forgets the node's timers */
     r->gen++;
-    for (uint64_t id = p->open, next; id; id = next) {
-        next = p->props[id].next_open;
-        if (p->props[id].submitter == node)
-            decide(p, node, id, CONSENSUS_ABORTED, 0, 0);
-    }
+    logproto_abort_node(&p->clients, node);
 }
 
 static void raft_recover(struct consensus *p, uint32_t node, bool amnesia)
@@ -990,13 +964,10 @@ static void raft_metrics(const struct consensus *p, double *out)
     out[RAFT_M_ELECTION_P50_S] = won_quantile(sorted, p->nwon, 0.5);
     out[RAFT_M_ELECTION_P99_S] = won_quantile(sorted, p->nwon, 0.99);
     free(sorted);
-    consensus_time leaderless = p->leaderless_total;
-    if (p->leaders_alive == 0)
-        leaderless += now_of(p) - p->leaderless_since;
     out[RAFT_M_ELECTIONS] = (double)p->elections;
     out[RAFT_M_PRE_VOTES] = (double)p->pre_votes;
     out[RAFT_M_LEADER_CHANGES] = (double)p->leader_changes;
-    out[RAFT_M_LEADERLESS_S] = (double)leaderless / 1e9;
+    out[RAFT_M_LEADERLESS_S] = logproto_leaderless_s(&p->leaderless, now_of(p));
     out[RAFT_M_MAX_TERM] = (double)p->max_term;
     out[RAFT_M_COMMITTED] = (double)p->max_commit;
 }

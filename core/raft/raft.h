@@ -26,9 +26,17 @@
  *     count in flight (lost replies).
  *   - Clients: submit(node, p) at a leader appends p; a follower forwards p once to the
  *     leader it knows (message "redirect", at most 2 hops); a node without a known leader
- *     retries every heartbeat_interval. A redirect that is lost, or an entry lost with its
- *     leader, is not retried: the client's timeout (consensus.vote_timeout) records
- *     `timeout`. No client sessions, so no duplicate entries.
+ *     retries every heartbeat_interval. By default a redirect that is lost, or that reaches
+ *     a node that crashed or no longer leads, is not retried: the client's timeout
+ *     (consensus.vote_timeout) records `timeout`. With client_retry > 0 the client (the
+ *     submitting node) resends p while no leader has appended it: after client_retry, then
+ *     twice that, and so on, to the leader it knows, or, if that is where the last attempt
+ *     went or it knows none, to the next node in index order (which redirects it on), until
+ *     the deadline. A leader's append stands for its acknowledgement to the client (not a
+ *     message), and with client_retry a proposal is appended at most once in the whole run
+ *     (a stand-in for client sessions, dissertation 6.3): an entry lost with its leader
+ *     after the append is not resent. Without client_retry a leader appends p at most
+ *     once per term. No duplicate entries either way.
  *   - Outcomes: `approved`/`rejected` when the leader that commits the entry applies it
  *     (rejected: port->apply returned false, the same on every replica); `timeout` at the
  *     client's deadline; `aborted` when the submitting node crashes first. An entry can
@@ -45,8 +53,9 @@
  * CONSENSUS_REC_ELECTION record (elections.csv): won, lost (another node led the term),
  * superseded (a higher term), timeout (a new candidacy) or crashed.
  *
- * Memory: 16 bytes per log entry per node ({term, proposal}); 48 bytes per proposal id for
- * client bookkeeping; a leader holds next/match per peer. No snapshots: logs only grow.
+ * Memory: 16 bytes per log entry per node ({term, proposal}); 64 bytes per proposal id for
+ * client bookkeeping (48 in core/logproto's client table, 16 of Raft's own); a leader holds
+ * next/match per peer. No snapshots: logs only grow.
  */
 #ifndef ATLAS_CORE_RAFT_H
 #define ATLAS_CORE_RAFT_H
@@ -61,6 +70,7 @@ enum raft_param {
     RAFT_PRE_VOTE,           /* CPARAM_BOOL */
     RAFT_CHECK_QUORUM,       /* CPARAM_BOOL */
     RAFT_MAX_INFLIGHT,       /* CPARAM_UINT, 1..RAFT_INFLIGHT_MAX */
+    RAFT_CLIENT_RETRY,       /* CPARAM_DURATION, 0: clients never resend */
     RAFT_PARAM_COUNT
 };
 

@@ -493,6 +493,16 @@ static void port_leader(void *ctx, uint32_t node, uint64_t term)
 
 static void client_next(struct cluster *c, uint32_t client, bool completed);
 
+/* Drop p's strings, keeping what it is (id, proposer, op): a million decided proposals
+ * would otherwise keep their arguments on the heap until the end of the run. */
+static void release_strings(struct proposal *p)
+{
+    struct proposal kept;
+    proposal_init(&kept, p->id, p->proposer, p->op);
+    proposal_fini(p);
+    *p = kept;
+}
+
 /* Proposal id decided o at `node` (the proposer, or the log protocol's deciding node). */
 static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint32_t node,
                            uint32_t yes, uint32_t no, uint32_t missing, sim_time submitted)
@@ -544,6 +554,8 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
     }
     if (c->cl && clients_decided(c->cl, id, o, node, c->rep, now))
         client_next(c, clients_of(c->cl, id), true);
+    if (cp->decided) /* its row is written: only id, proposer and op are read from now on */
+        release_strings(&cp->p);
 }
 
 static void port_record(void *ctx, const struct consensus_record *r)
@@ -1356,4 +1368,10 @@ bool cluster_alive(const struct cluster *c, uint32_t node)
 {
     assert(node < c->n);
     return up(c, node);
+}
+
+uint64_t cluster_applied_index(const struct cluster *c, uint32_t node)
+{
+    assert(node < c->n);
+    return c->node[node].applied_index;
 }

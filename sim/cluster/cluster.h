@@ -86,4 +86,7 @@ struct linz_history;
 const struct linz_report *cluster_linearizability(const struct cluster *c,
                                                   const struct linz_history **h);
 
+/* A log protocol's (CONSENSUS_LOG_ORDER) node i: the log index it has applied up to. */
+uint64_t cluster_applied_index(const struct cluster *c, uint32_t node);
+
 #endif

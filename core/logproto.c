@@ -1,0 +1,131 @@
+/* logproto: the client table and leader accounting of the log protocols (see logproto.h). */
+#include "core/logproto.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+#include "core/xalloc.h"
+
+void logproto_clients_init(struct logproto_clients *t, const struct consensus_port *port,
+                           uint64_t max_proposals, uint32_t n, uint32_t quorum)
+{
+    *t = (struct logproto_clients){
+        .c = xcalloc(max_proposals + 1, sizeof(*t->c)), .port = port, .n = n, .quorum = quorum};
+}
+
+void logproto_clients_fini(struct logproto_clients *t)
+{
+    free(t->c);
+    t->c = NULL;
+}
+
+static consensus_time now_of(const struct logproto_clients *t)
+{
+    return t->port->now(t->port->ctx);
+}
+
+void logproto_submit(struct logproto_clients *t, uint32_t node, uint64_t id, consensus_time timeout,
+                     uint32_t key)
+{
+    struct logproto_client *st = &t->c[id];
+    assert(!st->submitted);
+    *st = (struct logproto_client){
+        .submitter = node, .submitted = true, .submitted_at = now_of(t), .prev_open = t->open_last};
+    if (t->open_last)
+        t->c[t->open_last].next_open = id;
+    else
+        t->open = id;
+    t->open_last = id;
+    struct consensus_record rec = {
+        .kind = CONSENSUS_REC_PROPOSED, .node = node, .proposal = id, .time = now_of(t)};
+    t->port->record(t->port->ctx, &rec);
+    t->port->set_timer(t->port->ctx, node, timeout, key, id);
+}
+
+static void open_unlink(struct logproto_clients *t, uint64_t id)
+{
+    struct logproto_client *st = &t->c[id];
+    if (st->prev_open)
+        t->c[st->prev_open].next_open = st->next_open;
+    else
+        t->open = st->next_open;
+    if (st->next_open)
+        t->c[st->next_open].prev_open = st->prev_open;
+    else
+        t->open_last = st->prev_open;
+    st->next_open = st->prev_open = 0;
+}
+
+void logproto_decide(struct logproto_clients *t, uint32_t node, uint64_t id,
+                     enum consensus_outcome o, uint64_t index, uint32_t acks)
+{
+    struct logproto_client *st = &t->c[id];
+    assert(st->submitted && !st->decided);
+    st->decided = true;
+    open_unlink(t, id);
+    struct consensus_record rec = {
+        .kind = CONSENSUS_REC_DECIDED,
+        .node = node,
+        .proposal = id,
+        .time = now_of(t),
+        .outcome = o,
+        .yes_votes = acks,
+        .missing = t->n - acks,
+        .quorum = t->quorum,
+        .submitted = st->submitted_at,
+        .index = index,
+    };
+    t->port->record(t->port->ctx, &rec);
+}
+
+void logproto_deadline(struct logproto_clients *t, uint32_t node, uint64_t id)
+{
+    if (!t->c[id].decided)
+        logproto_decide(t, node, id, CONSENSUS_TIMEOUT, 0, 0);
+}
+
+void logproto_abort_node(struct logproto_clients *t, uint32_t node)
+{
+    for (uint64_t id = t->open, next; id; id = next) {
+        next = t->c[id].next_open;
+        if (t->c[id].submitter == node)
+            logproto_decide(t, node, id, CONSENSUS_ABORTED, 0, 0);
+    }
+}
+
+uint32_t logproto_resend_to(uint32_t leader, uint32_t last, uint32_t node, uint32_t n)
+{
+    if (leader != LOGPROTO_NONE && leader != last)
+        return leader;
+    uint32_t from = last == LOGPROTO_NONE ? node : last;
+    return from + 1 == n ? 0 : from + 1;
+}
+
+void logproto_arm_resend(const struct consensus_port *port, uint32_t node, consensus_time base,
+                         uint32_t key, uint64_t id, uint64_t attempt)
+{
+    assert(attempt >= 1);
+    consensus_time delay = base << (attempt - 1 < 16 ? attempt - 1 : 16);
+    port->set_timer(port->ctx, node, delay, key, logproto_retry_arg(id, attempt));
+}
+
+void logproto_leader_up(struct logproto_leaderless *l, consensus_time now)
+{
+    if (l->leaders_alive++ == 0)
+        l->total += now - l->since;
+}
+
+void logproto_leader_down(struct logproto_leaderless *l, consensus_time now)
+{
+    assert(l->leaders_alive > 0);
+    if (--l->leaders_alive == 0)
+        l->since = now;
+}
+
+double logproto_leaderless_s(const struct logproto_leaderless *l, consensus_time now)
+{
+    consensus_time t = l->total;
+    if (l->leaders_alive == 0)
+        t += now - l->since;
+    return (double)t / 1e9;
+}
