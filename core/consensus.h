@@ -247,6 +247,7 @@ struct consensus_config {
     const double *node_approval; /* quorum-vote: per node P[YES] (n entries), or NULL */
     uint64_t max_proposals;      /* proposal ids are 1..max_proposals */
     bool broadcast_votes; /* quorum-vote: votes go to every node (consensus.broadcast_votes) */
+    bool lease_reads;     /* clients.read: lease; only for a protocol with CONSENSUS_LEASE_READS */
     const union consensus_value *params; /* the protocol's section, in ops->params order */
 };
 
@@ -262,6 +263,9 @@ struct consensus;
 #define CONSENSUS_ELECTIONS                                                                        \
     4u /* the protocol reports every candidacy as a CONSENSUS_REC_ELECTION record: the host        \
           writes elections.csv */
+#define CONSENSUS_LEASE_READS                                                                      \
+    8u /* with cfg->lease_reads, a leader answers reads (port->read_only) from its replica         \
+          while it holds a lease measured on its own clock (port->clock) */
 
 /* A protocol: one const table of callbacks. */
 struct consensus_ops {

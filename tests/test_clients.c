@@ -384,3 +384,114 @@ Test(clients, multi_paxos_passes_under_loss_partitions_and_crashes_over_1000_see
 {
     no_violation_over_seeds("multi-paxos");
 }
+
+/* ---- lease reads (clients.read: lease, consensus.raft.lease) ---- */
+
+/* A partition cuts two nodes off from 1 s to 3 s; with 5 clients round robin, two keep
+ * reading and writing through nodes 0 and 1, so a leader among them answers from its lease while
+ * the other three elect a leader and write. `extra` adds keys (raft's lease, clocks). */
+static const char *lease_text(const char *raft, const char *extra)
+{
+    static char text[1024];
+    snprintf(text, sizeof(text),
+             "duration: 4s\n"
+             "cluster: {nodes: 5}\n"
+             "network: {latency: {dist: uniform, min: 1ms, max: 5ms}}\n"
+             "consensus: {protocol: raft, approval: 1, vote_timeout: 300ms, raft: %s}\n"
+             "faults: {partitions: [{at: 1s, heal: 3s, groups: [[0, 1], [2, 3, 4]]}]}\n"
+             "clients: {count: 5, keys: 4, ops: 400, timeout: 200ms, read_ratio: 0.8, "
+             "read: lease, think: {dist: exponential, mean: 10ms}}\n"
+             "%s",
+             raft, extra);
+    return text;
+}
+
+/* Seeds 1..seeds: how many flagged a violation, and reads answered from a lease in all. */
+static uint64_t lease_runs(const char *text, uint64_t seeds, uint64_t *first, double *served)
+{
+    uint64_t flagged = 0;
+    *first = 0;
+    *served = 0;
+    for (uint64_t seed = 1; seed <= seeds; seed++) {
+        struct run_metrics m = run_text(text, seed, NULL);
+        cr_expect_eq(m.linz_unknown, 0, "seed %llu: unknown", (unsigned long long)seed);
+        *served += m.proto[RAFT_M_LEASE_READS];
+        if (m.linz_violations && !flagged++)
+            *first = seed;
+    }
+    return flagged;
+}
+
+/* The lease's safety condition holds: 135 ms against a minimum election timeout of 150 ms
+ * leaves room for a relative drift r with (1-r)/(1+r) >= 0.9, r <= 5.2%; the clocks here
+ * drift by up to 2% either way (20,000 ppm), with offsets. Leases must actually serve reads
+ * (else this proves nothing) and no history may be flagged. */
+Test(clients, raft_lease_reads_stay_linearizable_while_drift_is_inside_the_bound)
+{
+    const char *text =
+        lease_text("{lease: 135ms}", "clocks: {drift: {dist: uniform, min: 0us, max: 20ms}, "
+                                     "offset: {dist: uniform, min: 0ms, max: 50ms}}\n");
+    uint64_t first;
+    double served;
+    uint64_t flagged = lease_runs(text, 100, &first, &served);
+    cr_expect_eq(flagged, 0, "%llu of 100 seeds flagged, first %llu", (unsigned long long)flagged,
+                 (unsigned long long)first);
+    cr_expect_gt(served, 1000, "only %.0f lease reads in 100 runs", served);
+}
+
+/* Negative control: a lease longer than the followers' minimum election timeout (1 s against
+ * 150 ms) lets a cut-off leader answer reads after the majority has elected another
+ * leader and written: the checker must flag it within the documented 10 seeds. */
+Test(clients, a_raft_lease_longer_than_the_election_timeout_is_flagged_within_10_seeds)
+{
+    uint64_t first;
+    double served;
+    lease_runs(lease_text("{lease: 1s}", ""), 10, &first, &served);
+    cr_expect(first >= 1, "none of 10 seeds flagged (%.0f lease reads)", served);
+    cr_log_info("a 1 s lease first flagged at seed %llu", (unsigned long long)first);
+}
+
+/* Negative control: clock error outside the bound. The lease is safe for this drift, but
+ * nodes 0 and 1 step their clocks 1 s back just after the partition starts (as an NTP
+ * correction would): a cut-off leader among them measures its lease as 1 s longer. */
+#define JUMPS_BACK                                                                                 \
+    "clocks: {jumps: [{node: 0, at: 1010ms, by: 1s, back: true}, "                                 \
+    "{node: 1, at: 1010ms, by: 1s, back: true}]}\n"
+
+Test(clients, a_raft_lease_is_flagged_when_the_leaders_clock_steps_back)
+{
+    uint64_t first;
+    double served;
+    lease_runs(lease_text("{lease: 135ms}", JUMPS_BACK), 10, &first, &served);
+    cr_expect(first >= 1, "none of 10 seeds flagged (%.0f lease reads)", served);
+    cr_log_info("clock steps first flagged at seed %llu", (unsigned long long)first);
+}
+
+/* The same partition and clock steps without a lease: reads go through the log, none is
+ * answered from a lease, and nothing is flagged (a clock step alone breaks no log read). */
+Test(clients, raft_log_reads_are_linearizable_under_the_same_clock_steps)
+{
+    char text[1200];
+    snprintf(text, sizeof(text), "%s", lease_text("{lease: 135ms}", JUMPS_BACK));
+    char *read = strstr(text, "read: lease");
+    cr_assert(read);
+    memcpy(read, "read: log  ", strlen("read: lease"));
+    uint64_t first;
+    double served;
+    uint64_t flagged = lease_runs(text, 10, &first, &served);
+    cr_expect_eq(flagged, 0, "log reads flagged at seed %llu", (unsigned long long)first);
+    cr_expect_eq(served, 0);
+}
+
+Test(clients, lease_reads_with_a_protocol_without_leases_are_an_error_at_their_position)
+{
+    char *err = tu_scenario_errors("cluster: {nodes: 3}\n"
+                                   "consensus: {protocol: multi-paxos}\n"
+                                   "clients: {count: 1, read: lease}\n",
+                                   0, NULL);
+    cr_assert(err);
+    cr_expect(strstr(err, ":3:") && strstr(err, "clients.read") &&
+                  strstr(err, "lease reads need a protocol that offers leases"),
+              "%s", err);
+    free(err);
+}

@@ -48,6 +48,10 @@ struct rnode {
     uint32_t *inflight;     /* per peer, pipelined: AppendEntries with entries in flight */
     bool *pipelined;        /* per peer: its log matched; pipelining (max_inflight > 1) */
     uint64_t *active;       /* peers heard from since the last check_quorum (bitset) */
+    consensus_time guard;   /* lease reads: after a recovery, ignore RequestVote until this
+                               (node clock): a leader's lease may count on this node */
+    consensus_time *acked;  /* lease reads, per peer: 1 + the latest of this node's clock
+                               stamps the peer echoed in this term (0: none yet) */
 };
 
 struct rprop {            /* what Raft adds to the client table (p->clients) per proposal */
@@ -66,8 +70,12 @@ struct consensus {
     consensus_time client_retry; /* 0: clients never resend */
     uint32_t max_batch, max_inflight;
     bool pre_vote, check_quorum;
-    bool figure8;     /* test hook: commit earlier-term entries by counting replicas */
-    bool stale_reads; /* test hook: a leader answers a read at once, unconfirmed */
+    bool lease_reads;        /* clients.read: lease: stamp AppendEntries, answer reads in lease */
+    consensus_time lease;    /* the lease after a stamp a majority echoed (leader's clock) */
+    consensus_time *scratch; /* lease_holds: the peers' stamps, n entries */
+    uint64_t lease_served;   /* reads answered from a lease */
+    bool figure8;            /* test hook: commit earlier-term entries by counting replicas */
+    bool stale_reads;        /* test hook: a leader answers a read at once, unconfirmed */
     struct rnode *nodes;
     struct logproto_clients clients; /* who submitted what, decided or not */
     struct rprop *props;             /* 1..max_proposals */
@@ -123,6 +131,14 @@ static const struct consensus_param raft_params[] = {
                            .help = "a client whose proposal no leader has taken resends it "
                                    "after this, doubling, to the leader it knows or the next "
                                    "node, until vote_timeout (0: never)"},
+    [RAFT_LEASE] = {.key = "lease",
+                    .type = CPARAM_DURATION,
+                    .def = "135ms",
+                    .min = 0,
+                    .max = 3600,
+                    .help = "clients.read: lease: a leader answers reads alone until this long "
+                            "(its clock) after sending AppendEntries a majority answered; safe "
+                            "while lease <= min election timeout x (1-r)/(1+r), drift r"},
     [RAFT_CHECK_QUORUM] = {.key = "check_quorum",
                            .type = CPARAM_BOOL,
                            .def = "false",
@@ -147,6 +163,7 @@ static const char *const raft_metric_names[] = {
     [RAFT_M_COMMITTED] = "committed_entries",
     [RAFT_M_ELECTION_P50_S] = "election_p50_s",
     [RAFT_M_ELECTION_P99_S] = "election_p99_s",
+    [RAFT_M_LEASE_READS] = "lease_reads",
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -307,7 +324,9 @@ static void become_leader(struct consensus *p, uint32_t node)
         r->inflight = xcalloc(p->n, sizeof(*r->inflight));
         r->pipelined = xcalloc(p->n, sizeof(*r->pipelined));
         r->active = xcalloc(p->words, sizeof(*r->active));
+        r->acked = xcalloc(p->n, sizeof(*r->acked));
     }
+    memset(r->acked, 0, p->n * sizeof(*r->acked));
     memset(r->active, 0, p->words * sizeof(*r->active));
     log_push(r, r->term, 0); /* the no-op of the new term (dissertation 6.4) */
     for (uint32_t i = 0; i < p->n; i++) {
@@ -387,8 +406,10 @@ static void send_append(struct consensus *p, uint32_t node, uint32_t peer)
     struct rnode *r = &p->nodes[node];
     uint64_t prev = r->next[peer] - 1;
     uint64_t count = r->len - prev;
-    if (count > p->max_batch)
-        count = p->max_batch;
+    uint64_t batch =
+        p->lease_reads && p->max_batch == RAFT_BATCH_MAX ? RAFT_BATCH_MAX - 1 : p->max_batch;
+    if (count > batch)
+        count = batch; /* with lease reads the last word is the stamp */
     struct consensus_msg m;
     msg_init(&m, MSG_APPEND, node, peer);
     m.payload.words[0] = r->term;
@@ -405,7 +426,10 @@ static void send_append(struct consensus *p, uint32_t node, uint32_t peer)
         r->next[peer] = prev + count + 1;
         r->inflight[peer]++;
     }
-    send_words(p, &m, (uint32_t)(4 + 2 * count));
+    uint32_t words = (uint32_t)(4 + 2 * count);
+    if (p->lease_reads) /* an odd word after the entries: 1 + the sender's clock */
+        m.payload.words[words++] = clock_of(p, node) + 1;
+    send_words(p, &m, words);
 }
 
 static uint32_t acks_of(const struct consensus *p, const struct rnode *r, uint64_t index)
@@ -480,6 +504,37 @@ static void leader_append(struct consensus *p, uint32_t node, uint64_t proposal)
 
 /* ---- client proposals ------------------------------------------------------------- */
 
+static int stamp_desc(const void *a, const void *b)
+{
+    consensus_time x = *(const consensus_time *)a, y = *(const consensus_time *)b;
+    return (x < y) - (x > y);
+}
+
+/*
+ * Lease reads (Raft dissertation 6.4.1): does leader `node` hold a lease now? It needs an
+ * entry of its own term committed (so its replica holds every committed write) and a stamp
+ * that a majority (itself included) echoed: each of those followers reset its election
+ * timer after the stamp and, with lease reads, ignores RequestVote until that timer expires,
+ * so no other leader can be elected before stamp + the minimum election timeout (each on its
+ * own clock). The lease ends at stamp + `lease` on this node's clock; safe while the clocks'
+ * relative drift keeps that inside the followers' minimum timeout (the key's help).
+ */
+static bool lease_holds(struct consensus *p, uint32_t node)
+{
+    const struct rnode *r = &p->nodes[node];
+    if (!r->commit || r->log[r->commit].term != r->term)
+        return false;
+    if (p->majority == 1)
+        return true;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < p->n; i++)
+        if (i != node)
+            p->scratch[k++] = r->acked[i];
+    qsort(p->scratch, k, sizeof(*p->scratch), stamp_desc);
+    consensus_time stamp = p->scratch[p->majority - 2]; /* the majority-th with itself */
+    return stamp && clock_of(p, node) < stamp - 1 + p->lease;
+}
+
 /* Take `proposal` at `node` toward the leader; hops: redirects it travelled. */
 static void route(struct consensus *p, uint32_t node, uint64_t proposal, uint64_t hops)
 {
@@ -489,6 +544,14 @@ static void route(struct consensus *p, uint32_t node, uint64_t proposal, uint64_
         if (p->stale_reads && p->port.read_only && p->port.read_only(p->port.ctx, proposal)) {
             if (!decided(p, proposal)) /* from its own replica, perhaps no longer the leader's */
                 decide(p, node, proposal, CONSENSUS_APPROVED, 0, 1);
+            return;
+        }
+        if (p->lease_reads && p->port.read_only && p->port.read_only(p->port.ctx, proposal) &&
+            lease_holds(p, node)) {
+            if (!decided(p, proposal)) { /* its replica applied every committed entry */
+                p->lease_served++;
+                decide(p, node, proposal, CONSENSUS_APPROVED, 0, 1);
+            }
             return;
         }
         if (st->appended_term == r->term && st->appended_by == node)
@@ -549,10 +612,13 @@ static bool log_up_to_date(const struct rnode *r, uint64_t index, uint64_t term)
 static bool in_lease(const struct consensus *p, uint32_t node)
 {
     const struct rnode *r = &p->nodes[node];
-    if (!p->check_quorum)
+    if (!p->check_quorum && !p->lease_reads)
         return false;
-    return r->role == LEADER ||
-           (r->role == FOLLOWER && r->leader != NONE && clock_of(p, node) < r->deadline);
+    /* With lease reads a recovered follower that knows no leader yet keeps out of elections
+     * for one election timeout too: a leader's lease may still count on it. */
+    consensus_time now = clock_of(p, node);
+    return r->role == LEADER || (r->role == FOLLOWER && r->leader != NONE && now < r->deadline) ||
+           (p->lease_reads && now < r->guard);
 }
 
 static void reply_vote(struct consensus *p, const struct consensus_msg *m, uint64_t term,
@@ -633,7 +699,9 @@ static void reply_append(struct consensus *p, const struct consensus_msg *m, boo
     out.payload.words[1] = ok;
     out.payload.words[2] = m->payload.words[1];
     out.payload.words[3] = index; /* ok: the match; else a hint for nextIndex - 1 */
-    send_words(p, &out, 4);
+    uint32_t words = m->len / 8;
+    out.payload.words[4] = words > 4 && (words - 4) % 2 ? m->payload.words[words - 1] : 0;
+    send_words(p, &out, out.payload.words[4] ? 5 : 4); /* echo the lease stamp, if any */
 }
 
 /* Store entries after `prev`, dropping a conflicting suffix (5.3); returns the last index. */
@@ -725,6 +793,8 @@ static void on_append_reply(struct consensus *p, const struct consensus_msg *m)
     if (r->role != LEADER || term != r->term)
         return;
     logproto_bit_set(r->active, peer);
+    if (m->len / 8 > 4 && m->payload.words[4] > r->acked[peer])
+        r->acked[peer] = m->payload.words[4]; /* it reset its election timer after the stamp */
     bool ok = m->payload.words[1];
     if (r->pipelined[peer]) {
         on_pipelined_reply(p, node, peer, ok, prev, index);
@@ -866,6 +936,10 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     assert(p->max_inflight >= 1 && p->max_inflight <= RAFT_INFLIGHT_MAX);
     p->pre_vote = cfg->params[RAFT_PRE_VOTE].b;
     p->check_quorum = cfg->params[RAFT_CHECK_QUORUM].b;
+    p->lease_reads = cfg->lease_reads;
+    p->lease = cfg->params[RAFT_LEASE].t;
+    if (p->lease_reads)
+        p->scratch = xcalloc(p->n, sizeof(*p->scratch));
     p->figure8 = figure8;
     p->props = xcalloc(cfg->max_proposals + 1, sizeof(*p->props));
     logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority);
@@ -895,7 +969,9 @@ static void raft_destroy(struct consensus *p)
         free(r->inflight);
         free(r->pipelined);
         free(r->active);
+        free(r->acked);
     }
+    free(p->scratch);
     free(p->nodes);
     free(p->props);
     logproto_clients_fini(&p->clients);
@@ -938,6 +1014,7 @@ static void raft_recover(struct consensus *p, uint32_t node, bool amnesia)
      * already broke (amnesia elsewhere, the Figure 8 variant): it waits for the log. */
     r->commit = r->applied < r->len ? r->applied : r->len;
     reset_election(p, node);
+    r->guard = r->deadline;
 }
 
 static int time_order(const void *a, const void *b)
@@ -970,6 +1047,7 @@ static void raft_metrics(const struct consensus *p, double *out)
     out[RAFT_M_LEADERLESS_S] = logproto_leaderless_s(&p->leaderless, now_of(p));
     out[RAFT_M_MAX_TERM] = (double)p->max_term;
     out[RAFT_M_COMMITTED] = (double)p->max_commit;
+    out[RAFT_M_LEASE_READS] = (double)p->lease_served;
 }
 
 static uint64_t raft_log_length(const struct consensus *p, uint32_t node)
@@ -993,7 +1071,8 @@ static uint64_t raft_commit_index(const struct consensus *p, uint32_t node)
 }
 
 #define RAFT_OPS_BODY                                                                              \
-    .flags = CONSENSUS_LOG_ORDER | CONSENSUS_SELF_REPAIR | CONSENSUS_ELECTIONS,                    \
+    .flags =                                                                                       \
+        CONSENSUS_LOG_ORDER | CONSENSUS_SELF_REPAIR | CONSENSUS_ELECTIONS | CONSENSUS_LEASE_READS, \
     .msg_kinds = raft_msg_kinds, .nmsg_kinds = sizeof(raft_msg_kinds) / sizeof(raft_msg_kinds[0]), \
     .params = raft_params, .timer_names = raft_timer_names,                                        \
     .ntimers = sizeof(raft_timer_names) / sizeof(raft_timer_names[0]),                             \

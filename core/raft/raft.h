@@ -71,6 +71,7 @@ enum raft_param {
     RAFT_CHECK_QUORUM,       /* CPARAM_BOOL */
     RAFT_MAX_INFLIGHT,       /* CPARAM_UINT, 1..RAFT_INFLIGHT_MAX */
     RAFT_CLIENT_RETRY,       /* CPARAM_DURATION, 0: clients never resend */
+    RAFT_LEASE,              /* CPARAM_DURATION: a leader's read lease (clients.read: lease) */
     RAFT_PARAM_COUNT
 };
 
@@ -90,6 +91,7 @@ enum raft_metric {
     RAFT_M_COMMITTED,      /* highest commit index any node reached */
     RAFT_M_ELECTION_P50_S, /* median duration of the candidacies that won, start to win */
     RAFT_M_ELECTION_P99_S, /* their 99th percentile (nearest rank); NA when none won */
+    RAFT_M_LEASE_READS,    /* reads a leader answered from its lease (clients.read: lease) */
     RAFT_METRIC_COUNT
 };
 

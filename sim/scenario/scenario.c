@@ -479,5 +479,7 @@ void scenario_consensus_config(const struct scenario *sc, uint64_t max_proposals
                                      .node_approval = node_approval,
                                      .max_proposals = max_proposals,
                                      .broadcast_votes = sc->consensus.broadcast_votes,
+                                     .lease_reads = sc->clients.enabled &&
+                                                    sc->clients.read == CLIENTS_READ_LEASE,
                                      .params = params};
 }

@@ -200,7 +200,7 @@ enum clients_attach { CLIENTS_ROUND_ROBIN, CLIENTS_NODE };
 enum clients_mode { CLIENTS_CLOSED, CLIENTS_OPEN };
 enum clients_model { CLIENTS_REGISTER, CLIENTS_SET };
 enum clients_keydist { CLIENTS_UNIFORM, CLIENTS_ZIPF };
-enum clients_read { CLIENTS_READ_LOG };
+enum clients_read { CLIENTS_READ_LOG, CLIENTS_READ_LEASE };
 
 #define CLIENTS_SET_ELEMENTS_MAX 64 /* a set key's elements are 0..63 (core/linearizability) */
 

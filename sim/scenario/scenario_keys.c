@@ -1617,7 +1617,7 @@ static const char *const attach_names[] = {"round-robin", "node", NULL};
 static const char *const client_mode_names[] = {"closed", "open", NULL};
 static const char *const client_model_names[] = {"register", "set", NULL};
 static const char *const keydist_names[] = {"uniform", "zipf", NULL};
-static const char *const client_read_names[] = {"log", NULL};
+static const char *const client_read_names[] = {"log", "lease", NULL};
 
 /* The clients' operations bound the run's proposals (ids are preallocated). */
 static void check_clients(struct rctx *c, void *base, const struct ynode *map, const char *path)
@@ -1673,8 +1673,9 @@ static const struct key_spec clients_keys[] = {
      .example = "0.9"},
     {"read", K_ENUM, CL(read), .names = client_read_names,
      .help = "how a read reaches the protocol: log (a read is a log entry, ordered with the "
-             "writes)",
-     .example = "log"},
+             "writes); lease (raft: a leader holding a lease answers alone, see "
+             "consensus.raft.lease; otherwise through the log)",
+     .example = "lease"},
 };
 static const struct record clients_record = {clients_keys, COUNT(clients_keys), 0,
                                              NULL,         check_clients,       NULL};
@@ -1828,6 +1829,13 @@ static bool path_known(const char *path, char *hint, size_t hintlen)
 static void check_protocol(struct rctx *c, const struct scenario *sc)
 {
     const struct consensus_ops *ops = consensus_protocols[sc->consensus.protocol];
+    if (sc->clients.enabled && sc->clients.read == CLIENTS_READ_LEASE &&
+        !(ops->flags & CONSENSUS_LEASE_READS)) {
+        const struct ynode *at = ynode_get(ynode_get(c->doc->root, "clients", NULL), "read", NULL);
+        err(c, at ? at : c->doc->root, "clients.read",
+            "lease reads need a protocol that offers leases (raft); %s does not", ops->name);
+        return;
+    }
     if (!ops->check)
         return;
     union consensus_value values[CONSENSUS_PARAMS_MAX];
