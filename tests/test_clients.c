@@ -312,6 +312,48 @@ Test(clients, a_run_without_violation_exits_0_and_writes_no_violation_txt)
     tu_rmtree(dir);
 }
 
+/* analysis/plots/latency_throughput.gp on a sweep over clients.count; negative control: a
+ * summary.csv without client columns is refused (exit 1, nothing written). */
+Test(clients, the_latency_throughput_figure_is_drawn_from_a_sweep_and_needs_client_columns)
+{
+    char dir[256], yaml[300], sweep[300], plain[300], figs[300], log[300], path[400];
+    tu_tmpdir(dir, sizeof(dir), "clients");
+    snprintf(yaml, sizeof(yaml), "%s/load.yaml", dir);
+    snprintf(sweep, sizeof(sweep), "%s/sweep", dir);
+    snprintf(plain, sizeof(plain), "%s/plain", dir);
+    snprintf(figs, sizeof(figs), "%s/figs", dir);
+    snprintf(log, sizeof(log), "%s/log.txt", dir);
+    FILE *f = fopen(yaml, "w");
+    cr_assert(f);
+    fputs(RAFT_BASE "clients: {count: 1, mode: open, rate: 20, ops: 40}\n"
+                    "sweep: {params: {clients.count: [1, 4]}}\n",
+          f);
+    fclose(f);
+    char *run[] = {ATLAS_BINARY, "sweep", yaml, "-o", sweep, "--quiet", NULL};
+    cr_assert_eq(tu_run(run, log, log, NULL), 0);
+    char d[400], o[400];
+    snprintf(d, sizeof(d), "dir='%s'", sweep);
+    snprintf(o, sizeof(o), "out='%s'", figs);
+    char *gp[] = {"gnuplot", "-e", d,
+                  "-e",      o,    ATLAS_SOURCE_DIR "/analysis/plots/latency_throughput.gp",
+                  NULL};
+    cr_expect_eq(tu_run(gp, log, log, NULL), 0);
+    snprintf(path, sizeof(path), "%s/latency_throughput.png", figs);
+    cr_expect(tu_exists(path));
+    snprintf(path, sizeof(path), "%s/latency_throughput.svg", figs);
+    cr_expect(tu_exists(path));
+    char *plain_run[] = {ATLAS_BINARY, "run", ATLAS_SOURCE_DIR "/scenarios/quickstart.yaml",
+                         "-o",         plain, "--quiet",
+                         NULL};
+    cr_assert_eq(tu_run(plain_run, log, log, NULL), 0);
+    snprintf(d, sizeof(d), "dir='%s'", plain);
+    snprintf(o, sizeof(o), "out='%s/none'", dir);
+    cr_expect_eq(tu_run(gp, log, log, NULL), 1);
+    snprintf(path, sizeof(path), "%s/none", dir);
+    cr_expect(!tu_exists(path));
+    tu_rmtree(dir);
+}
+
 static void register_stale_reads(void)
 {
     if (!consensus_find("raft-stale-reads"))
