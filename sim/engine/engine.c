@@ -305,8 +305,16 @@ static size_t huge_len(size_t n, size_t size)
 void *sim_huge_calloc(size_t n, size_t size)
 {
     size_t len = huge_len(n, size);
-    if (!len)
-        return xcalloc(n ? n : 1, size ? size : 1);
+    if (!len) { /* small: a cache-line-aligned block, so 64-byte-aligned types fit */
+        size_t bytes = (n ? n : 1) * (size ? size : 1);
+        bytes = (bytes + CACHE_LINE - 1) & ~(size_t)(CACHE_LINE - 1);
+        void *p = aligned_alloc(CACHE_LINE, bytes);
+        if (!p) {
+            fprintf(stderr, "atlas: out of memory (allocating %zu bytes)\n", bytes);
+            abort();
+        }
+        return memset(p, 0, bytes);
+    }
     /* Map one huge page more than needed and trim both ends to the 2 MiB boundaries. */
     char *raw =
         mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
