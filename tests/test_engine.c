@@ -426,17 +426,19 @@ Test(engine, peek_shows_the_next_live_event)
     sim_engine_free(eng);
 }
 
-Test(engine, huge_blocks_are_zeroed_writable_and_start_on_a_2_mib_boundary)
+Test(engine, huge_blocks_are_zeroed_writable_and_start_on_a_2_mib_boundary_small_ones_on_a_line)
 {
     const size_t huge = (size_t)2 << 20;
     /* below, at and just above the 2 MiB threshold, and an odd element size */
-    const size_t counts[] = {1, huge / 8 - 1, huge / 8, huge / 8 + 1, 3 * huge / 8 + 5};
+    const size_t counts[] = {1, 3, 17, huge / 8 - 1, huge / 8, huge / 8 + 1, 3 * huge / 8 + 5};
     for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
         size_t n = counts[i];
         uint64_t *p = sim_huge_calloc(n, sizeof(uint64_t));
         cr_assert_not_null(p);
         if (n * sizeof(uint64_t) >= huge)
             cr_assert_eq((uintptr_t)p % huge, 0, "block of %zu words not 2 MiB-aligned", n);
+        else /* small blocks start a cache line (struct cnode relies on it) */
+            cr_assert_eq((uintptr_t)p % 64, 0, "block of %zu words not 64-byte aligned", n);
         for (size_t j = 0; j < n; j++)
             cr_assert_eq(p[j], 0, "word %zu of %zu not zero", j, n);
         for (size_t j = 0; j < n; j++)

@@ -966,14 +966,16 @@ static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to
         if (ev->fn == c->replica_fns[k]) {
             if (ev->a & PAYLOAD_FLAG)
                 return;
-            __builtin_prefetch(node + offsetof(struct cnode, vote));
-            __builtin_prefetch(node + offsetof(struct cnode, vote) + sizeof(struct rng) - 1);
+            __builtin_prefetch(node); /* the first line: vote stream, applied bookkeeping */
             __builtin_prefetch(applied_of(c, to) + ev->a / 64);
+            if (c->refused) /* a commit reads the refused word of a node that refused any */
+                __builtin_prefetch(c->refused + (size_t)to * c->pwords + ev->a / 64);
             replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
             net_prefetch(c->net, to);
             return;
         }
     if (ev->fn == deliver_heartbeat) {
+        __builtin_prefetch(node);
         __builtin_prefetch(node + offsetof(struct cnode, check_at));
         heartbeat_prefetch(c->hb, to);
     }
@@ -1055,6 +1057,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->pwords = (c->max_props + 1 + 63) / 64;
     c->applied = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
     c->node = sim_huge_calloc(c->n, sizeof(*c->node));
+    c->fault = sim_huge_calloc(c->n, sizeof(*c->fault));
     c->down = xcalloc(((size_t)c->n + 63) / 64, sizeof(uint64_t));
     c->leader_now = UINT32_MAX;
     c->leader_lost_at = SIM_TIME_MAX;
@@ -1062,7 +1065,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
         c->node[i].crashed_at = SIM_TIME_MAX;
         c->node[i].check_at = SIM_TIME_MAX;
         rng_init(&c->node[i].vote, sc->seed, RNG_VOTE, i);
-        rng_init(&c->node[i].fault, sc->seed, RNG_FAULT, i);
+        rng_init(&c->fault[i], sc->seed, RNG_FAULT, i);
     }
     if (sc->output.ledgers) { /* nothing else reads them */
         c->ledger = xcalloc(c->n, sizeof(*c->ledger));
@@ -1112,6 +1115,7 @@ void cluster_free(struct cluster *c)
     if (c->refused)
         sim_huge_free(c->refused, (size_t)c->n * c->pwords, sizeof(uint64_t));
     sim_huge_free(c->node, c->n, sizeof(*c->node));
+    sim_huge_free(c->fault, c->n, sizeof(*c->fault));
     free(c->down);
     free(c->approval);
     replicas_free(c->rep);

@@ -7,6 +7,7 @@
 #define ATLAS_SIM_CLUSTER_CLUSTER_IMPL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/consensus.h"
@@ -28,23 +29,31 @@
 #define FAULT_AMNESIA 1u
 #define FAULT_RANDOM  2u
 
+/* A node's host state, two cache lines. The first holds what a protocol message's delivery
+ * touches (the vote stream, liveness, the applied-set bookkeeping of a commit), so that the
+ * one prefetch of prefetch_delivery covers it; the second what heartbeats, catch-up and
+ * refusals touch. The fault stream lives in cluster.fault (random crashes only). */
 struct cnode {
-    bool catching_up;
-    bool quiet_catchup;     /* an anti-entropy round: report it only when it gained commits */
-    bool detected;          /* the current crash was suspected by a live peer */
-    bool amnesia;           /* the pending recovery loses the replica */
-    uint32_t epoch;         /* bumped at every crash and recovery: stale events drop */
-    sim_time crashed_at;    /* SIM_TIME_MAX while up */
+    _Alignas(64) struct rng vote; /* RNG_VOTE */
+    sim_time crashed_at;          /* SIM_TIME_MAX while up */
+    uint64_t set_hash;            /* sum of the keys of the applied proposals */
+    uint64_t applications;        /* successful applications since the last amnesia */
+    uint32_t epoch;               /* bumped at every crash and recovery: stale events drop */
+    uint32_t nrefused; /* commits refused as invalid: 0 spares the refused bitset's line */
+    /* second line */
     sim_time check_at;      /* pending heartbeat check (SIM_TIME_MAX: none) */
-    uint64_t set_hash;      /* sum of the keys of the applied proposals */
     uint64_t refused_hash;  /* sum of the keys of the commits it refused as invalid */
-    uint32_t nrefused;      /* how many: 0 spares the refused bitset's line per application */
-    uint64_t applications;  /* successful applications since the last amnesia */
     uint64_t applied_index; /* log protocols: the last log index its replica applied */
     sim_event_id catchup_timer;
-    struct rng vote;  /* RNG_VOTE */
-    struct rng fault; /* RNG_FAULT: random crashes, catch-up peers */
+    bool catching_up;
+    bool quiet_catchup; /* an anti-entropy round: report it only when it gained commits */
+    bool detected;      /* the current crash was suspected by a live peer */
+    bool amnesia;       /* the pending recovery loses the replica */
 };
+
+_Static_assert(offsetof(struct cnode, nrefused) + sizeof(uint32_t) <= 64,
+               "a delivery's fields share the node's first cache line");
+_Static_assert(sizeof(struct cnode) == 128, "struct cnode is two cache lines");
 
 struct cprop {
     struct proposal p; /* the operation (core/proposal) */
@@ -108,13 +117,14 @@ struct cluster {
     size_t nleaders, leaders_cap;
     uint64_t log_violations; /* found by the log checks (logcheck.c) */
     double *approval;        /* per node, or NULL */
-    struct cnode *node;
-    uint64_t *down;         /* bitset: node is crashed (hot: read by every delivery) */
-    struct ledger **ledger; /* per node, or NULL (not kept) */
-    size_t pwords;          /* words of an applied bitset */
-    uint64_t *applied;      /* n * pwords */
-    uint64_t *refused;      /* n * pwords: commits a replica refused as invalid (NULL: none yet) */
-    struct cprop *prop;     /* 1..nprops */
+    struct cnode *node;      /* sim_huge_calloc: 64-byte aligned */
+    struct rng *fault;       /* per node: RNG_FAULT (random crashes, catch-up peers) */
+    uint64_t *down;          /* bitset: node is crashed (hot: read by every delivery) */
+    struct ledger **ledger;  /* per node, or NULL (not kept) */
+    size_t pwords;           /* words of an applied bitset */
+    uint64_t *applied;       /* n * pwords */
+    uint64_t *refused;       /* n * pwords: commits a replica refused as invalid (NULL: none yet) */
+    struct cprop *prop;      /* 1..nprops */
     uint64_t nprops, max_props;
     uint64_t *commits; /* approved proposals in decision order */
     uint64_t ncommits;

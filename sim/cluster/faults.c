@@ -18,7 +18,7 @@ static void catchup_ask(struct cluster *c, uint32_t node, uint32_t peer)
     nd->catching_up = true;
     nd->quiet_catchup = false;
     if (peer == UINT32_MAX) {
-        peer = (uint32_t)rng_below(&nd->fault, c->n - 1);
+        peer = (uint32_t)rng_below(&c->fault[node], c->n - 1);
         peer += peer >= node;
     }
     cluster_transmit(c, faults_deliver_catchup_req, node, peer, nd->epoch);
@@ -186,7 +186,7 @@ static void schedule_fault(struct cluster *c, sim_event_fn *fn, sim_time at, uin
 
 static sim_time draw_after(struct cluster *c, uint32_t node, const struct dist *d)
 {
-    sim_time dt = dist_sample(d, rng_gsl(&c->node[node].fault));
+    sim_time dt = dist_sample(d, rng_gsl(&c->fault[node]));
     sim_time now = sim_now(c->eng);
     return dt > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + dt;
 }

@@ -87,7 +87,8 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
 {
     memset(e, 0, sizeof(*e));
     double n = sc->nodes, props = (double)workload_max_proposals(sc), elems = elements(sc);
-    double per_node = sizeof(struct cnode) + 2 * sizeof(struct rng) + 3 * sizeof(void *) +
+    /* struct cnode, the fault stream (cluster.fault), the network's two streams */
+    double per_node = sizeof(struct cnode) + 3 * sizeof(struct rng) + 3 * sizeof(void *) +
                       (sc->consensus.napproval ? sizeof(double) : 0) +
                       4.0 * (double)sc->faults.npartitions;
     add(e, "per-node state", n * per_node);

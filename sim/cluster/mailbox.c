@@ -55,8 +55,9 @@ struct chunk {
     struct ukey k[CHUNK];
 };
 
-struct bucket {
+struct bucket { /* the tail chunk's fill is kept here: appending reads no chunk line */
     struct chunk *head, *tail;
+    size_t fill; /* entries in tail (its n is set when it is full) */
 };
 
 struct mailbox {
@@ -227,11 +228,14 @@ static void ring_add(struct mailbox *mb, uint64_t bn, struct ukey k)
     struct bucket *b = &mb->ring[i];
     if (!b->tail) {
         b->head = b->tail = chunk_new(mb);
+        b->fill = 0;
         mb->busy[i / 64] |= (uint64_t)1 << (i % 64);
-    } else if (b->tail->n == CHUNK) {
+    } else if (b->fill == CHUNK) {
+        b->tail->n = CHUNK;
         b->tail = b->tail->next = chunk_new(mb);
+        b->fill = 0;
     }
-    b->tail->k[b->tail->n++] = k;
+    b->tail->k[b->fill++] = k;
     mb->ring_n++;
 }
 
@@ -302,6 +306,7 @@ static void ring_advance(struct mailbox *mb)
     mb->cur += (i - mb->cur) & (NBUCKETS - 1);
     struct bucket *b = &mb->ring[i];
     size_t n = 0;
+    b->tail->n = b->fill;
     for (struct chunk *ch = b->head; ch; ch = ch->next)
         n += ch->n;
     if (mb->cur_cap < n) {

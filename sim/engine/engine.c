@@ -218,25 +218,58 @@ static inline void sift_up(struct qentry *h, size_t i, struct qentry e)
     h[i] = e;
 }
 
-/* The minimum child is selected without branches (their outcome is random). */
+/* Below this many entries (64 KiB) the heap stays in L1/L2 and prefetching the
+ * grandchildren costs more instructions than the misses it hides. */
+#define SIFT_PREFETCH_MIN 4096
+
+/* The smallest of the children c..c+D-1 that exist (c < n), selected without branches
+ * (their outcome is random): with D = 4 and all four present, as a two-round tournament
+ * (pairs, then the pair winners). Its key is left in *mk when mk is not NULL. */
+static inline size_t min_child_k(const struct qentry *h, size_t n, size_t c, u128 *mk)
+{
+#if D == 4
+    if (c + 4 <= n) {
+        u128 k0 = entry_k(h[c]), k1 = entry_k(h[c + 1]);
+        u128 k2 = entry_k(h[c + 2]), k3 = entry_k(h[c + 3]);
+        bool l1 = k1 < k0, l3 = k3 < k2;
+        size_t m01 = c + l1, m23 = c + 2 + l3;
+        u128 a = l1 ? k1 : k0, b = l3 ? k3 : k2;
+        bool lb = b < a;
+        *mk = lb ? b : a;
+        return lb ? m23 : m01;
+    }
+#endif
+    size_t end = c + D < n ? c + D : n, m = c;
+    u128 k = entry_k(h[c]);
+    for (size_t j = c + 1; j < end; j++) {
+        u128 jk = entry_k(h[j]);
+        bool lt = jk < k;
+        m = lt ? j : m;
+        k = lt ? jk : k;
+    }
+    *mk = k;
+    return m;
+}
+
+static inline size_t min_child(const struct qentry *h, size_t n, size_t c)
+{
+    u128 k;
+    return c < n ? min_child_k(h, n, c, &k) : c;
+}
+
 static inline void sift_down(struct qentry *h, size_t n, size_t i, struct qentry e)
 {
     u128 ek = entry_k(e);
+    bool far = n >= SIFT_PREFETCH_MIN;
     for (;;) {
         size_t c = D * i + 1;
         if (c >= n)
             break;
-        size_t m = c, end = c + D < n ? c + D : n;
-        /* Fetch the grandchildren's lines now, in parallel, whichever child wins. */
-        for (size_t j = c; j < end && D * j + 1 < n; j++)
-            __builtin_prefetch(&h[D * j + 1]);
-        u128 mk = entry_k(h[c]);
-        for (size_t j = c + 1; j < end; j++) {
-            u128 jk = entry_k(h[j]);
-            bool lt = jk < mk;
-            m = lt ? j : m;
-            mk = lt ? jk : mk;
-        }
+        if (far) /* fetch the grandchildren's lines now, in parallel, whichever child wins */
+            for (size_t j = c; j < c + D && D * j + 1 < n; j++)
+                __builtin_prefetch(&h[D * j + 1]);
+        u128 mk;
+        size_t m = min_child_k(h, n, c, &mk);
         if (mk >= ek)
             break;
         h[i] = h[m];
@@ -272,8 +305,16 @@ static size_t huge_len(size_t n, size_t size)
 void *sim_huge_calloc(size_t n, size_t size)
 {
     size_t len = huge_len(n, size);
-    if (!len)
-        return xcalloc(n ? n : 1, size ? size : 1);
+    if (!len) { /* small: a cache-line-aligned block, so 64-byte-aligned types fit */
+        size_t bytes = (n ? n : 1) * (size ? size : 1);
+        bytes = (bytes + CACHE_LINE - 1) & ~(size_t)(CACHE_LINE - 1);
+        void *p = aligned_alloc(CACHE_LINE, bytes);
+        if (!p) {
+            fprintf(stderr, "atlas: out of memory (allocating %zu bytes)\n", bytes);
+            abort();
+        }
+        return memset(p, 0, bytes);
+    }
     /* Map one huge page more than needed and trim both ends to the 2 MiB boundaries. */
     char *raw =
         mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -426,14 +467,16 @@ static inline void nev_release(struct sim_engine *eng, uint32_t i)
     eng->nev_free[eng->nnev_free++] = i;
 }
 
-/* Put f in the near heap (f.time < near_end), into the fired event's hole if there is one. */
-static inline void near_add(struct sim_engine *eng, const struct fentry *f)
+/* Put the entry (t, key, *ev) in the near heap (t < near_end), into the fired event's hole
+ * if there is one. */
+static inline void near_put(struct sim_engine *eng, sim_time t, uint64_t key,
+                            const struct sim_event *ev)
 {
     uint32_t i = nev_alloc(eng);
     struct nevent *ne = &eng->nev[i];
-    ne->ev = f->ev;
-    ne->slot = (uint32_t)(f->key & SLOT_MASK);
-    struct qentry e = {f->time, (f->key & ~SLOT_MASK) | i};
+    ne->ev = *ev;
+    ne->slot = (uint32_t)(key & SLOT_MASK);
+    struct qentry e = {t, (key & ~SLOT_MASK) | i};
     if (eng->hole) {
         eng->hole = false;
         sift_down(eng->heap, eng->n, 0, e);
@@ -468,8 +511,9 @@ static uint32_t chunk_alloc(struct sim_engine *eng)
     return c;
 }
 
-/* Append f to bucket b (unsorted). */
-static inline void bucket_add(struct sim_engine *eng, size_t b, const struct fentry *f)
+/* Append the entry (t, key, *ev) to bucket b (unsorted), written in place. */
+static inline void bucket_put(struct sim_engine *eng, size_t b, sim_time t, uint64_t key,
+                              const struct sim_event *ev)
 {
     struct bucket *bk = &eng->bucket[b];
     if (bk->fill == CHUNK_N || bk->tail == NONE) {
@@ -481,31 +525,39 @@ static inline void bucket_add(struct sim_engine *eng, size_t b, const struct fen
         bk->tail = c;
         bk->fill = 0;
     }
-    eng->chunk[bk->tail].e[bk->fill++] = *f;
+    struct fentry *f = &eng->chunk[bk->tail].e[bk->fill++];
+    f->time = t;
+    f->key = key;
+    f->ev = *ev;
     eng->nrung++;
 }
 
-static inline void top_add(struct sim_engine *eng, const struct fentry *f)
+static inline void bucket_add(struct sim_engine *eng, size_t b, const struct fentry *f)
+{
+    bucket_put(eng, b, f->time, f->key, &f->ev);
+}
+
+static inline void top_put(struct sim_engine *eng, sim_time t, uint64_t key,
+                           const struct sim_event *ev)
 {
     if (eng->ntop == eng->top_cap) {
         eng->top_cap = eng->top_cap ? 2 * eng->top_cap : 64;
         eng->top = xreallocarray(eng->top, eng->top_cap, sizeof(struct fentry));
         advise_huge(eng->top, eng->top_cap * sizeof(struct fentry));
     }
-    if (!eng->ntop || f->time < eng->top_min)
-        eng->top_min = f->time;
-    if (!eng->ntop || f->time > eng->top_max)
-        eng->top_max = f->time;
-    eng->top[eng->ntop++] = *f;
+    if (!eng->ntop || t < eng->top_min)
+        eng->top_min = t;
+    if (!eng->ntop || t > eng->top_max)
+        eng->top_max = t;
+    struct fentry *f = &eng->top[eng->ntop++];
+    f->time = t;
+    f->key = key;
+    f->ev = *ev;
 }
 
-/* Queue f, at or after near_end, in the rung or the top. */
-static inline void far_add(struct sim_engine *eng, const struct fentry *f)
+static inline void top_add(struct sim_engine *eng, const struct fentry *f)
 {
-    if (f->time < eng->top_start)
-        bucket_add(eng, (size_t)((f->time - eng->rung_start) >> eng->shift), f);
-    else
-        top_add(eng, f);
+    top_put(eng, f->time, f->key, &f->ev);
 }
 
 /* Move bucket b's entries into the near heap (no hole) and free its chunks. */
@@ -693,11 +745,13 @@ sim_event_id sim_schedule_at(struct sim_engine *eng, sim_time t, const struct si
     uint32_t slot = slot_alloc(eng);
     struct record *r = &eng->rec[slot];
     r->state = REC_PENDING;
-    struct fentry f = {t, eng->next_seq++ << SLOT_BITS | slot, *ev};
-    if (t >= eng->near_end)
-        far_add(eng, &f);
+    uint64_t key = eng->next_seq++ << SLOT_BITS | slot;
+    if (t < eng->near_end)
+        near_put(eng, t, key, ev);
+    else if (t < eng->top_start)
+        bucket_put(eng, (size_t)((t - eng->rung_start) >> eng->shift), t, key, ev);
     else
-        near_add(eng, &f);
+        top_put(eng, t, key, ev);
     if (++eng->pending > eng->peak)
         eng->peak = eng->pending;
     return (uint64_t)r->gen << 32 | (slot + 1u);
@@ -1008,12 +1062,8 @@ const struct sim_event *sim_peek(const struct sim_engine *eng)
     }
     /* With the fired event's hole at heap[0], the next is its smallest child. */
     size_t m = 0;
-    if (eng->hole) {
-        m = 1;
-        for (size_t j = 2; j <= D && j < eng->n; j++)
-            if (entry_less(eng->heap[j], eng->heap[m]))
-                m = j;
-    }
+    if (eng->hole)
+        m = min_child(eng->heap, eng->n, 1);
     if (m >= eng->n)
         return NULL;
     const struct nevent *ne = &eng->nev[eng->heap[m].key & SLOT_MASK];

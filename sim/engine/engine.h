@@ -108,9 +108,11 @@ const struct sim_event *sim_peek(const struct sim_engine *eng);
  * Zeroed memory for a large per-node array, on transparent huge pages where the kernel
  * allows them: blocks of 2 MiB or more are an anonymous mapping that starts on a 2 MiB
  * boundary and spans a 2 MiB multiple, advised MADV_HUGEPAGE (malloc'd blocks are not
- * aligned, and advising their interior gave no huge pages here); smaller blocks come from
- * xcalloc. Aborts with a message on overflow or failure, like core/xalloc.h. Free with
- * sim_huge_free and the same n and size; sim_huge_free(NULL, ...) is a no-op.
+ * aligned, and advising their interior gave no huge pages here); smaller blocks are
+ * zeroed malloc blocks aligned to 64 bytes. Either way the array starts a cache line, so a
+ * type of 64 or 128 bytes keeps each element in its own lines. Aborts with a message on overflow or
+ * failure, like core/xalloc.h. Free with sim_huge_free and the same n and size; sim_huge_free(NULL,
+ * ...) is a no-op.
  */
 void *sim_huge_calloc(size_t n, size_t size);
 void sim_huge_free(void *p, size_t n, size_t size);
