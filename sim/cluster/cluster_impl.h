@@ -20,6 +20,7 @@
 #include "sim/cluster/mailbox.h"
 #include "sim/cluster/net.h"
 #include "sim/cluster/replicas.h"
+#include "sim/cluster/service.h"
 #include "sim/engine/rng.h"
 #include "sim/cluster/workload.h"
 
@@ -81,6 +82,8 @@ struct cluster {
     struct sim_engine *eng;
     struct mailbox *mb; /* every model event and message goes through it */
     struct net *net;
+    struct service *svc;  /* NULL without cluster.service and faults.slow */
+    struct rng *zone_rng; /* per zone, RNG_ZONE (NULL without faults.zone_random) */
     struct heartbeat *hb; /* NULL when heartbeat.enabled is false */
     struct workload *wl;
     struct replicas *rep;

@@ -28,6 +28,8 @@ enum rng_kind {
     RNG_WORKLOAD = 6,  /* per cluster (id 0): generated proposals */
     RNG_PHOLD = 7,     /* per LP: the PHOLD benchmark */
     RNG_LEADER = 8,    /* per cluster (id 0): faults.leader's crash times */
+    RNG_ZONE = 20,     /* per zone: faults.zone_random's up and down times */
+    RNG_SERVICE = 21,  /* per node: cluster.service and faults.slow service times */
     RNG_TEST = 99,     /* tests only */
 };
 
