@@ -84,6 +84,9 @@ bool metrics_scenario_has_faults(const struct scenario *sc)
     if (sc->network.loss > 0 || sc->network.duplicate > 0 || sc->faults.ncrashes > 0 ||
         sc->faults.npartitions > 0 || sc->faults.random.enabled || sc->faults.leader.enabled)
         return true;
+    if (sc->faults.nzone_crashes || sc->faults.zone_random.enabled || sc->faults.nslow ||
+        sc->faults.nclogs)
+        return true;
     if (sc->heartbeat.enabled && sc->heartbeat.loss > 0)
         return true;
     for (size_t i = 0; i < sc->network.nlinks; i++)
