@@ -25,7 +25,8 @@ const struct metric_field metric_fields[] = {
     PARAM_FIELD(approval, "consensus.approval (NA when consensus.approvals overrides some nodes)"),
     PARAM_FIELD(duration_s, "simulated duration, seconds"),
     PARAM_FIELD(faults, "1 if the scenario has a fault source (network, link or heartbeat loss, "
-                        "duplication, crashes, partitions, random faults), else 0"),
+                        "duplication, crashes, partitions, random faults, zone crashes or outages, "
+                        "slow periods, clogs), else 0"),
     COUNT_FIELD(proposals, "proposals submitted"),
     COUNT_FIELD(approved, "proposals decided approved (YES >= quorum)"),
     COUNT_FIELD(rejected, "proposals decided rejected (quorum out of reach)"),

@@ -1460,7 +1460,7 @@ static const char *const op_names[] = {
 static const struct key_spec zone_keys[] = {
     {"name", K_STRING, ZN(name), KF_REQUIRED, .help = "the zone's name (unique)", .example = "eu"},
     {"count", K_UINT, ZN(count), KF_OMIT_EMPTY, .min = 1, .max = 10000000,
-     .help = "how many nodes (instead of `nodes`)", .example = "3"},
+     .help = "how many nodes (instead of `nodes`)", .example = "3", .def_doc = "—"},
     {"nodes", K_NODES, ZN(nodes), KF_OMIT_EMPTY, .help = "its nodes (instead of `count`)",
      .example = "[3, 4]"},
 };
@@ -1706,7 +1706,7 @@ static const struct key_spec slow_keys[] = {
      .example = "{dist: exponential, mean: 20ms}"},
     {"factor", K_REAL, SL(factor), KF_OMIT_EMPTY | KF_POSITIVE, .min = 0, .max = 1e6,
      .help = "cluster.service's draws multiplied by this while slow (instead of `service`)",
-     .example = "10"},
+     .example = "10", .def_doc = "—"},
 };
 static const struct record slow_record = {slow_keys, COUNT(slow_keys), sizeof(struct slow_spec),
                                           slow_init, check_slow,       check_slow_windows};
