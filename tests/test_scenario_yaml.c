@@ -761,6 +761,9 @@ Test(scenario_yaml, an_unknown_zone_name_is_an_error_that_suggests_the_closest)
     assert_error("faults:\n  zone_crashes: [{zone: eu, at: 1s}]\n",
                  "t.yaml:2:25: error: faults.zone_crashes[0].zone: no zones: cluster.zones is "
                  "not given");
+    assert_error("faults:\n  zone_random: {mttf: 1s, mttr: 1s}\n",
+                 "t.yaml:2:16: error: faults.zone_random: random zone outages need zones: "
+                 "cluster.zones is not given");
 }
 
 Test(scenario_yaml, slow_periods_need_one_service_and_must_not_overlap_on_a_node)

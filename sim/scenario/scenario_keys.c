@@ -1142,6 +1142,13 @@ static void check_zone_crash(struct rctx *c, void *base, const struct ynode *map
     check_zone_name(c, zc->zone, map, path, "zone");
 }
 
+static void check_zone_random(struct rctx *c, void *base, const struct ynode *map, const char *path)
+{
+    (void)base;
+    if (!c->sc->nzones)
+        err(c, map, path, "random zone outages need zones: cluster.zones is not given");
+}
+
 static void check_slow(struct rctx *c, void *base, const struct ynode *map, const char *path)
 {
     const struct slow_spec *s = base;
@@ -1691,7 +1698,8 @@ static const struct key_spec zone_random_keys[] = {
      .example = "5s"},
     {"amnesia", K_BOOL, ZR(amnesia), .help = "recoveries lose the replicas", .example = "true"},
 };
-static const struct record zone_random_record = REC(zone_random_keys, 0, NULL);
+static const struct record zone_random_record = {
+    zone_random_keys, COUNT(zone_random_keys), 0, NULL, check_zone_random, NULL};
 
 #define SL(field) offsetof(struct slow_spec, field)
 static const struct key_spec slow_keys[] = {
