@@ -4,6 +4,7 @@
 
 #include "core/xalloc.h"
 #include "sim/cluster/net.h"
+#include "sim/engine/engine.h"
 #include "sim/scenario/scenario.h"
 
 static void node_set(struct node_set *s, uint32_t n, const uint32_t *ids)
@@ -183,5 +184,132 @@ Test(net, partition_groups_past_65536_keep_their_own_ids)
     cr_assert(net_cut(n, groups - 1, groups), "a listed node vs the implicit group");
     cr_assert_not(net_cut(n, groups, groups + 1), "the unlisted nodes form one group");
     net_free(n);
+    scenario_fini(&sc);
+}
+
+/* --- zones and clogs --- */
+
+/* 6 nodes in zones us {0, 1}, eu {2, 3}, ap {4, 5}; 1 ms inside a zone, us-eu 40 ms, us-ap
+ * 80 ms (symmetric), eu -> ap 120 ms one way. */
+static void three_zones(struct scenario *sc)
+{
+    static const char *const names[] = {"us", "eu", "ap"};
+    scenario_init(sc);
+    sc->nodes = 6;
+    sc->nzones = 3;
+    sc->zones = xcalloc(3, sizeof(*sc->zones));
+    for (size_t z = 0; z < 3; z++)
+        sc->zones[z] = (struct zone_spec){.name = xstrdup(names[z]), .count = 2};
+    static const struct {
+        const char *from, *to;
+        sim_time ms;
+        bool symmetric;
+    } m[] = {{"us", "eu", 40, true}, {"us", "ap", 80, true}, {"eu", "ap", 120, false}};
+    sc->network.nzone_latency = 3;
+    sc->network.zone_latency = xcalloc(3, sizeof(*sc->network.zone_latency));
+    for (size_t i = 0; i < 3; i++) {
+        struct zone_latency *zl = &sc->network.zone_latency[i];
+        zl->from = xstrdup(m[i].from);
+        zl->to = xstrdup(m[i].to);
+        zl->symmetric = m[i].symmetric;
+        dist_init_constant(&zl->latency, m[i].ms * SIM_MS);
+    }
+}
+
+static sim_time delay_of(struct net *n, uint32_t from, uint32_t to)
+{
+    struct net_route r;
+    net_send(n, from, to, &r);
+    cr_assert_eq(r.fate, NET_DELIVERED);
+    return r.delay[0];
+}
+
+Test(net, the_zone_latency_matrix_sets_each_zone_pairs_latency)
+{
+    struct scenario sc;
+    three_zones(&sc);
+    struct net *n = net_new(&sc, NULL);
+    cr_assert_eq(delay_of(n, 0, 1), 1 * SIM_MS, "inside a zone: network.latency");
+    cr_assert_eq(delay_of(n, 4, 5), 1 * SIM_MS);
+    cr_assert_eq(delay_of(n, 1, 3), 40 * SIM_MS);
+    cr_assert_eq(delay_of(n, 2, 0), 40 * SIM_MS, "symmetric");
+    cr_assert_eq(delay_of(n, 5, 0), 80 * SIM_MS);
+    cr_assert_eq(delay_of(n, 3, 4), 120 * SIM_MS);
+    cr_assert_eq(delay_of(n, 4, 3), 1 * SIM_MS, "one way: ap -> eu keeps the default");
+    cr_assert_eq(net_zone(n, 3), 1);
+    net_free(n);
+    scenario_fini(&sc);
+}
+
+Test(net, a_link_override_wins_over_the_zone_matrix)
+{
+    struct scenario sc;
+    three_zones(&sc);
+    sc.network.nlinks = 1;
+    sc.network.links = xcalloc(1, sizeof(struct link_override));
+    struct link_override *l = &sc.network.links[0];
+    uint32_t zero = 0, two = 2;
+    node_set(&l->from, 1, &zero);
+    node_set(&l->to, 1, &two);
+    l->symmetric = true;
+    l->loss = -1;
+    dist_init_constant(&l->latency, 7 * SIM_MS);
+    struct net *n = net_new(&sc, NULL);
+    cr_assert_eq(delay_of(n, 0, 2), 7 * SIM_MS);
+    cr_assert_eq(delay_of(n, 1, 2), 40 * SIM_MS, "the rest of the pair of zones keeps 40 ms");
+    net_free(n);
+    scenario_fini(&sc);
+}
+
+Test(net, isolating_a_zone_cuts_it_from_every_other_node_only)
+{
+    struct scenario sc;
+    three_zones(&sc);
+    sc.faults.npartitions = 1;
+    sc.faults.partitions = xcalloc(1, sizeof(struct partition_spec));
+    sc.faults.partitions[0] =
+        (struct partition_spec){.heal = SIM_TIME_MAX, .isolate = xstrdup("eu")};
+    struct net *n = net_new(&sc, NULL);
+    net_partition_set(n, 0, true);
+    for (uint32_t a = 0; a < 6; a++)
+        for (uint32_t b = 0; b < 6; b++) {
+            bool in_a = a == 2 || a == 3, in_b = b == 2 || b == 3;
+            cr_assert_eq(net_cut(n, a, b), in_a != in_b, "%u -> %u", a, b);
+        }
+    net_free(n);
+    scenario_fini(&sc);
+}
+
+/* A clog of us -> node 4 over [5 ms, 50 ms) at time 0: a 80 ms message passes (it arrives
+ * after the clog), a 1 ms one inside us is not on the path; with 10 ms latency on the path
+ * the message arrives inside the clog and is held to 50 ms; the reverse direction only when
+ * the clog is symmetric. */
+Test(net, a_clogged_path_holds_messages_to_the_clogs_end_and_loses_none)
+{
+    struct scenario sc;
+    three_zones(&sc);
+    sc.faults.nclogs = 1;
+    sc.faults.clogs = xcalloc(1, sizeof(struct clog_spec));
+    struct clog_spec *cl = &sc.faults.clogs[0];
+    uint32_t four = 4;
+    *cl = (struct clog_spec){.from_zone = xstrdup("us"), .at = 5 * SIM_MS, .end = 50 * SIM_MS};
+    node_set(&cl->to, 1, &four);
+    struct sim_engine *eng = sim_engine_new();
+    struct net *n = net_new(&sc, eng);
+    cr_assert_eq(delay_of(n, 0, 4), 80 * SIM_MS, "arrives after the clog: not held");
+    cr_assert_eq(delay_of(n, 0, 1), 1 * SIM_MS, "not on the clogged path");
+    net_free(n);
+    dist_fini(&sc.network.zone_latency[1].latency);
+    dist_init_constant(&sc.network.zone_latency[1].latency, 10 * SIM_MS);
+    n = net_new(&sc, eng);
+    cr_assert_eq(delay_of(n, 1, 4), 50 * SIM_MS, "held to the clog's end");
+    cr_assert_eq(delay_of(n, 0, 5), 10 * SIM_MS, "node 5 is not clogged");
+    cr_assert_eq(delay_of(n, 4, 0), 10 * SIM_MS, "one way");
+    net_free(n);
+    cl->symmetric = true;
+    n = net_new(&sc, eng);
+    cr_assert_eq(delay_of(n, 4, 0), 50 * SIM_MS, "symmetric: both ways");
+    net_free(n);
+    sim_engine_free(eng);
     scenario_fini(&sc);
 }

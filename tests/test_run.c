@@ -811,3 +811,33 @@ Test(run, a_relative_empirical_path_is_the_scenarios_and_the_resolved_file_rerun
                     tmp, tmp, tmp, tmp),
                  0, "the rerun differs");
 }
+
+/* scenarios/geo-zones.yaml traces its zone outage, slow period and, with a clog set, the clog
+ * in events.csv; its resolved file reproduces every file byte for byte. */
+Test(run, geo_zones_traces_the_zone_outage_the_slow_period_and_a_clog, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    char out[512], again[512], path[600];
+    snprintf(out, sizeof(out), "%s/geo", tmp);
+    run_quiet(SRC("scenarios/geo-zones.yaml"), out,
+              "--set 'faults.clogs=[{from_zone: us, to: 4, at: 1s, end: 2s}]'");
+    snprintf(path, sizeof(path), "%s/events.csv", out);
+    char *ev = tu_slurp(path, NULL);
+    const char *want[] = {",4,2,crash,durable zone=eu\n",
+                          ",4,3,crash,durable zone=eu\n",
+                          ",4,NA,zone_down,zone=eu nodes=2\n",
+                          ",8,2,recover,durable zone=eu\n",
+                          ",8,NA,zone_up,zone=eu nodes=2\n",
+                          ",10,NA,slow,slow 0: 1 nodes\n",
+                          ",12,NA,slow_end,slow 0: 1 nodes\n",
+                          ",1,NA,clog,clog 0\n",
+                          ",2,NA,unclog,clog 0\n"};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        cr_assert(strstr(ev, want[i]), "events.csv lacks %s", want[i]);
+    cr_assert_null(strstr(ev, ",0,crash,"), "node 0 (us) never crashes");
+    free(ev);
+    snprintf(again, sizeof(again), "%s/again", tmp);
+    snprintf(path, sizeof(path), "%s/scenario.resolved.yaml", out);
+    run_quiet(path, again, "");
+    assert_same_folder(out, again);
+}

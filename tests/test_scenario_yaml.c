@@ -698,3 +698,118 @@ Test(scenario_yaml, a_sweep_of_more_runs_than_allowed_is_refused_at_its_replicat
                &sc); /* exactly 10,000,000 runs: allowed */
     scenario_fini(&sc);
 }
+
+/* --- zones, slow periods and clogs (issue 17 items 2 and 3) --- */
+
+static const char zones3[] = "cluster:\n"
+                             "  nodes: 6\n"
+                             "  zones:\n"
+                             "    - {name: us, count: 2}\n"
+                             "    - {name: eu, nodes: [2, 5]}\n"
+                             "    - {name: ap, count: 2}\n";
+
+Test(scenario_yaml, zones_by_count_take_the_lowest_nodes_no_listed_zone_holds)
+{
+    struct scenario sc;
+    resolve_ok(zones3, &sc);
+    uint32_t *zone = scenario_zone_map(&sc);
+    const uint32_t expected[6] = {0, 0, 1, 2, 2, 1};
+    for (uint32_t i = 0; i < 6; i++)
+        cr_assert_eq(zone[i], expected[i], "node %u is in zone %u, not %u", i, zone[i],
+                     expected[i]);
+    free(zone);
+    cr_assert_eq(scenario_zone_index(&sc, "ap"), 2);
+    cr_assert_eq(scenario_zone_index(&sc, "mars"), -1);
+    scenario_fini(&sc);
+}
+
+Test(scenario_yaml, a_node_in_two_zones_or_in_none_is_an_error_with_its_position)
+{
+    assert_error("cluster:\n  nodes: 4\n  zones:\n    - {name: a, nodes: [0, 1]}\n"
+                 "    - {name: b, nodes: [1, 2, 3]}\n",
+                 "t.yaml:5:24: error: cluster.zones[1]: node 1 is already in zone 'a'");
+    assert_error("cluster:\n  nodes: 5\n  zones:\n    - {name: a, count: 2}\n"
+                 "    - {name: b, nodes: [2]}\n",
+                 "t.yaml:4:5: error: cluster.zones: the zones hold 3 nodes (1 listed, 2 by "
+                 "count) but cluster.nodes is 5");
+    assert_error("cluster:\n  nodes: 2\n  zones: [{name: a, count: 1}, {name: a, count: 1}]\n",
+                 "t.yaml:3:39: error: cluster.zones[1]: zone 'a' is already cluster.zones[0]");
+    assert_error("cluster:\n  nodes: 2\n  zones: [{name: a, count: 1, nodes: [1]}]\n",
+                 "t.yaml:3:11: error: cluster.zones[0]: a zone needs either 'count' or 'nodes', "
+                 "not both");
+}
+
+Test(scenario_yaml, an_unknown_zone_name_is_an_error_that_suggests_the_closest)
+{
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "%snetwork:\n  zone_latency: [{from: us, to: ep, latency: 40ms}]\n"
+             "faults:\n  partitions: [{at: 1s, isolate: eu, groups: [[0]]}]\n"
+             "  zone_crashes: [{zone: asia, at: 1s}]\n",
+             zones3);
+    char *got = tu_scenario_errors(text, 0, NULL);
+    const char *want[] = {
+        "t.yaml:8:33: error: network.zone_latency[0].to: no zone named 'ep' in cluster.zones; "
+        "did you mean 'eu'?",
+        "t.yaml:10:16: error: faults.partitions[0]: a partition needs either 'groups' or "
+        "'isolate' (a zone), not both",
+        "t.yaml:11:25: error: faults.zone_crashes[0].zone: no zone named 'asia' in "
+        "cluster.zones"};
+    for (size_t i = 0; i < 3; i++)
+        cr_assert(strstr(got, want[i]), "expected\n  %s\nin\n%s", want[i], got);
+    free(got);
+    assert_error("faults:\n  zone_crashes: [{zone: eu, at: 1s}]\n",
+                 "t.yaml:2:25: error: faults.zone_crashes[0].zone: no zones: cluster.zones is "
+                 "not given");
+    assert_error("faults:\n  zone_random: {mttf: 1s, mttr: 1s}\n",
+                 "t.yaml:2:16: error: faults.zone_random: random zone outages need zones: "
+                 "cluster.zones is not given");
+}
+
+Test(scenario_yaml, slow_periods_need_one_service_and_must_not_overlap_on_a_node)
+{
+    assert_error("faults:\n  slow: [{nodes: [1], at: 1s, end: 2s, factor: 3}]\n",
+                 "t.yaml:2:48: error: faults.slow[0]: 'factor' multiplies cluster.service, which "
+                 "is not given (use 'service')");
+    assert_error("faults:\n  slow: [{nodes: [1], at: 1s, end: 2s}]\n",
+                 "t.yaml:2:10: error: faults.slow[0]: a slow period needs either 'service' or "
+                 "'factor', not neither");
+    assert_error("faults:\n  slow:\n    - {nodes: [1, 2], at: 1s, end: 3s, service: 5ms}\n"
+                 "    - {nodes: [2], at: 2s, service: 9ms}\n",
+                 "t.yaml:4:7: error: faults.slow[1]: node 2 is already slow then (faults.slow[0])");
+    assert_error("faults:\n  clogs: [{from: 0, to: 1, at: 2s, end: 1s}]\n",
+                 "t.yaml:2:41: error: faults.clogs[0].end: end must be later than the start (at)");
+}
+
+Test(scenario_yaml, zone_keys_round_trip_and_stay_out_of_resolved_files_when_not_given)
+{
+    struct scenario sc;
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "%s  service: {dist: exponential, mean: 1ms}\nnetwork:\n"
+             "  zone_latency: [{from: us, to: eu, latency: 40ms}]\n"
+             "faults:\n  partitions: [{at: 1s, isolate: eu}]\n"
+             "  zone_random: {mttf: 10s, mttr: 1s}\n"
+             "  slow: [{zone: ap, at: 1s, end: 2s, factor: 4}]\n"
+             "  clogs: [{from_zone: us, to: [5], at: 1s, end: 2s}]\n",
+             zones3);
+    resolve_ok(text, &sc);
+    char *first = yaml_of(&sc);
+    scenario_fini(&sc);
+    resolve_ok(first, &sc);
+    char *second = yaml_of(&sc);
+    cr_assert_str_eq(first, second);
+    cr_assert(strstr(first, "    - {at: 1s, heal: never, isolate: \"eu\", oneway: false}\n"), "%s",
+              first);
+    scenario_fini(&sc);
+    free(first);
+    free(second);
+    resolve_ok("{}", &sc);
+    char *plain = yaml_of(&sc);
+    const char *absent[] = {"zones",       "service", "zone_latency", "zone_crashes",
+                            "zone_random", "slow",    "clogs",        "isolate"};
+    for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
+        cr_assert_null(strstr(plain, absent[i]), "'%s' written without being given", absent[i]);
+    free(plain);
+    scenario_fini(&sc);
+}

@@ -376,9 +376,9 @@ Test(validation, decision_latency_matches_the_order_statistic_of_round_trips)
 #define AVAIL_WARMUP ((sim_time)10 * SIM_S) /* measured over [AVAIL_WARMUP, duration] */
 
 struct avail_acc {
-    double sum, sumsq; /* of the nodes' up fractions */
+    double sum, sumsq; /* of the nodes' (zones') up fractions */
     double window;     /* seconds measured per node */
-    uint64_t nodes;
+    uint64_t units;    /* nodes, or zones */
 };
 
 /* Up time of each node within [from, to] from the crash/recover events (nodes start up). */
@@ -409,6 +409,8 @@ static void up_times(const struct recorder *rec, uint32_t nodes, sim_time from, 
     free(down);
 }
 
+/* One up fraction per node, or per zone with cluster.zones (its nodes, which crash and
+ * recover together, must have the same up time). */
 static void avail_run(void *acc, const struct scenario *sc, const struct recorder *rec,
                       const struct run_metrics *m)
 {
@@ -417,50 +419,70 @@ static void avail_run(void *acc, const struct scenario *sc, const struct recorde
     double *up_ns = xcalloc(sc->nodes, sizeof(*up_ns));
     up_times(rec, sc->nodes, AVAIL_WARMUP, sc->duration, up_ns);
     a->window = (double)(sc->duration - AVAIL_WARMUP) / 1e9;
+    uint32_t *zone = scenario_zone_map(sc);
+    uint32_t *first = xcalloc(sc->nzones + 1, sizeof(*first)); /* a zone's first node + 1 */
     for (uint32_t i = 0; i < sc->nodes; i++) {
+        if (zone && first[zone[i]]) {
+            cr_assert_eq(up_ns[i], up_ns[first[zone[i]] - 1], "node %u is up apart from its zone",
+                         i);
+            continue;
+        }
+        if (zone)
+            first[zone[i]] = i + 1;
         double f = up_ns[i] / 1e9 / a->window;
         a->sum += f;
         a->sumsq += f * f;
+        a->units++;
     }
-    a->nodes += sc->nodes;
+    free(first);
+    free(zone);
     free(up_ns);
 }
 
 /*
- * Each node is a two-state Markov process: up for Exp(rate lambda = 1/MTTF), down for
+ * Each node (or zone) is a two-state Markov process: up for Exp(rate lambda = 1/MTTF), down for
  * Exp(mu = 1/MTTR). With s = lambda + mu and A = mu / s = MTTF / (MTTF + MTTR),
  * P[up at t | up at 0] = A + (1 - A) e^-st, so the expected up fraction over [w, w + tau] is
  * A + (1 - A) e^-sw (1 - e^-s tau) / (s tau); in the stationary regime the up time U over a
  * window tau has Var U = 2 A (1 - A) (s tau - 1 + e^-s tau) / s^2 (covariance
- * A (1 - A) e^-s|u| integrated over the window). Nodes are independent (own fault streams).
+ * A (1 - A) e^-s|u| integrated over the window). Nodes (zones) are independent (own fault
+ * streams). section: faults.random (per node, availability.yaml) or faults.zone_random (per
+ * zone, zones.yaml).
  */
-static void check_availability(double mttf_s, double mttr_s)
+static void check_availability(const char *file, const char *section, double mttf_s, double mttr_s)
 {
     struct settings s = {0};
-    set(&s, "faults.random.mttf={dist: exponential, mean: %gms}", mttf_s * 1e3);
-    set(&s, "faults.random.mttr={dist: exponential, mean: %gms}", mttr_s * 1e3);
+    set(&s, "%s.mttf={dist: exponential, mean: %gms}", section, mttf_s * 1e3);
+    set(&s, "%s.mttr={dist: exponential, mean: %gms}", section, mttr_s * 1e3);
     struct avail_acc a = {0};
-    replicate("availability.yaml", &s, AVAIL_REPS, avail_run, &a);
+    replicate(file, &s, AVAIL_REPS, avail_run, &a);
     double srate = 1 / mttf_s + 1 / mttr_s, avail = mttf_s / (mttf_s + mttr_s);
     double w = (double)AVAIL_WARMUP / 1e9, st = srate * a.window;
     double transient = (1 - avail) * exp(-srate * w) * -expm1(-st) / st;
     double var_up = 2 * avail * (1 - avail) * (st - 1 + exp(-st)) / (srate * srate);
-    double n = (double)a.nodes, measured = a.sum / n;
+    double n = (double)a.units, measured = a.sum / n;
     double se = sqrt(var_up / n) / a.window;
     double batch_se = sqrt((a.sumsq - n * measured * measured) / (n - 1) / n);
     char what[64];
-    snprintf(what, sizeof(what), "availability MTTF=%gs MTTR=%gs", mttf_s, mttr_s);
+    snprintf(what, sizeof(what), "availability%s MTTF=%gs MTTR=%gs",
+             strstr(section, "zone") ? " of a zone" : "", mttf_s, mttr_s);
     compare(what, measured, avail + transient, se, n);
     fprintf(stderr,
             "validation: %-44s MTTF/(MTTF+MTTR) %.9g + start-up term %.3g; SE from the spread "
-            "across nodes %.4g, closed form %.4g\n",
+            "across units %.4g, closed form %.4g\n",
             what, avail, transient, batch_se, se);
 }
 
 Test(validation, availability_matches_mttf_over_mttf_plus_mttr)
 {
-    check_availability(1.0, 0.25);
-    check_availability(0.2, 0.3);
+    check_availability("availability.yaml", "faults.random", 1.0, 0.25);
+    check_availability("availability.yaml", "faults.random", 0.2, 0.3);
+}
+
+/* faults.zone_random: each zone's up/down renewal process, its nodes together. */
+Test(validation, zone_availability_matches_mttf_over_mttf_plus_mttr)
+{
+    check_availability("zones.yaml", "faults.zone_random", 1.0, 0.25);
 }
 
 /* --- 4. false suspicions vs runs of k lost heartbeats ----------------------------------- */
@@ -624,6 +646,176 @@ Test(validation, fifo_keeps_every_pairs_send_order)
     cr_assert_eq(fifo.inversions, 0, "%llu messages overtook one sent earlier on their pair",
                  (unsigned long long)fifo.inversions);
     cr_assert_eq(fifo.n, loose.n, "fifo delays messages, it loses none");
+}
+
+/* --- 4b. zones, slow nodes and clogs (issue 17 items 2 and 3) --------------------------- */
+
+#define ZONES_AB "cluster.zones=[{name: a, count: 2}, {name: b, count: 3}]"
+
+struct zone_delay_acc {
+    uint64_t inside, inside_off;   /* messages inside a zone; those not exactly 10 ms */
+    uint64_t across, below_median; /* between a and b; those under the median */
+    uint64_t below_p90;            /* under the 90th percentile */
+    double sum, q50, q90;          /* ms; the quantiles tested */
+};
+
+static void zone_delay_run(void *acc, const struct scenario *sc, const struct recorder *rec,
+                           const struct run_metrics *m)
+{
+    (void)m;
+    struct zone_delay_acc *a = acc;
+    uint32_t *zone = scenario_zone_map(sc);
+    for (size_t i = 0; i < rec->nmsg; i++) {
+        double d = (double)(rec->msg[i].delivered - rec->msg[i].sent) / 1e6;
+        if (zone[rec->msg[i].from] == zone[rec->msg[i].to]) {
+            a->inside++;
+            a->inside_off += rec->msg[i].delivered - rec->msg[i].sent != 10 * SIM_MS;
+            continue;
+        }
+        a->across++;
+        a->sum += d;
+        a->below_median += d < a->q50;
+        a->below_p90 += d < a->q90;
+    }
+    free(zone);
+}
+
+/* Zones a {0, 1} and b {2, 3, 4}: inside a zone network.latency (constant 10 ms), between
+ * them exponential with mean 30 ms: mean 30 (SE 30/sqrt(n)), P[D < 30 ln 2] = 1/2 and
+ * P[D < 30 ln 10] = 0.9 (SE sqrt(p (1 - p) / n)). */
+Test(validation, latency_between_zones_follows_the_matrixs_distribution)
+{
+    struct settings s = {0};
+    set(&s, ZONES_AB);
+    set(&s, "network.zone_latency=[{from: a, to: b, latency: {dist: exponential, mean: 30ms}}]");
+    struct zone_delay_acc a = {.q50 = 30 * log(2), .q90 = 30 * log(10)};
+    replicate("network.yaml", &s, 40, zone_delay_run, &a);
+    cr_assert_gt(a.inside, 1000);
+    cr_assert_eq(a.inside_off, 0, "inside a zone every message takes network.latency");
+    double n = (double)a.across;
+    compare("mean latency between zones (ms)", a.sum / n, 30.0, 30.0 / sqrt(n), n);
+    compare("P[latency < median] between zones", (double)a.below_median / n, 0.5, sqrt(0.25 / n),
+            n);
+    compare("P[latency < 90th percentile] between zones", (double)a.below_p90 / n, 0.9,
+            sqrt(0.09 / n), n);
+}
+
+struct zone_event_acc {
+    uint64_t crashes[5], recovers[5];
+    uint64_t off_time; /* events at other times than the zone's crash and recovery */
+};
+
+static void zone_event_run(void *acc, const struct scenario *sc, const struct recorder *rec,
+                           const struct run_metrics *m)
+{
+    (void)sc, (void)m;
+    struct zone_event_acc *a = acc;
+    for (size_t e = 0; e < rec->nev; e++) {
+        const struct tevent *ev = &rec->ev[e];
+        if (ev->kind == EV_CRASH)
+            a->crashes[ev->node]++;
+        if (ev->kind == EV_RECOVER)
+            a->recovers[ev->node]++;
+        a->off_time += ev->time != (ev->kind == EV_CRASH ? 2 : 4) * SIM_S;
+    }
+}
+
+/* A crash of zone b from 2 s to 4 s crashes exactly nodes 2, 3, 4 at 2 s and recovers them at
+ * 4 s; a and its nodes 0 and 1 are untouched (and the checker holds, as replicate asserts). */
+Test(validation, a_zone_crash_crashes_and_recovers_exactly_its_nodes)
+{
+    struct settings s = {0};
+    set(&s, ZONES_AB);
+    set(&s, "faults.zone_crashes=[{zone: b, at: 2s, recover: 4s}]");
+    struct zone_event_acc a = {0};
+    replicate("network.yaml", &s, 1, zone_event_run, &a);
+    for (uint32_t i = 0; i < 5; i++) {
+        cr_assert_eq(a.crashes[i], i >= 2, "node %u crashed %llu times", i,
+                     (unsigned long long)a.crashes[i]);
+        cr_assert_eq(a.recovers[i], i >= 2);
+    }
+    cr_assert_eq(a.off_time, 0);
+}
+
+struct slow_acc {
+    sim_time min_to[5];    /* shortest delivered - sent per receiver (messages sent in window) */
+    uint64_t queued;       /* messages that took longer than latency + service */
+    uint64_t n, held, off; /* clog: messages on the clogged pair, held to its end, held wrongly */
+    sim_time from, to;     /* the window of messages looked at (sent in it) */
+};
+
+static void slow_run(void *acc, const struct scenario *sc, const struct recorder *rec,
+                     const struct run_metrics *m)
+{
+    (void)sc, (void)m;
+    struct slow_acc *a = acc;
+    for (size_t i = 0; i < rec->nmsg; i++) {
+        const struct tmsg *g = &rec->msg[i];
+        if (g->sent < a->from || g->sent >= a->to)
+            continue;
+        sim_time d = g->delivered - g->sent;
+        a->min_to[g->to] = a->min_to[g->to] && a->min_to[g->to] < d ? a->min_to[g->to] : d;
+        a->queued += d > 12 * SIM_MS;
+        a->n++;
+    }
+}
+
+/* cluster.service constant 2 ms on 10 ms links: every message takes at least 12 ms, exactly 12
+ * when its receiver is idle, longer when it queues behind another (a broadcast's votes arrive
+ * together at the proposer). Slow node 0 from 0 to 30 s (factor 10: 20 ms) takes 30 ms at
+ * least for messages it handles then, while the others keep 12 ms. */
+Test(validation, a_slow_node_adds_its_service_and_queueing_to_every_message_it_handles)
+{
+    struct settings s = {0};
+    set(&s, "cluster.service=2ms");
+    struct slow_acc fast = {.from = 0, .to = 60 * SIM_S};
+    replicate("network.yaml", &s, 1, slow_run, &fast);
+    for (uint32_t i = 0; i < 5; i++)
+        cr_assert_eq(fast.min_to[i], 12 * SIM_MS, "node %u: %llu ns", i,
+                     (unsigned long long)fast.min_to[i]);
+    cr_assert_gt(fast.queued, 100, "votes arriving together wait for each other");
+    set(&s, "faults.slow=[{nodes: [0], at: 0s, end: 30s, factor: 10}]");
+    struct slow_acc slow = {.from = 0, .to = 29 * SIM_S};
+    replicate("network.yaml", &s, 1, slow_run, &slow);
+    cr_assert_eq(slow.min_to[0], 30 * SIM_MS);
+    for (uint32_t i = 1; i < 5; i++)
+        cr_assert_eq(slow.min_to[i], 12 * SIM_MS);
+    struct slow_acc after = {.from = 31 * SIM_S, .to = 60 * SIM_S};
+    replicate("network.yaml", &s, 1, slow_run, &after);
+    cr_assert_eq(after.min_to[0], 12 * SIM_MS, "well again after the slow period");
+}
+
+static void clog_run(void *acc, const struct scenario *sc, const struct recorder *rec,
+                     const struct run_metrics *m)
+{
+    (void)sc;
+    struct slow_acc *a = acc;
+    a->n += m->messages_sent - m->messages_lost;
+    for (size_t i = 0; i < rec->nmsg; i++) {
+        const struct tmsg *g = &rec->msg[i];
+        bool pair = (g->from == 0 && g->to == 1) || (g->from == 1 && g->to == 0);
+        sim_time would = g->sent + 10 * SIM_MS;
+        bool clogged = pair && would >= 10 * SIM_S && would < 20 * SIM_S;
+        a->held += clogged && g->delivered == 20 * SIM_S;
+        a->off += clogged != (g->delivered != would);
+    }
+}
+
+/* A symmetric clog of 0 <-> 1 over [10 s, 20 s): every message on the pair that would arrive
+ * then arrives at 20 s, every other message after its 10 ms, and none is lost (as many
+ * deliveries as without the clog). */
+Test(validation, a_clog_holds_its_pairs_messages_to_its_end_and_loses_none)
+{
+    struct settings s = {0};
+    struct slow_acc open = {0}, clog = {0};
+    replicate("network.yaml", &s, 1, clog_run, &open);
+    set(&s, "faults.clogs=[{from: 0, to: 1, at: 10s, end: 20s}]");
+    replicate("network.yaml", &s, 1, clog_run, &clog);
+    cr_assert_eq(open.held, 0);
+    cr_assert_gt(clog.held, 20, "messages between 0 and 1 during the clog");
+    cr_assert_eq(clog.off, 0, "%llu messages held or not held wrongly",
+                 (unsigned long long)clog.off);
+    cr_assert_eq(clog.n, open.n, "a clog delays messages, it loses none");
 }
 
 /* --- 5. Raft: time without a leader after a leader crash (the Raft paper's Figure 16) --- */

@@ -51,6 +51,11 @@ static void print_summary(FILE *f, const char *file, const struct scenario *sc)
             : sc->faults.leader.enabled ? ", leader crashes"
                                         : "",
             sc->heartbeat.enabled ? "on" : "off");
+    if (sc->nzones || scenario_has_service(sc) || sc->faults.nclogs)
+        fprintf(f, "  zones: %zu (%zu zone crashes%s); slow periods: %zu%s; clogs: %zu\n",
+                sc->nzones, sc->faults.nzone_crashes,
+                sc->faults.zone_random.enabled ? ", random zone outages" : "", sc->faults.nslow,
+                sc->service.ops ? ", service time on every node" : "", sc->faults.nclogs);
     if (sc->sweep.nparams)
         fprintf(f, "  sweep: %zu parameters, %zu points x %" PRIu32 " replications\n",
                 sc->sweep.nparams, points, sc->sweep.replications);

@@ -72,6 +72,10 @@ static void emit_vote(struct cluster *c, uint64_t proposal, uint32_t voter, bool
  * The host's own messages (catch-up) have handlers of their own.
  */
 #define PAYLOAD_FLAG ((uint64_t)1 << 63)
+/* Set in b of a message that waited in its receiver's service queue (service.h) and is now
+ * handled: b's send time stays below 2^62 ns (146 years). */
+#define SERVED_FLAG ((uint64_t)1 << 62)
+#define SENT_MASK   (~(MAILBOX_COPY_FLAG | SERVED_FLAG))
 
 static void deliver_msg(const struct sim_event *ev, uint32_t kind);
 
@@ -149,7 +153,7 @@ static void msg_decode(const struct cluster *c, const struct sim_event *ev, uint
     m->kind = kind;
     m->from = ev->c;
     m->to = ev->d;
-    m->sent = ev->b & ~MAILBOX_COPY_FLAG;
+    m->sent = ev->b & SENT_MASK;
     m->duplicate = (ev->b & MAILBOX_COPY_FLAG) != 0;
     m->len = 0;
     m->proposal = ev->a;
@@ -178,7 +182,7 @@ static void emit_message(struct cluster *c, const struct sim_event *ev, sim_time
     uint64_t proposal = 0;
     if (k >= 0)
         proposal = ev->a & PAYLOAD_FLAG ? c->pl[ev->a & ~PAYLOAD_FLAG].proposal : ev->a;
-    struct trace_message r = {.sent = ev->b & ~MAILBOX_COPY_FLAG,
+    struct trace_message r = {.sent = ev->b & SENT_MASK,
                               .delivered = delivered,
                               .from = ev->c,
                               .to = ev->d,
@@ -248,9 +252,27 @@ bool cluster_arrive(struct cluster *c, const struct sim_event *ev)
     return true;
 }
 
+/* cluster.service / faults.slow: a message arriving at a live node waits for its turn and
+ * its service time; true if it was queued (it is handled when its service completes). */
+static bool enqueue(struct cluster *c, const struct sim_event *ev)
+{
+    if (!up(c, ev->d))
+        return false; /* dropped on arrival, as without a queue */
+    sim_time now = sim_now(c->eng);
+    sim_time done = service_admit(c->svc, ev->d, now);
+    if (done == now)
+        return false;
+    struct sim_event served = *ev;
+    served.b |= SERVED_FLAG;
+    mailbox_send(c->mb, done - now, &served);
+    return true;
+}
+
 static void deliver_msg(const struct sim_event *ev, uint32_t kind)
 {
     struct cluster *c = ev->ctx;
+    if (c->svc && !(ev->b & SERVED_FLAG) && enqueue(c, ev))
+        return;
     bool arrived = cluster_arrive(c, ev);
     struct consensus_msg m;
     if (arrived)
@@ -1037,6 +1059,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->mb = mailbox_new(c->eng, direct);
     mailbox_set_prefetch(c->mb, prefetch_delivery, c);
     c->net = net_new(sc, c->eng);
+    c->svc = scenario_has_service(sc) ? service_new(sc) : NULL;
     c->hb = sc->heartbeat.enabled ? heartbeat_new(sc) : NULL;
     c->clk = clock_new(sc);
     if (sc->consensus.byzantine.enabled) {
@@ -1127,6 +1150,8 @@ void cluster_free(struct cluster *c)
     clock_free(c->clk);
     free(c->byzantine);
     net_free(c->net);
+    service_free(c->svc);
+    free(c->zone_rng);
     mailbox_free(c->mb);
     sim_engine_free(c->eng);
     free(c);

@@ -23,6 +23,7 @@
 #include "sim/cluster/mailbox.h"
 #include "sim/cluster/net.h"
 #include "sim/cluster/replicas.h"
+#include "sim/cluster/service.h"
 #include "sim/engine/rng.h"
 #include "sim/cluster/workload.h"
 
@@ -93,6 +94,8 @@ struct cluster {
     struct sim_engine *eng;
     struct mailbox *mb; /* every model event and message goes through it */
     struct net *net;
+    struct service *svc;  /* NULL without cluster.service and faults.slow */
+    struct rng *zone_rng; /* per zone, RNG_ZONE (NULL without faults.zone_random) */
     struct heartbeat *hb; /* NULL when heartbeat.enabled is false */
     struct clock *clk;    /* NULL when clocks are not modelled (every node reads true time) */
     uint8_t *byzantine;   /* per node: enum consensus_byzantine; NULL: every node is honest */

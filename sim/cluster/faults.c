@@ -191,34 +191,44 @@ static sim_time draw_after(struct cluster *c, uint32_t node, const struct dist *
     return dt > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + dt;
 }
 
-static void crash(struct sim_engine *eng, const struct sim_event *ev)
+/* Node goes down now (it is up); zone: the zone taking it down, or NULL. */
+static void node_down(struct cluster *c, uint32_t node, bool amnesia, const char *zone)
 {
-    struct cluster *c = ev->ctx;
-    mailbox_enter(c->mb, ev);
-    uint32_t node = ev->c;
     struct cnode *nd = &c->node[node];
-    const struct random_faults *rf = &c->sc->faults.random;
-    if (!up(c, node)) {
-        if (ev->d & FAULT_RANDOM) /* already down: skip this random cycle */
-            schedule_fault(c, crash, draw_after(c, node, &rf->mttf), node, ev->d, 0);
-        return;
-    }
     set_up(c, node, false);
     nd->epoch++;
-    nd->crashed_at = sim_now(eng);
+    nd->crashed_at = sim_now(c->eng);
     if (node == c->leader_now) { /* the cluster lost its leader (elections.csv downtime_s) */
         c->leader_now = UINT32_MAX;
         c->leader_lost_at = nd->crashed_at;
     }
     nd->detected = false;
     nd->catching_up = false;
-    nd->amnesia = (ev->d & FAULT_AMNESIA) != 0;
+    nd->amnesia = amnesia;
+    if (c->svc)
+        service_reset(c->svc, node, nd->crashed_at);
     c->m.crashes++;
-    cluster_emit_event(c, node, "crash", "%s", nd->amnesia ? "amnesia" : "durable");
+    cluster_emit_event(c, node, "crash", "%s%s%s", nd->amnesia ? "amnesia" : "durable",
+                       zone ? " zone=" : "", zone ? zone : "");
     c->proto_ops->crash(c->proto, node);
+}
+
+static void crash(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    uint32_t node = ev->c;
+    const struct random_faults *rf = &c->sc->faults.random;
+    if (!up(c, node)) {
+        if (ev->d & FAULT_RANDOM) /* already down: skip this random cycle */
+            schedule_fault(c, crash, draw_after(c, node, &rf->mttf), node, ev->d, 0);
+        return;
+    }
+    node_down(c, node, (ev->d & FAULT_AMNESIA) != 0, NULL);
     sim_time back = ev->d & FAULT_RANDOM ? draw_after(c, node, &rf->mttr) : ev->a;
     if (back != SIM_TIME_MAX)
         schedule_fault(c, recover, back, node, ev->d, 0);
+    (void)eng;
 }
 
 /* Amnesia: the state and the ledger are lost. */
@@ -231,23 +241,18 @@ static void forget(struct cluster *c, uint32_t node)
     }
 }
 
-static void recover(struct sim_engine *eng, const struct sim_event *ev)
+/* Node comes back now (it is down); zone: the zone bringing it back, or NULL. */
+static void node_up(struct cluster *c, uint32_t node, const char *zone)
 {
-    struct cluster *c = ev->ctx;
-    mailbox_enter(c->mb, ev);
-    uint32_t node = ev->c;
     struct cnode *nd = &c->node[node];
-    if (ev->d & FAULT_RANDOM)
-        schedule_fault(c, crash, draw_after(c, node, &c->sc->faults.random.mttf), node, ev->d, 0);
-    if (up(c, node))
-        return;
     set_up(c, node, true);
     nd->epoch++;
     nd->crashed_at = SIM_TIME_MAX;
     c->m.recoveries++;
     if (nd->amnesia)
         forget(c, node);
-    cluster_emit_event(c, node, "recover", "%s", nd->amnesia ? "amnesia" : "durable");
+    cluster_emit_event(c, node, "recover", "%s%s%s", nd->amnesia ? "amnesia" : "durable",
+                       zone ? " zone=" : "", zone ? zone : "");
     cluster_ledger_note(c, node, LEDGER_NOTE, 0, node, 0,
                         nd->amnesia ? "recover amnesia" : "recover");
     cluster_heartbeat_start(c, node, 0);
@@ -255,6 +260,17 @@ static void recover(struct sim_engine *eng, const struct sim_event *ev)
     if (!(c->proto_ops->flags & CONSENSUS_SELF_REPAIR))
         catchup_start(c, node); /* the host's repair; a log protocol repairs itself */
     anti_entropy_start(c, node);
+}
+
+static void recover(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    uint32_t node = ev->c;
+    if (ev->d & FAULT_RANDOM)
+        schedule_fault(c, crash, draw_after(c, node, &c->sc->faults.random.mttf), node, ev->d, 0);
+    if (!up(c, node))
+        node_up(c, node, NULL);
     (void)eng;
 }
 
@@ -302,8 +318,14 @@ static void partition_switch(struct sim_engine *eng, const struct sim_event *ev)
     bool on = ev->d != 0;
     net_partition_set(c->net, ev->a, on);
     const struct partition_spec *p = &c->sc->faults.partitions[ev->a];
-    cluster_emit_event(c, TRACE_NO_NODE, on ? "partition" : "heal", "partition %llu: %u groups%s",
-                       (unsigned long long)ev->a, p->ngroups, p->oneway ? " (one-way)" : "");
+    if (p->isolate)
+        cluster_emit_event(c, TRACE_NO_NODE, on ? "partition" : "heal",
+                           "partition %llu: isolate zone=%s%s", (unsigned long long)ev->a,
+                           p->isolate, p->oneway ? " (one-way)" : "");
+    else
+        cluster_emit_event(c, TRACE_NO_NODE, on ? "partition" : "heal",
+                           "partition %llu: %u groups%s", (unsigned long long)ev->a, p->ngroups,
+                           p->oneway ? " (one-way)" : "");
 }
 
 /* faults.leader: crash the node that last became leader if it is up (it recovers `down`
@@ -325,6 +347,120 @@ static void leader_crash(struct sim_engine *eng, const struct sim_event *ev)
         schedule_fault(c, leader_crash, now + (dt ? dt : 1), 0, 0, 0);
 }
 
+/* --- zones (faults.zone_crashes, faults.zone_random) -------------------------------- */
+
+/* A zone event: a = the time its zone comes back (zone_down) or 0, c = the zone, d = flags
+ * (FAULT_RANDOM: faults.zone_random's cycle, drawn from the zone's RNG_ZONE stream). */
+static void zone_up(struct sim_engine *eng, const struct sim_event *ev);
+
+static sim_time zone_draw(struct cluster *c, uint32_t zone, const struct dist *d)
+{
+    sim_time dt = dist_sample(d, rng_gsl(&c->zone_rng[zone]));
+    sim_time now = sim_now(c->eng);
+    return dt > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + dt;
+}
+
+/* Every node of the zone that is up crashes now (one already down stays down, and comes
+ * back with the zone). */
+static void zone_down(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    uint32_t zone = ev->c;
+    const char *name = c->sc->zones[zone].name;
+    bool random = ev->d & FAULT_RANDOM;
+    uint32_t crashed = 0;
+    for (uint32_t i = 0; i < c->n; i++)
+        if (net_zone(c->net, i) == zone && up(c, i)) {
+            node_down(c, i, (ev->d & FAULT_AMNESIA) != 0, name);
+            crashed++;
+        }
+    cluster_emit_event(c, TRACE_NO_NODE, "zone_down", "zone=%s nodes=%u%s", name, crashed,
+                       random ? " random" : "");
+    sim_time back = random ? zone_draw(c, zone, &c->sc->faults.zone_random.mttr) : ev->a;
+    if (back != SIM_TIME_MAX)
+        schedule_fault(c, zone_up, back, zone, ev->d, 0);
+    (void)eng;
+}
+
+static void zone_up(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    uint32_t zone = ev->c;
+    const char *name = c->sc->zones[zone].name;
+    uint32_t back = 0;
+    for (uint32_t i = 0; i < c->n; i++)
+        if (net_zone(c->net, i) == zone && !up(c, i)) {
+            node_up(c, i, name);
+            back++;
+        }
+    cluster_emit_event(c, TRACE_NO_NODE, "zone_up", "zone=%s nodes=%u%s", name, back,
+                       ev->d & FAULT_RANDOM ? " random" : "");
+    if (ev->d & FAULT_RANDOM)
+        schedule_fault(c, zone_down, zone_draw(c, zone, &c->sc->faults.zone_random.mttf), zone,
+                       ev->d, 0);
+    (void)eng;
+}
+
+static void zones_schedule(struct cluster *c, bool forgetful)
+{
+    const struct scenario *sc = c->sc;
+    for (size_t i = 0; i < sc->faults.nzone_crashes; i++) {
+        const struct zone_crash *zc = &sc->faults.zone_crashes[i];
+        uint32_t zone = (uint32_t)scenario_zone_index(sc, zc->zone);
+        uint32_t flags = zc->amnesia || forgetful ? FAULT_AMNESIA : 0;
+        schedule_fault(c, zone_down, zc->at, zone, flags, zc->recover);
+    }
+    const struct zone_random_faults *zr = &sc->faults.zone_random;
+    if (!zr->enabled)
+        return;
+    c->zone_rng = xcalloc(sc->nzones, sizeof(*c->zone_rng));
+    uint32_t flags = FAULT_RANDOM | (zr->amnesia || forgetful ? FAULT_AMNESIA : 0);
+    for (uint32_t z = 0; z < sc->nzones; z++) {
+        rng_init(&c->zone_rng[z], sc->seed, RNG_ZONE, z);
+        schedule_fault(c, zone_down, zone_draw(c, z, &zr->mttf), z, flags, 0);
+    }
+}
+
+/* --- slow periods and clogs: switched by events, traced -------------------------------- */
+
+/* faults.slow[a] starts (d = 1) or ends (d = 0): the service queue reads the period. */
+static void slow_switch(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    const struct slow_spec *s = &c->sc->faults.slow[ev->a];
+    uint32_t nodes = service_slow_set(c->svc, ev->a, ev->d != 0);
+    cluster_emit_event(c, TRACE_NO_NODE, ev->d ? "slow" : "slow_end", "slow %llu: %u nodes%s%s",
+                       (unsigned long long)ev->a, nodes, s->zone ? " zone=" : "",
+                       s->zone ? s->zone : "");
+    (void)eng;
+}
+
+/* faults.clogs[a] starts (d = 1) or ends (d = 0): the network holds messages by time alone;
+ * this event only reports it. */
+static void clog_switch(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct cluster *c = ev->ctx;
+    mailbox_enter(c->mb, ev);
+    cluster_emit_event(c, TRACE_NO_NODE, ev->d ? "clog" : "unclog", "clog %llu",
+                       (unsigned long long)ev->a);
+    (void)eng;
+}
+
+/* Schedule the start and end events of window i (ends after the run are left out). */
+static void window_schedule(struct cluster *c, sim_event_fn *fn, size_t i, sim_time at,
+                            sim_time end)
+{
+    struct sim_event ev = {.fn = fn, .ctx = c, .a = i, .d = 1};
+    if (at <= c->sc->duration)
+        mailbox_schedule(c->mb, at, &ev);
+    ev.d = 0;
+    if (end != SIM_TIME_MAX && end <= c->sc->duration)
+        mailbox_schedule(c->mb, end, &ev);
+}
+
 /* Event kinds for the fingerprint (sim/engine/engine.h). */
 static const struct sim_kind fault_kinds[] = {
     {.fn = crash, .name = "crash", .target = SIM_TARGET_C},
@@ -333,6 +469,10 @@ static const struct sim_kind fault_kinds[] = {
     {.fn = catchup_retry, .name = "catchup_retry", .target = SIM_TARGET_C},
     {.fn = anti_entropy, .name = "anti_entropy", .target = SIM_TARGET_C},
     {.fn = leader_crash, .name = "leader_crash", .target = SIM_TARGET_C},
+    {.fn = zone_down, .name = "zone_down", .target = SIM_TARGET_C},
+    {.fn = zone_up, .name = "zone_up", .target = SIM_TARGET_C},
+    {.fn = slow_switch, .name = "slow", .target = SIM_TARGET_A},
+    {.fn = clog_switch, .name = "clog", .target = SIM_TARGET_A},
 };
 
 void faults_schedule(struct cluster *c)
@@ -356,6 +496,11 @@ void faults_schedule(struct cluster *c)
         if (p->heal != SIM_TIME_MAX && p->heal <= sc->duration)
             mailbox_schedule(c->mb, p->heal, &ev);
     }
+    zones_schedule(c, forgetful);
+    for (size_t i = 0; i < sc->faults.nslow; i++)
+        window_schedule(c, slow_switch, i, sc->faults.slow[i].at, sc->faults.slow[i].end);
+    for (size_t i = 0; i < sc->faults.nclogs; i++)
+        window_schedule(c, clog_switch, i, sc->faults.clogs[i].at, sc->faults.clogs[i].end);
     if (sc->faults.leader.enabled) {
         rng_init(&c->leader_rng, sc->seed, RNG_LEADER, 0);
         sim_time first = dist_sample(&sc->faults.leader.every, rng_gsl(&c->leader_rng));

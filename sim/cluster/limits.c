@@ -102,6 +102,10 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
     if (sc->network.fifo) /* a 16-byte slot per pair that talks, the table at most half full */
         add(e, "fifo pairs",
             32 * n * fmin(n - 1, (sc->heartbeat.enabled ? hb_links(sc) / n : 0) + 2 * props + 2));
+    if (sc->nzones) /* net's zone map, and the service queue's when it has one */
+        add(e, "zones", n * 2 * sizeof(uint32_t) + (double)sc->nzones * sizeof(struct rng));
+    if (scenario_has_service(sc)) /* busy-until, slow period and an RNG_SERVICE stream */
+        add(e, "service queues", n * (sizeof(sim_time) + 8 + sizeof(struct rng)));
     add(e, "messages in flight",
         GROWTH * concurrent_proposals(sc, props) * n * (2 * BCAST_COPY + UNICAST));
     if (sc->output.ledgers)

@@ -25,8 +25,9 @@ const struct metric_field metric_fields[] = {
     PARAM_FIELD(approval, "consensus.approval (NA when consensus.approvals overrides some nodes)"),
     PARAM_FIELD(duration_s, "simulated duration, seconds"),
     PARAM_FIELD(faults, "1 if the scenario has a fault source (network, link or heartbeat loss, "
-                        "duplication, crashes, partitions, random faults), else 2 if it has "
-                        "Byzantine nodes (consensus.byzantine), else 0"),
+                        "duplication, crashes, partitions, random faults, zone crashes or outages, "
+                        "slow periods, clogs), else 2 if it has Byzantine nodes "
+                        "(consensus.byzantine), else 0"),
     COUNT_FIELD(proposals, "proposals submitted"),
     COUNT_FIELD(approved, "proposals decided approved (YES >= quorum)"),
     COUNT_FIELD(rejected, "proposals decided rejected (quorum out of reach)"),
@@ -84,6 +85,9 @@ bool metrics_scenario_has_faults(const struct scenario *sc)
 {
     if (sc->network.loss > 0 || sc->network.duplicate > 0 || sc->faults.ncrashes > 0 ||
         sc->faults.npartitions > 0 || sc->faults.random.enabled || sc->faults.leader.enabled)
+        return true;
+    if (sc->faults.nzone_crashes || sc->faults.zone_random.enabled || sc->faults.nslow ||
+        sc->faults.nclogs)
         return true;
     if (sc->heartbeat.enabled && sc->heartbeat.loss > 0)
         return true;

@@ -72,7 +72,28 @@ struct net {
         *group;   /* npartitions * nodes: group of each node in partition i (as wide as node ids) */
     bool *active; /* per partition */
     size_t nactive;
+    uint32_t *zone;               /* zone of each node (NULL: no cluster.zones) */
+    uint32_t nzones;              /* cluster.zones */
+    const struct dist **zone_lat; /* nzones * nzones: network.zone_latency (NULL: the default) */
 };
+
+/* network.zone_latency as a matrix: later entries win, as network.links do. */
+static void zones_init(struct net *n, const struct scenario *sc)
+{
+    n->zone = scenario_zone_map(sc);
+    n->nzones = (uint32_t)sc->nzones;
+    if (!sc->network.nzone_latency)
+        return;
+    n->zone_lat = xcalloc((size_t)n->nzones * n->nzones, sizeof(*n->zone_lat));
+    for (size_t i = 0; i < sc->network.nzone_latency; i++) {
+        const struct zone_latency *zl = &sc->network.zone_latency[i];
+        uint32_t a = (uint32_t)scenario_zone_index(sc, zl->from);
+        uint32_t b = (uint32_t)scenario_zone_index(sc, zl->to);
+        n->zone_lat[(size_t)a * n->nzones + b] = &zl->latency;
+        if (zl->symmetric)
+            n->zone_lat[(size_t)b * n->nzones + a] = &zl->latency;
+    }
+}
 
 struct net *net_new(const struct scenario *sc, const struct sim_engine *eng)
 {
@@ -88,9 +109,16 @@ struct net *net_new(const struct scenario *sc, const struct sim_engine *eng)
     size_t np = sc->faults.npartitions;
     n->active = xcalloc(np ? np : 1, sizeof(*n->active));
     n->group = xcalloc(np ? np * sc->nodes : 1, sizeof(*n->group));
+    zones_init(n, sc);
     for (size_t p = 0; p < np; p++) {
         const struct partition_spec *ps = &sc->faults.partitions[p];
         uint32_t *g = n->group + p * sc->nodes;
+        if (ps->isolate) { /* the zone is group 0, everyone else the implicit group 1 */
+            uint32_t z = (uint32_t)scenario_zone_index(sc, ps->isolate);
+            for (uint32_t i = 0; i < sc->nodes; i++)
+                g[i] = n->zone[i] == z ? 0 : 1;
+            continue;
+        }
         for (uint32_t i = 0; i < sc->nodes; i++)
             g[i] = ps->ngroups; /* the implicit extra group */
         for (uint32_t k = 0; k < ps->ngroups; k++)
@@ -108,6 +136,8 @@ void net_free(struct net *n)
     free(n->group);
     free(n->active);
     free(n->fifo.slot);
+    free(n->zone);
+    free(n->zone_lat);
     free(n);
 }
 
@@ -142,24 +172,11 @@ bool net_cut(const struct net *n, uint32_t from, uint32_t to)
     return false;
 }
 
-static bool in_set(const struct node_set *s, uint32_t x)
-{
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->ids[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < s->n && s->ids[lo] == x;
-}
-
 static bool link_matches(const struct link_override *l, uint32_t from, uint32_t to)
 {
-    if (in_set(&l->from, from) && in_set(&l->to, to))
+    if (node_set_has(&l->from, from) && node_set_has(&l->to, to))
         return true;
-    return l->symmetric && in_set(&l->from, to) && in_set(&l->to, from);
+    return l->symmetric && node_set_has(&l->from, to) && node_set_has(&l->to, from);
 }
 
 /* One copy's delay: the latency, plus network.jitter when there is one (both from the
@@ -191,10 +208,47 @@ static void keep_order(struct net *n, uint32_t from, uint32_t to, struct net_rou
     }
 }
 
+static bool clog_matches(const struct net *n, const struct clog_spec *cl, uint32_t from,
+                         uint32_t to)
+{
+    const struct scenario *sc = n->sc;
+    if (scenario_node_selected(sc, &cl->from, cl->from_zone, n->zone, from) &&
+        scenario_node_selected(sc, &cl->to, cl->to_zone, n->zone, to))
+        return true;
+    return cl->symmetric && scenario_node_selected(sc, &cl->from, cl->from_zone, n->zone, to) &&
+           scenario_node_selected(sc, &cl->to, cl->to_zone, n->zone, from);
+}
+
+/* faults.clogs: a copy that would arrive while its path is clogged arrives when the clog ends
+ * (a copy sent during a clog and arriving after it is not held). */
+static void unclog(const struct net *n, uint32_t from, uint32_t to, struct net_route *out)
+{
+    sim_time now = sim_now(n->eng);
+    for (size_t i = 0; i < n->sc->faults.nclogs; i++) {
+        const struct clog_spec *cl = &n->sc->faults.clogs[i];
+        if (now >= cl->end || !clog_matches(n, cl, from, to))
+            continue;
+        for (uint32_t k = 0; k < out->ncopies; k++) {
+            sim_time at = out->delay[k] > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + out->delay[k];
+            if (at >= cl->at && at < cl->end)
+                out->delay[k] = cl->end - now;
+        }
+    }
+}
+
+uint32_t net_zone(const struct net *n, uint32_t node)
+{
+    return n->zone ? n->zone[node] : 0;
+}
+
 void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out)
 {
     assert(from < n->nodes && to < n->nodes);
     const struct dist *lat = &n->sc->network.latency;
+    if (n->zone_lat) {
+        const struct dist *z = n->zone_lat[(size_t)n->zone[from] * n->nzones + n->zone[to]];
+        lat = z ? z : lat;
+    }
     double loss = n->sc->network.loss;
     for (size_t i = 0; i < n->sc->network.nlinks; i++) {
         const struct link_override *l = &n->sc->network.links[i];
@@ -222,6 +276,8 @@ void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out)
         out->ncopies = 2;
         out->delay[1] = delay(n, lat, s);
     }
+    if (n->sc->faults.nclogs)
+        unclog(n, from, to, out);
     if (n->sc->network.fifo)
         keep_order(n, from, to, out);
 }

@@ -10,6 +10,9 @@
  * network.jitter adds a draw to every copy's delay; with network.fifo a copy never arrives
  * before one sent earlier from the same sender to the same receiver (it is held back to
  * that arrival, as a TCP stream would hold it).
+ * With cluster.zones, network.zone_latency gives the latency between (and inside) zones;
+ * network.links still win over it. A partition may `isolate` a zone. faults.clogs hold a
+ * copy that would arrive during a clog of its path back to the clog's end.
  * Randomness: the sender's RNG_LOSS stream decides loss and duplication, its RNG_LATENCY
  * stream the delays (and jitter), so one node's traffic never shifts another node's draws.
  *
@@ -46,6 +49,9 @@ void net_free(struct net *n); /* NULL is a no-op */
 
 /* Decide the fate of a message from -> to sent now (draws from the sender's streams). */
 void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out);
+
+/* The zone of node (0 without cluster.zones). */
+uint32_t net_zone(const struct net *n, uint32_t node);
 
 /* Start loading node's streams into the cache (a hint). */
 void net_prefetch(const struct net *n, uint32_t node);

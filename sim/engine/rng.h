@@ -30,6 +30,8 @@ enum rng_kind {
     RNG_LEADER = 8,    /* per cluster (id 0): faults.leader's crash times */
     RNG_CLIENT = 9,    /* per client: its operations, keys and times (clients:) */
     RNG_CLOCK = 10,    /* per node: clock drift and offset (clocks.*) */
+    RNG_ZONE = 20,     /* per zone: faults.zone_random's up and down times */
+    RNG_SERVICE = 21,  /* per node: cluster.service and faults.slow service times */
     RNG_TEST = 99,     /* tests only */
 };
 

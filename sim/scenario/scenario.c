@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "sim/scenario/scenario_zones.h"
 
 uint32_t quorum_size(const struct quorum_spec *q, uint32_t n)
 {
@@ -106,6 +107,8 @@ void scenario_init(struct scenario *sc)
     sc->output.sync = true;
 }
 
+static void zones_fini(struct scenario *sc);
+
 static void node_set_fini(struct node_set *s)
 {
     free(s->ids);
@@ -143,6 +146,7 @@ void scenario_fini(struct scenario *sc)
     dist_fini(&sc->clocks.offset);
     free(sc->clocks.nodes);
     free(sc->clocks.jumps);
+    zones_fini(sc);
     for (size_t i = 0; i < sc->faults.npartitions; i++) {
         struct partition_spec *p = &sc->faults.partitions[i];
         for (uint32_t g = 0; g < p->ngroups; g++)
@@ -232,6 +236,84 @@ static void dist_copy_or_clear(struct dist *dst, const struct dist *src)
         memset(dst, 0, sizeof(*dst));
 }
 
+/* The zones, slow periods and clogs (issue 17 items 2 and 3). */
+static void zones_fini(struct scenario *sc)
+{
+    for (size_t i = 0; i < sc->nzones; i++) {
+        free(sc->zones[i].name);
+        node_set_fini(&sc->zones[i].nodes);
+    }
+    free(sc->zones);
+    dist_fini(&sc->service);
+    for (size_t i = 0; i < sc->network.nzone_latency; i++) {
+        free(sc->network.zone_latency[i].from);
+        free(sc->network.zone_latency[i].to);
+        dist_fini(&sc->network.zone_latency[i].latency);
+    }
+    free(sc->network.zone_latency);
+    for (size_t i = 0; i < sc->faults.npartitions; i++)
+        free(sc->faults.partitions[i].isolate);
+    for (size_t i = 0; i < sc->faults.nzone_crashes; i++)
+        free(sc->faults.zone_crashes[i].zone);
+    free(sc->faults.zone_crashes);
+    dist_fini(&sc->faults.zone_random.mttf);
+    dist_fini(&sc->faults.zone_random.mttr);
+    for (size_t i = 0; i < sc->faults.nslow; i++) {
+        node_set_fini(&sc->faults.slow[i].nodes);
+        free(sc->faults.slow[i].zone);
+        dist_fini(&sc->faults.slow[i].service);
+    }
+    free(sc->faults.slow);
+    for (size_t i = 0; i < sc->faults.nclogs; i++) {
+        node_set_fini(&sc->faults.clogs[i].from);
+        node_set_fini(&sc->faults.clogs[i].to);
+        free(sc->faults.clogs[i].from_zone);
+        free(sc->faults.clogs[i].to_zone);
+    }
+    free(sc->faults.clogs);
+}
+
+/* dst is a shallow copy of src: duplicate what src's zones, slow periods and clogs own. */
+static void zones_copy(struct scenario *dst, const struct scenario *src)
+{
+    dst->zones = dup_array(src->zones, src->nzones, sizeof(*src->zones));
+    for (size_t i = 0; i < src->nzones; i++) {
+        dst->zones[i].name = dup_or_null(src->zones[i].name);
+        node_set_copy(&dst->zones[i].nodes, &src->zones[i].nodes);
+    }
+    dist_copy_or_clear(&dst->service, &src->service);
+    const struct zone_latency *zl = src->network.zone_latency;
+    dst->network.zone_latency = dup_array(zl, src->network.nzone_latency, sizeof(*zl));
+    for (size_t i = 0; i < src->network.nzone_latency; i++) {
+        dst->network.zone_latency[i].from = dup_or_null(zl[i].from);
+        dst->network.zone_latency[i].to = dup_or_null(zl[i].to);
+        dist_copy_or_clear(&dst->network.zone_latency[i].latency, &zl[i].latency);
+    }
+    for (size_t i = 0; i < src->faults.npartitions; i++)
+        dst->faults.partitions[i].isolate = dup_or_null(src->faults.partitions[i].isolate);
+    const struct zone_crash *zc = src->faults.zone_crashes;
+    dst->faults.zone_crashes = dup_array(zc, src->faults.nzone_crashes, sizeof(*zc));
+    for (size_t i = 0; i < src->faults.nzone_crashes; i++)
+        dst->faults.zone_crashes[i].zone = dup_or_null(zc[i].zone);
+    dist_copy_or_clear(&dst->faults.zone_random.mttf, &src->faults.zone_random.mttf);
+    dist_copy_or_clear(&dst->faults.zone_random.mttr, &src->faults.zone_random.mttr);
+    const struct slow_spec *sl = src->faults.slow;
+    dst->faults.slow = dup_array(sl, src->faults.nslow, sizeof(*sl));
+    for (size_t i = 0; i < src->faults.nslow; i++) {
+        node_set_copy(&dst->faults.slow[i].nodes, &sl[i].nodes);
+        dst->faults.slow[i].zone = dup_or_null(sl[i].zone);
+        dist_copy_or_clear(&dst->faults.slow[i].service, &sl[i].service);
+    }
+    const struct clog_spec *cl = src->faults.clogs;
+    dst->faults.clogs = dup_array(cl, src->faults.nclogs, sizeof(*cl));
+    for (size_t i = 0; i < src->faults.nclogs; i++) {
+        node_set_copy(&dst->faults.clogs[i].from, &cl[i].from);
+        node_set_copy(&dst->faults.clogs[i].to, &cl[i].to);
+        dst->faults.clogs[i].from_zone = dup_or_null(cl[i].from_zone);
+        dst->faults.clogs[i].to_zone = dup_or_null(cl[i].to_zone);
+    }
+}
+
 void scenario_copy(struct scenario *dst, const struct scenario *src)
 {
     *dst = *src;
@@ -265,6 +347,7 @@ void scenario_copy(struct scenario *dst, const struct scenario *src)
         for (uint32_t g = 0; g < sp->ngroups; g++)
             node_set_copy(&dp->groups[g], &sp->groups[g]);
     }
+    zones_copy(dst, src);
     dist_copy_or_clear(&dst->faults.random.mttf, &src->faults.random.mttf);
     dist_copy_or_clear(&dst->faults.random.mttr, &src->faults.random.mttr);
     dist_copy_or_clear(&dst->faults.leader.every, &src->faults.leader.every);
@@ -436,6 +519,7 @@ bool scenario_validate(const struct scenario *sc, struct diag *d)
     }
     if (sc->sweep.replications < 1)
         diag_error(d, NULL, 0, 0, "sweep.replications", "must be at least 1");
+    zones_validate(sc, d);
     return d->errors == before;
 }
 

@@ -70,6 +70,47 @@ struct partition_spec { /* faults.partitions[i] */
     bool oneway;   /* only traffic from groups[0] to the other groups is cut */
     uint32_t ngroups;
     struct node_set *groups; /* disjoint; nodes in no group are in an implicit extra group */
+    char *isolate;           /* a zone cut from the rest instead of groups (NULL: groups) */
+};
+
+struct zone_spec {         /* cluster.zones[i]: a failure domain */
+    char *name;            /* unique */
+    uint32_t count;        /* by count: the next `count` nodes no listed zone holds (0: listed) */
+    struct node_set nodes; /* by list */
+};
+
+struct zone_latency { /* network.zone_latency[i]: one entry of the latency matrix */
+    char *from, *to;  /* zone names (from == to: inside one zone) */
+    struct dist latency;
+    bool symmetric; /* also to -> from (default true) */
+};
+
+struct zone_crash { /* faults.zone_crashes[i]: every node of a zone at once */
+    char *zone;
+    sim_time at;
+    sim_time recover; /* SIM_TIME_MAX: stays down */
+    bool amnesia;
+};
+
+struct zone_random_faults { /* faults.zone_random: an up/down renewal process per zone */
+    bool enabled;
+    struct dist mttf, mttr;
+    bool amnesia;
+};
+
+struct slow_spec {         /* faults.slow[i]: a gray failure, the nodes serve slowly */
+    struct node_set nodes; /* these nodes ... */
+    char *zone;            /* ... and/or every node of this zone */
+    sim_time at, end;
+    struct dist service; /* service time while slow (ops NULL: factor * cluster.service) */
+    double factor;       /* multiplies cluster.service's draws (0: use service) */
+};
+
+struct clog_spec { /* faults.clogs[i]: deliveries held back until `end`, not lost */
+    struct node_set from, to;
+    char *from_zone, *to_zone; /* zones added to from / to */
+    sim_time at, end;
+    bool symmetric; /* also to -> from (default true) */
 };
 
 struct leader_faults { /* faults.leader: crash whoever leads, again and again */
@@ -251,6 +292,9 @@ struct scenario {
     uint64_t seed;
     sim_time duration;
     uint32_t nodes; /* cluster.nodes */
+    size_t nzones;  /* cluster.zones (0: no zones) */
+    struct zone_spec *zones;
+    struct dist service; /* cluster.service: per-message processing time (ops NULL: none) */
     struct {
         struct dist latency;
         double loss;
@@ -259,6 +303,8 @@ struct scenario {
         bool fifo;          /* per-pair send order kept */
         size_t nlinks;
         struct link_override *links;
+        size_t nzone_latency;
+        struct zone_latency *zone_latency;
     } network;
     struct heartbeat_spec heartbeat;
     struct clock_spec clocks;
@@ -270,6 +316,13 @@ struct scenario {
         struct partition_spec *partitions;
         struct random_faults random;
         struct leader_faults leader;
+        size_t nzone_crashes;
+        struct zone_crash *zone_crashes;
+        struct zone_random_faults zone_random;
+        size_t nslow;
+        struct slow_spec *slow;
+        size_t nclogs;
+        struct clog_spec *clogs;
     } faults;
     struct {
         size_t nvertices;
@@ -301,6 +354,23 @@ void scenario_protocol_values(const struct scenario *sc,
 void scenario_consensus_config(const struct scenario *sc, uint64_t max_proposals,
                                const double *node_approval, const union consensus_value *params,
                                struct consensus_config *cfg);
+
+/* Is node in s (a binary search of its sorted ids)? */
+bool node_set_has(const struct node_set *s, uint32_t node);
+
+/* Zone index of a name in cluster.zones, or -1. */
+int scenario_zone_index(const struct scenario *sc, const char *name);
+/*
+ * Every node's zone (an array of cluster.nodes entries, caller frees): listed zones hold their
+ * nodes, then each zone by count takes the lowest nodes no zone holds yet, in list order.
+ * A node in no zone (an invalid scenario) gets UINT32_MAX. NULL when there are no zones.
+ */
+uint32_t *scenario_zone_map(const struct scenario *sc);
+/* Is node in set s or in the zone named zone (NULL: none)? zone_map: scenario_zone_map's. */
+bool scenario_node_selected(const struct scenario *sc, const struct node_set *s, const char *zone,
+                            const uint32_t *zone_map, uint32_t node);
+/* Does the scenario use the slow-node queue (cluster.service or faults.slow)? */
+bool scenario_has_service(const struct scenario *sc);
 
 /* Every default filled in (5 nodes, majority quorum, constant 1ms latency, ...). */
 void scenario_init(struct scenario *sc);

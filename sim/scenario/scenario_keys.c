@@ -62,6 +62,8 @@ enum {
     KF_WRITE_TRUE = 1 << 9,  /* a bool written to resolved YAML only when true, its non-default
                                 (an option added later: resolved files and goldens stay as
                                 they were without it) */
+    KF_OMIT_EMPTY = 1 << 10, /* written to resolved YAML only when given (not 0, empty, none):
+                               keys added later leave resolved files as they were */
 };
 
 #define NO_ENABLED ((size_t)-1)
@@ -1027,6 +1029,35 @@ static void check_crash_windows(struct rctx *c, const void *items, const struct 
     free(ref);
 }
 
+/* key has a value in map: a null value (`to:`, `to: ~`, `to: &a`) counts as not given. */
+static bool given(const struct ynode *map, const char *key)
+{
+    const struct ynode *v = ynode_get(map, key, NULL);
+    return v && !ynode_is_null(v);
+}
+
+/* A zone name given at key of map must be one of cluster.zones (resolved before any section
+ * that names zones). */
+static void check_zone_name(struct rctx *c, const char *name, const struct ynode *map,
+                            const char *path, const char *key)
+{
+    char sub[256];
+    if (!name || scenario_zone_index(c->sc, name) >= 0)
+        return;
+    join(sub, sizeof(sub), path, key);
+    if (!c->sc->nzones) {
+        err(c, at_key(map, key), sub, "no zones: cluster.zones is not given");
+        return;
+    }
+    char hint[128] = "";
+    const char **names = xreallocarray(NULL, c->sc->nzones, sizeof(*names));
+    for (size_t z = 0; z < c->sc->nzones; z++)
+        names[z] = c->sc->zones[z].name ? c->sc->zones[z].name : "";
+    did_you_mean(hint, sizeof(hint), name, names, c->sc->nzones);
+    free(names);
+    err(c, at_key(map, key), sub, "no zone named '%s' in cluster.zones%s", name, hint);
+}
+
 static void check_partition(struct rctx *c, void *base, const struct ynode *map, const char *path)
 {
     const struct partition_spec *p = base;
@@ -1034,13 +1065,145 @@ static void check_partition(struct rctx *c, void *base, const struct ynode *map,
     join(sub, sizeof(sub), path, "heal");
     if (p->heal != SIM_TIME_MAX && p->heal <= p->at)
         err(c, at_key(map, "heal"), sub, "heal must be later than the cut (at)");
+    if (given(map, "groups") == given(map, "isolate"))
+        err(c, map, path, "a partition needs either 'groups' or 'isolate' (a zone), not %s",
+            given(map, "groups") ? "both" : "neither");
+    check_zone_name(c, p->isolate, map, path, "isolate");
 }
 
-/* key has a value in map: a null value (`to:`, `to: ~`, `to: &a`) counts as not given. */
-static bool given(const struct ynode *map, const char *key)
+/* A zone has a node list or a count, not both. */
+static void check_zone(struct rctx *c, void *base, const struct ynode *map, const char *path)
 {
-    const struct ynode *v = ynode_get(map, key, NULL);
-    return v && !ynode_is_null(v);
+    (void)base;
+    if (given(map, "count") == given(map, "nodes"))
+        err(c, map, path, "a zone needs either 'count' or 'nodes', not %s",
+            given(map, "count") ? "both" : "neither");
+}
+
+/* Names are unique and every node is in exactly one zone. */
+static void check_zones(struct rctx *c, const void *items, const struct ynode *seq,
+                        const char *path)
+{
+    const struct zone_spec *z = items;
+    char sub[256];
+    uint32_t n = c->nodes == UINT32_MAX ? 0 : c->nodes;
+    uint32_t *owner = xcalloc(n ? n : 1, sizeof(*owner)); /* zone + 1 of each node, 0: none */
+    uint64_t counted = 0;
+    for (size_t i = 0; i < seq->n; i++) {
+        path_printf(sub, sizeof(sub), "%s[%zu]", path, i);
+        for (size_t j = 0; j < i; j++)
+            if (z[i].name && z[j].name && !strcmp(z[i].name, z[j].name))
+                err(c, at_key(seq->kids[i], "name"), sub, "zone '%s' is already %s[%zu]", z[i].name,
+                    path, j);
+        for (uint32_t k = 0; k < z[i].nodes.n; k++) {
+            uint32_t id = z[i].nodes.ids[k];
+            if (id >= n)
+                continue;
+            if (owner[id])
+                err(c, at_key(seq->kids[i], "nodes"), sub,
+                    "node %u is already in zone '%s': a node is in exactly one zone", id,
+                    z[owner[id] - 1].name ? z[owner[id] - 1].name : "?");
+            else
+                owner[id] = (uint32_t)i + 1;
+        }
+        counted += z[i].count;
+    }
+    uint64_t listed = 0;
+    for (uint32_t id = 0; id < n; id++)
+        listed += owner[id] != 0;
+    if (n && listed + counted != n)
+        err(c, seq, path,
+            "the zones hold %llu nodes (%llu listed, %llu by count) but cluster.nodes is %u: "
+            "every node is in exactly one zone",
+            (unsigned long long)(listed + counted), (unsigned long long)listed,
+            (unsigned long long)counted, n);
+    free(owner);
+}
+
+/* A window's end (key; SIM_TIME_MAX: never) must come after its start `at`. */
+static void check_later(struct rctx *c, const struct ynode *map, const char *path, const char *key,
+                        sim_time at, sim_time end)
+{
+    char sub[256];
+    join(sub, sizeof(sub), path, key);
+    if (end != SIM_TIME_MAX && end <= at)
+        err(c, at_key(map, key), sub, "%s must be later than the start (at)", key);
+}
+
+static void check_zone_latency(struct rctx *c, void *base, const struct ynode *map,
+                               const char *path)
+{
+    const struct zone_latency *zl = base;
+    check_zone_name(c, zl->from, map, path, "from");
+    check_zone_name(c, zl->to, map, path, "to");
+}
+
+static void check_zone_crash(struct rctx *c, void *base, const struct ynode *map, const char *path)
+{
+    const struct zone_crash *zc = base;
+    check_later(c, map, path, "recover", zc->at, zc->recover);
+    check_zone_name(c, zc->zone, map, path, "zone");
+}
+
+static void check_zone_random(struct rctx *c, void *base, const struct ynode *map, const char *path)
+{
+    (void)base;
+    if (!c->sc->nzones)
+        err(c, map, path, "random zone outages need zones: cluster.zones is not given");
+}
+
+static void check_slow(struct rctx *c, void *base, const struct ynode *map, const char *path)
+{
+    const struct slow_spec *s = base;
+    check_later(c, map, path, "end", s->at, s->end);
+    if (!given(map, "nodes") && !given(map, "zone"))
+        err(c, map, path, "a slow period needs 'nodes' or 'zone' (or both)");
+    if (given(map, "service") == given(map, "factor"))
+        err(c, map, path, "a slow period needs either 'service' or 'factor', not %s",
+            given(map, "service") ? "both" : "neither");
+    if (given(map, "factor") && !c->sc->service.ops)
+        err(c, at_key(map, "factor"), path,
+            "'factor' multiplies cluster.service, which is not given (use 'service')");
+    check_zone_name(c, s->zone, map, path, "zone");
+}
+
+/* A node slow in two periods at once would need a rule for which one wins: refused. */
+static void check_slow_windows(struct rctx *c, const void *items, const struct ynode *seq,
+                               const char *path)
+{
+    const struct slow_spec *s = items;
+    uint32_t *zone = scenario_zone_map(c->sc);
+    char sub[256];
+    for (size_t i = 0; i < seq->n; i++)
+        for (size_t j = 0; j < i; j++) {
+            if (s[i].at >= s[j].end || s[j].at >= s[i].end)
+                continue;
+            for (uint32_t node = 0; c->nodes != UINT32_MAX && node < c->nodes; node++) {
+                bool in_i = scenario_node_selected(c->sc, &s[i].nodes, s[i].zone, zone, node);
+                if (!in_i || !scenario_node_selected(c->sc, &s[j].nodes, s[j].zone, zone, node))
+                    continue;
+                path_printf(sub, sizeof(sub), "%s[%zu]", path, i);
+                err(c, seq->kids[i], sub,
+                    "node %u is already slow then (%s[%zu]): a node's slow periods must not "
+                    "overlap",
+                    node, path, j);
+                break;
+            }
+        }
+    free(zone);
+}
+
+static void check_clog(struct rctx *c, void *base, const struct ynode *map, const char *path)
+{
+    const struct clog_spec *cl = base;
+    if (given(map, "end"))
+        check_later(c, map, path, "end", cl->at, cl->end);
+    if (!given(map, "from") && !given(map, "from_zone"))
+        err(c, map, path, "a clog needs 'from' or 'from_zone' (or both)");
+    if (!given(map, "to") && !given(map, "to_zone"))
+        err(c, map, path, "a clog needs 'to' or 'to_zone' (or both)");
+    check_zone_name(c, cl->from_zone, map, path, "from_zone");
+    check_zone_name(c, cl->to_zone, map, path, "to_zone");
 }
 
 static void check_op(struct rctx *c, void *base, const struct ynode *map, const char *path)
@@ -1184,6 +1347,26 @@ static void partition_init(void *p)
     pa->heal = SIM_TIME_MAX;
 }
 
+static void link_init_zone(void *p)
+{
+    ((struct zone_latency *)p)->symmetric = true;
+}
+
+static void zone_crash_init(void *p)
+{
+    ((struct zone_crash *)p)->recover = SIM_TIME_MAX;
+}
+
+static void slow_init(void *p)
+{
+    ((struct slow_spec *)p)->end = SIM_TIME_MAX;
+}
+
+static void clog_init(void *p)
+{
+    ((struct clog_spec *)p)->symmetric = true;
+}
+
 static void zero_init(void *p)
 {
     (void)p; /* xcalloc'ed: every field is already 0/NULL/false */
@@ -1283,6 +1466,17 @@ static const char *const op_names[] = {
 #undef X
         NULL};
 
+#define ZN(field) offsetof(struct zone_spec, field)
+static const struct key_spec zone_keys[] = {
+    {"name", K_STRING, ZN(name), KF_REQUIRED, .help = "the zone's name (unique)", .example = "eu"},
+    {"count", K_UINT, ZN(count), KF_OMIT_EMPTY, .min = 1, .max = 10000000,
+     .help = "how many nodes (instead of `nodes`)", .example = "3", .def_doc = "—"},
+    {"nodes", K_NODES, ZN(nodes), KF_OMIT_EMPTY, .help = "its nodes (instead of `count`)",
+     .example = "[3, 4]"},
+};
+static const struct record zone_record = {zone_keys, COUNT(zone_keys), sizeof(struct zone_spec),
+                                          zero_init, check_zone,       check_zones};
+
 static const struct key_spec cluster_keys[] = {
     {"nodes", K_UINT, S(nodes), KF_NODECOUNT, .min = 1, .max = 10000000,
      .help = "number of nodes (indices 0..nodes-1)", .example = "5"},
@@ -1290,6 +1484,15 @@ static const struct key_spec cluster_keys[] = {
      .help = "YES votes a proposal needs: majority "
              "(n/2+1), all, a count k or a fraction a/b of n rounded up",
      .example = "2/3"},
+    {"zones", K_LIST, S(zones), KF_OMIT_EMPTY, .rec = &zone_record, .count_off = S(nzones),
+     .help = "failure domains: every node in exactly one zone, given by a node list or by a "
+             "count (a count takes the lowest nodes no listed zone holds, in list order)",
+     .example = "[{name: us, count: 3}, {name: eu, count: 2}]"},
+    {"service", K_DIST, S(service), KF_NONE | KF_OMIT_EMPTY,
+     .help = "processing time of each protocol message at its receiver: a node serves one "
+             "message at a time in arrival order (a FIFO single-server queue), so overload "
+             "shows as latency; `none` (default): messages are handled on arrival",
+     .example = "{dist: exponential, mean: 2ms}"},
 };
 
 #define LINK(field) offsetof(struct link_override, field)
@@ -1305,6 +1508,20 @@ static const struct key_spec link_keys[] = {
      .example = "false"},
 };
 static const struct record link_record = REC(link_keys, sizeof(struct link_override), link_init);
+
+#define ZL(field) offsetof(struct zone_latency, field)
+static const struct key_spec zone_latency_keys[] = {
+    {"from", K_STRING, ZL(from), KF_REQUIRED, .help = "sending zone", .example = "us"},
+    {"to", K_STRING, ZL(to), KF_REQUIRED, .help = "receiving zone (the same: inside the zone)",
+     .example = "eu"},
+    {"latency", K_DIST, ZL(latency), KF_REQUIRED, .help = "latency between these zones",
+     .example = "{dist: lognormal, median: 40ms, sigma: 0.2}"},
+    {"symmetric", K_BOOL, ZL(symmetric), .help = "also applies from `to` to `from`",
+     .example = "false"},
+};
+static const struct record zone_latency_record = {
+    zone_latency_keys, COUNT(zone_latency_keys), sizeof(struct zone_latency),
+    link_init_zone,    check_zone_latency,       NULL};
 
 static const struct key_spec network_keys[] = {
     {"latency", K_DIST, S(network.latency),
@@ -1326,6 +1543,11 @@ static const struct key_spec network_keys[] = {
     {"links", K_LIST, S(network.links), .rec = &link_record, .count_off = S(network.nlinks),
      .help = "per-link latency/loss overrides",
      .example = "[{from: 0, to: [3, 4], latency: 80ms}]"},
+    {"zone_latency", K_LIST, S(network.zone_latency), KF_OMIT_EMPTY, .rec = &zone_latency_record,
+     .count_off = S(network.nzone_latency),
+     .help = "the latency matrix between cluster.zones: one entry per zone pair; pairs not "
+             "listed (inside a zone too) keep network.latency, and network.links win over it",
+     .example = "[{from: us, to: eu, latency: 40ms}]"},
 };
 
 static const struct key_spec heartbeat_keys[] = {
@@ -1487,9 +1709,12 @@ static const struct record crash_record = {crash_keys, COUNT(crash_keys), sizeof
 static const struct key_spec partition_keys[] = {
     {"at", K_DURATION, PA(at), KF_REQUIRED, .help = "when the network splits", .example = "2s"},
     {"heal", K_DURATION, PA(heal), KF_NEVER, .help = "when it heals (`never`)", .example = "5s"},
-    {"groups", K_GROUPS, PA(groups), KF_REQUIRED,
-     .help = "disjoint node groups; unlisted nodes form one more group",
+    {"groups", K_GROUPS, PA(groups), KF_OMIT_EMPTY,
+     .help = "disjoint node groups; unlisted nodes form one more group (this or `isolate`)",
      .example = "[[0, 1], [2, 3, 4]]"},
+    {"isolate", K_STRING, PA(isolate), KF_OMIT_EMPTY,
+     .help = "a zone of cluster.zones cut off from every other node (instead of `groups`)",
+     .example = "eu"},
     {"oneway", K_BOOL, PA(oneway), .help = "only traffic from the first group is cut",
      .example = "true"},
 };
@@ -1524,6 +1749,68 @@ static const struct key_spec leader_fault_keys[] = {
 };
 static const struct record leader_fault_record = REC(leader_fault_keys, 0, NULL);
 
+#define ZC(field) offsetof(struct zone_crash, field)
+static const struct key_spec zone_crash_keys[] = {
+    {"zone", K_STRING, ZC(zone), KF_REQUIRED, .help = "the zone whose nodes all crash",
+     .example = "eu"},
+    {"at", K_DURATION, ZC(at), KF_REQUIRED, .help = "crash time", .example = "2s"},
+    {"recover", K_DURATION, ZC(recover), KF_NEVER,
+     .help = "when every node of the zone recovers (`never`: stays down)", .example = "5s"},
+    {"amnesia", K_BOOL, ZC(amnesia), .help = "its nodes recover with an empty replica",
+     .example = "true"},
+};
+static const struct record zone_crash_record = {zone_crash_keys,           COUNT(zone_crash_keys),
+                                                sizeof(struct zone_crash), zone_crash_init,
+                                                check_zone_crash,          NULL};
+
+#define ZR(field) offsetof(struct zone_random_faults, field)
+static const struct key_spec zone_random_keys[] = {
+    {"mttf", K_DIST, ZR(mttf), KF_REQUIRED | KF_MEAN,
+     .help = "time a zone stays up, drawn per zone per cycle (a bare duration: the mean of an "
+             "exponential)",
+     .example = "60s"},
+    {"mttr", K_DIST, ZR(mttr), KF_REQUIRED | KF_MEAN,
+     .help = "time a zone stays down (a bare duration: the mean of an exponential)",
+     .example = "5s"},
+    {"amnesia", K_BOOL, ZR(amnesia), .help = "recoveries lose the replicas", .example = "true"},
+};
+static const struct record zone_random_record = {
+    zone_random_keys, COUNT(zone_random_keys), 0, NULL, check_zone_random, NULL};
+
+#define SL(field) offsetof(struct slow_spec, field)
+static const struct key_spec slow_keys[] = {
+    {"nodes", K_NODES, SL(nodes), KF_OMIT_EMPTY, .help = "the slow nodes", .example = "[1, 2]"},
+    {"zone", K_STRING, SL(zone), KF_OMIT_EMPTY, .help = "every node of this zone is slow",
+     .example = "eu"},
+    {"at", K_DURATION, SL(at), KF_REQUIRED, .help = "when they turn slow", .example = "1s"},
+    {"end", K_DURATION, SL(end), KF_NEVER, .help = "when they are well again (`never`)",
+     .example = "3s"},
+    {"service", K_DIST, SL(service), KF_NONE | KF_OMIT_EMPTY,
+     .help = "the service time of each message while slow (instead of `factor`)",
+     .example = "{dist: exponential, mean: 20ms}"},
+    {"factor", K_REAL, SL(factor), KF_OMIT_EMPTY | KF_POSITIVE, .min = 0, .max = 1e6,
+     .help = "cluster.service's draws multiplied by this while slow (instead of `service`)",
+     .example = "10", .def_doc = "—"},
+};
+static const struct record slow_record = {slow_keys, COUNT(slow_keys), sizeof(struct slow_spec),
+                                          slow_init, check_slow,       check_slow_windows};
+
+#define CLG(field) offsetof(struct clog_spec, field)
+static const struct key_spec clog_keys[] = {
+    {"from", K_NODES, CLG(from), KF_OMIT_EMPTY, .help = "sending node(s)", .example = "[0, 1]"},
+    {"to", K_NODES, CLG(to), KF_OMIT_EMPTY, .help = "receiving node(s)", .example = "2"},
+    {"from_zone", K_STRING, CLG(from_zone), KF_OMIT_EMPTY, .help = "every node of a zone sends",
+     .example = "us"},
+    {"to_zone", K_STRING, CLG(to_zone), KF_OMIT_EMPTY, .help = "every node of a zone receives",
+     .example = "eu"},
+    {"at", K_DURATION, CLG(at), KF_REQUIRED, .help = "when the clog starts", .example = "1s"},
+    {"end", K_DURATION, CLG(end), KF_REQUIRED, .help = "when it ends: held messages arrive then",
+     .example = "2s"},
+    {"symmetric", K_BOOL, CLG(symmetric), .help = "also clogs `to` -> `from`", .example = "false"},
+};
+static const struct record clog_record = {clog_keys, COUNT(clog_keys), sizeof(struct clog_spec),
+                                          clog_init, check_clog,       NULL};
+
 static const struct key_spec faults_keys[] = {
     {"crashes", K_LIST, S(faults.crashes), .rec = &crash_record, .count_off = S(faults.ncrashes),
      .help = "timed crashes", .example = "[{node: 2, at: 1s, recover: 3s}]"},
@@ -1539,6 +1826,25 @@ static const struct key_spec faults_keys[] = {
     {"partitions", K_LIST, S(faults.partitions), .rec = &partition_record,
      .count_off = S(faults.npartitions), .help = "timed network partitions",
      .example = "[{at: 2s, heal: 5s, groups: [[0, 1], [2, 3, 4]]}]"},
+    {"zone_crashes", K_LIST, S(faults.zone_crashes), KF_OMIT_EMPTY, .rec = &zone_crash_record,
+     .count_off = S(faults.nzone_crashes),
+     .help = "correlated crashes: every node of a zone crashes and recovers together",
+     .example = "[{zone: eu, at: 2s, recover: 5s}]"},
+    {"zone_random", K_SECTION, S(faults.zone_random), KF_QUIET, .rec = &zone_random_record,
+     .enabled_off = S(faults.zone_random.enabled),
+     .help = "random outages per zone: each zone alternates up (mttf) and down (mttr), its "
+             "nodes crashing and recovering together (off unless given)",
+     .example = "{mttf: 60s, mttr: 5s}"},
+    {"slow", K_LIST, S(faults.slow), KF_OMIT_EMPTY, .rec = &slow_record,
+     .count_off = S(faults.nslow),
+     .help = "slow periods (gray failure): the nodes serve each message with another service "
+             "time (see cluster.service) while they stay up and answer heartbeats",
+     .example = "[{nodes: [1], at: 1s, end: 3s, service: 20ms}]"},
+    {"clogs", K_LIST, S(faults.clogs), KF_OMIT_EMPTY, .rec = &clog_record,
+     .count_off = S(faults.nclogs),
+     .help = "clogged paths: a message from `from` to `to` that would arrive in [at, end) "
+             "arrives at `end` instead (delayed, not lost)",
+     .example = "[{from_zone: us, to_zone: eu, at: 1s, end: 2s}]"},
 };
 
 #define VX(field) offsetof(struct vertex_spec, field)
@@ -2051,6 +2357,30 @@ static void write_value(FILE *f, const struct key_spec *k, const char *base)
     }
 }
 
+/* A KF_OMIT_EMPTY key's value is its default: nothing given. */
+static bool is_empty(const struct key_spec *k, const char *base)
+{
+    const void *field = base + k->off;
+    switch (k->type) {
+    case K_UINT:
+        return *(const uint32_t *)field == 0;
+    case K_REAL:
+        return *(const double *)field == 0;
+    case K_DIST:
+        return !((const struct dist *)field)->ops;
+    case K_NODES:
+        return ((const struct node_set *)field)->n == 0;
+    case K_STRING:
+        return !*(char *const *)field;
+    case K_LIST:
+        return *(const size_t *)(base + k->count_off) == 0;
+    case K_GROUPS:
+        return ((const struct partition_spec *)base)->ngroups == 0;
+    default:
+        return false;
+    }
+}
+
 /* Keys left out of a written record: unset optional strings. */
 static bool omitted(const struct key_spec *k, const char *base)
 {
@@ -2060,6 +2390,8 @@ static bool omitted(const struct key_spec *k, const char *base)
         return *(const bool *)(base + k->off);
     if (k->flags & KF_WRITE_TRUE)
         return !*(const bool *)(base + k->off);
+    if (k->flags & KF_OMIT_EMPTY)
+        return is_empty(k, base);
     return k->type == K_STRING && !*(char *const *)(base + k->off);
 }
 
