@@ -40,6 +40,7 @@ struct consensus {
     struct consensus_port port;
     size_t words;              /* uint64_t words of a node bitset */
     struct qv_proposal *props; /* indexed by proposal id, 1..max_proposals */
+    uint8_t *byzantine;        /* per node: port->byzantine, asked once; NULL: all honest */
     uint64_t open;             /* first undecided proposal */
 };
 
@@ -87,6 +88,13 @@ static struct consensus *qv_create(const struct consensus_config *cfg,
     p->port = *port;
     p->words = (cfg->nodes + 63) / 64;
     p->props = xcalloc(cfg->max_proposals + 1, sizeof(*p->props));
+    for (uint32_t i = 0; i < cfg->nodes; i++) { /* constant for the run (consensus.h) */
+        enum consensus_byzantine b = port->byzantine(port->ctx, i);
+        if (b != CONSENSUS_HONEST && !p->byzantine)
+            p->byzantine = xcalloc(cfg->nodes, 1);
+        if (p->byzantine)
+            p->byzantine[i] = (uint8_t)b;
+    }
     return p;
 }
 
@@ -101,6 +109,7 @@ static void qv_destroy(struct consensus *p)
         free(p->props[i].heard);
     }
     free(p->props);
+    free(p->byzantine);
     free(p);
 }
 
@@ -165,7 +174,7 @@ static void tally(struct consensus *p, uint64_t id)
 
 static enum consensus_byzantine behaviour(const struct consensus *p, uint32_t node)
 {
-    return p->port.byzantine(p->port.ctx, node);
+    return p->byzantine ? (enum consensus_byzantine)p->byzantine[node] : CONSENSUS_HONEST;
 }
 
 /*
@@ -325,7 +334,13 @@ static void qv_deliver(struct consensus *p, const struct consensus_msg *m)
         bool yes;
         if ((st->voted && bit_test(st->voted, m->to)) || !cast_vote(p, m->to, m->proposal, &yes))
             return;
-        send_vote(p, m->proposal, m->to, yes);
+        if (p->cfg.broadcast_votes) {
+            send_vote(p, m->proposal, m->to, yes);
+            return;
+        }
+        struct consensus_msg v; /* AtlasDB's way: the vote goes back to the proposer only */
+        p->port.send(p->port.ctx,
+                     message(&v, yes ? MSG_VOTE_YES : MSG_VOTE_NO, m->to, m->from, m->proposal));
         return;
     }
     case MSG_VOTE_YES:

@@ -11,9 +11,22 @@
  * missing, never NO. A proposer that crashes first aborts its undecided proposals.
  * Approved proposals are applied by the proposer and broadcast as commits.
  *
+ * broadcast_votes (consensus.broadcast_votes): every vote goes to every node; each node
+ * counts the votes it receives and applies a proposal once it has counted a quorum of YES
+ * itself; no commit is broadcast. votes.csv still records the votes the proposer received.
+ *
+ * Byzantine nodes (port->byzantine, asked once per node at create; they draw nothing from
+ * their streams): always-no votes NO; yes-on-invalid votes YES on every proposal, valid or
+ * not, and as proposer skips its own validation; equivocate tells the proposer and the nodes
+ * an even distance after it (mod n) NO and those an odd distance after it YES; silent never
+ * votes. With b of them the proposer approves with P[Bin(n - b, p) >= q - y], y = b for
+ * yes-on-invalid and 0 otherwise (analysis/VALIDATION.md, section 8).
+ *
  * Memory: per proposal a small record, a bitset of the nodes that voted (kept, so that
  * duplicated proposal messages never yield a second vote) and, while undecided, a bitset
  * of the votes counted. Without the bitsets' n/8 bytes per proposal, O(1) per message.
+ * broadcast_votes adds, per proposal, n tallies and n bitsets of n bits (n^2/8 bytes), kept
+ * to the end of the run: meant for small clusters.
  */
 #ifndef ATLAS_CORE_QUORUM_VOTE_QUORUM_VOTE_H
 #define ATLAS_CORE_QUORUM_VOTE_QUORUM_VOTE_H
