@@ -263,6 +263,9 @@ struct consensus;
 #define CONSENSUS_ELECTIONS                                                                        \
     4u /* the protocol reports every candidacy as a CONSENSUS_REC_ELECTION record: the host        \
           writes elections.csv */
+#define CONSENSUS_BYZANTINE                                                                        \
+    16u /* the protocol models the behaviours of port->byzantine (consensus.byzantine); the        \
+           scenario layer refuses Byzantine nodes for a protocol without it */
 #define CONSENSUS_LEASE_READS                                                                      \
     8u /* with cfg->lease_reads, a leader answers reads (port->read_only) from its replica         \
           while it holds a lease measured on its own clock (port->clock) */

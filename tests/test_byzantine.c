@@ -5,11 +5,13 @@
  * against its closed form is in test_validation.c.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/xalloc.h"
 #include "sim/cluster/cluster.h"
 #include "sim/scenario/scenario.h"
+#include "testutil.h"
 
 static struct scenario sc;
 
@@ -165,4 +167,25 @@ Test(byzantine, honest_broadcast_votes_commit_everywhere_exactly_what_the_propos
     cr_assert_eq(m.commits_applied, 7 * m.approved);
     cr_assert_eq(m.faults, 0);
     scenario_fini(&sc);
+}
+
+Test(byzantine, byzantine_nodes_for_a_protocol_that_ignores_them_are_an_error)
+{
+    char *err = tu_scenario_errors("cluster: {nodes: 5}\n"
+                                   "consensus:\n"
+                                   "  protocol: raft\n"
+                                   "  byzantine: {nodes: [4], behaviour: always-no}\n",
+                                   0, NULL);
+    cr_assert(err);
+    cr_expect(strstr(err, "t.yaml:4:") && strstr(err, "consensus.byzantine") &&
+                  strstr(err, "raft does not model Byzantine nodes"),
+              "%s", err);
+    free(err);
+    err = tu_scenario_errors("cluster: {nodes: 5}\n"
+                             "consensus:\n"
+                             "  protocol: raft\n"
+                             "  byzantine: {nodes: [4], behaviour: honest}\n",
+                             0, NULL);
+    cr_expect_str_eq(err, "", "an honest node is no Byzantine node");
+    free(err);
 }

@@ -5,12 +5,14 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/xalloc.h"
 #include "sim/cluster/clock.h"
 #include "sim/cluster/cluster.h"
 #include "sim/scenario/scenario.h"
+#include "testutil.h"
 
 static struct scenario sc;
 
@@ -268,4 +270,19 @@ Test(clock, raft_election_timeouts_run_on_the_nodes_clock)
     double expect = (double)start[0] / 1.1;
     cr_assert(fabs((double)start[1] - expect) <= 2, "first candidacy at %llu ns, expected %.1f",
               (unsigned long long)start[1], expect);
+}
+
+Test(clock, a_node_given_two_clock_overrides_is_an_error_at_the_second)
+{
+    char *err = tu_scenario_errors("cluster: {nodes: 3}\n"
+                                   "clocks:\n"
+                                   "  nodes:\n"
+                                   "    - {node: 1, drift: 50}\n"
+                                   "    - {node: 1, drift: -50}\n",
+                                   0, NULL);
+    cr_assert(err);
+    cr_expect(strstr(err, "t.yaml:5:") && strstr(err, "clocks.nodes[1].node") &&
+                  strstr(err, "node 1 already has a clock override (at clocks.nodes[0])"),
+              "%s", err);
+    free(err);
 }

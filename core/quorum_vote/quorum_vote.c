@@ -403,6 +403,7 @@ static void qv_lost(struct consensus *p, const struct consensus_msg *m)
 
 const struct consensus_ops quorum_vote_ops = {
     .name = "quorum-vote",
+    .flags = CONSENSUS_BYZANTINE,
     .msg_kinds = qv_kinds,
     .nmsg_kinds = MSG_KIND_COUNT,
     .timer_names = qv_timers,

@@ -103,7 +103,9 @@ void metrics_set_params(struct run_metrics *m, const struct scenario *sc)
     m->quorum = quorum_size(&sc->consensus.quorum, sc->nodes);
     m->approval = sc->consensus.napproval ? NAN : sc->consensus.approval;
     m->duration_s = (double)sc->duration / 1e9;
-    m->faults = metrics_scenario_has_faults(sc) ? 1 : sc->consensus.byzantine.enabled ? 2 : 0;
+    bool byzantine =
+        sc->consensus.byzantine.enabled && sc->consensus.byzantine.behaviour != CONSENSUS_HONEST;
+    m->faults = metrics_scenario_has_faults(sc) ? 1 : byzantine ? 2 : 0;
 }
 
 const struct metric_field client_metric_fields[] = {

@@ -1574,8 +1574,19 @@ static const struct key_spec clock_node_keys[] = {
      .help = "its drift in ppm (positive: fast, negative: slow)", .example = "-50"},
     {"offset", K_DURATION, CLO(offset), .help = "its reading at true time 0", .example = "2ms"},
 };
-static const struct record clock_node_record =
-    REC(clock_node_keys, sizeof(struct clock_override), zero_init);
+static void check_unique_nodes(struct rctx *c, const void *items, size_t size, size_t off,
+                               const struct ynode *seq, const char *path, const char *what);
+
+static void check_clock_nodes(struct rctx *c, const void *items, const struct ynode *seq,
+                              const char *path)
+{
+    check_unique_nodes(c, items, sizeof(struct clock_override),
+                       offsetof(struct clock_override, node), seq, path, "a clock override");
+}
+
+static const struct record clock_node_record = {
+    clock_node_keys,  COUNT(clock_node_keys), sizeof(struct clock_override), zero_init, NULL,
+    check_clock_nodes};
 
 #define CJ(field) offsetof(struct clock_jump_spec, field)
 static const struct key_spec clock_jump_keys[] = {
@@ -1618,13 +1629,17 @@ static const struct key_spec approval_keys[] = {
     {"approval", K_PROB, APPR(approval), KF_REQUIRED, .help = "its P[YES]", .example = "0.5"},
 };
 /* One override per node: a second one for the same node would silently win. */
-static void check_approvals(struct rctx *c, const void *items, const struct ynode *seq,
-                            const char *path)
+/* Report every element of a list whose `node` field (a uint32_t at `off` in elements of
+ * `size` bytes) repeats an earlier element's: "node N already has WHAT (at PATH[i])". */
+static void check_unique_nodes(struct rctx *c, const void *items, size_t size, size_t off,
+                               const struct ynode *seq, const char *path, const char *what)
 {
-    const struct approval_override *a = items;
     struct placed_id *seen = xreallocarray(NULL, seq->n + 1, sizeof(*seen));
-    for (size_t i = 0; i < seq->n; i++)
-        seen[i] = (struct placed_id){.id = a[i].node, .pos = i, .at = seq->kids[i]};
+    for (size_t i = 0; i < seq->n; i++) {
+        uint32_t node;
+        memcpy(&node, (const char *)items + i * size + off, sizeof(node));
+        seen[i] = (struct placed_id){.id = node, .pos = i, .at = seq->kids[i]};
+    }
     qsort(seen, seq->n, sizeof(*seen), cmp_placed);
     char sub[256];
     for (size_t k = 1, first = 0; k < seq->n; k++) {
@@ -1633,11 +1648,17 @@ static void check_approvals(struct rctx *c, const void *items, const struct ynod
             continue;
         }
         path_printf(sub, sizeof(sub), "%s[%zu].node", path, seen[k].pos);
-        err(c, at_key(seen[k].at, "node"), sub,
-            "node %" PRIu64 " already has an approval override (at %s[%zu])", seen[k].id, path,
-            seen[first].pos);
+        err(c, at_key(seen[k].at, "node"), sub, "node %" PRIu64 " already has %s (at %s[%zu])",
+            seen[k].id, what, path, seen[first].pos);
     }
     free(seen);
+}
+
+static void check_approvals(struct rctx *c, const void *items, const struct ynode *seq,
+                            const char *path)
+{
+    check_unique_nodes(c, items, sizeof(struct approval_override),
+                       offsetof(struct approval_override, node), seq, path, "an approval override");
 }
 
 static const struct record approval_record = {
@@ -2135,6 +2156,16 @@ static bool path_known(const char *path, char *hint, size_t hintlen)
 static void check_protocol(struct rctx *c, const struct scenario *sc)
 {
     const struct consensus_ops *ops = consensus_protocols[sc->consensus.protocol];
+    if (sc->consensus.byzantine.enabled && sc->consensus.byzantine.behaviour != CONSENSUS_HONEST &&
+        !(ops->flags & CONSENSUS_BYZANTINE)) {
+        const struct ynode *at =
+            ynode_get(ynode_get(c->doc->root, "consensus", NULL), "byzantine", NULL);
+        err(c, at ? at : c->doc->root, "consensus.byzantine",
+            "%s does not model Byzantine nodes (quorum-vote does); its nodes would behave "
+            "honestly",
+            ops->name);
+        return;
+    }
     if (sc->clients.enabled && sc->clients.read == CLIENTS_READ_LEASE &&
         !(ops->flags & CONSENSUS_LEASE_READS)) {
         const struct ynode *at = ynode_get(ynode_get(c->doc->root, "clients", NULL), "read", NULL);
