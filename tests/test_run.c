@@ -19,6 +19,7 @@
 
 #include "core/ledger.h"
 #include "testutil.h"
+#include "sim/engine/version.h"
 
 #define SRC(path) ATLAS_SOURCE_DIR "/" path
 
@@ -118,17 +119,17 @@ static void run_quiet(const char *scenario, const char *out, const char *extra)
 
 /* ---- goldens, reproduction, determinism ---- */
 
-/* The build's identity (ATLAS_BUILD, in scenario.resolved.yaml and summary.csv) changes with
+/* The build's identity (atlas_build, in scenario.resolved.yaml and summary.csv) changes with
  * every commit; the goldens hold the placeholder "ATLAS_BUILD" in its place. */
 static void placeholder_build(const char *dir, const char *file)
 {
     char path[600];
     snprintf(path, sizeof(path), "%s/%s", dir, file);
-    char *text = tu_slurp(path, NULL), *at = strstr(text, ATLAS_BUILD);
-    cr_assert(at, "%s does not name the build (%s)", path, ATLAS_BUILD);
+    char *text = tu_slurp(path, NULL), *at = strstr(text, atlas_build);
+    cr_assert(at, "%s does not name the build (%s)", path, atlas_build);
     FILE *f = fopen(path, "w");
     cr_assert(f);
-    fprintf(f, "%.*sATLAS_BUILD%s", (int)(at - text), text, at + strlen(ATLAS_BUILD));
+    fprintf(f, "%.*sATLAS_BUILD%s", (int)(at - text), text, at + strlen(atlas_build));
     fclose(f);
     free(text);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/engine/version.h"
 
 static const struct command {
     const char *name;
@@ -60,7 +61,7 @@ int main(int argc, char **argv)
         return stdout_checked(NULL, EXIT_OK);
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("atlas-sim %s\n", ATLAS_BUILD);
+        printf("atlas-sim %s\n", atlas_build);
         return stdout_checked(NULL, EXIT_OK);
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -23,6 +23,7 @@
 #include "sim/output/csv_trace.h"
 #include "sim/output/outfile.h"
 #include "sim/scenario/scenario_yaml.h"
+#include "sim/engine/version.h"
 
 /* ---- summary.csv ---- */
 
@@ -84,7 +85,7 @@ void summary_write_row(FILE *f, const struct run_ident *id, size_t nswept,
         else
             csv_real(&c, *(const double *)p);
     }
-    csv_str(&c, ATLAS_BUILD);
+    csv_str(&c, atlas_build);
     csv_end(&c);
 }
 

@@ -23,6 +23,7 @@
 #include "core/suggest.h"
 #include "core/xalloc.h"
 #include "sim/scenario/scenario_keys.h"
+#include "sim/engine/version.h"
 
 enum key_type {
     K_BOOL,
@@ -2477,10 +2478,11 @@ static void write_block(FILE *f, const struct record *rec, const char *base, int
 void scenario_write_yaml(const struct scenario *sc, FILE *f)
 {
     protocols_init();
-    fputs("# atlas-sim " ATLAS_BUILD "\n"
-          "# Resolved scenario written by atlas-sim: every default filled in, seed included.\n"
-          "# `atlas-sim run` on this file reproduces the run byte for byte.\n",
-          f);
+    fprintf(f,
+            "# atlas-sim %s\n"
+            "# Resolved scenario written by atlas-sim: every default filled in, seed included.\n"
+            "# `atlas-sim run` on this file reproduces the run byte for byte.\n",
+            atlas_build);
     write_block(f, &root_record, (const char *)sc, 0);
 }
 
