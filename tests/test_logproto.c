@@ -105,6 +105,10 @@ static void hand_counts_match(const char *protocol)
     cr_expect_float_eq(summary_real(dir, "messages_per_commit"), sent / approved, 1e-9);
     cr_expect(sent >= rows && sent - rows <= 6, "messages_sent %.0f, messages.csv rows %.0f", sent,
               rows);
+    /* leader changes are events.csv's `leader` rows */
+    char *events = slurp_out(dir, "events.csv");
+    cr_expect_eq((double)count_of(events, ",leader,"), summary_real(dir, "leader_changes"));
+    free(events);
     free(outcomes);
     free(messages);
     tu_rmtree(dir);
@@ -139,4 +143,129 @@ Test(logproto_metrics, quorum_vote_runs_have_neither_column)
     cr_expect(!summary_field(dir, "commits_per_s", v, sizeof(v)));
     cr_expect(!summary_field(dir, "messages_per_commit", v, sizeof(v)));
     tu_rmtree(dir);
+}
+
+/* ---- output.progress_interval: commit_index / applied_index rows ---------------------- */
+
+struct progress_row {
+    double t;
+    unsigned node;
+    int kind; /* 0 commit_index, 1 applied_index */
+    unsigned long long index;
+};
+
+/* The progress rows of dir's events.csv, in file order, into rows (at most max); their count. */
+static size_t progress_rows(const char *dir, struct progress_row *rows, size_t max)
+{
+    char *s = slurp_out(dir, "events.csv");
+    size_t n = 0;
+    for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
+        struct progress_row r;
+        char event[32];
+        if (sscanf(line, "%*u,%*u,%*u,%lf,%u,%31[a-z_],index=%llu", &r.t, &r.node, event,
+                   &r.index) != 4)
+            continue;
+        r.kind = strcmp(event, "applied_index") == 0;
+        cr_assert(r.kind || strcmp(event, "commit_index") == 0, "unexpected row %s", line);
+        cr_assert_lt(n, max);
+        rows[n++] = r;
+    }
+    free(s);
+    return n;
+}
+
+#define MAX_ROWS 20000
+
+static const char *const progress_workload = "workload: {generate: {count: 30, rate: 20}}\n";
+
+static size_t run_progress(const char *interval, char *dir, size_t len, struct progress_row *rows)
+{
+    char work[256];
+    snprintf(work, sizeof(work), "%soutput: {progress_interval: %s}\n", progress_workload,
+             interval);
+    char text[1024];
+    snprintf(text, sizeof(text), small_log_run, "raft", work);
+    /* the template's own output line comes last and would override ours: drop it */
+    *strstr(text, "output: {traces") = '\0';
+    run_text(text, dir, len);
+    return progress_rows(dir, rows, MAX_ROWS);
+}
+
+Test(logproto_progress, every_change_is_a_row_monotone_per_node_ending_at_the_final_commit)
+{
+    static struct progress_row rows[MAX_ROWS];
+    char dir[128];
+    size_t n = run_progress("1ns", dir, sizeof(dir), rows);
+    unsigned long long last[3][2] = {{0}}, max_commit = 0;
+    size_t per[3][2] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_lt(rows[i].node, 3);
+        unsigned long long *l = &last[rows[i].node][rows[i].kind];
+        cr_expect_gt(rows[i].index, *l, "node %u's %s went from %llu to %llu", rows[i].node,
+                     rows[i].kind ? "applied" : "commit", *l, rows[i].index);
+        *l = rows[i].index;
+        per[rows[i].node][rows[i].kind]++;
+    }
+    for (unsigned node = 0; node < 3; node++) {
+        cr_expect_leq(last[node][1], last[node][0], "node %u applied beyond its commit", node);
+        max_commit = last[node][0] > max_commit ? last[node][0] : max_commit;
+        cr_expect_gt(per[node][1], 1, "node %u applied in several steps", node);
+    }
+    cr_expect_eq((double)max_commit, summary_real(dir, "committed_entries"));
+    tu_rmtree(dir);
+}
+
+Test(logproto_progress, an_interval_keeps_one_row_per_node_per_interval_and_the_same_last_values)
+{
+    static struct progress_row all[MAX_ROWS], few[MAX_ROWS];
+    char dir_all[128], dir_few[128];
+    size_t nall = run_progress("1ns", dir_all, sizeof(dir_all), all);
+    size_t nfew = run_progress("500ms", dir_few, sizeof(dir_few), few);
+    double prev[3][2], last_all[3][2] = {{0}}, last_few[3][2] = {{0}};
+    size_t per[3][2] = {{0}};
+    for (size_t i = 0; i < nall; i++)
+        last_all[all[i].node][all[i].kind] = (double)all[i].index;
+    for (size_t i = 0; i < nfew; i++) {
+        const struct progress_row *r = &few[i];
+        if (per[r->node][r->kind]++ && r->t < 2.0) /* the end-of-run row may come sooner */
+            cr_expect_geq(r->t - prev[r->node][r->kind], 0.5 - 1e-9, "rows %.9f and %.9f",
+                          prev[r->node][r->kind], r->t);
+        prev[r->node][r->kind] = r->t;
+        last_few[r->node][r->kind] = (double)r->index;
+    }
+    for (unsigned node = 0; node < 3; node++)
+        for (int k = 0; k < 2; k++) {
+            cr_expect_leq(per[node][k], 2.0 / 0.5 + 1, "node %u kind %d: %zu rows", node, k,
+                          per[node][k]);
+            cr_expect_eq(last_few[node][k], last_all[node][k], "node %u kind %d", node, k);
+        }
+    cr_expect_lt(nfew * 2, nall, "coalescing wrote %zu rows of %zu", nfew, nall);
+    tu_rmtree(dir_all);
+    tu_rmtree(dir_few);
+}
+
+Test(logproto_progress, off_by_default_and_for_quorum_vote)
+{
+    static struct progress_row rows[MAX_ROWS];
+    char dir[128];
+    run_log("raft", progress_workload, dir, sizeof(dir));
+    cr_expect_eq(progress_rows(dir, rows, MAX_ROWS), 0);
+    tu_rmtree(dir);
+    run_text("name: qv\nseed: 1\nduration: 1s\ncluster: {nodes: 3}\n"
+             "workload: {generate: {count: 5, rate: 10}}\noutput: {progress_interval: 1ns}\n",
+             dir, sizeof(dir));
+    cr_expect_eq(progress_rows(dir, rows, MAX_ROWS), 0);
+    tu_rmtree(dir);
+}
+
+Test(logproto_progress, a_bad_interval_is_refused_at_its_file_line_and_column)
+{
+    char *e =
+        tu_scenario_errors("cluster: {nodes: 3}\noutput:\n  progress_interval: soon\n", 0, NULL);
+    cr_expect(strstr(e, "t.yaml:3:22") != NULL, "got: %s", e);
+    cr_expect(strstr(e, "output.progress_interval") != NULL, "got: %s", e);
+    free(e);
+    e = tu_scenario_errors("cluster: {nodes: 3}\noutput: {progress_interval: -5ms}\n", 0, NULL);
+    cr_expect(strstr(e, "t.yaml:2:29") != NULL, "got: %s", e);
+    free(e);
 }
