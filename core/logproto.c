@@ -2,6 +2,7 @@
 #include "core/logproto.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "core/xalloc.h"
@@ -63,6 +64,7 @@ void logproto_decide(struct logproto_clients *t, uint32_t node, uint64_t id,
     assert(st->submitted && !st->decided);
     st->decided = true;
     open_unlink(t, id);
+    t->approved += o == CONSENSUS_APPROVED;
     struct consensus_record rec = {
         .kind = CONSENSUS_REC_DECIDED,
         .node = node,
@@ -128,4 +130,14 @@ double logproto_leaderless_s(const struct logproto_leaderless *l, consensus_time
     if (l->leaders_alive == 0)
         t += now - l->since;
     return (double)t / 1e9;
+}
+
+double logproto_commits_per_s(const struct logproto_clients *t, consensus_time now)
+{
+    return now ? (double)t->approved / ((double)now / 1e9) : (double)NAN;
+}
+
+double logproto_messages_per_commit(const struct logproto_clients *t, uint64_t messages)
+{
+    return t->approved ? (double)messages / (double)t->approved : (double)NAN;
 }

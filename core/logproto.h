@@ -29,6 +29,7 @@ struct logproto_clients {
     uint64_t open, open_last;  /* the first and last undecided proposal, 0: none */
     const struct consensus_port *port;
     uint32_t n, quorum; /* nodes; acknowledgements a decision needs (the records' quorum) */
+    uint64_t approved;  /* proposals decided approved: the committed client commands */
 };
 
 void logproto_clients_init(struct logproto_clients *t, const struct consensus_port *port,
@@ -44,6 +45,12 @@ void logproto_submit(struct logproto_clients *t, uint32_t node, uint64_t id, con
  * its log index (0: none), `acks` the replicas known to hold it. */
 void logproto_decide(struct logproto_clients *t, uint32_t node, uint64_t id,
                      enum consensus_outcome o, uint64_t index, uint32_t acks);
+
+/* Committed client commands (approved outcomes) per second of `now` (NAN at time 0), and
+ * `messages` sent per committed command (NAN when none committed): the summary.csv columns
+ * commits_per_s and messages_per_commit of the log protocols. */
+double logproto_commits_per_s(const struct logproto_clients *t, consensus_time now);
+double logproto_messages_per_commit(const struct logproto_clients *t, uint64_t messages);
 
 /* The client deadline of `id` at `node` fired: `timeout` unless it was decided first. */
 void logproto_deadline(struct logproto_clients *t, uint32_t node, uint64_t id);

@@ -162,6 +162,7 @@ static const char *const paxos_metric_names[] = {
     [PAXOS_M_MAX_ROUND] = "max_round",
     [PAXOS_M_NOOPS] = "noops",
     [PAXOS_M_MESSAGES_PER_COMMIT] = "messages_per_commit",
+    [PAXOS_M_COMMITS_PER_S] = "commits_per_s",
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -1070,8 +1071,8 @@ static void paxos_metrics(const struct consensus *p, double *out)
     out[PAXOS_M_PREEMPTIONS] = (double)p->preemptions;
     out[PAXOS_M_MAX_ROUND] = (double)p->max_round;
     out[PAXOS_M_NOOPS] = (double)p->noops;
-    out[PAXOS_M_MESSAGES_PER_COMMIT] =
-        p->max_known ? (double)p->messages / (double)p->max_known : (double)NAN;
+    out[PAXOS_M_MESSAGES_PER_COMMIT] = logproto_messages_per_commit(&p->clients, p->messages);
+    out[PAXOS_M_COMMITS_PER_S] = logproto_commits_per_s(&p->clients, now_of(p));
 }
 
 static int paxos_check(const struct consensus_config *cfg, char *why, size_t len)

@@ -100,7 +100,8 @@ enum multi_paxos_metric {
     PAXOS_M_PREEMPTIONS,         /* ballots ended by a higher one */
     PAXOS_M_MAX_ROUND,           /* highest ballot round any node reached */
     PAXOS_M_NOOPS,               /* no-ops a leader proposed to fill a gap */
-    PAXOS_M_MESSAGES_PER_COMMIT, /* protocol messages sent / committed_entries */
+    PAXOS_M_MESSAGES_PER_COMMIT, /* protocol messages sent / approved client commands; NA: none */
+    PAXOS_M_COMMITS_PER_S,       /* approved client commands per simulated second */
     PAXOS_METRIC_COUNT
 };
 

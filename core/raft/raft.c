@@ -81,6 +81,7 @@ struct consensus {
     struct rprop *props;             /* 1..max_proposals */
     /* metrics */
     uint64_t elections, pre_votes, leader_changes, max_term, max_commit;
+    uint64_t messages; /* protocol messages sent (a broadcast: n - 1) */
     struct logproto_leaderless leaderless;
     consensus_time *won; /* durations of the candidacies that won, start to win */
     size_t nwon, won_cap;
@@ -164,6 +165,8 @@ static const char *const raft_metric_names[] = {
     [RAFT_M_ELECTION_P50_S] = "election_p50_s",
     [RAFT_M_ELECTION_P99_S] = "election_p99_s",
     [RAFT_M_LEASE_READS] = "lease_reads",
+    [RAFT_M_COMMITS_PER_S] = "commits_per_s",
+    [RAFT_M_MESSAGES_PER_COMMIT] = "messages_per_commit",
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -201,6 +204,7 @@ static void msg_init(struct consensus_msg *m, enum msg_kind kind, uint32_t from,
 static void send_words(struct consensus *p, struct consensus_msg *m, uint32_t nwords)
 {
     m->len = nwords * 8;
+    p->messages++;
     p->port.send(p->port.ctx, m);
 }
 
@@ -354,6 +358,7 @@ static void broadcast_request_vote(struct consensus *p, uint32_t node, uint64_t 
     m.payload.words[2] = last_term(r);
     m.payload.words[3] = pre;
     m.len = 32;
+    p->messages += p->n - 1;
     p->port.broadcast(p->port.ctx, &m);
 }
 
@@ -1048,6 +1053,8 @@ static void raft_metrics(const struct consensus *p, double *out)
     out[RAFT_M_MAX_TERM] = (double)p->max_term;
     out[RAFT_M_COMMITTED] = (double)p->max_commit;
     out[RAFT_M_LEASE_READS] = (double)p->lease_served;
+    out[RAFT_M_COMMITS_PER_S] = logproto_commits_per_s(&p->clients, now_of(p));
+    out[RAFT_M_MESSAGES_PER_COMMIT] = logproto_messages_per_commit(&p->clients, p->messages);
 }
 
 static uint64_t raft_log_length(const struct consensus *p, uint32_t node)

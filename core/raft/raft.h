@@ -83,15 +83,17 @@ enum raft_param {
 
 /* Metric columns, in metric_names order. */
 enum raft_metric {
-    RAFT_M_ELECTIONS,      /* elections started (candidacies; pre-votes not counted) */
-    RAFT_M_PRE_VOTES,      /* pre-vote rounds started */
-    RAFT_M_LEADER_CHANGES, /* times a node became leader */
-    RAFT_M_LEADERLESS_S,   /* seconds during which no live node was leader */
-    RAFT_M_MAX_TERM,       /* highest term any node reached */
-    RAFT_M_COMMITTED,      /* highest commit index any node reached */
-    RAFT_M_ELECTION_P50_S, /* median duration of the candidacies that won, start to win */
-    RAFT_M_ELECTION_P99_S, /* their 99th percentile (nearest rank); NA when none won */
-    RAFT_M_LEASE_READS,    /* reads a leader answered from its lease (clients.read: lease) */
+    RAFT_M_ELECTIONS,           /* elections started (candidacies; pre-votes not counted) */
+    RAFT_M_PRE_VOTES,           /* pre-vote rounds started */
+    RAFT_M_LEADER_CHANGES,      /* times a node became leader */
+    RAFT_M_LEADERLESS_S,        /* seconds during which no live node was leader */
+    RAFT_M_MAX_TERM,            /* highest term any node reached */
+    RAFT_M_COMMITTED,           /* highest commit index any node reached */
+    RAFT_M_ELECTION_P50_S,      /* median duration of the candidacies that won, start to win */
+    RAFT_M_ELECTION_P99_S,      /* their 99th percentile (nearest rank); NA when none won */
+    RAFT_M_LEASE_READS,         /* reads a leader answered from its lease (clients.read: lease) */
+    RAFT_M_COMMITS_PER_S,       /* approved client commands per simulated second */
+    RAFT_M_MESSAGES_PER_COMMIT, /* protocol messages sent / approved client commands; NA: none */
     RAFT_METRIC_COUNT
 };
 

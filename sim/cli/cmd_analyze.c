@@ -211,14 +211,35 @@ static const char *const client_metrics[] = {
     "ops_ok",     "ops_fail",    "ops_info",    "ops_throughput",  "read_p50_s",
     "read_p99_s", "write_p50_s", "write_p99_s", "linz_violations", "linz_unknown"};
 
+/* Runs of a log protocol (Raft, Multi-Paxos: summary.csv has commits_per_s) and no --metric:
+ * their statistics too, after the clients'. */
+static const char *const log_metrics[] = {"elections", "leader_changes", "leaderless_s",
+                                          "commits_per_s", "messages_per_commit"};
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The metrics analyze reports: --metric's, else those the folder's columns call for. */
+static size_t default_metrics(const struct folder *f, const char **out)
+{
+    size_t n = 0;
+    if (folder_column(f, "ops_ok") != SIZE_MAX)
+        for (size_t i = 0; i < COUNT_OF(client_metrics); i++)
+            out[n++] = client_metrics[i];
+    if (folder_column(f, "commits_per_s") != SIZE_MAX)
+        for (size_t i = 0; i < COUNT_OF(log_metrics); i++)
+            out[n++] = log_metrics[i];
+    return n;
+}
+
 static bool analyze(const struct options *o, struct errbuf *e)
 {
     struct folder *f = folder_load(o->dir, e);
+    const char *defaults[COUNT_OF(client_metrics) + COUNT_OF(log_metrics)];
     const char *const *metrics = o->metrics;
     size_t nmetrics = o->nmetrics;
-    if (f && !nmetrics && folder_column(f, "ops_ok") != SIZE_MAX) {
-        metrics = client_metrics;
-        nmetrics = sizeof(client_metrics) / sizeof(client_metrics[0]);
+    if (f && !nmetrics) {
+        metrics = defaults;
+        nmetrics = default_metrics(f, defaults);
     }
     struct report *r =
         f && !(o->out && out_is_input(f, o->out, e)) ? report_new(f, metrics, nmetrics, e) : NULL;

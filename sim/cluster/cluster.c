@@ -20,6 +20,7 @@
 #include "core/graph.h"
 #include "core/xalloc.h"
 #include "sim/cluster/cluster_impl.h"
+#include "sim/cluster/progress.h"
 
 static void emit_event_text(struct cluster *c, uint32_t node, const char *event, const char *detail)
 {
@@ -278,8 +279,10 @@ static void deliver_msg(const struct sim_event *ev, uint32_t kind)
     if (arrived)
         msg_decode(c, ev, kind, &m);
     payload_release(c, ev->a);
-    if (arrived)
+    if (arrived) {
         c->proto_ops->deliver(c->proto, &m);
+        progress_step(c, m.to);
+    }
 }
 
 /* --- replicas ----------------------------------------------------------------------- */
@@ -392,6 +395,7 @@ static void fire_timer(const struct sim_event *ev, uint32_t key)
     if (!up(c, ev->c) || c->node[ev->c].epoch != ev->d)
         return;
     c->proto_ops->timer(c->proto, ev->c, key, ev->a);
+    progress_step(c, ev->c);
 }
 
 #define TIMER_HANDLER(k)                                                                           \
@@ -643,6 +647,7 @@ static void submit_next(struct sim_engine *eng, const struct sim_event *ev)
     if (up(c, cp->p.proposer)) {
         cp->invalid = !replicas_valid(c->rep, cp->p.proposer, cp->op);
         c->proto_ops->submit(c->proto, cp->p.proposer, id);
+        progress_step(c, cp->p.proposer);
     } else
         record_outcome(c, id, OUTCOME_ABORTED, cp->p.proposer, 0, 0, 0, sim_now(c->eng));
     schedule_submission(c);
@@ -689,6 +694,7 @@ static void client_invoke(struct sim_engine *eng, const struct sim_event *ev)
     mailbox_post(c->mb, cluster_after(c, clients_timeout(c->cl)), &to);
     if (up(c, cp->p.proposer)) {
         c->proto_ops->submit(c->proto, cp->p.proposer, id);
+        progress_step(c, cp->p.proposer);
         return;
     }
     clients_unsent(c->cl, id); /* nobody to send it to: it fails at the client's timeout */
@@ -1097,6 +1103,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     }
     c->graphs = xcalloc(c->n, sizeof(*c->graphs));
     init_protocol(c);
+    progress_init(c);
     return c;
 }
 
@@ -1116,6 +1123,7 @@ void cluster_free(struct cluster *c)
         return;
     if (c->proto_ops)
         c->proto_ops->destroy(c->proto);
+    progress_fini(c);
     for (uint64_t i = 1; i <= c->nprops; i++)
         proposal_fini(&c->prop[i].p);
     for (size_t i = 0; i < c->nsnap; i++)
@@ -1252,6 +1260,7 @@ void cluster_run(struct cluster *c)
     for (uint32_t i = 0; c->cl && i < clients_count(c->cl); i++)
         client_schedule(c, i, c->sc->clients.start);
     sim_run(c->eng, c->sc->duration);
+    progress_finish(c);
     /* Proposals still open at the end get a row too, so that the outcomes add up. */
     for (uint64_t id = 1; id <= c->nprops; id++)
         if (!c->prop[id].decided)

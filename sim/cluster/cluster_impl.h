@@ -98,7 +98,9 @@ struct cluster {
     struct rng *zone_rng; /* per zone, RNG_ZONE (NULL without faults.zone_random) */
     struct heartbeat *hb; /* NULL when heartbeat.enabled is false */
     struct clock *clk;    /* NULL when clocks are not modelled (every node reads true time) */
-    uint8_t *byzantine;   /* per node: enum consensus_byzantine; NULL: every node is honest */
+    /* output.progress_interval's rows (NULL: off) */
+    struct progress *progress;
+    uint8_t *byzantine; /* per node: enum consensus_byzantine; NULL: every node is honest */
     struct workload *wl;
     struct clients *cl;            /* NULL without clients: */
     struct linz_report *linz;      /* their history's verdict (NULL: not checked) */

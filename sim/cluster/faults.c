@@ -4,6 +4,7 @@
 
 #include "core/xalloc.h"
 #include "sim/cluster/cluster_impl.h"
+#include "sim/cluster/progress.h"
 
 /* --- catch-up ----------------------------------------------------------------------- */
 
@@ -211,6 +212,7 @@ static void node_down(struct cluster *c, uint32_t node, bool amnesia, const char
     cluster_emit_event(c, node, "crash", "%s%s%s", nd->amnesia ? "amnesia" : "durable",
                        zone ? " zone=" : "", zone ? zone : "");
     c->proto_ops->crash(c->proto, node);
+    progress_step(c, node);
 }
 
 static void crash(struct sim_engine *eng, const struct sim_event *ev)
@@ -257,6 +259,7 @@ static void node_up(struct cluster *c, uint32_t node, const char *zone)
                         nd->amnesia ? "recover amnesia" : "recover");
     cluster_heartbeat_start(c, node, 0);
     c->proto_ops->recover(c->proto, node, nd->amnesia);
+    progress_step(c, node);
     if (!(c->proto_ops->flags & CONSENSUS_SELF_REPAIR))
         catchup_start(c, node); /* the host's repair; a log protocol repairs itself */
     anti_entropy_start(c, node);

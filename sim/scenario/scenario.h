@@ -285,6 +285,8 @@ struct output_spec {
     bool ledgers;          /* output.ledgers: persist every node's ledger */
     bool votes;            /* output.votes: write votes.csv (default true) */
     bool sync;             /* output.sync: fsync the run's files and folder (default true) */
+    /* output.progress_interval: commit/applied index rows in events.csv; 0: none */
+    sim_time progress_interval;
 };
 
 struct scenario {

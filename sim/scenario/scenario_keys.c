@@ -2067,6 +2067,12 @@ static const struct key_spec output_keys[] = {
              "may then lose the run, but a crash of the process still cannot leave a torn "
              "file (files appear whole under their names, or not at all)",
      .example = "false"},
+    {"progress_interval", K_DURATION, OUT(progress_interval), KF_OMIT_EMPTY,
+     .help = "log protocols: write commit_index and applied_index rows (index=N) to events.csv "
+             "when a node's index changes, at most one row of each per node per interval (a "
+             "change within it is written at the node's next step after it, the last value at "
+             "the end of the run); 0s (the default): none",
+     .example = "100ms"},
 };
 
 #define SECTION(nm, ks, h)                                                                         \
@@ -2398,6 +2404,8 @@ static bool is_empty(const struct key_spec *k, const char *base)
         return *(const uint32_t *)field == 0;
     case K_REAL:
         return *(const double *)field == 0;
+    case K_DURATION:
+        return *(const sim_time *)field == 0;
     case K_DIST:
         return !((const struct dist *)field)->ops;
     case K_NODES:
