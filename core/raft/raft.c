@@ -556,6 +556,7 @@ static void route(struct consensus *p, uint32_t node, uint64_t proposal, uint64_
             if (!decided(p, proposal)) { /* its replica applied every committed entry */
                 p->lease_served++;
                 decide(p, node, proposal, CONSENSUS_APPROVED, 0, 1);
+                p->clients.approved--; /* answered, not committed: commits_per_s skips it */
             }
             return;
         }
