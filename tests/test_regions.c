@@ -289,3 +289,84 @@ Test(regions, an_unknown_attach_value_names_zone_among_the_choices)
     cr_expect(strstr(e, "t.yaml:2:29") && strstr(e, "zone"), "got: %s", e);
     free(e);
 }
+
+/* ---- points.csv with client columns ---- */
+
+/* Column index of name in the CSV header line (fields without quotes), or -1. */
+static int column_of(const char *header, const char *name)
+{
+    int col = 0;
+    size_t len = strlen(name);
+    for (const char *p = header; *p && *p != '\n'; col++) {
+        if (!strncmp(p, name, len) && (p[len] == ',' || p[len] == '\n'))
+            return col;
+        p += strcspn(p, ",\n");
+        p += *p == ',';
+    }
+    return -1;
+}
+
+/* Field col of the line as a double. */
+static double field_of(const char *line, int col)
+{
+    for (int i = 0; i < col; i++)
+        line = strchr(line, ',') + 1;
+    return strtod(line, NULL);
+}
+
+#define SWEEP_YAML                                                                                 \
+    "duration: 2s\n"                                                                               \
+    "cluster: {nodes: 3}\n"                                                                        \
+    "network: {latency: {dist: uniform, min: 2ms, max: 8ms}, loss: 0.02}\n"                        \
+    "consensus: {protocol: raft, approval: 1, vote_timeout: 500ms}\n"                              \
+    "clients: {count: 2, mode: open, rate: 30, ops: 100, timeout: 300ms, keys: 8}\n"               \
+    "sweep: {params: {clients.count: [1, 4]}, replications: 3}\n"
+
+/* A sweep with clients: points.csv has ops_ok_mean ... write_p99_s_ci95_hi, ops_ok_mean is
+ * the mean of the point's summary.csv rows, and analyze -o writes the same file again. */
+Test(regions, a_sweeps_points_csv_has_the_client_columns_and_analyze_reproduces_it)
+{
+    char dir[256], yaml[300], out[300], log[300], path[400], again[400];
+    tu_tmpdir(dir, sizeof(dir), "regions");
+    snprintf(yaml, sizeof(yaml), "%s/s.yaml", dir);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    snprintf(log, sizeof(log), "%s/log.txt", dir);
+    FILE *f = fopen(yaml, "w");
+    cr_assert(f);
+    fputs(SWEEP_YAML, f);
+    fclose(f);
+    char *sweep[] = {ATLAS_BINARY, "sweep", yaml, "-o", out, "--quiet", "-j", "1", NULL};
+    cr_assert_eq(tu_run(sweep, log, log, NULL), 0);
+    snprintf(path, sizeof(path), "%s/summary.csv", out);
+    char *sum = tu_slurp(path, NULL);
+    snprintf(path, sizeof(path), "%s/points.csv", out);
+    char *pts = tu_slurp(path, NULL);
+    cr_assert(sum && pts);
+    int s_count = column_of(sum, "clients.count"), s_ok = column_of(sum, "ops_ok");
+    int p_count = column_of(pts, "clients.count"), p_ok = column_of(pts, "ops_ok_mean");
+    cr_assert(s_count >= 0 && s_ok >= 0 && p_count >= 0 && p_ok >= 0, "%.300s", pts);
+    cr_expect(column_of(pts, "write_p99_s_ci95_hi") > p_ok);
+    double total[2] = {0}, n[2] = {0};
+    for (const char *l = strchr(sum, '\n') + 1; *l; l = strchr(l, '\n') + 1) {
+        int i = field_of(l, s_count) == 4;
+        total[i] += field_of(l, s_ok);
+        n[i]++;
+    }
+    cr_assert(n[0] == 3 && n[1] == 3);
+    int rows = 0;
+    for (const char *l = strchr(pts, '\n') + 1; *l; l = strchr(l, '\n') + 1, rows++) {
+        int i = field_of(l, p_count) == 4;
+        cr_expect(fabs(field_of(l, p_ok) - total[i] / 3) <= 1e-9 * total[i], "point %d", i);
+    }
+    cr_expect_eq(rows, 2);
+    cr_expect_gt(total[1], total[0], "four clients complete more ops than one");
+    snprintf(again, sizeof(again), "%s/again.csv", dir);
+    char *analyze[] = {ATLAS_BINARY, "analyze", out, "-o", again, NULL};
+    cr_assert_eq(tu_run(analyze, log, log, NULL), 0);
+    char *a = tu_slurp(again, NULL);
+    cr_expect(a && !strcmp(a, pts), "analyze -o differs from the sweep's points.csv");
+    free(a);
+    free(sum);
+    free(pts);
+    tu_rmtree(dir);
+}

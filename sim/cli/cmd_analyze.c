@@ -141,12 +141,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 static bool point_samples(const struct folder *f, size_t p, double *samples, struct errbuf *e)
 {
     const struct folder_point *pt = &f->pt[p];
-    for (size_t j = 0; j < metric_field_count; j++) {
-        size_t col = folder_column(f, metric_fields[j].name);
+    for (size_t j = 0; j < POINTS_WIDTH; j++) {
+        size_t col = folder_column(f, points_field(j)->name);
         for (size_t i = 0; i < pt->nrows; i++) {
-            double *s = &samples[i * metric_field_count + j];
+            double *s = &samples[i * POINTS_WIDTH + j];
             *s = NAN; /* a hash (fingerprint) is an opaque string, never aggregated */
-            if (col != SIZE_MAX && metric_fields[j].kind != METRIC_HASH &&
+            if (col != SIZE_MAX && points_field(j)->kind != METRIC_HASH &&
                 !folder_real(f, pt->rows[i], col, s, e))
                 return false;
         }
@@ -160,15 +160,16 @@ static bool fill_points(FILE *out, const struct folder *f, struct errbuf *e)
     const char **values = xcalloc(f->naxes + 1, sizeof(*values));
     for (size_t a = 0; a < f->naxes; a++)
         paths[a] = f->cols[f->axis0 + a];
-    points_write_header(out, f->naxes, paths);
+    bool clients = folder_column(f, "ops_ok") != SIZE_MAX; /* summary.csv has their columns */
+    points_write_header(out, f->naxes, paths, clients);
     bool ok = true;
     for (size_t p = 0; ok && p < f->npoints; p++) {
-        double *samples = xcalloc(f->pt[p].nrows * metric_field_count, sizeof(*samples));
+        double *samples = xcalloc(f->pt[p].nrows * POINTS_WIDTH, sizeof(*samples));
         for (size_t a = 0; a < f->naxes; a++)
             values[a] = folder_axis_value(f, p, a);
         ok = point_samples(f, p, samples, e);
         if (ok)
-            points_write_row(out, f->naxes, values, samples, f->pt[p].nrows);
+            points_write_row(out, f->naxes, values, samples, f->pt[p].nrows, clients);
         free(samples);
     }
     free(paths);
