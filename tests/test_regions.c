@@ -79,6 +79,19 @@ Test(regions, a_round_robin_clients_region_is_the_zone_of_its_node)
     scenario_fini(&sc);
 }
 
+/* A temporary folder dir with text in dir/t.yaml; out and log are paths inside it. */
+static void setup_dir(char dir[256], char yaml[300], char out[300], char log[300], const char *text)
+{
+    tu_tmpdir(dir, 256, "regions");
+    snprintf(yaml, 300, "%s/t.yaml", dir);
+    snprintf(out, 300, "%s/out", dir);
+    snprintf(log, 300, "%s/log.txt", dir);
+    FILE *f = fopen(yaml, "w");
+    cr_assert(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 /* ---- regions.csv against history.csv ---- */
 
 struct hop { /* one operation of history.csv */
@@ -184,14 +197,7 @@ static void expected_row(const struct hop *op, size_t n, uint32_t z, double dura
 Test(regions, regions_csv_agrees_with_the_history_zone_by_zone)
 {
     char dir[256], yaml[300], out[300], log[300], path[400];
-    tu_tmpdir(dir, sizeof(dir), "regions");
-    snprintf(yaml, sizeof(yaml), "%s/r.yaml", dir);
-    snprintf(out, sizeof(out), "%s/out", dir);
-    snprintf(log, sizeof(log), "%s/log.txt", dir);
-    FILE *f = fopen(yaml, "w");
-    cr_assert(f);
-    fputs(REGIONS_YAML, f);
-    fclose(f);
+    setup_dir(dir, yaml, out, log, REGIONS_YAML);
     char *run[] = {ATLAS_BINARY, "run", yaml, "-o", out, "--seed", "3", NULL};
     cr_assert_eq(tu_run(run, log, log, NULL), 0);
     size_t n;
@@ -327,14 +333,7 @@ static double field_of(const char *line, int col)
 Test(regions, a_sweeps_points_csv_has_the_client_columns_and_analyze_reproduces_it)
 {
     char dir[256], yaml[300], out[300], log[300], path[400], again[400];
-    tu_tmpdir(dir, sizeof(dir), "regions");
-    snprintf(yaml, sizeof(yaml), "%s/s.yaml", dir);
-    snprintf(out, sizeof(out), "%s/out", dir);
-    snprintf(log, sizeof(log), "%s/log.txt", dir);
-    FILE *f = fopen(yaml, "w");
-    cr_assert(f);
-    fputs(SWEEP_YAML, f);
-    fclose(f);
+    setup_dir(dir, yaml, out, log, SWEEP_YAML);
     char *sweep[] = {ATLAS_BINARY, "sweep", yaml, "-o", out, "--quiet", "-j", "1", NULL};
     cr_assert_eq(tu_run(sweep, log, log, NULL), 0);
     snprintf(path, sizeof(path), "%s/summary.csv", out);
@@ -368,5 +367,42 @@ Test(regions, a_sweeps_points_csv_has_the_client_columns_and_analyze_reproduces_
     free(a);
     free(sum);
     free(pts);
+    tu_rmtree(dir);
+}
+
+/* ---- analyze ---- */
+
+/* analyze RUN shows regions.csv's rows under the report; a regions.csv without its columns
+ * exits 2 and prints nothing (negative control: the table is read, not just copied). */
+Test(regions, analyze_shows_the_regions_and_refuses_a_malformed_regions_csv)
+{
+    char dir[256], yaml[300], out[300], log[300], path[400], shown[400];
+    setup_dir(dir, yaml, out, log, REGIONS_YAML);
+    char *run[] = {ATLAS_BINARY, "run", yaml, "-o", out, "--seed", "3", NULL};
+    cr_assert_eq(tu_run(run, log, log, NULL), 0);
+    snprintf(shown, sizeof(shown), "%s/shown.txt", dir);
+    char *analyze[] = {ATLAS_BINARY, "analyze", out, NULL};
+    cr_assert_eq(tu_run(analyze, shown, log, NULL), 0);
+    snprintf(path, sizeof(path), "%s/regions.csv", out);
+    char *csv = tu_slurp(path, NULL), *text = tu_slurp(shown, NULL);
+    cr_assert(strstr(text, "client regions (regions.csv):"), "%s", text);
+    const char *row = strchr(csv, '\n') + 1; /* us: zone, clients, ok, fail, info, ... */
+    char zone[8], ok[16], fail[16], info[16], want[128];
+    cr_assert_eq(
+        sscanf(row, "%*u,%*u,%*u,%7[^,],%*u,%15[^,],%15[^,],%15[^,]", zone, ok, fail, info), 4);
+    snprintf(want, sizeof(want), "  %-10s %12s %12s %12s %12s", zone, "3", ok, fail, info);
+    cr_expect(strstr(text, want), "no row '%s' in\n%s", want, text);
+    free(text);
+    FILE *f = fopen(path, "w");
+    fputs("run,rep,seed,zone\n0,0,3,us\n", f);
+    fclose(f);
+    cr_expect_eq(tu_run(analyze, shown, log, NULL), 2);
+    text = tu_slurp(shown, NULL);
+    cr_expect_str_eq(text, "");
+    free(text);
+    text = tu_slurp(log, NULL);
+    cr_expect(strstr(text, "regions.csv: no column clients"), "%s", text);
+    free(text);
+    free(csv);
     tu_rmtree(dir);
 }

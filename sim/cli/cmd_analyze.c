@@ -13,6 +13,7 @@
 #include "analysis/folder.h"
 #include "analysis/plotrun.h"
 #include "analysis/report.h"
+#include "analysis/csvread.h"
 #include "analysis/csvwrite.h"
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
@@ -205,6 +206,66 @@ static bool write_points(const struct folder *f, const char *out, struct errbuf 
     return csvwrite_commit(&w, e);
 }
 
+/* ---- regions.csv: a run's client metrics by client zone, as a table ---------------------- */
+
+static const char *const region_columns[] = {"zone",       "clients",     "ops_ok",
+                                             "ops_fail",   "ops_info",    "read_p50_s",
+                                             "read_p99_s", "write_p50_s", "write_p99_s"};
+#define NREGION_COLUMNS (sizeof(region_columns) / sizeof(region_columns[0]))
+
+/* The header's index of every region_columns[] name; false (e says which) if one is missing. */
+static bool region_header(struct csvread *r, size_t *col, struct errbuf *e)
+{
+    for (size_t k = 0; k < NREGION_COLUMNS; k++) {
+        col[k] = 0;
+        while (col[k] < csvread_count(r) && strcmp(csvread_field(r, col[k]), region_columns[k]))
+            col[k]++;
+        if (col[k] == csvread_count(r)) {
+            errbuf_set(e, "%s: no column %s", csvread_name(r), region_columns[k]);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* One row of the table: the region_columns[] fields of the current record. */
+static bool print_region_row(struct csvread *r, const size_t *col, FILE *out, struct errbuf *e)
+{
+    if (csvread_count(r) <= col[NREGION_COLUMNS - 1]) {
+        errbuf_set(e, "%s:%lu: too few fields", csvread_name(r), csvread_line(r));
+        return false;
+    }
+    for (size_t k = 0; k < NREGION_COLUMNS; k++)
+        fprintf(out, k ? " %12s" : "  %-10s", csvread_field(r, col[k]));
+    fputc('\n', out);
+    return true;
+}
+
+/* The folder's regions.csv (a run with clients and cluster.zones), if any, after the report. */
+static bool print_regions(const struct folder *f, FILE *out, struct errbuf *e)
+{
+    char *path = folder_path(f, "regions.csv");
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    struct csvread *r = exists ? csvread_open(path, e) : NULL;
+    free(path);
+    if (!exists)
+        return true;
+    size_t col[NREGION_COLUMNS];
+    bool ok = r && csvread_next(r, e) == CSVREAD_RECORD && region_header(r, col, e);
+    if (ok) {
+        fprintf(out, "\nclient regions (regions.csv):\n");
+        for (size_t k = 0; k < NREGION_COLUMNS; k++)
+            fprintf(out, k ? " %12s" : "  %-10s", region_columns[k]);
+        fputc('\n', out);
+    }
+    enum csvread_status s = CSVREAD_END;
+    while (ok && (s = csvread_next(r, e)) == CSVREAD_RECORD)
+        ok = print_region_row(r, col, out, e);
+    csvread_free(r);
+    return ok && s != CSVREAD_ERROR;
+}
+
 /* ---- the command ---------------------------------------------------------------------- */
 
 /* Runs with clients (summary.csv has their columns) and no --metric: their statistics. */
@@ -224,6 +285,13 @@ static bool analyze(const struct options *o, struct errbuf *e)
     struct report *r =
         f && !(o->out && out_is_input(f, o->out, e)) ? report_new(f, metrics, nmetrics, e) : NULL;
     bool ok = r != NULL, to_stdout = o->out && strcmp(o->out, "-") == 0;
+    char *regions = NULL; /* read first: a bad file leaves no table or file behind */
+    size_t nregions = 0;
+    FILE *rf = ok && !o->quiet && !to_stdout ? open_memstream(&regions, &nregions) : NULL;
+    if (rf) {
+        ok = print_regions(f, rf, e);
+        fclose(rf);
+    }
     /* The files first: a file that cannot be written leaves no table behind either. */
     if (ok && o->out)
         ok = write_points(f, o->out, e);
@@ -232,12 +300,14 @@ static bool analyze(const struct options *o, struct errbuf *e)
         ok = report_save(r, csv, e);
     if (ok && !o->quiet && !to_stdout) {
         report_print(r, stdout);
+        fwrite(regions, 1, nregions, stdout);
         if (o->csv)
             printf("wrote %s\n", csv);
     }
     if (ok && o->plot)
         ok = plotrun_all(f, r, &o->plot_opts, o->quiet || to_stdout ? stderr : stdout, e);
     free(csv);
+    free(regions);
     report_free(r);
     folder_free(f);
     return ok;
