@@ -40,6 +40,8 @@ static void usage(FILE *f)
         "  --traces), else the mean over runs of summary.csv's per-run values (it says which);\n"
         "  false suspicions per node-hour; the mean crash detection latency (weighted by\n"
         "  detections); diverged replicas per run.\n"
+        "A run folder with DIR/regions.csv (clients and cluster.zones) also gets its rows:\n"
+        "zone, clients, ops_ok, ops_fail, ops_info, read and write p50 and p99.\n"
         "\n"
         "Options:\n"
         "  --csv          also write the same as DIR/analysis.csv (one row per point, columns\n"
