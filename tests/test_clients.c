@@ -20,21 +20,6 @@
 #include "sim/scenario/scenario_yaml.h"
 #include "testutil.h"
 
-static struct scenario resolve(const char *text)
-{
-    struct diag d;
-    diag_init(&d);
-    struct scenario_doc *doc = scenario_doc_parse("t.yaml", text, strlen(text), &d);
-    struct scenario sc;
-    bool ok = doc && scenario_doc_resolve(doc, &sc, &d);
-    if (!ok)
-        diag_print(&d, stderr);
-    cr_assert(ok, "the test scenario resolves");
-    scenario_doc_free(doc);
-    diag_fini(&d);
-    return sc;
-}
-
 /* What a run's history looked like, from the trace. */
 struct seen {
     bool one_client;        /* compare every ok read with the client's last write */
@@ -69,7 +54,7 @@ static const struct trace_sink_ops seen_ops = {.history = on_history};
 /* Run scenario text at seed; the metrics (and what the history showed in *s, if s). */
 static struct run_metrics run_text(const char *text, uint64_t seed, struct seen *s)
 {
-    struct scenario sc = resolve(text);
+    struct scenario sc = tu_resolve(text);
     sc.seed = seed;
     struct seen local = {0};
     struct trace tr = {.ops = &seen_ops, .ctx = s ? s : &local};
@@ -88,7 +73,7 @@ static struct run_metrics run_text(const char *text, uint64_t seed, struct seen 
  * of each op is read back from its proposal ("k<key>"). */
 static double chi_square(const char *text, const double *p, uint32_t keys, uint32_t draws)
 {
-    struct scenario sc = resolve(text);
+    struct scenario sc = tu_resolve(text);
     struct clients *cl = clients_new(&sc, true, NULL);
     uint64_t *count = calloc(keys, sizeof(*count));
     for (uint32_t i = 0; i < draws; i++) {

@@ -118,3 +118,18 @@ char *tu_scenario_errors(const char *text, int nsets, const char *const *sets)
     diag_fini(&d);
     return buf;
 }
+
+struct scenario tu_resolve(const char *text)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario_doc *doc = scenario_doc_parse("t.yaml", text, strlen(text), &d);
+    struct scenario sc;
+    bool ok = doc && scenario_doc_resolve(doc, &sc, &d);
+    if (!ok)
+        diag_print(&d, stderr);
+    cr_assert(ok, "the test scenario resolves");
+    scenario_doc_free(doc);
+    diag_fini(&d);
+    return sc;
+}

@@ -35,4 +35,9 @@ int tu_run(char *const *argv, const char *out, const char *err, char *const *env
  */
 char *tu_scenario_errors(const char *text, int nsets, const char *const *sets);
 
+/* A scenario given as YAML text ("t.yaml"), resolved; a test failure (diagnostics on stderr)
+ * if it does not resolve. The caller calls scenario_fini. */
+struct scenario;
+struct scenario tu_resolve(const char *text);
+
 #endif

@@ -13,6 +13,7 @@
 #include "analysis/folder.h"
 #include "analysis/plotrun.h"
 #include "analysis/report.h"
+#include "analysis/csvread.h"
 #include "analysis/csvwrite.h"
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
@@ -39,6 +40,8 @@ static void usage(FILE *f)
         "  --traces), else the mean over runs of summary.csv's per-run values (it says which);\n"
         "  false suspicions per node-hour; the mean crash detection latency (weighted by\n"
         "  detections); diverged replicas per run.\n"
+        "A run folder with DIR/regions.csv (clients and cluster.zones) also gets its rows:\n"
+        "zone, clients, ops_ok, ops_fail, ops_info, read and write p50 and p99.\n"
         "\n"
         "Options:\n"
         "  --csv          also write the same as DIR/analysis.csv (one row per point, columns\n"
@@ -141,12 +144,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 static bool point_samples(const struct folder *f, size_t p, double *samples, struct errbuf *e)
 {
     const struct folder_point *pt = &f->pt[p];
-    for (size_t j = 0; j < metric_field_count; j++) {
-        size_t col = folder_column(f, metric_fields[j].name);
+    for (size_t j = 0; j < POINTS_WIDTH; j++) {
+        size_t col = folder_column(f, points_field(j)->name);
         for (size_t i = 0; i < pt->nrows; i++) {
-            double *s = &samples[i * metric_field_count + j];
+            double *s = &samples[i * POINTS_WIDTH + j];
             *s = NAN; /* a hash (fingerprint) is an opaque string, never aggregated */
-            if (col != SIZE_MAX && metric_fields[j].kind != METRIC_HASH &&
+            if (col != SIZE_MAX && points_field(j)->kind != METRIC_HASH &&
                 !folder_real(f, pt->rows[i], col, s, e))
                 return false;
         }
@@ -160,15 +163,16 @@ static bool fill_points(FILE *out, const struct folder *f, struct errbuf *e)
     const char **values = xcalloc(f->naxes + 1, sizeof(*values));
     for (size_t a = 0; a < f->naxes; a++)
         paths[a] = f->cols[f->axis0 + a];
-    points_write_header(out, f->naxes, paths);
+    bool clients = folder_column(f, "ops_ok") != SIZE_MAX; /* summary.csv has their columns */
+    points_write_header(out, f->naxes, paths, clients);
     bool ok = true;
     for (size_t p = 0; ok && p < f->npoints; p++) {
-        double *samples = xcalloc(f->pt[p].nrows * metric_field_count, sizeof(*samples));
+        double *samples = xcalloc(f->pt[p].nrows * POINTS_WIDTH, sizeof(*samples));
         for (size_t a = 0; a < f->naxes; a++)
             values[a] = folder_axis_value(f, p, a);
         ok = point_samples(f, p, samples, e);
         if (ok)
-            points_write_row(out, f->naxes, values, samples, f->pt[p].nrows);
+            points_write_row(out, f->naxes, values, samples, f->pt[p].nrows, clients);
         free(samples);
     }
     free(paths);
@@ -202,6 +206,66 @@ static bool write_points(const struct folder *f, const char *out, struct errbuf 
         return false;
     }
     return csvwrite_commit(&w, e);
+}
+
+/* ---- regions.csv: a run's client metrics by client zone, as a table ---------------------- */
+
+static const char *const region_columns[] = {"zone",       "clients",     "ops_ok",
+                                             "ops_fail",   "ops_info",    "read_p50_s",
+                                             "read_p99_s", "write_p50_s", "write_p99_s"};
+#define NREGION_COLUMNS (sizeof(region_columns) / sizeof(region_columns[0]))
+
+/* The header's index of every region_columns[] name; false (e says which) if one is missing. */
+static bool region_header(struct csvread *r, size_t *col, struct errbuf *e)
+{
+    for (size_t k = 0; k < NREGION_COLUMNS; k++) {
+        col[k] = 0;
+        while (col[k] < csvread_count(r) && strcmp(csvread_field(r, col[k]), region_columns[k]))
+            col[k]++;
+        if (col[k] == csvread_count(r)) {
+            errbuf_set(e, "%s: no column %s", csvread_name(r), region_columns[k]);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* One row of the table: the region_columns[] fields of the current record. */
+static bool print_region_row(struct csvread *r, const size_t *col, FILE *out, struct errbuf *e)
+{
+    if (csvread_count(r) <= col[NREGION_COLUMNS - 1]) {
+        errbuf_set(e, "%s:%lu: too few fields", csvread_name(r), csvread_line(r));
+        return false;
+    }
+    for (size_t k = 0; k < NREGION_COLUMNS; k++)
+        fprintf(out, k ? " %12s" : "  %-10s", csvread_field(r, col[k]));
+    fputc('\n', out);
+    return true;
+}
+
+/* The folder's regions.csv (a run with clients and cluster.zones), if any, after the report. */
+static bool print_regions(const struct folder *f, FILE *out, struct errbuf *e)
+{
+    char *path = folder_path(f, "regions.csv");
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    struct csvread *r = exists ? csvread_open(path, e) : NULL;
+    free(path);
+    if (!exists)
+        return true;
+    size_t col[NREGION_COLUMNS];
+    bool ok = r && csvread_next(r, e) == CSVREAD_RECORD && region_header(r, col, e);
+    if (ok) {
+        fprintf(out, "\nclient regions (regions.csv):\n");
+        for (size_t k = 0; k < NREGION_COLUMNS; k++)
+            fprintf(out, k ? " %12s" : "  %-10s", region_columns[k]);
+        fputc('\n', out);
+    }
+    enum csvread_status s = CSVREAD_END;
+    while (ok && (s = csvread_next(r, e)) == CSVREAD_RECORD)
+        ok = print_region_row(r, col, out, e);
+    csvread_free(r);
+    return ok && s != CSVREAD_ERROR;
 }
 
 /* ---- the command ---------------------------------------------------------------------- */
@@ -244,6 +308,13 @@ static bool analyze(const struct options *o, struct errbuf *e)
     struct report *r =
         f && !(o->out && out_is_input(f, o->out, e)) ? report_new(f, metrics, nmetrics, e) : NULL;
     bool ok = r != NULL, to_stdout = o->out && strcmp(o->out, "-") == 0;
+    char *regions = NULL; /* read first: a bad file leaves no table or file behind */
+    size_t nregions = 0;
+    FILE *rf = ok && !o->quiet && !to_stdout ? open_memstream(&regions, &nregions) : NULL;
+    if (rf) {
+        ok = print_regions(f, rf, e);
+        fclose(rf);
+    }
     /* The files first: a file that cannot be written leaves no table behind either. */
     if (ok && o->out)
         ok = write_points(f, o->out, e);
@@ -252,12 +323,14 @@ static bool analyze(const struct options *o, struct errbuf *e)
         ok = report_save(r, csv, e);
     if (ok && !o->quiet && !to_stdout) {
         report_print(r, stdout);
+        fwrite(regions, 1, nregions, stdout);
         if (o->csv)
             printf("wrote %s\n", csv);
     }
     if (ok && o->plot)
         ok = plotrun_all(f, r, &o->plot_opts, o->quiet || to_stdout ? stderr : stdout, e);
     free(csv);
+    free(regions);
     report_free(r);
     folder_free(f);
     return ok;

@@ -34,6 +34,7 @@ struct cop {           /* one client operation */
 struct client {
     struct rng rng;  /* (RNG_CLIENT, i) */
     uint32_t node;   /* where it submits */
+    uint32_t zone;   /* its node's zone (UINT32_MAX: no cluster.zones) */
     uint32_t issued; /* operations invoked so far */
 };
 
@@ -68,6 +69,20 @@ size_t clients_max_elements(const struct scenario *sc)
     return n;
 }
 
+/* attach: zone: client i is in zone z = i mod k, and is the (i / k)-th client of z; the clients
+ * of z take z's nodes (in index order) round robin. Validation saw that z has a node. */
+static uint32_t zone_node(const struct scenario *sc, const uint32_t *zone, uint32_t i)
+{
+    uint32_t k = (uint32_t)sc->nzones, z = i % k, nth = i / k, size = 0;
+    for (uint32_t n = 0; n < sc->nodes; n++)
+        size += zone[n] == z;
+    assert(size > 0);
+    nth %= size;
+    for (uint32_t n = 0;; n++)
+        if (zone[n] == z && nth-- == 0)
+            return n;
+}
+
 struct clients *clients_new(const struct scenario *sc, bool log_order, const struct trace *tr)
 {
     const struct clients_spec *s = &sc->clients;
@@ -79,10 +94,15 @@ struct clients *clients_new(const struct scenario *sc, bool log_order, const str
     if (tr)
         cl->tr = *tr;
     cl->client = xcalloc(s->count, sizeof(*cl->client));
+    uint32_t *zone = scenario_zone_map(sc);
     for (uint32_t i = 0; i < s->count; i++) {
         rng_init(&cl->client[i].rng, sc->seed, RNG_CLIENT, i);
-        cl->client[i].node = s->attach == CLIENTS_NODE ? s->node : i % sc->nodes;
+        cl->client[i].node = s->attach == CLIENTS_ZONE   ? zone_node(sc, zone, i)
+                             : s->attach == CLIENTS_NODE ? s->node
+                                                         : i % sc->nodes;
+        cl->client[i].zone = zone ? zone[cl->client[i].node] : UINT32_MAX;
     }
+    free(zone);
     if (s->keydist == CLIENTS_ZIPF) {
         cl->zipf_cdf = xreallocarray(NULL, s->keys, sizeof(*cl->zipf_cdf));
         double sum = 0;
@@ -134,6 +154,11 @@ uint32_t clients_count(const struct clients *cl)
 uint32_t clients_node(const struct clients *cl, uint32_t client)
 {
     return cl->client[client].node;
+}
+
+uint32_t clients_zone(const struct clients *cl, uint32_t client)
+{
+    return cl->client[client].zone;
 }
 
 sim_time clients_timeout(const struct clients *cl)
@@ -412,12 +437,20 @@ static void percentiles(sim_time *t, size_t n, double *p50, double *p90, double 
 
 void clients_metrics(const struct clients *cl, sim_time duration, struct client_metrics *m)
 {
+    clients_zone_metrics(cl, UINT32_MAX, duration, m);
+}
+
+void clients_zone_metrics(const struct clients *cl, uint32_t zone, sim_time duration,
+                          struct client_metrics *m)
+{
     *m = (struct client_metrics){0};
     sim_time *reads = xreallocarray(NULL, cl->nops + 1, sizeof(*reads));
     sim_time *writes = xreallocarray(NULL, cl->nops + 1, sizeof(*writes));
     size_t nr = 0, nw = 0;
     for (size_t i = 0; i < cl->nops; i++) {
         const struct cop *o = &cl->op[i];
+        if (zone != UINT32_MAX && cl->client[o->client].zone != zone)
+            continue;
         m->ops_ok += o->state == COP_OK;
         m->ops_fail += o->state == COP_FAIL;
         m->ops_info += o->state == COP_INFO || o->state == COP_PENDING;

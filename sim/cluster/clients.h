@@ -56,6 +56,8 @@ void clients_seed(const struct clients *cl, struct replicas *r);
 
 uint32_t clients_count(const struct clients *cl);
 uint32_t clients_node(const struct clients *cl, uint32_t client); /* where it submits */
+/* The zone (cluster.zones index) of the client's node: its region; UINT32_MAX without zones. */
+uint32_t clients_zone(const struct clients *cl, uint32_t client);
 
 /*
  * Client `client` invokes its next operation at now as proposal `id`: *out (uninitialised)
@@ -110,5 +112,8 @@ struct client_metrics {
     double write_p50_s, write_p90_s, write_p99_s; /* ok writes, adds, removes */
 };
 void clients_metrics(const struct clients *cl, sim_time duration, struct client_metrics *m);
+/* The same over the clients whose zone (clients_zone) is zone; UINT32_MAX: every client. */
+void clients_zone_metrics(const struct clients *cl, uint32_t zone, sim_time duration,
+                          struct client_metrics *m);
 
 #endif

@@ -1380,6 +1380,11 @@ const struct graph *cluster_replica(const struct cluster *c, uint32_t node)
     return c->graphs[node];
 }
 
+const struct clients *cluster_clients(const struct cluster *c)
+{
+    return c->cl;
+}
+
 uint32_t cluster_majority_node(const struct cluster *c)
 {
     return c->check.majority_node;

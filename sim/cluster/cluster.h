@@ -86,6 +86,10 @@ struct linz_history;
 const struct linz_report *cluster_linearizability(const struct cluster *c,
                                                   const struct linz_history **h);
 
+/* The run's clients (clients.h), NULL without a clients section. */
+struct clients;
+const struct clients *cluster_clients(const struct cluster *c);
+
 /* A log protocol's (CONSENSUS_LOG_ORDER) node i: the log index it has applied up to. */
 uint64_t cluster_applied_index(const struct cluster *c, uint32_t node);
 

@@ -18,6 +18,7 @@
 #include "core/ledger.h"
 #include "core/linearizability.h"
 #include "core/xalloc.h"
+#include "sim/cluster/clients.h"
 #include "sim/cluster/cluster.h"
 #include "sim/output/csv.h"
 #include "sim/output/csv_trace.h"
@@ -87,6 +88,42 @@ void summary_write_row(FILE *f, const struct run_ident *id, size_t nswept,
     }
     csv_str(&c, atlas_build);
     csv_end(&c);
+}
+
+/* ---- regions.csv: the clients' metrics per client region (zone) ---- */
+
+static void write_regions(FILE *f, const struct run_ident *id, const struct scenario *sc,
+                          const struct clients *cl)
+{
+    static const char *const head[] = {
+        "run",        "rep",        "seed",        "zone",           "clients",
+        "ops_ok",     "ops_fail",   "ops_info",    "ops_throughput", "read_p50_s",
+        "read_p90_s", "read_p99_s", "write_p50_s", "write_p90_s",    "write_p99_s"};
+    struct csv c;
+    csv_init(&c, f);
+    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+        csv_str(&c, head[i]);
+    csv_end(&c);
+    for (uint32_t z = 0; z < sc->nzones; z++) {
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < clients_count(cl); i++)
+            n += clients_zone(cl, i) == z;
+        struct client_metrics m;
+        clients_zone_metrics(cl, z, sc->duration, &m);
+        csv_u64(&c, id->run);
+        csv_u64(&c, id->rep);
+        csv_u64(&c, id->seed);
+        csv_str(&c, sc->zones[z].name);
+        csv_u64(&c, n);
+        csv_u64(&c, m.ops_ok);
+        csv_u64(&c, m.ops_fail);
+        csv_u64(&c, m.ops_info);
+        const double real[] = {m.throughput,  m.read_p50_s,  m.read_p90_s, m.read_p99_s,
+                               m.write_p50_s, m.write_p90_s, m.write_p99_s};
+        for (size_t i = 0; i < sizeof(real) / sizeof(real[0]); i++)
+            csv_real(&c, real[i]);
+        csv_end(&c);
+    }
 }
 
 /* ---- the account's view of the trace: keep the first outcomes, forward everything ---- */
@@ -304,6 +341,7 @@ enum {
     F_HEARTBEATS,
     F_ELECTIONS,
     F_HISTORY,
+    F_REGIONS,
     F_VIOLATION,
     F_SUMMARY,
     F_RESOLVED,
@@ -321,6 +359,7 @@ static const char *const file_names[F_COUNT] = {
     "heartbeats.csv",
     "elections.csv",
     "history.csv",
+    "regions.csv",
     "violation.txt",
     "summary.csv",
     "scenario.resolved.yaml",
@@ -342,6 +381,8 @@ static bool wanted(const struct scenario *sc, int i)
         return consensus_protocols[sc->consensus.protocol]->flags & CONSENSUS_ELECTIONS;
     case F_HISTORY:
         return sc->clients.enabled;
+    case F_REGIONS: /* the clients' metrics by zone */
+        return sc->clients.enabled && sc->nzones;
     case F_VIOLATION: /* created after the run, when the clients' history is not linearizable */
         return false;
     case F_DOT:
@@ -552,6 +593,8 @@ bool run_to_dir_account(const struct scenario *sc, const struct run_ident *id, c
     uint32_t columns = 1u << m->protocol | (m->clients ? METRICS_CLIENTS : 0);
     summary_write_header(files[F_SUMMARY], 0, NULL, columns);
     summary_write_row(files[F_SUMMARY], id, 0, NULL, m, columns);
+    if (files[F_REGIONS])
+        write_regions(files[F_REGIONS], id, sc, cluster_clients(c));
     write_exports(c, sc, files);
     long ledgers = write_ledgers(c, sc, o, d);
     bool ok = ledgers >= 0;

@@ -237,7 +237,7 @@ struct generate_spec { /* workload.generate */
 };
 
 /* clients: (issue 16) clients that read and write keys through the protocol. */
-enum clients_attach { CLIENTS_ROUND_ROBIN, CLIENTS_NODE };
+enum clients_attach { CLIENTS_ROUND_ROBIN, CLIENTS_NODE, CLIENTS_ZONE };
 enum clients_mode { CLIENTS_CLOSED, CLIENTS_OPEN };
 enum clients_model { CLIENTS_REGISTER, CLIENTS_SET };
 enum clients_keydist { CLIENTS_UNIFORM, CLIENTS_ZIPF };
@@ -248,7 +248,8 @@ enum clients_read { CLIENTS_READ_LOG, CLIENTS_READ_LEASE };
 struct clients_spec {
     bool enabled;
     uint32_t count;    /* clients */
-    unsigned attach;   /* enum clients_attach: client i at node i mod n, or all at `node` */
+    unsigned attach;   /* enum clients_attach: client i at node i mod n, all at `node`, or in
+                          zone i mod zones (clients_new says which node) */
     uint32_t node;     /* CLIENTS_NODE: the node every client submits to */
     unsigned mode;     /* enum clients_mode */
     double rate;       /* CLIENTS_OPEN: operations per second per client (Poisson) */

@@ -1941,17 +1941,43 @@ static const struct key_spec workload_keys[] = {
      .example = "{count: 100, rate: 10}"},
 };
 
-static const char *const attach_names[] = {"round-robin", "node", NULL};
+static const char *const attach_names[] = {"round-robin", "node", "zone", NULL};
 static const char *const client_mode_names[] = {"closed", "open", NULL};
 static const char *const client_model_names[] = {"register", "set", NULL};
 static const char *const keydist_names[] = {"uniform", "zipf", NULL};
 static const char *const client_read_names[] = {"log", "lease", NULL};
+
+/* attach: zone needs cluster.zones, and every zone that gets a client needs a node. */
+static void check_client_zones(struct rctx *c, const struct clients_spec *cl,
+                               const struct ynode *map, const char *path)
+{
+    char sub[256];
+    join(sub, sizeof(sub), path, "attach");
+    if (!c->sc->nzones) {
+        err(c, at_key(map, "attach"), sub, "attach: zone needs cluster.zones");
+        return;
+    }
+    uint32_t *zone = scenario_zone_map(c->sc);
+    for (size_t z = 0; z < c->sc->nzones && z < cl->count; z++) {
+        uint32_t i = 0;
+        while (i < c->sc->nodes && zone[i] != z)
+            i++;
+        if (i == c->sc->nodes) {
+            err(c, at_key(map, "attach"), sub, "zone '%s' has no node for its clients",
+                c->sc->zones[z].name ? c->sc->zones[z].name : "");
+            break;
+        }
+    }
+    free(zone);
+}
 
 /* The clients' operations bound the run's proposals (ids are preallocated). */
 static void check_clients(struct rctx *c, void *base, const struct ynode *map, const char *path)
 {
     const struct clients_spec *cl = base;
     char sub[256];
+    if (cl->attach == CLIENTS_ZONE)
+        check_client_zones(c, cl, map, path);
     if ((double)cl->count * cl->ops > 100000000.0) {
         join(sub, sizeof(sub), path, "ops");
         err(c, at_key(map, "ops"), sub,
@@ -1965,7 +1991,9 @@ static const struct key_spec clients_keys[] = {
     {"count", K_UINT, CL(count), KF_REQUIRED, .min = 1, .max = 100000,
      .help = "number of clients (client i is process i of history.csv)", .example = "4"},
     {"attach", K_ENUM, CL(attach), .names = attach_names,
-     .help = "round-robin: client i submits to node i mod n; node: every client to `node`",
+     .help = "round-robin: client i submits to node i mod n; node: every client to `node`; "
+             "zone: client i is in zone i mod k of cluster.zones' k zones, the clients of a "
+             "zone spread round robin over its nodes",
      .example = "node"},
     {"node", K_NODE, CL(node), .help = "the node of `attach: node`", .example = "0"},
     {"mode", K_ENUM, CL(mode), .names = client_mode_names,

@@ -96,6 +96,8 @@ void zones_validate(const struct scenario *sc, struct diag *d)
         check_window(d, "faults.zone_crashes.recover", sc->faults.zone_crashes[i].at,
                      sc->faults.zone_crashes[i].recover);
     }
+    if (sc->clients.enabled && sc->clients.attach == CLIENTS_ZONE && !sc->nzones)
+        diag_error(d, NULL, 0, 0, "clients.attach", "attach: zone needs cluster.zones");
     if (sc->faults.zone_random.enabled && !sc->nzones)
         diag_error(d, NULL, 0, 0, "faults.zone_random", "needs cluster.zones");
     for (size_t i = 0; i < sc->faults.nslow; i++) {

@@ -489,14 +489,16 @@ static void points_fill(FILE *f, void *ctx)
 {
     struct results_ctx *c = ctx;
     uint32_t reps = c->p->replications;
-    double *samples = xcalloc((size_t)reps * metric_field_count, sizeof(*samples));
-    points_write_header(f, c->ncols, c->paths);
+    double *samples = xcalloc((size_t)reps * POINTS_WIDTH, sizeof(*samples));
+    bool clients = false; /* any run with clients: their columns */
+    for (uint64_t run = 0; run < c->p->nruns; run++)
+        clients |= c->st->m[run].clients;
+    points_write_header(f, c->ncols, c->paths, clients);
     for (uint64_t point = 0; point < c->p->npoints; point++) {
         for (uint32_t r = 0; r < reps; r++)
-            points_sample_row(&c->st->m[point * reps + r],
-                              samples + (size_t)r * metric_field_count);
+            points_sample_row(&c->st->m[point * reps + r], samples + (size_t)r * POINTS_WIDTH);
         point_values(c, point);
-        points_write_row(f, c->ncols, c->values, samples, reps);
+        points_write_row(f, c->ncols, c->values, samples, reps, clients);
     }
     free(samples);
 }
