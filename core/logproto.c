@@ -64,7 +64,7 @@ void logproto_decide(struct logproto_clients *t, uint32_t node, uint64_t id,
     assert(st->submitted && !st->decided);
     st->decided = true;
     open_unlink(t, id);
-    t->approved += o == CONSENSUS_APPROVED;
+    t->approved += o == CONSENSUS_APPROVED && index; /* index 0: answered outside the log */
     struct consensus_record rec = {
         .kind = CONSENSUS_REC_DECIDED,
         .node = node,

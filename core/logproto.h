@@ -29,7 +29,7 @@ struct logproto_clients {
     uint64_t open, open_last;  /* the first and last undecided proposal, 0: none */
     const struct consensus_port *port;
     uint32_t n, quorum; /* nodes; acknowledgements a decision needs (the records' quorum) */
-    uint64_t approved;  /* proposals decided approved: the committed client commands */
+    uint64_t approved;  /* proposals decided approved at a log index: the committed commands */
 };
 
 void logproto_clients_init(struct logproto_clients *t, const struct consensus_port *port,
