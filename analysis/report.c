@@ -347,7 +347,7 @@ static void print_title(const struct report *r, size_t p, FILE *out)
 static void print_approval(const struct result *res, FILE *out)
 {
     char a[32], b[32], c[32];
-    fprintf(out, "  %-18s %s  95%% Wilson [%s, %s]", "approval rate", num(res->rate, a),
+    fprintf(out, "  %-19s %s  95%% Wilson [%s, %s]", "approval rate", num(res->rate, a),
             num(res->lo, b), num(res->hi, c));
     if (res->faults)
         fprintf(out, "  closed form: n/a (the scenario has faults)\n");
@@ -369,21 +369,21 @@ static void print_approval(const struct result *res, FILE *out)
                 (unsigned long long)res->quorum, num(res->expected, a));
     uint64_t valid = res->proposals - res->outcome[O_INVALID];
     if (res->outcome[O_INVALID] && valid)
-        fprintf(out, "  %-18s %s  (approved / valid proposals, to compare with the closed form)\n",
+        fprintf(out, "  %-19s %s  (approved / valid proposals, to compare with the closed form)\n",
                 "valid approved", num((double)res->outcome[O_APPROVED] / (double)valid, a));
 }
 
 static void print_decisions(const struct result *res, FILE *out)
 {
     char m[32], q[3][32];
-    fprintf(out, "  %-18s mean %s  p50 %s  p90 %s  p99 %s  ", "decision (s)",
+    fprintf(out, "  %-19s mean %s  p50 %s  p90 %s  p99 %s  ", "decision (s)",
             num(res->decision[D_MEAN], m), num(res->decision[D_P50], q[0]),
             num(res->decision[D_P90], q[1]), num(res->decision[D_P99], q[2]));
     if (res->pooled)
         fprintf(out, "(pooled: %zu decided proposals in outcomes.csv)\n", res->ndecided);
     else
         fprintf(out, "(mean over runs of summary.csv's per-run values)\n");
-    fprintf(out, "  %-18s mean %s  p50 %s  p90 %s  p99 %s  ", "commit (s)",
+    fprintf(out, "  %-19s mean %s  p50 %s  p90 %s  p99 %s  ", "commit (s)",
             num(res->commit[D_MEAN], m), num(res->commit[D_P50], q[0]),
             num(res->commit[D_P90], q[1]), num(res->commit[D_P99], q[2]));
     if (res->pooled)
@@ -397,41 +397,41 @@ static void print_point(const struct report *r, size_t p, FILE *out)
     const struct result *res = &r->res[p];
     char a[32], b[32], c[32];
     print_title(r, p, out);
-    fprintf(out, "  %-18s nodes %s, quorum %s, approval %s, %s s, %s\n", "scenario",
+    fprintf(out, "  %-19s nodes %s, quorum %s, approval %s, %s s, %s\n", "scenario",
             res->param[P_NODES], res->param[P_QUORUM], res->param[P_APPROVAL],
             res->param[P_DURATION],
             res->faults      ? "faults"
             : res->byzantine ? "Byzantine nodes only"
                              : "no faults");
-    fprintf(out, "  %-18s %llu:", "proposals", (unsigned long long)res->proposals);
+    fprintf(out, "  %-19s %llu:", "proposals", (unsigned long long)res->proposals);
     for (size_t k = 0; k < O_COUNT; k++)
         fprintf(out, "%s %s %llu", k ? "," : "", outcome_names[k],
                 (unsigned long long)res->outcome[k]);
     fputc('\n', out);
     print_approval(res, out);
     print_decisions(res, out);
-    fprintf(out, "  %-18s %s per node-hour (%llu in %zu run%s)\n", "false suspicions",
+    fprintf(out, "  %-19s %s per node-hour (%llu in %zu run%s)\n", "false suspicions",
             num(res->fs_rate, a), (unsigned long long)res->false_suspicions, res->runs,
             res->runs == 1 ? "" : "s");
     if (res->detections)
-        fprintf(out, "  %-18s mean %s s over %llu detected crashes\n", "crash detection",
+        fprintf(out, "  %-19s mean %s s over %llu detected crashes\n", "crash detection",
                 num(res->detection_mean, a), (unsigned long long)res->detections);
     else
-        fprintf(out, "  %-18s NA (no crash detected)\n", "crash detection");
-    fprintf(out, "  %-18s %s per run\n", "diverged replicas", num(res->diverged, a));
+        fprintf(out, "  %-19s NA (no crash detected)\n", "crash detection");
+    fprintf(out, "  %-19s %s per run\n", "diverged replicas", num(res->diverged, a));
     if (res->diverged > 0) /* as loud as a violation: the replicas do not agree */
         fprintf(out,
-                "  %-18s in %zu of %zu run%s, %s per run: replicas ended in different states "
+                "  %-19s in %zu of %zu run%s, %s per run: replicas ended in different states "
                 "(missed commits not repaired; README: 'What each protocol guarantees')\n",
                 "REPLICAS DIVERGED", res->diverged_runs, res->runs, res->runs == 1 ? "" : "s",
                 num(res->diverged, a));
     if (res->violations) /* shown only when the checker found a broken invariant */
-        fprintf(out, "  %-18s %llu in %zu of %zu run%s (the 'violation' rows of events.csv)\n",
+        fprintf(out, "  %-19s %llu in %zu of %zu run%s (the 'violation' rows of events.csv)\n",
                 "SAFETY VIOLATIONS", (unsigned long long)res->violations, res->violating_runs,
                 res->runs, res->runs == 1 ? "" : "s");
     for (size_t k = 0; k < r->nextra; k++) {
         const struct estimate_mean *m = &res->extra[k];
-        fprintf(out, "  %-18s mean %s  95%% CI [%s, %s]  (%zu run%s with a value)\n",
+        fprintf(out, "  %-19s mean %s  95%% CI [%s, %s]  (%zu run%s with a value)\n",
                 r->f->cols[r->extra_col[k]], num(m->mean, a), num(m->ci_lo, b), num(m->ci_hi, c),
                 m->n, m->n == 1 ? "" : "s");
     }

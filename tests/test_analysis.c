@@ -720,7 +720,7 @@ Test(analyze, safety_violations_are_shown_only_when_the_checker_found_some)
     struct table s;
     table_load(&s, path("viol/summary.csv"));
     char want[96];
-    snprintf(want, sizeof(want), "SAFETY VIOLATIONS  %s in 1 of 1 run ",
+    snprintf(want, sizeof(want), "SAFETY VIOLATIONS   %s in 1 of 1 run ",
              get(&s, 1, "safety_violations"));
     cr_assert_gt(num(&s, 1, "safety_violations"), 0);
     table_free(&s);
@@ -752,7 +752,7 @@ Test(analyze, diverged_replicas_are_flagged_as_loudly_as_a_violation)
     free(out);
     cr_assert_eq(RUN("analyze", path("part")), 0);
     out = tu_slurp(path("out"), &len);
-    cr_assert(strstr(out, "REPLICAS DIVERGED  in 1 of 1 run, 2 per run: "), "%s", out);
+    cr_assert(strstr(out, "REPLICAS DIVERGED   in 1 of 1 run, 2 per run: "), "%s", out);
     free(out);
     snprintf(scenario, sizeof(scenario), "%s/scenarios/quickstart.yaml", ATLAS_SOURCE_DIR);
     cr_assert_eq(RUN("run", scenario, "-o", path("qs")), 0);
