@@ -70,12 +70,11 @@ struct consensus {
     consensus_time client_retry; /* 0: clients never resend */
     uint32_t max_batch, max_inflight;
     bool pre_vote, check_quorum;
-    bool lease_reads;        /* clients.read: lease: stamp AppendEntries, answer reads in lease */
-    consensus_time lease;    /* the lease after a stamp a majority echoed (leader's clock) */
-    consensus_time *scratch; /* lease_holds: the peers' stamps, n entries */
-    uint64_t lease_served;   /* reads answered from a lease */
-    bool figure8;            /* test hook: commit earlier-term entries by counting replicas */
-    bool stale_reads;        /* test hook: a leader answers a read at once, unconfirmed */
+    bool lease_reads;      /* clients.read: lease: stamp AppendEntries, answer reads in lease */
+    consensus_time lease;  /* the lease after a stamp a majority echoed (leader's clock) */
+    uint64_t lease_served; /* reads answered from a lease */
+    bool figure8;          /* test hook: commit earlier-term entries by counting replicas */
+    bool stale_reads;      /* test hook: a leader answers a read at once, unconfirmed */
     struct rnode *nodes;
     struct logproto_clients clients; /* who submitted what, decided or not */
     struct rprop *props;             /* 1..max_proposals */
@@ -509,12 +508,6 @@ static void leader_append(struct consensus *p, uint32_t node, uint64_t proposal)
 
 /* ---- client proposals ------------------------------------------------------------- */
 
-static int stamp_desc(const void *a, const void *b)
-{
-    consensus_time x = *(const consensus_time *)a, y = *(const consensus_time *)b;
-    return (x < y) - (x > y);
-}
-
 /*
  * Lease reads (Raft dissertation 6.4.1): does leader `node` hold a lease now? It needs an
  * entry of its own term committed (so its replica holds every committed write) and a stamp
@@ -523,6 +516,8 @@ static int stamp_desc(const void *a, const void *b)
  * so no other leader can be elected before stamp + the minimum election timeout (each on its
  * own clock). The lease ends at stamp + `lease` on this node's clock; safe while the clocks'
  * relative drift keeps that inside the followers' minimum timeout (the key's help).
+ * "The majority-th stamp (its own included) is recent enough" is counted rather than sorted:
+ * the test is monotone in the stamp, so it holds iff majority - 1 peers' stamps pass it (O(n)).
  */
 static bool lease_holds(struct consensus *p, uint32_t node)
 {
@@ -531,13 +526,12 @@ static bool lease_holds(struct consensus *p, uint32_t node)
         return false;
     if (p->majority == 1)
         return true;
-    uint32_t k = 0;
+    consensus_time now = clock_of(p, node);
+    uint32_t recent = 0;
     for (uint32_t i = 0; i < p->n; i++)
-        if (i != node)
-            p->scratch[k++] = r->acked[i];
-    qsort(p->scratch, k, sizeof(*p->scratch), stamp_desc);
-    consensus_time stamp = p->scratch[p->majority - 2]; /* the majority-th with itself */
-    return stamp && clock_of(p, node) < stamp - 1 + p->lease;
+        if (i != node && r->acked[i] && now < r->acked[i] - 1 + p->lease)
+            recent++;
+    return recent >= p->majority - 1;
 }
 
 /* Take `proposal` at `node` toward the leader; hops: redirects it travelled. */
@@ -943,8 +937,6 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     p->check_quorum = cfg->params[RAFT_CHECK_QUORUM].b;
     p->lease_reads = cfg->lease_reads;
     p->lease = cfg->params[RAFT_LEASE].t;
-    if (p->lease_reads)
-        p->scratch = xcalloc(p->n, sizeof(*p->scratch));
     p->figure8 = figure8;
     p->props = xcalloc(cfg->max_proposals + 1, sizeof(*p->props));
     logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority);
@@ -976,7 +968,6 @@ static void raft_destroy(struct consensus *p)
         free(r->active);
         free(r->acked);
     }
-    free(p->scratch);
     free(p->nodes);
     free(p->props);
     logproto_clients_fini(&p->clients);
