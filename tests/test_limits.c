@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -363,6 +364,45 @@ Test(memory, the_estimate_grows_with_nodes_proposals_links_and_ledgers)
     }
     cr_assert_float_eq(sum, b.total, 1e-9 * sum);
     scenario_fini(&sc);
+}
+
+/* 50,000 client operations on 5-node Raft: the estimate covers the run's measured peak, with the
+ * end-of-run linearizability check and without it, and names the check's memo cache. (Before
+ * the clients and the check were counted, the estimate was below the peak with the check.) */
+Test(memory, the_estimate_covers_a_run_with_clients_and_its_linearizability_check, .init = make_tmp,
+     .fini = remove_tmp)
+{
+    static const char *const checks[] = {"false", "true"}; /* the smaller peak first */
+    for (int i = 0; i < 2; i++) {
+        char check[64], *sets[] = {"clients.count=10", "clients.ops=5000", "clients.rate=100",
+                                   "duration=60s", check};
+        snprintf(check, sizeof(check), "checker.linearizability=%s", checks[i]);
+        struct scenario sc;
+        struct diag d;
+        diag_init(&d);
+        cr_assert(scenario_load(SRC("scenarios/clients-raft.yaml"), 5, sets, &sc, &d));
+        diag_fini(&d);
+        struct mem_estimate e;
+        limits_estimate(&sc, &e);
+        bool named = false;
+        for (size_t k = 0; k < e.nparts; k++)
+            named |= strcmp(e.part[k].what, "linearizability check") == 0;
+        cr_assert_eq(named, i == 1, "the check's part is there exactly when it runs");
+        scenario_fini(&sc);
+        char args[1024], *err;
+        snprintf(args, sizeof(args), "run '%s' --set %s --set %s --set %s --set %s --set %s -q",
+                 SRC("scenarios/clients-raft.yaml"), sets[0], sets[1], sets[2], sets[3], sets[4]);
+        cr_assert_eq(cli(args, &err), 0, "%s", err);
+        free(err);
+        struct rusage ru; /* the largest child so far: this one, the runs growing in order */
+        cr_assert_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
+        double peak = 1024.0 * (double)ru.ru_maxrss;
+        cr_assert_geq(e.total, peak, "check %s: estimate %.0f below the peak %.0f", checks[i],
+                      e.total, peak);
+        char rm[300];
+        snprintf(rm, sizeof(rm), "rm -rf '%s/o'", tmp);
+        cr_assert_eq(shell(rm), 0);
+    }
 }
 
 Test(memory, sizes_parse_with_binary_units_and_format_readably)

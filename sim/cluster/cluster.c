@@ -909,7 +909,7 @@ static void seed_graph(struct cluster *c)
     replicas_start(c->rep);
 }
 
-static size_t element_bound(const struct scenario *sc)
+size_t cluster_element_bound(const struct scenario *sc)
 {
     size_t n = workload_max_elements(sc), edges = sc->graph.nedges;
     for (size_t i = 0; i < sc->graph.nvertices; i++)
@@ -1076,7 +1076,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     }
     c->wl = workload_new(sc);
     c->cl = clients_new(sc, c->proto_ops->flags & CONSENSUS_LOG_ORDER, &c->tr);
-    c->rep = replicas_new(c->n, element_bound(sc));
+    c->rep = replicas_new(c->n, cluster_element_bound(sc));
     seed_graph(c);
     c->max_props = workload_max_proposals(sc) + clients_max_ops(sc);
     c->prop = xcalloc(c->max_props + 1, sizeof(*c->prop));
@@ -1219,7 +1219,7 @@ static void check_history(struct cluster *c)
         return;
     c->linz_ops = clients_history(c->cl);
     struct linz_limits lim = {.max_steps = c->sc->checker.max_steps,
-                              .max_cache_bytes = (size_t)256 << 20,
+                              .max_cache_bytes = CLUSTER_LINZ_CACHE_BYTES,
                               .max_shrink_checks = 4096,
                               .initial = 0};
     c->linz = linz_check(c->linz_ops, &lim);

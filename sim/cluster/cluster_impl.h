@@ -196,6 +196,10 @@ bool cluster_current(const struct cluster *c, const struct sim_event *ev);
 void cluster_heartbeat_start(struct cluster *c, uint32_t node, sim_time phase);
 /* Release catch-up snapshot i. */
 void cluster_snapshot_release(struct cluster *c, uint64_t i);
+/* The end-of-run linearizability check's memo cache per key, growth peaks included. */
+#define CLUSTER_LINZ_CACHE_BYTES ((size_t)256 << 20)
+/* Graph elements a run of sc can create at most (the replica store's size; limits.c). */
+size_t cluster_element_bound(const struct scenario *sc);
 
 /* The true time a duration measured on node's clock lasts (itself without clocks). */
 static inline sim_time cluster_span(const struct cluster *c, uint32_t node, sim_time d)

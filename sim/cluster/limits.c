@@ -11,6 +11,7 @@
 #include "core/xalloc.h"
 #include "sim/cluster/cluster_impl.h"
 #include "sim/engine/dist.h"
+#include "sim/cluster/clients.h"
 #include "sim/cluster/workload.h"
 
 #define GROWTH     1.5 /* arrays that double when full are on average this much too big */
@@ -22,6 +23,7 @@
 #define PROP_TEXT  128 /* a proposal's interned strings and replica op */
 #define LEDGER_REC 112 /* a ledger record and its text */
 #define GRAPH_ELEM 160 /* a vertex, edge or property of the final core/graph */
+#define CLIENT_OP  168 /* a client op: its record, history.csv's linz_op, latency arrays */
 #define BASE       (5.0 * 1024 * 1024) /* program, libraries, stdio, mailbox calendar */
 
 static void add(struct mem_estimate *e, const char *what, double bytes)
@@ -36,17 +38,6 @@ static void add(struct mem_estimate *e, const char *what, double bytes)
     }
     e->part[i] = (struct mem_part){.what = what, .bytes = bytes};
     e->total += bytes;
-}
-
-/* Graph elements a run can create: the initial graph and what the workload can add. */
-static double elements(const struct scenario *sc)
-{
-    double n = (double)workload_max_elements(sc) + 1;
-    for (size_t i = 0; i < sc->graph.nvertices; i++)
-        n += 1 + (double)sc->graph.vertices[i].nprops;
-    for (size_t i = 0; i < sc->graph.nedges; i++)
-        n += 1 + (double)sc->graph.edges[i].nprops;
-    return n;
 }
 
 /* Heartbeat links (sender -> receiver pairs). */
@@ -86,7 +77,9 @@ static double concurrent_proposals(const struct scenario *sc, double proposals)
 void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
 {
     memset(e, 0, sizeof(*e));
-    double n = sc->nodes, props = (double)workload_max_proposals(sc), elems = elements(sc);
+    double n = sc->nodes, ops = (double)clients_max_ops(sc);
+    double props = (double)workload_max_proposals(sc) + ops;
+    double elems = (double)cluster_element_bound(sc);
     /* struct cnode, the fault stream (cluster.fault), the network's two streams */
     double per_node = sizeof(struct cnode) + 3 * sizeof(struct rng) + 3 * sizeof(void *) +
                       (sc->consensus.napproval ? sizeof(double) : 0) +
@@ -108,6 +101,19 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
         add(e, "service queues", n * (sizeof(sim_time) + 8 + sizeof(struct rng)));
     add(e, "messages in flight",
         GROWTH * concurrent_proposals(sc, props) * n * (2 * BCAST_COPY + UNICAST));
+    if (ops > 0)
+        add(e, "client operations", GROWTH * ops * CLIENT_OP);
+    if (ops > 0 && sc->checker.linearizability) { /* one key's memo cache at a time */
+        double per_key = ceil(ops / fmax(1, sc->clients.keys) / 64); /* bitset words */
+        double steps = sc->checker.max_steps ? (double)sc->checker.max_steps : INFINITY;
+        add(e, "linearizability check",
+            fmin((double)CLUSTER_LINZ_CACHE_BYTES, steps * 2 * (24 + 8 * per_key)));
+    }
+    if (sc->consensus.broadcast_votes) /* per proposal in flight: n tallies, n x n heard bits */
+        add(e, "broadcast-vote tallies",
+            concurrent_proposals(sc, props) * n * (8 + 8 * ceil(n / 64)));
+    if (sc->output.progress_interval)        /* per node: the index and its last row, per kind */
+        add(e, "progress rows", n * 2 * 32); /* a 32-byte track per kind */
     if (sc->output.ledgers)
         add(e, "ledgers", n * props * 2 * LEDGER_REC);
     add(e, "final graph", elems * GRAPH_ELEM);
