@@ -2764,7 +2764,8 @@ void scenario_write_reference(FILE *f)
             "in sweep.params has at most %u values, a sweep at most %u points (the product "
             "of the value counts, `--set` lists and ranges included) and %u runs (points x "
             "replications). Before a run starts its memory is estimated (nodes, replicas, "
-            "proposals, pending events and messages, traces); `run` and `sweep` refuse a "
+            "proposals, pending events and messages, traces, client operations and the "
+            "linearizability check); `run` and `sweep` refuse a "
             "scenario whose estimate exceeds the limit (default: MemAvailable from "
             "/proc/meminfo; `--memory-limit SIZE` overrides it) with exit code 2.\n",
             SCENARIO_MAX_DURATION_TEXT, SWEEP_MAX_VALUES, SWEEP_MAX_POINTS, SWEEP_MAX_RUNS);
