@@ -28,9 +28,9 @@
  *   top        times >= top_start: one unsorted array of the same entries, with its
  *              minimum and maximum.
  * Scheduling appends (near heap: sift-up, or the fired event's hole: replace-top); when the
- * near heap runs empty the next non-empty bucket is moved in (Floyd's heap construction),
+ * near heap runs empty the next non-empty bucket is moved in (sorted, or heaped by Floyd),
  * and when the rung is used up a new one is built from the top: bucket width from a
- * histogram of log2(time - min) so that front buckets hold about max(32, min(1024,
+ * histogram of log2(time - min) so that front buckets hold about max(16, min(1024,
  * ntop / 64)) entries, at most 65,536 buckets, covering at least half of the top (the rest
  * waits for the next rung), so each entry moves O(1) times on average.
  *
@@ -128,7 +128,7 @@ struct record {     /* what a handle refers to */
 #define NONE    UINT32_MAX
 #define CHUNK_N 18 /* entries per chunk: 8-byte header + 18 x 56 bytes, about 1 KiB */
 #ifndef MIN_FRONT  /* entries in a front bucket of a new rung: ntop / FRONT_DIV, clamped */
-#define MIN_FRONT 32
+#define MIN_FRONT 16
 #endif
 #ifndef MAX_FRONT
 #define MAX_FRONT 1024
@@ -658,11 +658,11 @@ static void bucket_to_near(struct sim_engine *eng, size_t b)
 /*
  * Spread the top's entries over a new rung. The bucket width is a power of two chosen from
  * the density at the front (a histogram of log2(time - min)): the first buckets hold about
- * max(MIN_FRONT, ntop / 1024) entries each, so the near heap stays small while the buckets
- * that new events land in stay few enough to keep their tails in cache. The rung has at
- * most MAX_BUCKETS buckets but always covers at least half of the entries; the rest stay
- * in the top for a later rung, so every entry is moved a bounded number of times on
- * average whatever the distribution of times.
+ * min(MAX_FRONT, max(MIN_FRONT, ntop / FRONT_DIV)) entries each, so the near heap stays
+ * small (a sorted run when it can) while the buckets that new events land in stay few
+ * enough to keep their tails in cache. The rung has at most MAX_BUCKETS buckets but always
+ * covers at least half of the entries; the rest stay in the top for a later rung, so every
+ * entry is moved a bounded number of times on average whatever the distribution of times.
  */
 static void rung_build(struct sim_engine *eng)
 {
