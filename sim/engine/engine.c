@@ -15,13 +15,15 @@
  * tier an entry went through. The three tiers split time into disjoint ranges:
  *   near heap  times < near_end: 16-byte {time, key} entries, key's low bits indexing the
  *              event's copy in a small near store, kept in one of two forms. A bucket of
- *              at most SORT_MAX entries moved into an empty near tier is insertion-sorted
- *              into a descending run (the minimum last: firing is n--, and an event
- *              scheduled into it is inserted, while it stays small). Otherwise, or when a
- *              run would outgrow SORT_MAX or take a second bucket, it is a D-ary heap (D = 4,
- *              ATLAS_HEAP_ARITY to measure others; a reversed run is a heap already) placed
- *              so a node's D children share one cache line; branch-free smallest-child
- *              selection with the grandchildren prefetched.
+ *              at most SORT_MAX entries moved into an empty near tier is sorted (counting
+ *              sort by sub-range, then insertion sort: run_sort) into a descending run,
+ *              the minimum last: firing is n--, and an event scheduled into it is inserted
+ *              while the run has at most RUN_INSERT_MAX entries. Otherwise (a longer run
+ *              taking an insertion, a second bucket, a bigger bucket, or one whose times
+ *              are too bunched to sort cheaply) it is a D-ary heap (D = 4, ATLAS_HEAP_ARITY
+ *              to measure others; a reversed run is a heap already) placed so a node's D
+ *              children share one cache line; branch-free smallest-child selection with
+ *              the grandchildren prefetched.
  *   rung       [near_end, top_start): nb buckets of width 2^shift, each an unsorted list of
  *              1 KiB chunks of 56-byte entries {time, seq << SLOT_BITS | slot, event};
  *              bucket cur..nb-1 are pending, near_end is the start of bucket cur.
@@ -30,7 +32,7 @@
  * Scheduling appends (near heap: sift-up, or the fired event's hole: replace-top); when the
  * near heap runs empty the next non-empty bucket is moved in (sorted, or heaped by Floyd),
  * and when the rung is used up a new one is built from the top: bucket width from a
- * histogram of log2(time - min) so that front buckets hold about max(16, min(1024,
+ * histogram of log2(time - min) so that front buckets hold about max(32, min(1024,
  * ntop / 64)) entries, at most 65,536 buckets, covering at least half of the top (the rest
  * waits for the next rung), so each entry moves O(1) times on average.
  *
@@ -128,7 +130,7 @@ struct record {     /* what a handle refers to */
 #define NONE    UINT32_MAX
 #define CHUNK_N 18 /* entries per chunk: 8-byte header + 18 x 56 bytes, about 1 KiB */
 #ifndef MIN_FRONT  /* entries in a front bucket of a new rung: ntop / FRONT_DIV, clamped */
-#define MIN_FRONT 16
+#define MIN_FRONT 32
 #endif
 #ifndef MAX_FRONT
 #define MAX_FRONT 1024
@@ -137,8 +139,9 @@ struct record {     /* what a handle refers to */
 #define FRONT_DIV 64
 #endif
 #ifndef SORT_MAX /* a bucket of at most this many entries is sorted, not heaped */
-#define SORT_MAX 64
+#define SORT_MAX 2048
 #endif
+#define RUN_INSERT_MAX   64 /* a run longer than this becomes a heap to take an insertion */
 #define MAX_BUCKETS_LOG2 16
 #define MAX_BUCKETS      ((size_t)1 << MAX_BUCKETS_LOG2)
 
@@ -197,6 +200,8 @@ struct sim_engine {
     uint32_t nkinds;                          /* kinds numbered so far */
     const char *kind_name[SIM_MAX_KINDS + 1]; /* by number; NULL: unregistered */
     struct kslot kslot[KIND_SLOTS];           /* by handler address */
+    struct qentry *sort_tmp;                  /* [SORT_MAX] scratch of run_sort */
+    uint32_t *sort_start;                     /* [SORT_MAX + 1] its group starts */
 };
 
 static sim_tap_fn *default_tap; /* sim_tap_new_engines */
@@ -397,6 +402,8 @@ struct sim_engine *sim_engine_new(void)
     eng->chunk_free = NONE;
     heap_grow(eng, 64);
     pool_grow(eng, 64);
+    eng->sort_tmp = xmalloc(SORT_MAX * sizeof(struct qentry));
+    eng->sort_start = xmalloc((SORT_MAX + 1) * sizeof(uint32_t));
     return eng;
 }
 
@@ -412,6 +419,8 @@ void sim_engine_free(struct sim_engine *eng)
     free(eng->top);
     free(eng->rec);
     free(eng->free_slots);
+    free(eng->sort_tmp);
+    free(eng->sort_start);
     free(eng);
 }
 
@@ -481,15 +490,18 @@ static void near_unsort(struct sim_engine *eng)
     eng->sorted = false;
 }
 
-/* Insert e into the descending run heap[0..n) (room for one more). */
-static inline void run_insert(struct qentry *h, size_t n, struct qentry e)
+/* Insert e into the descending run h[0..n) (room for one more); returns the entries it
+ * moved past. */
+static inline size_t run_insert(struct qentry *h, size_t n, struct qentry e)
 {
     u128 ek = entry_k(e);
-    while (n > 0 && entry_k(h[n - 1]) < ek) {
-        h[n] = h[n - 1];
-        n--;
+    size_t i = n;
+    while (i > 0 && entry_k(h[i - 1]) < ek) {
+        h[i] = h[i - 1];
+        i--;
     }
-    h[n] = e;
+    h[i] = e;
+    return n - i;
 }
 
 /* ---- the two tiers: near heap, rung of buckets, top ---- */
@@ -529,7 +541,7 @@ static inline void near_put(struct sim_engine *eng, sim_time t, uint64_t key,
         return;
     }
     heap_grow(eng, eng->n + 1);
-    if (eng->sorted && eng->n >= SORT_MAX)
+    if (eng->sorted && eng->n >= RUN_INSERT_MAX)
         near_unsort(eng);
     if (eng->sorted)
         run_insert(eng->heap, eng->n++, e);
@@ -611,6 +623,45 @@ static inline void top_add(struct sim_engine *eng, const struct fentry *f)
     top_put(eng, f->time, f->key, &f->ev);
 }
 
+/*
+ * Sort the near tier's n <= SORT_MAX entries (times in [lo, lo + 2^shift)) into a
+ * descending run: a counting sort into about n equal sub-ranges of the bucket, each
+ * sub-range's entries in reverse bucket order (a bucket lists its entries in scheduling
+ * order, so equal times come out in descending sequence order), then an insertion sort,
+ * which has little left to move when the times are spread out. Returns false, leaving the
+ * entries in some order, when the insertion sort had to move more than 4 entries per
+ * entry (times bunched within sub-ranges); the caller makes a heap of them instead.
+ */
+static bool run_sort(struct sim_engine *eng, sim_time lo, unsigned shift)
+{
+    struct qentry *h = eng->heap, *tmp = eng->sort_tmp;
+    uint32_t *start = eng->sort_start;
+    size_t n = eng->n;
+    unsigned subs_log2 = 5; /* sub-ranges: a power of two >= n, at least 32 */
+    while (((size_t)1 << subs_log2) < n)
+        subs_log2++;
+    size_t subs = (size_t)1 << subs_log2;
+    memset(start, 0, (subs + 1) * sizeof(*start));
+    unsigned down = shift > subs_log2 ? shift - subs_log2 : 0;
+    unsigned up = subs_log2 - (shift - down); /* shift < subs_log2: spread out */
+    /* group g = subs - 1 - sub-range (descending: the last sub-range first) is counted
+     * in start[g + 1], then start[g] is where its next entry goes */
+    for (size_t i = 0; i < n; i++) {
+        assert(h[i].time >= lo && (h[i].time - lo) >> shift == 0);
+        tmp[i] = h[i];
+        start[subs - ((h[i].time - lo) >> down << up)]++;
+    }
+    for (size_t g = 1; g <= subs; g++)
+        start[g] += start[g - 1];
+    for (size_t i = n; i-- > 0;)
+        h[start[subs - 1 - ((tmp[i].time - lo) >> down << up)]++] = tmp[i];
+    size_t moved = 0;
+    for (size_t i = 1; i < n; i++)
+        if ((moved += run_insert(h, i, h[i])) > 4 * n)
+            return false;
+    return true;
+}
+
 /* Move bucket b's entries into the near heap (no hole) and free its chunks. */
 static void bucket_to_near(struct sim_engine *eng, size_t b)
 {
@@ -646,11 +697,9 @@ static void bucket_to_near(struct sim_engine *eng, size_t b)
     bk->fill = 0;
     if (!was_empty)
         return;
-    eng->sorted = eng->n <= SORT_MAX;
-    if (eng->sorted) /* insertion sort into a descending run */
-        for (size_t i = 1; i < eng->n; i++)
-            run_insert(eng->heap, i, eng->heap[i]);
-    else /* Floyd's heap construction */
+    eng->sorted = eng->n <= SORT_MAX &&
+                  run_sort(eng, eng->rung_start + ((sim_time)b << eng->shift), eng->shift);
+    if (!eng->sorted) /* Floyd's heap construction */
         for (size_t i = eng->n > 1 ? (eng->n - 2) / D + 1 : 0; i-- > 0;)
             sift_down(eng->heap, eng->n, i, eng->heap[i]);
 }
