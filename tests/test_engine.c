@@ -71,6 +71,28 @@ Test(engine, equal_times_fire_in_schedule_order)
 }
 
 /* A handler that schedules event a+1 at the same time (until 5), after the others. */
+/* One bucket gets 600 events within 200 ns of each other, in random order with ties, at
+ * 2^30 ns (with one event at 0, the rung's buckets are 2^27 ns wide): sorting them by
+ * sub-range leaves nearly everything to the insertion sort, which gives up for a heap. */
+Test(engine, a_bucket_of_bunched_times_fires_in_time_then_schedule_order)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct log *lg = log_new();
+    struct rng r;
+    rng_init(&r, 7, RNG_TEST, 0);
+    at(eng, 0, lg, 0);
+    for (uint64_t i = 1; i <= 600; i++)
+        at(eng, (UINT64_C(1) << 30) + rng_below(&r, 200), lg, i);
+    cr_assert_eq(sim_run(eng, SIM_TIME_MAX), 601);
+    for (size_t i = 1; i < lg->n; i++) {
+        cr_assert_leq(lg->t[i - 1], lg->t[i], "position %zu", i);
+        if (lg->t[i - 1] == lg->t[i])
+            cr_assert_lt(lg->a[i - 1], lg->a[i], "tie at position %zu out of schedule order", i);
+    }
+    free(lg);
+    sim_engine_free(eng);
+}
+
 static void chain_now(struct sim_engine *eng, const struct sim_event *ev)
 {
     record(eng, ev);

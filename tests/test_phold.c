@@ -196,10 +196,21 @@ Test(phold, the_command_with_reference_prints_the_engines_counts_and_checksum)
 Test(phold, the_command_rejects_bad_options_with_exit_code_2_and_no_output)
 {
     static const char *const bad[] = {
-        "bench phold --lps abc",     "bench phold --lps -1",   "bench phold --remote 2",
-        "bench phold --mean 1x",     "bench phold --mean",     "bench phold --bogus 1",
-        "bench phold --lookahead 3", "bench phold --lps 0",    "bench nosuch",
-        "bench phold --end -1s",     "bench phold --mean 1e3", "bench phold --reference 1",
+        "bench phold --lps abc",
+        "bench phold --lps -1",
+        "bench phold --remote 2",
+        "bench phold --mean 1x",
+        "bench phold --mean",
+        "bench phold --bogus 1",
+        "bench phold --lookahead 3",
+        "bench phold --lps 0",
+        "bench nosuch",
+        "bench phold --end -1s",
+        "bench phold --mean 1e3",
+        "bench phold --reference 1",
+        "bench phold --rounds 0",
+        "bench phold --rounds 1001",
+        "bench phold --rounds 2 --reference",
     };
     char out[1024];
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -208,4 +219,24 @@ Test(phold, the_command_rejects_bad_options_with_exit_code_2_and_no_output)
     }
     cr_expect_eq(sim("bench phold --help", out, sizeof(out)), 0);
     cr_expect(strstr(out, "--lookahead") != NULL);
+}
+
+Test(phold, rounds_time_the_engine_and_the_reference_in_turn_and_print_both_ratios)
+{
+    static char a[4096], one[4096];
+    cr_assert_eq(sim("bench phold --lps 300 --events 20000 --rounds 3", a, sizeof(a)), 0);
+    cr_assert_eq(sim("bench phold --lps 300 --events 20000", one, sizeof(one)), 0);
+    cr_expect(strstr(a, "queue=engine+reference rounds=3\n") != NULL, "%s", a);
+    for (int r = 1; r <= 4; r++) {
+        char line[32];
+        snprintf(line, sizeof(line), "round %d: engine cpu_s=", r);
+        cr_expect_eq(strstr(a, line) != NULL, r <= 3, "%s in %s", line, a);
+    }
+    /* the summary carries the single run's events and checksum, and both ratios */
+    const char *sum = strstr(a, "\nevents=20000 pending=300 ");
+    const char *ck = strstr(one, "checksum=");
+    cr_assert(sum && ck, "%s", a);
+    cr_expect(strstr(sum, "rounds=3 engine_cpu_min=") != NULL, "%s", sum);
+    cr_expect(strncmp(strstr(sum, "checksum="), ck, strlen("checksum=") + 16) == 0, "%s", sum);
+    cr_expect(strstr(sum, " ratio_min=") && strstr(sum, " ratio_median="), "%s", sum);
 }

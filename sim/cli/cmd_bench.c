@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "core/xalloc.h"
 #include "sim/cli/cli.h"
 #include "sim/engine/phold.h"
 
@@ -53,7 +54,7 @@ static void phold_usage(FILE *f)
     fprintf(f,
             "usage: atlas-sim bench phold [--lps N] [--population N] [--remote F] [--mean T]\n"
             "                             [--lookahead T] [--events N] [--end T] [--seed N]\n"
-            "                             [--reference]\n"
+            "                             [--reference | --rounds K]\n"
             "\n"
             "Runs the standard PHOLD model on the engine (one core) and reports committed\n"
             "events, pending events, wall and CPU seconds, events per (wall) second and peak\n"
@@ -72,6 +73,10 @@ static void phold_usage(FILE *f)
             "  --reference     run the identical model on a bare binary heap instead of the\n"
             "                  engine (the yardstick of BENCHMARKS.md: time both in one\n"
             "                  sitting and compare); same events and checksum\n"
+            "  --rounds K      run the engine and the reference K times each, interleaved\n"
+            "                  (odd rounds engine first, even rounds reference first), and\n"
+            "                  print each round's CPU seconds and the ratio reference / engine\n"
+            "                  of the minimum and of the median CPU times (K <= 1000)\n"
             "\n"
             "Times T are durations (250us, 1.5s) or plain numbers in PHOLD's abstract time\n"
             "unit, which is mapped to one second: --mean 1.0 and --mean 1s are the same.\n");
@@ -123,7 +128,10 @@ struct phold_cli {
     struct phold_params p; /* model parameters */
     uint64_t events;       /* --events (UINT64_MAX: none) */
     sim_time end;          /* --end (SIM_TIME_MAX: none) */
+    uint64_t rounds;       /* --rounds (0: one run of the queue chosen) */
 };
+
+#define MAX_ROUNDS 1000
 
 /* Parse one option with its value; returns EXIT_OK or EXIT_USAGE (message printed). */
 static int phold_option(struct phold_cli *c, const char *opt, const char *val)
@@ -136,7 +144,11 @@ static int phold_option(struct phold_cli *c, const char *opt, const char *val)
         ok = parse_u64(val, &c->p.population);
     else if (strcmp(opt, "--events") == 0)
         ok = parse_u64(val, &c->events);
-    else if (strcmp(opt, "--seed") == 0)
+    else if (strcmp(opt, "--rounds") == 0) {
+        if (!parse_u64(val, &c->rounds) || c->rounds == 0 || c->rounds > MAX_ROUNDS)
+            return phold_bad(opt, val, "is not a round count from 1 to 1000");
+        return EXIT_OK;
+    } else if (strcmp(opt, "--seed") == 0)
         ok = parse_u64(val, &c->p.seed);
     else if (strcmp(opt, "--remote") == 0)
         ok = parse_prob(val, &c->p.remote);
@@ -164,6 +176,7 @@ static int phold_parse(struct phold_cli *c, int argc, char **argv)
     phold_params_default(&c->p);
     c->events = 10000000;
     c->end = SIM_TIME_MAX;
+    c->rounds = 0;
     bool events_given = false, end_given = false;
     for (int i = 1; i < argc; i += 2) {
         if (strcmp(argv[i], "--reference") == 0) {
@@ -183,6 +196,10 @@ static int phold_parse(struct phold_cli *c, int argc, char **argv)
     }
     if (end_given && !events_given)
         c->events = UINT64_MAX;
+    if (c->rounds && c->p.reference) {
+        fprintf(stderr, "atlas-sim bench phold: --rounds runs both queues; drop --reference\n");
+        return EXIT_USAGE;
+    }
     char why[160];
     if (!phold_check(&c->p, why, sizeof(why))) {
         fprintf(stderr, "atlas-sim bench phold: %s\n", why);
@@ -229,6 +246,83 @@ static void phold_report(const struct phold_cli *c, const struct phold_result *r
            res->events, res->pending, now, wall, rate, tm.cpu, ru.ru_maxrss, res->checksum);
 }
 
+/* One timed run of the model on the queue p->reference chooses (setup and teardown not
+ * timed). */
+static void phold_timed(const struct phold_cli *c, const struct phold_params *p,
+                        struct phold_result *res, struct timing *tm)
+{
+    struct phold *ph = phold_new(p);
+    double w0 = clock_seconds(CLOCK_MONOTONIC), c0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    phold_run(ph, c->events, c->end);
+    *tm = (struct timing){clock_seconds(CLOCK_MONOTONIC) - w0,
+                          clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0};
+    phold_result(ph, res);
+    phold_free(ph);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The median of v[0..n) (n > 0; sorts v). */
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* --rounds: the engine and the reference interleaved; exit 1 if they disagree. */
+static int phold_rounds(const struct phold_cli *c)
+{
+    size_t k = (size_t)c->rounds;
+    double *cpu[2] = {xcalloc(k, sizeof(double)), xcalloc(k, sizeof(double))};
+    struct phold_result res[2] = {{0}}, first = {0};
+    char mean[SIM_TIME_BUFLEN], look[SIM_TIME_BUFLEN], now[SIM_TIME_BUFLEN];
+    printf("phold: lps=%" PRIu64 " population=%" PRIu64 " remote=%g mean=%s lookahead=%s "
+           "seed=%" PRIu64 " queue=engine+reference rounds=%zu\n",
+           c->p.lps, c->p.population, c->p.remote, sim_time_format(c->p.mean, mean),
+           sim_time_format(c->p.lookahead, look), c->p.seed, k);
+    int rc = EXIT_OK;
+    for (size_t r = 0; r < k && rc == EXIT_OK; r++) {
+        for (int j = 0; j < 2; j++) {
+            int q = r % 2 ? 1 - j : j; /* 0 engine, 1 reference */
+            struct phold_params p = c->p;
+            p.reference = q == 1;
+            struct timing tm;
+            phold_timed(c, &p, &res[q], &tm);
+            cpu[q][r] = tm.cpu;
+        }
+        if (r == 0)
+            first = res[0];
+        for (int q = 0; q < 2; q++)
+            if (res[q].checksum != first.checksum || res[q].events != first.events)
+                rc = EXIT_INVARIANT;
+        printf("round %zu: engine cpu_s=%.6f reference cpu_s=%.6f ratio=%.3f\n", r + 1, cpu[0][r],
+               cpu[1][r], cpu[0][r] > 0 ? cpu[1][r] / cpu[0][r] : 0);
+    }
+    if (rc != EXIT_OK) {
+        fprintf(stderr, "atlas-sim bench phold: the engine and the reference fired different "
+                        "events (checksums differ)\n");
+    } else {
+        double emin = cpu[0][0], rmin = cpu[1][0];
+        for (size_t r = 1; r < k; r++) {
+            emin = cpu[0][r] < emin ? cpu[0][r] : emin;
+            rmin = cpu[1][r] < rmin ? cpu[1][r] : rmin;
+        }
+        double emed = median(cpu[0], k), rmed = median(cpu[1], k);
+        printf("events=%" PRIu64 " pending=%" PRIu64 " sim_time_s=%s checksum=%016" PRIx64
+               " rounds=%zu engine_cpu_min=%.6f engine_cpu_median=%.6f reference_cpu_min=%.6f "
+               "reference_cpu_median=%.6f ratio_min=%.3f ratio_median=%.3f\n",
+               first.events, first.pending, sim_time_format_seconds(first.now, now), first.checksum,
+               k, emin, emed, rmin, rmed, emin > 0 ? rmin / emin : 0, emed > 0 ? rmed / emed : 0);
+    }
+    free(cpu[0]);
+    free(cpu[1]);
+    return rc;
+}
+
 int bench_phold_main(int argc, char **argv)
 {
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -239,14 +333,11 @@ int bench_phold_main(int argc, char **argv)
     int rc = phold_parse(&c, argc, argv);
     if (rc != EXIT_OK)
         return rc;
-    struct phold *ph = phold_new(&c.p);
-    double w0 = clock_seconds(CLOCK_MONOTONIC), c0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
-    phold_run(ph, c.events, c.end);
-    struct timing tm = {clock_seconds(CLOCK_MONOTONIC) - w0,
-                        clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0};
+    if (c.rounds)
+        return phold_rounds(&c);
     struct phold_result res;
-    phold_result(ph, &res);
-    phold_free(ph);
+    struct timing tm;
+    phold_timed(&c, &c.p, &res, &tm);
     phold_report(&c, &res, tm);
     return EXIT_OK;
 }

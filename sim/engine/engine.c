@@ -13,17 +13,24 @@
  * Order: every queued entry carries key = seq << SLOT_BITS | index, seq unique, so
  * comparing (time, key) is comparing (time, seq): ties fire in scheduling order, whatever
  * tier an entry went through. The three tiers split time into disjoint ranges:
- *   near heap  times < near_end: a D-ary heap (D = 4, ATLAS_HEAP_ARITY to measure others)
- *              of 16-byte {time, key} entries, key's low bits indexing the event's copy in a
- *              small near store; placed so a node's D children share one cache line;
- *              branch-free smallest-child selection with the grandchildren prefetched.
+ *   near heap  times < near_end: 16-byte {time, key} entries, key's low bits indexing the
+ *              event's copy in a small near store, kept in one of two forms. A bucket of
+ *              at most SORT_MAX entries moved into an empty near tier is sorted (counting
+ *              sort by sub-range, then insertion sort: run_sort) into a descending run,
+ *              the minimum last: firing is n--, and an event scheduled into it is inserted
+ *              while the run has at most RUN_INSERT_MAX entries. Otherwise (a longer run
+ *              taking an insertion, a second bucket, a bigger bucket, or one whose times
+ *              are too bunched to sort cheaply) it is a D-ary heap (D = 4, ATLAS_HEAP_ARITY
+ *              to measure others; a reversed run is a heap already) placed so a node's D
+ *              children share one cache line; branch-free smallest-child selection with
+ *              the grandchildren prefetched.
  *   rung       [near_end, top_start): nb buckets of width 2^shift, each an unsorted list of
  *              1 KiB chunks of 56-byte entries {time, seq << SLOT_BITS | slot, event};
  *              bucket cur..nb-1 are pending, near_end is the start of bucket cur.
  *   top        times >= top_start: one unsorted array of the same entries, with its
  *              minimum and maximum.
  * Scheduling appends (near heap: sift-up, or the fired event's hole: replace-top); when the
- * near heap runs empty the next non-empty bucket is moved in (Floyd's heap construction),
+ * near heap runs empty the next non-empty bucket is moved in (sorted, or heaped by Floyd),
  * and when the rung is used up a new one is built from the top: bucket width from a
  * histogram of log2(time - min) so that front buckets hold about max(32, min(1024,
  * ntop / 64)) entries, at most 65,536 buckets, covering at least half of the top (the rest
@@ -40,9 +47,9 @@
  * them, sorts and renumbers the rest.
  *
  * Firing: the top entry's event is copied out and its slot freed before the handler runs;
- * the heap entry stays in place as a "hole" that the handler's first schedule into the
- * near heap fills by a single sift-down (a replace-top). Otherwise the hole is removed
- * afterwards.
+ * in heap form the entry stays in place as a "hole" that the handler's first schedule into
+ * the near heap fills by a single sift-down (a replace-top). Otherwise the hole is removed
+ * afterwards. A sorted run simply drops its last entry.
  *
  * Sequence numbers have 64 - SLOT_BITS = 36 bits; before they run out (after 6.9e10
  * schedules) sim_compact renumbers the pending entries in (time, seq) order.
@@ -131,6 +138,10 @@ struct record {     /* what a handle refers to */
 #ifndef FRONT_DIV
 #define FRONT_DIV 64
 #endif
+#ifndef SORT_MAX /* a bucket of at most this many entries is sorted, not heaped */
+#define SORT_MAX 2048
+#endif
+#define RUN_INSERT_MAX   64 /* a run longer than this becomes a heap to take an insertion */
 #define MAX_BUCKETS_LOG2 16
 #define MAX_BUCKETS      ((size_t)1 << MAX_BUCKETS_LOG2)
 
@@ -179,6 +190,7 @@ struct sim_engine {
     size_t tombstones;         /* cancelled entries still queued (near heap, rung or top) */
     uint64_t fired;            /* events fired */
     bool hole;                 /* heap[0] fired, awaiting replacement or removal */
+    bool sorted;               /* near tier is a descending run: heap[n-1] is the minimum */
     bool stop;                 /* sim_stop was called */
     bool running;              /* inside sim_run/sim_step (no reentry) */
     sim_time horizon;          /* of the running sim_run/sim_step */
@@ -188,6 +200,8 @@ struct sim_engine {
     uint32_t nkinds;                          /* kinds numbered so far */
     const char *kind_name[SIM_MAX_KINDS + 1]; /* by number; NULL: unregistered */
     struct kslot kslot[KIND_SLOTS];           /* by handler address */
+    struct qentry *sort_tmp;                  /* [SORT_MAX] scratch of run_sort */
+    uint32_t *sort_start;                     /* [SORT_MAX + 1] its group starts */
 };
 
 static sim_tap_fn *default_tap; /* sim_tap_new_engines */
@@ -388,6 +402,8 @@ struct sim_engine *sim_engine_new(void)
     eng->chunk_free = NONE;
     heap_grow(eng, 64);
     pool_grow(eng, 64);
+    eng->sort_tmp = xmalloc(SORT_MAX * sizeof(struct qentry));
+    eng->sort_start = xmalloc((SORT_MAX + 1) * sizeof(uint32_t));
     return eng;
 }
 
@@ -403,6 +419,8 @@ void sim_engine_free(struct sim_engine *eng)
     free(eng->top);
     free(eng->rec);
     free(eng->free_slots);
+    free(eng->sort_tmp);
+    free(eng->sort_start);
     free(eng);
 }
 
@@ -446,6 +464,46 @@ static inline void heap_pop(struct sim_engine *eng)
         sift_down(eng->heap, eng->n, 0, last);
 }
 
+/* Where the near tier's minimum is (n > 0): the end of a sorted run, else the heap's root. */
+static inline size_t near_min(const struct sim_engine *eng)
+{
+    return eng->sorted ? eng->n - 1 : 0;
+}
+
+/* Remove the near tier's minimum (a tombstone; no hole). */
+static inline void near_pop(struct sim_engine *eng)
+{
+    if (eng->sorted)
+        eng->n--;
+    else
+        heap_pop(eng);
+}
+
+/* Turn the sorted run into a heap: reversed, it is ascending, which is a heap already. */
+static void near_unsort(struct sim_engine *eng)
+{
+    for (size_t i = 0, j = eng->n; i + 1 < j; i++, j--) {
+        struct qentry x = eng->heap[i];
+        eng->heap[i] = eng->heap[j - 1];
+        eng->heap[j - 1] = x;
+    }
+    eng->sorted = false;
+}
+
+/* Insert e into the descending run h[0..n) (room for one more); returns the entries it
+ * moved past. */
+static inline size_t run_insert(struct qentry *h, size_t n, struct qentry e)
+{
+    u128 ek = entry_k(e);
+    size_t i = n;
+    while (i > 0 && entry_k(h[i - 1]) < ek) {
+        h[i] = h[i - 1];
+        i--;
+    }
+    h[i] = e;
+    return n - i;
+}
+
 /* ---- the two tiers: near heap, rung of buckets, top ---- */
 
 static uint32_t nev_alloc(struct sim_engine *eng)
@@ -480,10 +538,15 @@ static inline void near_put(struct sim_engine *eng, sim_time t, uint64_t key,
     if (eng->hole) {
         eng->hole = false;
         sift_down(eng->heap, eng->n, 0, e);
-    } else {
-        heap_grow(eng, eng->n + 1);
-        sift_up(eng->heap, eng->n++, e);
+        return;
     }
+    heap_grow(eng, eng->n + 1);
+    if (eng->sorted && eng->n >= RUN_INSERT_MAX)
+        near_unsort(eng);
+    if (eng->sorted)
+        run_insert(eng->heap, eng->n++, e);
+    else
+        sift_up(eng->heap, eng->n++, e);
 }
 
 /* The slot of the near heap's entry e. */
@@ -560,11 +623,52 @@ static inline void top_add(struct sim_engine *eng, const struct fentry *f)
     top_put(eng, f->time, f->key, &f->ev);
 }
 
+/*
+ * Sort the near tier's n <= SORT_MAX entries (times in [lo, lo + 2^shift)) into a
+ * descending run: a counting sort into about n equal sub-ranges of the bucket, each
+ * sub-range's entries in reverse bucket order (a bucket lists its entries in scheduling
+ * order, so equal times come out in descending sequence order), then an insertion sort,
+ * which has little left to move when the times are spread out. Returns false, leaving the
+ * entries in some order, when the insertion sort had to move more than 4 entries per
+ * entry (times bunched within sub-ranges); the caller makes a heap of them instead.
+ */
+static bool run_sort(struct sim_engine *eng, sim_time lo, unsigned shift)
+{
+    struct qentry *h = eng->heap, *tmp = eng->sort_tmp;
+    uint32_t *start = eng->sort_start;
+    size_t n = eng->n;
+    unsigned subs_log2 = 5; /* sub-ranges: a power of two >= n, at least 32 */
+    while (((size_t)1 << subs_log2) < n)
+        subs_log2++;
+    size_t subs = (size_t)1 << subs_log2;
+    memset(start, 0, (subs + 1) * sizeof(*start));
+    unsigned down = shift > subs_log2 ? shift - subs_log2 : 0;
+    unsigned up = subs_log2 - (shift - down); /* shift < subs_log2: spread out */
+    /* group g = subs - 1 - sub-range (descending: the last sub-range first) is counted
+     * in start[g + 1], then start[g] is where its next entry goes */
+    for (size_t i = 0; i < n; i++) {
+        assert(h[i].time >= lo && (h[i].time - lo) >> shift == 0);
+        tmp[i] = h[i];
+        start[subs - ((h[i].time - lo) >> down << up)]++;
+    }
+    for (size_t g = 1; g <= subs; g++)
+        start[g] += start[g - 1];
+    for (size_t i = n; i-- > 0;)
+        h[start[subs - 1 - ((tmp[i].time - lo) >> down << up)]++] = tmp[i];
+    size_t moved = 0;
+    for (size_t i = 1; i < n; i++)
+        if ((moved += run_insert(h, i, h[i])) > 4 * n)
+            return false;
+    return true;
+}
+
 /* Move bucket b's entries into the near heap (no hole) and free its chunks. */
 static void bucket_to_near(struct sim_engine *eng, size_t b)
 {
     struct bucket *bk = &eng->bucket[b];
     bool was_empty = eng->n == 0;
+    if (eng->sorted && !was_empty)
+        near_unsort(eng);
     for (uint32_t c = bk->head; c != NONE;) {
         struct chunk *ch = &eng->chunk[c];
         uint32_t n = ch->next == NONE ? bk->fill : CHUNK_N;
@@ -591,7 +695,11 @@ static void bucket_to_near(struct sim_engine *eng, size_t b)
     }
     bk->head = bk->tail = NONE;
     bk->fill = 0;
-    if (was_empty) /* Floyd's heap construction */
+    if (!was_empty)
+        return;
+    eng->sorted = eng->n <= SORT_MAX &&
+                  run_sort(eng, eng->rung_start + ((sim_time)b << eng->shift), eng->shift);
+    if (!eng->sorted) /* Floyd's heap construction */
         for (size_t i = eng->n > 1 ? (eng->n - 2) / D + 1 : 0; i-- > 0;)
             sift_down(eng->heap, eng->n, i, eng->heap[i]);
 }
@@ -599,11 +707,11 @@ static void bucket_to_near(struct sim_engine *eng, size_t b)
 /*
  * Spread the top's entries over a new rung. The bucket width is a power of two chosen from
  * the density at the front (a histogram of log2(time - min)): the first buckets hold about
- * max(MIN_FRONT, ntop / 1024) entries each, so the near heap stays small while the buckets
- * that new events land in stay few enough to keep their tails in cache. The rung has at
- * most MAX_BUCKETS buckets but always covers at least half of the entries; the rest stay
- * in the top for a later rung, so every entry is moved a bounded number of times on
- * average whatever the distribution of times.
+ * min(MAX_FRONT, max(MIN_FRONT, ntop / FRONT_DIV)) entries each, so the near heap stays
+ * small (a sorted run when it can) while the buckets that new events land in stay few
+ * enough to keep their tails in cache. The rung has at most MAX_BUCKETS buckets but always
+ * covers at least half of the entries; the rest stay in the top for a later rung, so every
+ * entry is moved a bounded number of times on average whatever the distribution of times.
  */
 static void rung_build(struct sim_engine *eng)
 {
@@ -706,6 +814,7 @@ void sim_compact(struct sim_engine *eng)
         top_add(eng, &f);
     }
     eng->n = 0;
+    eng->sorted = false;
     eng->nnev = eng->nnev_free = 0;
     for (size_t b = eng->cur; b < eng->nb; b++)
         for (uint32_t c = eng->bucket[b].head; c != NONE; c = eng->chunk[c].next)
@@ -784,15 +893,16 @@ bool sim_cancel(struct sim_engine *eng, sim_event_id id)
 static inline const struct qentry *peek_live(struct sim_engine *eng)
 {
     while (eng->n || near_refill(eng)) {
+        const struct qentry *top = &eng->heap[near_min(eng)];
         if (__builtin_expect(!eng->tombstones, 1))
-            return &eng->heap[0];
-        uint32_t slot = near_slot(eng, eng->heap[0]);
+            return top;
+        uint32_t slot = near_slot(eng, *top);
         if (eng->rec[slot].state != REC_CANCELLED)
-            return &eng->heap[0];
+            return top;
         slot_free(eng, slot);
-        nev_release(eng, (uint32_t)(eng->heap[0].key & SLOT_MASK));
+        nev_release(eng, (uint32_t)(top->key & SLOT_MASK));
         eng->tombstones--;
-        heap_pop(eng);
+        near_pop(eng);
     }
     return NULL;
 }
@@ -929,7 +1039,7 @@ void sim_tap_new_engines(sim_tap_fn *fn, void *ctx)
 /* Fire the top entry (live, time <= horizon). */
 static inline void fire_top(struct sim_engine *eng)
 {
-    struct qentry top = eng->heap[0];
+    struct qentry top = eng->heap[near_min(eng)];
     uint32_t i = (uint32_t)(top.key & SLOT_MASK);
     const struct nevent *ne = &eng->nev[i];
     struct sim_event ev = ne->ev;
@@ -940,7 +1050,10 @@ static inline void fire_top(struct sim_engine *eng)
     eng->pending--;
     eng->fired++;
     eng->now = top.time;
-    eng->hole = true;
+    if (eng->sorted)
+        eng->n--;
+    else
+        eng->hole = true;
     ev.fn(eng, &ev);
     /* The event's record follows what its handler noted (the mailbox delivers, on entry to
      * a handler, the messages due before the event: their records come first). */
@@ -1008,14 +1121,14 @@ bool sim_advance_to(struct sim_engine *eng, sim_time t)
             eng->hole = false;
             heap_pop(eng);
         }
-        if (eng->n && eng->heap[0].time <= t)
+        if (eng->n && eng->heap[near_min(eng)].time <= t)
             return false;
         near_refill(eng);
     }
     /* The earliest pending entry, or a lower bound of it (a cancelled entry may be first).
      * Inside a handler that has not scheduled yet, heap[0] is the fired event's hole and
      * the earliest of the others is one of its children. */
-    size_t first = eng->hole ? 1 : 0, last = eng->hole ? D : 0;
+    size_t first = eng->hole ? 1 : eng->n ? near_min(eng) : 0, last = eng->hole ? D : first;
     for (size_t j = first; j <= last && j < eng->n; j++)
         if (eng->heap[j].time <= t)
             return false;
@@ -1061,7 +1174,7 @@ const struct sim_event *sim_peek(const struct sim_engine *eng)
         near_refill(e);
     }
     /* With the fired event's hole at heap[0], the next is its smallest child. */
-    size_t m = 0;
+    size_t m = eng->n ? near_min(eng) : 0;
     if (eng->hole)
         m = min_child(eng->heap, eng->n, 1);
     if (m >= eng->n)
