@@ -134,9 +134,10 @@ Test(replicas, every_replica_starts_from_the_seeded_template)
     cr_assert(replicas_seed(rep, a));
     cr_assert_not(replicas_seed(rep, a), "a duplicate vertex is invalid on the template too");
     replicas_start(rep);
-    const char *seen[4];
+    uint32_t seen[4];
+    char buf[REPLICAS_NAME_LEN];
     cr_assert_eq(replicas_vertices(rep, 1, seen, 4), 1);
-    cr_assert_str_eq(seen[0], "A");
+    cr_assert_str_eq(replicas_vertex_id(rep, seen[0], buf), "A");
     cr_assert_not(replicas_valid(rep, 1, a));
     replicas_free(rep);
 }
@@ -150,7 +151,7 @@ Test(replicas, ranked_vertices_and_edge_lookups_agree_with_the_plain_scans)
     gsl_rng_set(r, 77);
     struct replicas *rep = replicas_new(3, 8000);
     replicas_start(rep);
-    const char *listed[64], *from[256], *label[256], *to[256];
+    uint32_t listed[64], edges[256];
     for (int s = 0; s < 1500; s++) {
         struct proposal p;
         random_op(r, &p, (uint64_t)s + 1);
@@ -170,17 +171,24 @@ Test(replicas, ranked_vertices_and_edge_lookups_agree_with_the_plain_scans)
             size_t nv = replicas_vertices(rep, n, listed, 64);
             cr_assert_eq(replicas_vertex_count(rep, n), nv, "step %d node %u", s, n);
             for (size_t k = 0; k < nv; k++)
-                cr_assert_str_eq(replicas_vertex_at(rep, n, k), listed[k], "step %d", s);
-            size_t ne = replicas_edges(rep, n, from, label, to, 256);
-            for (size_t k = 0; k < ne; k++)
-                cr_assert(replicas_has_edge(rep, n, from[k], label[k], to[k]));
+                cr_assert_eq(replicas_vertex_at(rep, n, k), listed[k], "step %d", s);
+            size_t ne = replicas_edges(rep, n, edges, 256);
+            for (size_t k = 0; k < ne; k++) {
+                uint32_t a, l, b;
+                char fb[REPLICAS_NAME_LEN], tb[REPLICAS_NAME_LEN];
+                replicas_edge_ends(rep, edges[k], &a, &l, &b);
+                cr_assert(replicas_has_edge_at(rep, n, a, l, b));
+                cr_assert(replicas_has_edge(rep, n, replicas_vertex_id(rep, a, fb),
+                                            replicas_label_text(rep, l),
+                                            replicas_vertex_id(rep, b, tb)));
+            }
             cr_assert_not(replicas_has_edge(rep, n, "a", "no-such-label", "b"));
             cr_assert_not(replicas_has_edge(rep, n, "no-such-vertex", "x", "a"));
         }
     }
     size_t edges_seen = 0;
     for (uint32_t n = 0; n < 3; n++)
-        edges_seen += replicas_edges(rep, n, from, label, to, 256);
+        edges_seen += replicas_edges(rep, n, edges, 256);
     cr_assert_gt(edges_seen, 0, "the run never held an edge: the lookup was not exercised");
     replicas_free(rep);
     gsl_rng_free(r);

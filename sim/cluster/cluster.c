@@ -558,7 +558,8 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
         char text[256];
         const char *op = prop_op_name(cp->p.op);
         size_t oplen = strlen(op);
-        proposal_describe(&cp->p, text, sizeof(text));
+        if (!replicas_describe(c->rep, cp->op, text, sizeof(text))) /* from the store's indices */
+            proposal_describe(&cp->p, text, sizeof(text));
         assert(!strncmp(text, op, oplen) && text[oplen] == ' ');
         struct trace_outcome r = {.proposal = id,
                                   .proposer = cp->p.proposer,
@@ -640,9 +641,9 @@ static void submit_next(struct sim_engine *eng, const struct sim_event *ev)
     uint64_t id = ++c->nprops;
     assert(id <= c->max_props);
     struct cprop *cp = &c->prop[id];
-    workload_take(c->wl, c->rep, id, &cp->p);
+    uint32_t op = workload_take(c->wl, c->rep, id, &cp->p);
     cp->submitted = sim_now(c->eng);
-    cp->op = replicas_intern(c->rep, &cp->p);
+    cp->op = op != WORKLOAD_EXPLICIT ? op : replicas_intern(c->rep, &cp->p);
     c->m.proposals++;
     if (up(c, cp->p.proposer)) {
         cp->invalid = !replicas_valid(c->rep, cp->p.proposer, cp->op);
