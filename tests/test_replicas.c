@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/graph.h"
 #include "core/proposal.h"
@@ -192,4 +193,121 @@ Test(replicas, ranked_vertices_and_edge_lookups_agree_with_the_plain_scans)
     cr_assert_gt(edges_seen, 0, "the run never held an edge: the lookup was not exercised");
     replicas_free(rep);
     gsl_rng_free(r);
+}
+
+/*
+ * Operations made from indices (the workload's path) against the string proposals they
+ * stand for: one random sequence, made in store `made` (2 nodes: handles are picked on
+ * either replica and applied to node 0, so invalid operations occur) and interned from the
+ * strings in store `strs` and applied to a core/graph. Some steps intern a string id on both
+ * stores ("v<k>" is the vertex of number k, "v07" is not). skew (the negative control) makes
+ * the index path give set_property the value one above the string's. Returns the first step
+ * where validity, description, state hash or exported contents disagree; -1 if none.
+ */
+static int made_vs_strings(unsigned long seed, int steps, uint32_t skew)
+{
+    static const char *const vlabels[] = {"Person", "Place"}, *const elabels[] = {"knows", "likes"},
+                             *const keys[] = {"color", "rank"};
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(r, seed);
+    struct replicas *made = replicas_new(2, 4096), *strs = replicas_new(1, 4096);
+    replicas_start(made);
+    replicas_start(strs);
+    struct graph *g = graph_new();
+    int bad = -1;
+    for (int s = 0; s < steps && bad < 0; s++) {
+        uint32_t pick_on = (uint32_t)gsl_rng_uniform_int(r, 2), op = 0;
+        size_t nv = replicas_vertex_count(made, pick_on);
+        uint32_t edges[512];
+        size_t ne = replicas_edges(made, pick_on, edges, 512);
+        char b1[REPLICAS_NAME_LEN], b2[REPLICAS_NAME_LEN], num[16];
+        struct proposal p;
+        unsigned long kind = gsl_rng_uniform_int(r, 6);
+        bool from_string = kind == 5 || (kind >= 1 && nv == 0) || (kind == 3 && ne == 0);
+        proposal_init(&p, (uint64_t)s + 1, 0, PROP_ADD_VERTEX);
+        if (from_string) {
+            unsigned long k = gsl_rng_uniform_int(r, 20);
+            snprintf(num, sizeof(num), k == 0 ? "v07" : k == 1 ? "root" : "v%lu", k);
+            proposal_set(&p.vertex, num);
+            proposal_set(&p.label, any(r, vlabels, 2));
+            op = replicas_intern(made, &p);
+        } else if (kind == 0) {
+            uint32_t k = 1 + (uint32_t)gsl_rng_uniform_int(r, 30);
+            uint32_t l = (uint32_t)gsl_rng_uniform_int(r, 2);
+            op = replicas_op_add_vertex(made, k, replicas_label(made, vlabels[l]));
+            snprintf(num, sizeof(num), "v%u", k);
+            proposal_set(&p.vertex, num);
+            proposal_set(&p.label, vlabels[l]);
+        } else if (kind == 1 || kind == 2 || kind == 4) {
+            uint32_t v = replicas_vertex_at(made, pick_on, gsl_rng_uniform_int(r, nv));
+            const char *id = replicas_vertex_id(made, v, b1);
+            if (kind == 1) {
+                uint32_t to = replicas_vertex_at(made, pick_on, gsl_rng_uniform_int(r, nv));
+                const char *l = any(r, elabels, 2);
+                op = replicas_op_add_edge(made, v, replicas_label(made, l), to);
+                p.op = PROP_ADD_EDGE;
+                proposal_set(&p.from, id);
+                proposal_set(&p.label, l);
+                proposal_set(&p.to, replicas_vertex_id(made, to, b2));
+            } else if (kind == 2) {
+                op = replicas_op_remove_vertex(made, v);
+                p.op = PROP_REMOVE_VERTEX;
+                proposal_set(&p.vertex, id);
+            } else {
+                uint32_t k = 1 + (uint32_t)gsl_rng_uniform_int(r, 4);
+                const char *key = any(r, keys, 2);
+                op = replicas_op_set_property(made, v, replicas_label(made, key), k + skew);
+                p.op = PROP_SET_PROPERTY;
+                proposal_set(&p.vertex, id);
+                proposal_set(&p.key, key);
+                snprintf(num, sizeof(num), "x%u", k);
+                proposal_set(&p.value, num);
+            }
+        } else { /* remove_edge */
+            uint32_t e = edges[gsl_rng_uniform_int(r, ne)], a, l, b;
+            op = replicas_op_remove_edge(made, e);
+            replicas_edge_ends(made, e, &a, &l, &b);
+            p.op = PROP_REMOVE_EDGE;
+            proposal_set(&p.from, replicas_vertex_id(made, a, b1));
+            proposal_set(&p.label, replicas_label_text(made, l));
+            proposal_set(&p.to, replicas_vertex_id(made, b, b2));
+        }
+        char want[128], got[128] = "";
+        proposal_describe(&p, want, sizeof(want));
+        size_t n = replicas_describe(made, op, got, sizeof(got)); /* 0: interned from p */
+        if (from_string ? n != 0 : n != strlen(want) || strcmp(got, want))
+            bad = s;
+        bool ok = proposal_apply(g, &p) == GRAPH_OK;
+        if (replicas_apply(made, 0, op) != ok ||
+            replicas_apply(strs, 0, replicas_intern(strs, &p)) != ok)
+            bad = s;
+        if (gsl_rng_uniform(r) < 0.5)
+            replicas_apply(made, 1, op);
+        if (replicas_hash(made, 0) != replicas_hash(strs, 0))
+            bad = s;
+        struct graph *copy = replicas_graph(made, 0);
+        if (!graph_hash_equal(graph_state_hash(copy), graph_state_hash(g)))
+            bad = s;
+        graph_free(copy);
+        proposal_fini(&p);
+    }
+    graph_free(g);
+    replicas_free(made);
+    replicas_free(strs);
+    gsl_rng_free(r);
+    return bad;
+}
+
+Test(replicas, operations_made_from_indices_describe_and_apply_as_their_string_proposals)
+{
+    for (unsigned long seed = 1; seed <= 20; seed++)
+        cr_assert_eq(made_vs_strings(seed, 400, 0), -1, "seed %lu", seed);
+}
+
+Test(replicas, a_made_operation_with_the_wrong_value_is_caught_by_the_comparison)
+{
+    int caught = 0;
+    for (unsigned long seed = 1; seed <= 20; seed++)
+        caught += made_vs_strings(seed, 400, 1) >= 0;
+    cr_assert_eq(caught, 20, "the skewed value went unnoticed in %d of 20 sequences", 20 - caught);
 }
