@@ -32,15 +32,21 @@ enum slot_kind { SLOT_VERTEX, SLOT_EDGE, SLOT_PROP };
  * (first here, next in the member), so a slot costs no heap block of its own.
  */
 struct slot {
-    uint64_t chash;   /* hash of the identity's contents */
-    uint32_t a, b;    /* EDGE: from and to vertex slots; PROP: owner slot */
+    uint64_t chash; /* hash of the identity's contents */
+    union {
+        struct {
+            uint32_t a, b; /* EDGE: from and to vertex slots; PROP: owner slot (a) */
+        };
+        struct {
+            uint32_t vpos;  /* VERTEX: its position in vertex_slots */
+            uint32_t edges; /* VERTEX: first incident edge (then next / next_to of the edge) */
+        };
+    };
     name_t name;      /* VERTEX: id; EDGE: label; PROP: key */
     uint32_t elems;   /* first element (then elem.next) */
     uint32_t props;   /* VERTEX, EDGE: first property slot (then that slot's next) */
-    uint32_t edges;   /* VERTEX: first incident edge (then next_from / next_to of the edge) */
     uint32_t next;    /* PROP: the owner's next property; EDGE: from's next incident edge */
     uint32_t next_to; /* EDGE: to's next incident edge (unused for a loop) */
-    uint32_t vpos;    /* VERTEX: its position in vertex_slots */
     uint8_t kind;
 };
 
@@ -52,19 +58,23 @@ struct elem {
     uint32_t next; /* the slot's next element */
 };
 
-/* An interned operation. */
+/* An interned operation (24 bytes: one per proposal of the run). */
 struct rop {
-    uint8_t op;        /* enum prop_op */
-    bool bad;          /* invalid everywhere (missing or empty argument) */
-    bool unlabeled;    /* set_property on the only edge from -> to */
-    bool made;         /* made from indices (replicas_op_*): replicas_describe describes it */
-    uint32_t slot;     /* target vertex or edge slot */
-    uint32_t elem;     /* add_*: the element; set_property: the value element or NONE */
-    uint32_t pslot;    /* set_property (labelled target): the property slot */
+    uint8_t op;     /* enum prop_op */
+    bool bad;       /* invalid everywhere (missing or empty argument) */
+    bool unlabeled; /* set_property on the only edge from -> to */
+    bool made;      /* made from indices (replicas_op_*): replicas_describe describes it */
+    uint32_t slot;  /* target vertex or edge slot */
+    union {
+        uint32_t elem; /* add_*: the element; set_property: the value element or NONE */
+        name_t value;  /* unlabeled set_property: the value (NONE: remove), resolved per replica */
+    };
+    union {
+        uint32_t pslot; /* set_property (labelled target): the property slot */
+        uint32_t props; /* add_*: prop_pool[props] = n, then n property elements; NONE: none */
+        name_t key;     /* unlabeled set_property: the key */
+    };
     uint32_t from, to; /* vertex slots of an edge target */
-    name_t key, value; /* unlabeled set_property: resolved per replica (value NONE: remove) */
-    uint32_t props;    /* add_*: property elements at prop_pool[props..props + nprops) */
-    uint32_t nprops;
 };
 
 /* Open addressing over integer keys: (kind, a, b, name) -> slot. */
@@ -335,10 +345,8 @@ static uint32_t slot_get(struct replicas *r, enum slot_kind kind, uint32_t a, ui
                        .name = name,
                        .elems = NONE,
                        .props = NONE,
-                       .edges = NONE,
                        .next = NONE,
-                       .next_to = NONE,
-                       .vpos = NONE};
+                       .next_to = NONE};
     uint64_t h = name_hash(r, (uint64_t)kind + 1, name, kind == SLOT_VERTEX ? VERTEX_PREFIX : 0);
     if (kind == SLOT_EDGE)
         h = hash_combine(hash_combine(h, r->slots[a].chash), r->slots[b].chash);
@@ -347,6 +355,7 @@ static uint32_t slot_get(struct replicas *r, enum slot_kind kind, uint32_t a, ui
     s->chash = h;
     if (kind == SLOT_VERTEX) {
         s->vpos = (uint32_t)r->nvertex_slots;
+        s->edges = NONE;
         XGROW(r->vertex_slots, r->vertex_slots_cap, r->nvertex_slots + 1);
         r->vertex_slots[r->nvertex_slots++] = idx;
     }
@@ -407,9 +416,11 @@ size_t replicas_elements_of(const struct proposal *p)
 
 static void intern_props(struct replicas *r, struct rop *o, const struct proposal *p)
 {
+    if (!p->nprops)
+        return; /* props stays NONE */
     o->props = (uint32_t)r->nprop_pool;
-    XGROW(r->prop_pool, r->prop_pool_cap, r->nprop_pool + p->nprops);
-    uint32_t *props = r->prop_pool + o->props;
+    XGROW(r->prop_pool, r->prop_pool_cap, r->nprop_pool + 1 + p->nprops);
+    uint32_t *props = r->prop_pool + o->props + 1, nprops = 0;
     for (size_t i = 0; i < p->nprops; i++) {
         if (empty(p->props[i].key) || !p->props[i].value) {
             o->bad = true;
@@ -418,13 +429,14 @@ static void intern_props(struct replicas *r, struct rop *o, const struct proposa
         uint32_t ps = slot_get(r, SLOT_PROP, o->slot, 0, name_of(r, p->props[i].key, 0));
         uint32_t e = elem_get(r, ps, name_of(r, p->props[i].value, VALUE_PREFIX));
         size_t j = 0; /* a later duplicate key overrides an earlier one */
-        while (j < o->nprops && r->elems[props[j]].slot != ps)
+        while (j < nprops && r->elems[props[j]].slot != ps)
             j++;
         props[j] = e;
-        if (j == o->nprops)
-            o->nprops++;
+        if (j == nprops)
+            nprops++;
     }
-    r->nprop_pool += o->nprops;
+    props[-1] = nprops;
+    r->nprop_pool += 1 + nprops;
 }
 
 static void intern_edge_target(struct replicas *r, struct rop *o, const struct proposal *p,
@@ -477,14 +489,8 @@ static struct rop *new_op(struct replicas *r, enum prop_op op)
 {
     XGROW(r->ops, r->ops_cap, r->nops + 1);
     struct rop *o = &r->ops[r->nops++];
-    *o = (struct rop){.op = (uint8_t)op,
-                      .slot = NONE,
-                      .elem = NONE,
-                      .pslot = NONE,
-                      .from = NONE,
-                      .to = NONE,
-                      .key = NONE,
-                      .value = NONE};
+    *o = (struct rop){
+        .op = (uint8_t)op, .slot = NONE, .elem = NONE, .pslot = NONE, .from = NONE, .to = NONE};
     return o;
 }
 
@@ -745,7 +751,7 @@ void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op)
     const struct rop *o = &r->ops[op];
     const uint64_t *bits = r->bits + (size_t)node * r->words;
     __builtin_prefetch(&r->hashes[node]);
-    if (o->bad)
+    if (o->bad || o->unlabeled)
         return;
     if (o->op == PROP_ADD_EDGE) {
         prefetch_slot(r, bits, o->from);
@@ -945,8 +951,8 @@ static void apply_on(struct replicas *r, struct view v, const struct rop *o)
     case PROP_ADD_VERTEX:
     case PROP_ADD_EDGE:
         set_elem(r, v, o->elem);
-        for (size_t i = 0; i < o->nprops; i++)
-            set_elem(r, v, r->prop_pool[o->props + i]);
+        for (uint32_t i = 0; o->props != NONE && i < r->prop_pool[o->props]; i++)
+            set_elem(r, v, r->prop_pool[o->props + 1 + i]);
         return;
     case PROP_REMOVE_VERTEX:
         for (uint32_t e = r->slots[o->slot].edges; e != NONE; e = next_edge(r, o->slot, e))
