@@ -1096,10 +1096,11 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->rep = replicas_new(c->n, element_bound(sc));
     seed_graph(c);
     c->max_props = workload_max_proposals(sc) + clients_max_ops(sc);
-    c->prop = xcalloc(c->max_props + 1, sizeof(*c->prop));
-    c->commits = xcalloc(c->max_props + 1, sizeof(*c->commits));
-    c->latency = xcalloc(c->max_props + 1, sizeof(*c->latency));
-    c->commit_latency = xcalloc(c->max_props + 1, sizeof(*c->commit_latency));
+    /* per-proposal arrays on huge pages: a million proposals would fault every 4 KiB */
+    c->prop = sim_huge_calloc(c->max_props + 1, sizeof(*c->prop));
+    c->commits = sim_huge_calloc(c->max_props + 1, sizeof(*c->commits));
+    c->latency = sim_huge_calloc(c->max_props + 1, sizeof(*c->latency));
+    c->commit_latency = sim_huge_calloc(c->max_props + 1, sizeof(*c->commit_latency));
     c->pwords = (c->max_props + 1 + 63) / 64;
     c->applied = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
     c->node = sim_huge_calloc(c->n, sizeof(*c->node));
@@ -1154,10 +1155,10 @@ void cluster_free(struct cluster *c)
     free(c->ledger);
     free(c->graphs);
     free(c->snap);
-    free(c->prop);
-    free(c->commits);
-    free(c->latency);
-    free(c->commit_latency);
+    sim_huge_free(c->prop, c->max_props + 1, sizeof(*c->prop));
+    sim_huge_free(c->commits, c->max_props + 1, sizeof(*c->commits));
+    sim_huge_free(c->latency, c->max_props + 1, sizeof(*c->latency));
+    sim_huge_free(c->commit_latency, c->max_props + 1, sizeof(*c->commit_latency));
     free(c->pl);
     logcheck_free(c);
     sim_huge_free(c->applied, (size_t)c->n * c->pwords, sizeof(uint64_t));

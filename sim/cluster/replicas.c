@@ -145,6 +145,28 @@ static uint64_t bytes_hash(const void *p, size_t n, uint64_t h)
     return hash_mix64(h ^ n);
 }
 
+/*
+ * The store's big arrays are on transparent huge pages (sim_huge_calloc): a million-command
+ * run touches them at random, and 4 KiB pages cost a fault each and a TLB miss per access.
+ * They are presized from the bound; a run that exceeds it grows them by copying.
+ */
+static void huge_grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return;
+    size_t c = *cap ? *cap : 8;
+    while (c < need)
+        c *= 2;
+    void *q = sim_huge_calloc(c, size);
+    if (*p)
+        memcpy(q, *p, *cap * size);
+    sim_huge_free(*p, *cap, size);
+    *p = q;
+    *cap = c;
+}
+
+#define HUGE_GROW(ptr, cap, need) huge_grow((void **)&(ptr), &(cap), (need), sizeof(*(ptr)))
+
 /* --- names ------------------------------------------------------------------------------ */
 
 /* k if s is "<prefix><k>" with k a canonical decimal in 1..NUM_MAX; 0 otherwise. */
@@ -268,7 +290,7 @@ static uint64_t map_hash(uint32_t kind, uint32_t a, uint32_t b, name_t name)
 static void map_grow(struct replicas *r)
 {
     size_t cap = r->map_cap ? r->map_cap * 2 : 256;
-    struct map_entry *m = xcalloc(cap, sizeof(*m));
+    struct map_entry *m = sim_huge_calloc(cap, sizeof(*m));
     for (size_t i = 0; i < r->map_cap; i++) {
         const struct map_entry *e = &r->map[i];
         if (!e->idx1)
@@ -278,7 +300,7 @@ static void map_grow(struct replicas *r)
             j = (j + 1) & (cap - 1);
         m[j] = *e;
     }
-    free(r->map);
+    sim_huge_free(r->map, r->map_cap, sizeof(*r->map));
     r->map = m;
     r->map_cap = cap;
 }
@@ -337,7 +359,7 @@ static uint32_t slot_get(struct replicas *r, enum slot_kind kind, uint32_t a, ui
             (struct map_entry){.kind = kind, .a = a, .b = b, .name = name, .idx1 = idx + 1};
         r->map_used++;
     }
-    XGROW(r->slots, r->slots_cap, r->nslots + 1);
+    HUGE_GROW(r->slots, r->slots_cap, r->nslots + 1);
     struct slot *s = &r->slots[r->nslots++];
     *s = (struct slot){.kind = (uint8_t)kind,
                        .a = a,
@@ -356,7 +378,7 @@ static uint32_t slot_get(struct replicas *r, enum slot_kind kind, uint32_t a, ui
     if (kind == SLOT_VERTEX) {
         s->vpos = (uint32_t)r->nvertex_slots;
         s->edges = NONE;
-        XGROW(r->vertex_slots, r->vertex_slots_cap, r->nvertex_slots + 1);
+        HUGE_GROW(r->vertex_slots, r->vertex_slots_cap, r->nvertex_slots + 1);
         r->vertex_slots[r->nvertex_slots++] = idx;
     }
     if (kind == SLOT_EDGE) { /* pushed at the head of the endpoints' lists */
@@ -487,7 +509,7 @@ static void intern_set_property(struct replicas *r, struct rop *o, const struct 
 /* A new operation (all indices NONE); its index is r->nops - 1. */
 static struct rop *new_op(struct replicas *r, enum prop_op op)
 {
-    XGROW(r->ops, r->ops_cap, r->nops + 1);
+    HUGE_GROW(r->ops, r->ops_cap, r->nops + 1);
     struct rop *o = &r->ops[r->nops++];
     *o = (struct rop){
         .op = (uint8_t)op, .slot = NONE, .elem = NONE, .pslot = NONE, .from = NONE, .to = NONE};
@@ -642,23 +664,23 @@ struct replicas *replicas_new(uint32_t nodes, size_t max_elements)
     r->nodes = nodes;
     r->max_elements = max_elements;
     r->words = (max_elements + 63) / 64;
-    r->elems = xreallocarray(NULL, max_elements ? max_elements : 1, sizeof(*r->elems));
+    r->elems = sim_huge_calloc(max_elements ? max_elements : 1, sizeof(*r->elems));
     r->template = xcalloc(r->words ? r->words : 1, sizeof(uint64_t));
     /* presized from the bound: every element is at most one new slot, operation and vertex
      * (the generated ones are), so a run of generated proposals never grows them; the
      * memory is only touched as it is used */
     size_t n = max_elements + 16;
     r->slots_cap = r->ops_cap = r->vertex_slots_cap = n;
-    r->slots = xreallocarray(NULL, n, sizeof(*r->slots));
-    r->ops = xreallocarray(NULL, n, sizeof(*r->ops));
-    r->vertex_slots = xreallocarray(NULL, n, sizeof(*r->vertex_slots));
+    r->slots = sim_huge_calloc(n, sizeof(*r->slots));
+    r->ops = sim_huge_calloc(n, sizeof(*r->ops));
+    r->vertex_slots = sim_huge_calloc(n, sizeof(*r->vertex_slots));
     r->numbered_cap = n;
-    r->numbered = xcalloc(n, sizeof(*r->numbered));
+    r->numbered = sim_huge_calloc(n, sizeof(*r->numbered));
     size_t cap = 256; /* the map holds edges, properties and named vertices: at most n */
     while (cap < n)
         cap *= 2;
     r->map_cap = cap;
-    r->map = xcalloc(cap, sizeof(*r->map));
+    r->map = sim_huge_calloc(cap, sizeof(*r->map));
     return r;
 }
 
@@ -670,13 +692,13 @@ void replicas_free(struct replicas *r)
         free(r->names.s[i]);
     free(r->names.s);
     free(r->names.index);
-    free(r->slots);
-    free(r->elems);
-    free(r->ops);
+    sim_huge_free(r->slots, r->slots_cap, sizeof(*r->slots));
+    sim_huge_free(r->elems, r->max_elements ? r->max_elements : 1, sizeof(*r->elems));
+    sim_huge_free(r->ops, r->ops_cap, sizeof(*r->ops));
     free(r->prop_pool);
-    free(r->vertex_slots);
-    free(r->numbered);
-    free(r->map);
+    sim_huge_free(r->vertex_slots, r->vertex_slots_cap, sizeof(*r->vertex_slots));
+    sim_huge_free(r->numbered, r->numbered_cap, sizeof(*r->numbered));
+    sim_huge_free(r->map, r->map_cap, sizeof(*r->map));
     sim_huge_free(r->bits, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
     free(r->hashes);
     free(r->template);
