@@ -311,3 +311,36 @@ Test(replicas, a_made_operation_with_the_wrong_value_is_caught_by_the_comparison
         caught += made_vs_strings(seed, 400, 1) >= 0;
     cr_assert_eq(caught, 20, "the skewed value went unnoticed in %d of 20 sequences", 20 - caught);
 }
+
+/* The arrays are presized from max_elements; operations that add no element (a removal of a
+ * vertex that never existed still interns its id) outgrow them and the map, which then grow
+ * by copying without losing what they hold. */
+Test(replicas, operations_beyond_the_presized_bound_grow_the_store_intact)
+{
+    struct replicas *rep = replicas_new(1, 4);
+    replicas_start(rep);
+    uint32_t a = add_vertex(rep, "a", "P");
+    cr_assert(replicas_apply(rep, 0, a));
+    uint64_t h = replicas_hash(rep, 0);
+    for (int i = 0; i < 600; i++) {
+        struct proposal p;
+        char id[16];
+        snprintf(id, sizeof(id), "n%d", i);
+        proposal_init(&p, (uint64_t)i + 2, 0, PROP_REMOVE_VERTEX);
+        proposal_set(&p.vertex, id);
+        cr_assert_not(replicas_apply(rep, 0, replicas_intern(rep, &p)), "%s never existed", id);
+        proposal_fini(&p);
+    }
+    cr_assert_eq(replicas_hash(rep, 0), h);
+    cr_assert_not(replicas_valid(rep, 0, a), "a is still there");
+    uint32_t v = replicas_vertex_at(rep, 0, 0);
+    char buf[REPLICAS_NAME_LEN];
+    cr_assert_str_eq(replicas_vertex_id(rep, v, buf), "a");
+    cr_assert(replicas_valid(rep, 0, replicas_op_remove_vertex(rep, v)));
+    /* "n599" after the map grew is the vertex its early removal named */
+    uint32_t n599 = add_vertex(rep, "n599", "Q"), removal = a + 600;
+    cr_assert(replicas_apply(rep, 0, n599));
+    cr_assert(replicas_valid(rep, 0, removal), "the removal interned before the growth finds it");
+    cr_assert_eq(replicas_vertex_count(rep, 0), 2);
+    replicas_free(rep);
+}

@@ -165,7 +165,11 @@ static void huge_grow(void **p, size_t *cap, size_t need, size_t size)
     *cap = c;
 }
 
-#define HUGE_GROW(ptr, cap, need) huge_grow((void **)&(ptr), &(cap), (need), sizeof(*(ptr)))
+#define HUGE_GROW(ptr, cap, need)                                                                  \
+    do {                                                                                           \
+        if ((need) > (cap))                                                                        \
+            huge_grow((void **)&(ptr), &(cap), (need), sizeof(*(ptr)));                            \
+    } while (0)
 
 /* --- names ------------------------------------------------------------------------------ */
 
