@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/graph.h"
 #include "core/proposal.h"
@@ -134,9 +135,10 @@ Test(replicas, every_replica_starts_from_the_seeded_template)
     cr_assert(replicas_seed(rep, a));
     cr_assert_not(replicas_seed(rep, a), "a duplicate vertex is invalid on the template too");
     replicas_start(rep);
-    const char *seen[4];
+    uint32_t seen[4];
+    char buf[REPLICAS_NAME_LEN];
     cr_assert_eq(replicas_vertices(rep, 1, seen, 4), 1);
-    cr_assert_str_eq(seen[0], "A");
+    cr_assert_str_eq(replicas_vertex_id(rep, seen[0], buf), "A");
     cr_assert_not(replicas_valid(rep, 1, a));
     replicas_free(rep);
 }
@@ -150,7 +152,7 @@ Test(replicas, ranked_vertices_and_edge_lookups_agree_with_the_plain_scans)
     gsl_rng_set(r, 77);
     struct replicas *rep = replicas_new(3, 8000);
     replicas_start(rep);
-    const char *listed[64], *from[256], *label[256], *to[256];
+    uint32_t listed[64], edges[256];
     for (int s = 0; s < 1500; s++) {
         struct proposal p;
         random_op(r, &p, (uint64_t)s + 1);
@@ -170,18 +172,175 @@ Test(replicas, ranked_vertices_and_edge_lookups_agree_with_the_plain_scans)
             size_t nv = replicas_vertices(rep, n, listed, 64);
             cr_assert_eq(replicas_vertex_count(rep, n), nv, "step %d node %u", s, n);
             for (size_t k = 0; k < nv; k++)
-                cr_assert_str_eq(replicas_vertex_at(rep, n, k), listed[k], "step %d", s);
-            size_t ne = replicas_edges(rep, n, from, label, to, 256);
-            for (size_t k = 0; k < ne; k++)
-                cr_assert(replicas_has_edge(rep, n, from[k], label[k], to[k]));
+                cr_assert_eq(replicas_vertex_at(rep, n, k), listed[k], "step %d", s);
+            size_t ne = replicas_edges(rep, n, edges, 256);
+            for (size_t k = 0; k < ne; k++) {
+                uint32_t a, l, b;
+                char fb[REPLICAS_NAME_LEN], tb[REPLICAS_NAME_LEN];
+                replicas_edge_ends(rep, edges[k], &a, &l, &b);
+                cr_assert(replicas_has_edge_at(rep, n, a, l, b));
+                cr_assert(replicas_has_edge(rep, n, replicas_vertex_id(rep, a, fb),
+                                            replicas_label_text(rep, l),
+                                            replicas_vertex_id(rep, b, tb)));
+            }
             cr_assert_not(replicas_has_edge(rep, n, "a", "no-such-label", "b"));
             cr_assert_not(replicas_has_edge(rep, n, "no-such-vertex", "x", "a"));
         }
     }
     size_t edges_seen = 0;
     for (uint32_t n = 0; n < 3; n++)
-        edges_seen += replicas_edges(rep, n, from, label, to, 256);
+        edges_seen += replicas_edges(rep, n, edges, 256);
     cr_assert_gt(edges_seen, 0, "the run never held an edge: the lookup was not exercised");
     replicas_free(rep);
     gsl_rng_free(r);
+}
+
+/*
+ * Operations made from indices (the workload's path) against the string proposals they
+ * stand for: one random sequence, made in store `made` (2 nodes: handles are picked on
+ * either replica and applied to node 0, so invalid operations occur) and interned from the
+ * strings in store `strs` and applied to a core/graph. Some steps intern a string id on both
+ * stores ("v<k>" is the vertex of number k, "v07" is not). skew (the negative control) makes
+ * the index path give set_property the value one above the string's. Returns the first step
+ * where validity, description, state hash or exported contents disagree; -1 if none.
+ */
+static int made_vs_strings(unsigned long seed, int steps, uint32_t skew)
+{
+    static const char *const vlabels[] = {"Person", "Place"}, *const elabels[] = {"knows", "likes"},
+                             *const keys[] = {"color", "rank"};
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(r, seed);
+    struct replicas *made = replicas_new(2, 4096), *strs = replicas_new(1, 4096);
+    replicas_start(made);
+    replicas_start(strs);
+    struct graph *g = graph_new();
+    int bad = -1;
+    for (int s = 0; s < steps && bad < 0; s++) {
+        uint32_t pick_on = (uint32_t)gsl_rng_uniform_int(r, 2), op = 0;
+        size_t nv = replicas_vertex_count(made, pick_on);
+        uint32_t edges[512];
+        size_t ne = replicas_edges(made, pick_on, edges, 512);
+        char b1[REPLICAS_NAME_LEN], b2[REPLICAS_NAME_LEN], num[16];
+        struct proposal p;
+        unsigned long kind = gsl_rng_uniform_int(r, 6);
+        bool from_string = kind == 5 || (kind >= 1 && nv == 0) || (kind == 3 && ne == 0);
+        proposal_init(&p, (uint64_t)s + 1, 0, PROP_ADD_VERTEX);
+        if (from_string) {
+            unsigned long k = gsl_rng_uniform_int(r, 20);
+            snprintf(num, sizeof(num), k == 0 ? "v07" : k == 1 ? "root" : "v%lu", k);
+            proposal_set(&p.vertex, num);
+            proposal_set(&p.label, any(r, vlabels, 2));
+            op = replicas_intern(made, &p);
+        } else if (kind == 0) {
+            uint32_t k = 1 + (uint32_t)gsl_rng_uniform_int(r, 30);
+            uint32_t l = (uint32_t)gsl_rng_uniform_int(r, 2);
+            op = replicas_op_add_vertex(made, k, replicas_label(made, vlabels[l]));
+            snprintf(num, sizeof(num), "v%u", k);
+            proposal_set(&p.vertex, num);
+            proposal_set(&p.label, vlabels[l]);
+        } else if (kind == 1 || kind == 2 || kind == 4) {
+            uint32_t v = replicas_vertex_at(made, pick_on, gsl_rng_uniform_int(r, nv));
+            const char *id = replicas_vertex_id(made, v, b1);
+            if (kind == 1) {
+                uint32_t to = replicas_vertex_at(made, pick_on, gsl_rng_uniform_int(r, nv));
+                const char *l = any(r, elabels, 2);
+                op = replicas_op_add_edge(made, v, replicas_label(made, l), to);
+                p.op = PROP_ADD_EDGE;
+                proposal_set(&p.from, id);
+                proposal_set(&p.label, l);
+                proposal_set(&p.to, replicas_vertex_id(made, to, b2));
+            } else if (kind == 2) {
+                op = replicas_op_remove_vertex(made, v);
+                p.op = PROP_REMOVE_VERTEX;
+                proposal_set(&p.vertex, id);
+            } else {
+                uint32_t k = 1 + (uint32_t)gsl_rng_uniform_int(r, 4);
+                const char *key = any(r, keys, 2);
+                op = replicas_op_set_property(made, v, replicas_label(made, key), k + skew);
+                p.op = PROP_SET_PROPERTY;
+                proposal_set(&p.vertex, id);
+                proposal_set(&p.key, key);
+                snprintf(num, sizeof(num), "x%u", k);
+                proposal_set(&p.value, num);
+            }
+        } else { /* remove_edge */
+            uint32_t e = edges[gsl_rng_uniform_int(r, ne)], a, l, b;
+            op = replicas_op_remove_edge(made, e);
+            replicas_edge_ends(made, e, &a, &l, &b);
+            p.op = PROP_REMOVE_EDGE;
+            proposal_set(&p.from, replicas_vertex_id(made, a, b1));
+            proposal_set(&p.label, replicas_label_text(made, l));
+            proposal_set(&p.to, replicas_vertex_id(made, b, b2));
+        }
+        char want[128], got[128] = "";
+        proposal_describe(&p, want, sizeof(want));
+        size_t n = replicas_describe(made, op, got, sizeof(got)); /* 0: interned from p */
+        if (from_string ? n != 0 : n != strlen(want) || strcmp(got, want))
+            bad = s;
+        bool ok = proposal_apply(g, &p) == GRAPH_OK;
+        if (replicas_apply(made, 0, op) != ok ||
+            replicas_apply(strs, 0, replicas_intern(strs, &p)) != ok)
+            bad = s;
+        if (gsl_rng_uniform(r) < 0.5)
+            replicas_apply(made, 1, op);
+        if (replicas_hash(made, 0) != replicas_hash(strs, 0))
+            bad = s;
+        struct graph *copy = replicas_graph(made, 0);
+        if (!graph_hash_equal(graph_state_hash(copy), graph_state_hash(g)))
+            bad = s;
+        graph_free(copy);
+        proposal_fini(&p);
+    }
+    graph_free(g);
+    replicas_free(made);
+    replicas_free(strs);
+    gsl_rng_free(r);
+    return bad;
+}
+
+Test(replicas, operations_made_from_indices_describe_and_apply_as_their_string_proposals)
+{
+    for (unsigned long seed = 1; seed <= 20; seed++)
+        cr_assert_eq(made_vs_strings(seed, 400, 0), -1, "seed %lu", seed);
+}
+
+Test(replicas, a_made_operation_with_the_wrong_value_is_caught_by_the_comparison)
+{
+    int caught = 0;
+    for (unsigned long seed = 1; seed <= 20; seed++)
+        caught += made_vs_strings(seed, 400, 1) >= 0;
+    cr_assert_eq(caught, 20, "the skewed value went unnoticed in %d of 20 sequences", 20 - caught);
+}
+
+/* The arrays are presized from max_elements; operations that add no element (a removal of a
+ * vertex that never existed still interns its id) outgrow them and the map, which then grow
+ * by copying without losing what they hold. */
+Test(replicas, operations_beyond_the_presized_bound_grow_the_store_intact)
+{
+    struct replicas *rep = replicas_new(1, 4);
+    replicas_start(rep);
+    uint32_t a = add_vertex(rep, "a", "P");
+    cr_assert(replicas_apply(rep, 0, a));
+    uint64_t h = replicas_hash(rep, 0);
+    for (int i = 0; i < 600; i++) {
+        struct proposal p;
+        char id[16];
+        snprintf(id, sizeof(id), "n%d", i);
+        proposal_init(&p, (uint64_t)i + 2, 0, PROP_REMOVE_VERTEX);
+        proposal_set(&p.vertex, id);
+        cr_assert_not(replicas_apply(rep, 0, replicas_intern(rep, &p)), "%s never existed", id);
+        proposal_fini(&p);
+    }
+    cr_assert_eq(replicas_hash(rep, 0), h);
+    cr_assert_not(replicas_valid(rep, 0, a), "a is still there");
+    uint32_t v = replicas_vertex_at(rep, 0, 0);
+    char buf[REPLICAS_NAME_LEN];
+    cr_assert_str_eq(replicas_vertex_id(rep, v, buf), "a");
+    cr_assert(replicas_valid(rep, 0, replicas_op_remove_vertex(rep, v)));
+    /* "n599" after the map grew is the vertex its early removal named */
+    uint32_t n599 = add_vertex(rep, "n599", "Q"), removal = a + 600;
+    cr_assert(replicas_apply(rep, 0, n599));
+    cr_assert(replicas_valid(rep, 0, removal), "the removal interned before the growth finds it");
+    cr_assert_eq(replicas_vertex_count(rep, 0), 2);
+    replicas_free(rep);
 }

@@ -39,12 +39,12 @@ Test(workload, sequentially_applied_generated_proposals_are_all_valid)
         cr_assert_geq(at, last, "submissions in time order");
         last = at;
         struct proposal p;
-        workload_take(w, r, ++id, &p);
+        uint32_t op = workload_take(w, r, ++id, &p);
         cr_assert_eq(p.id, id);
-        uint32_t op = replicas_intern(r, &p);
+        cr_assert_neq(op, WORKLOAD_EXPLICIT, "a generated proposal is made in the store");
         ops[p.op]++;
         char what[128];
-        proposal_describe(&p, what, sizeof(what));
+        cr_assert_gt(replicas_describe(r, op, what, sizeof(what)), 0);
         cr_assert(replicas_apply(r, p.proposer, op), "p-%lu invalid on its proposer: %s",
                   (unsigned long)id, what);
         proposal_fini(&p);
@@ -72,9 +72,9 @@ Test(workload, arrivals_are_poisson_at_the_rate_and_operations_follow_the_mix)
     while (workload_peek(w, &at)) {
         last = at;
         struct proposal p;
-        workload_take(w, r, ++id, &p);
+        uint32_t op = workload_take(w, r, ++id, &p);
         /* the scheduled op, before a fallback to add_vertex when nothing can be picked */
-        replicas_apply(r, p.proposer, replicas_intern(r, &p));
+        replicas_apply(r, p.proposer, op);
         ops[p.op]++;
         proposal_fini(&p);
     }
@@ -113,7 +113,7 @@ Test(workload, explicit_operations_come_in_time_order_and_file_order_for_ties)
     for (int i = 0; i < 3; i++) {
         cr_assert(workload_peek(w, &at));
         struct proposal p;
-        workload_take(w, r, (uint64_t)i + 1, &p);
+        cr_assert_eq(workload_take(w, r, (uint64_t)i + 1, &p), WORKLOAD_EXPLICIT);
         cr_assert_str_eq(p.vertex, want[i]);
         cr_assert_eq(p.proposer, 1);
         proposal_fini(&p);

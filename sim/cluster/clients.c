@@ -325,7 +325,8 @@ static void read_value(const struct clients *cl, struct cop *o, uint32_t node,
         }
         return;
     }
-    const char *v = replicas_property(r, node, key, "v");
+    char buf[REPLICAS_NAME_LEN];
+    const char *v = replicas_property(r, node, key, "v", buf);
     o->value = v ? strtoll(v, NULL, 10) : 0;
 }
 

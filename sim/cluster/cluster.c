@@ -519,14 +519,28 @@ static void port_leader(void *ctx, uint32_t node, uint64_t term)
 
 static void client_next(struct cluster *c, uint32_t client, bool completed);
 
-/* Drop p's strings, keeping what it is (id, proposer, op): a million decided proposals
+/* Drop a proposal's strings, keeping what it is (proposer, op): a million decided proposals
  * would otherwise keep their arguments on the heap until the end of the run. */
-static void release_strings(struct proposal *p)
+static void release_strings(struct cprop *cp)
 {
-    struct proposal kept;
-    proposal_init(&kept, p->id, p->proposer, p->op);
-    proposal_fini(p);
-    *p = kept;
+    proposal_fini(cp->args);
+    free(cp->args);
+    cp->args = NULL;
+}
+
+/* cp becomes proposal p, whose operation is op in the store, or WORKLOAD_EXPLICIT: intern p
+ * and keep its strings (until its outcome row is written). */
+static void take_proposal(struct cluster *c, struct cprop *cp, struct proposal *p, uint32_t op)
+{
+    cp->p = (struct cprop_head){.proposer = p->proposer, .op = p->op};
+    if (op != WORKLOAD_EXPLICIT) { /* made from the store's indices: no strings */
+        cp->op = op;
+        proposal_fini(p);
+        return;
+    }
+    cp->op = replicas_intern(c->rep, p);
+    cp->args = xmalloc(sizeof(*cp->args));
+    *cp->args = *p; /* moved */
 }
 
 /* Proposal id decided o at `node` (the proposer, or the log protocol's deciding node). */
@@ -558,7 +572,8 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
         char text[256];
         const char *op = prop_op_name(cp->p.op);
         size_t oplen = strlen(op);
-        proposal_describe(&cp->p, text, sizeof(text));
+        if (!replicas_describe(c->rep, cp->op, text, sizeof(text))) /* from the store's indices */
+            proposal_describe(cp->args, text, sizeof(text));
         assert(!strncmp(text, op, oplen) && text[oplen] == ' ');
         struct trace_outcome r = {.proposal = id,
                                   .proposer = cp->p.proposer,
@@ -580,8 +595,8 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
     }
     if (c->cl && clients_decided(c->cl, id, o, node, c->rep, now))
         client_next(c, clients_of(c->cl, id), true);
-    if (cp->decided) /* its row is written: only id, proposer and op are read from now on */
-        release_strings(&cp->p);
+    if (cp->decided) /* its row is written: only proposer and op are read from now on */
+        release_strings(cp);
 }
 
 static void port_record(void *ctx, const struct consensus_record *r)
@@ -640,9 +655,10 @@ static void submit_next(struct sim_engine *eng, const struct sim_event *ev)
     uint64_t id = ++c->nprops;
     assert(id <= c->max_props);
     struct cprop *cp = &c->prop[id];
-    workload_take(c->wl, c->rep, id, &cp->p);
+    struct proposal p;
+    uint32_t op = workload_take(c->wl, c->rep, id, &p);
+    take_proposal(c, cp, &p, op);
     cp->submitted = sim_now(c->eng);
-    cp->op = replicas_intern(c->rep, &cp->p);
     c->m.proposals++;
     if (up(c, cp->p.proposer)) {
         cp->invalid = !replicas_valid(c->rep, cp->p.proposer, cp->op);
@@ -683,11 +699,12 @@ static void client_invoke(struct sim_engine *eng, const struct sim_event *ev)
     uint64_t id = c->nprops + 1;
     assert(id <= c->max_props);
     struct cprop *cp = &c->prop[id];
-    if (!clients_invoke(c->cl, client, id, sim_now(eng), &cp->p))
+    struct proposal p;
+    if (!clients_invoke(c->cl, client, id, sim_now(eng), &p))
         return;
     c->nprops = id;
+    take_proposal(c, cp, &p, WORKLOAD_EXPLICIT);
     cp->submitted = sim_now(eng);
-    cp->op = replicas_intern(c->rep, &cp->p);
     c->m.proposals++;
     client_next(c, client, false);
     struct sim_event to = {.fn = client_timeout, .ctx = c, .a = id, .c = client};
@@ -1079,10 +1096,11 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->rep = replicas_new(c->n, cluster_element_bound(sc));
     seed_graph(c);
     c->max_props = workload_max_proposals(sc) + clients_max_ops(sc);
-    c->prop = xcalloc(c->max_props + 1, sizeof(*c->prop));
-    c->commits = xcalloc(c->max_props + 1, sizeof(*c->commits));
-    c->latency = xcalloc(c->max_props + 1, sizeof(*c->latency));
-    c->commit_latency = xcalloc(c->max_props + 1, sizeof(*c->commit_latency));
+    /* per-proposal arrays on huge pages: a million proposals would fault every 4 KiB */
+    c->prop = sim_huge_calloc(c->max_props + 1, sizeof(*c->prop));
+    c->commits = sim_huge_calloc(c->max_props + 1, sizeof(*c->commits));
+    c->latency = sim_huge_calloc(c->max_props + 1, sizeof(*c->latency));
+    c->commit_latency = sim_huge_calloc(c->max_props + 1, sizeof(*c->commit_latency));
     c->pwords = (c->max_props + 1 + 63) / 64;
     c->applied = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
     c->node = sim_huge_calloc(c->n, sizeof(*c->node));
@@ -1125,7 +1143,8 @@ void cluster_free(struct cluster *c)
         c->proto_ops->destroy(c->proto);
     progress_fini(c);
     for (uint64_t i = 1; i <= c->nprops; i++)
-        proposal_fini(&c->prop[i].p);
+        if (c->prop[i].args)
+            release_strings(&c->prop[i]);
     for (size_t i = 0; i < c->nsnap; i++)
         free(c->snap[i].applied);
     for (uint32_t i = 0; i < c->n; i++) {
@@ -1136,10 +1155,10 @@ void cluster_free(struct cluster *c)
     free(c->ledger);
     free(c->graphs);
     free(c->snap);
-    free(c->prop);
-    free(c->commits);
-    free(c->latency);
-    free(c->commit_latency);
+    sim_huge_free(c->prop, c->max_props + 1, sizeof(*c->prop));
+    sim_huge_free(c->commits, c->max_props + 1, sizeof(*c->commits));
+    sim_huge_free(c->latency, c->max_props + 1, sizeof(*c->latency));
+    sim_huge_free(c->commit_latency, c->max_props + 1, sizeof(*c->commit_latency));
     free(c->pl);
     logcheck_free(c);
     sim_huge_free(c->applied, (size_t)c->n * c->pwords, sizeof(uint64_t));

@@ -56,9 +56,17 @@ _Static_assert(offsetof(struct cnode, nrefused) + sizeof(uint32_t) <= 64,
                "a delivery's fields share the node's first cache line");
 _Static_assert(sizeof(struct cnode) == 128, "struct cnode is two cache lines");
 
+struct cprop_head {    /* what is read of every proposal */
+    uint32_t proposer; /* node index of the proposer */
+    enum prop_op op;
+};
+
 struct cprop {
-    struct proposal p; /* the operation (core/proposal) */
-    uint32_t op;       /* its index in the replica store */
+    struct cprop_head p;
+    struct proposal *args; /* an explicit or client proposal's strings until its outcome row is
+                              written (core/proposal); NULL for a generated one (the store
+                              describes it) */
+    uint32_t op;           /* its index in the replica store */
     bool decided;
     bool invalid; /* invalid on its proposer's replica when submitted */
     enum outcome outcome;

@@ -10,6 +10,7 @@
 
 #include "core/xalloc.h"
 #include "sim/cluster/cluster_impl.h"
+#include "sim/cluster/replicas.h"
 #include "sim/engine/dist.h"
 #include "sim/cluster/clients.h"
 #include "sim/cluster/workload.h"
@@ -20,7 +21,6 @@
 #define BCAST_COPY 24  /* a broadcast copy in the mailbox */
 #define HB_LINK    17  /* a heartbeat link: out + in index, last heard, suspected flag */
 #define HB_NODE    28  /* per node: rng, offsets, suspicion count */
-#define PROP_TEXT  128 /* a proposal's interned strings and replica op */
 #define LEDGER_REC 112 /* a ledger record and its text */
 #define GRAPH_ELEM 160 /* a vertex, edge or property of the final core/graph */
 #define CLIENT_OP  168 /* a client op: its record, history.csv's linz_op, latency arrays */
@@ -86,7 +86,10 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
                       4.0 * (double)sc->faults.npartitions;
     add(e, "per-node state", n * per_node);
     add(e, "replicas and applied sets", n * 8 * (ceil(elems / 64) + ceil((props + 1) / 64)));
-    add(e, "proposals", props * (sizeof(struct cprop) + 3 * sizeof(uint64_t) + PROP_TEXT));
+    /* the record, its commit and decision-time entries, and its share of the replica store
+     * (an explicit proposal's strings are the scenario's size again, freed once decided) */
+    add(e, "proposals",
+        props * (sizeof(struct cprop) + 3 * sizeof(uint64_t) + (double)replicas_bytes_per_op()));
     if (sc->heartbeat.enabled) {
         double links = hb_links(sc);
         add(e, "heartbeat links", links * HB_LINK + n * HB_NODE);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/csvfmt.h"
 #include "core/graph.h"
 #include "core/hash.h"
 #include "core/xalloc.h"
@@ -12,50 +13,82 @@
 
 #define NONE UINT32_MAX
 
+/*
+ * A name: an id, label, key or value of the run. A string from the scenario is kept once in
+ * the names table and named by its index there; "<prefix><k>" (a canonical decimal k from 1
+ * to NUM_MAX: "v<k>" for vertex ids, "x<k>" for values) is named by NUMBERED | k and never
+ * stored as text, so that the workload's "v<k>" and "x<k>" cost no string at all. A string
+ * of that form from the scenario gets the same numbered name, so both denote one vertex.
+ */
+typedef uint32_t name_t;
+#define NUMBERED UINT32_C(0x80000000)
+#define NUM_MAX  (UINT32_C(0x7ffffffe))
+
 enum slot_kind { SLOT_VERTEX, SLOT_EDGE, SLOT_PROP };
 
-struct u32vec {
-    uint32_t *v;
-    size_t n, cap;
-};
-
-/* An identity: a vertex id, an edge (from, label, to) or a property (owner, key). */
+/*
+ * An identity: a vertex id, an edge (from, label, to) or a property (owner, key). The lists
+ * of a slot's elements, properties and incident edges are threaded through flat arrays
+ * (first here, next in the member), so a slot costs no heap block of its own.
+ */
 struct slot {
-    enum slot_kind kind;
-    uint32_t a, b;       /* EDGE: from and to vertex slots; PROP: owner slot */
-    char *name;          /* VERTEX: id; EDGE: label; PROP: key */
-    uint64_t chash;      /* hash of the identity's contents */
-    struct u32vec elems; /* its elements (one per value) */
-    struct u32vec props; /* VERTEX, EDGE: property slots */
-    struct u32vec edges; /* VERTEX: incident edge slots */
-    uint32_t vpos;       /* VERTEX: its position in vertex_slots */
+    uint64_t chash; /* hash of the identity's contents */
+    union {
+        struct {
+            uint32_t a, b; /* EDGE: from and to vertex slots; PROP: owner slot (a) */
+        };
+        struct {
+            uint32_t vpos;  /* VERTEX: its position in vertex_slots */
+            uint32_t edges; /* VERTEX: first incident edge (then next / next_to of the edge) */
+        };
+    };
+    name_t name;      /* VERTEX: id; EDGE: label; PROP: key */
+    uint32_t elems;   /* first element (then elem.next) */
+    uint32_t props;   /* VERTEX, EDGE: first property slot (then that slot's next) */
+    uint32_t next;    /* PROP: the owner's next property; EDGE: from's next incident edge */
+    uint32_t next_to; /* EDGE: to's next incident edge (unused for a loop) */
+    uint8_t kind;
 };
 
 /* An identity with a value: vertex label, edge (no value), property value. */
 struct elem {
-    uint32_t slot;
-    char *value;   /* vertex label ("" if none), property value; NULL for edges */
     uint64_t hash; /* content hash, the term of the state hash */
+    uint32_t slot;
+    name_t value;  /* vertex label ("" if none), property value; NONE for edges */
+    uint32_t next; /* the slot's next element */
 };
 
-/* An interned operation. */
+/* An interned operation (24 bytes: one per proposal of the run). */
 struct rop {
-    enum prop_op op;
-    bool bad;          /* invalid everywhere (missing or empty argument) */
-    bool unlabeled;    /* set_property on the only edge from -> to */
-    uint32_t slot;     /* target vertex or edge slot */
-    uint32_t elem;     /* add_*: the element; set_property: the value element or NONE */
-    uint32_t pslot;    /* set_property (labelled target): the property slot */
+    uint8_t op;     /* enum prop_op */
+    bool bad;       /* invalid everywhere (missing or empty argument) */
+    bool unlabeled; /* set_property on the only edge from -> to */
+    bool made;      /* made from indices (replicas_op_*): replicas_describe describes it */
+    uint32_t slot;  /* target vertex or edge slot */
+    union {
+        uint32_t elem; /* add_*: the element; set_property: the value element or NONE */
+        name_t value;  /* unlabeled set_property: the value (NONE: remove), resolved per replica */
+    };
+    union {
+        uint32_t pslot; /* set_property (labelled target): the property slot */
+        uint32_t props; /* add_*: prop_pool[props] = n, then n property elements; NONE: none */
+        name_t key;     /* unlabeled set_property: the key */
+    };
     uint32_t from, to; /* vertex slots of an edge target */
-    char *key, *value; /* unlabeled set_property: resolved per replica */
-    uint32_t *props;   /* add_*: property elements */
-    size_t nprops;
 };
 
+/* Open addressing over integer keys: (kind, a, b, name) -> slot. */
 struct map_entry {
-    uint64_t h;
-    uint32_t idx; /* NONE: empty */
-    uint32_t off, len;
+    uint32_t kind, a, b, name;
+    uint32_t idx1; /* slot index + 1; 0: empty (so that a calloc'ed table is empty) */
+};
+
+/* The names table: strings by index, and a hash index over them. */
+struct names {
+    char **s;
+    size_t n, cap;
+    uint32_t *index; /* name + 1, 0 empty; index_cap a power of two */
+    size_t index_cap;
 };
 
 /*
@@ -87,11 +120,15 @@ struct replicas {
     size_t nelems;
     struct rop *ops;
     size_t nops, ops_cap;
-    struct u32vec vertex_slots;
-    struct map_entry *map; /* composite key -> slot or element index */
+    uint32_t *prop_pool; /* the ops' property elements */
+    size_t nprop_pool, prop_pool_cap;
+    uint32_t *vertex_slots; /* vertex slots in interning order */
+    size_t nvertex_slots, vertex_slots_cap;
+    uint32_t *numbered; /* numbered[k]: slot of vertex "v<k>" + 1 (0: none), k < numbered_cap */
+    size_t numbered_cap;
+    struct map_entry *map; /* the other slots */
     size_t map_cap, map_used;
-    char *keys; /* composite keys, back to back */
-    size_t keys_len, keys_cap;
+    struct names names;
     uint64_t *bits;     /* nodes * words; node i at bits + i * words */
     uint64_t *hashes;   /* per node */
     uint64_t *template; /* words */
@@ -99,12 +136,6 @@ struct replicas {
     struct vindex *vx; /* per node (NULL until a node's vertices are first asked for) */
     uint64_t *vx_live; /* bitset: node's index is built (small: read by every application) */
 };
-
-static void vec_push(struct u32vec *v, uint32_t x)
-{
-    XGROW(v->v, v->cap, v->n + 1);
-    v->v[v->n++] = x;
-}
 
 static uint64_t bytes_hash(const void *p, size_t n, uint64_t h)
 {
@@ -114,163 +145,288 @@ static uint64_t bytes_hash(const void *p, size_t n, uint64_t h)
     return hash_mix64(h ^ n);
 }
 
-static uint64_t str_hash(uint64_t h, const char *s)
+/*
+ * The store's big arrays are on transparent huge pages (sim_huge_calloc): a million-command
+ * run touches them at random, and 4 KiB pages cost a fault each and a TLB miss per access.
+ * They are presized from the bound; a run that exceeds it grows them by copying.
+ */
+static void huge_grow(void **p, size_t *cap, size_t need, size_t size)
 {
+    if (need <= *cap)
+        return;
+    size_t c = *cap ? *cap : 8;
+    while (c < need)
+        c *= 2;
+    void *q = sim_huge_calloc(c, size);
+    if (*p)
+        memcpy(q, *p, *cap * size);
+    sim_huge_free(*p, *cap, size);
+    *p = q;
+    *cap = c;
+}
+
+#define HUGE_GROW(ptr, cap, need)                                                                  \
+    do {                                                                                           \
+        if ((need) > (cap))                                                                        \
+            huge_grow((void **)&(ptr), &(cap), (need), sizeof(*(ptr)));                            \
+    } while (0)
+
+/* --- names ------------------------------------------------------------------------------ */
+
+/* k if s is "<prefix><k>" with k a canonical decimal in 1..NUM_MAX; 0 otherwise. */
+static uint32_t number_of(const char *s, char prefix)
+{
+    if (!prefix || s[0] != prefix || s[1] < '1' || s[1] > '9')
+        return 0;
+    uint64_t k = 0;
+    for (const char *c = s + 1; *c; c++) {
+        if (*c < '0' || *c > '9' || c - s > 10)
+            return 0;
+        k = k * 10 + (uint64_t)(*c - '0');
+    }
+    return k <= NUM_MAX ? (uint32_t)k : 0;
+}
+
+/* The prefix of a numbered name by what it names. */
+#define VERTEX_PREFIX 'v'
+#define VALUE_PREFIX  'x'
+
+/* The text of name n (NONE: NULL); a numbered one is written into buf. */
+static const char *name_text(const struct replicas *r, name_t n, char prefix,
+                             char buf[REPLICAS_NAME_LEN])
+{
+    if (n == NONE)
+        return NULL;
+    if (!(n & NUMBERED))
+        return r->names.s[n];
+    buf[0] = prefix;
+    *csvfmt_u64(buf + 1, n & ~NUMBERED) = '\0';
+    return buf;
+}
+
+/* FNV-1a of name n's text, as bytes_hash of it would give (NONE hashes as ""). */
+static uint64_t name_hash(const struct replicas *r, uint64_t h, name_t n, char prefix)
+{
+    char buf[REPLICAS_NAME_LEN];
+    const char *s = name_text(r, n, prefix, buf);
     return bytes_hash(s ? s : "", s ? strlen(s) : 0, h);
 }
 
-/* --- composite-key map ------------------------------------------------------------- */
-
-struct key {
-    char buf[512];
-    size_t len;
-    bool truncated;
-};
-
-static void key_put(struct key *k, const void *p, size_t n)
+static uint64_t str_hash(const char *s)
 {
-    if (k->len + n > sizeof(k->buf)) {
-        k->truncated = true;
-        n = sizeof(k->buf) - k->len;
+    return bytes_hash(s, strlen(s), UINT64_C(0xcbf29ce484222325));
+}
+
+/* The index of string s in the names table, or NONE; *pos: where to insert it. */
+static uint32_t names_find(const struct names *t, const char *s, uint64_t h, size_t *pos)
+{
+    if (!t->index_cap)
+        return NONE;
+    size_t j = h & (t->index_cap - 1);
+    for (; t->index[j]; j = (j + 1) & (t->index_cap - 1))
+        if (!strcmp(t->s[t->index[j] - 1], s))
+            return t->index[j] - 1;
+    *pos = j;
+    return NONE;
+}
+
+static void names_rehash(struct names *t)
+{
+    size_t cap = t->index_cap ? 2 * t->index_cap : 64;
+    free(t->index);
+    t->index = xcalloc(cap, sizeof(*t->index));
+    t->index_cap = cap;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t j = str_hash(t->s[i]) & (cap - 1);
+        while (t->index[j])
+            j = (j + 1) & (cap - 1);
+        t->index[j] = (uint32_t)i + 1;
     }
-    memcpy(k->buf + k->len, p, n);
-    k->len += n;
 }
 
-static void key_u32(struct key *k, uint32_t x)
+/* The name of string s (NULL: NONE), interning it; numbered with prefix if it has the form. */
+static name_t name_of(struct replicas *r, const char *s, char prefix)
 {
-    key_put(k, &x, sizeof(x));
+    if (!s)
+        return NONE;
+    uint32_t k = number_of(s, prefix);
+    if (k)
+        return NUMBERED | k;
+    struct names *t = &r->names;
+    if (2 * (t->n + 1) > t->index_cap)
+        names_rehash(t);
+    uint64_t h = str_hash(s);
+    size_t pos = 0;
+    uint32_t i = names_find(t, s, h, &pos);
+    if (i != NONE)
+        return i;
+    assert(t->n < NUMBERED - 1 && "replicas: too many names");
+    XGROW(t->s, t->cap, t->n + 1);
+    t->s[t->n] = xstrdup(s);
+    t->index[pos] = (uint32_t)t->n + 1;
+    return (name_t)t->n++;
 }
 
-static void key_str(struct key *k, const char *s)
+/* The name of s if the run has it (else NONE: nothing by that name exists); interns nothing. */
+static name_t name_find(const struct replicas *r, const char *s, char prefix)
 {
-    key_put(k, s ? s : "", s ? strlen(s) + 1 : 1);
+    uint32_t k = number_of(s, prefix);
+    if (k)
+        return NUMBERED | k;
+    size_t pos = 0;
+    return names_find(&r->names, s, str_hash(s), &pos);
+}
+
+uint32_t replicas_label(struct replicas *r, const char *s)
+{
+    assert(s);
+    return name_of(r, s, 0);
+}
+
+/* --- slot map -------------------------------------------------------------------------- */
+
+static uint64_t map_hash(uint32_t kind, uint32_t a, uint32_t b, name_t name)
+{
+    uint64_t h = ((uint64_t)a << 32 | b) * UINT64_C(0x9e3779b97f4a7c15);
+    return hash_mix64(h ^ ((uint64_t)name << 2 | kind));
 }
 
 static void map_grow(struct replicas *r)
 {
     size_t cap = r->map_cap ? r->map_cap * 2 : 256;
-    struct map_entry *m = xcalloc(cap, sizeof(*m));
-    for (size_t i = 0; i < cap; i++)
-        m[i].idx = NONE;
+    struct map_entry *m = sim_huge_calloc(cap, sizeof(*m));
     for (size_t i = 0; i < r->map_cap; i++) {
-        if (r->map[i].idx == NONE)
+        const struct map_entry *e = &r->map[i];
+        if (!e->idx1)
             continue;
-        size_t j = r->map[i].h & (cap - 1);
-        while (m[j].idx != NONE)
+        size_t j = map_hash(e->kind, e->a, e->b, e->name) & (cap - 1);
+        while (m[j].idx1)
             j = (j + 1) & (cap - 1);
-        m[j] = r->map[i];
+        m[j] = *e;
     }
-    free(r->map);
+    sim_huge_free(r->map, r->map_cap, sizeof(*r->map));
     r->map = m;
     r->map_cap = cap;
 }
 
-/* Index stored under k, or NONE; *pos is the slot to insert at. */
-static uint32_t map_find(const struct replicas *r, const struct key *k, uint64_t h, size_t *pos)
+/* The slot stored under the key, or NONE; *pos: where to insert it. */
+static uint32_t map_find(const struct replicas *r, uint32_t kind, uint32_t a, uint32_t b,
+                         name_t name, size_t *pos)
 {
-    size_t j = h & (r->map_cap - 1);
-    while (r->map[j].idx != NONE) {
+    size_t j = map_hash(kind, a, b, name) & (r->map_cap - 1);
+    for (; r->map[j].idx1; j = (j + 1) & (r->map_cap - 1)) {
         const struct map_entry *e = &r->map[j];
-        if (e->h == h && e->len == k->len && memcmp(r->keys + e->off, k->buf, k->len) == 0)
-            return e->idx;
-        j = (j + 1) & (r->map_cap - 1);
+        if (e->kind == kind && e->a == a && e->b == b && e->name == name)
+            return e->idx1 - 1;
     }
     *pos = j;
     return NONE;
 }
 
-static void map_insert(struct replicas *r, const struct key *k, uint64_t h, size_t pos,
-                       uint32_t idx)
-{
-    XGROW(r->keys, r->keys_cap, r->keys_len + k->len);
-    memcpy(r->keys + r->keys_len, k->buf, k->len);
-    r->map[pos] = (struct map_entry){
-        .h = h, .idx = idx, .off = (uint32_t)r->keys_len, .len = (uint32_t)k->len};
-    r->keys_len += k->len;
-    r->map_used++;
-}
-
-static uint32_t map_get(struct replicas *r, const struct key *k, uint32_t new_idx, bool *added)
-{
-    assert(!k->truncated);
-    if (2 * (r->map_used + 1) > r->map_cap)
-        map_grow(r);
-    uint64_t h = bytes_hash(k->buf, k->len, UINT64_C(0xcbf29ce484222325));
-    size_t pos = 0;
-    uint32_t idx = map_find(r, k, h, &pos);
-    *added = idx == NONE;
-    if (idx != NONE)
-        return idx;
-    map_insert(r, k, h, pos, new_idx);
-    return new_idx;
-}
-
 /* --- interning ---------------------------------------------------------------------- */
 
-/* The map key of slot (kind, a, b, name). */
-static void slot_key(struct key *k, enum slot_kind kind, uint32_t a, uint32_t b, const char *name)
+/* Where a vertex with this name is kept: in r->numbered, else in the map. */
+static bool in_numbered(const struct replicas *r, name_t name)
 {
-    k->len = 0;
-    key_u32(k, kind);
-    key_u32(k, a);
-    key_u32(k, b);
-    key_str(k, name);
+    return (name & NUMBERED) && (name & ~NUMBERED) < r->numbered_cap;
+}
+
+/* The slot (kind, a, b, name) if interned, else NONE; interns nothing. */
+static uint32_t slot_find(const struct replicas *r, enum slot_kind kind, uint32_t a, uint32_t b,
+                          name_t name)
+{
+    if (name == NONE)
+        return NONE;
+    if (kind == SLOT_VERTEX && in_numbered(r, name))
+        return r->numbered[name & ~NUMBERED] - 1;
+    size_t pos = 0;
+    return map_find(r, kind, a, b, name, &pos);
 }
 
 static uint32_t slot_get(struct replicas *r, enum slot_kind kind, uint32_t a, uint32_t b,
-                         const char *name)
+                         name_t name)
 {
-    struct key k = {.len = 0};
-    slot_key(&k, kind, a, b, name);
-    bool added;
-    uint32_t idx = map_get(r, &k, (uint32_t)r->nslots, &added);
-    if (!added)
-        return idx;
-    XGROW(r->slots, r->slots_cap, r->nslots + 1);
+    uint32_t idx = (uint32_t)r->nslots;
+    if (kind == SLOT_VERTEX && in_numbered(r, name)) {
+        uint32_t *at = &r->numbered[name & ~NUMBERED];
+        if (*at)
+            return *at - 1;
+        *at = idx + 1;
+    } else {
+        if (2 * (r->map_used + 1) > r->map_cap)
+            map_grow(r);
+        size_t pos = 0;
+        uint32_t found = map_find(r, kind, a, b, name, &pos);
+        if (found != NONE)
+            return found;
+        r->map[pos] =
+            (struct map_entry){.kind = kind, .a = a, .b = b, .name = name, .idx1 = idx + 1};
+        r->map_used++;
+    }
+    HUGE_GROW(r->slots, r->slots_cap, r->nslots + 1);
     struct slot *s = &r->slots[r->nslots++];
-    *s = (struct slot){.kind = kind, .a = a, .b = b, .name = xstrdup(name ? name : "")};
-    uint64_t h = str_hash((uint64_t)kind + 1, s->name);
+    *s = (struct slot){.kind = (uint8_t)kind,
+                       .a = a,
+                       .b = b,
+                       .name = name,
+                       .elems = NONE,
+                       .props = NONE,
+                       .next = NONE,
+                       .next_to = NONE};
+    uint64_t h = name_hash(r, (uint64_t)kind + 1, name, kind == SLOT_VERTEX ? VERTEX_PREFIX : 0);
     if (kind == SLOT_EDGE)
         h = hash_combine(hash_combine(h, r->slots[a].chash), r->slots[b].chash);
     if (kind == SLOT_PROP)
         h = hash_combine(h, r->slots[a].chash);
     s->chash = h;
     if (kind == SLOT_VERTEX) {
-        s->vpos = (uint32_t)r->vertex_slots.n;
-        vec_push(&r->vertex_slots, idx);
+        s->vpos = (uint32_t)r->nvertex_slots;
+        s->edges = NONE;
+        HUGE_GROW(r->vertex_slots, r->vertex_slots_cap, r->nvertex_slots + 1);
+        r->vertex_slots[r->nvertex_slots++] = idx;
     }
-    if (kind == SLOT_EDGE) {
-        vec_push(&r->slots[a].edges, idx);
-        if (b != a)
-            vec_push(&r->slots[b].edges, idx);
+    if (kind == SLOT_EDGE) { /* pushed at the head of the endpoints' lists */
+        s->next = r->slots[a].edges;
+        r->slots[a].edges = idx;
+        if (b != a) {
+            s->next_to = r->slots[b].edges;
+            r->slots[b].edges = idx;
+        }
     }
-    if (kind == SLOT_PROP)
-        vec_push(&r->slots[a].props, idx);
+    if (kind == SLOT_PROP) {
+        s->next = r->slots[a].props;
+        r->slots[a].props = idx;
+    }
     return idx;
+}
+
+/* The incident edge after e in vertex v's list. */
+static uint32_t next_edge(const struct replicas *r, uint32_t v, uint32_t e)
+{
+    const struct slot *s = &r->slots[e];
+    return s->a == v ? s->next : s->next_to;
 }
 
 static uint32_t vertex_slot(struct replicas *r, const char *id)
 {
-    return slot_get(r, SLOT_VERTEX, 0, 0, id);
+    return slot_get(r, SLOT_VERTEX, 0, 0, name_of(r, id, VERTEX_PREFIX));
 }
 
-static uint32_t elem_get(struct replicas *r, uint32_t slot, const char *value)
+/* The element (slot, value), interned if new. The slot's elements are few (its values in
+ * the run) and the validity of an operation on the slot reads them all anyway. */
+static uint32_t elem_get(struct replicas *r, uint32_t slot, name_t value)
 {
-    struct key k = {.len = 0};
-    key_u32(&k, 0xe1e1e1e1u);
-    key_u32(&k, slot);
-    key_str(&k, value);
-    bool added;
-    uint32_t idx = map_get(r, &k, (uint32_t)r->nelems, &added);
-    if (!added)
-        return idx;
+    for (uint32_t e = r->slots[slot].elems; e != NONE; e = r->elems[e].next)
+        if (r->elems[e].value == value)
+            return e;
     assert(r->nelems < r->max_elements && "replicas: more elements than max_elements");
-    struct elem *e = &r->elems[r->nelems++];
+    uint32_t idx = (uint32_t)r->nelems++;
+    struct elem *e = &r->elems[idx];
     e->slot = slot;
-    e->value = value ? xstrdup(value) : NULL;
-    e->hash = hash_mix64(str_hash(r->slots[slot].chash, value) + 1);
-    vec_push(&r->slots[slot].elems, idx);
+    e->value = value;
+    e->hash = hash_mix64(name_hash(r, r->slots[slot].chash, value, VALUE_PREFIX) + 1);
+    e->next = r->slots[slot].elems;
+    r->slots[slot].elems = idx;
     return idx;
 }
 
@@ -286,21 +442,27 @@ size_t replicas_elements_of(const struct proposal *p)
 
 static void intern_props(struct replicas *r, struct rop *o, const struct proposal *p)
 {
-    o->props = xcalloc(p->nprops ? p->nprops : 1, sizeof(*o->props));
+    if (!p->nprops)
+        return; /* props stays NONE */
+    o->props = (uint32_t)r->nprop_pool;
+    XGROW(r->prop_pool, r->prop_pool_cap, r->nprop_pool + 1 + p->nprops);
+    uint32_t *props = r->prop_pool + o->props + 1, nprops = 0;
     for (size_t i = 0; i < p->nprops; i++) {
         if (empty(p->props[i].key) || !p->props[i].value) {
             o->bad = true;
             continue;
         }
-        uint32_t ps = slot_get(r, SLOT_PROP, o->slot, 0, p->props[i].key);
-        uint32_t e = elem_get(r, ps, p->props[i].value);
+        uint32_t ps = slot_get(r, SLOT_PROP, o->slot, 0, name_of(r, p->props[i].key, 0));
+        uint32_t e = elem_get(r, ps, name_of(r, p->props[i].value, VALUE_PREFIX));
         size_t j = 0; /* a later duplicate key overrides an earlier one */
-        while (j < o->nprops && r->elems[o->props[j]].slot != ps)
+        while (j < nprops && r->elems[props[j]].slot != ps)
             j++;
-        o->props[j] = e;
-        if (j == o->nprops)
-            o->nprops++;
+        props[j] = e;
+        if (j == nprops)
+            nprops++;
     }
+    props[-1] = nprops;
+    r->nprop_pool += 1 + nprops;
 }
 
 static void intern_edge_target(struct replicas *r, struct rop *o, const struct proposal *p,
@@ -320,7 +482,7 @@ static void intern_edge_target(struct replicas *r, struct rop *o, const struct p
         o->bad = true;
         return;
     }
-    o->slot = slot_get(r, SLOT_EDGE, o->from, o->to, p->label);
+    o->slot = slot_get(r, SLOT_EDGE, o->from, o->to, name_of(r, p->label, 0));
 }
 
 static void intern_set_property(struct replicas *r, struct rop *o, const struct proposal *p)
@@ -339,20 +501,28 @@ static void intern_set_property(struct replicas *r, struct rop *o, const struct 
     } else {
         intern_edge_target(r, o, p, false);
         if (o->bad || o->unlabeled) {
-            o->key = xstrdup(p->key);
-            o->value = p->value ? xstrdup(p->value) : NULL;
+            o->key = name_of(r, p->key, 0);
+            o->value = name_of(r, p->value, VALUE_PREFIX);
             return;
         }
     }
-    o->pslot = slot_get(r, SLOT_PROP, o->slot, 0, p->key);
-    o->elem = p->value ? elem_get(r, o->pslot, p->value) : NONE;
+    o->pslot = slot_get(r, SLOT_PROP, o->slot, 0, name_of(r, p->key, 0));
+    o->elem = p->value ? elem_get(r, o->pslot, name_of(r, p->value, VALUE_PREFIX)) : NONE;
+}
+
+/* A new operation (all indices NONE); its index is r->nops - 1. */
+static struct rop *new_op(struct replicas *r, enum prop_op op)
+{
+    HUGE_GROW(r->ops, r->ops_cap, r->nops + 1);
+    struct rop *o = &r->ops[r->nops++];
+    *o = (struct rop){
+        .op = (uint8_t)op, .slot = NONE, .elem = NONE, .pslot = NONE, .from = NONE, .to = NONE};
+    return o;
 }
 
 uint32_t replicas_intern(struct replicas *r, const struct proposal *p)
 {
-    XGROW(r->ops, r->ops_cap, r->nops + 1);
-    struct rop *o = &r->ops[r->nops];
-    *o = (struct rop){.op = p->op, .slot = NONE, .elem = NONE, .pslot = NONE};
+    struct rop *o = new_op(r, p->op);
     switch (p->op) {
     case PROP_ADD_VERTEX:
     case PROP_REMOVE_VERTEX:
@@ -362,7 +532,7 @@ uint32_t replicas_intern(struct replicas *r, const struct proposal *p)
         }
         o->slot = vertex_slot(r, p->vertex);
         if (p->op == PROP_ADD_VERTEX) {
-            o->elem = elem_get(r, o->slot, p->label ? p->label : "");
+            o->elem = elem_get(r, o->slot, name_of(r, p->label ? p->label : "", 0));
             intern_props(r, o, p);
         }
         break;
@@ -370,7 +540,7 @@ uint32_t replicas_intern(struct replicas *r, const struct proposal *p)
     case PROP_REMOVE_EDGE:
         intern_edge_target(r, o, p, true);
         if (!o->bad && p->op == PROP_ADD_EDGE) {
-            o->elem = elem_get(r, o->slot, NULL);
+            o->elem = elem_get(r, o->slot, NONE);
             intern_props(r, o, p);
         }
         break;
@@ -382,7 +552,112 @@ uint32_t replicas_intern(struct replicas *r, const struct proposal *p)
         o->slot = o->bad ? NONE : vertex_slot(r, p->vertex);
         break;
     }
-    return (uint32_t)r->nops++;
+    return (uint32_t)r->nops - 1;
+}
+
+/* --- operations from indices -------------------------------------------------------- */
+
+uint32_t replicas_op_add_vertex(struct replicas *r, uint32_t number, uint32_t label)
+{
+    assert(number >= 1 && number <= NUM_MAX);
+    uint32_t slot = slot_get(r, SLOT_VERTEX, 0, 0, NUMBERED | number);
+    uint32_t elem = elem_get(r, slot, label);
+    struct rop *o = new_op(r, PROP_ADD_VERTEX);
+    o->made = true;
+    o->slot = slot;
+    o->elem = elem;
+    return (uint32_t)r->nops - 1;
+}
+
+uint32_t replicas_op_add_edge(struct replicas *r, uint32_t from, uint32_t label, uint32_t to)
+{
+    assert(from < r->nslots && to < r->nslots && label != NONE && !(label & NUMBERED));
+    uint32_t slot = slot_get(r, SLOT_EDGE, from, to, label);
+    uint32_t elem = elem_get(r, slot, NONE);
+    struct rop *o = new_op(r, PROP_ADD_EDGE);
+    o->made = true;
+    o->slot = slot;
+    o->elem = elem;
+    o->from = from;
+    o->to = to;
+    return (uint32_t)r->nops - 1;
+}
+
+uint32_t replicas_op_remove_vertex(struct replicas *r, uint32_t vertex)
+{
+    assert(vertex < r->nslots && r->slots[vertex].kind == SLOT_VERTEX);
+    struct rop *o = new_op(r, PROP_REMOVE_VERTEX);
+    o->made = true;
+    o->slot = vertex;
+    return (uint32_t)r->nops - 1;
+}
+
+uint32_t replicas_op_remove_edge(struct replicas *r, uint32_t edge)
+{
+    assert(edge < r->nslots && r->slots[edge].kind == SLOT_EDGE);
+    struct rop *o = new_op(r, PROP_REMOVE_EDGE);
+    o->made = true;
+    o->slot = edge;
+    o->from = r->slots[edge].a;
+    o->to = r->slots[edge].b;
+    return (uint32_t)r->nops - 1;
+}
+
+uint32_t replicas_op_set_property(struct replicas *r, uint32_t vertex, uint32_t key,
+                                  uint32_t number)
+{
+    assert(vertex < r->nslots && r->slots[vertex].kind == SLOT_VERTEX);
+    assert(key != NONE && !(key & NUMBERED) && number >= 1 && number <= NUM_MAX);
+    uint32_t pslot = slot_get(r, SLOT_PROP, vertex, 0, key);
+    uint32_t elem = elem_get(r, pslot, NUMBERED | number);
+    struct rop *o = new_op(r, PROP_SET_PROPERTY);
+    o->made = true;
+    o->slot = vertex;
+    o->pslot = pslot;
+    o->elem = elem;
+    return (uint32_t)r->nops - 1;
+}
+
+const char *replicas_vertex_id(const struct replicas *r, uint32_t vertex,
+                               char buf[REPLICAS_NAME_LEN])
+{
+    assert(vertex < r->nslots && r->slots[vertex].kind == SLOT_VERTEX);
+    return name_text(r, r->slots[vertex].name, VERTEX_PREFIX, buf);
+}
+
+size_t replicas_describe(const struct replicas *r, uint32_t op, char *buf, size_t len)
+{
+    assert(op < r->nops);
+    const struct rop *o = &r->ops[op];
+    if (!o->made)
+        return 0;
+    /* the proposal these indices stand for, borrowing the store's strings: described by
+     * core/proposal itself, so the text is the one a proposal with these strings gets */
+    char b1[REPLICAS_NAME_LEN], b2[REPLICAS_NAME_LEN], b3[REPLICAS_NAME_LEN];
+    struct proposal p;
+    proposal_init(&p, 0, 0, (enum prop_op)o->op);
+    const struct slot *s = &r->slots[o->slot];
+    switch ((enum prop_op)o->op) {
+    case PROP_ADD_VERTEX:
+        p.label = (char *)name_text(r, r->elems[o->elem].value, VALUE_PREFIX, b2);
+        /* fall through */
+    case PROP_REMOVE_VERTEX:
+    case PROP_READ:
+        p.vertex = (char *)name_text(r, s->name, VERTEX_PREFIX, b1);
+        break;
+    case PROP_ADD_EDGE:
+    case PROP_REMOVE_EDGE:
+        p.from = (char *)name_text(r, r->slots[s->a].name, VERTEX_PREFIX, b1);
+        p.label = (char *)name_text(r, s->name, 0, b2);
+        p.to = (char *)name_text(r, r->slots[s->b].name, VERTEX_PREFIX, b3);
+        break;
+    case PROP_SET_PROPERTY:
+        p.vertex = (char *)name_text(r, s->name, VERTEX_PREFIX, b1);
+        p.key = (char *)name_text(r, r->slots[o->pslot].name, 0, b2);
+        p.value = (char *)name_text(r, r->elems[o->elem].value, VALUE_PREFIX, b3);
+        break;
+    }
+    return proposal_describe(&p, buf, len); /* borrowed: no proposal_fini */
 }
 
 /* --- lifecycle ------------------------------------------------------------------------ */
@@ -393,9 +668,23 @@ struct replicas *replicas_new(uint32_t nodes, size_t max_elements)
     r->nodes = nodes;
     r->max_elements = max_elements;
     r->words = (max_elements + 63) / 64;
-    r->elems = xcalloc(max_elements ? max_elements : 1, sizeof(*r->elems));
+    r->elems = sim_huge_calloc(max_elements ? max_elements : 1, sizeof(*r->elems));
     r->template = xcalloc(r->words ? r->words : 1, sizeof(uint64_t));
-    map_grow(r);
+    /* presized from the bound: every element is at most one new slot, operation and vertex
+     * (the generated ones are), so a run of generated proposals never grows them; the
+     * memory is only touched as it is used */
+    size_t n = max_elements + 16;
+    r->slots_cap = r->ops_cap = r->vertex_slots_cap = n;
+    r->slots = sim_huge_calloc(n, sizeof(*r->slots));
+    r->ops = sim_huge_calloc(n, sizeof(*r->ops));
+    r->vertex_slots = sim_huge_calloc(n, sizeof(*r->vertex_slots));
+    r->numbered_cap = n;
+    r->numbered = sim_huge_calloc(n, sizeof(*r->numbered));
+    size_t cap = 256; /* the map holds edges, properties and named vertices: at most n */
+    while (cap < n)
+        cap *= 2;
+    r->map_cap = cap;
+    r->map = sim_huge_calloc(cap, sizeof(*r->map));
     return r;
 }
 
@@ -403,25 +692,17 @@ void replicas_free(struct replicas *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->nslots; i++) {
-        free(r->slots[i].name);
-        free(r->slots[i].elems.v);
-        free(r->slots[i].props.v);
-        free(r->slots[i].edges.v);
-    }
-    for (size_t i = 0; i < r->nelems; i++)
-        free(r->elems[i].value);
-    for (size_t i = 0; i < r->nops; i++) {
-        free(r->ops[i].props);
-        free(r->ops[i].key);
-        free(r->ops[i].value);
-    }
-    free(r->slots);
-    free(r->elems);
-    free(r->ops);
-    free(r->vertex_slots.v);
-    free(r->map);
-    free(r->keys);
+    for (size_t i = 0; i < r->names.n; i++)
+        free(r->names.s[i]);
+    free(r->names.s);
+    free(r->names.index);
+    sim_huge_free(r->slots, r->slots_cap, sizeof(*r->slots));
+    sim_huge_free(r->elems, r->max_elements ? r->max_elements : 1, sizeof(*r->elems));
+    sim_huge_free(r->ops, r->ops_cap, sizeof(*r->ops));
+    free(r->prop_pool);
+    sim_huge_free(r->vertex_slots, r->vertex_slots_cap, sizeof(*r->vertex_slots));
+    sim_huge_free(r->numbered, r->numbered_cap, sizeof(*r->numbered));
+    sim_huge_free(r->map, r->map_cap, sizeof(*r->map));
     sim_huge_free(r->bits, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
     free(r->hashes);
     free(r->template);
@@ -484,10 +765,10 @@ void replicas_copy(struct replicas *r, uint32_t dst, uint32_t src)
     }
 }
 
-static void prefetch_slot(const uint64_t *bits, const struct slot *s)
+static void prefetch_slot(const struct replicas *r, const uint64_t *bits, uint32_t s)
 {
-    if (s->elems.n)
-        __builtin_prefetch(bits + s->elems.v[0] / 64);
+    if (s != NONE && r->slots[s].elems != NONE)
+        __builtin_prefetch(bits + r->slots[s].elems / 64);
 }
 
 void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op)
@@ -496,21 +777,28 @@ void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op)
     const struct rop *o = &r->ops[op];
     const uint64_t *bits = r->bits + (size_t)node * r->words;
     __builtin_prefetch(&r->hashes[node]);
-    if (o->bad)
+    if (o->bad || o->unlabeled)
         return;
     if (o->op == PROP_ADD_EDGE) {
-        prefetch_slot(bits, &r->slots[o->from]);
-        prefetch_slot(bits, &r->slots[o->to]);
+        prefetch_slot(r, bits, o->from);
+        prefetch_slot(r, bits, o->to);
     }
     if (o->elem != NONE)
         __builtin_prefetch(bits + o->elem / 64);
     else
-        prefetch_slot(bits, &r->slots[o->slot]);
+        prefetch_slot(r, bits, o->slot);
 }
 
 size_t replicas_bytes_per_node(const struct replicas *r)
 {
     return r->words * sizeof(uint64_t) + sizeof(uint64_t);
+}
+
+size_t replicas_bytes_per_op(void)
+{
+    /* an operation, and at most one slot, element, vertex position and map entry for it */
+    return sizeof(struct rop) + sizeof(struct slot) + sizeof(struct elem) + 2 * sizeof(uint32_t) +
+           sizeof(struct map_entry);
 }
 
 /* --- element and slot state on one replica ------------------------------------------ */
@@ -522,9 +810,8 @@ static bool has(struct view v, uint32_t e)
 
 static bool slot_present(const struct replicas *r, struct view v, uint32_t s)
 {
-    const struct u32vec *el = &r->slots[s].elems;
-    for (size_t i = 0; i < el->n; i++)
-        if (has(v, el->v[i]))
+    for (uint32_t e = r->slots[s].elems; e != NONE; e = r->elems[e].next)
+        if (has(v, e))
             return true;
     return false;
 }
@@ -563,7 +850,7 @@ static uint32_t vx_count(const struct vindex *vx)
 static void vx_extend(const struct replicas *r, struct view v)
 {
     struct vindex *vx = v.vx;
-    size_t want = r->vertex_slots.n;
+    size_t want = r->nvertex_slots;
     size_t blocks = (want + VX_BLOCK - 1) / VX_BLOCK;
     XGROW(vx->bits, vx->bits_cap, blocks * (VX_BLOCK / 64));
     XGROW(vx->tree, vx->tree_cap, blocks + 1);
@@ -574,7 +861,7 @@ static void vx_extend(const struct replicas *r, struct view v)
             memset(vx->bits + pos / 64, 0, (VX_BLOCK / 64) * sizeof(*vx->bits));
             vx->tree[b] = vx_prefix(vx, b - 1) - vx_prefix(vx, b - (b & -b));
         }
-        if (slot_present(r, v, r->vertex_slots.v[pos]))
+        if (slot_present(r, v, r->vertex_slots[pos]))
             vx_add(vx, pos, 1);
     }
 }
@@ -616,31 +903,28 @@ static void clear_elem(const struct replicas *r, struct view v, uint32_t e)
 
 static void clear_slot(const struct replicas *r, struct view v, uint32_t s)
 {
-    const struct u32vec *el = &r->slots[s].elems;
-    for (size_t i = 0; i < el->n; i++)
-        clear_elem(r, v, el->v[i]);
+    for (uint32_t e = r->slots[s].elems; e != NONE; e = r->elems[e].next)
+        clear_elem(r, v, e);
 }
 
 static void clear_with_props(const struct replicas *r, struct view v, uint32_t s)
 {
     clear_slot(r, v, s);
-    const struct u32vec *ps = &r->slots[s].props;
-    for (size_t i = 0; i < ps->n; i++)
-        clear_slot(r, v, ps->v[i]);
+    for (uint32_t p = r->slots[s].props; p != NONE; p = r->slots[p].next)
+        clear_slot(r, v, p);
 }
 
 /* The only present edge from -> to (any label); NONE if none or several. */
 static uint32_t unlabeled_edge(const struct replicas *r, struct view v, const struct rop *o)
 {
-    const struct u32vec *es = &r->slots[o->from].edges;
     uint32_t found = NONE;
-    for (size_t i = 0; i < es->n; i++) {
-        const struct slot *s = &r->slots[es->v[i]];
-        if (s->a != o->from || s->b != o->to || !slot_present(r, v, es->v[i]))
+    for (uint32_t e = r->slots[o->from].edges; e != NONE; e = next_edge(r, o->from, e)) {
+        const struct slot *s = &r->slots[e];
+        if (s->a != o->from || s->b != o->to || !slot_present(r, v, e))
             continue;
         if (found != NONE)
             return NONE;
-        found = es->v[i];
+        found = e;
     }
     return found;
 }
@@ -655,7 +939,7 @@ static bool property_target(struct replicas *r, struct view v, const struct rop 
         if (owner == NONE)
             return false;
         *pslot = slot_get(r, SLOT_PROP, owner, 0, o->key);
-        *elem = o->value ? elem_get(r, *pslot, o->value) : NONE;
+        *elem = o->value != NONE ? elem_get(r, *pslot, o->value) : NONE;
     } else {
         *pslot = o->pslot;
         *elem = o->elem;
@@ -669,7 +953,7 @@ static bool valid_on(struct replicas *r, struct view v, const struct rop *o)
 {
     if (o->bad)
         return false;
-    switch (o->op) {
+    switch ((enum prop_op)o->op) {
     case PROP_ADD_VERTEX:
         return !slot_present(r, v, o->slot);
     case PROP_REMOVE_VERTEX:
@@ -689,20 +973,18 @@ static bool valid_on(struct replicas *r, struct view v, const struct rop *o)
 
 static void apply_on(struct replicas *r, struct view v, const struct rop *o)
 {
-    switch (o->op) {
+    switch ((enum prop_op)o->op) {
     case PROP_ADD_VERTEX:
     case PROP_ADD_EDGE:
         set_elem(r, v, o->elem);
-        for (size_t i = 0; i < o->nprops; i++)
-            set_elem(r, v, o->props[i]);
+        for (uint32_t i = 0; o->props != NONE && i < r->prop_pool[o->props]; i++)
+            set_elem(r, v, r->prop_pool[o->props + 1 + i]);
         return;
-    case PROP_REMOVE_VERTEX: {
-        const struct u32vec *es = &r->slots[o->slot].edges;
-        for (size_t i = 0; i < es->n; i++)
-            clear_with_props(r, v, es->v[i]);
+    case PROP_REMOVE_VERTEX:
+        for (uint32_t e = r->slots[o->slot].edges; e != NONE; e = next_edge(r, o->slot, e))
+            clear_with_props(r, v, e);
         clear_with_props(r, v, o->slot);
         return;
-    }
     case PROP_REMOVE_EDGE:
         clear_with_props(r, v, o->slot);
         return;
@@ -750,13 +1032,13 @@ uint64_t replicas_hash(const struct replicas *r, uint32_t node)
     return *view_of(r, node).hash;
 }
 
-size_t replicas_vertices(const struct replicas *r, uint32_t node, const char **ids, size_t max)
+size_t replicas_vertices(const struct replicas *r, uint32_t node, uint32_t *vertices, size_t max)
 {
     struct view v = view_of(r, node);
     size_t n = 0;
-    for (size_t i = 0; i < r->vertex_slots.n && n < max; i++)
-        if (slot_present(r, v, r->vertex_slots.v[i]))
-            ids[n++] = r->slots[r->vertex_slots.v[i]].name;
+    for (size_t i = 0; i < r->nvertex_slots && n < max; i++)
+        if (slot_present(r, v, r->vertex_slots[i]))
+            vertices[n++] = r->vertex_slots[i];
     return n;
 }
 
@@ -781,7 +1063,7 @@ size_t replicas_vertex_count(struct replicas *r, uint32_t node)
     return vx_count(vx);
 }
 
-const char *replicas_vertex_at(struct replicas *r, uint32_t node, size_t k)
+uint32_t replicas_vertex_at(struct replicas *r, uint32_t node, size_t k)
 {
     struct vindex *vx = vertex_index(r, node);
     assert(k < vx_count(vx));
@@ -800,77 +1082,87 @@ const char *replicas_vertex_at(struct replicas *r, uint32_t node, size_t k)
     for (; k; k--)
         word &= word - 1; /* drop the k lowest present positions */
     size_t pos = (size_t)(w - vx->bits) * 64 + (size_t)__builtin_ctzll(word);
-    return r->slots[r->vertex_slots.v[pos]].name;
+    return r->vertex_slots[pos];
 }
 
-size_t replicas_edges(const struct replicas *r, uint32_t node, const char **from,
-                      const char **label, const char **to, size_t max)
+size_t replicas_edges(const struct replicas *r, uint32_t node, uint32_t *edges, size_t max)
 {
     struct view v = view_of(r, node);
     size_t n = 0;
-    for (uint32_t i = 0; i < r->nelems && n < max; i++) {
-        const struct slot *s = &r->slots[r->elems[i].slot];
-        if (s->kind != SLOT_EDGE || !has(v, i))
-            continue;
-        from[n] = r->slots[s->a].name;
-        label[n] = s->name;
-        to[n++] = r->slots[s->b].name;
-    }
+    for (uint32_t i = 0; i < r->nelems && n < max; i++)
+        if (r->slots[r->elems[i].slot].kind == SLOT_EDGE && has(v, i))
+            edges[n++] = r->elems[i].slot;
     return n;
 }
 
-/* The slot interned under (kind, a, b, name), or NONE; interns nothing. */
-static uint32_t slot_find(const struct replicas *r, enum slot_kind kind, uint32_t a, uint32_t b,
-                          const char *name)
+void replicas_edge_ends(const struct replicas *r, uint32_t edge, uint32_t *from, uint32_t *label,
+                        uint32_t *to)
 {
-    struct key k = {.len = 0};
-    slot_key(&k, kind, a, b, name);
-    if (k.truncated)
-        return NONE;
-    size_t pos = 0;
-    return map_find(r, &k, bytes_hash(k.buf, k.len, UINT64_C(0xcbf29ce484222325)), &pos);
+    assert(edge < r->nslots && r->slots[edge].kind == SLOT_EDGE);
+    *from = r->slots[edge].a;
+    *label = r->slots[edge].name;
+    *to = r->slots[edge].b;
+}
+
+const char *replicas_label_text(const struct replicas *r, uint32_t label)
+{
+    assert(label < r->names.n);
+    return r->names.s[label];
+}
+
+bool replicas_has_edge_at(const struct replicas *r, uint32_t node, uint32_t from, uint32_t label,
+                          uint32_t to)
+{
+    uint32_t e = slot_find(r, SLOT_EDGE, from, to, label);
+    return e != NONE && slot_present(r, view_of(r, node), e);
 }
 
 bool replicas_has_edge(const struct replicas *r, uint32_t node, const char *from, const char *label,
                        const char *to)
 {
-    struct view v = view_of(r, node);
-    uint32_t a = slot_find(r, SLOT_VERTEX, 0, 0, from), b = slot_find(r, SLOT_VERTEX, 0, 0, to);
-    if (a != NONE && b != NONE) {
-        uint32_t e = slot_find(r, SLOT_EDGE, a, b, label);
-        if (e != NONE && slot_present(r, v, e))
-            return true;
-    }
-    return false;
+    uint32_t a = slot_find(r, SLOT_VERTEX, 0, 0, name_find(r, from, VERTEX_PREFIX));
+    uint32_t b = slot_find(r, SLOT_VERTEX, 0, 0, name_find(r, to, VERTEX_PREFIX));
+    name_t l = name_find(r, label, 0);
+    return a != NONE && b != NONE && l != NONE && replicas_has_edge_at(r, node, a, l, b);
 }
 
 const char *replicas_property(const struct replicas *r, uint32_t node, const char *vertex,
-                              const char *key)
+                              const char *key, char buf[REPLICAS_NAME_LEN])
 {
     struct view v = view_of(r, node);
-    uint32_t owner = slot_find(r, SLOT_VERTEX, 0, 0, vertex);
-    uint32_t ps = owner == NONE ? NONE : slot_find(r, SLOT_PROP, owner, 0, key);
+    uint32_t owner = slot_find(r, SLOT_VERTEX, 0, 0, name_find(r, vertex, VERTEX_PREFIX));
+    name_t k = name_find(r, key, 0);
+    uint32_t ps = owner == NONE || k == NONE ? NONE : slot_find(r, SLOT_PROP, owner, 0, k);
     if (ps == NONE)
         return NULL;
-    const struct u32vec *el = &r->slots[ps].elems;
-    for (size_t i = 0; i < el->n; i++)
-        if (has(v, el->v[i]))
-            return r->elems[el->v[i]].value;
+    for (uint32_t e = r->slots[ps].elems; e != NONE; e = r->elems[e].next)
+        if (has(v, e))
+            return name_text(r, r->elems[e].value, VALUE_PREFIX, buf);
     return NULL;
 }
 
 /* --- export as a struct graph --------------------------------------------------------- */
 
+static const char *vertex_text(const struct replicas *r, uint32_t s, char buf[REPLICAS_NAME_LEN])
+{
+    return name_text(r, r->slots[s].name, VERTEX_PREFIX, buf);
+}
+
 static void put_property(struct graph *g, const struct replicas *r, const struct elem *e)
 {
     const struct slot *ps = &r->slots[e->slot];
     const struct slot *owner = &r->slots[ps->a];
+    char kb[REPLICAS_NAME_LEN], vb[REPLICAS_NAME_LEN], fb[REPLICAS_NAME_LEN], lb[REPLICAS_NAME_LEN],
+        tb[REPLICAS_NAME_LEN];
+    const char *key = name_text(r, ps->name, 0, kb);
+    const char *value = name_text(r, e->value, VALUE_PREFIX, vb);
     enum graph_reason why;
     if (owner->kind == SLOT_VERTEX)
-        why = graph_set_vertex_property(g, owner->name, ps->name, e->value);
+        why = graph_set_vertex_property(g, vertex_text(r, ps->a, fb), key, value);
     else
-        why = graph_set_edge_property(g, r->slots[owner->a].name, owner->name,
-                                      r->slots[owner->b].name, ps->name, e->value);
+        why = graph_set_edge_property(g, vertex_text(r, owner->a, fb),
+                                      name_text(r, owner->name, 0, lb),
+                                      vertex_text(r, owner->b, tb), key, value);
     assert(why == GRAPH_OK);
     (void)why;
 }
@@ -885,11 +1177,14 @@ struct graph *replicas_graph(const struct replicas *r, uint32_t node)
             const struct slot *s = &r->slots[e->slot];
             if (s->kind != k || !has(v, i))
                 continue;
+            char b1[REPLICAS_NAME_LEN], b2[REPLICAS_NAME_LEN], b3[REPLICAS_NAME_LEN];
             enum graph_reason why = GRAPH_OK;
             if (k == SLOT_VERTEX)
-                why = graph_add_vertex(g, s->name, e->value, NULL, 0);
+                why = graph_add_vertex(g, vertex_text(r, e->slot, b1),
+                                       name_text(r, e->value, VALUE_PREFIX, b2), NULL, 0);
             else if (k == SLOT_EDGE)
-                why = graph_add_edge(g, r->slots[s->a].name, s->name, r->slots[s->b].name, NULL, 0);
+                why = graph_add_edge(g, vertex_text(r, s->a, b1), name_text(r, s->name, 0, b2),
+                                     vertex_text(r, s->b, b3), NULL, 0);
             else
                 put_property(g, r, e);
             assert(why == GRAPH_OK);

@@ -11,9 +11,17 @@
  * its properties and its edges, set_property with a NULL value removes the key, an edge
  * named without a label is the only edge between its endpoints.
  *
- * Operations are interned from struct proposal (core/proposal.h) before they are used;
- * the initial graph is built by applying operations to a template that every replica
- * starts from (and returns to on an amnesia recovery).
+ * Operations are interned from struct proposal (core/proposal.h) before they are used, or
+ * made directly from the store's indices (replicas_op_*: the workload's generated
+ * proposals, which so never exist as strings: a vertex, an edge and a label or key are
+ * handles of the store, and the fresh ids "v<k>" and values "x<k>" numbers, written out
+ * only when a proposal is described or the graph exported). The same id or value given as a
+ * string denotes the same vertex or value. The initial graph is built by applying
+ * operations to a template that every replica starts from (and returns to on an amnesia
+ * recovery).
+ *
+ * Memory: no heap block per vertex, edge or operation; the arrays are presized from
+ * max_elements, so a run of generated proposals never grows them (replicas_bytes_per_op).
  *
  * Ownership: the store owns everything; proposals passed in are copied as needed.
  * Errors: exceeding max_elements or an unknown op index is a programming error (assert).
@@ -39,6 +47,28 @@ void replicas_free(struct replicas *r); /* NULL is a no-op */
 /* Intern an operation; returns its index (0, 1, ...). */
 uint32_t replicas_intern(struct replicas *r, const struct proposal *p);
 
+/* Room for a vertex id "v<k>" or value "x<k>" the store writes out (with its NUL). */
+#define REPLICAS_NAME_LEN 16
+
+/*
+ * Operations made from indices, equal to replicas_intern of the proposal they describe:
+ * vertices and edges are handles (replicas_vertex_at, replicas_edges), label and key ids
+ * of replicas_label, number k stands for the id "v<k>" (add_vertex) or the value "x<k>"
+ * (set_property), 1 <= k < 2^31 - 1. Each returns the operation's index.
+ */
+uint32_t replicas_label(struct replicas *r, const char *label); /* label or key id (interned) */
+uint32_t replicas_op_add_vertex(struct replicas *r, uint32_t number, uint32_t label);
+uint32_t replicas_op_add_edge(struct replicas *r, uint32_t from, uint32_t label, uint32_t to);
+uint32_t replicas_op_remove_vertex(struct replicas *r, uint32_t vertex);
+uint32_t replicas_op_remove_edge(struct replicas *r, uint32_t edge);
+uint32_t replicas_op_set_property(struct replicas *r, uint32_t vertex, uint32_t key,
+                                  uint32_t number);
+/*
+ * proposal_describe's text of an operation made by replicas_op_* (snprintf semantics);
+ * 0 and nothing written for one interned from a proposal (describe the proposal).
+ */
+size_t replicas_describe(const struct replicas *r, uint32_t op, char *buf, size_t len);
+
 /* Apply op to the template (the initial graph); returns false if it was invalid there. */
 bool replicas_seed(struct replicas *r, uint32_t op);
 /* Every replica becomes a copy of the template (call once, after seeding). */
@@ -56,26 +86,35 @@ bool replicas_apply(struct replicas *r, uint32_t node, uint32_t op);
 /* Canonical state hash: equal contents give equal hashes whatever the order of operations. */
 uint64_t replicas_hash(const struct replicas *r, uint32_t node);
 
-/* The vertex ids present on node's replica, in interning order, into ids[0..max). */
-size_t replicas_vertices(const struct replicas *r, uint32_t node, const char **ids, size_t max);
+/* The vertices present on node's replica (handles), in interning order, into vertices[0..max). */
+size_t replicas_vertices(const struct replicas *r, uint32_t node, uint32_t *vertices, size_t max);
+/* A vertex's id: the store's string, or written into buf. Valid while buf and r are. */
+const char *replicas_vertex_id(const struct replicas *r, uint32_t vertex,
+                               char buf[REPLICAS_NAME_LEN]);
 
 /*
- * How many vertices node's replica holds, and the id of the k-th (0-based) in the order
+ * How many vertices node's replica holds, and the k-th (0-based) in the order
  * replicas_vertices lists them, in O(log V) each (a per-node index built on first use).
  */
 size_t replicas_vertex_count(struct replicas *r, uint32_t node);
-const char *replicas_vertex_at(struct replicas *r, uint32_t node, size_t k);
-/* The edges present on node's replica, in interning order (from, label, to per edge). */
-size_t replicas_edges(const struct replicas *r, uint32_t node, const char **from,
-                      const char **label, const char **to, size_t max);
-/* Is there an edge from -label-> to on node's replica? */
+uint32_t replicas_vertex_at(struct replicas *r, uint32_t node, size_t k);
+/* The edges present on node's replica (handles), in interning order of their elements. */
+size_t replicas_edges(const struct replicas *r, uint32_t node, uint32_t *edges, size_t max);
+/* An edge's endpoints (vertex handles) and label id; the text of a label or key id. */
+void replicas_edge_ends(const struct replicas *r, uint32_t edge, uint32_t *from, uint32_t *label,
+                        uint32_t *to);
+const char *replicas_label_text(const struct replicas *r, uint32_t label);
+/* Is there an edge from -label-> to on node's replica? (By handles and label id; by strings.) */
+bool replicas_has_edge_at(const struct replicas *r, uint32_t node, uint32_t from, uint32_t label,
+                          uint32_t to);
 bool replicas_has_edge(const struct replicas *r, uint32_t node, const char *from, const char *label,
                        const char *to);
 
 /* The value of vertex's property key on node's replica; NULL if the vertex or the property is
- * absent. O(values the property has taken in the run). The string belongs to the store. */
+ * absent. O(values the property has taken in the run). The string belongs to the store or is
+ * written into buf. */
 const char *replicas_property(const struct replicas *r, uint32_t node, const char *vertex,
-                              const char *key);
+                              const char *key, char buf[REPLICAS_NAME_LEN]);
 
 /* A new struct graph with node's replica's contents (caller frees it with graph_free). */
 struct graph *replicas_graph(const struct replicas *r, uint32_t node);
@@ -84,5 +123,7 @@ struct graph *replicas_graph(const struct replicas *r, uint32_t node);
 void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op);
 
 size_t replicas_bytes_per_node(const struct replicas *r);
+/* Bytes the store holds per generated operation at most (its op, slot, element, indices). */
+size_t replicas_bytes_per_op(void);
 
 #endif

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/csvfmt.h"
 #include "core/xalloc.h"
 #include "sim/engine/rng.h"
 
@@ -14,7 +13,7 @@ static const char *const vertex_labels[] = {"Person", "Place", "Thing"};
 static const char *const edge_labels[] = {"knows", "visits", "likes"};
 static const char *const keys[] = {"color", "weight", "rank"};
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define NAMES 3 /* in each of the lists above */
 
 struct workload {
     const struct scenario *sc;
@@ -27,8 +26,10 @@ struct workload {
     struct rng schedule; /* (RNG_WORKLOAD, 0) */
     struct rng args;     /* (RNG_WORKLOAD, 1) */
     uint64_t vertex_counter, value_counter;
-    size_t cap; /* room in the buffers */
-    const char **a, **b, **c;
+    size_t cap; /* room in edges */
+    uint32_t *edges;
+    const struct replicas *names_of; /* the store the ids below are of (NULL: none yet) */
+    uint32_t vertex_label[NAMES], edge_label[NAMES], key[NAMES];
 };
 
 static int cmp_op(const void *x, const void *y, void *arg)
@@ -112,9 +113,7 @@ void workload_free(struct workload *w)
     if (!w)
         return;
     free(w->order);
-    free(w->a);
-    free(w->b);
-    free(w->c);
+    free(w->edges);
     free(w);
 }
 
@@ -148,95 +147,98 @@ static void ensure_room(struct workload *w, size_t n)
     if (n <= w->cap)
         return;
     w->cap = n;
-    w->a = xreallocarray(w->a, n, sizeof(*w->a));
-    w->b = xreallocarray(w->b, n, sizeof(*w->b));
-    w->c = xreallocarray(w->c, n, sizeof(*w->c));
+    w->edges = xreallocarray(w->edges, n, sizeof(*w->edges));
 }
 
-static const char *pick(struct workload *w, const char *const *from, size_t n)
+static uint32_t pick(struct workload *w, const uint32_t *from, size_t n)
 {
     return from[rng_below(&w->args, n)];
 }
 
-static void numbered(char **field, char prefix, uint64_t k)
+/* The ids of the label and key strings in r (interned once per store). */
+static void learn_names(struct workload *w, struct replicas *r)
 {
-    char buf[CSVFMT_NUMBER_LEN + 2];
-    buf[0] = prefix;
-    *csvfmt_u64(buf + 1, k) = '\0';
-    proposal_set(field, buf);
+    if (w->names_of == r)
+        return;
+    w->names_of = r;
+    for (size_t i = 0; i < NAMES; i++) {
+        w->vertex_label[i] = replicas_label(r, vertex_labels[i]);
+        w->edge_label[i] = replicas_label(r, edge_labels[i]);
+        w->key[i] = replicas_label(r, keys[i]);
+    }
 }
 
-static void gen_add_vertex(struct workload *w, struct proposal *p)
+static uint32_t gen_add_vertex(struct workload *w, struct replicas *r, struct proposal *p)
 {
     p->op = PROP_ADD_VERTEX;
-    numbered(&p->vertex, 'v', ++w->vertex_counter);
-    proposal_set(&p->label, pick(w, vertex_labels, COUNT(vertex_labels)));
+    assert(w->vertex_counter < UINT32_MAX);
+    uint32_t k = (uint32_t)++w->vertex_counter;
+    return replicas_op_add_vertex(r, k, pick(w, w->vertex_label, NAMES));
 }
 
-/* node's edges into w->a, w->b, w->c (from, label, to); their number. */
+/* node's edges into w->edges; their number. */
 static size_t list_edges(struct workload *w, const struct replicas *r, uint32_t node)
 {
     size_t ne;
     ensure_room(w, 64);
-    while ((ne = replicas_edges(r, node, w->a, w->b, w->c, w->cap)) == w->cap)
+    while ((ne = replicas_edges(r, node, w->edges, w->cap)) == w->cap)
         ensure_room(w, 2 * w->cap);
     return ne;
 }
 
-/* Fill a generated proposal's arguments against replica `node`; false: nothing to pick.
- * Vertices are counted and picked by rank through the replica's vertex index (O(log V));
- * remove_edge lists the replica's edges (an O(size) scan). */
-static bool gen_args(struct workload *w, struct replicas *r, uint32_t node, struct proposal *p)
+/*
+ * Make a generated proposal's operation against replica `node`: its index in r, or
+ * WORKLOAD_EXPLICIT for add_vertex or if there is nothing to pick. Vertices are counted and
+ * picked by rank through the replica's vertex index (O(log V)); remove_edge lists the
+ * replica's edges (an O(size) scan).
+ */
+static uint32_t gen_op(struct workload *w, struct replicas *r, uint32_t node, enum prop_op op)
 {
     size_t nv = 0;
-    if (p->op == PROP_ADD_EDGE || p->op == PROP_REMOVE_VERTEX || p->op == PROP_SET_PROPERTY)
+    if (op == PROP_ADD_EDGE || op == PROP_REMOVE_VERTEX || op == PROP_SET_PROPERTY)
         nv = replicas_vertex_count(r, node);
-    switch (p->op) {
-    case PROP_ADD_VERTEX:
-        gen_add_vertex(w, p);
-        return true;
-    case PROP_ADD_EDGE:
+    switch (op) {
+    case PROP_ADD_EDGE: {
         if (nv < 2)
-            return false;
+            return WORKLOAD_EXPLICIT;
+        uint32_t from = 0, to = 0, label = 0;
         for (int attempt = 0; attempt < 4; attempt++) {
             size_t i = rng_below(&w->args, nv), j = rng_below(&w->args, nv - 1);
             j += j >= i;
-            proposal_set(&p->from, replicas_vertex_at(r, node, i));
-            proposal_set(&p->to, replicas_vertex_at(r, node, j));
-            proposal_set(&p->label, pick(w, edge_labels, COUNT(edge_labels)));
-            if (!replicas_has_edge(r, node, p->from, p->label, p->to))
+            from = replicas_vertex_at(r, node, i);
+            to = replicas_vertex_at(r, node, j);
+            label = pick(w, w->edge_label, NAMES);
+            if (!replicas_has_edge_at(r, node, from, label, to))
                 break;
         }
-        return true;
+        return replicas_op_add_edge(r, from, label, to);
+    }
     case PROP_REMOVE_VERTEX:
         if (nv == 0)
-            return false;
-        proposal_set(&p->vertex, replicas_vertex_at(r, node, rng_below(&w->args, nv)));
-        return true;
+            return WORKLOAD_EXPLICIT;
+        return replicas_op_remove_vertex(r, replicas_vertex_at(r, node, rng_below(&w->args, nv)));
     case PROP_REMOVE_EDGE: {
         size_t ne = list_edges(w, r, node);
         if (ne == 0)
-            return false;
-        size_t i = rng_below(&w->args, ne);
-        proposal_set(&p->from, w->a[i]);
-        proposal_set(&p->label, w->b[i]);
-        proposal_set(&p->to, w->c[i]);
-        return true;
+            return WORKLOAD_EXPLICIT;
+        return replicas_op_remove_edge(r, w->edges[rng_below(&w->args, ne)]);
     }
-    case PROP_SET_PROPERTY:
+    case PROP_SET_PROPERTY: {
         if (nv == 0)
-            return false;
-        proposal_set(&p->vertex, replicas_vertex_at(r, node, rng_below(&w->args, nv)));
-        proposal_set(&p->key, pick(w, keys, COUNT(keys)));
-        numbered(&p->value, 'x', ++w->value_counter);
-        return true;
-    case PROP_OP_COUNT:
+            return WORKLOAD_EXPLICIT;
+        uint32_t v = replicas_vertex_at(r, node, rng_below(&w->args, nv));
+        uint32_t key = pick(w, w->key, NAMES);
+        assert(w->value_counter < UINT32_MAX);
+        return replicas_op_set_property(r, v, key, (uint32_t)++w->value_counter);
+    }
+    case PROP_ADD_VERTEX:
+    case PROP_READ:
         break;
     }
-    return false;
+    return WORKLOAD_EXPLICIT;
 }
 
-void workload_take(struct workload *w, struct replicas *r, uint64_t id, struct proposal *out)
+uint32_t workload_take(struct workload *w, struct replicas *r, uint64_t id, struct proposal *out)
 {
     sim_time t;
     bool any = workload_peek(w, &t);
@@ -244,11 +246,14 @@ void workload_take(struct workload *w, struct replicas *r, uint64_t id, struct p
     (void)any;
     if (w->next_op < w->sc->workload.nops && w->sc->workload.ops[w->order[w->next_op]].at == t) {
         take_explicit(&w->sc->workload.ops[w->order[w->next_op++]], id, out);
-        return;
+        return WORKLOAD_EXPLICIT;
     }
+    learn_names(w, r);
     proposal_init(out, id, w->gen_proposer, w->gen_op);
-    if (!gen_args(w, r, w->gen_proposer, out))
-        gen_add_vertex(w, out);
+    uint32_t op = gen_op(w, r, w->gen_proposer, w->gen_op);
+    if (op == WORKLOAD_EXPLICIT) /* add_vertex, or nothing to pick: a new vertex instead */
+        op = gen_add_vertex(w, r, out);
     w->generated++;
     draw_generated(w);
+    return op;
 }

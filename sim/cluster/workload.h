@@ -37,10 +37,16 @@ size_t workload_max_elements(const struct scenario *sc);
 /* Time of the next submission; false if the workload is exhausted. */
 bool workload_peek(const struct workload *w, sim_time *at);
 
+/* What workload_take returns for an explicit proposal (one that has its strings). */
+#define WORKLOAD_EXPLICIT UINT32_MAX
+
 /*
- * Take the next submission: *out (uninitialised) becomes the proposal with the given id,
- * its proposer chosen and its arguments filled in against r's replica of the proposer.
+ * Take the next submission: *out (uninitialised) becomes the proposal with the given id and
+ * its proposer. An explicit one gets its argument strings and the result is
+ * WORKLOAD_EXPLICIT (intern *out with replicas_intern); a generated one gets its operation
+ * but no strings: its arguments, chosen against r's replica of the proposer, are made in r
+ * from indices and the result is that operation's index (replicas_describe describes it).
  */
-void workload_take(struct workload *w, struct replicas *r, uint64_t id, struct proposal *out);
+uint32_t workload_take(struct workload *w, struct replicas *r, uint64_t id, struct proposal *out);
 
 #endif
