@@ -1006,6 +1006,10 @@ static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to
         __builtin_prefetch(node);
         __builtin_prefetch(node + offsetof(struct cnode, check_at));
         heartbeat_prefetch(c->hb, to);
+    } else if (ev->fn == heartbeat_tick) { /* the sender is ev->c (d is its epoch) */
+        __builtin_prefetch(&c->node[ev->c]);
+        heartbeat_prefetch_tick(c->hb, ev->c);
+        net_prefetch(c->net, ev->c);
     }
 }
 

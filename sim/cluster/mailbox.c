@@ -69,7 +69,8 @@ _Static_assert(sizeof(struct chunk) <= 2048, "a chunk fits its slab's 2 KiB");
 
 struct bucket { /* the tail chunk's fill is kept here: appending reads no chunk line */
     struct chunk *head, *tail;
-    size_t fill; /* entries in tail (its n is set when it is full) */
+    uint32_t fill; /* entries in tail (its n is set when it is full) */
+    uint32_t n;    /* entries in all its chunks */
 };
 
 struct mailbox {
@@ -247,7 +248,7 @@ static void ring_add(struct mailbox *mb, uint64_t bn, struct ukey k, const struc
     struct bucket *b = &mb->ring[i];
     if (!b->tail) {
         b->head = b->tail = chunk_new(mb);
-        b->fill = 0;
+        b->fill = b->n = 0;
         mb->busy[i / 64] |= (uint64_t)1 << (i % 64);
     } else if (b->fill == CHUNK) {
         b->tail->n = CHUNK;
@@ -256,6 +257,7 @@ static void ring_add(struct mailbox *mb, uint64_t bn, struct ukey k, const struc
     }
     b->tail->k[b->fill] = k;
     b->tail->ev[b->fill++] = *ev;
+    b->n++;
     mb->ring_n++;
 }
 
@@ -325,10 +327,8 @@ static void ring_advance(struct mailbox *mb)
     size_t i = ring_next(mb);
     mb->cur += (i - mb->cur) & (NBUCKETS - 1);
     struct bucket *b = &mb->ring[i];
-    size_t n = 0;
+    size_t n = b->n;
     b->tail->n = b->fill;
-    for (struct chunk *ch = b->head; ch; ch = ch->next)
-        n += ch->n;
     if (mb->cur_cap < n) {
         free(mb->cur_k);
         free(mb->cur_tmp);
@@ -342,6 +342,9 @@ static void ring_advance(struct mailbox *mb)
     size_t at = 0;
     struct chunk *ch = b->head;
     while (ch) {
+        if (ch->next) /* the chunks are scattered: fetch the next one while this one is copied */
+            for (size_t l = 0; l < sizeof(*ch); l += 64)
+                __builtin_prefetch((const char *)ch->next + l);
         for (size_t j = 0; j < ch->n; j++)
             mb->cur_k[at + j] =
                 (struct ukey){.time = ch->k[j].time, .key = ch->k[j].key | (at + j)};
