@@ -53,8 +53,10 @@ struct batch { /* a broadcast: its copies sorted by (time, vseq) */
  * written or copied a moment before instead of a random slot of a pool of every message in
  * flight. Only the heap's messages keep their events in the pool.
  */
-#define BUCKET_BITS 16     /* 65.5 us */
-#define NBUCKETS    16384u /* 1.07 s ahead */
+#define BUCKET_BITS 18                      /* 262 us */
+#define NBUCKETS    16384u                  /* 4.3 s ahead */
+#define SORT_BITS   ((BUCKET_BITS + 1) / 2) /* bucket_sort's two passes cover BUCKET_BITS */
+#define SORT_RADIX  (1u << SORT_BITS)
 #define CHUNK       36
 #define SLAB_CHUNKS 1024 /* 2 MiB of 2 KiB chunks */
 
@@ -285,7 +287,7 @@ static size_t ring_next(const struct mailbox *mb)
     return w * 64 + (size_t)__builtin_ctzll(bits);
 }
 
-/* Stable LSD radix sort of n keys (all in one bucket) by time: two passes of 8 bits. */
+/* Stable LSD radix sort of n keys (all in one bucket) by time: two passes of SORT_BITS. */
 static void bucket_sort(struct ukey *k, struct ukey *tmp, size_t n)
 {
     if (n <= SMALL_BATCH) {
@@ -300,13 +302,13 @@ static void bucket_sort(struct ukey *k, struct ukey *tmp, size_t n)
         }
         return;
     }
-    size_t c0[256] = {0}, c1[256] = {0};
+    size_t c0[SORT_RADIX] = {0}, c1[SORT_RADIX] = {0};
     for (size_t i = 0; i < n; i++) {
-        c0[k[i].time & 255]++;
-        c1[(k[i].time >> 8) & 255]++;
+        c0[k[i].time & (SORT_RADIX - 1)]++;
+        c1[(k[i].time >> SORT_BITS) & (SORT_RADIX - 1)]++;
     }
     size_t s0 = 0, s1 = 0;
-    for (unsigned d = 0; d < 256; d++) {
+    for (unsigned d = 0; d < SORT_RADIX; d++) {
         size_t x0 = c0[d], x1 = c1[d];
         c0[d] = s0;
         c1[d] = s1;
@@ -314,12 +316,10 @@ static void bucket_sort(struct ukey *k, struct ukey *tmp, size_t n)
         s1 += x1;
     }
     for (size_t i = 0; i < n; i++)
-        tmp[c0[k[i].time & 255]++] = k[i];
+        tmp[c0[k[i].time & (SORT_RADIX - 1)]++] = k[i];
     for (size_t i = 0; i < n; i++)
-        k[c1[(tmp[i].time >> 8) & 255]++] = tmp[i];
+        k[c1[(tmp[i].time >> SORT_BITS) & (SORT_RADIX - 1)]++] = tmp[i];
 }
-
-_Static_assert(BUCKET_BITS <= 16, "bucket_sort sorts 16 bits of time");
 
 /* Bucket cur is used up and the ring is not: the next non-empty bucket becomes cur. */
 static void ring_advance(struct mailbox *mb)
