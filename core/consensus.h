@@ -94,6 +94,9 @@ struct consensus_msg_kind {
                          name and differ by tag ("vote" as "vote_yes" and "vote_no") */
     bool replica;     /* a hint: delivering it validates or applies its proposal at the
                          receiver, so the host loads that replica's data ahead of it */
+    /* Finer hints for a replica kind (false: the host assumes the worst): */
+    bool silent;    /* its delivery sends nothing: the receiver's network state is not loaded */
+    bool validates; /* its delivery validates and never applies: the applied set is not loaded */
 };
 
 /* Bounds of what a protocol declares. */

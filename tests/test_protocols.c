@@ -257,7 +257,7 @@ static const struct consensus_param faulty_params[] = {
 static const struct consensus_ops faulty_ops = {
     .name = "faulty-for-tests",
     .flags = CONSENSUS_LOG_ORDER | CONSENSUS_SELF_REPAIR,
-    .msg_kinds = (const struct consensus_msg_kind[]){{"noop", NULL, false}},
+    .msg_kinds = (const struct consensus_msg_kind[]){{.name = "noop"}},
     .nmsg_kinds = 1,
     .params = faulty_params,
     .nparams = 1,

@@ -13,10 +13,10 @@ enum { MSG_PROPOSAL, MSG_VOTE_YES, MSG_VOTE_NO, MSG_COMMIT, MSG_KIND_COUNT };
 enum { TIMER_VOTE_DEADLINE };
 
 static const struct consensus_msg_kind qv_kinds[MSG_KIND_COUNT] = {
-    [MSG_PROPOSAL] = {"proposal", NULL, true}, /* validated, voted on */
+    [MSG_PROPOSAL] = {"proposal", NULL, true, .validates = true}, /* validated, voted on */
     [MSG_VOTE_YES] = {"vote", "vote_yes", false},
     [MSG_VOTE_NO] = {"vote", "vote_no", false},
-    [MSG_COMMIT] = {"commit", NULL, true}, /* applied */
+    [MSG_COMMIT] = {"commit", NULL, true, .silent = true}, /* applied */
 };
 static const char *const qv_timers[] = {"vote_timeout"};
 

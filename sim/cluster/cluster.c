@@ -1012,17 +1012,24 @@ static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to
             if (ev->a & PAYLOAD_FLAG)
                 return;
             __builtin_prefetch(node); /* the first line: vote stream, applied bookkeeping */
-            __builtin_prefetch(applied_of(c, to) + ev->a / 64);
-            if (c->refused) /* a commit reads the refused word of a node that refused any */
-                __builtin_prefetch(c->refused + (size_t)to * c->pwords + ev->a / 64);
+            if (c->replica_loads[k] & LOAD_APPLIED) {
+                __builtin_prefetch(applied_of(c, to) + ev->a / 64);
+                if (c->refused) /* a commit reads the refused word of a node that refused any */
+                    __builtin_prefetch(c->refused + (size_t)to * c->pwords + ev->a / 64);
+            }
             replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
-            net_prefetch(c->net, to);
+            if (c->replica_loads[k] & LOAD_NET)
+                net_prefetch(c->net, to);
             return;
         }
     if (ev->fn == deliver_heartbeat) {
         __builtin_prefetch(node);
         __builtin_prefetch(node + offsetof(struct cnode, check_at));
         heartbeat_prefetch(c->hb, to);
+    } else if (ev->fn == heartbeat_tick) { /* the sender is ev->c (d is its epoch) */
+        __builtin_prefetch(&c->node[ev->c]);
+        heartbeat_prefetch_tick(c->hb, ev->c);
+        net_prefetch(c->net, ev->c);
     }
 }
 
@@ -1051,8 +1058,11 @@ static void register_kinds(struct cluster *c)
     size_t n = 0;
     for (uint32_t k = 0; k < ops->nmsg_kinds; k++) {
         const struct consensus_msg_kind *mk = &ops->msg_kinds[k];
-        if (mk->replica)
+        if (mk->replica) {
+            c->replica_loads[c->nreplica_fns] =
+                (uint8_t)((mk->silent ? 0 : LOAD_NET) | (mk->validates ? 0 : LOAD_APPLIED));
             c->replica_fns[c->nreplica_fns++] = msg_handlers[k];
+        }
         kinds[n++] = (struct sim_kind){
             .fn = msg_handlers[k], .name = mk->tag ? mk->tag : mk->name, .target = SIM_TARGET_D};
     }

@@ -27,6 +27,9 @@
 #include "sim/engine/rng.h"
 #include "sim/cluster/workload.h"
 
+#define LOAD_NET     1u /* prefetch_delivery: the receiver's network streams */
+#define LOAD_APPLIED 2u /* and its applied (and refused) word */
+
 #define FAULT_AMNESIA 1u
 #define FAULT_RANDOM  2u
 
@@ -118,6 +121,7 @@ struct cluster {
     struct consensus *proto;
     union consensus_value proto_values[CONSENSUS_PARAMS_MAX]; /* its parameters */
     sim_event_fn *replica_fns[CONSENSUS_MSG_KINDS_MAX];       /* handlers of kinds with .replica */
+    uint8_t replica_loads[CONSENSUS_MSG_KINDS_MAX];           /* theirs: LOAD_NET | LOAD_APPLIED */
     uint32_t nreplica_fns;
     struct payload_slot *pl; /* payloads in flight */
     uint64_t npl, pl_cap, pl_free;

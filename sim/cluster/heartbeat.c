@@ -248,6 +248,15 @@ void heartbeat_prefetch(const struct heartbeat *h, uint32_t node)
     __builtin_prefetch(&h->suspected[guess]);
 }
 
+void heartbeat_prefetch_tick(const struct heartbeat *h, uint32_t node)
+{
+    __builtin_prefetch(&h->out_off[node]);
+    size_t guess = (size_t)((uint64_t)node * h->out_off[h->nodes] / h->nodes);
+    __builtin_prefetch(&h->out[guess]);
+    if (h->sc->heartbeat.loss > 0)
+        __builtin_prefetch(&h->rng[node]);
+}
+
 uint32_t heartbeat_trusted(const struct heartbeat *h, uint32_t node)
 {
     return h->nodes - h->nsuspected[node];

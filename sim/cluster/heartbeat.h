@@ -61,6 +61,8 @@ uint32_t heartbeat_trusted(const struct heartbeat *h, uint32_t node);
 
 /* Start loading what heartbeat_heard(h, node, ...) reads (a hint). */
 void heartbeat_prefetch(const struct heartbeat *h, uint32_t node);
+/* Start loading what node's tick reads (heartbeat_targets, heartbeat_lost) (a hint). */
+void heartbeat_prefetch_tick(const struct heartbeat *h, uint32_t node);
 /* Does node currently suspect peer? */
 bool heartbeat_suspects(const struct heartbeat *h, uint32_t node, uint32_t peer);
 

@@ -21,15 +21,20 @@ struct ukey {
     uint64_t key; /* vseq << SLOT_BITS | slot */
 };
 
-struct bentry { /* one copy of a broadcast */
+/* One copy of a broadcast, 16 bytes (four to a cache line: the copies are read in time
+ * order, interleaved with every other broadcast in flight, so each new line is a miss). */
+struct bentry {
     sim_time time;
-    uint64_t vseq;
     uint32_t to;
-    bool duplicate; /* deliver with MAILBOX_COPY_FLAG */
+    uint32_t off; /* vseq - the broadcast's first vseq, DUP_BIT: deliver with MAILBOX_COPY_FLAG */
 };
+
+#define DUP_BIT  (UINT32_C(1) << 31)
+#define OFF_MASK (DUP_BIT - 1)
 
 struct batch { /* a broadcast: its copies sorted by (time, vseq) */
     struct sim_event ev;
+    uint64_t vfirst; /* vseq of the first copy added */
     struct bentry *e;
     size_t n, next, cap;
 };
@@ -43,21 +48,31 @@ struct batch { /* a broadcast: its copies sorted by (time, vseq) */
  * read front to back. A message due in bucket cur or earlier (sent after cur moved on) or
  * beyond the ring goes to the heap instead; the earliest message is the smaller of the
  * array's next and the heap's top.
+ * A calendar message's event travels with its key (the chunk holds both; cur_ev holds bucket
+ * cur's events in send order, cur_k's slot field indexes it): its delivery reads a line
+ * written or copied a moment before instead of a random slot of a pool of every message in
+ * flight. Only the heap's messages keep their events in the pool.
  */
-#define BUCKET_BITS 16     /* 65.5 us */
-#define NBUCKETS    16384u /* 1.07 s ahead */
-#define CHUNK       63
-#define SLAB_CHUNKS 2048 /* 2 MiB of 1 KiB chunks */
+#define BUCKET_BITS 18                      /* 262 us */
+#define NBUCKETS    16384u                  /* 4.3 s ahead */
+#define SORT_BITS   ((BUCKET_BITS + 1) / 2) /* bucket_sort's two passes cover BUCKET_BITS */
+#define SORT_RADIX  (1u << SORT_BITS)
+#define CHUNK       36
+#define SLAB_CHUNKS 1024 /* 2 MiB of 2 KiB chunks */
 
 struct chunk {
     struct chunk *next;
     size_t n;
     struct ukey k[CHUNK];
+    struct sim_event ev[CHUNK];
 };
+
+_Static_assert(sizeof(struct chunk) <= 2048, "a chunk fits its slab's 2 KiB");
 
 struct bucket { /* the tail chunk's fill is kept here: appending reads no chunk line */
     struct chunk *head, *tail;
-    size_t fill; /* entries in tail (its n is set when it is full) */
+    uint32_t fill; /* entries in tail (its n is set when it is full) */
+    uint32_t n;    /* entries in all its chunks */
 };
 
 struct mailbox {
@@ -72,6 +87,7 @@ struct mailbox {
     struct chunk **slabs; /* chunks come from slabs of SLAB_CHUNKS, on huge pages */
     size_t nslabs, slabs_cap, slab_used;
     struct ukey *cur_k, *cur_tmp; /* bucket cur sorted by (time, vseq); sort buffer */
+    struct sim_event *cur_ev;     /* bucket cur's events in send order (cur_k's slots) */
     size_t cur_n, cur_next, cur_cap;
     struct ukey *uheap; /* other unicast messages, a D-ary heap on (time, vseq) */
     size_t un, ucap;
@@ -99,8 +115,9 @@ struct mailbox {
     void *prefetch_ctx;
 };
 
-#define PREFETCH_AHEAD 8  /* broadcast copies */
-#define SMALL_BATCH    64 /* copies sorted by insertion rather than radix */
+#define PREFETCH_AHEAD     8  /* messages ahead whose state the model prefetches */
+#define BATCH_STREAM_AHEAD 32 /* broadcast copies ahead prefetched (8 lines) */
+#define SMALL_BATCH        64 /* copies sorted by insertion rather than radix */
 
 static bool before(sim_time ta, uint64_t va, sim_time tb, uint64_t vb)
 {
@@ -112,10 +129,15 @@ static const struct bentry *batch_head(const struct batch *b)
     return &b->e[b->next];
 }
 
+static uint64_t bentry_vseq(const struct batch *b, const struct bentry *e)
+{
+    return b->vfirst + (e->off & OFF_MASK);
+}
+
 static bool batch_before(const struct batch *x, const struct batch *y)
 {
     const struct bentry *a = batch_head(x), *b = batch_head(y);
-    return before(a->time, a->vseq, b->time, b->vseq);
+    return before(a->time, bentry_vseq(x, a), b->time, bentry_vseq(y, b));
 }
 
 /* --- the two heaps ---------------------------------------------------------------- */
@@ -222,33 +244,35 @@ static struct chunk *chunk_new(struct mailbox *mb)
     return ch;
 }
 
-static void ring_add(struct mailbox *mb, uint64_t bn, struct ukey k)
+static void ring_add(struct mailbox *mb, uint64_t bn, struct ukey k, const struct sim_event *ev)
 {
     size_t i = bn & (NBUCKETS - 1);
     struct bucket *b = &mb->ring[i];
     if (!b->tail) {
         b->head = b->tail = chunk_new(mb);
-        b->fill = 0;
+        b->fill = b->n = 0;
         mb->busy[i / 64] |= (uint64_t)1 << (i % 64);
     } else if (b->fill == CHUNK) {
         b->tail->n = CHUNK;
         b->tail = b->tail->next = chunk_new(mb);
         b->fill = 0;
     }
-    b->tail->k[b->fill++] = k;
+    b->tail->k[b->fill] = k;
+    b->tail->ev[b->fill++] = *ev;
+    b->n++;
     mb->ring_n++;
 }
 
-/* A unicast message due at time with sequence number vseq, its event in slot. */
-static void unicast_add(struct mailbox *mb, sim_time time, uint64_t vseq, uint32_t slot)
+/* A unicast message ev due at time with sequence number vseq. */
+static void unicast_add(struct mailbox *mb, sim_time time, uint64_t vseq,
+                        const struct sim_event *ev)
 {
     assert(vseq < VSEQ_LIMIT && "mailbox: sequence numbers exhausted");
-    struct ukey k = {.time = time, .key = vseq << SLOT_BITS | slot};
     uint64_t bn = time >> BUCKET_BITS;
     if (bn > mb->cur && bn - mb->cur < NBUCKETS)
-        ring_add(mb, bn, k);
+        ring_add(mb, bn, (struct ukey){.time = time, .key = vseq << SLOT_BITS}, ev);
     else
-        uheap_push(mb, k);
+        uheap_push(mb, (struct ukey){.time = time, .key = vseq << SLOT_BITS | slot_put(mb, ev)});
 }
 
 /* Index of the first non-empty ring bucket after cur (the ring is not empty). */
@@ -263,7 +287,7 @@ static size_t ring_next(const struct mailbox *mb)
     return w * 64 + (size_t)__builtin_ctzll(bits);
 }
 
-/* Stable LSD radix sort of n keys (all in one bucket) by time: two passes of 8 bits. */
+/* Stable LSD radix sort of n keys (all in one bucket) by time: two passes of SORT_BITS. */
 static void bucket_sort(struct ukey *k, struct ukey *tmp, size_t n)
 {
     if (n <= SMALL_BATCH) {
@@ -278,13 +302,13 @@ static void bucket_sort(struct ukey *k, struct ukey *tmp, size_t n)
         }
         return;
     }
-    size_t c0[256] = {0}, c1[256] = {0};
+    size_t c0[SORT_RADIX] = {0}, c1[SORT_RADIX] = {0};
     for (size_t i = 0; i < n; i++) {
-        c0[k[i].time & 255]++;
-        c1[(k[i].time >> 8) & 255]++;
+        c0[k[i].time & (SORT_RADIX - 1)]++;
+        c1[(k[i].time >> SORT_BITS) & (SORT_RADIX - 1)]++;
     }
     size_t s0 = 0, s1 = 0;
-    for (unsigned d = 0; d < 256; d++) {
+    for (unsigned d = 0; d < SORT_RADIX; d++) {
         size_t x0 = c0[d], x1 = c1[d];
         c0[d] = s0;
         c1[d] = s1;
@@ -292,12 +316,10 @@ static void bucket_sort(struct ukey *k, struct ukey *tmp, size_t n)
         s1 += x1;
     }
     for (size_t i = 0; i < n; i++)
-        tmp[c0[k[i].time & 255]++] = k[i];
+        tmp[c0[k[i].time & (SORT_RADIX - 1)]++] = k[i];
     for (size_t i = 0; i < n; i++)
-        k[c1[(tmp[i].time >> 8) & 255]++] = tmp[i];
+        k[c1[(tmp[i].time >> SORT_BITS) & (SORT_RADIX - 1)]++] = tmp[i];
 }
-
-_Static_assert(BUCKET_BITS <= 16, "bucket_sort sorts 16 bits of time");
 
 /* Bucket cur is used up and the ring is not: the next non-empty bucket becomes cur. */
 static void ring_advance(struct mailbox *mb)
@@ -305,21 +327,28 @@ static void ring_advance(struct mailbox *mb)
     size_t i = ring_next(mb);
     mb->cur += (i - mb->cur) & (NBUCKETS - 1);
     struct bucket *b = &mb->ring[i];
-    size_t n = 0;
+    size_t n = b->n;
     b->tail->n = b->fill;
-    for (struct chunk *ch = b->head; ch; ch = ch->next)
-        n += ch->n;
     if (mb->cur_cap < n) {
         free(mb->cur_k);
         free(mb->cur_tmp);
+        free(mb->cur_ev);
         mb->cur_cap = n + n / 2;
+        assert(mb->cur_cap <= SLOT_MASK && "mailbox: too many messages in one bucket");
         mb->cur_k = xreallocarray(NULL, mb->cur_cap, sizeof(*mb->cur_k));
         mb->cur_tmp = xreallocarray(NULL, mb->cur_cap, sizeof(*mb->cur_tmp));
+        mb->cur_ev = xreallocarray(NULL, mb->cur_cap, sizeof(*mb->cur_ev));
     }
     size_t at = 0;
     struct chunk *ch = b->head;
     while (ch) {
-        memcpy(mb->cur_k + at, ch->k, ch->n * sizeof(*ch->k));
+        if (ch->next) /* the chunks are scattered: fetch the next one while this one is copied */
+            for (size_t l = 0; l < sizeof(*ch); l += 64)
+                __builtin_prefetch((const char *)ch->next + l);
+        for (size_t j = 0; j < ch->n; j++)
+            mb->cur_k[at + j] =
+                (struct ukey){.time = ch->k[j].time, .key = ch->k[j].key | (at + j)};
+        memcpy(mb->cur_ev + at, ch->ev, ch->n * sizeof(*ch->ev));
         at += ch->n;
         struct chunk *next = ch->next;
         ch->next = mb->free_chunks;
@@ -332,39 +361,6 @@ static void ring_advance(struct mailbox *mb)
     bucket_sort(mb->cur_k, mb->cur_tmp, n);
     mb->cur_n = n;
     mb->cur_next = 0;
-}
-
-/* The earliest unicast message's key into *k: false if there is none. */
-static bool unicast_head(struct mailbox *mb, struct ukey *k)
-{
-    if (mb->cur_next == mb->cur_n && mb->ring_n)
-        ring_advance(mb);
-    bool any = mb->cur_next < mb->cur_n;
-    if (any)
-        *k = mb->cur_k[mb->cur_next];
-    if (mb->un && (!any || ukey_before(mb->uheap[0], *k))) {
-        *k = mb->uheap[0];
-        any = true;
-    }
-    return any;
-}
-
-/* Remove the earliest unicast message (unicast_head found it); returns its event. */
-static struct sim_event unicast_pop(struct mailbox *mb)
-{
-    if (mb->cur_next < mb->cur_n &&
-        (!mb->un || ukey_before(mb->cur_k[mb->cur_next], mb->uheap[0]))) {
-        size_t i = mb->cur_next++;
-        if (i + PREFETCH_AHEAD < mb->cur_n)
-            __builtin_prefetch(&mb->upool[mb->cur_k[i + PREFETCH_AHEAD].key & SLOT_MASK]);
-        if (mb->prefetch && i + PREFETCH_AHEAD / 2 < mb->cur_n) {
-            const struct sim_event *next =
-                &mb->upool[mb->cur_k[i + PREFETCH_AHEAD / 2].key & SLOT_MASK];
-            mb->prefetch(mb->prefetch_ctx, next, next->d);
-        }
-        return slot_take(mb, (uint32_t)(mb->cur_k[i].key & SLOT_MASK));
-    }
-    return uheap_pop(mb);
 }
 
 static void bheap_sift_down(struct mailbox *mb, size_t i)
@@ -401,24 +397,38 @@ static void bheap_push(struct mailbox *mb, struct batch *b)
 
 /* --- delivery ----------------------------------------------------------------------- */
 
-/* The earliest message: false if none. */
-static bool earliest(struct mailbox *mb, sim_time *t, uint64_t *v)
+enum source { NONE, CUR, HEAP, BATCH }; /* where the earliest message waits */
+
+/* The earliest message's time and vseq, and where it waits (NONE: there is none). */
+static enum source earliest(struct mailbox *mb, sim_time *t, uint64_t *v)
 {
+    if (mb->cur_next == mb->cur_n && mb->ring_n)
+        ring_advance(mb);
+    enum source src = NONE;
     struct ukey k;
-    bool any = unicast_head(mb, &k);
-    if (any) {
+    if (mb->cur_next < mb->cur_n) {
+        k = mb->cur_k[mb->cur_next];
+        src = CUR;
+    }
+    if (mb->un && (src == NONE || ukey_before(mb->uheap[0], k))) {
+        k = mb->uheap[0];
+        src = HEAP;
+    }
+    if (src != NONE) {
         *t = k.time;
         *v = k.key >> SLOT_BITS;
     }
     if (mb->bn) {
-        const struct bentry *h = batch_head(mb->bheap[0]);
-        if (!any || before(h->time, h->vseq, *t, *v)) {
+        const struct batch *b = mb->bheap[0];
+        const struct bentry *h = batch_head(b);
+        uint64_t hv = bentry_vseq(b, h);
+        if (src == NONE || before(h->time, hv, *t, *v)) {
             *t = h->time;
-            *v = h->vseq;
+            *v = hv;
+            src = BATCH;
         }
-        any = true;
     }
-    return any;
+    return src;
 }
 
 static void recycle(struct mailbox *mb, struct batch *b)
@@ -427,33 +437,44 @@ static void recycle(struct mailbox *mb, struct batch *b)
     mb->spare[mb->nspare++] = b;
 }
 
-/* Deliver the earliest message (the caller checked there is one). */
-static void deliver_earliest(struct mailbox *mb)
+/* Remove bucket cur's next message; returns its event. */
+static struct sim_event cur_pop(struct mailbox *mb)
 {
-    struct sim_event ev;
-    struct ukey k;
-    bool from_batch = mb->bn > 0;
-    if (from_batch && unicast_head(mb, &k)) {
-        const struct bentry *h = batch_head(mb->bheap[0]);
-        from_batch = before(h->time, h->vseq, k.time, k.key >> SLOT_BITS);
+    size_t i = mb->cur_next++;
+    if (mb->prefetch && i + PREFETCH_AHEAD / 2 < mb->cur_n) {
+        const struct sim_event *next =
+            &mb->cur_ev[mb->cur_k[i + PREFETCH_AHEAD / 2].key & SLOT_MASK];
+        mb->prefetch(mb->prefetch_ctx, next, next->d);
     }
-    if (from_batch) {
-        struct batch *b = mb->bheap[0];
-        ev = b->ev;
-        ev.d = b->e[b->next].to;
-        if (b->e[b->next++].duplicate)
-            ev.b |= MAILBOX_COPY_FLAG;
-        if (mb->prefetch && b->next + PREFETCH_AHEAD < b->n)
-            mb->prefetch(mb->prefetch_ctx, &b->ev, b->e[b->next + PREFETCH_AHEAD].to);
-        if (b->next == b->n) {
-            mb->bheap[0] = mb->bheap[--mb->bn];
-            recycle(mb, b);
-        }
-        if (mb->bn)
-            bheap_sift_down(mb, 0);
-    } else {
-        ev = unicast_pop(mb);
+    return mb->cur_ev[mb->cur_k[i].key & SLOT_MASK];
+}
+
+/* Remove the earliest broadcast's next copy; returns its event. */
+static struct sim_event batch_pop(struct mailbox *mb)
+{
+    struct batch *b = mb->bheap[0];
+    const struct bentry *e = &b->e[b->next++];
+    struct sim_event ev = b->ev;
+    ev.d = e->to;
+    if (e->off & DUP_BIT)
+        ev.b |= MAILBOX_COPY_FLAG;
+    /* the copies are read in order but interleaved with other broadcasts' */
+    __builtin_prefetch(e + BATCH_STREAM_AHEAD);
+    if (mb->prefetch && b->next + PREFETCH_AHEAD < b->n)
+        mb->prefetch(mb->prefetch_ctx, &b->ev, b->e[b->next + PREFETCH_AHEAD].to);
+    if (b->next == b->n) {
+        mb->bheap[0] = mb->bheap[--mb->bn];
+        recycle(mb, b);
     }
+    if (mb->bn)
+        bheap_sift_down(mb, 0);
+    return ev;
+}
+
+/* Deliver the earliest message, which waits in src. */
+static void deliver_from(struct mailbox *mb, enum source src)
+{
+    struct sim_event ev = src == BATCH ? batch_pop(mb) : src == CUR ? cur_pop(mb) : uheap_pop(mb);
     mb->delivered++;
     sim_note(mb->eng, &ev); /* the fingerprint sees a delivery as the event it stands for */
     ev.fn(mb->eng, &ev);
@@ -464,8 +485,9 @@ static void deliver_due(struct mailbox *mb, uint64_t limit)
 {
     sim_time now = sim_now(mb->eng), t;
     uint64_t v;
-    while (earliest(mb, &t, &v) && t == now && v < limit)
-        deliver_earliest(mb);
+    enum source src;
+    while ((src = earliest(mb, &t, &v)) != NONE && t == now && v < limit)
+        deliver_from(mb, src);
 }
 
 static void arm(struct mailbox *mb);
@@ -543,6 +565,7 @@ void mailbox_free(struct mailbox *mb)
     free(mb->ring);
     free(mb->cur_k);
     free(mb->cur_tmp);
+    free(mb->cur_ev);
     free(mb->bheap);
     free(mb->spare);
     free(mb->uheap);
@@ -571,7 +594,7 @@ void mailbox_post(struct mailbox *mb, sim_time t, struct sim_event *ev)
         return;
     }
     ev->b = ++mb->vseq;
-    unicast_add(mb, t, ev->b, slot_put(mb, ev));
+    unicast_add(mb, t, ev->b, ev);
     if (!mb->carrier || mb->carrier_at > t)
         arm(mb);
 }
@@ -589,7 +612,7 @@ void mailbox_send(struct mailbox *mb, sim_time delay, const struct sim_event *ev
         return;
     }
     sim_time t = after(mb, delay);
-    unicast_add(mb, t, ++mb->vseq, slot_put(mb, ev));
+    unicast_add(mb, t, ++mb->vseq, ev);
     if (!mb->carrier || mb->carrier_at > t) /* else the pending carrier comes first anyway */
         arm(mb);
 }
@@ -603,6 +626,7 @@ void mailbox_batch_begin(struct mailbox *mb, const struct sim_event *ev)
     }
     struct batch *b = mb->nspare ? mb->spare[--mb->nspare] : xcalloc(1, sizeof(*b));
     b->ev = *ev;
+    b->vfirst = mb->vseq + 1;
     b->n = b->next = 0;
     mb->open = b;
 }
@@ -620,8 +644,10 @@ void mailbox_batch_add(struct mailbox *mb, sim_time delay, uint32_t to, bool dup
     struct batch *b = mb->open;
     assert(b);
     XGROW(b->e, b->cap, b->n + 1);
+    uint64_t off = ++mb->vseq - b->vfirst;
+    assert(off < DUP_BIT && "mailbox: broadcast too large");
     b->e[b->n++] = (struct bentry){
-        .time = after(mb, delay), .vseq = ++mb->vseq, .to = to, .duplicate = duplicate};
+        .time = after(mb, delay), .to = to, .off = (uint32_t)off | (duplicate ? DUP_BIT : 0)};
 }
 
 /* Stable insertion sort by time, for small broadcasts. */

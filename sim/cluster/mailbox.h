@@ -5,7 +5,7 @@
  * Why: a 100,000-node broadcast puts 100,000 deliveries in flight at once; as engine
  * events they make a heap of millions, where every operation misses the cache. Here a
  * broadcast is one sorted array, unicast messages (votes, heartbeats, catch-up) wait in a
- * calendar of 65.5 us time buckets (each sorted when its turn comes; a small heap takes
+ * calendar of 262 us time buckets (each sorted when its turn comes; a small heap takes
  * the few due too soon or too late for the calendar), and a single "carrier" event in
  * the engine stands for the earliest of them.
  *

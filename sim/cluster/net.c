@@ -9,10 +9,35 @@
 #include "sim/engine/engine.h"
 #include "sim/engine/rng.h"
 
+/* A sender's two streams as bare xoroshiro128++ states (16 bytes each, two nodes to a cache
+ * line): a struct rng would add a 16-byte gsl_rng header to each; the delay samplers get one
+ * built on the stack instead (stream()). The draws are those of struct rng streams. */
 struct net_node {
-    struct rng loss;    /* RNG_LOSS: loss and duplication */
-    struct rng latency; /* RNG_LATENCY: delays */
+    uint64_t loss[2];    /* RNG_LOSS: loss and duplication */
+    uint64_t latency[2]; /* RNG_LATENCY: delays */
 };
+
+_Static_assert(sizeof(struct net_node) == 32, "two senders' streams share a cache line");
+
+static void state_init(uint64_t state[2], uint64_t seed, uint32_t kind, uint32_t node)
+{
+    struct rng r;
+    rng_init(&r, seed, kind, node);
+    state[0] = r.state[0];
+    state[1] = r.state[1];
+}
+
+/* rng_uniform on a bare state. */
+static double state_uniform(uint64_t state[2])
+{
+    return (double)(rng_next_state(state) >> 11) * 0x1.0p-53;
+}
+
+/* A gsl_rng over a bare state, for the gsl_ran_* samplers. */
+static gsl_rng stream(uint64_t state[2])
+{
+    return (gsl_rng){.type = rng_atlas_type, .state = state};
+}
 
 /*
  * network.fifo: the last arrival time of each sender-receiver pair that has sent, in an
@@ -103,8 +128,8 @@ struct net *net_new(const struct scenario *sc, const struct sim_engine *eng)
     n->nodes = sc->nodes;
     n->node = sim_huge_calloc(sc->nodes, sizeof(*n->node));
     for (uint32_t i = 0; i < sc->nodes; i++) {
-        rng_init(&n->node[i].loss, sc->seed, RNG_LOSS, i);
-        rng_init(&n->node[i].latency, sc->seed, RNG_LATENCY, i);
+        state_init(n->node[i].loss, sc->seed, RNG_LOSS, i);
+        state_init(n->node[i].latency, sc->seed, RNG_LATENCY, i);
     }
     size_t np = sc->faults.npartitions;
     n->active = xcalloc(np ? np : 1, sizeof(*n->active));
@@ -144,7 +169,6 @@ void net_free(struct net *n)
 void net_prefetch(const struct net *n, uint32_t node)
 {
     __builtin_prefetch(&n->node[node]);
-    __builtin_prefetch((const char *)&n->node[node] + 63);
 }
 
 void net_partition_set(struct net *n, size_t i, bool active)
@@ -183,10 +207,11 @@ static bool link_matches(const struct link_override *l, uint32_t from, uint32_t 
  * sender's latency stream; without jitter the draws are those of a network without it). */
 static sim_time delay(struct net *n, const struct dist *lat, struct net_node *s)
 {
-    sim_time d = dist_sample(lat, rng_gsl(&s->latency));
+    gsl_rng g = stream(s->latency);
+    sim_time d = dist_sample(lat, &g);
     const struct dist *jitter = &n->sc->network.jitter;
     if (jitter->ops) {
-        sim_time j = dist_sample(jitter, rng_gsl(&s->latency));
+        sim_time j = dist_sample(jitter, &g);
         d = j > SIM_TIME_MAX - d ? SIM_TIME_MAX : d + j;
     }
     return d;
@@ -265,14 +290,14 @@ void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out)
         return;
     }
     struct net_node *s = &n->node[from];
-    if (loss > 0 && rng_uniform(&s->loss) < loss) {
+    if (loss > 0 && state_uniform(s->loss) < loss) {
         out->fate = NET_LOST;
         return;
     }
     out->fate = NET_DELIVERED;
     out->ncopies = 1;
     out->delay[0] = delay(n, lat, s);
-    if (n->sc->network.duplicate > 0 && rng_uniform(&s->loss) < n->sc->network.duplicate) {
+    if (n->sc->network.duplicate > 0 && state_uniform(s->loss) < n->sc->network.duplicate) {
         out->ncopies = 2;
         out->delay[1] = delay(n, lat, s);
     }
