@@ -5,6 +5,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/engine/version.h"
+#include "sim/run/heap.h"
 
 static const struct command {
     const char *name;
@@ -51,6 +52,7 @@ static int stdout_checked(const char *cmd, int rc)
 
 int main(int argc, char **argv)
 {
+    heap_reserve_huge(HEAP_RESERVE);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -59,6 +59,7 @@ struct batch { /* a broadcast: its copies sorted by (time, vseq) */
 #define SORT_RADIX  (1u << SORT_BITS)
 #define CHUNK       36
 #define SLAB_CHUNKS 1024 /* 2 MiB of 2 KiB chunks */
+#define SLAB_FIRST  16 /* the first slab's chunks (32 KiB); each next doubles, up to SLAB_CHUNKS */
 
 struct chunk {
     struct chunk *next;
@@ -84,7 +85,7 @@ struct mailbox {
     uint64_t cur;                 /* the bucket in cur_k (time >> BUCKET_BITS) */
     size_t ring_n;                /* messages in the ring */
     struct chunk *free_chunks;
-    struct chunk **slabs; /* chunks come from slabs of SLAB_CHUNKS, on huge pages */
+    struct chunk **slabs; /* chunks come from slabs of slab_chunks(i), on huge pages */
     size_t nslabs, slabs_cap, slab_used;
     struct ukey *cur_k, *cur_tmp; /* bucket cur sorted by (time, vseq); sort buffer */
     struct sim_event *cur_ev;     /* bucket cur's events in send order (cur_k's slots) */
@@ -226,15 +227,25 @@ static struct sim_event uheap_pop(struct mailbox *mb)
 
 /* --- the calendar ------------------------------------------------------------------ */
 
+/* Chunks in slab i: a small run does not zero a 2 MiB slab for a few chunks. */
+static size_t slab_chunks(size_t i)
+{
+    size_t n = SLAB_FIRST;
+    for (; i && n < SLAB_CHUNKS; i--)
+        n *= 2;
+    return n;
+}
+
 static struct chunk *chunk_new(struct mailbox *mb)
 {
     struct chunk *ch = mb->free_chunks;
     if (ch) {
         mb->free_chunks = ch->next;
     } else {
-        if (!mb->nslabs || mb->slab_used == SLAB_CHUNKS) {
+        if (!mb->nslabs || mb->slab_used == slab_chunks(mb->nslabs - 1)) {
             XGROW(mb->slabs, mb->slabs_cap, mb->nslabs + 1);
-            mb->slabs[mb->nslabs++] = sim_huge_calloc(SLAB_CHUNKS, sizeof(struct chunk));
+            mb->slabs[mb->nslabs] = sim_huge_calloc(slab_chunks(mb->nslabs), sizeof(struct chunk));
+            mb->nslabs++;
             mb->slab_used = 0;
         }
         ch = &mb->slabs[mb->nslabs - 1][mb->slab_used++];
@@ -560,7 +571,7 @@ void mailbox_free(struct mailbox *mb)
         batch_free(mb->spare[i]);
     batch_free(mb->open);
     for (size_t i = 0; i < mb->nslabs; i++)
-        sim_huge_free(mb->slabs[i], SLAB_CHUNKS, sizeof(struct chunk));
+        sim_huge_free(mb->slabs[i], slab_chunks(i), sizeof(struct chunk));
     free(mb->slabs);
     free(mb->ring);
     free(mb->cur_k);
