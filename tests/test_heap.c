@@ -84,3 +84,35 @@ Test(heap, without_the_reserve_a_large_block_is_not_advised)
         cr_skip_test("AddressSanitizer's malloc");
     cr_assert_not(advised);
 }
+
+/* heap_extend_huge: a run's estimate makes the advised span big enough for its blocks, even
+ * those above glibc's mmap threshold, which would otherwise get a mapping of their own. */
+Test(heap, after_extending_to_a_runs_estimate_a_block_above_the_mmap_threshold_is_advised)
+{
+    heap_reserve_huge(HEAP_RESERVE);
+    heap_extend_huge(128 * MIB);
+    size_t big = HEAP_MMAP_THRESHOLD + 8 * MIB;
+    char *p = malloc(big);
+    cr_assert_not_null(p);
+    memset(p, 0x5a, big);
+    cr_assert_eq(p[big - 1], 0x5a);
+    bool advised = !UNDER_ASAN && advised_huge(p) && advised_huge(p + big - 1);
+    free(p);
+    if (UNDER_ASAN)
+        cr_skip_test("AddressSanitizer's malloc: nothing to advise");
+    cr_assert(advised);
+}
+
+/* The negative control: with the start-up reserve only, the same block is mmap'd apart. */
+Test(heap, without_extending_a_block_above_the_mmap_threshold_is_not_advised)
+{
+    heap_reserve_huge(HEAP_RESERVE);
+    size_t big = HEAP_MMAP_THRESHOLD + 8 * MIB;
+    char *p = malloc(big);
+    cr_assert_not_null(p);
+    bool advised = !UNDER_ASAN && advised_huge(p);
+    free(p);
+    if (UNDER_ASAN)
+        cr_skip_test("AddressSanitizer's malloc");
+    cr_assert_not(advised);
+}

@@ -7,6 +7,7 @@
 #include "core/xalloc.h"
 #include "sim/cli/cli.h"
 #include "sim/run/detcheck.h"
+#include "sim/run/heap.h"
 #include "sim/cluster/limits.h"
 #include "sim/output/outfile.h"
 #include "sim/run/run.h"
@@ -139,6 +140,8 @@ int cmd_run(int argc, char **argv)
         limits_estimate(&sc, &e);
         if (!limits_check(&e, a.check ? 2 : 1, 0, limit, source, a.file, &d))
             scenario_fini(&sc);
+        else /* the run's blocks on huge pages (layout only) */
+            heap_extend_huge((size_t)e.total);
     }
     if (!loaded || !diag_ok(&d)) {
         diag_print(&d, stderr);

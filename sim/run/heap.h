@@ -28,4 +28,15 @@
 
 void heap_reserve_huge(size_t reserve);
 
+/*
+ * heap_extend_huge: once a run's memory estimate is known (sim/cluster/limits), make the
+ * advised heap span at least `bytes` (at most HEAP_EXTEND_MAX) so that a big run's blocks
+ * land on huge pages too: every block stays in the heap (no mmap of its own), the heap grows
+ * by the missing bytes now (address space only: a page is backed when first touched) and is
+ * never trimmed, and the new span is advised MADV_HUGEPAGE. Layout only, as above. Does
+ * nothing unless heap_reserve_huge advised the heap first.
+ */
+#define HEAP_EXTEND_MAX ((size_t)1 << 30)
+void heap_extend_huge(size_t bytes);
+
 #endif
