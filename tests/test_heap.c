@@ -72,14 +72,23 @@ Test(heap, the_first_block_carved_after_the_reserve_starts_at_a_2_MiB_boundary)
                  (unsigned long)offset);
 }
 
+/* Allocate `size` bytes, write its ends, and say whether both ends lie in advised mappings
+ * (false under AddressSanitizer, whose malloc is not glibc's). */
+static bool block_advised(size_t size)
+{
+    char *p = malloc(size);
+    cr_assert_not_null(p);
+    p[0] = p[size - 1] = 0x5a;
+    bool advised = !UNDER_ASAN && advised_huge(p) && advised_huge(p + size - 1);
+    free(p);
+    return advised;
+}
+
 /* The negative control: glibc's defaults put a 1 MiB block in its own mapping, without
  * the advice, and the check above must say so. */
 Test(heap, without_the_reserve_a_large_block_is_not_advised)
 {
-    char *p = malloc(MIB);
-    cr_assert_not_null(p);
-    bool advised = !UNDER_ASAN && advised_huge(p);
-    free(p);
+    bool advised = block_advised(MIB);
     if (UNDER_ASAN)
         cr_skip_test("AddressSanitizer's malloc");
     cr_assert_not(advised);
@@ -91,13 +100,7 @@ Test(heap, after_extending_to_a_runs_estimate_a_block_above_the_mmap_threshold_i
 {
     heap_reserve_huge(HEAP_RESERVE);
     heap_extend_huge(128 * MIB);
-    size_t big = HEAP_MMAP_THRESHOLD + 8 * MIB;
-    char *p = malloc(big);
-    cr_assert_not_null(p);
-    memset(p, 0x5a, big);
-    cr_assert_eq(p[big - 1], 0x5a);
-    bool advised = !UNDER_ASAN && advised_huge(p) && advised_huge(p + big - 1);
-    free(p);
+    bool advised = block_advised(HEAP_MMAP_THRESHOLD + 8 * MIB);
     if (UNDER_ASAN)
         cr_skip_test("AddressSanitizer's malloc: nothing to advise");
     cr_assert(advised);
@@ -107,11 +110,7 @@ Test(heap, after_extending_to_a_runs_estimate_a_block_above_the_mmap_threshold_i
 Test(heap, without_extending_a_block_above_the_mmap_threshold_is_not_advised)
 {
     heap_reserve_huge(HEAP_RESERVE);
-    size_t big = HEAP_MMAP_THRESHOLD + 8 * MIB;
-    char *p = malloc(big);
-    cr_assert_not_null(p);
-    bool advised = !UNDER_ASAN && advised_huge(p);
-    free(p);
+    bool advised = block_advised(HEAP_MMAP_THRESHOLD + 8 * MIB);
     if (UNDER_ASAN)
         cr_skip_test("AddressSanitizer's malloc");
     cr_assert_not(advised);
