@@ -412,6 +412,54 @@ Test(memory, the_estimate_covers_a_run_with_clients_and_its_linearizability_chec
     }
 }
 
+/* A scenario with every feature the estimate counts has every part, within MEM_PARTS (the
+ * array once had 10 slots for 16 parts: an out-of-bounds write only a sanitizer saw). */
+Test(memory, a_scenario_with_every_counted_feature_has_every_part_within_the_array)
+{
+    char *sets[] = {"network.fifo=true",
+                    "clients.count=2",
+                    "consensus.broadcast_votes=true",
+                    "output.progress_interval=1s",
+                    "output.ledgers=true",
+                    "cluster.service={dist: constant, value: 1ms}"};
+    struct scenario sc;
+    struct diag d;
+    diag_init(&d);
+    cr_assert(scenario_load(SRC("scenarios/geo-zones.yaml"), 6, sets, &sc, &d));
+    diag_fini(&d);
+    struct mem_estimate e;
+    limits_estimate(&sc, &e);
+    static const char *const parts[] = {"per-node state",
+                                        "replicas and applied sets",
+                                        "proposals",
+                                        "heartbeat links",
+                                        "heartbeats in flight and timers",
+                                        "fifo pairs",
+                                        "zones",
+                                        "service queues",
+                                        "messages in flight",
+                                        "client operations",
+                                        "linearizability check",
+                                        "broadcast-vote tallies",
+                                        "progress rows",
+                                        "ledgers",
+                                        "final graph",
+                                        "base"};
+    size_t want = sizeof(parts) / sizeof(parts[0]);
+    cr_assert_leq(want, MEM_PARTS);
+    cr_assert_eq(e.nparts, want, "%zu parts", e.nparts);
+    double sum = 0;
+    for (size_t i = 0; i < want; i++) {
+        bool found = false;
+        for (size_t k = 0; k < e.nparts; k++)
+            found |= strcmp(e.part[k].what, parts[i]) == 0;
+        cr_assert(found, "no part '%s'", parts[i]);
+        sum += e.part[i].bytes;
+    }
+    cr_assert_float_eq(sum, e.total, 1e-9 * sum);
+    scenario_fini(&sc);
+}
+
 Test(memory, sizes_parse_with_binary_units_and_format_readably)
 {
     double v;

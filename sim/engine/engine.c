@@ -632,6 +632,16 @@ static inline void top_add(struct sim_engine *eng, const struct fentry *f)
  * entries in some order, when the insertion sort had to move more than 4 entries per
  * entry (times bunched within sub-ranges); the caller makes a heap of them instead.
  */
+/* run_sort's sub-range of an entry `off` past the bucket's start: (off >> down) << up, which
+ * the bucket's bounds keep below subs; clamped all the same, so that an entry outside them
+ * could only cost the insertion sort moves (or the fallback to the heap), never a write out
+ * of the count array. */
+static inline size_t sub_range(sim_time off, unsigned down, unsigned up, size_t subs)
+{
+    uint64_t g = (uint64_t)off >> down << up; /* unsigned: an entry before lo wraps high */
+    return g < subs ? (size_t)g : subs - 1;
+}
+
 static bool run_sort(struct sim_engine *eng, sim_time lo, unsigned shift)
 {
     struct qentry *h = eng->heap, *tmp = eng->sort_tmp;
@@ -649,12 +659,12 @@ static bool run_sort(struct sim_engine *eng, sim_time lo, unsigned shift)
     for (size_t i = 0; i < n; i++) {
         assert(h[i].time >= lo && (h[i].time - lo) >> shift == 0);
         tmp[i] = h[i];
-        start[subs - ((h[i].time - lo) >> down << up)]++;
+        start[subs - sub_range(h[i].time - lo, down, up, subs)]++;
     }
     for (size_t g = 1; g <= subs; g++)
         start[g] += start[g - 1];
     for (size_t i = n; i-- > 0;)
-        h[start[subs - 1 - ((tmp[i].time - lo) >> down << up)]++] = tmp[i];
+        h[start[subs - 1 - sub_range(tmp[i].time - lo, down, up, subs)]++] = tmp[i];
     size_t moved = 0;
     for (size_t i = 1; i < n; i++)
         if ((moved += run_insert(h, i, h[i])) > 4 * n)
