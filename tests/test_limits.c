@@ -38,14 +38,19 @@ static void remove_tmp(void)
     tu_rmtree(tmp);
 }
 
-static void load(const char *path, struct scenario *sc)
+static void load_with(const char *path, int nsets, char *const *sets, struct scenario *sc)
 {
     struct diag d;
     diag_init(&d);
-    bool ok = scenario_load(path, 0, NULL, sc, &d);
+    bool ok = scenario_load(path, nsets, sets, sc, &d);
     diag_print(&d, stderr);
     diag_fini(&d);
     cr_assert(ok, "%s does not load", path);
+}
+
+static void load(const char *path, struct scenario *sc)
+{
+    load_with(path, 0, NULL, sc);
 }
 
 /* ---- the determinism check ---- */
@@ -384,10 +389,7 @@ Test(memory, the_estimate_covers_a_run_with_clients_and_its_linearizability_chec
                                    "duration=60s", check};
         snprintf(check, sizeof(check), "checker.linearizability=%s", checks[i]);
         struct scenario sc;
-        struct diag d;
-        diag_init(&d);
-        cr_assert(scenario_load(SRC("scenarios/clients-raft.yaml"), 5, sets, &sc, &d));
-        diag_fini(&d);
+        load_with(SRC("scenarios/clients-raft.yaml"), 5, sets, &sc);
         struct mem_estimate e;
         limits_estimate(&sc, &e);
         bool named = false;
@@ -423,10 +425,7 @@ Test(memory, a_scenario_with_every_counted_feature_has_every_part_within_the_arr
                     "output.ledgers=true",
                     "cluster.service={dist: constant, value: 1ms}"};
     struct scenario sc;
-    struct diag d;
-    diag_init(&d);
-    cr_assert(scenario_load(SRC("scenarios/geo-zones.yaml"), 6, sets, &sc, &d));
-    diag_fini(&d);
+    load_with(SRC("scenarios/geo-zones.yaml"), 6, sets, &sc);
     struct mem_estimate e;
     limits_estimate(&sc, &e);
     static const char *const parts[] = {"per-node state",
