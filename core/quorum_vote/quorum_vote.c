@@ -13,10 +13,11 @@ enum { MSG_PROPOSAL, MSG_VOTE_YES, MSG_VOTE_NO, MSG_COMMIT, MSG_KIND_COUNT };
 enum { TIMER_VOTE_DEADLINE };
 
 static const struct consensus_msg_kind qv_kinds[MSG_KIND_COUNT] = {
-    [MSG_PROPOSAL] = {"proposal", NULL, true, .validates = true}, /* validated, voted on */
-    [MSG_VOTE_YES] = {"vote", "vote_yes", false},
-    [MSG_VOTE_NO] = {"vote", "vote_no", false},
-    [MSG_COMMIT] = {"commit", NULL, true, .silent = true}, /* applied */
+    /* validated, voted on */
+    [MSG_PROPOSAL] = {.name = "proposal", .replica = true, .validates = true},
+    [MSG_VOTE_YES] = {.name = "vote", .tag = "vote_yes"},
+    [MSG_VOTE_NO] = {.name = "vote", .tag = "vote_no"},
+    [MSG_COMMIT] = {.name = "commit", .replica = true, .silent = true}, /* applied */
 };
 static const char *const qv_timers[] = {"vote_timeout"};
 
