@@ -242,87 +242,75 @@ Test(clients, quorum_vote_with_a_quorum_of_n_over_2_under_a_partition_is_flagged
  * events.csv; history.csv judged again by check-history agrees (exit 1 too). */
 Test(clients, atlas_sim_run_exits_1_with_violation_txt_on_a_violation)
 {
-    char dir[256], yaml[300], out[300], log[300], path[400];
-    tu_tmpdir(dir, sizeof(dir), "clients");
-    snprintf(yaml, sizeof(yaml), "%s/split.yaml", dir);
-    snprintf(out, sizeof(out), "%s/out", dir);
-    snprintf(log, sizeof(log), "%s/log.txt", dir);
-    FILE *f = fopen(yaml, "w");
-    cr_assert(f);
-    fputs(SPLIT "cluster: {nodes: 4, quorum: 2}\n"
-                "consensus: {protocol: quorum-vote, approval: 1, vote_timeout: 200ms}\n",
-          f);
-    fclose(f);
-    char *run[] = {ATLAS_BINARY, "run", yaml, "-o", out, "--seed", "1", NULL};
-    cr_expect_eq(tu_run(run, log, log, NULL), 1);
-    snprintf(path, sizeof(path), "%s/violation.txt", out);
+    struct tu_workdir w;
+    tu_workdir(&w, "clients",
+               SPLIT "cluster: {nodes: 4, quorum: 2}\n"
+                     "consensus: {protocol: quorum-vote, approval: 1, vote_timeout: 200ms}\n");
+    char path[400];
+    char *run[] = {ATLAS_BINARY, "run", w.yaml, "-o", w.out, "--seed", "1", NULL};
+    cr_expect_eq(tu_run(run, w.log, w.log, NULL), 1);
+    snprintf(path, sizeof(path), "%s/violation.txt", w.out);
     char *v = tu_slurp(path, NULL);
     cr_assert(v, "no violation.txt");
     cr_expect(strstr(v, "not linearizable") && strstr(v, "smallest failing sub-history"), "%s", v);
     free(v);
-    snprintf(path, sizeof(path), "%s/events.csv", out);
+    snprintf(path, sizeof(path), "%s/events.csv", w.out);
     char *ev = tu_slurp(path, NULL);
     cr_expect(strstr(ev, ",violation,linearizability violation: key "), "no events.csv row");
     free(ev);
-    snprintf(path, sizeof(path), "%s/history.csv", out);
-    char *check[] = {ATLAS_BINARY, "check-history", path, "-o", dir, NULL};
-    cr_expect_eq(tu_run(check, log, log, NULL), 1);
-    tu_rmtree(dir);
+    snprintf(path, sizeof(path), "%s/history.csv", w.out);
+    char *check[] = {ATLAS_BINARY, "check-history", path, "-o", w.dir, NULL};
+    cr_expect_eq(tu_run(check, w.log, w.log, NULL), 1);
+    tu_rmtree(w.dir);
 }
 
 Test(clients, a_run_without_violation_exits_0_and_writes_no_violation_txt)
 {
-    char dir[256], out[300], log[300], path[400];
-    tu_tmpdir(dir, sizeof(dir), "clients");
-    snprintf(out, sizeof(out), "%s/out", dir);
-    snprintf(log, sizeof(log), "%s/log.txt", dir);
+    struct tu_workdir w;
+    tu_workdir(&w, "clients", NULL);
+    char path[400];
     char *run[] = {ATLAS_BINARY,
                    "run",
                    ATLAS_SOURCE_DIR "/scenarios/clients-raft.yaml",
                    "-o",
-                   out,
+                   w.out,
                    "--set",
                    "clients.count=4",
                    NULL};
-    cr_expect_eq(tu_run(run, log, log, NULL), 0);
-    snprintf(path, sizeof(path), "%s/violation.txt", out);
+    cr_expect_eq(tu_run(run, w.log, w.log, NULL), 0);
+    snprintf(path, sizeof(path), "%s/violation.txt", w.out);
     cr_expect(!tu_exists(path));
-    snprintf(path, sizeof(path), "%s/summary.csv", out);
+    snprintf(path, sizeof(path), "%s/summary.csv", w.out);
     char *sum = tu_slurp(path, NULL);
     cr_expect(strstr(sum, ",ops_ok,ops_fail,ops_info,ops_throughput,read_p50_s,"), "%s", sum);
     free(sum);
-    snprintf(path, sizeof(path), "%s/history.csv", out);
-    char *check[] = {ATLAS_BINARY, "check-history", path, "-o", dir, NULL};
-    cr_expect_eq(tu_run(check, log, log, NULL), 0);
-    tu_rmtree(dir);
+    snprintf(path, sizeof(path), "%s/history.csv", w.out);
+    char *check[] = {ATLAS_BINARY, "check-history", path, "-o", w.dir, NULL};
+    cr_expect_eq(tu_run(check, w.log, w.log, NULL), 0);
+    tu_rmtree(w.dir);
 }
 
 /* analysis/plots/latency_throughput.gp on a sweep over clients.count; negative control: a
  * summary.csv without client columns is refused (exit 1, nothing written). */
 Test(clients, the_latency_throughput_figure_is_drawn_from_a_sweep_and_needs_client_columns)
 {
-    char dir[256], yaml[300], sweep[300], plain[300], figs[300], log[300], path[400];
-    tu_tmpdir(dir, sizeof(dir), "clients");
-    snprintf(yaml, sizeof(yaml), "%s/load.yaml", dir);
-    snprintf(sweep, sizeof(sweep), "%s/sweep", dir);
-    snprintf(plain, sizeof(plain), "%s/plain", dir);
-    snprintf(figs, sizeof(figs), "%s/figs", dir);
-    snprintf(log, sizeof(log), "%s/log.txt", dir);
-    FILE *f = fopen(yaml, "w");
-    cr_assert(f);
-    fputs(RAFT_BASE "clients: {count: 1, mode: open, rate: 20, ops: 40}\n"
-                    "sweep: {params: {clients.count: [1, 4]}}\n",
-          f);
-    fclose(f);
-    char *run[] = {ATLAS_BINARY, "sweep", yaml, "-o", sweep, "--quiet", NULL};
-    cr_assert_eq(tu_run(run, log, log, NULL), 0);
+    struct tu_workdir w;
+    tu_workdir(&w, "clients",
+               RAFT_BASE "clients: {count: 1, mode: open, rate: 20, ops: 40}\n"
+                         "sweep: {params: {clients.count: [1, 4]}}\n");
+    char sweep[300], plain[300], figs[300], path[400];
+    snprintf(sweep, sizeof(sweep), "%s/sweep", w.dir);
+    snprintf(plain, sizeof(plain), "%s/plain", w.dir);
+    snprintf(figs, sizeof(figs), "%s/figs", w.dir);
+    char *run[] = {ATLAS_BINARY, "sweep", w.yaml, "-o", sweep, "--quiet", NULL};
+    cr_assert_eq(tu_run(run, w.log, w.log, NULL), 0);
     char d[400], o[400];
     snprintf(d, sizeof(d), "dir='%s'", sweep);
     snprintf(o, sizeof(o), "out='%s'", figs);
     char *gp[] = {"gnuplot", "-e", d,
                   "-e",      o,    ATLAS_SOURCE_DIR "/analysis/plots/latency_throughput.gp",
                   NULL};
-    cr_expect_eq(tu_run(gp, log, log, NULL), 0);
+    cr_expect_eq(tu_run(gp, w.log, w.log, NULL), 0);
     snprintf(path, sizeof(path), "%s/latency_throughput.png", figs);
     cr_expect(tu_exists(path));
     snprintf(path, sizeof(path), "%s/latency_throughput.svg", figs);
@@ -330,13 +318,13 @@ Test(clients, the_latency_throughput_figure_is_drawn_from_a_sweep_and_needs_clie
     char *plain_run[] = {ATLAS_BINARY, "run", ATLAS_SOURCE_DIR "/scenarios/quickstart.yaml",
                          "-o",         plain, "--quiet",
                          NULL};
-    cr_assert_eq(tu_run(plain_run, log, log, NULL), 0);
+    cr_assert_eq(tu_run(plain_run, w.log, w.log, NULL), 0);
     snprintf(d, sizeof(d), "dir='%s'", plain);
-    snprintf(o, sizeof(o), "out='%s/none'", dir);
-    cr_expect_eq(tu_run(gp, log, log, NULL), 1);
-    snprintf(path, sizeof(path), "%s/none", dir);
+    snprintf(o, sizeof(o), "out='%s/none'", w.dir);
+    cr_expect_eq(tu_run(gp, w.log, w.log, NULL), 1);
+    snprintf(path, sizeof(path), "%s/none", w.dir);
     cr_expect(!tu_exists(path));
-    tu_rmtree(dir);
+    tu_rmtree(w.dir);
 }
 
 static void register_stale_reads(void)

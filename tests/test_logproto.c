@@ -26,17 +26,12 @@ static const char *const small_log_run = "name: small\n"
 /* Run the scenario text into a fresh folder dir (len bytes); asserts exit 0. */
 static void run_text(const char *text, char *dir, size_t len)
 {
-    tu_tmpdir(dir, len, "logproto");
-    char yaml[256], out[256], log[256];
-    snprintf(yaml, sizeof(yaml), "%s/s.yaml", dir);
-    snprintf(out, sizeof(out), "%s/out", dir);
-    snprintf(log, sizeof(log), "%s/log", dir);
-    FILE *f = fopen(yaml, "w");
-    cr_assert(f);
-    fputs(text, f);
-    fclose(f);
-    char *argv[] = {ATLAS_BINARY, "run", yaml, "-o", out, "--quiet", NULL};
-    cr_assert_eq(tu_run(argv, log, log, NULL), 0, "atlas-sim run failed: see %s", log);
+    struct tu_workdir w;
+    tu_workdir(&w, "logproto", text);
+    cr_assert_lt(strlen(w.dir), len);
+    strcpy(dir, w.dir);
+    char *argv[] = {ATLAS_BINARY, "run", w.yaml, "-o", w.out, "--quiet", NULL};
+    cr_assert_eq(tu_run(argv, w.log, w.log, NULL), 0, "atlas-sim run failed: see %s", w.log);
 }
 
 static void run_log(const char *protocol, const char *workload, char *dir, size_t len)

@@ -79,19 +79,6 @@ Test(regions, a_round_robin_clients_region_is_the_zone_of_its_node)
     scenario_fini(&sc);
 }
 
-/* A temporary folder dir with text in dir/t.yaml; out and log are paths inside it. */
-static void setup_dir(char dir[256], char yaml[300], char out[300], char log[300], const char *text)
-{
-    tu_tmpdir(dir, 256, "regions");
-    snprintf(yaml, 300, "%s/t.yaml", dir);
-    snprintf(out, 300, "%s/out", dir);
-    snprintf(log, 300, "%s/log.txt", dir);
-    FILE *f = fopen(yaml, "w");
-    cr_assert(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* ---- regions.csv against history.csv ---- */
 
 struct hop { /* one operation of history.csv */
@@ -196,15 +183,16 @@ static void expected_row(const struct hop *op, size_t n, uint32_t z, double dura
  * up to summary.csv's ops_ok. */
 Test(regions, regions_csv_agrees_with_the_history_zone_by_zone)
 {
-    char dir[256], yaml[300], out[300], log[300], path[400];
-    setup_dir(dir, yaml, out, log, REGIONS_YAML);
-    char *run[] = {ATLAS_BINARY, "run", yaml, "-o", out, "--seed", "3", NULL};
-    cr_assert_eq(tu_run(run, log, log, NULL), 0);
+    struct tu_workdir w;
+    tu_workdir(&w, "regions", REGIONS_YAML);
+    char path[400];
+    char *run[] = {ATLAS_BINARY, "run", w.yaml, "-o", w.out, "--seed", "3", NULL};
+    cr_assert_eq(tu_run(run, w.log, w.log, NULL), 0);
     size_t n;
-    snprintf(path, sizeof(path), "%s/history.csv", out);
+    snprintf(path, sizeof(path), "%s/history.csv", w.out);
     struct hop *op = read_history(path, &n);
     cr_expect_eq(n, 9 * 40);
-    snprintf(path, sizeof(path), "%s/regions.csv", out);
+    snprintf(path, sizeof(path), "%s/regions.csv", w.out);
     char *text = tu_slurp(path, NULL);
     cr_assert(text, "no regions.csv");
     cr_expect(!strncmp(text,
@@ -236,31 +224,30 @@ Test(regions, regions_csv_agrees_with_the_history_zone_by_zone)
     cr_expect_gt(info_all, 0, "the partition of eu leaves some ops indeterminate");
     free(text);
     free(op);
-    tu_rmtree(dir);
+    tu_rmtree(w.dir);
 }
 
 Test(regions, a_run_without_zones_writes_no_regions_csv)
 {
-    char dir[256], out[300], log[300], path[400];
-    tu_tmpdir(dir, sizeof(dir), "regions");
-    snprintf(out, sizeof(out), "%s/out", dir);
-    snprintf(log, sizeof(log), "%s/log.txt", dir);
+    struct tu_workdir w;
+    tu_workdir(&w, "regions", NULL);
+    char path[400];
     char *run[] = {ATLAS_BINARY,
                    "run",
                    ATLAS_SOURCE_DIR "/scenarios/clients-raft.yaml",
                    "-o",
-                   out,
+                   w.out,
                    "--set",
                    "clients.count=2",
                    "--set",
                    "duration=2s",
                    NULL};
-    cr_expect_eq(tu_run(run, log, log, NULL), 0);
-    snprintf(path, sizeof(path), "%s/history.csv", out);
+    cr_expect_eq(tu_run(run, w.log, w.log, NULL), 0);
+    snprintf(path, sizeof(path), "%s/history.csv", w.out);
     cr_expect(tu_exists(path));
-    snprintf(path, sizeof(path), "%s/regions.csv", out);
+    snprintf(path, sizeof(path), "%s/regions.csv", w.out);
     cr_expect(!tu_exists(path));
-    tu_rmtree(dir);
+    tu_rmtree(w.dir);
 }
 
 /* ---- bad input ---- */
@@ -332,13 +319,14 @@ static double field_of(const char *line, int col)
  * the mean of the point's summary.csv rows, and analyze -o writes the same file again. */
 Test(regions, a_sweeps_points_csv_has_the_client_columns_and_analyze_reproduces_it)
 {
-    char dir[256], yaml[300], out[300], log[300], path[400], again[400];
-    setup_dir(dir, yaml, out, log, SWEEP_YAML);
-    char *sweep[] = {ATLAS_BINARY, "sweep", yaml, "-o", out, "--quiet", "-j", "1", NULL};
-    cr_assert_eq(tu_run(sweep, log, log, NULL), 0);
-    snprintf(path, sizeof(path), "%s/summary.csv", out);
+    struct tu_workdir w;
+    tu_workdir(&w, "regions", SWEEP_YAML);
+    char path[400], again[400];
+    char *sweep[] = {ATLAS_BINARY, "sweep", w.yaml, "-o", w.out, "--quiet", "-j", "1", NULL};
+    cr_assert_eq(tu_run(sweep, w.log, w.log, NULL), 0);
+    snprintf(path, sizeof(path), "%s/summary.csv", w.out);
     char *sum = tu_slurp(path, NULL);
-    snprintf(path, sizeof(path), "%s/points.csv", out);
+    snprintf(path, sizeof(path), "%s/points.csv", w.out);
     char *pts = tu_slurp(path, NULL);
     cr_assert(sum && pts);
     int s_count = column_of(sum, "clients.count"), s_ok = column_of(sum, "ops_ok");
@@ -359,15 +347,15 @@ Test(regions, a_sweeps_points_csv_has_the_client_columns_and_analyze_reproduces_
     }
     cr_expect_eq(rows, 2);
     cr_expect_gt(total[1], total[0], "four clients complete more ops than one");
-    snprintf(again, sizeof(again), "%s/again.csv", dir);
-    char *analyze[] = {ATLAS_BINARY, "analyze", out, "-o", again, NULL};
-    cr_assert_eq(tu_run(analyze, log, log, NULL), 0);
+    snprintf(again, sizeof(again), "%s/again.csv", w.dir);
+    char *analyze[] = {ATLAS_BINARY, "analyze", w.out, "-o", again, NULL};
+    cr_assert_eq(tu_run(analyze, w.log, w.log, NULL), 0);
     char *a = tu_slurp(again, NULL);
     cr_expect(a && !strcmp(a, pts), "analyze -o differs from the sweep's points.csv");
     free(a);
     free(sum);
     free(pts);
-    tu_rmtree(dir);
+    tu_rmtree(w.dir);
 }
 
 /* ---- analyze ---- */
@@ -376,14 +364,15 @@ Test(regions, a_sweeps_points_csv_has_the_client_columns_and_analyze_reproduces_
  * exits 2 and prints nothing (negative control: the table is read, not just copied). */
 Test(regions, analyze_shows_the_regions_and_refuses_a_malformed_regions_csv)
 {
-    char dir[256], yaml[300], out[300], log[300], path[400], shown[400];
-    setup_dir(dir, yaml, out, log, REGIONS_YAML);
-    char *run[] = {ATLAS_BINARY, "run", yaml, "-o", out, "--seed", "3", NULL};
-    cr_assert_eq(tu_run(run, log, log, NULL), 0);
-    snprintf(shown, sizeof(shown), "%s/shown.txt", dir);
-    char *analyze[] = {ATLAS_BINARY, "analyze", out, NULL};
-    cr_assert_eq(tu_run(analyze, shown, log, NULL), 0);
-    snprintf(path, sizeof(path), "%s/regions.csv", out);
+    struct tu_workdir w;
+    tu_workdir(&w, "regions", REGIONS_YAML);
+    char path[400], shown[400];
+    char *run[] = {ATLAS_BINARY, "run", w.yaml, "-o", w.out, "--seed", "3", NULL};
+    cr_assert_eq(tu_run(run, w.log, w.log, NULL), 0);
+    snprintf(shown, sizeof(shown), "%s/shown.txt", w.dir);
+    char *analyze[] = {ATLAS_BINARY, "analyze", w.out, NULL};
+    cr_assert_eq(tu_run(analyze, shown, w.log, NULL), 0);
+    snprintf(path, sizeof(path), "%s/regions.csv", w.out);
     char *csv = tu_slurp(path, NULL), *text = tu_slurp(shown, NULL);
     cr_assert(strstr(text, "client regions (regions.csv):"), "%s", text);
     const char *row = strchr(csv, '\n') + 1; /* us: zone, clients, ok, fail, info, ... */
@@ -396,13 +385,13 @@ Test(regions, analyze_shows_the_regions_and_refuses_a_malformed_regions_csv)
     FILE *f = fopen(path, "w");
     fputs("run,rep,seed,zone\n0,0,3,us\n", f);
     fclose(f);
-    cr_expect_eq(tu_run(analyze, shown, log, NULL), 2);
+    cr_expect_eq(tu_run(analyze, shown, w.log, NULL), 2);
     text = tu_slurp(shown, NULL);
     cr_expect_str_eq(text, "");
     free(text);
-    text = tu_slurp(log, NULL);
+    text = tu_slurp(w.log, NULL);
     cr_expect(strstr(text, "regions.csv: no column clients"), "%s", text);
     free(text);
     free(csv);
-    tu_rmtree(dir);
+    tu_rmtree(w.dir);
 }

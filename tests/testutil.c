@@ -52,6 +52,20 @@ void tu_rmtree(const char *dir)
     cr_assert_eq(tu_run(argv, NULL, NULL, NULL), 0, "rm -rf %s", dir);
 }
 
+void tu_workdir(struct tu_workdir *w, const char *name, const char *text)
+{
+    tu_tmpdir(w->dir, sizeof(w->dir), name);
+    snprintf(w->yaml, sizeof(w->yaml), "%s/t.yaml", w->dir);
+    snprintf(w->out, sizeof(w->out), "%s/out", w->dir);
+    snprintf(w->log, sizeof(w->log), "%s/log.txt", w->dir);
+    if (!text)
+        return;
+    FILE *f = fopen(w->yaml, "w");
+    cr_assert_not_null(f, "%s: %s", w->yaml, strerror(errno));
+    fputs(text, f);
+    fclose(f);
+}
+
 static void redirect(const char *path, int fd, int flags)
 {
     int f = open(path, O_WRONLY | O_CREAT | flags, 0644);

@@ -19,6 +19,13 @@ bool tu_exists(const char *path);
 void tu_tmpdir(char *dir, size_t len, const char *name);
 void tu_rmtree(const char *dir);
 
+/* A folder for a run of the binary: dir (tu_tmpdir NAME), out = dir/out, log = dir/log.txt and,
+ * if text is not NULL, yaml = dir/t.yaml holding text. The test removes it: tu_rmtree(w.dir). */
+struct tu_workdir {
+    char dir[256], yaml[300], out[300], log[300];
+};
+void tu_workdir(struct tu_workdir *w, const char *name, const char *text);
+
 /*
  * Start argv (PATH searched) with stdout to `out` and stderr to `err` (NULL: inherited; the
  * same path for both: one file, appended to) and env (NULL, or NAME=VALUE strings,
