@@ -24,9 +24,9 @@
 #define LEDGER_REC 112 /* a ledger record and its text */
 #define GRAPH_ELEM 160 /* a vertex, edge or property of the final core/graph */
 #define CLIENT_OP  168 /* a client op: its record, history.csv's linz_op, latency arrays */
-#define BASE                                                                                       \
-    (9.0 * 1024 * 1024) /* program, libraries, stdio, mailbox calendar, and the                    \
-                          huge-page heap's rounding to 2 MiB (sim/run/heap) */
+/* program, libraries, stdio, mailbox calendar, and the huge-page heap's rounding to 2 MiB
+ * (sim/run/heap) */
+#define BASE (9.0 * 1024 * 1024)
 
 static void add(struct mem_estimate *e, const char *what, double bytes)
 {
@@ -81,7 +81,7 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
     memset(e, 0, sizeof(*e));
     double n = sc->nodes, ops = (double)clients_max_ops(sc);
     double props = (double)workload_max_proposals(sc) + ops;
-    double elems = (double)cluster_element_bound(sc);
+    double elems = (double)cluster_element_bound(sc), inflight = concurrent_proposals(sc, props);
     /* struct cnode, the fault stream (cluster.fault), the network's two streams */
     double per_node = sizeof(struct cnode) + 3 * sizeof(struct rng) + 3 * sizeof(void *) +
                       (sc->consensus.napproval ? sizeof(double) : 0) +
@@ -104,8 +104,7 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
         add(e, "zones", n * 2 * sizeof(uint32_t) + (double)sc->nzones * sizeof(struct rng));
     if (scenario_has_service(sc)) /* busy-until, slow period and an RNG_SERVICE stream */
         add(e, "service queues", n * (sizeof(sim_time) + 8 + sizeof(struct rng)));
-    add(e, "messages in flight",
-        GROWTH * concurrent_proposals(sc, props) * n * (2 * BCAST_COPY + UNICAST));
+    add(e, "messages in flight", GROWTH * inflight * n * (2 * BCAST_COPY + UNICAST));
     if (ops > 0)
         add(e, "client operations", GROWTH * ops * CLIENT_OP);
     if (ops > 0 && sc->checker.linearizability) { /* one key's memo cache at a time */
@@ -115,8 +114,7 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
             fmin((double)CLUSTER_LINZ_CACHE_BYTES, steps * 2 * (24 + 8 * per_key)));
     }
     if (sc->consensus.broadcast_votes) /* per proposal in flight: n tallies, n x n heard bits */
-        add(e, "broadcast-vote tallies",
-            concurrent_proposals(sc, props) * n * (8 + 8 * ceil(n / 64)));
+        add(e, "broadcast-vote tallies", inflight * n * (8 + 8 * ceil(n / 64)));
     if (sc->output.progress_interval)        /* per node: the index and its last row, per kind */
         add(e, "progress rows", n * 2 * 32); /* a 32-byte track per kind */
     if (sc->output.ledgers)
