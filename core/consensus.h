@@ -285,6 +285,10 @@ struct consensus_ops {
     uint32_t nmetrics;
     const char *const *timer_names; /* its timer kinds, by key (the engine's names) */
     uint32_t ntimers;
+    /* Its memory, for the host's estimate (sim/cluster/limits; 0: negligible): bytes per
+     * proposal id (client table and the like), and per log entry on each node (a log holds
+     * at most about one entry per proposal; log protocols). */
+    uint32_t proposal_bytes, entry_bytes;
 
     struct consensus *(*create)(const struct consensus_config *cfg,
                                 const struct consensus_port *port);

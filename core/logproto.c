@@ -10,13 +10,17 @@
 void logproto_clients_init(struct logproto_clients *t, const struct consensus_port *port,
                            uint64_t max_proposals, uint32_t n, uint32_t quorum)
 {
-    *t = (struct logproto_clients){
-        .c = xcalloc(max_proposals + 1, sizeof(*t->c)), .port = port, .n = n, .quorum = quorum};
+    assert(max_proposals < UINT32_MAX);
+    *t = (struct logproto_clients){.c = xhuge_calloc(max_proposals + 1, sizeof(*t->c)),
+                                   .max_proposals = max_proposals,
+                                   .port = port,
+                                   .n = n,
+                                   .quorum = quorum};
 }
 
 void logproto_clients_fini(struct logproto_clients *t)
 {
-    free(t->c);
+    xhuge_free(t->c, t->max_proposals + 1, sizeof(*t->c));
     t->c = NULL;
 }
 
@@ -30,10 +34,12 @@ void logproto_submit(struct logproto_clients *t, uint32_t node, uint64_t id, con
 {
     struct logproto_client *st = &t->c[id];
     assert(!st->submitted);
-    *st = (struct logproto_client){
-        .submitter = node, .submitted = true, .submitted_at = now_of(t), .prev_open = t->open_last};
+    *st = (struct logproto_client){.submitter = node,
+                                   .submitted = true,
+                                   .submitted_at = now_of(t),
+                                   .prev_open = (uint32_t)t->open_last};
     if (t->open_last)
-        t->c[t->open_last].next_open = id;
+        t->c[t->open_last].next_open = (uint32_t)id;
     else
         t->open = id;
     t->open_last = id;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/xalloc.h"
 #include "sim/engine/engine.h"
 #include "sim/engine/refheap.h"
 #include "sim/engine/rng.h"
@@ -472,6 +473,26 @@ Test(engine, huge_blocks_are_zeroed_writable_and_start_on_a_2_mib_boundary_small
     odd[(huge / 24 + 7) * 24 - 1] = 1;
     sim_huge_free(odd, huge / 24 + 7, 24);
     sim_huge_free(NULL, huge, 1); /* a no-op */
+}
+
+Test(engine, xhuge_grow_keeps_the_contents_across_the_2_mib_threshold_and_zeroes_the_tail)
+{
+    uint32_t *p = NULL;
+    size_t cap = 0, len = 0;
+    /* from a malloc block through several mappings: 3 Mi elements of 4 bytes = 12 MiB */
+    for (uint32_t i = 0; i < (3u << 20); i++) {
+        XHUGE_GROW(p, cap, len + 1);
+        cr_assert_geq(cap, len + 1);
+        if (cap > 8 && len == cap / 2) { /* just grown: the new half reads zero */
+            for (size_t j = len; j < cap; j++)
+                cr_assert_eq(p[j], 0, "element %zu of a grown block of %zu not zero", j, cap);
+        }
+        p[len++] = i * 2654435761u;
+    }
+    for (uint32_t i = 0; i < len; i++)
+        cr_assert_eq(p[i], i * 2654435761u, "element %u lost in a move", i);
+    cr_expect_eq(cap, (size_t)4 << 20, "capacity doubles from 8: 4 Mi for 3 Mi elements");
+    xhuge_free(p, cap, sizeof(*p));
 }
 
 struct advance_probe {

@@ -414,6 +414,33 @@ Test(memory, the_estimate_covers_a_run_with_clients_and_its_linearizability_chec
     }
 }
 
+/* A log protocol's logs are counted: nodes x proposals x its bytes per entry (Raft's 8-byte
+ * entries), and its per-proposal client table; quorum-vote keeps no log. */
+Test(memory, a_log_protocol_counts_its_logs_at_nodes_times_proposals_times_entry_bytes)
+{
+    char *sets[] = {"consensus.protocol=raft", "cluster.nodes=7"};
+    struct scenario sc;
+    load_with(SRC("scenarios/bench/raft-1m.yaml"), 2, sets, &sc);
+    struct mem_estimate e;
+    limits_estimate(&sc, &e);
+    double logs = -1, state = -1;
+    for (size_t k = 0; k < e.nparts; k++) {
+        if (strcmp(e.part[k].what, "replicated logs") == 0)
+            logs = e.part[k].bytes;
+        if (strcmp(e.part[k].what, "protocol state") == 0)
+            state = e.part[k].bytes;
+    }
+    cr_assert_float_eq(logs, 7.0 * 1e6 * 8, 1, "replicated logs: %.0f bytes", logs);
+    cr_assert_geq(state, 1e6 * 24, "the client table at least: %.0f bytes", state);
+    scenario_fini(&sc);
+    char *qv[] = {"consensus.protocol=quorum-vote"};
+    load_with(SRC("scenarios/bench/raft-1m.yaml"), 1, qv, &sc);
+    limits_estimate(&sc, &e);
+    for (size_t k = 0; k < e.nparts; k++)
+        cr_assert_str_neq(e.part[k].what, "replicated logs");
+    scenario_fini(&sc);
+}
+
 /* A scenario with every feature the estimate counts has every part, within MEM_PARTS (the
  * array once had 10 slots for 16 parts: an out-of-bounds write only a sanitizer saw). */
 Test(memory, a_scenario_with_every_counted_feature_has_every_part_within_the_array)
@@ -431,6 +458,8 @@ Test(memory, a_scenario_with_every_counted_feature_has_every_part_within_the_arr
     static const char *const parts[] = {"per-node state",
                                         "replicas and applied sets",
                                         "proposals",
+                                        "protocol state",
+                                        "replicated logs",
                                         "heartbeat links",
                                         "heartbeats in flight and timers",
                                         "fifo pairs",

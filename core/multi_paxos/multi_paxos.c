@@ -993,7 +993,7 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     assert(cfg->max_proposals < (uint64_t)1 << LOGPROTO_ATTEMPT_SHIFT);
     assert(p->check > 0);
     p->no_recovery = no_recovery;
-    p->props = xcalloc(cfg->max_proposals + 1, sizeof(*p->props));
+    p->props = xhuge_calloc(cfg->max_proposals + 1, sizeof(*p->props));
     logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority);
     p->nodes = xcalloc(p->n, sizeof(*p->nodes));
     for (uint32_t i = 0; i < p->n; i++) {
@@ -1021,7 +1021,7 @@ static void paxos_destroy(struct consensus *p)
         free(r->ackbits);
     }
     free(p->nodes);
-    free(p->props);
+    xhuge_free(p->props, p->cfg.max_proposals + 1, sizeof(*p->props));
     logproto_clients_fini(&p->clients);
     free(p);
 }
@@ -1103,8 +1103,10 @@ static void paxos_log_entry(const struct consensus *p, uint32_t node, uint64_t i
     .nmsg_kinds = sizeof(paxos_msg_kinds) / sizeof(paxos_msg_kinds[0]), .params = paxos_params,    \
     .nparams = PAXOS_PARAM_COUNT, .timer_names = paxos_timer_names,                                \
     .ntimers = sizeof(paxos_timer_names) / sizeof(paxos_timer_names[0]),                           \
-    .metric_names = paxos_metric_names, .nmetrics = PAXOS_METRIC_COUNT, .destroy = paxos_destroy,  \
-    .submit = paxos_submit, .deliver = paxos_deliver, .timer = paxos_timer, .crash = paxos_crash,  \
+    .proposal_bytes = sizeof(struct logproto_client) + sizeof(struct pprop),                       \
+    .entry_bytes = sizeof(struct slot), .metric_names = paxos_metric_names,                        \
+    .nmetrics = PAXOS_METRIC_COUNT, .destroy = paxos_destroy, .submit = paxos_submit,              \
+    .deliver = paxos_deliver, .timer = paxos_timer, .crash = paxos_crash,                          \
     .recover = paxos_recover, .metrics = paxos_metrics, .check = paxos_check,                      \
     .log_length = paxos_log_length, .log_entry = paxos_log_entry, .commit_index = paxos_log_length
 

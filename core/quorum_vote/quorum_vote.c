@@ -409,6 +409,7 @@ const struct consensus_ops quorum_vote_ops = {
     .nmsg_kinds = MSG_KIND_COUNT,
     .timer_names = qv_timers,
     .ntimers = 1,
+    .proposal_bytes = sizeof(struct qv_proposal),
     .create = qv_create,
     .destroy = qv_destroy,
     .submit = qv_submit,

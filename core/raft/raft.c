@@ -2,7 +2,9 @@
 #include "core/raft/raft.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,16 +21,16 @@ enum msg_kind { MSG_REQUEST_VOTE, MSG_VOTE, MSG_APPEND, MSG_APPEND_REPLY, MSG_RE
 
 enum timer_key { T_ELECTION, T_HEARTBEAT, T_CLIENT, T_RETRY };
 
-struct entry {
-    uint64_t term;
-    uint64_t proposal; /* 0: a leader's no-op */
+struct entry {         /* 8 bytes: a million-entry log on each of 5 nodes is 40 MB */
+    uint32_t term;     /* terms stay far below 2^32 (one per election; log_push checks) */
+    uint32_t proposal; /* 0: a leader's no-op; ids < 2^32 (the scenario caps proposals) */
 };
 
 struct rnode {
     /* durable (kept by a durable crash, lost by amnesia) */
     uint64_t term;
     uint32_t vote;     /* candidate voted for in `term`, NONE */
-    struct entry *log; /* log[1..len]; log[0] unused */
+    struct entry *log; /* log[1..len]; log[0] unused; core/xalloc's xhuge block of cap */
     uint64_t len, cap;
     /* volatile */
     bool alive;
@@ -188,11 +190,18 @@ static uint64_t last_term(const struct rnode *r)
 
 static void log_push(struct rnode *r, uint64_t term, uint64_t proposal)
 {
+    if (term > UINT32_MAX || proposal > UINT32_MAX) { /* unreachable within scenario limits */
+        fprintf(stderr,
+                "atlas-sim: raft: term %" PRIu64 " or proposal %" PRIu64
+                " past a log entry's 32 bits\n",
+                term, proposal);
+        abort();
+    }
     size_t cap = (size_t)r->cap;
-    XGROW(r->log, cap, (size_t)r->len + 2);
+    XHUGE_GROW(r->log, cap, (size_t)r->len + 2);
     r->cap = cap;
     r->len++;
-    r->log[r->len] = (struct entry){term, proposal};
+    r->log[r->len] = (struct entry){(uint32_t)term, (uint32_t)proposal};
 }
 
 static void msg_init(struct consensus_msg *m, enum msg_kind kind, uint32_t from, uint32_t to)
@@ -938,7 +947,7 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     p->lease_reads = cfg->lease_reads;
     p->lease = cfg->params[RAFT_LEASE].t;
     p->figure8 = figure8;
-    p->props = xcalloc(cfg->max_proposals + 1, sizeof(*p->props));
+    p->props = xhuge_calloc(cfg->max_proposals + 1, sizeof(*p->props));
     logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority);
     p->nodes = xcalloc(p->n, sizeof(*p->nodes));
     for (uint32_t i = 0; i < p->n; i++) {
@@ -958,7 +967,7 @@ static void raft_destroy(struct consensus *p)
         return;
     for (uint32_t i = 0; i < p->n; i++) {
         struct rnode *r = &p->nodes[i];
-        free(r->log);
+        xhuge_free(r->log, r->cap, sizeof(*r->log));
         free(r->granted);
         free(r->next);
         free(r->match);
@@ -969,7 +978,7 @@ static void raft_destroy(struct consensus *p)
         free(r->acked);
     }
     free(p->nodes);
-    free(p->props);
+    xhuge_free(p->props, p->cfg.max_proposals + 1, sizeof(*p->props));
     logproto_clients_fini(&p->clients);
     free(p->won);
     free(p);
@@ -1074,10 +1083,12 @@ static uint64_t raft_commit_index(const struct consensus *p, uint32_t node)
     .msg_kinds = raft_msg_kinds, .nmsg_kinds = sizeof(raft_msg_kinds) / sizeof(raft_msg_kinds[0]), \
     .params = raft_params, .timer_names = raft_timer_names,                                        \
     .ntimers = sizeof(raft_timer_names) / sizeof(raft_timer_names[0]),                             \
-    .nparams = RAFT_PARAM_COUNT, .metric_names = raft_metric_names, .nmetrics = RAFT_METRIC_COUNT, \
-    .destroy = raft_destroy, .submit = raft_submit, .deliver = raft_deliver, .timer = raft_timer,  \
-    .crash = raft_crash, .recover = raft_recover, .metrics = raft_metrics,                         \
-    .log_length = raft_log_length, .log_entry = raft_log_entry, .commit_index = raft_commit_index
+    .proposal_bytes = sizeof(struct logproto_client) + sizeof(struct rprop),                       \
+    .entry_bytes = sizeof(struct entry), .nparams = RAFT_PARAM_COUNT,                              \
+    .metric_names = raft_metric_names, .nmetrics = RAFT_METRIC_COUNT, .destroy = raft_destroy,     \
+    .submit = raft_submit, .deliver = raft_deliver, .timer = raft_timer, .crash = raft_crash,      \
+    .recover = raft_recover, .metrics = raft_metrics, .log_length = raft_log_length,               \
+    .log_entry = raft_log_entry, .commit_index = raft_commit_index
 
 #ifndef ATLAS_RAFT_TEST_HOOKS
 static struct consensus *raft_create(const struct consensus_config *cfg,

@@ -41,10 +41,10 @@ struct checker_node {
     uint64_t applications;   /* successful applications counted as they happened */
 };
 
-struct checker_proposal {
-    bool approved;         /* the proposer decided approved */
+struct checker_proposal {  /* 16 bytes: one per proposal of the run */
     uint32_t yes, quorum;  /* YES votes counted at the decision, quorum needed */
-    uint64_t applications; /* replicas that applied it */
+    uint32_t applications; /* replicas that applied it (saturates at UINT32_MAX) */
+    bool approved;         /* the proposer decided approved */
     bool invalid;          /* invalid on its proposer's replica when proposed */
     bool rejected;         /* the proposer decided rejected */
 };

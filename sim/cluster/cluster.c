@@ -1213,7 +1213,7 @@ static void run_checker(struct cluster *c)
                                   .refused_hash = c->node[i].refused_hash,
                                   .refused = c->refused ? c->refused + (size_t)i * c->pwords : NULL,
                                   .applications = c->node[i].applications};
-    struct checker_proposal *props = xcalloc(c->nprops + 1, sizeof(*props));
+    struct checker_proposal *props = xhuge_calloc(c->nprops + 1, sizeof(*props));
     for (uint64_t id = 1; id <= c->nprops; id++)
         props[id] = (struct checker_proposal){
             .approved = c->prop[id].decided && c->prop[id].outcome == OUTCOME_APPROVED,
@@ -1221,7 +1221,9 @@ static void run_checker(struct cluster *c)
             .quorum = c->quorum,
             .invalid = c->prop[id].invalid,
             .rejected = c->prop[id].decided && c->prop[id].outcome == OUTCOME_REJECTED,
-            .applications = c->prop[id].applications};
+            .applications = c->prop[id].applications < UINT32_MAX
+                                ? (uint32_t)c->prop[id].applications
+                                : UINT32_MAX};
     struct checker_input in = {.nodes = c->n,
                                .node = nodes,
                                .words = c->pwords,
@@ -1230,10 +1232,10 @@ static void run_checker(struct cluster *c)
                                .log_order = c->proto_ops->flags & CONSENSUS_LOG_ORDER,
                                .self_commit = c->sc->consensus.broadcast_votes};
     checker_run(&in, report_violation, c, &c->check);
+    free(nodes); /* before the log checks: the run's peak memory is here, at its end */
+    xhuge_free(props, c->nprops + 1, sizeof(*props));
     logcheck_finish(c);
     c->check.violations += c->log_violations;
-    free(nodes);
-    free(props);
 }
 
 /*

@@ -92,6 +92,9 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
      * (an explicit proposal's strings are the scenario's size again, freed once decided) */
     add(e, "proposals",
         props * (sizeof(struct cprop) + 3 * sizeof(uint64_t) + (double)replicas_bytes_per_op()));
+    const struct consensus_ops *proto = consensus_protocols[sc->consensus.protocol];
+    add(e, "protocol state", props * proto->proposal_bytes);
+    add(e, "replicated logs", n * props * proto->entry_bytes); /* about one entry a proposal */
     if (sc->heartbeat.enabled) {
         double links = hb_links(sc);
         add(e, "heartbeat links", links * HB_LINK + n * HB_NODE);

@@ -24,7 +24,7 @@
 #include "sim/scenario/diag.h"
 #include "sim/scenario/scenario.h"
 
-#define MEM_PARTS 20 /* every part limits_estimate can add (16 today), with room */
+#define MEM_PARTS 20 /* every part limits_estimate can add (18 today), with room */
 
 struct mem_part {
     const char *what; /* e.g. "replicas" */

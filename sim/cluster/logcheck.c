@@ -38,12 +38,9 @@ violation(struct cluster *c, uint32_t node, const char *fmt, ...)
 
 void logcheck_apply(struct cluster *c, uint32_t node, uint64_t index, uint64_t proposal)
 {
-    if (index >= c->first_cap) {
-        uint64_t cap = c->first_cap ? c->first_cap : 1024;
-        while (cap <= index)
-            cap *= 2;
-        c->first_at = xreallocarray(c->first_at, cap, sizeof(*c->first_at));
-        memset(c->first_at + c->first_cap, 0, (cap - c->first_cap) * sizeof(*c->first_at));
+    if (index >= c->first_cap) { /* an xhuge block: pages past the last index stay untouched */
+        size_t cap = (size_t)c->first_cap;
+        XHUGE_GROW(c->first_at, cap, (size_t)index + 1 > 1024 ? (size_t)index + 1 : 1024);
         c->first_cap = cap;
     }
     if (!c->first_at[index]) {
@@ -89,38 +86,53 @@ static int by_term(const void *a, const void *b)
     return (x->node > y->node) - (x->node < y->node);
 }
 
-struct lm_slot { /* Log Matching: the first (term, prefix hash) seen at an index */
-    uint64_t term, hash;
-    bool set;
+/*
+ * Log Matching, index by index across the nodes (memory O(nodes), not O(log length)): each
+ * node's running prefix hash at index i is compared with that of the first node, in node
+ * order, that still takes part and has an entry there, if its term there is the same. A node
+ * is reported once, at its first mismatch, and takes no further part (as the reference of
+ * no later index); the reports are written in node order.
+ */
+struct lm_node {
+    uint64_t len, hash; /* log length; prefix hash up to the current index */
+    uint64_t bad_term, bad_index;
+    bool bad;
 };
 
 static void log_matching(struct cluster *c)
 {
     const struct consensus_ops *ops = c->proto_ops;
+    struct lm_node *nd = xcalloc(c->n, sizeof(*nd));
     uint64_t longest = 0;
     for (uint32_t n = 0; n < c->n; n++) {
-        uint64_t len = ops->log_length(c->proto, n);
-        longest = len > longest ? len : longest;
+        nd[n].len = ops->log_length(c->proto, n);
+        longest = nd[n].len > longest ? nd[n].len : longest;
     }
-    struct lm_slot *lm = xcalloc(longest + 1, sizeof(*lm));
-    for (uint32_t n = 0; n < c->n; n++) {
-        uint64_t len = ops->log_length(c->proto, n), h = 0;
-        for (uint64_t i = 1; i <= len; i++) {
+    for (uint64_t i = 1; i <= longest; i++) {
+        bool have_ref = false;
+        uint64_t ref_term = 0, ref_hash = 0;
+        for (uint32_t n = 0; n < c->n; n++) {
+            if (nd[n].bad || i > nd[n].len)
+                continue;
             uint64_t t, p;
             ops->log_entry(c->proto, n, i, &t, &p);
-            h = hash_mix64(h ^ hash_mix64(t * UINT64_C(0x9e3779b97f4a7c15) + p));
-            if (!lm[i].set)
-                lm[i] = (struct lm_slot){.term = t, .hash = h, .set = true};
-            else if (lm[i].term == t && lm[i].hash != h) {
-                violation(c, n,
-                          "log matching: entries of term %" PRIu64 " at index %" PRIu64
-                          " end different logs",
-                          t, i);
-                break; /* one report per node */
+            nd[n].hash = hash_mix64(nd[n].hash ^ hash_mix64(t * UINT64_C(0x9e3779b97f4a7c15) + p));
+            if (!have_ref) {
+                have_ref = true;
+                ref_term = t;
+                ref_hash = nd[n].hash;
+            } else if (ref_term == t && ref_hash != nd[n].hash) {
+                nd[n] = (struct lm_node){.bad = true, .bad_term = t, .bad_index = i};
             }
         }
     }
-    free(lm);
+    for (uint32_t n = 0; n < c->n; n++)
+        if (nd[n].bad)
+            violation(c, n,
+                      "log matching: entries of term %" PRIu64 " at index %" PRIu64
+                      " end different logs",
+                      nd[n].bad_term, nd[n].bad_index);
+    free(nd);
 }
 
 void logcheck_finish(struct cluster *c)
@@ -142,6 +154,6 @@ void logcheck_finish(struct cluster *c)
 
 void logcheck_free(struct cluster *c)
 {
-    free(c->first_at);
+    xhuge_free(c->first_at, c->first_cap, sizeof(*c->first_at));
     free(c->leaders);
 }

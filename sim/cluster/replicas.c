@@ -38,7 +38,7 @@ struct slot {
             uint32_t a, b; /* EDGE: from and to vertex slots; PROP: owner slot (a) */
         };
         struct {
-            uint32_t vpos;  /* VERTEX: its position in vertex_slots */
+            uint32_t unused;
             uint32_t edges; /* VERTEX: first incident edge (then next / next_to of the edge) */
         };
     };
@@ -77,11 +77,18 @@ struct rop {
     uint32_t from, to; /* vertex slots of an edge target */
 };
 
-/* Open addressing over integer keys: (kind, a, b, name) -> slot. */
+/* Open addressing over integer keys: (kind, a, b, name) -> slot. 16 bytes, so that a probe
+ * reads one cache line (20-byte entries straddled lines). */
+#define MAP_IDX_BITS 30 /* slots < 2^30: the scenario caps elements far below */
 struct map_entry {
-    uint32_t kind, a, b, name;
-    uint32_t idx1; /* slot index + 1; 0: empty (so that a calloc'ed table is empty) */
+    uint32_t a, b, name;
+    uint32_t kidx; /* kind << MAP_IDX_BITS | (slot index + 1); 0: empty (calloc'ed: empty) */
 };
+
+static uint32_t map_kidx(uint32_t kind, uint32_t idx)
+{
+    return kind << MAP_IDX_BITS | (idx + 1);
+}
 
 /* The names table: strings by index, and a hash index over them. */
 struct names {
@@ -92,7 +99,9 @@ struct names {
 };
 
 /*
- * A node's present vertices as a bitset over vertex_slots positions (1 if present) and a
+ * A node's present vertices as a bitset over slot indices (1 if the slot is a vertex present
+ * there: interning order is slot order, and the k-th present vertex is its slot index with no
+ * lookup in vertex_slots, a cache miss per pick on a million vertices) and a
  * Fenwick tree of the counts of its blocks of VX_BLOCK positions, so that the workload counts
  * them and picks the k-th in interning order in O(log V) instead of listing them all per
  * proposal. The tree over blocks is small enough to stay in cache and the last step scans
@@ -106,7 +115,7 @@ struct names {
 struct vindex {
     uint64_t *bits;  /* bit i: position i present; whole blocks, zero past n in its block */
     uint32_t *tree;  /* tree[1..blocks]: Fenwick tree of the block counts */
-    size_t n;        /* positions covered: vertex_slots[0..n) */
+    size_t n;        /* slots covered: slots[0..n) */
     size_t bits_cap; /* words */
     size_t tree_cap;
 };
@@ -150,26 +159,7 @@ static uint64_t bytes_hash(const void *p, size_t n, uint64_t h)
  * run touches them at random, and 4 KiB pages cost a fault each and a TLB miss per access.
  * They are presized from the bound; a run that exceeds it grows them by copying.
  */
-static void huge_grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return;
-    size_t c = *cap ? *cap : 8;
-    while (c < need)
-        c *= 2;
-    void *q = sim_huge_calloc(c, size);
-    if (*p)
-        memcpy(q, *p, *cap * size);
-    sim_huge_free(*p, *cap, size);
-    *p = q;
-    *cap = c;
-}
-
-#define HUGE_GROW(ptr, cap, need)                                                                  \
-    do {                                                                                           \
-        if ((need) > (cap))                                                                        \
-            huge_grow((void **)&(ptr), &(cap), (need), sizeof(*(ptr)));                            \
-    } while (0)
+#define HUGE_GROW XHUGE_GROW
 
 /* --- names ------------------------------------------------------------------------------ */
 
@@ -297,10 +287,10 @@ static void map_grow(struct replicas *r)
     struct map_entry *m = sim_huge_calloc(cap, sizeof(*m));
     for (size_t i = 0; i < r->map_cap; i++) {
         const struct map_entry *e = &r->map[i];
-        if (!e->idx1)
+        if (!e->kidx)
             continue;
-        size_t j = map_hash(e->kind, e->a, e->b, e->name) & (cap - 1);
-        while (m[j].idx1)
+        size_t j = map_hash(e->kidx >> MAP_IDX_BITS, e->a, e->b, e->name) & (cap - 1);
+        while (m[j].kidx)
             j = (j + 1) & (cap - 1);
         m[j] = *e;
     }
@@ -314,10 +304,10 @@ static uint32_t map_find(const struct replicas *r, uint32_t kind, uint32_t a, ui
                          name_t name, size_t *pos)
 {
     size_t j = map_hash(kind, a, b, name) & (r->map_cap - 1);
-    for (; r->map[j].idx1; j = (j + 1) & (r->map_cap - 1)) {
+    for (; r->map[j].kidx; j = (j + 1) & (r->map_cap - 1)) {
         const struct map_entry *e = &r->map[j];
-        if (e->kind == kind && e->a == a && e->b == b && e->name == name)
-            return e->idx1 - 1;
+        if (e->kidx >> MAP_IDX_BITS == kind && e->a == a && e->b == b && e->name == name)
+            return (e->kidx & ((UINT32_C(1) << MAP_IDX_BITS) - 1)) - 1;
     }
     *pos = j;
     return NONE;
@@ -346,6 +336,7 @@ static uint32_t slot_find(const struct replicas *r, enum slot_kind kind, uint32_
 static uint32_t slot_get(struct replicas *r, enum slot_kind kind, uint32_t a, uint32_t b,
                          name_t name)
 {
+    assert(r->nslots < (UINT32_C(1) << MAP_IDX_BITS) - 1);
     uint32_t idx = (uint32_t)r->nslots;
     if (kind == SLOT_VERTEX && in_numbered(r, name)) {
         uint32_t *at = &r->numbered[name & ~NUMBERED];
@@ -359,8 +350,7 @@ static uint32_t slot_get(struct replicas *r, enum slot_kind kind, uint32_t a, ui
         uint32_t found = map_find(r, kind, a, b, name, &pos);
         if (found != NONE)
             return found;
-        r->map[pos] =
-            (struct map_entry){.kind = kind, .a = a, .b = b, .name = name, .idx1 = idx + 1};
+        r->map[pos] = (struct map_entry){.a = a, .b = b, .name = name, .kidx = map_kidx(kind, idx)};
         r->map_used++;
     }
     HUGE_GROW(r->slots, r->slots_cap, r->nslots + 1);
@@ -380,7 +370,6 @@ static uint32_t slot_get(struct replicas *r, enum slot_kind kind, uint32_t a, ui
         h = hash_combine(h, r->slots[a].chash);
     s->chash = h;
     if (kind == SLOT_VERTEX) {
-        s->vpos = (uint32_t)r->nvertex_slots;
         s->edges = NONE;
         HUGE_GROW(r->vertex_slots, r->vertex_slots_cap, r->nvertex_slots + 1);
         r->vertex_slots[r->nvertex_slots++] = idx;
@@ -850,7 +839,7 @@ static uint32_t vx_count(const struct vindex *vx)
 static void vx_extend(const struct replicas *r, struct view v)
 {
     struct vindex *vx = v.vx;
-    size_t want = r->nvertex_slots;
+    size_t want = r->nslots;
     size_t blocks = (want + VX_BLOCK - 1) / VX_BLOCK;
     XGROW(vx->bits, vx->bits_cap, blocks * (VX_BLOCK / 64));
     XGROW(vx->tree, vx->tree_cap, blocks + 1);
@@ -861,7 +850,7 @@ static void vx_extend(const struct replicas *r, struct view v)
             memset(vx->bits + pos / 64, 0, (VX_BLOCK / 64) * sizeof(*vx->bits));
             vx->tree[b] = vx_prefix(vx, b - 1) - vx_prefix(vx, b - (b & -b));
         }
-        if (slot_present(r, v, r->vertex_slots[pos]))
+        if (r->slots[pos].kind == SLOT_VERTEX && slot_present(r, v, (uint32_t)pos))
             vx_add(vx, pos, 1);
     }
 }
@@ -869,12 +858,12 @@ static void vx_extend(const struct replicas *r, struct view v)
 /* Element e of v changed from present to not (or back): count its vertex in or out. */
 static void vx_note(const struct replicas *r, struct view v, uint32_t e, bool was_present)
 {
-    const struct slot *s = &r->slots[r->elems[e].slot];
-    if (!v.vx || s->kind != SLOT_VERTEX || s->vpos >= v.vx->n)
+    uint32_t slot = r->elems[e].slot;
+    if (!v.vx || r->slots[slot].kind != SLOT_VERTEX || slot >= v.vx->n)
         return;
-    bool now = slot_present(r, v, r->elems[e].slot);
+    bool now = slot_present(r, v, slot);
     if (now != was_present)
-        vx_add(v.vx, s->vpos, now ? 1u : UINT32_MAX);
+        vx_add(v.vx, slot, now ? 1u : UINT32_MAX);
 }
 
 static bool tracked(const struct replicas *r, struct view v, uint32_t e)
@@ -1081,8 +1070,7 @@ uint32_t replicas_vertex_at(struct replicas *r, uint32_t node, size_t k)
     uint64_t word = *w;
     for (; k; k--)
         word &= word - 1; /* drop the k lowest present positions */
-    size_t pos = (size_t)(w - vx->bits) * 64 + (size_t)__builtin_ctzll(word);
-    return r->vertex_slots[pos];
+    return (uint32_t)((size_t)(w - vx->bits) * 64 + (size_t)__builtin_ctzll(word));
 }
 
 size_t replicas_edges(const struct replicas *r, uint32_t node, uint32_t *edges, size_t max)

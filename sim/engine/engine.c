@@ -303,58 +303,14 @@ static void advise_huge(void *p, size_t len)
         (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
 }
 
-/* Bytes of a huge block of n * size bytes (a 2 MiB multiple), or 0 for an xcalloc block. */
-static size_t huge_len(size_t n, size_t size)
-{
-    if (size && n > SIZE_MAX / size) {
-        fprintf(stderr, "atlas: allocation of %zu x %zu bytes overflows\n", n, size);
-        abort();
-    }
-    size_t bytes = n * size;
-    if (bytes < HUGE_PAGE || bytes > SIZE_MAX - 2 * HUGE_PAGE)
-        return 0;
-    return (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-}
-
 void *sim_huge_calloc(size_t n, size_t size)
 {
-    size_t len = huge_len(n, size);
-    if (!len) { /* small: a cache-line-aligned block, so 64-byte-aligned types fit */
-        size_t bytes = (n ? n : 1) * (size ? size : 1);
-        bytes = (bytes + CACHE_LINE - 1) & ~(size_t)(CACHE_LINE - 1);
-        void *p = aligned_alloc(CACHE_LINE, bytes);
-        if (!p) {
-            fprintf(stderr, "atlas: out of memory (allocating %zu bytes)\n", bytes);
-            abort();
-        }
-        return memset(p, 0, bytes);
-    }
-    /* Map one huge page more than needed and trim both ends to the 2 MiB boundaries. */
-    char *raw =
-        mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED) {
-        fprintf(stderr, "atlas: out of memory (mapping %zu bytes)\n", len + HUGE_PAGE);
-        abort();
-    }
-    char *p = (char *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-    size_t head = (size_t)(p - raw);
-    if (head)
-        (void)munmap(raw, head);
-    if (HUGE_PAGE - head)
-        (void)munmap(p + len, HUGE_PAGE - head);
-    (void)madvise(p, len, MADV_HUGEPAGE);
-    return p; /* anonymous mappings are zero-filled */
+    return xhuge_calloc(n, size);
 }
 
 void sim_huge_free(void *p, size_t n, size_t size)
 {
-    if (!p)
-        return;
-    size_t len = huge_len(n, size);
-    if (len)
-        (void)munmap(p, len);
-    else
-        free(p);
+    xhuge_free(p, n, size);
 }
 
 static void heap_grow(struct sim_engine *eng, size_t need)

@@ -105,14 +105,10 @@ void sim_compact(struct sim_engine *eng);
 const struct sim_event *sim_peek(const struct sim_engine *eng);
 
 /*
- * Zeroed memory for a large per-node array, on transparent huge pages where the kernel
- * allows them: blocks of 2 MiB or more are an anonymous mapping that starts on a 2 MiB
- * boundary and spans a 2 MiB multiple, advised MADV_HUGEPAGE (malloc'd blocks are not
- * aligned, and advising their interior gave no huge pages here); smaller blocks are
- * zeroed malloc blocks aligned to 64 bytes. Either way the array starts a cache line, so a
- * type of 64 or 128 bytes keeps each element in its own lines. Aborts with a message on overflow or
- * failure, like core/xalloc.h. Free with sim_huge_free and the same n and size; sim_huge_free(NULL,
- * ...) is a no-op.
+ * Zeroed memory for a large per-node array: core/xalloc's xhuge_calloc (a 2 MiB-aligned
+ * mapping on transparent huge pages from 2 MiB up, a 64-byte-aligned malloc block below),
+ * under the name the simulation layers have always used. Free with sim_huge_free and the
+ * same n and size; sim_huge_free(NULL, ...) is a no-op.
  */
 void *sim_huge_calloc(size_t n, size_t size);
 void sim_huge_free(void *p, size_t n, size_t size);
