@@ -950,11 +950,21 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     p->props = xhuge_calloc(cfg->max_proposals + 1, sizeof(*p->props));
     logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority);
     p->nodes = xcalloc(p->n, sizeof(*p->nodes));
+    /* A log about as long as the proposals, when that is a mapped block (2 MiB or more, its
+     * pages touched only as entries come) and the cluster's logs reserve at most 1 GiB of
+     * address space (so at most 512 mappings): no doubling copies of a million-entry log.
+     * Other logs double from empty. */
+    size_t room = (size_t)cfg->max_proposals + 64, bytes = room * sizeof(struct entry);
+    bool reserve = bytes >= ((size_t)2 << 20) && (double)bytes * p->n <= (double)(1u << 30);
     for (uint32_t i = 0; i < p->n; i++) {
         struct rnode *r = &p->nodes[i];
         r->vote = r->leader = NONE;
         r->alive = true;
         r->granted = xcalloc(p->words, sizeof(*r->granted));
+        if (reserve) {
+            r->log = xhuge_calloc(room, sizeof(*r->log));
+            r->cap = room;
+        }
     }
     for (uint32_t i = 0; i < p->n; i++)
         reset_election(p, i);

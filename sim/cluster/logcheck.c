@@ -39,8 +39,9 @@ violation(struct cluster *c, uint32_t node, const char *fmt, ...)
 void logcheck_apply(struct cluster *c, uint32_t node, uint64_t index, uint64_t proposal)
 {
     if (index >= c->first_cap) { /* an xhuge block: pages past the last index stay untouched */
-        size_t cap = (size_t)c->first_cap;
-        XHUGE_GROW(c->first_at, cap, (size_t)index + 1 > 1024 ? (size_t)index + 1 : 1024);
+        size_t cap = (size_t)c->first_cap; /* first about one index a proposal, as the logs */
+        size_t need = (size_t)index + 1 > c->max_props + 64 ? (size_t)index + 1 : c->max_props + 64;
+        XHUGE_GROW(c->first_at, cap, need);
         c->first_cap = cap;
     }
     if (!c->first_at[index]) {
