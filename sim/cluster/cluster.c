@@ -303,7 +303,7 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
         c->node[node].set_hash += proposal_key(id);
         if (c->cl && !c->prop[id].applications)
             clients_applied(c->cl, id, sim_now(c->eng));
-        c->prop[id].applications++;
+        c->prop[id].applications += c->prop[id].applications < UINT32_MAX;
         c->m.commits_applied++;
         if (c->node[node].nrefused && (refused[id / 64] & bit)) { /* refused before its
                                                                      predecessors came */
@@ -552,7 +552,7 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
     if (cp->decided) /* a log protocol may learn a decision twice; the first one counts */
         return;
     cp->decided = o != OUTCOME_UNDECIDED;
-    cp->outcome = o;
+    cp->outcome = (uint8_t)o;
     cp->yes = yes;
     uint64_t *count[OUTCOME_COUNT] = {&c->m.approved,  &c->m.rejected, &c->m.timeout,
                                       &c->m.no_quorum, &c->m.invalid,  &c->m.aborted,
@@ -1221,9 +1221,7 @@ static void run_checker(struct cluster *c)
             .quorum = c->quorum,
             .invalid = c->prop[id].invalid,
             .rejected = c->prop[id].decided && c->prop[id].outcome == OUTCOME_REJECTED,
-            .applications = c->prop[id].applications < UINT32_MAX
-                                ? (uint32_t)c->prop[id].applications
-                                : UINT32_MAX};
+            .applications = c->prop[id].applications};
     struct checker_input in = {.nodes = c->n,
                                .node = nodes,
                                .words = c->pwords,

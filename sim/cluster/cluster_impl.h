@@ -64,19 +64,21 @@ struct cprop_head {    /* what is read of every proposal */
     enum prop_op op;
 };
 
-struct cprop {
+struct cprop { /* 40 bytes: one per proposal of the run */
     struct cprop_head p;
     struct proposal *args; /* an explicit or client proposal's strings until its outcome row is
                               written (core/proposal); NULL for a generated one (the store
                               describes it) */
     uint32_t op;           /* its index in the replica store */
-    bool decided;
-    bool invalid; /* invalid on its proposer's replica when submitted */
-    enum outcome outcome;
-    sim_time submitted; /* when the workload submitted it */
     uint32_t yes;
-    uint64_t applications; /* replicas that applied it */
+    uint32_t applications; /* replicas that applied it (saturates at UINT32_MAX) */
+    uint8_t outcome;       /* enum outcome, once decided */
+    bool decided;
+    bool invalid;       /* invalid on its proposer's replica when submitted */
+    sim_time submitted; /* when the workload submitted it */
 };
+
+_Static_assert(sizeof(struct cprop) == 40, "struct cprop is 40 bytes");
 
 struct payload_slot { /* a protocol message's payload, shared by its copies in flight */
     uint64_t proposal;
