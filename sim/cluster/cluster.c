@@ -480,7 +480,8 @@ static bool port_suspects(void *ctx, uint32_t node, uint32_t peer)
 
 static double port_uniform(void *ctx, uint32_t node)
 {
-    return rng_uniform(&((struct cluster *)ctx)->node[node].vote);
+    struct cluster *c = ctx;
+    return rng_state_uniform(net_host_stream(c->net, node));
 }
 
 static consensus_time port_draw(void *ctx, uint32_t node, uint32_t dist)
@@ -488,7 +489,8 @@ static consensus_time port_draw(void *ctx, uint32_t node, uint32_t dist)
     struct cluster *c = ctx;
     const struct dist *d = &c->sc->consensus.params[c->sc->consensus.protocol][dist].d;
     assert(dist < c->proto_ops->nparams && d->ops);
-    return dist_sample(d, rng_gsl(&c->node[node].vote));
+    gsl_rng g = rng_state_gsl(net_host_stream(c->net, node));
+    return dist_sample(d, &g);
 }
 
 static bool port_read_only(void *ctx, uint64_t proposal)
@@ -1004,27 +1006,27 @@ sim_time cluster_after(const struct cluster *c, sim_time delay)
 static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to)
 {
     const struct cluster *c = ctx;
-    const char *node = (const char *)&c->node[to];
-    /* a protocol message that will validate or apply its proposal (its kind's .replica):
-     * the node's stream and applied set, the replica's op, the network state of a reply */
+    /* a protocol message that will validate or apply its proposal (its kind's .replica): the
+     * replica's op; for one that applies, the node's first line and applied word; for one
+     * that replies, the line of its network streams and vote stream */
     for (uint32_t k = 0; k < c->nreplica_fns; k++)
         if (ev->fn == c->replica_fns[k]) {
             if (ev->a & PAYLOAD_FLAG)
                 return;
-            __builtin_prefetch(node); /* the first line: vote stream, applied bookkeeping */
-            if (c->replica_loads[k] & LOAD_APPLIED) {
+            bool applies = c->replica_loads[k] & LOAD_APPLIED;
+            if (applies) {
+                __builtin_prefetch(&c->node[to]); /* the applied-set bookkeeping */
                 __builtin_prefetch(applied_of(c, to) + ev->a / 64);
                 if (c->refused) /* a commit reads the refused word of a node that refused any */
                     __builtin_prefetch(c->refused + (size_t)to * c->pwords + ev->a / 64);
             }
-            replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
+            replicas_prefetch_op(c->rep, to, c->prop[ev->a].op, applies);
             if (c->replica_loads[k] & LOAD_NET)
                 net_prefetch(c->net, to);
             return;
         }
-    if (ev->fn == deliver_heartbeat) {
-        __builtin_prefetch(node);
-        __builtin_prefetch(node + offsetof(struct cnode, check_at));
+    if (ev->fn == deliver_heartbeat) { /* check_at and epoch: the node's first line */
+        __builtin_prefetch(&c->node[to]);
         heartbeat_prefetch(c->hb, to);
     } else if (ev->fn == heartbeat_tick) { /* the sender is ev->c (d is its epoch) */
         __builtin_prefetch(&c->node[ev->c]);
@@ -1091,7 +1093,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     register_kinds(c);
     c->mb = mailbox_new(c->eng, direct);
     mailbox_set_prefetch(c->mb, prefetch_delivery, c);
-    c->net = net_new(sc, c->eng);
+    c->net = net_new(sc, c->eng, RNG_VOTE); /* the vote stream beside the network's */
     c->svc = scenario_has_service(sc) ? service_new(sc) : NULL;
     c->hb = sc->heartbeat.enabled ? heartbeat_new(sc) : NULL;
     c->clk = clock_new(sc);
@@ -1121,7 +1123,6 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     for (uint32_t i = 0; i < c->n; i++) {
         c->node[i].crashed_at = SIM_TIME_MAX;
         c->node[i].check_at = SIM_TIME_MAX;
-        rng_init(&c->node[i].vote, sc->seed, RNG_VOTE, i);
         rng_init(&c->fault[i], sc->seed, RNG_FAULT, i);
     }
     if (sc->output.ledgers) { /* nothing else reads them */

@@ -27,27 +27,28 @@
 #include "sim/engine/rng.h"
 #include "sim/cluster/workload.h"
 
-#define LOAD_NET     1u /* prefetch_delivery: the receiver's network streams */
-#define LOAD_APPLIED 2u /* and its applied (and refused) word */
+#define LOAD_NET     1u /* prefetch_delivery: the receiver's network and vote streams */
+#define LOAD_APPLIED 2u /* its first line and applied (and refused) word, its replica hash */
 
 #define FAULT_AMNESIA 1u
 #define FAULT_RANDOM  2u
 
-/* A node's host state, two cache lines. The first holds what a protocol message's delivery
- * touches (the vote stream, liveness, the applied-set bookkeeping of a commit), so that the
- * one prefetch of prefetch_delivery covers it; the second what heartbeats, catch-up and
- * refusals touch. The fault stream lives in cluster.fault (random crashes only). */
+/* A node's host state, two cache lines. The first holds what a commit's delivery (the
+ * applied-set bookkeeping) and a heartbeat's (the pending check, the epoch) touch, so that the
+ * one prefetch of prefetch_delivery covers each; the second what catch-up and refusals touch.
+ * A proposal's delivery touches neither: the vote stream lives in the line of the node's
+ * network streams (net_host_stream). The fault stream lives in cluster.fault (random crashes
+ * only). */
 struct cnode {
-    _Alignas(64) struct rng vote; /* RNG_VOTE */
-    sim_time crashed_at;          /* SIM_TIME_MAX while up */
-    uint64_t set_hash;            /* sum of the keys of the applied proposals */
-    uint64_t applications;        /* successful applications since the last amnesia */
-    uint32_t epoch;               /* bumped at every crash and recovery: stale events drop */
+    _Alignas(64) sim_time check_at; /* pending heartbeat check (SIM_TIME_MAX: none) */
+    sim_time crashed_at;            /* SIM_TIME_MAX while up */
+    uint64_t set_hash;              /* sum of the keys of the applied proposals */
+    uint64_t applications;          /* successful applications since the last amnesia */
+    uint32_t epoch;                 /* bumped at every crash and recovery: stale events drop */
     uint32_t nrefused; /* commits refused as invalid: 0 spares the refused bitset's line */
     /* second line */
-    sim_time check_at;      /* pending heartbeat check (SIM_TIME_MAX: none) */
-    uint64_t refused_hash;  /* sum of the keys of the commits it refused as invalid */
-    uint64_t applied_index; /* log protocols: the last log index its replica applied */
+    _Alignas(64) uint64_t refused_hash; /* sum of the keys of the commits it refused as invalid */
+    uint64_t applied_index;             /* log protocols: the last log index its replica applied */
     sim_event_id catchup_timer;
     bool catching_up;
     bool quiet_catchup; /* an anti-entropy round: report it only when it gained commits */

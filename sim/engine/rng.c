@@ -85,6 +85,11 @@ void rng_init(struct rng *r, uint64_t base_seed, uint32_t kind, uint64_t id)
     seed_state(r->state, rng_mix(base_seed, kind, id));
 }
 
+void rng_state_init(struct rng_state *st, uint64_t base_seed, uint32_t kind, uint64_t id)
+{
+    seed_state(st->s, rng_mix(base_seed, kind, id));
+}
+
 uint64_t rng_below(struct rng *r, uint64_t n)
 {
     assert(n > 0);

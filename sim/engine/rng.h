@@ -63,6 +63,24 @@ static inline uint64_t rng_next_state(uint64_t *s)
     return out;
 }
 
+/*
+ * A bare stream: the generator state alone (16 bytes, no gsl_rng header), for models that
+ * lay out millions of streams themselves, e.g. several streams of one node in one cache
+ * line. rng_state_init gives the state of rng_init's stream (base_seed, kind, id), so a
+ * bare stream draws exactly what the struct rng stream would. It may be copied and moved.
+ */
+struct rng_state {
+    uint64_t s[2]; /* xoroshiro128++ */
+};
+
+void rng_state_init(struct rng_state *st, uint64_t base_seed, uint32_t kind, uint64_t id);
+
+/* Uniform in [0, 1) with 53 random bits (rng_uniform's draw). */
+static inline double rng_state_uniform(struct rng_state *st)
+{
+    return (double)(rng_next_state(st->s) >> 11) * 0x1.0p-53;
+}
+
 /* 64 uniform bits. */
 static inline uint64_t rng_u64(struct rng *r)
 {
@@ -80,5 +98,11 @@ int rng_bernoulli(struct rng *r, double p);    /* 1 with probability p */
 
 /* The gsl_rng_type of the generator, for gsl_rng_alloc() users. */
 extern const gsl_rng_type *rng_atlas_type;
+
+/* A gsl_rng over st for the gsl_ran_* samplers; valid while st is, not to be freed. */
+static inline gsl_rng rng_state_gsl(struct rng_state *st)
+{
+    return (gsl_rng){.type = rng_atlas_type, .state = st->s};
+}
 
 #endif
