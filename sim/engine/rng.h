@@ -7,7 +7,8 @@
  * and exposes a gsl_rng, so every gsl_ran_* sampler works on it.
  *
  * The generator is xoroshiro128++ (16 bytes of state, period 2^128 - 1); a whole struct rng
- * is 32 bytes. rng_u64 and rng_uniform are inline because models call them per event.
+ * is 32 bytes, a bare struct rng_state 16. rng_u64 and rng_uniform are inline because models
+ * call them per event.
  *
  * A struct rng must not be copied or moved after rng_init (the gsl_rng points into it);
  * re-run rng_init after moving it.
@@ -74,6 +75,7 @@ struct rng_state {
 };
 
 void rng_state_init(struct rng_state *st, uint64_t base_seed, uint32_t kind, uint64_t id);
+uint64_t rng_state_below(struct rng_state *st, uint64_t n); /* rng_below's draw */
 
 /* Uniform in [0, 1) with 53 random bits (rng_uniform's draw). */
 static inline double rng_state_uniform(struct rng_state *st)
