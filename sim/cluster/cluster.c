@@ -299,17 +299,17 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
     uint64_t *refused = c->refused ? c->refused + (size_t)node * c->pwords : NULL;
     if (ok) {
         bits[id / 64] |= bit;
-        c->node[node].applications++;
-        c->node[node].set_hash += proposal_key(id);
+        c->app[node].applications++;
+        c->app[node].set_hash += proposal_key(id);
         if (c->cl && !c->prop[id].applications)
             clients_applied(c->cl, id, sim_now(c->eng));
         c->prop[id].applications++;
         c->m.commits_applied++;
-        if (c->node[node].nrefused && (refused[id / 64] & bit)) { /* refused before its
+        if (c->app[node].nrefused && (refused[id / 64] & bit)) { /* refused before its
                                                                      predecessors came */
             refused[id / 64] &= ~bit;
             c->node[node].refused_hash -= proposal_key(id);
-            c->node[node].nrefused--;
+            c->app[node].nrefused--;
         }
     } else {
         if (!c->refused) /* the first refusal of the run */
@@ -318,7 +318,7 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
         if (!(refused[id / 64] & bit)) {
             refused[id / 64] |= bit;
             c->node[node].refused_hash += proposal_key(id);
-            c->node[node].nrefused++;
+            c->app[node].nrefused++;
         }
     }
     cluster_ledger_note(c, node, LEDGER_APPLY, id, node, replicas_hash(c->rep, node),
@@ -457,7 +457,7 @@ static uint64_t port_applied(void *ctx, uint32_t node)
 {
     struct cluster *c = ctx;
     return c->proto_ops->flags & CONSENSUS_LOG_ORDER ? c->node[node].applied_index
-                                                     : c->node[node].applications;
+                                                     : c->app[node].applications;
 }
 
 static uint32_t port_trusted(void *ctx, uint32_t node)
@@ -1007,7 +1007,7 @@ static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to
 {
     const struct cluster *c = ctx;
     /* a protocol message that will validate or apply its proposal (its kind's .replica): the
-     * replica's op; for one that applies, the node's first line and applied word; for one
+     * replica's op; for one that applies, the node's struct capplied and applied word; for one
      * that replies, the line of its network streams and vote stream */
     for (uint32_t k = 0; k < c->nreplica_fns; k++)
         if (ev->fn == c->replica_fns[k]) {
@@ -1015,7 +1015,7 @@ static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to
                 return;
             bool applies = c->replica_loads[k] & LOAD_APPLIED;
             if (applies) {
-                __builtin_prefetch(&c->node[to]); /* the applied-set bookkeeping */
+                __builtin_prefetch(&c->app[to]);
                 __builtin_prefetch(applied_of(c, to) + ev->a / 64);
                 if (c->refused) /* a commit reads the refused word of a node that refused any */
                     __builtin_prefetch(c->refused + (size_t)to * c->pwords + ev->a / 64);
@@ -1025,7 +1025,7 @@ static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to
                 net_prefetch(c->net, to);
             return;
         }
-    if (ev->fn == deliver_heartbeat) { /* check_at and epoch: the node's first line */
+    if (ev->fn == deliver_heartbeat) { /* check_at and epoch: the node's line */
         __builtin_prefetch(&c->node[to]);
         heartbeat_prefetch(c->hb, to);
     } else if (ev->fn == heartbeat_tick) { /* the sender is ev->c (d is its epoch) */
@@ -1116,6 +1116,8 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->pwords = (c->max_props + 1 + 63) / 64;
     c->applied = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
     c->node = sim_huge_calloc(c->n, sizeof(*c->node));
+    assert(c->max_props < UINT32_MAX); /* struct capplied's counts */
+    c->app = sim_huge_calloc(c->n, sizeof(*c->app));
     c->fault = sim_huge_calloc(c->n, sizeof(*c->fault));
     c->down = xcalloc(((size_t)c->n + 63) / 64, sizeof(uint64_t));
     c->leader_now = UINT32_MAX;
@@ -1176,6 +1178,7 @@ void cluster_free(struct cluster *c)
     if (c->refused)
         sim_huge_free(c->refused, (size_t)c->n * c->pwords, sizeof(uint64_t));
     sim_huge_free(c->node, c->n, sizeof(*c->node));
+    sim_huge_free(c->app, c->n, sizeof(*c->app));
     sim_huge_free(c->fault, c->n, sizeof(*c->fault));
     free(c->down);
     free(c->approval);
@@ -1209,11 +1212,11 @@ static void run_checker(struct cluster *c)
     for (uint32_t i = 0; i < c->n; i++)
         nodes[i] =
             (struct checker_node){.state_hash = replicas_hash(c->rep, i),
-                                  .set_hash = c->node[i].set_hash,
+                                  .set_hash = c->app[i].set_hash,
                                   .applied = applied_of(c, i),
                                   .refused_hash = c->node[i].refused_hash,
                                   .refused = c->refused ? c->refused + (size_t)i * c->pwords : NULL,
-                                  .applications = c->node[i].applications};
+                                  .applications = c->app[i].applications};
     struct checker_proposal *props = xcalloc(c->nprops + 1, sizeof(*props));
     for (uint64_t id = 1; id <= c->nprops; id++)
         props[id] = (struct checker_proposal){

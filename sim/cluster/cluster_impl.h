@@ -28,27 +28,22 @@
 #include "sim/cluster/workload.h"
 
 #define LOAD_NET     1u /* prefetch_delivery: the receiver's network and vote streams */
-#define LOAD_APPLIED 2u /* its first line and applied (and refused) word, its replica hash */
+#define LOAD_APPLIED 2u /* its struct capplied, applied (and refused) word, replica hash */
 
 #define FAULT_AMNESIA 1u
 #define FAULT_RANDOM  2u
 
-/* A node's host state, two cache lines. The first holds what a commit's delivery (the
- * applied-set bookkeeping) and a heartbeat's (the pending check, the epoch) touch, so that the
- * one prefetch of prefetch_delivery covers each; the second what catch-up and refusals touch.
- * A proposal's delivery touches neither: the vote stream lives in the line of the node's
- * network streams (net_host_stream). The fault stream lives in cluster.fault (random crashes
+/* A node's host state, one cache line: what a heartbeat's delivery touches (the pending check,
+ * the epoch), liveness, catch-up and refusals. A proposal's delivery touches none of it (the
+ * vote stream lives in the line of the node's network streams, net_host_stream), a commit's
+ * only the node's struct capplied. The fault stream lives in cluster.fault (random crashes
  * only). */
 struct cnode {
     _Alignas(64) sim_time check_at; /* pending heartbeat check (SIM_TIME_MAX: none) */
     sim_time crashed_at;            /* SIM_TIME_MAX while up */
-    uint64_t set_hash;              /* sum of the keys of the applied proposals */
-    uint64_t applications;          /* successful applications since the last amnesia */
     uint32_t epoch;                 /* bumped at every crash and recovery: stale events drop */
-    uint32_t nrefused; /* commits refused as invalid: 0 spares the refused bitset's line */
-    /* second line */
-    _Alignas(64) uint64_t refused_hash; /* sum of the keys of the commits it refused as invalid */
-    uint64_t applied_index;             /* log protocols: the last log index its replica applied */
+    uint64_t refused_hash;          /* sum of the keys of the commits it refused as invalid */
+    uint64_t applied_index;         /* log protocols: the last log index its replica applied */
     sim_event_id catchup_timer;
     bool catching_up;
     bool quiet_catchup; /* an anti-entropy round: report it only when it gained commits */
@@ -56,9 +51,18 @@ struct cnode {
     bool amnesia;       /* the pending recovery loses the replica */
 };
 
-_Static_assert(offsetof(struct cnode, nrefused) + sizeof(uint32_t) <= 64,
-               "a delivery's fields share the node's first cache line");
-_Static_assert(sizeof(struct cnode) == 128, "struct cnode is two cache lines");
+_Static_assert(sizeof(struct cnode) == 64, "struct cnode is one cache line");
+
+/* A node's applied-set bookkeeping, all that a commit's delivery touches besides its applied
+ * word and replica: four nodes to a cache line, so that the array stays in cache at scales
+ * where struct cnode's does not. */
+struct capplied {
+    uint64_t set_hash;     /* sum of the keys of the applied proposals */
+    uint32_t applications; /* successful applications since the last amnesia (< max_props) */
+    uint32_t nrefused;     /* commits refused as invalid: 0 spares the refused bitset's line */
+};
+
+_Static_assert(sizeof(struct capplied) == 16, "four nodes' bookkeeping to a cache line");
 
 struct cprop_head {    /* what is read of every proposal */
     uint32_t proposer; /* node index of the proposer */
@@ -136,6 +140,7 @@ struct cluster {
     uint64_t log_violations; /* found by the log checks (logcheck.c) */
     double *approval;        /* per node, or NULL */
     struct cnode *node;      /* sim_huge_calloc: 64-byte aligned */
+    struct capplied *app;    /* per node (sim_huge_calloc) */
     struct rng *fault;       /* per node: RNG_FAULT (random crashes, catch-up peers) */
     uint64_t *down;          /* bitset: node is crashed (hot: read by every delivery) */
     struct ledger **ledger;  /* per node, or NULL (not kept) */

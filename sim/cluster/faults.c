@@ -109,12 +109,12 @@ static void reset_state(struct cluster *c, uint32_t node)
 {
     replicas_reset(c->rep, node);
     memset(applied_of(c, node), 0, c->pwords * sizeof(uint64_t));
-    c->node[node].set_hash = 0;
+    c->app[node].set_hash = 0;
     c->node[node].refused_hash = 0;
-    c->node[node].nrefused = 0;
+    c->app[node].nrefused = 0;
     if (c->refused)
         memset(c->refused + (size_t)node * c->pwords, 0, c->pwords * sizeof(uint64_t));
-    c->node[node].applications = 0;
+    c->app[node].applications = 0;
     c->node[node].applied_index = 0;
 }
 
@@ -146,7 +146,7 @@ void faults_deliver_catchup(struct sim_engine *eng, const struct sim_event *ev)
     struct cnode *nd = &c->node[node];
     struct snapshot *s = &c->snap[ev->a];
     if (nd->catching_up && nd->epoch == s->epoch) {
-        uint64_t before = nd->applications;
+        uint64_t before = c->app[node].applications;
         if (catchup_out_of_order(c, node, s->applied))
             rebuild(c, node, s->applied);
         for (uint64_t k = 0; k < c->ncommits; k++)
@@ -154,7 +154,7 @@ void faults_deliver_catchup(struct sim_engine *eng, const struct sim_event *ev)
                 cluster_node_apply(c, node, c->commits[k]);
         nd->catching_up = false;
         sim_cancel(c->eng, nd->catchup_timer);
-        uint64_t gained = nd->applications > before ? nd->applications - before : 0;
+        uint64_t after = c->app[node].applications, gained = after > before ? after - before : 0;
         bool quiet = nd->quiet_catchup;
         if (gained || !quiet) {
             cluster_ledger_note(c, node, LEDGER_NOTE, 0, ev->c, gained, "catchup");
