@@ -144,8 +144,11 @@ struct cluster {
     struct rng *fault;       /* per node: RNG_FAULT (random crashes, catch-up peers) */
     uint64_t *down;          /* bitset: node is crashed (hot: read by every delivery) */
     struct ledger **ledger;  /* per node, or NULL (not kept) */
-    size_t pwords;           /* words of an applied bitset */
-    uint64_t *applied;       /* n * pwords */
+    size_t pwords;           /* words of a node's set of proposals (max_props + 1 bits) */
+    size_t nwords;           /* words of a set of nodes (n bits) */
+    uint64_t *applied;       /* (max_props + 1) * nwords, by proposal: bit (id, node) set when
+                                node applied id, so that one commit's deliveries touch its own
+                                n / 8 bytes, not a line of every node (applied_word) */
     uint64_t *refused;       /* n * pwords: commits a replica refused as invalid (NULL: none yet) */
     struct cprop *prop;      /* 1..nprops */
     uint64_t nprops, max_props;
@@ -170,9 +173,15 @@ static inline uint64_t proposal_key(uint64_t id)
     return hash_mix64(id * UINT64_C(0x9e3779b97f4a7c15) + 1);
 }
 
-static inline uint64_t *applied_of(const struct cluster *c, uint32_t node)
+/* The word of the applied set holding bit (id, node). */
+static inline uint64_t *applied_word(const struct cluster *c, uint64_t id, uint32_t node)
 {
-    return c->applied + (size_t)node * c->pwords;
+    return c->applied + (size_t)id * c->nwords + node / 64;
+}
+
+static inline bool applied_get(const struct cluster *c, uint32_t node, uint64_t id)
+{
+    return (*applied_word(c, id, node) >> (node % 64)) & 1u;
 }
 
 static inline bool bit_get(const uint64_t *b, uint64_t i)
@@ -206,6 +215,10 @@ void cluster_ledger_note(struct cluster *c, uint32_t node, enum ledger_kind kind
 void cluster_transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_t to, uint64_t a);
 /* Common part of every delivery: false (message dropped) if the receiver is down. */
 bool cluster_arrive(struct cluster *c, const struct sim_event *ev);
+/* Node's applied set as a bitset over proposal ids (pwords words) into row; O(max_props). */
+void cluster_applied_row(const struct cluster *c, uint32_t node, uint64_t *row);
+/* Node forgets every application (amnesia, rebuild); O(max_props). */
+void cluster_applied_clear(struct cluster *c, uint32_t node);
 /* Apply committed proposal id on node, once; true if it took effect (then or before). */
 bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id);
 /* Is ev (payload c = node, d = epoch) still about the node's current life? */
