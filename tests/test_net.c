@@ -5,6 +5,7 @@
 #include "core/xalloc.h"
 #include "sim/cluster/net.h"
 #include "sim/engine/engine.h"
+#include "sim/engine/rng.h"
 #include "sim/scenario/scenario.h"
 
 static void node_set(struct node_set *s, uint32_t n, const uint32_t *ids)
@@ -28,7 +29,7 @@ Test(net, loss_and_duplication_match_their_probabilities)
     scenario_init(&sc);
     sc.network.loss = 0.1;
     sc.network.duplicate = 0.05;
-    struct net *n = net_new(&sc, NULL);
+    struct net *n = net_new(&sc, NULL, 0);
     const uint64_t sends = 200000;
     uint64_t lost = 0, dup = 0, delivered = 0;
     for (uint64_t k = 0; k < sends; k++) {
@@ -56,7 +57,7 @@ Test(net, one_senders_traffic_does_not_shift_another_senders_draws)
     dist_init(&sc.network.latency, dist_find("exponential"));
     char err[64];
     cr_assert(dist_set_param(&sc.network.latency, "mean", "3ms", err, sizeof(err)));
-    struct net *a = net_new(&sc, NULL), *b = net_new(&sc, NULL);
+    struct net *a = net_new(&sc, NULL, 0), *b = net_new(&sc, NULL, 0);
     for (int k = 0; k < 1000; k++) {
         struct net_route ra, rb, other;
         net_send(b, 1, 2, &other); /* only b sees node 1's traffic */
@@ -68,6 +69,29 @@ Test(net, one_senders_traffic_does_not_shift_another_senders_draws)
     }
     net_free(a);
     net_free(b);
+    scenario_fini(&sc);
+}
+
+Test(net, the_host_stream_of_a_node_is_its_own_and_sending_does_not_shift_it)
+{
+    struct scenario sc;
+    scenario_init(&sc);
+    sc.network.loss = 0.3;
+    struct net *n = net_new(&sc, NULL, RNG_VOTE);
+    struct rng want[3];
+    for (uint32_t i = 0; i < 3; i++)
+        rng_init(&want[i], sc.seed, RNG_VOTE, i);
+    for (int k = 0; k < 1000; k++) {
+        struct net_route r;
+        net_send(n, (uint32_t)(k % 3), (uint32_t)((k + 1) % 3), &r); /* draws loss, latency */
+        uint32_t node = (uint32_t)(k * 7 % 3);
+        cr_assert_eq(rng_state_uniform(net_host_stream(n, node)), rng_uniform(&want[node]),
+                     "node %u, draw %d", node, k);
+    }
+    /* negative control: the streams of different nodes differ */
+    cr_expect_neq(rng_state_uniform(net_host_stream(n, 0)),
+                  rng_state_uniform(net_host_stream(n, 1)));
+    net_free(n);
     scenario_fini(&sc);
 }
 
@@ -88,7 +112,7 @@ Test(net, a_link_override_sets_latency_and_loss_in_both_directions_when_symmetri
     node_set(&sc.network.links[1].to, 1, &three);
     sc.network.links[1].symmetric = false;
     sc.network.links[1].loss = 1.0;
-    struct net *n = net_new(&sc, NULL);
+    struct net *n = net_new(&sc, NULL, 0);
     struct net_route r;
     net_send(n, 0, 1, &r);
     cr_assert_eq(r.delay[0], 7 * SIM_MS);
@@ -125,7 +149,7 @@ Test(net, a_symmetric_partition_cuts_traffic_between_groups_until_it_heals)
 {
     struct scenario sc;
     one_partition(&sc, false);
-    struct net *n = net_new(&sc, NULL);
+    struct net *n = net_new(&sc, NULL, 0);
     cr_assert_not(net_cut(n, 0, 2), "inactive partitions cut nothing");
     net_partition_set(n, 0, true);
     cr_assert_not(net_cut(n, 0, 1));
@@ -147,7 +171,7 @@ Test(net, a_one_way_partition_only_cuts_traffic_leaving_the_first_group)
 {
     struct scenario sc;
     one_partition(&sc, true);
-    struct net *n = net_new(&sc, NULL);
+    struct net *n = net_new(&sc, NULL, 0);
     net_partition_set(n, 0, true);
     cr_assert(net_cut(n, 0, 2));
     cr_assert(net_cut(n, 1, 5));
@@ -176,7 +200,7 @@ Test(net, partition_groups_past_65536_keep_their_own_ids)
     p->groups = xcalloc(groups, sizeof(struct node_set));
     for (uint32_t k = 0; k < groups; k++)
         node_set(&p->groups[k], 1, &k);
-    struct net *n = net_new(&sc, NULL);
+    struct net *n = net_new(&sc, NULL, 0);
     net_partition_set(n, 0, true);
     cr_assert(net_cut(n, 65536, 0), "group 65,536 is not group 0");
     cr_assert(net_cut(n, 0, 65536));
@@ -228,7 +252,7 @@ Test(net, the_zone_latency_matrix_sets_each_zone_pairs_latency)
 {
     struct scenario sc;
     three_zones(&sc);
-    struct net *n = net_new(&sc, NULL);
+    struct net *n = net_new(&sc, NULL, 0);
     cr_assert_eq(delay_of(n, 0, 1), 1 * SIM_MS, "inside a zone: network.latency");
     cr_assert_eq(delay_of(n, 4, 5), 1 * SIM_MS);
     cr_assert_eq(delay_of(n, 1, 3), 40 * SIM_MS);
@@ -254,7 +278,7 @@ Test(net, a_link_override_wins_over_the_zone_matrix)
     l->symmetric = true;
     l->loss = -1;
     dist_init_constant(&l->latency, 7 * SIM_MS);
-    struct net *n = net_new(&sc, NULL);
+    struct net *n = net_new(&sc, NULL, 0);
     cr_assert_eq(delay_of(n, 0, 2), 7 * SIM_MS);
     cr_assert_eq(delay_of(n, 1, 2), 40 * SIM_MS, "the rest of the pair of zones keeps 40 ms");
     net_free(n);
@@ -269,7 +293,7 @@ Test(net, isolating_a_zone_cuts_it_from_every_other_node_only)
     sc.faults.partitions = xcalloc(1, sizeof(struct partition_spec));
     sc.faults.partitions[0] =
         (struct partition_spec){.heal = SIM_TIME_MAX, .isolate = xstrdup("eu")};
-    struct net *n = net_new(&sc, NULL);
+    struct net *n = net_new(&sc, NULL, 0);
     net_partition_set(n, 0, true);
     for (uint32_t a = 0; a < 6; a++)
         for (uint32_t b = 0; b < 6; b++) {
@@ -295,19 +319,19 @@ Test(net, a_clogged_path_holds_messages_to_the_clogs_end_and_loses_none)
     *cl = (struct clog_spec){.from_zone = xstrdup("us"), .at = 5 * SIM_MS, .end = 50 * SIM_MS};
     node_set(&cl->to, 1, &four);
     struct sim_engine *eng = sim_engine_new();
-    struct net *n = net_new(&sc, eng);
+    struct net *n = net_new(&sc, eng, 0);
     cr_assert_eq(delay_of(n, 0, 4), 80 * SIM_MS, "arrives after the clog: not held");
     cr_assert_eq(delay_of(n, 0, 1), 1 * SIM_MS, "not on the clogged path");
     net_free(n);
     dist_fini(&sc.network.zone_latency[1].latency);
     dist_init_constant(&sc.network.zone_latency[1].latency, 10 * SIM_MS);
-    n = net_new(&sc, eng);
+    n = net_new(&sc, eng, 0);
     cr_assert_eq(delay_of(n, 1, 4), 50 * SIM_MS, "held to the clog's end");
     cr_assert_eq(delay_of(n, 0, 5), 10 * SIM_MS, "node 5 is not clogged");
     cr_assert_eq(delay_of(n, 4, 0), 10 * SIM_MS, "one way");
     net_free(n);
     cl->symmetric = true;
-    n = net_new(&sc, eng);
+    n = net_new(&sc, eng, 0);
     cr_assert_eq(delay_of(n, 4, 0), 50 * SIM_MS, "symmetric: both ways");
     net_free(n);
     sim_engine_free(eng);

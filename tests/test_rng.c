@@ -67,6 +67,28 @@ Test(rng, the_mixing_function_is_pinned)
     cr_expect_eq(rng_u64(&r), 0xf0f5df0386ba724full);
 }
 
+Test(rng, a_bare_stream_draws_what_its_struct_rng_stream_draws)
+{
+    struct rng r;
+    struct rng_state st, other;
+    rng_init(&r, 5, RNG_VOTE, 11);
+    rng_state_init(&st, 5, RNG_VOTE, 11);
+    rng_state_init(&other, 5, RNG_VOTE, 12);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(rng_state_uniform(&st), rng_uniform(&r), "draw %d", i);
+    /* through GSL: the same samples from the bare stream's gsl_rng as from rng_gsl */
+    gsl_rng g = rng_state_gsl(&st);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(gsl_ran_gaussian_ziggurat(&g, 1.0),
+                     gsl_ran_gaussian_ziggurat(rng_gsl(&r), 1.0));
+    /* negative control: a neighbouring id's bare stream does not follow r */
+    int same = 0;
+    for (int i = 0; i < 100; i++)
+        same += rng_state_uniform(&other) == rng_uniform(&r);
+    cr_expect_eq(same, 0);
+    cr_expect_eq(sizeof(struct rng_state), 16);
+}
+
 Test(rng, a_stream_is_thirty_two_bytes)
 {
     cr_expect_eq(sizeof(struct rng), 32);

@@ -289,27 +289,41 @@ static void deliver_msg(const struct sim_event *ev, uint32_t kind)
 
 /* Apply committed proposal id on node (once; true if the operation took effect then or
  * before): the port's apply and catch-up's. */
+void cluster_applied_row(const struct cluster *c, uint32_t node, uint64_t *row)
+{
+    memset(row, 0, c->pwords * sizeof(uint64_t));
+    for (uint64_t id = 1; id <= c->nprops; id++)
+        row[id / 64] |= (uint64_t)applied_get(c, node, id) << (id % 64);
+}
+
+void cluster_applied_clear(struct cluster *c, uint32_t node)
+{
+    uint64_t mask = ~((uint64_t)1 << (node % 64));
+    for (uint64_t id = 1; id <= c->nprops; id++)
+        *applied_word(c, id, node) &= mask;
+}
+
 bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
 {
-    uint64_t *bits = applied_of(c, node);
-    if (bit_get(bits, id))
+    uint64_t *word = applied_word(c, id, node);
+    if ((*word >> (node % 64)) & 1u)
         return true;
     bool ok = replicas_apply(c->rep, node, c->prop[id].op);
     uint64_t bit = (uint64_t)1 << (id % 64);
     uint64_t *refused = c->refused ? c->refused + (size_t)node * c->pwords : NULL;
     if (ok) {
-        bits[id / 64] |= bit;
-        c->node[node].applications++;
-        c->node[node].set_hash += proposal_key(id);
+        *word |= (uint64_t)1 << (node % 64);
+        c->app[node].applications++;
+        c->app[node].set_hash += proposal_key(id);
         if (c->cl && !c->prop[id].applications)
             clients_applied(c->cl, id, sim_now(c->eng));
         c->prop[id].applications += c->prop[id].applications < UINT32_MAX;
         c->m.commits_applied++;
-        if (c->node[node].nrefused && (refused[id / 64] & bit)) { /* refused before its
+        if (c->app[node].nrefused && (refused[id / 64] & bit)) { /* refused before its
                                                                      predecessors came */
             refused[id / 64] &= ~bit;
             c->node[node].refused_hash -= proposal_key(id);
-            c->node[node].nrefused--;
+            c->app[node].nrefused--;
         }
     } else {
         if (!c->refused) /* the first refusal of the run */
@@ -318,7 +332,7 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
         if (!(refused[id / 64] & bit)) {
             refused[id / 64] |= bit;
             c->node[node].refused_hash += proposal_key(id);
-            c->node[node].nrefused++;
+            c->app[node].nrefused++;
         }
     }
     cluster_ledger_note(c, node, LEDGER_APPLY, id, node, replicas_hash(c->rep, node),
@@ -457,7 +471,7 @@ static uint64_t port_applied(void *ctx, uint32_t node)
 {
     struct cluster *c = ctx;
     return c->proto_ops->flags & CONSENSUS_LOG_ORDER ? c->node[node].applied_index
-                                                     : c->node[node].applications;
+                                                     : c->app[node].applications;
 }
 
 static uint32_t port_trusted(void *ctx, uint32_t node)
@@ -480,7 +494,8 @@ static bool port_suspects(void *ctx, uint32_t node, uint32_t peer)
 
 static double port_uniform(void *ctx, uint32_t node)
 {
-    return rng_uniform(&((struct cluster *)ctx)->node[node].vote);
+    struct cluster *c = ctx;
+    return rng_state_uniform(net_host_stream(c->net, node));
 }
 
 static consensus_time port_draw(void *ctx, uint32_t node, uint32_t dist)
@@ -488,7 +503,8 @@ static consensus_time port_draw(void *ctx, uint32_t node, uint32_t dist)
     struct cluster *c = ctx;
     const struct dist *d = &c->sc->consensus.params[c->sc->consensus.protocol][dist].d;
     assert(dist < c->proto_ops->nparams && d->ops);
-    return dist_sample(d, rng_gsl(&c->node[node].vote));
+    gsl_rng g = rng_state_gsl(net_host_stream(c->net, node));
+    return dist_sample(d, &g);
 }
 
 static bool port_read_only(void *ctx, uint64_t proposal)
@@ -1004,27 +1020,27 @@ sim_time cluster_after(const struct cluster *c, sim_time delay)
 static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to)
 {
     const struct cluster *c = ctx;
-    const char *node = (const char *)&c->node[to];
-    /* a protocol message that will validate or apply its proposal (its kind's .replica):
-     * the node's stream and applied set, the replica's op, the network state of a reply */
+    /* a protocol message that will validate or apply its proposal (its kind's .replica): the
+     * replica's op; for one that applies, the node's struct capplied and applied word; for one
+     * that replies, the line of its network streams and vote stream */
     for (uint32_t k = 0; k < c->nreplica_fns; k++)
         if (ev->fn == c->replica_fns[k]) {
             if (ev->a & PAYLOAD_FLAG)
                 return;
-            __builtin_prefetch(node); /* the first line: vote stream, applied bookkeeping */
-            if (c->replica_loads[k] & LOAD_APPLIED) {
-                __builtin_prefetch(applied_of(c, to) + ev->a / 64);
+            bool applies = c->replica_loads[k] & LOAD_APPLIED;
+            if (applies) {
+                __builtin_prefetch(&c->app[to]);
+                __builtin_prefetch(applied_word(c, ev->a, to));
                 if (c->refused) /* a commit reads the refused word of a node that refused any */
                     __builtin_prefetch(c->refused + (size_t)to * c->pwords + ev->a / 64);
             }
-            replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
+            replicas_prefetch_op(c->rep, to, c->prop[ev->a].op, applies);
             if (c->replica_loads[k] & LOAD_NET)
                 net_prefetch(c->net, to);
             return;
         }
-    if (ev->fn == deliver_heartbeat) {
-        __builtin_prefetch(node);
-        __builtin_prefetch(node + offsetof(struct cnode, check_at));
+    if (ev->fn == deliver_heartbeat) { /* check_at and epoch: the node's line */
+        __builtin_prefetch(&c->node[to]);
         heartbeat_prefetch(c->hb, to);
     } else if (ev->fn == heartbeat_tick) { /* the sender is ev->c (d is its epoch) */
         __builtin_prefetch(&c->node[ev->c]);
@@ -1091,7 +1107,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     register_kinds(c);
     c->mb = mailbox_new(c->eng, direct);
     mailbox_set_prefetch(c->mb, prefetch_delivery, c);
-    c->net = net_new(sc, c->eng);
+    c->net = net_new(sc, c->eng, RNG_VOTE); /* the vote stream beside the network's */
     c->svc = scenario_has_service(sc) ? service_new(sc) : NULL;
     c->hb = sc->heartbeat.enabled ? heartbeat_new(sc) : NULL;
     c->clk = clock_new(sc);
@@ -1112,8 +1128,11 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->latency = sim_huge_calloc(c->max_props + 1, sizeof(*c->latency));
     c->commit_latency = sim_huge_calloc(c->max_props + 1, sizeof(*c->commit_latency));
     c->pwords = (c->max_props + 1 + 63) / 64;
-    c->applied = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
+    c->nwords = ((size_t)c->n + 63) / 64;
+    c->applied = sim_huge_calloc((c->max_props + 1) * c->nwords, sizeof(uint64_t));
     c->node = sim_huge_calloc(c->n, sizeof(*c->node));
+    assert(c->max_props < UINT32_MAX); /* struct capplied's counts */
+    c->app = sim_huge_calloc(c->n, sizeof(*c->app));
     c->fault = sim_huge_calloc(c->n, sizeof(*c->fault));
     c->down = xcalloc(((size_t)c->n + 63) / 64, sizeof(uint64_t));
     c->leader_now = UINT32_MAX;
@@ -1121,7 +1140,6 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     for (uint32_t i = 0; i < c->n; i++) {
         c->node[i].crashed_at = SIM_TIME_MAX;
         c->node[i].check_at = SIM_TIME_MAX;
-        rng_init(&c->node[i].vote, sc->seed, RNG_VOTE, i);
         rng_init(&c->fault[i], sc->seed, RNG_FAULT, i);
     }
     if (sc->output.ledgers) { /* nothing else reads them */
@@ -1171,10 +1189,11 @@ void cluster_free(struct cluster *c)
     sim_huge_free(c->commit_latency, c->max_props + 1, sizeof(*c->commit_latency));
     free(c->pl);
     logcheck_free(c);
-    sim_huge_free(c->applied, (size_t)c->n * c->pwords, sizeof(uint64_t));
+    sim_huge_free(c->applied, (c->max_props + 1) * c->nwords, sizeof(uint64_t));
     if (c->refused)
         sim_huge_free(c->refused, (size_t)c->n * c->pwords, sizeof(uint64_t));
     sim_huge_free(c->node, c->n, sizeof(*c->node));
+    sim_huge_free(c->app, c->n, sizeof(*c->app));
     sim_huge_free(c->fault, c->n, sizeof(*c->fault));
     free(c->down);
     free(c->approval);
@@ -1202,17 +1221,32 @@ static void report_violation(void *ctx, uint32_t node, const char *detail)
     cluster_emit_event(c, node == UINT32_MAX ? TRACE_NO_NODE : node, "violation", "%s", detail);
 }
 
+/* Every node's applied set as a row (cluster_applied_row), n * pwords words, for the checker:
+ * by blocks of 64 nodes, whose rows stay in cache while each proposal's word is read once. */
+static uint64_t *applied_rows(const struct cluster *c)
+{
+    uint64_t *rows = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
+    for (size_t w = 0; w < c->nwords; w++)
+        for (uint64_t id = 1; id <= c->nprops; id++)
+            for (uint64_t x = c->applied[id * c->nwords + w]; x; x &= x - 1) {
+                size_t node = w * 64 + (size_t)__builtin_ctzll(x);
+                rows[node * c->pwords + id / 64] |= (uint64_t)1 << (id % 64);
+            }
+    return rows;
+}
+
 static void run_checker(struct cluster *c)
 {
+    uint64_t *rows = applied_rows(c);
     struct checker_node *nodes = xcalloc(c->n, sizeof(*nodes));
     for (uint32_t i = 0; i < c->n; i++)
         nodes[i] =
             (struct checker_node){.state_hash = replicas_hash(c->rep, i),
-                                  .set_hash = c->node[i].set_hash,
-                                  .applied = applied_of(c, i),
+                                  .set_hash = c->app[i].set_hash,
+                                  .applied = rows + (size_t)i * c->pwords,
                                   .refused_hash = c->node[i].refused_hash,
                                   .refused = c->refused ? c->refused + (size_t)i * c->pwords : NULL,
-                                  .applications = c->node[i].applications};
+                                  .applications = c->app[i].applications};
     struct checker_proposal *props = xhuge_calloc(c->nprops + 1, sizeof(*props));
     for (uint64_t id = 1; id <= c->nprops; id++)
         props[id] = (struct checker_proposal){
@@ -1232,6 +1266,7 @@ static void run_checker(struct cluster *c)
     checker_run(&in, report_violation, c, &c->check);
     free(nodes); /* before the log checks: the run's peak memory is here, at its end */
     xhuge_free(props, c->nprops + 1, sizeof(*props));
+    sim_huge_free(rows, (size_t)c->n * c->pwords, sizeof(uint64_t));
     logcheck_finish(c);
     c->check.violations += c->log_violations;
 }

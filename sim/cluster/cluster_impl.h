@@ -27,27 +27,23 @@
 #include "sim/engine/rng.h"
 #include "sim/cluster/workload.h"
 
-#define LOAD_NET     1u /* prefetch_delivery: the receiver's network streams */
-#define LOAD_APPLIED 2u /* and its applied (and refused) word */
+#define LOAD_NET     1u /* prefetch_delivery: the receiver's network and vote streams */
+#define LOAD_APPLIED 2u /* its struct capplied, applied (and refused) word, replica hash */
 
 #define FAULT_AMNESIA 1u
 #define FAULT_RANDOM  2u
 
-/* A node's host state, two cache lines. The first holds what a protocol message's delivery
- * touches (the vote stream, liveness, the applied-set bookkeeping of a commit), so that the
- * one prefetch of prefetch_delivery covers it; the second what heartbeats, catch-up and
- * refusals touch. The fault stream lives in cluster.fault (random crashes only). */
+/* A node's host state, one cache line: what a heartbeat's delivery touches (the pending check,
+ * the epoch), liveness, catch-up and refusals. A proposal's delivery touches none of it (the
+ * vote stream lives in the line of the node's network streams, net_host_stream), a commit's
+ * only the node's struct capplied. The fault stream lives in cluster.fault (random crashes
+ * only). */
 struct cnode {
-    _Alignas(64) struct rng vote; /* RNG_VOTE */
-    sim_time crashed_at;          /* SIM_TIME_MAX while up */
-    uint64_t set_hash;            /* sum of the keys of the applied proposals */
-    uint64_t applications;        /* successful applications since the last amnesia */
-    uint32_t epoch;               /* bumped at every crash and recovery: stale events drop */
-    uint32_t nrefused; /* commits refused as invalid: 0 spares the refused bitset's line */
-    /* second line */
-    sim_time check_at;      /* pending heartbeat check (SIM_TIME_MAX: none) */
-    uint64_t refused_hash;  /* sum of the keys of the commits it refused as invalid */
-    uint64_t applied_index; /* log protocols: the last log index its replica applied */
+    _Alignas(64) sim_time check_at; /* pending heartbeat check (SIM_TIME_MAX: none) */
+    sim_time crashed_at;            /* SIM_TIME_MAX while up */
+    uint32_t epoch;                 /* bumped at every crash and recovery: stale events drop */
+    uint64_t refused_hash;          /* sum of the keys of the commits it refused as invalid */
+    uint64_t applied_index;         /* log protocols: the last log index its replica applied */
     sim_event_id catchup_timer;
     bool catching_up;
     bool quiet_catchup; /* an anti-entropy round: report it only when it gained commits */
@@ -55,9 +51,18 @@ struct cnode {
     bool amnesia;       /* the pending recovery loses the replica */
 };
 
-_Static_assert(offsetof(struct cnode, nrefused) + sizeof(uint32_t) <= 64,
-               "a delivery's fields share the node's first cache line");
-_Static_assert(sizeof(struct cnode) == 128, "struct cnode is two cache lines");
+_Static_assert(sizeof(struct cnode) == 64, "struct cnode is one cache line");
+
+/* A node's applied-set bookkeeping, all that a commit's delivery touches besides its applied
+ * word and replica: four nodes to a cache line, so that the array stays in cache at scales
+ * where struct cnode's does not. */
+struct capplied {
+    uint64_t set_hash;     /* sum of the keys of the applied proposals */
+    uint32_t applications; /* successful applications since the last amnesia (< max_props) */
+    uint32_t nrefused;     /* commits refused as invalid: 0 spares the refused bitset's line */
+};
+
+_Static_assert(sizeof(struct capplied) == 16, "four nodes' bookkeeping to a cache line");
 
 struct cprop_head {    /* what is read of every proposal */
     uint32_t proposer; /* node index of the proposer */
@@ -137,11 +142,15 @@ struct cluster {
     uint64_t log_violations; /* found by the log checks (logcheck.c) */
     double *approval;        /* per node, or NULL */
     struct cnode *node;      /* sim_huge_calloc: 64-byte aligned */
+    struct capplied *app;    /* per node (sim_huge_calloc) */
     struct rng *fault;       /* per node: RNG_FAULT (random crashes, catch-up peers) */
     uint64_t *down;          /* bitset: node is crashed (hot: read by every delivery) */
     struct ledger **ledger;  /* per node, or NULL (not kept) */
-    size_t pwords;           /* words of an applied bitset */
-    uint64_t *applied;       /* n * pwords */
+    size_t pwords;           /* words of a node's set of proposals (max_props + 1 bits) */
+    size_t nwords;           /* words of a set of nodes (n bits) */
+    uint64_t *applied;       /* (max_props + 1) * nwords, by proposal: bit (id, node) set when
+                                node applied id, so that one commit's deliveries touch its own
+                                n / 8 bytes, not a line of every node (applied_word) */
     uint64_t *refused;       /* n * pwords: commits a replica refused as invalid (NULL: none yet) */
     struct cprop *prop;      /* 1..nprops */
     uint64_t nprops, max_props;
@@ -166,9 +175,15 @@ static inline uint64_t proposal_key(uint64_t id)
     return hash_mix64(id * UINT64_C(0x9e3779b97f4a7c15) + 1);
 }
 
-static inline uint64_t *applied_of(const struct cluster *c, uint32_t node)
+/* The word of the applied set holding bit (id, node). */
+static inline uint64_t *applied_word(const struct cluster *c, uint64_t id, uint32_t node)
 {
-    return c->applied + (size_t)node * c->pwords;
+    return c->applied + (size_t)id * c->nwords + node / 64;
+}
+
+static inline bool applied_get(const struct cluster *c, uint32_t node, uint64_t id)
+{
+    return (*applied_word(c, id, node) >> (node % 64)) & 1u;
 }
 
 static inline bool bit_get(const uint64_t *b, uint64_t i)
@@ -202,6 +217,10 @@ void cluster_ledger_note(struct cluster *c, uint32_t node, enum ledger_kind kind
 void cluster_transmit(struct cluster *c, sim_event_fn *fn, uint32_t from, uint32_t to, uint64_t a);
 /* Common part of every delivery: false (message dropped) if the receiver is down. */
 bool cluster_arrive(struct cluster *c, const struct sim_event *ev);
+/* Node's applied set as a bitset over proposal ids (pwords words) into row; O(max_props). */
+void cluster_applied_row(const struct cluster *c, uint32_t node, uint64_t *row);
+/* Node forgets every application (amnesia, rebuild); O(max_props). */
+void cluster_applied_clear(struct cluster *c, uint32_t node);
 /* Apply committed proposal id on node, once; true if it took effect (then or before). */
 bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id);
 /* Is ev (payload c = node, d = epoch) still about the node's current life? */

@@ -41,13 +41,12 @@ static void catchup_start(struct cluster *c, uint32_t node)
  * commit, so rounds converge instead of sampling lagging peers. */
 static uint32_t catchup_lacking_from(const struct cluster *c, uint32_t node, const uint64_t *donor)
 {
-    const uint64_t *mine = applied_of(c, node);
     for (uint64_t k = 0; k < c->ncommits; k++) {
         uint64_t id = c->commits[k];
-        if (bit_get(mine, id) || bit_get(donor, id))
+        if (applied_get(c, node, id) || bit_get(donor, id))
             continue;
         for (uint32_t peer = 0; peer < c->n; peer++)
-            if (peer != node && up(c, peer) && bit_get(applied_of(c, peer), id))
+            if (peer != node && up(c, peer) && applied_get(c, peer, id))
                 return peer;
     }
     return UINT32_MAX;
@@ -79,7 +78,7 @@ void faults_deliver_catchup_req(struct sim_engine *eng, const struct sim_event *
     s->used = true;
     s->epoch = (uint32_t)ev->a;
     s->applied = xmalloc(c->pwords * sizeof(uint64_t));
-    memcpy(s->applied, applied_of(c, ev->d), c->pwords * sizeof(uint64_t));
+    cluster_applied_row(c, ev->d, s->applied);
     cluster_transmit(c, faults_deliver_catchup, ev->d, ev->c, i);
 }
 
@@ -90,11 +89,10 @@ void faults_deliver_catchup_req(struct sim_engine *eng, const struct sim_event *
  * order than every other replica did, and equal commit sets would give different states. */
 static bool catchup_out_of_order(const struct cluster *c, uint32_t node, const uint64_t *donor)
 {
-    const uint64_t *mine = applied_of(c, node);
     bool missing = false;
     for (uint64_t k = 0; k < c->ncommits; k++) {
         uint64_t id = c->commits[k];
-        if (bit_get(mine, id)) {
+        if (applied_get(c, node, id)) {
             if (missing)
                 return true;
         } else if (bit_get(donor, id)) {
@@ -108,13 +106,13 @@ static bool catchup_out_of_order(const struct cluster *c, uint32_t node, const u
 static void reset_state(struct cluster *c, uint32_t node)
 {
     replicas_reset(c->rep, node);
-    memset(applied_of(c, node), 0, c->pwords * sizeof(uint64_t));
-    c->node[node].set_hash = 0;
+    cluster_applied_clear(c, node);
+    c->app[node].set_hash = 0;
     c->node[node].refused_hash = 0;
-    c->node[node].nrefused = 0;
+    c->app[node].nrefused = 0;
     if (c->refused)
         memset(c->refused + (size_t)node * c->pwords, 0, c->pwords * sizeof(uint64_t));
-    c->node[node].applications = 0;
+    c->app[node].applications = 0;
     c->node[node].applied_index = 0;
 }
 
@@ -125,9 +123,9 @@ static void reset_state(struct cluster *c, uint32_t node)
 static void rebuild(struct cluster *c, uint32_t node, const uint64_t *donor)
 {
     uint64_t *both = xmalloc(c->pwords * sizeof(uint64_t));
-    const uint64_t *mine = applied_of(c, node);
+    cluster_applied_row(c, node, both);
     for (size_t w = 0; w < c->pwords; w++)
-        both[w] = mine[w] | donor[w];
+        both[w] |= donor[w];
     reset_state(c, node);
     cluster_ledger_note(c, node, LEDGER_NOTE, 0, node, 0, "rebuild in commit order");
     for (uint64_t k = 0; k < c->ncommits; k++)
@@ -146,7 +144,7 @@ void faults_deliver_catchup(struct sim_engine *eng, const struct sim_event *ev)
     struct cnode *nd = &c->node[node];
     struct snapshot *s = &c->snap[ev->a];
     if (nd->catching_up && nd->epoch == s->epoch) {
-        uint64_t before = nd->applications;
+        uint64_t before = c->app[node].applications;
         if (catchup_out_of_order(c, node, s->applied))
             rebuild(c, node, s->applied);
         for (uint64_t k = 0; k < c->ncommits; k++)
@@ -154,7 +152,7 @@ void faults_deliver_catchup(struct sim_engine *eng, const struct sim_event *ev)
                 cluster_node_apply(c, node, c->commits[k]);
         nd->catching_up = false;
         sim_cancel(c->eng, nd->catchup_timer);
-        uint64_t gained = nd->applications > before ? nd->applications - before : 0;
+        uint64_t after = c->app[node].applications, gained = after > before ? after - before : 0;
         bool quiet = nd->quiet_catchup;
         if (gained || !quiet) {
             cluster_ledger_note(c, node, LEDGER_NOTE, 0, ev->c, gained, "catchup");

@@ -7,20 +7,29 @@
 
 #include "core/hash.h"
 #include "core/xalloc.h"
+#include "sim/engine/engine.h"
 #include "sim/engine/rng.h"
+
+/* A monitored link: all that a heartbeat's delivery reads and writes of it, in one record
+ * (three arrays cost three lines per delivery). */
+struct hb_link {
+    sim_time heard; /* last heartbeat (or reset) */
+    uint32_t peer;  /* the monitored sender; a node's links sorted by it */
+    bool suspected;
+};
+
+_Static_assert(sizeof(struct hb_link) == 16, "four links to a cache line");
 
 struct heartbeat {
     const struct scenario *sc;
     uint32_t nodes;
-    struct rng *rng;      /* per node: RNG_HEARTBEAT */
-    uint32_t *out_off;    /* nodes + 1 offsets into out */
-    uint32_t *out;        /* targets */
-    uint32_t *in_off;     /* nodes + 1 offsets into in, heard, suspected */
-    uint32_t *in;         /* monitored peers, sorted per node */
-    sim_time *heard;      /* last heartbeat (or reset) per monitored link */
-    uint8_t *suspected;   /* per monitored link */
-    uint32_t *nsuspected; /* per node */
-    uint32_t *set;        /* while building random topologies: the peers drawn */
+    struct rng_state *stream; /* per node: RNG_HEARTBEAT */
+    uint32_t *out_off;        /* nodes + 1 offsets into out */
+    uint32_t *out;            /* targets */
+    uint32_t *in_off;         /* nodes + 1 offsets into link */
+    struct hb_link *link;     /* monitored links, by receiver */
+    uint32_t *nsuspected;     /* per node */
+    uint32_t *set;            /* while building random topologies: the peers drawn */
     uint32_t set_cap;
 };
 
@@ -57,7 +66,7 @@ static uint32_t sample_others(struct heartbeat *h, uint32_t i, uint32_t f, uint3
     memset(h->set, 0xff, cap * sizeof(*h->set));
     uint32_t k = 0;
     for (uint32_t j = others - f; j < others; j++) {
-        uint32_t t = (uint32_t)rng_below(&h->rng[i], (uint64_t)j + 1);
+        uint32_t t = (uint32_t)rng_state_below(&h->stream[i], (uint64_t)j + 1);
         uint32_t pick = set_insert(h->set, cap, t) ? t : j;
         if (pick == j)
             set_insert(h->set, cap, j);
@@ -102,9 +111,9 @@ struct heartbeat *heartbeat_new(const struct scenario *sc)
     uint32_t n = sc->nodes;
     h->sc = sc;
     h->nodes = n;
-    h->rng = xreallocarray(NULL, n, sizeof(*h->rng));
+    h->stream = sim_huge_calloc(n, sizeof(*h->stream));
     for (uint32_t i = 0; i < n; i++)
-        rng_init(&h->rng[i], sc->seed, RNG_HEARTBEAT, i);
+        rng_state_init(&h->stream[i], sc->seed, RNG_HEARTBEAT, i);
     uint32_t max = sc->heartbeat.topology == HB_ALL ? n : 2 * sc->heartbeat.fanout + 1;
     uint32_t *buf = xreallocarray(NULL, max + 1, sizeof(*buf));
     h->out_off = xcalloc((size_t)n + 1, sizeof(*h->out_off));
@@ -119,18 +128,16 @@ struct heartbeat *heartbeat_new(const struct scenario *sc)
     free(buf);
     free(h->set);
     h->set = NULL;
-    /* Invert: who sends to whom. Filling by sender order keeps each in-list sorted. */
+    /* Invert: who sends to whom. Filling by sender order keeps each node's links sorted. */
     h->in_off = xcalloc((size_t)n + 2, sizeof(*h->in_off));
     for (size_t e = 0; e < total; e++)
         h->in_off[h->out[e] + 2]++;
     for (uint32_t i = 0; i < n; i++)
         h->in_off[i + 2] += h->in_off[i + 1];
-    h->in = xreallocarray(NULL, total + 1, sizeof(*h->in));
+    h->link = sim_huge_calloc(total + 1, sizeof(*h->link));
     for (uint32_t i = 0; i < n; i++)
         for (uint32_t e = h->out_off[i]; e < h->out_off[i + 1]; e++)
-            h->in[h->in_off[h->out[e] + 1]++] = i;
-    h->heard = xcalloc(total + 1, sizeof(*h->heard));
-    h->suspected = xcalloc(total + 1, sizeof(*h->suspected));
+            h->link[h->in_off[h->out[e] + 1]++].peer = i;
     h->nsuspected = xcalloc(n, sizeof(*h->nsuspected));
     return h;
 }
@@ -139,13 +146,11 @@ void heartbeat_free(struct heartbeat *h)
 {
     if (!h)
         return;
-    free(h->rng);
+    sim_huge_free(h->stream, h->nodes, sizeof(*h->stream));
+    sim_huge_free(h->link, (size_t)h->out_off[h->nodes] + 1, sizeof(*h->link));
     free(h->out_off);
     free(h->out);
     free(h->in_off);
-    free(h->in);
-    free(h->heard);
-    free(h->suspected);
     free(h->nsuspected);
     free(h);
 }
@@ -156,46 +161,51 @@ const uint32_t *heartbeat_targets(const struct heartbeat *h, uint32_t node, uint
     return h->out + h->out_off[node];
 }
 
-const uint32_t *heartbeat_monitored(const struct heartbeat *h, uint32_t node, uint32_t *n)
+uint32_t heartbeat_nmonitored(const struct heartbeat *h, uint32_t node)
 {
-    *n = h->in_off[node + 1] - h->in_off[node];
-    return h->in + h->in_off[node];
+    return h->in_off[node + 1] - h->in_off[node];
+}
+
+uint32_t heartbeat_monitored(const struct heartbeat *h, uint32_t node, uint32_t k)
+{
+    assert(k < heartbeat_nmonitored(h, node));
+    return h->link[h->in_off[node] + k].peer;
 }
 
 sim_time heartbeat_phase(struct heartbeat *h, uint32_t node)
 {
-    return rng_below(&h->rng[node], h->sc->heartbeat.interval);
+    return rng_state_below(&h->stream[node], h->sc->heartbeat.interval);
 }
 
 bool heartbeat_lost(struct heartbeat *h, uint32_t from)
 {
     double p = h->sc->heartbeat.loss;
-    return p > 0 && rng_uniform(&h->rng[from]) < p;
+    return p > 0 && rng_state_uniform(&h->stream[from]) < p;
 }
 
-/* Index of peer among node's monitored links, or UINT32_MAX. */
-static uint32_t link_of(const struct heartbeat *h, uint32_t node, uint32_t peer)
+/* Node's link from peer, or NULL. */
+static struct hb_link *link_of(const struct heartbeat *h, uint32_t node, uint32_t peer)
 {
-    uint32_t lo = h->in_off[node], hi = h->in_off[node + 1];
+    uint32_t lo = h->in_off[node], end = h->in_off[node + 1], hi = end;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (h->in[mid] < peer)
+        if (h->link[mid].peer < peer)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < h->in_off[node + 1] && h->in[lo] == peer ? lo : UINT32_MAX;
+    return lo < end && h->link[lo].peer == peer ? &h->link[lo] : NULL;
 }
 
 bool heartbeat_heard(struct heartbeat *h, uint32_t node, uint32_t peer, sim_time now)
 {
-    uint32_t l = link_of(h, node, peer);
-    if (l == UINT32_MAX)
+    struct hb_link *l = link_of(h, node, peer);
+    if (!l)
         return false;
-    h->heard[l] = now;
-    if (!h->suspected[l])
+    l->heard = now;
+    if (!l->suspected)
         return false;
-    h->suspected[l] = 0;
+    l->suspected = false;
     h->nsuspected[node]--;
     return true;
 }
@@ -204,14 +214,15 @@ sim_time heartbeat_check(struct heartbeat *h, uint32_t node, sim_time now, sim_t
                          heartbeat_suspect_fn *fn, void *ctx)
 {
     sim_time next = SIM_TIME_MAX;
-    for (uint32_t l = h->in_off[node]; l < h->in_off[node + 1]; l++) {
-        if (h->suspected[l])
+    for (uint32_t i = h->in_off[node]; i < h->in_off[node + 1]; i++) {
+        struct hb_link *l = &h->link[i];
+        if (l->suspected)
             continue;
-        sim_time deadline = h->heard[l] + timeout;
+        sim_time deadline = l->heard + timeout;
         if (deadline <= now) {
-            h->suspected[l] = 1;
+            l->suspected = true;
             h->nsuspected[node]++;
-            fn(ctx, node, h->in[l]);
+            fn(ctx, node, l->peer);
         } else if (deadline < next) {
             next = deadline;
         }
@@ -221,19 +232,20 @@ sim_time heartbeat_check(struct heartbeat *h, uint32_t node, sim_time now, sim_t
 
 void heartbeat_shift(struct heartbeat *h, uint32_t node, int64_t by)
 {
-    for (uint32_t l = h->in_off[node]; l < h->in_off[node + 1]; l++) {
+    for (uint32_t i = h->in_off[node]; i < h->in_off[node + 1]; i++) {
+        struct hb_link *l = &h->link[i];
         if (by >= 0)
-            h->heard[l] = h->heard[l] > (sim_time)by ? h->heard[l] - (sim_time)by : 0;
+            l->heard = l->heard > (sim_time)by ? l->heard - (sim_time)by : 0;
         else
-            h->heard[l] += (sim_time)-by;
+            l->heard += (sim_time)-by;
     }
 }
 
 void heartbeat_reset(struct heartbeat *h, uint32_t node, sim_time now)
 {
-    for (uint32_t l = h->in_off[node]; l < h->in_off[node + 1]; l++) {
-        h->heard[l] = now;
-        h->suspected[l] = 0;
+    for (uint32_t i = h->in_off[node]; i < h->in_off[node + 1]; i++) {
+        h->link[i].heard = now;
+        h->link[i].suspected = false;
     }
     h->nsuspected[node] = 0;
 }
@@ -243,9 +255,7 @@ void heartbeat_prefetch(const struct heartbeat *h, uint32_t node)
     __builtin_prefetch(&h->in_off[node]);
     /* where node's links begin if every node hears from as many peers (exact for rings) */
     size_t guess = (size_t)((uint64_t)node * h->out_off[h->nodes] / h->nodes);
-    __builtin_prefetch(&h->in[guess]);
-    __builtin_prefetch(&h->heard[guess]);
-    __builtin_prefetch(&h->suspected[guess]);
+    __builtin_prefetch(&h->link[guess]);
 }
 
 void heartbeat_prefetch_tick(const struct heartbeat *h, uint32_t node)
@@ -254,7 +264,7 @@ void heartbeat_prefetch_tick(const struct heartbeat *h, uint32_t node)
     size_t guess = (size_t)((uint64_t)node * h->out_off[h->nodes] / h->nodes);
     __builtin_prefetch(&h->out[guess]);
     if (h->sc->heartbeat.loss > 0)
-        __builtin_prefetch(&h->rng[node]);
+        __builtin_prefetch(&h->stream[node]);
 }
 
 uint32_t heartbeat_trusted(const struct heartbeat *h, uint32_t node)
@@ -264,6 +274,6 @@ uint32_t heartbeat_trusted(const struct heartbeat *h, uint32_t node)
 
 bool heartbeat_suspects(const struct heartbeat *h, uint32_t node, uint32_t peer)
 {
-    uint32_t l = link_of(h, node, peer);
-    return l != UINT32_MAX && h->suspected[l];
+    const struct hb_link *l = link_of(h, node, peer);
+    return l && l->suspected;
 }

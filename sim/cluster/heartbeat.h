@@ -9,7 +9,9 @@
  * not monitor are trusted. The detector is pure state: the cluster sends the heartbeats,
  * schedules the checks and reports suspicions.
  *
- * Memory: O(sum of in-degrees): ~13 bytes per monitored link plus a 32-byte stream per node.
+ * Memory: O(sum of in-degrees): 20 bytes per link (its 16-byte record at the receiver, all
+ * that a heartbeat's delivery reads of it, and the sender's 4-byte target), 28 bytes per node
+ * (a 16-byte stream, offsets, suspicion count).
  * Ownership: borrows the scenario.
  */
 #ifndef ATLAS_SIM_CLUSTER_HEARTBEAT_H
@@ -27,8 +29,9 @@ void heartbeat_free(struct heartbeat *h); /* NULL is a no-op */
 
 /* Peers node sends its heartbeats to (*n of them, sorted). */
 const uint32_t *heartbeat_targets(const struct heartbeat *h, uint32_t node, uint32_t *n);
-/* Peers node monitors (*n of them, sorted). */
-const uint32_t *heartbeat_monitored(const struct heartbeat *h, uint32_t node, uint32_t *n);
+/* How many peers node monitors, and the k-th of them (sorted). */
+uint32_t heartbeat_nmonitored(const struct heartbeat *h, uint32_t node);
+uint32_t heartbeat_monitored(const struct heartbeat *h, uint32_t node, uint32_t k);
 
 /* Offset of node's first heartbeat in [0, interval), from its stream. */
 sim_time heartbeat_phase(struct heartbeat *h, uint32_t node);

@@ -9,35 +9,16 @@
 #include "sim/engine/engine.h"
 #include "sim/engine/rng.h"
 
-/* A sender's two streams as bare xoroshiro128++ states (16 bytes each, two nodes to a cache
- * line): a struct rng would add a 16-byte gsl_rng header to each; the delay samplers get one
- * built on the stack instead (stream()). The draws are those of struct rng streams. */
+/* A node's streams as bare states (sim/engine/rng.h), in one cache line: its two as a sender
+ * and its host's (net_host_stream), so that a delivery that draws from the host's stream and
+ * replies loads one line for all three. The draws are those of struct rng streams. */
 struct net_node {
-    uint64_t loss[2];    /* RNG_LOSS: loss and duplication */
-    uint64_t latency[2]; /* RNG_LATENCY: delays */
+    _Alignas(64) struct rng_state loss; /* RNG_LOSS: loss and duplication */
+    struct rng_state latency;           /* RNG_LATENCY: delays */
+    struct rng_state host;              /* host_kind (net_new), if not 0 */
 };
 
-_Static_assert(sizeof(struct net_node) == 32, "two senders' streams share a cache line");
-
-static void state_init(uint64_t state[2], uint64_t seed, uint32_t kind, uint32_t node)
-{
-    struct rng r;
-    rng_init(&r, seed, kind, node);
-    state[0] = r.state[0];
-    state[1] = r.state[1];
-}
-
-/* rng_uniform on a bare state. */
-static double state_uniform(uint64_t state[2])
-{
-    return (double)(rng_next_state(state) >> 11) * 0x1.0p-53;
-}
-
-/* A gsl_rng over a bare state, for the gsl_ran_* samplers. */
-static gsl_rng stream(uint64_t state[2])
-{
-    return (gsl_rng){.type = rng_atlas_type, .state = state};
-}
+_Static_assert(sizeof(struct net_node) == 64, "a node's streams are one cache line");
 
 /*
  * network.fifo: the last arrival time of each sender-receiver pair that has sent, in an
@@ -92,7 +73,8 @@ struct net {
     const struct sim_engine *eng; /* the clock, for network.fifo */
     struct fifo fifo;
     uint32_t nodes;
-    struct net_node *node;
+    uint32_t host_kind;    /* of the host's streams (0: none) */
+    struct net_node *node; /* sim_huge_calloc: 64-byte aligned */
     uint32_t
         *group;   /* npartitions * nodes: group of each node in partition i (as wide as node ids) */
     bool *active; /* per partition */
@@ -120,16 +102,19 @@ static void zones_init(struct net *n, const struct scenario *sc)
     }
 }
 
-struct net *net_new(const struct scenario *sc, const struct sim_engine *eng)
+struct net *net_new(const struct scenario *sc, const struct sim_engine *eng, uint32_t host_kind)
 {
     struct net *n = xcalloc(1, sizeof(*n));
     n->sc = sc;
     n->eng = eng;
     n->nodes = sc->nodes;
+    n->host_kind = host_kind;
     n->node = sim_huge_calloc(sc->nodes, sizeof(*n->node));
     for (uint32_t i = 0; i < sc->nodes; i++) {
-        state_init(n->node[i].loss, sc->seed, RNG_LOSS, i);
-        state_init(n->node[i].latency, sc->seed, RNG_LATENCY, i);
+        rng_state_init(&n->node[i].loss, sc->seed, RNG_LOSS, i);
+        rng_state_init(&n->node[i].latency, sc->seed, RNG_LATENCY, i);
+        if (host_kind)
+            rng_state_init(&n->node[i].host, sc->seed, host_kind, i);
     }
     size_t np = sc->faults.npartitions;
     n->active = xcalloc(np ? np : 1, sizeof(*n->active));
@@ -171,6 +156,12 @@ void net_prefetch(const struct net *n, uint32_t node)
     __builtin_prefetch(&n->node[node]);
 }
 
+struct rng_state *net_host_stream(struct net *n, uint32_t node)
+{
+    assert(n->host_kind && node < n->nodes);
+    return &n->node[node].host;
+}
+
 void net_partition_set(struct net *n, size_t i, bool active)
 {
     assert(i < n->sc->faults.npartitions);
@@ -207,7 +198,7 @@ static bool link_matches(const struct link_override *l, uint32_t from, uint32_t 
  * sender's latency stream; without jitter the draws are those of a network without it). */
 static sim_time delay(struct net *n, const struct dist *lat, struct net_node *s)
 {
-    gsl_rng g = stream(s->latency);
+    gsl_rng g = rng_state_gsl(&s->latency);
     sim_time d = dist_sample(lat, &g);
     const struct dist *jitter = &n->sc->network.jitter;
     if (jitter->ops) {
@@ -290,14 +281,14 @@ void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out)
         return;
     }
     struct net_node *s = &n->node[from];
-    if (loss > 0 && state_uniform(s->loss) < loss) {
+    if (loss > 0 && rng_state_uniform(&s->loss) < loss) {
         out->fate = NET_LOST;
         return;
     }
     out->fate = NET_DELIVERED;
     out->ncopies = 1;
     out->delay[0] = delay(n, lat, s);
-    if (n->sc->network.duplicate > 0 && state_uniform(s->loss) < n->sc->network.duplicate) {
+    if (n->sc->network.duplicate > 0 && rng_state_uniform(&s->loss) < n->sc->network.duplicate) {
         out->ncopies = 2;
         out->delay[1] = delay(n, lat, s);
     }

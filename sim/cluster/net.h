@@ -17,7 +17,8 @@
  * stream the delays (and jitter), so one node's traffic never shifts another node's draws.
  *
  * Liveness of senders and receivers is the cluster's business, not the network's.
- * Ownership: borrows the scenario; owns per-node streams and partition membership.
+ * Ownership: borrows the scenario; owns per-node streams (its host's too) and partition
+ * membership.
  */
 #ifndef ATLAS_SIM_CLUSTER_NET_H
 #define ATLAS_SIM_CLUSTER_NET_H
@@ -27,6 +28,7 @@
 #include <stdint.h>
 
 #include "sim/engine/engine.h"
+#include "sim/engine/rng.h"
 #include "sim/scenario/scenario.h"
 
 enum net_fate {
@@ -43,8 +45,9 @@ struct net_route {
 
 struct net;
 
-/* eng is the clock network.fifo reads (borrowed). */
-struct net *net_new(const struct scenario *sc, const struct sim_engine *eng);
+/* eng is the clock network.fifo reads (borrowed). host_kind: the kind (enum rng_kind) of a
+ * stream per node that the network keeps for its host beside the node's own (0: none). */
+struct net *net_new(const struct scenario *sc, const struct sim_engine *eng, uint32_t host_kind);
 void net_free(struct net *n); /* NULL is a no-op */
 
 /* Decide the fate of a message from -> to sent now (draws from the sender's streams). */
@@ -53,8 +56,13 @@ void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out);
 /* The zone of node (0 without cluster.zones). */
 uint32_t net_zone(const struct net *n, uint32_t node);
 
-/* Start loading node's streams into the cache (a hint). */
+/* Start loading node's streams, the host's included, into the cache (a hint). */
 void net_prefetch(const struct net *n, uint32_t node);
+
+/* Node's host stream (stream (seed, host_kind, node)); host_kind must not be 0. It shares the
+ * cache line of node's loss and latency streams: a delivery that draws from it and replies
+ * loads one line for the three. */
+struct rng_state *net_host_stream(struct net *n, uint32_t node);
 
 /* Switch partition i (index into faults.partitions) on or off. */
 void net_partition_set(struct net *n, size_t i, bool active);

@@ -760,12 +760,13 @@ static void prefetch_slot(const struct replicas *r, const uint64_t *bits, uint32
         __builtin_prefetch(bits + r->slots[s].elems / 64);
 }
 
-void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op)
+void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op, bool applies)
 {
     assert(op < r->nops);
     const struct rop *o = &r->ops[op];
     const uint64_t *bits = r->bits + (size_t)node * r->words;
-    __builtin_prefetch(&r->hashes[node]);
+    if (applies)
+        __builtin_prefetch(&r->hashes[node]);
     if (o->bad || o->unlabeled)
         return;
     if (o->op == PROP_ADD_EDGE) {

@@ -119,8 +119,9 @@ const char *replicas_property(const struct replicas *r, uint32_t node, const cha
 /* A new struct graph with node's replica's contents (caller frees it with graph_free). */
 struct graph *replicas_graph(const struct replicas *r, uint32_t node);
 
-/* Start loading the part of node's replica that validating or applying op reads (a hint). */
-void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op);
+/* Start loading the part of node's replica that validating op reads, and with `applies` what
+ * applying it writes too (its state hash: a validation reads none). A hint. */
+void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op, bool applies);
 
 size_t replicas_bytes_per_node(const struct replicas *r);
 /* Bytes the store holds per generated operation at most (its op, slot, element, indices). */

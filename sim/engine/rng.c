@@ -85,21 +85,37 @@ void rng_init(struct rng *r, uint64_t base_seed, uint32_t kind, uint64_t id)
     seed_state(r->state, rng_mix(base_seed, kind, id));
 }
 
-uint64_t rng_below(struct rng *r, uint64_t n)
+void rng_state_init(struct rng_state *st, uint64_t base_seed, uint32_t kind, uint64_t id)
+{
+    seed_state(st->s, rng_mix(base_seed, kind, id));
+}
+
+/* Uniform in [0, n) from the generator state s (n > 0). */
+static uint64_t below(uint64_t *s, uint64_t n)
 {
     assert(n > 0);
     /* Lemire's nearly divisionless method: unbiased, one multiply in the common case. */
     __extension__ typedef unsigned __int128 u128;
-    u128 m = (u128)rng_u64(r) * n;
+    u128 m = (u128)rng_next_state(s) * n;
     uint64_t low = (uint64_t)m;
     if (low < n) {
         uint64_t threshold = -n % n;
         while (low < threshold) {
-            m = (u128)rng_u64(r) * n;
+            m = (u128)rng_next_state(s) * n;
             low = (uint64_t)m;
         }
     }
     return (uint64_t)(m >> 64);
+}
+
+uint64_t rng_below(struct rng *r, uint64_t n)
+{
+    return below(r->state, n);
+}
+
+uint64_t rng_state_below(struct rng_state *st, uint64_t n)
+{
+    return below(st->s, n);
 }
 
 int rng_bernoulli(struct rng *r, double p)

@@ -7,7 +7,8 @@
  * and exposes a gsl_rng, so every gsl_ran_* sampler works on it.
  *
  * The generator is xoroshiro128++ (16 bytes of state, period 2^128 - 1); a whole struct rng
- * is 32 bytes. rng_u64 and rng_uniform are inline because models call them per event.
+ * is 32 bytes, a bare struct rng_state 16. rng_u64 and rng_uniform are inline because models
+ * call them per event.
  *
  * A struct rng must not be copied or moved after rng_init (the gsl_rng points into it);
  * re-run rng_init after moving it.
@@ -63,6 +64,25 @@ static inline uint64_t rng_next_state(uint64_t *s)
     return out;
 }
 
+/*
+ * A bare stream: the generator state alone (16 bytes, no gsl_rng header), for models that
+ * lay out millions of streams themselves, e.g. several streams of one node in one cache
+ * line. rng_state_init gives the state of rng_init's stream (base_seed, kind, id), so a
+ * bare stream draws exactly what the struct rng stream would. It may be copied and moved.
+ */
+struct rng_state {
+    uint64_t s[2]; /* xoroshiro128++ */
+};
+
+void rng_state_init(struct rng_state *st, uint64_t base_seed, uint32_t kind, uint64_t id);
+uint64_t rng_state_below(struct rng_state *st, uint64_t n); /* rng_below's draw */
+
+/* Uniform in [0, 1) with 53 random bits (rng_uniform's draw). */
+static inline double rng_state_uniform(struct rng_state *st)
+{
+    return (double)(rng_next_state(st->s) >> 11) * 0x1.0p-53;
+}
+
 /* 64 uniform bits. */
 static inline uint64_t rng_u64(struct rng *r)
 {
@@ -80,5 +100,11 @@ int rng_bernoulli(struct rng *r, double p);    /* 1 with probability p */
 
 /* The gsl_rng_type of the generator, for gsl_rng_alloc() users. */
 extern const gsl_rng_type *rng_atlas_type;
+
+/* A gsl_rng over st for the gsl_ran_* samplers; valid while st is, not to be freed. */
+static inline gsl_rng rng_state_gsl(struct rng_state *st)
+{
+    return (gsl_rng){.type = rng_atlas_type, .state = st->s};
+}
 
 #endif
