@@ -19,7 +19,8 @@
 #define RECORD     64  /* an engine event record and its heap entry (48 + 16 bytes) */
 #define UNICAST    56  /* a message in the mailbox: 40-byte event + 16-byte key */
 #define BCAST_COPY 24  /* a broadcast copy in the mailbox */
-#define HB_LINK    17  /* a heartbeat link: out + in index, last heard, suspected flag */
+#define HB_LINK                                                                                    \
+    20 /* a heartbeat link: its out index and 16-byte record (peer, last heard, suspected) */
 #define HB_NODE    28  /* per node: rng, offsets, suspicion count */
 #define LEDGER_REC 112 /* a ledger record and its text */
 #define GRAPH_ELEM 160 /* a vertex, edge or property of the final core/graph */
@@ -87,7 +88,8 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
                       (sc->consensus.napproval ? sizeof(double) : 0) +
                       4.0 * (double)sc->faults.npartitions;
     add(e, "per-node state", n * per_node);
-    add(e, "replicas and applied sets", n * 8 * (ceil(elems / 64) + ceil((props + 1) / 64)));
+    /* the applied sets (by proposal) and, at the end, the checker's copy of them by node */
+    add(e, "replicas and applied sets", n * 8 * (ceil(elems / 64) + 2 * ceil((props + 1) / 64)));
     /* the record, its commit and decision-time entries, and its share of the replica store
      * (an explicit proposal's strings are the scenario's size again, freed once decided) */
     add(e, "proposals",
