@@ -19,8 +19,7 @@
 #define RECORD     64  /* an engine event record and its heap entry (48 + 16 bytes) */
 #define UNICAST    56  /* a message in the mailbox: 40-byte event + 16-byte key */
 #define BCAST_COPY 24  /* a broadcast copy in the mailbox */
-#define HB_LINK                                                                                    \
-    20 /* a heartbeat link: its out index and 16-byte record (peer, last heard, suspected) */
+#define HB_LINK    20  /* a heartbeat link: out index, 16-byte record (peer, heard, suspected) */
 #define HB_NODE    28  /* per node: rng, offsets, suspicion count */
 #define LEDGER_REC 112 /* a ledger record and its text */
 #define GRAPH_ELEM 160 /* a vertex, edge or property of the final core/graph */
