@@ -61,13 +61,23 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
+/* The capacity that holds `need`: cap doubled (from 8) as often as it takes. */
+static size_t grown(size_t cap, size_t need)
+{
+    size_t c = cap ? cap : 8;
+    while (c < need) {
+        if (c > SIZE_MAX / 2)
+            oom(SIZE_MAX);
+        c *= 2;
+    }
+    return c;
+}
+
 void xgrow(void **p, size_t *cap, size_t need, size_t elem_size)
 {
     if (need <= *cap)
         return;
-    size_t c = *cap ? *cap : 8;
-    while (c < need)
-        c *= 2;
+    size_t c = grown(*cap, need);
     *p = xreallocarray(*p, c, elem_size);
     *cap = c;
 }
@@ -124,12 +134,7 @@ void xhuge_grow(void **p, size_t *cap, size_t need, size_t elem_size)
 {
     if (need <= *cap)
         return;
-    size_t c = *cap ? *cap : 8;
-    while (c < need) {
-        if (c > SIZE_MAX / 2)
-            oom(SIZE_MAX);
-        c *= 2;
-    }
+    size_t c = grown(*cap, need);
     void *q = xhuge_calloc(c, elem_size);
     if (*p)
         memcpy(q, *p, *cap * elem_size);

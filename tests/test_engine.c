@@ -456,7 +456,7 @@ Test(engine, huge_blocks_are_zeroed_writable_and_start_on_a_2_mib_boundary_small
     const size_t counts[] = {1, 3, 17, huge / 8 - 1, huge / 8, huge / 8 + 1, 3 * huge / 8 + 5};
     for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
         size_t n = counts[i];
-        uint64_t *p = sim_huge_calloc(n, sizeof(uint64_t));
+        uint64_t *p = xhuge_calloc(n, sizeof(uint64_t));
         cr_assert_not_null(p);
         if (n * sizeof(uint64_t) >= huge)
             cr_assert_eq((uintptr_t)p % huge, 0, "block of %zu words not 2 MiB-aligned", n);
@@ -467,12 +467,12 @@ Test(engine, huge_blocks_are_zeroed_writable_and_start_on_a_2_mib_boundary_small
         for (size_t j = 0; j < n; j++)
             p[j] = j;
         cr_assert_eq(p[n - 1], n - 1);
-        sim_huge_free(p, n, sizeof(uint64_t));
+        xhuge_free(p, n, sizeof(uint64_t));
     }
-    char *odd = sim_huge_calloc(huge / 24 + 7, 24);
+    char *odd = xhuge_calloc(huge / 24 + 7, 24);
     odd[(huge / 24 + 7) * 24 - 1] = 1;
-    sim_huge_free(odd, huge / 24 + 7, 24);
-    sim_huge_free(NULL, huge, 1); /* a no-op */
+    xhuge_free(odd, huge / 24 + 7, 24);
+    xhuge_free(NULL, huge, 1); /* a no-op */
 }
 
 Test(engine, xhuge_grow_keeps_the_contents_across_the_2_mib_threshold_and_zeroes_the_tail)

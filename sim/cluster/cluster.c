@@ -327,7 +327,7 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
         }
     } else {
         if (!c->refused) /* the first refusal of the run */
-            c->refused = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
+            c->refused = xhuge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
         refused = c->refused + (size_t)node * c->pwords;
         if (!(refused[id / 64] & bit)) {
             refused[id / 64] |= bit;
@@ -1123,17 +1123,17 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     seed_graph(c);
     c->max_props = workload_max_proposals(sc) + clients_max_ops(sc);
     /* per-proposal arrays on huge pages: a million proposals would fault every 4 KiB */
-    c->prop = sim_huge_calloc(c->max_props + 1, sizeof(*c->prop));
-    c->commits = sim_huge_calloc(c->max_props + 1, sizeof(*c->commits));
-    c->latency = sim_huge_calloc(c->max_props + 1, sizeof(*c->latency));
-    c->commit_latency = sim_huge_calloc(c->max_props + 1, sizeof(*c->commit_latency));
+    c->prop = xhuge_calloc(c->max_props + 1, sizeof(*c->prop));
+    c->commits = xhuge_calloc(c->max_props + 1, sizeof(*c->commits));
+    c->latency = xhuge_calloc(c->max_props + 1, sizeof(*c->latency));
+    c->commit_latency = xhuge_calloc(c->max_props + 1, sizeof(*c->commit_latency));
     c->pwords = (c->max_props + 1 + 63) / 64;
     c->nwords = ((size_t)c->n + 63) / 64;
-    c->applied = sim_huge_calloc((c->max_props + 1) * c->nwords, sizeof(uint64_t));
-    c->node = sim_huge_calloc(c->n, sizeof(*c->node));
+    c->applied = xhuge_calloc((c->max_props + 1) * c->nwords, sizeof(uint64_t));
+    c->node = xhuge_calloc(c->n, sizeof(*c->node));
     assert(c->max_props < UINT32_MAX); /* struct capplied's counts */
-    c->app = sim_huge_calloc(c->n, sizeof(*c->app));
-    c->fault = sim_huge_calloc(c->n, sizeof(*c->fault));
+    c->app = xhuge_calloc(c->n, sizeof(*c->app));
+    c->fault = xhuge_calloc(c->n, sizeof(*c->fault));
     c->down = xcalloc(((size_t)c->n + 63) / 64, sizeof(uint64_t));
     c->leader_now = UINT32_MAX;
     c->leader_lost_at = SIM_TIME_MAX;
@@ -1183,18 +1183,18 @@ void cluster_free(struct cluster *c)
     free(c->ledger);
     free(c->graphs);
     free(c->snap);
-    sim_huge_free(c->prop, c->max_props + 1, sizeof(*c->prop));
-    sim_huge_free(c->commits, c->max_props + 1, sizeof(*c->commits));
-    sim_huge_free(c->latency, c->max_props + 1, sizeof(*c->latency));
-    sim_huge_free(c->commit_latency, c->max_props + 1, sizeof(*c->commit_latency));
+    xhuge_free(c->prop, c->max_props + 1, sizeof(*c->prop));
+    xhuge_free(c->commits, c->max_props + 1, sizeof(*c->commits));
+    xhuge_free(c->latency, c->max_props + 1, sizeof(*c->latency));
+    xhuge_free(c->commit_latency, c->max_props + 1, sizeof(*c->commit_latency));
     free(c->pl);
     logcheck_free(c);
-    sim_huge_free(c->applied, (c->max_props + 1) * c->nwords, sizeof(uint64_t));
+    xhuge_free(c->applied, (c->max_props + 1) * c->nwords, sizeof(uint64_t));
     if (c->refused)
-        sim_huge_free(c->refused, (size_t)c->n * c->pwords, sizeof(uint64_t));
-    sim_huge_free(c->node, c->n, sizeof(*c->node));
-    sim_huge_free(c->app, c->n, sizeof(*c->app));
-    sim_huge_free(c->fault, c->n, sizeof(*c->fault));
+        xhuge_free(c->refused, (size_t)c->n * c->pwords, sizeof(uint64_t));
+    xhuge_free(c->node, c->n, sizeof(*c->node));
+    xhuge_free(c->app, c->n, sizeof(*c->app));
+    xhuge_free(c->fault, c->n, sizeof(*c->fault));
     free(c->down);
     free(c->approval);
     replicas_free(c->rep);
@@ -1225,7 +1225,7 @@ static void report_violation(void *ctx, uint32_t node, const char *detail)
  * by blocks of 64 nodes, whose rows stay in cache while each proposal's word is read once. */
 static uint64_t *applied_rows(const struct cluster *c)
 {
-    uint64_t *rows = sim_huge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
+    uint64_t *rows = xhuge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
     for (size_t w = 0; w < c->nwords; w++)
         for (uint64_t id = 1; id <= c->nprops; id++)
             for (uint64_t x = c->applied[id * c->nwords + w]; x; x &= x - 1) {
@@ -1266,7 +1266,7 @@ static void run_checker(struct cluster *c)
     checker_run(&in, report_violation, c, &c->check);
     free(nodes); /* before the log checks: the run's peak memory is here, at its end */
     xhuge_free(props, c->nprops + 1, sizeof(*props));
-    sim_huge_free(rows, (size_t)c->n * c->pwords, sizeof(uint64_t));
+    xhuge_free(rows, (size_t)c->n * c->pwords, sizeof(uint64_t));
     logcheck_finish(c);
     c->check.violations += c->log_violations;
 }

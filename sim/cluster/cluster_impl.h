@@ -141,8 +141,8 @@ struct cluster {
     size_t nleaders, leaders_cap;
     uint64_t log_violations; /* found by the log checks (logcheck.c) */
     double *approval;        /* per node, or NULL */
-    struct cnode *node;      /* sim_huge_calloc: 64-byte aligned */
-    struct capplied *app;    /* per node (sim_huge_calloc) */
+    struct cnode *node;      /* xhuge_calloc: 64-byte aligned */
+    struct capplied *app;    /* per node (xhuge_calloc) */
     struct rng *fault;       /* per node: RNG_FAULT (random crashes, catch-up peers) */
     uint64_t *down;          /* bitset: node is crashed (hot: read by every delivery) */
     struct ledger **ledger;  /* per node, or NULL (not kept) */

@@ -111,7 +111,7 @@ struct heartbeat *heartbeat_new(const struct scenario *sc)
     uint32_t n = sc->nodes;
     h->sc = sc;
     h->nodes = n;
-    h->stream = sim_huge_calloc(n, sizeof(*h->stream));
+    h->stream = xhuge_calloc(n, sizeof(*h->stream));
     for (uint32_t i = 0; i < n; i++)
         rng_state_init(&h->stream[i], sc->seed, RNG_HEARTBEAT, i);
     uint32_t max = sc->heartbeat.topology == HB_ALL ? n : 2 * sc->heartbeat.fanout + 1;
@@ -134,7 +134,7 @@ struct heartbeat *heartbeat_new(const struct scenario *sc)
         h->in_off[h->out[e] + 2]++;
     for (uint32_t i = 0; i < n; i++)
         h->in_off[i + 2] += h->in_off[i + 1];
-    h->link = sim_huge_calloc(total + 1, sizeof(*h->link));
+    h->link = xhuge_calloc(total + 1, sizeof(*h->link));
     for (uint32_t i = 0; i < n; i++)
         for (uint32_t e = h->out_off[i]; e < h->out_off[i + 1]; e++)
             h->link[h->in_off[h->out[e] + 1]++].peer = i;
@@ -146,8 +146,8 @@ void heartbeat_free(struct heartbeat *h)
 {
     if (!h)
         return;
-    sim_huge_free(h->stream, h->nodes, sizeof(*h->stream));
-    sim_huge_free(h->link, (size_t)h->out_off[h->nodes] + 1, sizeof(*h->link));
+    xhuge_free(h->stream, h->nodes, sizeof(*h->stream));
+    xhuge_free(h->link, (size_t)h->out_off[h->nodes] + 1, sizeof(*h->link));
     free(h->out_off);
     free(h->out);
     free(h->in_off);

@@ -166,10 +166,10 @@ static bool ukey_before(struct ukey a, struct ukey b)
 static void upool_grow(struct mailbox *mb)
 {
     size_t cap = mb->upool_cap ? 2 * mb->upool_cap : 1024;
-    struct sim_event *p = sim_huge_calloc(cap, sizeof(*p));
+    struct sim_event *p = xhuge_calloc(cap, sizeof(*p));
     if (mb->upool_n)
         memcpy(p, mb->upool, mb->upool_n * sizeof(*p));
-    sim_huge_free(mb->upool, mb->upool_cap, sizeof(*p));
+    xhuge_free(mb->upool, mb->upool_cap, sizeof(*p));
     mb->upool = p;
     mb->upool_cap = cap;
 }
@@ -258,7 +258,7 @@ static struct chunk *chunk_new(struct mailbox *mb)
     } else {
         if (!mb->nslabs || mb->slab_used == slab_chunks(mb->nslabs - 1)) {
             XGROW(mb->slabs, mb->slabs_cap, mb->nslabs + 1);
-            mb->slabs[mb->nslabs] = sim_huge_calloc(slab_chunks(mb->nslabs), sizeof(struct chunk));
+            mb->slabs[mb->nslabs] = xhuge_calloc(slab_chunks(mb->nslabs), sizeof(struct chunk));
             mb->nslabs++;
             mb->slab_used = 0;
         }
@@ -586,7 +586,7 @@ void mailbox_free(struct mailbox *mb)
         batch_free(mb->spare[i]);
     batch_free(mb->open);
     for (size_t i = 0; i < mb->nslabs; i++)
-        sim_huge_free(mb->slabs[i], slab_chunks(i), sizeof(struct chunk));
+        xhuge_free(mb->slabs[i], slab_chunks(i), sizeof(struct chunk));
     free(mb->slabs);
     free(mb->ring);
     free(mb->cur_k);
@@ -595,7 +595,7 @@ void mailbox_free(struct mailbox *mb)
     free(mb->bheap);
     free(mb->spare);
     free(mb->uheap);
-    sim_huge_free(mb->upool, mb->upool_cap, sizeof(*mb->upool));
+    xhuge_free(mb->upool, mb->upool_cap, sizeof(*mb->upool));
     free(mb->ufree);
     free(mb->tmp);
     free(mb);

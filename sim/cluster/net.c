@@ -74,7 +74,7 @@ struct net {
     struct fifo fifo;
     uint32_t nodes;
     uint32_t host_kind;    /* of the host's streams (0: none) */
-    struct net_node *node; /* sim_huge_calloc: 64-byte aligned */
+    struct net_node *node; /* xhuge_calloc: 64-byte aligned */
     uint32_t
         *group;   /* npartitions * nodes: group of each node in partition i (as wide as node ids) */
     bool *active; /* per partition */
@@ -109,7 +109,7 @@ struct net *net_new(const struct scenario *sc, const struct sim_engine *eng, uin
     n->eng = eng;
     n->nodes = sc->nodes;
     n->host_kind = host_kind;
-    n->node = sim_huge_calloc(sc->nodes, sizeof(*n->node));
+    n->node = xhuge_calloc(sc->nodes, sizeof(*n->node));
     for (uint32_t i = 0; i < sc->nodes; i++) {
         rng_state_init(&n->node[i].loss, sc->seed, RNG_LOSS, i);
         rng_state_init(&n->node[i].latency, sc->seed, RNG_LATENCY, i);
@@ -142,7 +142,7 @@ void net_free(struct net *n)
 {
     if (!n)
         return;
-    sim_huge_free(n->node, n->nodes, sizeof(*n->node));
+    xhuge_free(n->node, n->nodes, sizeof(*n->node));
     free(n->group);
     free(n->active);
     free(n->fifo.slot);

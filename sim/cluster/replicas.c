@@ -155,11 +155,11 @@ static uint64_t bytes_hash(const void *p, size_t n, uint64_t h)
 }
 
 /*
- * The store's big arrays are on transparent huge pages (sim_huge_calloc): a million-command
+ * The store's big arrays are on transparent huge pages (xhuge_calloc): a million-command
  * run touches them at random, and 4 KiB pages cost a fault each and a TLB miss per access.
- * They are presized from the bound; a run that exceeds it grows them by copying.
+ * They are presized from the bound; a run that exceeds it grows them by copying
+ * (XHUGE_GROW).
  */
-#define HUGE_GROW XHUGE_GROW
 
 /* --- names ------------------------------------------------------------------------------ */
 
@@ -284,7 +284,7 @@ static uint64_t map_hash(uint32_t kind, uint32_t a, uint32_t b, name_t name)
 static void map_grow(struct replicas *r)
 {
     size_t cap = r->map_cap ? r->map_cap * 2 : 256;
-    struct map_entry *m = sim_huge_calloc(cap, sizeof(*m));
+    struct map_entry *m = xhuge_calloc(cap, sizeof(*m));
     for (size_t i = 0; i < r->map_cap; i++) {
         const struct map_entry *e = &r->map[i];
         if (!e->kidx)
@@ -294,7 +294,7 @@ static void map_grow(struct replicas *r)
             j = (j + 1) & (cap - 1);
         m[j] = *e;
     }
-    sim_huge_free(r->map, r->map_cap, sizeof(*r->map));
+    xhuge_free(r->map, r->map_cap, sizeof(*r->map));
     r->map = m;
     r->map_cap = cap;
 }
@@ -353,7 +353,7 @@ static uint32_t slot_get(struct replicas *r, enum slot_kind kind, uint32_t a, ui
         r->map[pos] = (struct map_entry){.a = a, .b = b, .name = name, .kidx = map_kidx(kind, idx)};
         r->map_used++;
     }
-    HUGE_GROW(r->slots, r->slots_cap, r->nslots + 1);
+    XHUGE_GROW(r->slots, r->slots_cap, r->nslots + 1);
     struct slot *s = &r->slots[r->nslots++];
     *s = (struct slot){.kind = (uint8_t)kind,
                        .a = a,
@@ -371,7 +371,7 @@ static uint32_t slot_get(struct replicas *r, enum slot_kind kind, uint32_t a, ui
     s->chash = h;
     if (kind == SLOT_VERTEX) {
         s->edges = NONE;
-        HUGE_GROW(r->vertex_slots, r->vertex_slots_cap, r->nvertex_slots + 1);
+        XHUGE_GROW(r->vertex_slots, r->vertex_slots_cap, r->nvertex_slots + 1);
         r->vertex_slots[r->nvertex_slots++] = idx;
     }
     if (kind == SLOT_EDGE) { /* pushed at the head of the endpoints' lists */
@@ -502,7 +502,7 @@ static void intern_set_property(struct replicas *r, struct rop *o, const struct 
 /* A new operation (all indices NONE); its index is r->nops - 1. */
 static struct rop *new_op(struct replicas *r, enum prop_op op)
 {
-    HUGE_GROW(r->ops, r->ops_cap, r->nops + 1);
+    XHUGE_GROW(r->ops, r->ops_cap, r->nops + 1);
     struct rop *o = &r->ops[r->nops++];
     *o = (struct rop){
         .op = (uint8_t)op, .slot = NONE, .elem = NONE, .pslot = NONE, .from = NONE, .to = NONE};
@@ -657,23 +657,23 @@ struct replicas *replicas_new(uint32_t nodes, size_t max_elements)
     r->nodes = nodes;
     r->max_elements = max_elements;
     r->words = (max_elements + 63) / 64;
-    r->elems = sim_huge_calloc(max_elements ? max_elements : 1, sizeof(*r->elems));
+    r->elems = xhuge_calloc(max_elements ? max_elements : 1, sizeof(*r->elems));
     r->template = xcalloc(r->words ? r->words : 1, sizeof(uint64_t));
     /* presized from the bound: every element is at most one new slot, operation and vertex
      * (the generated ones are), so a run of generated proposals never grows them; the
      * memory is only touched as it is used */
     size_t n = max_elements + 16;
     r->slots_cap = r->ops_cap = r->vertex_slots_cap = n;
-    r->slots = sim_huge_calloc(n, sizeof(*r->slots));
-    r->ops = sim_huge_calloc(n, sizeof(*r->ops));
-    r->vertex_slots = sim_huge_calloc(n, sizeof(*r->vertex_slots));
+    r->slots = xhuge_calloc(n, sizeof(*r->slots));
+    r->ops = xhuge_calloc(n, sizeof(*r->ops));
+    r->vertex_slots = xhuge_calloc(n, sizeof(*r->vertex_slots));
     r->numbered_cap = n;
-    r->numbered = sim_huge_calloc(n, sizeof(*r->numbered));
+    r->numbered = xhuge_calloc(n, sizeof(*r->numbered));
     size_t cap = 256; /* the map holds edges, properties and named vertices: at most n */
     while (cap < n)
         cap *= 2;
     r->map_cap = cap;
-    r->map = sim_huge_calloc(cap, sizeof(*r->map));
+    r->map = xhuge_calloc(cap, sizeof(*r->map));
     return r;
 }
 
@@ -685,14 +685,14 @@ void replicas_free(struct replicas *r)
         free(r->names.s[i]);
     free(r->names.s);
     free(r->names.index);
-    sim_huge_free(r->slots, r->slots_cap, sizeof(*r->slots));
-    sim_huge_free(r->elems, r->max_elements ? r->max_elements : 1, sizeof(*r->elems));
-    sim_huge_free(r->ops, r->ops_cap, sizeof(*r->ops));
+    xhuge_free(r->slots, r->slots_cap, sizeof(*r->slots));
+    xhuge_free(r->elems, r->max_elements ? r->max_elements : 1, sizeof(*r->elems));
+    xhuge_free(r->ops, r->ops_cap, sizeof(*r->ops));
     free(r->prop_pool);
-    sim_huge_free(r->vertex_slots, r->vertex_slots_cap, sizeof(*r->vertex_slots));
-    sim_huge_free(r->numbered, r->numbered_cap, sizeof(*r->numbered));
-    sim_huge_free(r->map, r->map_cap, sizeof(*r->map));
-    sim_huge_free(r->bits, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
+    xhuge_free(r->vertex_slots, r->vertex_slots_cap, sizeof(*r->vertex_slots));
+    xhuge_free(r->numbered, r->numbered_cap, sizeof(*r->numbered));
+    xhuge_free(r->map, r->map_cap, sizeof(*r->map));
+    xhuge_free(r->bits, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
     free(r->hashes);
     free(r->template);
     for (uint32_t i = 0; r->vx && i < r->nodes; i++) {
@@ -724,9 +724,9 @@ static struct view view_of(const struct replicas *r, uint32_t node)
 
 void replicas_start(struct replicas *r)
 {
-    sim_huge_free(r->bits, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
+    xhuge_free(r->bits, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
     free(r->hashes);
-    r->bits = sim_huge_calloc((size_t)r->nodes * r->words + 1, sizeof(uint64_t));
+    r->bits = xhuge_calloc((size_t)r->nodes * r->words + 1, sizeof(uint64_t));
     r->hashes = xreallocarray(NULL, r->nodes, sizeof(uint64_t));
     for (uint32_t i = 0; i < r->nodes; i++)
         replicas_reset(r, i);

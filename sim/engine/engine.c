@@ -303,16 +303,6 @@ static void advise_huge(void *p, size_t len)
         (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
 }
 
-void *sim_huge_calloc(size_t n, size_t size)
-{
-    return xhuge_calloc(n, size);
-}
-
-void sim_huge_free(void *p, size_t n, size_t size)
-{
-    xhuge_free(p, n, size);
-}
-
 static void heap_grow(struct sim_engine *eng, size_t need)
 {
     if (need <= eng->cap)

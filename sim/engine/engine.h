@@ -105,15 +105,6 @@ void sim_compact(struct sim_engine *eng);
 const struct sim_event *sim_peek(const struct sim_engine *eng);
 
 /*
- * Zeroed memory for a large per-node array: core/xalloc's xhuge_calloc (a 2 MiB-aligned
- * mapping on transparent huge pages from 2 MiB up, a 64-byte-aligned malloc block below),
- * under the name the simulation layers have always used. Free with sim_huge_free and the
- * same n and size; sim_huge_free(NULL, ...) is a no-op.
- */
-void *sim_huge_calloc(size_t n, size_t size);
-void sim_huge_free(void *p, size_t n, size_t size);
-
-/*
  * ---- Event kinds and the event fingerprint ----
  *
  * Every event the model sees is summarised as a record (time, kind, target) and folded into
