@@ -183,7 +183,8 @@ struct consensus_event {
 };
 
 /*
- * The port: the host's services. Every function pointer is required, except read_only.
+ * The port: the host's services. Every function pointer is required, except those marked
+ * optional (set_timer_since, read_only).
  * `send`/`broadcast` never call back into the protocol synchronously (deliveries are
  * scheduled), nor do timers.
  */
@@ -206,6 +207,12 @@ struct consensus_port {
      * heartbeat, ...). A timer of a node that crashed before it fired never fires. */
     uint64_t (*set_timer)(void *ctx, uint32_t node, consensus_time delay, uint32_t key,
                           uint64_t arg);
+    /* Optional (NULL: use set_timer): as set_timer, with the delay counted from `since` (a
+     * time not after now) instead of from now: the timer fires where one set at `since`
+     * would have (now, if that has passed). For a queue of deadlines that keeps one timer
+     * armed for its earliest (core/logproto's client deadlines) instead of one per entry. */
+    uint64_t (*set_timer_since)(void *ctx, uint32_t node, consensus_time since,
+                                consensus_time delay, uint32_t key, uint64_t arg);
     void (*cancel_timer)(void *ctx, uint64_t handle); /* a fired or cancelled handle: no-op */
     /* Would `proposal`'s operation be valid on `node`'s replica now? */
     bool (*validate)(void *ctx, uint32_t node, uint64_t proposal);

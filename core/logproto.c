@@ -8,12 +8,16 @@
 #include "core/xalloc.h"
 
 void logproto_clients_init(struct logproto_clients *t, const struct consensus_port *port,
-                           uint64_t max_proposals, uint32_t n, uint32_t quorum)
+                           uint64_t max_proposals, uint32_t n, uint32_t quorum,
+                           consensus_time timeout, uint32_t key)
 {
     assert(max_proposals < UINT32_MAX);
     *t = (struct logproto_clients){.c = xhuge_calloc(max_proposals + 1, sizeof(*t->c)),
                                    .max_proposals = max_proposals,
+                                   .node = xcalloc(n, sizeof(*t->node)),
                                    .port = port,
+                                   .timeout = timeout,
+                                   .key = key,
                                    .n = n,
                                    .quorum = quorum};
 }
@@ -21,7 +25,9 @@ void logproto_clients_init(struct logproto_clients *t, const struct consensus_po
 void logproto_clients_fini(struct logproto_clients *t)
 {
     xhuge_free(t->c, t->max_proposals + 1, sizeof(*t->c));
+    free(t->node);
     t->c = NULL;
+    t->node = NULL;
 }
 
 static consensus_time now_of(const struct logproto_clients *t)
@@ -29,37 +35,49 @@ static consensus_time now_of(const struct logproto_clients *t)
     return t->port->now(t->port->ctx);
 }
 
-void logproto_submit(struct logproto_clients *t, uint32_t node, uint64_t id, consensus_time timeout,
-                     uint32_t key)
+/* Arm `node`'s deadline timer for its oldest undecided proposal, if any. */
+static void arm_deadline(struct logproto_clients *t, uint32_t node)
+{
+    struct logproto_node *q = &t->node[node];
+    q->armed = q->open;
+    if (q->open)
+        t->port->set_timer_since(t->port->ctx, node, t->c[q->open].submitted_at, t->timeout, t->key,
+                                 q->open);
+}
+
+void logproto_submit(struct logproto_clients *t, uint32_t node, uint64_t id)
 {
     struct logproto_client *st = &t->c[id];
-    assert(!st->submitted);
-    *st = (struct logproto_client){.submitter = node,
-                                   .submitted = true,
-                                   .submitted_at = now_of(t),
-                                   .prev_open = (uint32_t)t->open_last};
-    if (t->open_last)
-        t->c[t->open_last].next_open = (uint32_t)id;
+    struct logproto_node *q = &t->node[node];
+    assert(!st->submitted && id <= t->max_proposals);
+    *st = (struct logproto_client){
+        .submitter = node, .submitted = true, .submitted_at = now_of(t), .prev_open = q->open_last};
+    if (q->open_last)
+        t->c[q->open_last].next_open = (uint32_t)id;
     else
-        t->open = id;
-    t->open_last = id;
+        q->open = (uint32_t)id;
+    q->open_last = (uint32_t)id;
     struct consensus_record rec = {
         .kind = CONSENSUS_REC_PROPOSED, .node = node, .proposal = id, .time = now_of(t)};
     t->port->record(t->port->ctx, &rec);
-    t->port->set_timer(t->port->ctx, node, timeout, key, id);
+    if (!t->port->set_timer_since)
+        t->port->set_timer(t->port->ctx, node, t->timeout, t->key, id);
+    else if (!q->armed)
+        arm_deadline(t, node);
 }
 
 static void open_unlink(struct logproto_clients *t, uint64_t id)
 {
     struct logproto_client *st = &t->c[id];
+    struct logproto_node *q = &t->node[st->submitter];
     if (st->prev_open)
         t->c[st->prev_open].next_open = st->next_open;
     else
-        t->open = st->next_open;
+        q->open = st->next_open;
     if (st->next_open)
         t->c[st->next_open].prev_open = st->prev_open;
     else
-        t->open_last = st->prev_open;
+        q->open_last = st->prev_open;
     st->next_open = st->prev_open = 0;
 }
 
@@ -86,19 +104,29 @@ void logproto_decide(struct logproto_clients *t, uint32_t node, uint64_t id,
     t->port->record(t->port->ctx, &rec);
 }
 
-void logproto_deadline(struct logproto_clients *t, uint32_t node, uint64_t id)
+void logproto_deadline(struct logproto_clients *t, uint32_t node, uint64_t arg)
 {
-    if (!t->c[id].decided)
-        logproto_decide(t, node, id, CONSENSUS_TIMEOUT, 0, 0);
+    if (!t->port->set_timer_since) { /* one timer per proposal */
+        if (!t->c[arg].decided)
+            logproto_decide(t, node, arg, CONSENSUS_TIMEOUT, 0, 0);
+        return;
+    }
+    struct logproto_node *q = &t->node[node];
+    if (arg != q->armed)
+        return; /* armed before the node crashed (its proposals were aborted then) */
+    q->armed = 0;
+    if (!t->c[arg].decided)
+        logproto_decide(t, node, arg, CONSENSUS_TIMEOUT, 0, 0); /* may submit and arm */
+    if (!q->armed)
+        arm_deadline(t, node);
 }
 
 void logproto_abort_node(struct logproto_clients *t, uint32_t node)
 {
-    for (uint64_t id = t->open, next; id; id = next) {
-        next = t->c[id].next_open;
-        if (t->c[id].submitter == node)
-            logproto_decide(t, node, id, CONSENSUS_ABORTED, 0, 0);
-    }
+    struct logproto_node *q = &t->node[node];
+    while (q->open)
+        logproto_decide(t, node, q->open, CONSENSUS_ABORTED, 0, 0);
+    q->armed = 0; /* its timer dies with the node */
 }
 
 uint32_t logproto_resend_to(uint32_t leader, uint32_t last, uint32_t node, uint32_t n)

@@ -1,13 +1,21 @@
 /*
  * logproto: what the log protocols (Raft, Multi-Paxos) share, so that each keeps only its
  * own rules: the client table (which node submitted each proposal and when, whether it is
- * decided, and the undecided ones in submission order), the outcome record, the accounting
- * of time without a live leader, and node bitsets.
+ * decided, and each node's undecided ones in submission order), the client deadlines, the
+ * outcome record, the accounting of time without a live leader, and node bitsets.
+ *
+ * Client deadlines: every proposal gets the same timeout on its node's clock, so a node's
+ * deadlines come in the order of its open list, and one timer per node, armed for the
+ * oldest open proposal's deadline (port set_timer_since), serves them all: a run of a
+ * million commands that decide in milliseconds fires about one deadline timer per node and
+ * timeout instead of a million timers that find their proposal decided. A port without
+ * set_timer_since gets one timer per proposal; the outcomes are the same.
  *
  * Ownership: a struct logproto_clients is caller storage (logproto_clients_init/_fini); the
  * port it is given must outlive it. Proposal ids are 1..max_proposals, submitted once each.
- * Cost: every operation is O(1) except logproto_abort_node, O(undecided proposals).
- * Memory: 24 bytes per proposal id (on core/xalloc's xhuge blocks: touched only as used).
+ * Cost: every operation is O(1) except logproto_abort_node, O(the node's undecided proposals).
+ * Memory: 24 bytes per proposal id (on core/xalloc's xhuge blocks: touched only as used) and
+ * 12 per node.
  */
 #ifndef ATLAS_CORE_LOGPROTO_H
 #define ATLAS_CORE_LOGPROTO_H
@@ -21,27 +29,36 @@ struct logproto_client {
     uint32_t submitter;            /* the node the client submitted it at */
     bool submitted, decided;       /* its outcome is recorded once */
     consensus_time submitted_at;   /* when */
-    uint32_t next_open, prev_open; /* undecided proposals, in submission order; 0 ends (ids
-                                      fit 32 bits: the scenario caps proposals far below) */
+    uint32_t next_open, prev_open; /* the submitter's undecided proposals, in submission
+                                      order; 0 ends (ids fit 32 bits: the scenario caps
+                                      proposals far below) */
+};
+
+struct logproto_node {
+    uint32_t open, open_last; /* its first and last undecided proposal, 0: none */
+    uint32_t armed;           /* the proposal its deadline timer is armed for, 0: none */
 };
 
 struct logproto_clients {
     struct logproto_client *c; /* c[1..max_proposals] (xhuge block) */
     uint64_t max_proposals;
-    uint64_t open, open_last; /* the first and last undecided proposal, 0: none */
+    struct logproto_node *node; /* per node */
     const struct consensus_port *port;
-    uint32_t n, quorum; /* nodes; acknowledgements a decision needs (the records' quorum) */
-    uint64_t approved;  /* proposals decided approved at a log index: the committed commands */
+    consensus_time timeout; /* every client's deadline, on its node's clock */
+    uint32_t key;           /* the protocol's timer key for deadlines */
+    uint32_t n, quorum;     /* nodes; acknowledgements a decision needs (the records' quorum) */
+    uint64_t approved;      /* proposals decided approved at a log index: the committed commands */
 };
 
+/* Clients of n nodes; a proposal's deadline is `timeout` after its submission on its node's
+ * clock, and fires as the protocol's timer `key` (handled by logproto_deadline). */
 void logproto_clients_init(struct logproto_clients *t, const struct consensus_port *port,
-                           uint64_t max_proposals, uint32_t n, uint32_t quorum);
+                           uint64_t max_proposals, uint32_t n, uint32_t quorum,
+                           consensus_time timeout, uint32_t key);
 void logproto_clients_fini(struct logproto_clients *t);
 
-/* Proposal `id` is submitted at `node` now: the PROPOSED record, and the client's deadline
- * (timer `key` with arg id, after `timeout`). */
-void logproto_submit(struct logproto_clients *t, uint32_t node, uint64_t id, consensus_time timeout,
-                     uint32_t key);
+/* Proposal `id` is submitted at `node` now: the PROPOSED record, and the client's deadline. */
+void logproto_submit(struct logproto_clients *t, uint32_t node, uint64_t id);
 
 /* Record `id`'s outcome `o` at `node` (asserts it was submitted and is undecided): `index`
  * its log index (0: none), `acks` the replicas known to hold it. */
@@ -54,8 +71,10 @@ void logproto_decide(struct logproto_clients *t, uint32_t node, uint64_t id,
 double logproto_commits_per_s(const struct logproto_clients *t, consensus_time now);
 double logproto_messages_per_commit(const struct logproto_clients *t, uint64_t messages);
 
-/* The client deadline of `id` at `node` fired: `timeout` unless it was decided first. */
-void logproto_deadline(struct logproto_clients *t, uint32_t node, uint64_t id);
+/* `node`'s deadline timer (key, arg `arg`) fired: the proposal it was armed for is
+ * `timeout` unless it was decided first, and the timer is armed for the node's oldest
+ * undecided proposal (whose deadline may be now too: it fires next). */
+void logproto_deadline(struct logproto_clients *t, uint32_t node, uint64_t arg);
 
 /* `node` crashed: every undecided proposal submitted there is `aborted`, in id order. */
 void logproto_abort_node(struct logproto_clients *t, uint32_t node);

@@ -36,7 +36,7 @@ struct harness {
     struct consensus *p;
     union consensus_value params[CONSENSUS_PARAMS_MAX];
     consensus_time now;
-    uint64_t rng, seq, hash;
+    uint64_t rng, seq, hash, decisions_hash;
     struct ev *pool;
     uint32_t *free_slots, nfree, npool;
     uint32_t *heap, nheap;
@@ -219,6 +219,15 @@ static uint64_t p_set_timer(void *ctx, uint32_t node, consensus_time delay, uint
     return (e->seq << 32) | slot;
 }
 
+static uint64_t p_set_timer_since(void *ctx, uint32_t node, consensus_time since,
+                                  consensus_time delay, uint32_t key, uint64_t arg)
+{
+    struct harness *h = ctx;
+    assert(since <= h->now);
+    consensus_time at = since + delay + h->o.deadline_skew;
+    return p_set_timer(ctx, node, at > h->now ? at - h->now : 0, key, arg);
+}
+
 static void p_cancel_timer(void *ctx, uint64_t handle)
 {
     struct harness *h = ctx;
@@ -325,6 +334,9 @@ static void p_record(void *ctx, const struct consensus_record *r)
         return;
     }
     h->decided[r->proposal] = (uint8_t)(r->outcome + 1);
+    const uint64_t fields[] = {r->proposal, r->outcome, r->node, r->time};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        h->decisions_hash = (h->decisions_hash ^ fields[i]) * 0x100000001b3ull;
     h->c.outcomes[r->outcome]++;
 }
 
@@ -433,7 +445,7 @@ struct harness *h_new(const struct consensus_ops *ops, const struct h_options *o
     h->o = *o;
     h->ops = ops;
     h->rng = o->seed;
-    h->hash = 0xcbf29ce484222325ull;
+    h->hash = h->decisions_hash = 0xcbf29ce484222325ull;
     h->nodes = xcalloc(o->nodes, sizeof(*h->nodes));
     for (uint32_t i = 0; i < o->nodes; i++)
         h->nodes[i].alive = true;
@@ -465,6 +477,7 @@ struct harness *h_new(const struct consensus_ops *ops, const struct h_options *o
         .send = p_send,
         .broadcast = p_broadcast,
         .set_timer = p_set_timer,
+        .set_timer_since = p_set_timer_since,
         .cancel_timer = p_cancel_timer,
         .validate = p_validate,
         .apply = p_apply,
@@ -479,6 +492,8 @@ struct harness *h_new(const struct consensus_ops *ops, const struct h_options *o
     };
     struct consensus_port mine = port;
     mine.ctx = h;
+    if (o->timer_per_deadline)
+        mine.set_timer_since = NULL;
     h->p = ops->create(&cfg, &mine);
     return h;
 }
@@ -812,4 +827,44 @@ bool h_live_applied_equal(const struct harness *h)
 uint64_t h_hash(const struct harness *h)
 {
     return h->hash;
+}
+
+uint64_t h_decisions_hash(const struct harness *h)
+{
+    return h->decisions_hash;
+}
+
+/* One run of h_check_deadlines: its decisions digest; adds its timeouts and aborts to ends. */
+static uint64_t deadline_run(const struct consensus_ops *ops, struct h_options o, uint64_t *ends)
+{
+    o.loss = 0.05;
+    o.client_timeout = 120 * H_MS;
+    struct harness *h = h_new(ops, &o);
+    h_workload(h, 400, 7 * H_MS, o.nodes);
+    h_chaos(h, 250 * H_MS, 3000 * H_MS, (o.nodes - 1) / 2, false);
+    h_run_until(h, 5000 * H_MS);
+    *ends += h->c.outcomes[CONSENSUS_TIMEOUT] + h->c.outcomes[CONSENSUS_ABORTED];
+    uint64_t d = h->decisions_hash;
+    h_free(h);
+    return d;
+}
+
+struct h_deadline_check h_check_deadlines(const struct consensus_ops *ops,
+                                          struct h_options (*options)(uint64_t seed),
+                                          uint64_t seeds)
+{
+    struct h_deadline_check k = {0};
+    for (uint64_t seed = 1; seed <= seeds; seed++) {
+        uint64_t ends = 0, scratch = 0;
+        struct h_options o = options(seed);
+        uint64_t queued = deadline_run(ops, o, &ends);
+        o.timer_per_deadline = true;
+        k.differ += deadline_run(ops, o, &scratch) != queued;
+        o.timer_per_deadline = false;
+        o.deadline_skew = 1;
+        bool caught = deadline_run(ops, o, &scratch) != queued;
+        k.with_ends += ends > 0;
+        k.skew_caught += ends > 0 && caught;
+    }
+    return k;
 }

@@ -47,6 +47,11 @@ struct h_options {
      * Raft's, from the fields above. */
     const union consensus_value *params;
     bool fd_cuts; /* a cut link makes the receiver suspect the sender (default true) */
+    /* Client deadlines: false (default): the port offers set_timer_since (one deadline timer
+     * per node); true: it does not (one timer per proposal). deadline_skew (a negative
+     * control): set_timer_since fires this much late. */
+    bool timer_per_deadline;
+    consensus_time deadline_skew;
 };
 
 /* Defaults: 5 nodes, 1-5 ms latency, no loss, 150-300 ms timeouts, 50 ms heartbeat, batch
@@ -111,6 +116,22 @@ uint64_t h_applied_twice(const struct harness *h, uint32_t node);
 /* Every live node applied the same number of entries as node `ref` (after quiescence). */
 bool h_live_applied_equal(const struct harness *h);
 uint64_t h_hash(const struct harness *h); /* digest of every callback seen, for determinism */
+/* Digest of every decision: proposal, outcome, deciding node and time, in order. */
+uint64_t h_decisions_hash(const struct harness *h);
+
+/*
+ * Client deadlines armed one timer per node (set_timer_since) against one per proposal:
+ * for seeds 1..seeds, a run with 5% loss, crashes and 120 ms client deadlines, each way.
+ * differ: seeds whose decisions (h_decisions_hash) differ; with_ends: seeds with a timeout
+ * or abort; skew_caught: of those, seeds whose decisions change when set_timer_since fires
+ * 1 ns late (the negative control: should be all of them).
+ */
+struct h_deadline_check {
+    uint64_t differ, with_ends, skew_caught;
+};
+struct h_deadline_check h_check_deadlines(const struct consensus_ops *ops,
+                                          struct h_options (*options)(uint64_t seed),
+                                          uint64_t seeds);
 
 /* Direct port calls, for the checkers' negative controls. */
 void h_port_leader(struct harness *h, uint32_t node, uint64_t term);

@@ -31,6 +31,19 @@ static struct h_options paxos_options(uint64_t seed, consensus_time check)
     return o;
 }
 
+static struct h_options paxos_defaults(uint64_t seed)
+{
+    return paxos_options(seed, 50 * H_MS);
+}
+
+Test(paxos, client_deadlines_decide_alike_with_one_timer_per_node_or_per_proposal)
+{
+    struct h_deadline_check k = h_check_deadlines(&multi_paxos_ops, paxos_defaults, 20);
+    cr_expect_eq(k.differ, 0, "%llu of 20 seeds decided differently", (unsigned long long)k.differ);
+    cr_expect_gt(k.with_ends, 10, "too few runs with timeouts or aborts to compare");
+    cr_expect_eq(k.skew_caught, k.with_ends, "a deadline 1 ns late went unnoticed");
+}
+
 static void metrics_of(const struct harness *h, double *m)
 {
     multi_paxos_ops.metrics(h_protocol(h), m);

@@ -146,6 +146,16 @@ Test(raft, clusters_of_1_2_3_and_7_nodes_keep_every_check_under_faults)
         }
 }
 
+/* ---- client deadlines --------------------------------------------------------------- */
+
+Test(raft, client_deadlines_decide_alike_with_one_timer_per_node_or_per_proposal)
+{
+    struct h_deadline_check k = h_check_deadlines(&raft_ops, h_defaults, 20);
+    cr_expect_eq(k.differ, 0, "%llu of 20 seeds decided differently", (unsigned long long)k.differ);
+    cr_expect_gt(k.with_ends, 10, "too few runs with timeouts or aborts to compare");
+    cr_expect_eq(k.skew_caught, k.with_ends, "a deadline 1 ns late went unnoticed");
+}
+
 /* ---- replication ------------------------------------------------------------------- */
 
 /* Heal everything, recover every node and let the cluster settle. */

@@ -232,12 +232,13 @@ static int made_vs_strings(unsigned long seed, int steps, uint32_t skew)
             proposal_set(&p.label, any(r, vlabels, 2));
             op = replicas_intern(made, &p);
         } else if (kind == 0) {
+            static const char *const made_labels[] = {"Person", "Place", ""}; /* "": none */
             uint32_t k = 1 + (uint32_t)gsl_rng_uniform_int(r, 30);
-            uint32_t l = (uint32_t)gsl_rng_uniform_int(r, 2);
-            op = replicas_op_add_vertex(made, k, replicas_label(made, vlabels[l]));
+            uint32_t l = (uint32_t)gsl_rng_uniform_int(r, 3);
+            op = replicas_op_add_vertex(made, k, replicas_label(made, made_labels[l]));
             snprintf(num, sizeof(num), "v%u", k);
             proposal_set(&p.vertex, num);
-            proposal_set(&p.label, vlabels[l]);
+            proposal_set(&p.label, made_labels[l]);
         } else if (kind == 1 || kind == 2 || kind == 4) {
             uint32_t v = replicas_vertex_at(made, pick_on, gsl_rng_uniform_int(r, nv));
             const char *id = replicas_vertex_id(made, v, b1);

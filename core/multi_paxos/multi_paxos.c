@@ -683,7 +683,7 @@ static void paxos_submit(struct consensus *p, uint32_t node, uint64_t id)
 {
     assert(node < p->n && id >= 1 && id <= p->cfg.max_proposals);
     p->props[id].resent_to = NONE;
-    logproto_submit(&p->clients, node, id, p->cfg.vote_timeout, T_CLIENT);
+    logproto_submit(&p->clients, node, id);
     route(p, node, id, 0);
     if (p->client_retry)
         logproto_arm_resend(&p->port, node, p->client_retry, T_RETRY, id, 1);
@@ -994,7 +994,8 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     assert(p->check > 0);
     p->no_recovery = no_recovery;
     p->props = xhuge_calloc(cfg->max_proposals + 1, sizeof(*p->props));
-    logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority);
+    logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority,
+                          cfg->vote_timeout, T_CLIENT);
     p->nodes = xcalloc(p->n, sizeof(*p->nodes));
     for (uint32_t i = 0; i < p->n; i++) {
         struct pnode *r = &p->nodes[i];

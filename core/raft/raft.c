@@ -582,7 +582,7 @@ static void raft_submit(struct consensus *p, uint32_t node, uint64_t proposal)
 {
     assert(node < p->n && proposal >= 1 && proposal <= p->cfg.max_proposals);
     p->props[proposal].resent_to = NONE;
-    logproto_submit(&p->clients, node, proposal, p->cfg.vote_timeout, T_CLIENT);
+    logproto_submit(&p->clients, node, proposal);
     route(p, node, proposal, 0);
     if (p->client_retry)
         logproto_arm_resend(&p->port, node, p->client_retry, T_RETRY, proposal, 1);
@@ -948,7 +948,8 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     p->lease = cfg->params[RAFT_LEASE].t;
     p->figure8 = figure8;
     p->props = xhuge_calloc(cfg->max_proposals + 1, sizeof(*p->props));
-    logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority);
+    logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority,
+                          cfg->vote_timeout, T_CLIENT);
     p->nodes = xcalloc(p->n, sizeof(*p->nodes));
     /* A log about as long as the proposals, when that is a mapped block (2 MiB or more, its
      * pages touched only as entries come) and the cluster's logs reserve at most 1 GiB of

@@ -439,6 +439,18 @@ static uint64_t port_set_timer(void *ctx, uint32_t node, consensus_time delay, u
     return mailbox_schedule(c->mb, cluster_after(c, cluster_span(c, node, delay)), &ev);
 }
 
+static uint64_t port_set_timer_since(void *ctx, uint32_t node, consensus_time since,
+                                     consensus_time delay, uint32_t key, uint64_t arg)
+{
+    struct cluster *c = ctx;
+    assert(key < c->proto_ops->ntimers && since <= sim_now(c->eng));
+    struct sim_event ev = {
+        .fn = timer_handlers[key], .ctx = c, .a = arg, .c = node, .d = c->node[node].epoch};
+    sim_time span = cluster_span(c, node, delay);
+    sim_time at = span > SIM_TIME_MAX - since ? SIM_TIME_MAX : since + span;
+    return mailbox_schedule(c->mb, at > sim_now(c->eng) ? at : sim_now(c->eng), &ev);
+}
+
 static void port_cancel_timer(void *ctx, uint64_t handle)
 {
     sim_cancel(((struct cluster *)ctx)->eng, handle);
@@ -978,6 +990,7 @@ static void init_protocol(struct cluster *c)
         .send = port_send,
         .broadcast = port_broadcast,
         .set_timer = port_set_timer,
+        .set_timer_since = port_set_timer_since,
         .cancel_timer = port_cancel_timer,
         .validate = port_validate,
         .apply = port_apply,
