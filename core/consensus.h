@@ -177,7 +177,8 @@ struct consensus_record {
 /* A protocol event for events.csv: detail is "k0=v0 k1=v1" from the named values. */
 struct consensus_event {
     uint32_t node;
-    const char *event;  /* static name: "leader", "election", "term", "step_down", ... */
+    const char *event;  /* static identifier (letters, digits, '_': events.csv writes it
+                           unquoted): "leader", "election", "term", "step_down", ... */
     const char *key[3]; /* NULL: unused */
     uint64_t value[3];
 };

@@ -253,6 +253,26 @@ Test(csv, a_field_quoted_in_memory_is_the_field_written_to_a_file)
     }
 }
 
+Test(csv, every_byte_at_every_position_of_long_fields_is_quoted_exactly_when_it_must_be)
+{
+    /* the quoting test reads eight bytes at a time: every byte value at every position of
+     * fields of 1 to 24 bytes, against the rule itself */
+    char field[25], got[64];
+    unsigned long wrong = 0;
+    for (size_t len = 1; len <= 24; len++)
+        for (size_t pos = 0; pos < len; pos++)
+            for (int b = 1; b < 256; b++) {
+                memset(field, 'a', len);
+                field[len] = '\0';
+                field[pos] = (char)b;
+                bool want = b == ',' || b == '"' || b == '\r' || b == '\n' ||
+                            (b == ' ' && (pos == 0 || pos == len - 1));
+                char *end = csv_put_str(got, field, len);
+                wrong += (got[0] == '"') != want || (!want && (size_t)(end - got) != len);
+            }
+    cr_assert_eq(wrong, 0, "%lu fields quoted wrongly", wrong);
+}
+
 /* The votes.csv row of vote i, as the FILE-based writer prints it. */
 static void expected_vote_row(struct csv *c, const struct run_ident *id, uint64_t i)
 {

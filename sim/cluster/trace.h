@@ -45,7 +45,7 @@ enum vote_value { VOTE_NO = 0, VOTE_YES = 1 };
 struct trace_outcome {  /* one row of outcomes.csv */
     uint64_t proposal;  /* proposal number; printed "p-N" */
     uint32_t proposer;  /* node index */
-    const char *op;     /* "add_edge", ... */
+    const char *op;     /* "add_edge", ...: an identifier (letters, digits, '_'), unquoted */
     const char *args;   /* human-readable operation, e.g. "A -visits-> B" */
     sim_time submitted; /* when the proposer submitted it */
     sim_time decided;   /* when the proposer decided */
@@ -66,7 +66,7 @@ struct trace_vote { /* one row of votes.csv */
 struct trace_event { /* one row of events.csv */
     sim_time time;
     uint32_t node;      /* TRACE_NO_NODE for cluster-wide events */
-    const char *event;  /* crash, recover, suspect, trust, partition, heal, commit, ... */
+    const char *event;  /* crash, recover, commit, ...: an identifier, written unquoted */
     const char *detail; /* free text, may be "" */
 };
 

@@ -110,6 +110,23 @@ static char *put_str(char *p, const char *s)
     return p + 1;
 }
 
+/* A string field of known length (s not NULL). */
+static char *put_strn(char *p, const char *s, size_t len)
+{
+    p = csv_put_str(p, s, len);
+    *p = ',';
+    return p + 1;
+}
+
+/* An identifier field (an op, outcome or event name: letters, digits and '_', which never
+ * need quotes; trace.h), of known length. */
+static char *put_ident(char *p, const char *s, size_t len)
+{
+    memcpy(p, s, len);
+    p[len] = ',';
+    return p + len + 1;
+}
+
 static char *put_node(char *p, uint32_t node)
 {
     if (node != TRACE_NO_NODE)
@@ -124,19 +141,21 @@ static void on_outcome(void *ctx, const struct trace_outcome *r)
     struct rowfile *rf = &t->outcomes;
     if (!rf->f)
         return;
-    const char *outcome = outcome_name(r->outcome);
-    char *p = row_begin(t, rf, text_room(r->op) + text_room(r->args) + text_room(outcome));
+    const char *outcome = outcome_name(r->outcome), *op = r->op ? r->op : "";
+    const char *args = r->args ? r->args : "";
+    size_t nop = strlen(op), nargs = strlen(args), noutcome = strlen(outcome);
+    char *p = row_begin(t, rf, nop + CSVFMT_FIELD_MAX(nargs) + noutcome);
     p = put_proposal(p, r->proposal);
     p = put_u64(p, r->proposer);
-    p = put_str(p, r->op);
+    p = put_ident(p, op, nop);
     p = put_time(p, r->submitted);
     p = put_time(p, r->decided);
     p = put_u64(p, r->yes);
     p = put_u64(p, r->no);
     p = put_u64(p, r->missing);
     p = put_u64(p, r->quorum);
-    p = put_str(p, outcome);
-    p = put_str(p, r->args);
+    p = put_ident(p, outcome, noutcome);
+    p = put_strn(p, args, nargs);
     row_end(rf, p);
 }
 
@@ -167,11 +186,13 @@ static void on_event(void *ctx, const struct trace_event *r)
     struct rowfile *rf = &t->events;
     if (!rf->f)
         return;
-    char *p = row_begin(t, rf, text_room(r->event) + text_room(r->detail));
+    const char *event = r->event ? r->event : "", *detail = r->detail ? r->detail : "";
+    size_t nevent = strlen(event), ndetail = strlen(detail);
+    char *p = row_begin(t, rf, nevent + CSVFMT_FIELD_MAX(ndetail));
     p = put_time(p, r->time);
     p = put_node(p, r->node);
-    p = put_str(p, r->event);
-    p = put_str(p, r->detail);
+    p = put_ident(p, event, nevent);
+    p = put_strn(p, detail, ndetail);
     row_end(rf, p);
 }
 
