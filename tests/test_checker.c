@@ -26,6 +26,11 @@ struct fixture {
 
 static struct fixture F;
 
+static void proposal_of(const void *ctx, uint64_t id, struct checker_proposal *out)
+{
+    *out = ((const struct checker_proposal *)ctx)[id];
+}
+
 /* Every node applied proposals 1 and 2 (approved with a quorum) and holds state 0xAA. */
 static void clean(void)
 {
@@ -39,8 +44,12 @@ static void clean(void)
         (struct checker_proposal){.approved = true, .yes = 3, .quorum = 3, .applications = N};
     F.prop[2] = F.prop[1];
     F.prop[3] = (struct checker_proposal){.approved = false, .yes = 1, .quorum = 3};
-    F.in = (struct checker_input){
-        .nodes = N, .node = F.node, .words = 1, .nproposals = 3, .proposal = F.prop};
+    F.in = (struct checker_input){.nodes = N,
+                                  .node = F.node,
+                                  .words = 1,
+                                  .nproposals = 3,
+                                  .proposal = proposal_of,
+                                  .proposal_ctx = F.prop};
 }
 
 static void collect(void *ctx, uint32_t node, const char *detail)

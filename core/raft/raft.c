@@ -56,10 +56,10 @@ struct rnode {
                                stamps the peer echoed in this term (0: none yet) */
 };
 
-struct rprop {            /* what Raft adds to the client table (p->clients) per proposal */
-    uint32_t appended_by; /* the last leader that appended it, in appended_term */
-    uint32_t resent_to;   /* client_retry: the node the last resend went to, NONE */
-    uint64_t appended_term;
+struct rprop {              /* what Raft adds to the client table (p->clients) per proposal */
+    uint32_t appended_by;   /* the last leader that appended it, in appended_term */
+    uint32_t resent_to;     /* client_retry: the node the last resend went to, NONE */
+    uint32_t appended_term; /* 32 bits, as a log entry's term (log_push checks) */
 };
 
 struct consensus {
@@ -566,7 +566,7 @@ static void route(struct consensus *p, uint32_t node, uint64_t proposal, uint64_
             return; /* a duplicated redirect */
         if (p->client_retry && st->appended_term)
             return; /* with resends, a proposal is appended once (a client session) */
-        st->appended_term = r->term;
+        st->appended_term = (uint32_t)r->term; /* leader_append's log_push checks it fits */
         st->appended_by = node;
         leader_append(p, node, proposal);
     } else if (r->leader != NONE && hops < REDIRECT_HOPS) {

@@ -85,7 +85,9 @@ static void check_quorums(const struct checker_input *in, checker_report_fn *rep
 {
     char buf[160];
     for (uint64_t id = 1; id <= in->nproposals; id++) {
-        const struct checker_proposal *p = &in->proposal[id];
+        struct checker_proposal q;
+        in->proposal(in->proposal_ctx, id, &q);
+        const struct checker_proposal *p = &q;
         if (p->applications == 0 || (p->approved && p->yes >= p->quorum))
             continue;
         if (in->log_order && !p->approved)
@@ -106,7 +108,9 @@ static void check_valid_approved(const struct checker_input *in, checker_report_
 {
     char buf[160];
     for (uint64_t id = 1; id <= in->nproposals && !in->log_order; id++) {
-        const struct checker_proposal *p = &in->proposal[id];
+        struct checker_proposal q;
+        in->proposal(in->proposal_ctx, id, &q);
+        const struct checker_proposal *p = &q;
         if (!p->approved || !p->invalid)
             continue;
         snprintf(buf, sizeof(buf),

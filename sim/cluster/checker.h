@@ -41,7 +41,7 @@ struct checker_node {
     uint64_t applications;   /* successful applications counted as they happened */
 };
 
-struct checker_proposal {  /* 16 bytes: one per proposal of the run */
+struct checker_proposal {  /* one proposal's facts, as checker_input.proposal gives them */
     uint32_t yes, quorum;  /* YES votes counted at the decision, quorum needed */
     uint32_t applications; /* replicas that applied it (saturates at UINT32_MAX) */
     bool approved;         /* the proposer decided approved */
@@ -51,11 +51,14 @@ struct checker_proposal {  /* 16 bytes: one per proposal of the run */
 
 struct checker_input {
     uint32_t nodes;
-    const struct checker_node *node;         /* nodes entries */
-    size_t words;                            /* length of each applied bitset */
-    uint64_t nproposals;                     /* proposal ids 1..nproposals */
-    const struct checker_proposal *proposal; /* indexed by id (entry 0 unused) */
-    bool log_order;                          /* the protocol is CONSENSUS_LOG_ORDER */
+    const struct checker_node *node; /* nodes entries */
+    size_t words;                    /* length of each applied bitset */
+    uint64_t nproposals;             /* proposal ids 1..nproposals */
+    /* Proposal id's facts (1 <= id <= nproposals) into *out: asked for, not copied, so that
+     * a host keeps no second record per proposal at the end of a run, its peak of memory. */
+    void (*proposal)(const void *ctx, uint64_t id, struct checker_proposal *out);
+    const void *proposal_ctx;
+    bool log_order;   /* the protocol is CONSENSUS_LOG_ORDER */
     bool self_commit; /* replicas commit on their own count of votes (broadcast_votes): one
                          whose proposer timed out or aborted may still apply it */
 };

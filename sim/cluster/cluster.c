@@ -587,11 +587,9 @@ static void record_outcome(struct cluster *c, uint64_t id, enum outcome o, uint3
                                       &c->m.undecided};
     (*count[o])++;
     if (o == OUTCOME_APPROVED || o == OUTCOME_REJECTED || o == OUTCOME_TIMEOUT)
-        c->latency[c->nlatency++] = now - submitted;
-    if (o == OUTCOME_APPROVED)
-        c->commit_latency[c->ncommit_latency++] = now - submitted;
-    if (o == OUTCOME_APPROVED)
-        c->commits[c->ncommits++] = id;
+        c->latency[c->nlatency++] = (now - submitted) << 1 | (o == OUTCOME_APPROVED);
+    if (o == OUTCOME_APPROVED && c->commits)
+        c->commits[c->ncommits++] = (uint32_t)id;
     if (o != OUTCOME_UNDECIDED)
         cluster_ledger_note(c, cp->p.proposer, LEDGER_OUTCOME, id, cp->p.proposer, (uint64_t)o,
                             outcome_name(o));
@@ -1137,9 +1135,11 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
     c->max_props = workload_max_proposals(sc) + clients_max_ops(sc);
     /* per-proposal arrays on huge pages: a million proposals would fault every 4 KiB */
     c->prop = xhuge_calloc(c->max_props + 1, sizeof(*c->prop));
-    c->commits = xhuge_calloc(c->max_props + 1, sizeof(*c->commits));
+    /* the approved ids in decision order, for the host's catch-up only (faults.c) */
+    if (!(c->proto_ops->flags & CONSENSUS_SELF_REPAIR) ||
+        sc->consensus.anti_entropy != SIM_TIME_MAX)
+        c->commits = xhuge_calloc(c->max_props + 1, sizeof(*c->commits));
     c->latency = xhuge_calloc(c->max_props + 1, sizeof(*c->latency));
-    c->commit_latency = xhuge_calloc(c->max_props + 1, sizeof(*c->commit_latency));
     c->pwords = (c->max_props + 1 + 63) / 64;
     c->nwords = ((size_t)c->n + 63) / 64;
     c->applied = xhuge_calloc((c->max_props + 1) * c->nwords, sizeof(uint64_t));
@@ -1199,7 +1199,6 @@ void cluster_free(struct cluster *c)
     xhuge_free(c->prop, c->max_props + 1, sizeof(*c->prop));
     xhuge_free(c->commits, c->max_props + 1, sizeof(*c->commits));
     xhuge_free(c->latency, c->max_props + 1, sizeof(*c->latency));
-    xhuge_free(c->commit_latency, c->max_props + 1, sizeof(*c->commit_latency));
     free(c->pl);
     logcheck_free(c);
     xhuge_free(c->applied, (c->max_props + 1) * c->nwords, sizeof(uint64_t));
@@ -1248,6 +1247,19 @@ static uint64_t *applied_rows(const struct cluster *c)
     return rows;
 }
 
+/* checker_input.proposal: the checker's view of c->prop[id]. */
+static void checker_proposal_of(const void *ctx, uint64_t id, struct checker_proposal *out)
+{
+    const struct cluster *c = ctx;
+    const struct cprop *cp = &c->prop[id];
+    *out = (struct checker_proposal){.approved = cp->decided && cp->outcome == OUTCOME_APPROVED,
+                                     .yes = cp->yes,
+                                     .quorum = c->quorum,
+                                     .invalid = cp->invalid,
+                                     .rejected = cp->decided && cp->outcome == OUTCOME_REJECTED,
+                                     .applications = cp->applications};
+}
+
 static void run_checker(struct cluster *c)
 {
     uint64_t *rows = applied_rows(c);
@@ -1260,25 +1272,16 @@ static void run_checker(struct cluster *c)
                                   .refused_hash = c->node[i].refused_hash,
                                   .refused = c->refused ? c->refused + (size_t)i * c->pwords : NULL,
                                   .applications = c->app[i].applications};
-    struct checker_proposal *props = xhuge_calloc(c->nprops + 1, sizeof(*props));
-    for (uint64_t id = 1; id <= c->nprops; id++)
-        props[id] = (struct checker_proposal){
-            .approved = c->prop[id].decided && c->prop[id].outcome == OUTCOME_APPROVED,
-            .yes = c->prop[id].yes,
-            .quorum = c->quorum,
-            .invalid = c->prop[id].invalid,
-            .rejected = c->prop[id].decided && c->prop[id].outcome == OUTCOME_REJECTED,
-            .applications = c->prop[id].applications};
     struct checker_input in = {.nodes = c->n,
                                .node = nodes,
                                .words = c->pwords,
                                .nproposals = c->nprops,
-                               .proposal = props,
+                               .proposal = checker_proposal_of,
+                               .proposal_ctx = c,
                                .log_order = c->proto_ops->flags & CONSENSUS_LOG_ORDER,
                                .self_commit = c->sc->consensus.broadcast_votes};
     checker_run(&in, report_violation, c, &c->check);
     free(nodes); /* before the log checks: the run's peak memory is here, at its end */
-    xhuge_free(props, c->nprops + 1, sizeof(*props));
     xhuge_free(rows, (size_t)c->n * c->pwords, sizeof(uint64_t));
     logcheck_finish(c);
     c->check.violations += c->log_violations;
@@ -1378,29 +1381,53 @@ static void sort_times(sim_time *t, size_t n)
     free(tmp);
 }
 
-/* Nearest-rank percentile of the sorted decision times, in seconds. */
-static double percentile(const sim_time *sorted, size_t n, double q)
+/* Nearest rank of quantile q among n values (0 for n 0: unused then). */
+static size_t nearest_rank(size_t n, double q)
 {
     size_t rank = (size_t)ceil(q * (double)n);
-    return (double)sorted[rank ? rank - 1 : 0] / 1e9;
+    return rank ? rank - 1 : 0;
 }
 
-/* Mean and nearest-rank p50/p90/p99 of n times, in seconds (all NAN when n is 0). */
-static void latency_stats(const sim_time *times, size_t n, double out[4])
+/*
+ * Mean and nearest-rank p50/p90/p99, in seconds, of n tagged times (time << 1 | tag): of all
+ * of them into all[], of the tagged ones into tagged[] (each all NAN when there are none).
+ * One sort serves both: the tagged times keep their order among the sorted ones, and each
+ * mean adds its times in that order, as a sort of the tagged ones alone would.
+ */
+static void latency_stats(const uint64_t *times, size_t n, double all[4], double tagged[4])
 {
-    out[0] = out[1] = out[2] = out[3] = NAN;
+    all[0] = all[1] = all[2] = all[3] = NAN;
+    tagged[0] = tagged[1] = tagged[2] = tagged[3] = NAN;
     if (!n)
         return;
     sim_time *t = xreallocarray(NULL, n, sizeof(*t));
     memcpy(t, times, n * sizeof(*t));
     sort_times(t, n);
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += (double)t[i];
-    out[0] = sum / (double)n / 1e9;
-    out[1] = percentile(t, n, 0.5);
-    out[2] = percentile(t, n, 0.9);
-    out[3] = percentile(t, n, 0.99);
+    static const double q[3] = {0.5, 0.9, 0.99};
+    double sum = 0, tsum = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += (double)(t[i] >> 1);
+        m += t[i] & 1;
+    }
+    all[0] = sum / (double)n / 1e9;
+    for (int k = 0; k < 3; k++)
+        all[k + 1] = (double)(t[nearest_rank(n, q[k])] >> 1) / 1e9;
+    if (m) {
+        size_t rank[3], seen = 0;
+        for (int k = 0; k < 3; k++)
+            rank[k] = nearest_rank(m, q[k]);
+        for (size_t i = 0; i < n; i++) {
+            if (!(t[i] & 1))
+                continue;
+            tsum += (double)(t[i] >> 1);
+            for (int k = 0; k < 3; k++)
+                if (rank[k] == seen)
+                    tagged[k + 1] = (double)(t[i] >> 1) / 1e9;
+            seen++;
+        }
+        tagged[0] = tsum / (double)m / 1e9;
+    }
     free(t);
 }
 
@@ -1410,8 +1437,7 @@ void cluster_metrics(const struct cluster *c, struct run_metrics *m)
     m->approval_rate = m->proposals ? (double)m->approved / (double)m->proposals : NAN;
     metrics_set_params(m, c->sc);
     double d[4], k[4];
-    latency_stats(c->latency, c->nlatency, d);
-    latency_stats(c->commit_latency, c->ncommit_latency, k);
+    latency_stats(c->latency, c->nlatency, d, k);
     m->decision_mean_s = d[0];
     m->decision_p50_s = d[1];
     m->decision_p90_s = d[2];

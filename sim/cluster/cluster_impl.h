@@ -154,14 +154,13 @@ struct cluster {
     uint64_t *refused;       /* n * pwords: commits a replica refused as invalid (NULL: none yet) */
     struct cprop *prop;      /* 1..nprops */
     uint64_t nprops, max_props;
-    uint64_t *commits; /* approved proposals in decision order */
+    uint32_t *commits; /* approved proposals in decision order (NULL: no host catch-up) */
     uint64_t ncommits;
     struct snapshot *snap;
     size_t nsnap, snap_cap;
-    sim_time *latency; /* decision times, for the percentiles */
+    uint64_t *latency; /* decision times << 1 | approved (the commit latencies), for the
+                          percentiles: one array and one sort for both */
     size_t nlatency;
-    sim_time *commit_latency; /* decision times of approved proposals only */
-    size_t ncommit_latency;
     double detection_sum;
     struct run_metrics m;
     struct checker_result check;

@@ -89,10 +89,12 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
     add(e, "per-node state", n * per_node);
     /* the applied sets (by proposal) and, at the end, the checker's copy of them by node */
     add(e, "replicas and applied sets", n * 8 * (ceil(elems / 64) + 2 * ceil((props + 1) / 64)));
-    /* the record, its commit and decision-time entries, and its share of the replica store
-     * (an explicit proposal's strings are the scenario's size again, freed once decided) */
+    /* the record, its commit (a 32-bit id) and tagged decision-time entries, and its share
+     * of the replica store (an explicit proposal's strings are the scenario's size again,
+     * freed once decided) */
     add(e, "proposals",
-        props * (sizeof(struct cprop) + 3 * sizeof(uint64_t) + (double)replicas_bytes_per_op()));
+        props * (sizeof(struct cprop) + sizeof(uint32_t) + sizeof(uint64_t) +
+                 (double)replicas_bytes_per_op()));
     const struct consensus_ops *proto = consensus_protocols[sc->consensus.protocol];
     add(e, "protocol state", props * proto->proposal_bytes);
     add(e, "replicated logs", n * props * proto->entry_bytes); /* about one entry a proposal */
