@@ -132,7 +132,8 @@ struct cluster {
     uint32_t nreplica_fns;
     struct payload_slot *pl; /* payloads in flight */
     uint64_t npl, pl_cap, pl_free;
-    uint64_t *first_at; /* log protocols: proposal + 1 first applied at each index (0: none) */
+    uint32_t *first_at; /* log protocols: proposal + 1 first applied at each index (0: none;
+                           ids < 2^32 - 1: cluster_new asserts max_props) */
     uint64_t first_cap, first_max;
     struct leader_term *leaders; /* every port->leader call, in order */
     struct rng leader_rng;       /* RNG_LEADER: faults.leader's crash times */

@@ -45,13 +45,13 @@ void logcheck_apply(struct cluster *c, uint32_t node, uint64_t index, uint64_t p
         c->first_cap = cap;
     }
     if (!c->first_at[index]) {
-        c->first_at[index] = proposal + 1;
+        c->first_at[index] = (uint32_t)(proposal + 1);
         c->first_max = index > c->first_max ? index : c->first_max;
     } else if (c->first_at[index] != proposal + 1) {
         violation(c, node,
                   "state machine safety: applied p-%" PRIu64 " at index %" PRIu64
                   " where another replica applied p-%" PRIu64,
-                  proposal, index, c->first_at[index] - 1);
+                  proposal, index, (uint64_t)c->first_at[index] - 1);
     }
 }
 
@@ -69,11 +69,11 @@ void logcheck_leader(struct cluster *c, uint32_t node, uint64_t term)
         uint64_t t, p = UINT64_MAX;
         if (i <= len)
             ops->log_entry(c->proto, node, i, &t, &p);
-        if (p != c->first_at[i] - 1) {
+        if (p != (uint64_t)c->first_at[i] - 1) {
             violation(c, node,
                       "leader completeness: leader of term %" PRIu64 " lacks index %" PRIu64
                       ", applied as p-%" PRIu64,
-                      term, i, c->first_at[i] - 1);
+                      term, i, (uint64_t)c->first_at[i] - 1);
             return; /* one report per election */
         }
     }
