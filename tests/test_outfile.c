@@ -3,11 +3,16 @@
  * killed process left (only those of processes that no longer exist, only names of the
  * .NAME.tmp.PID form, only regular files; a zombie counts as gone), reporting a write past
  * RLIMIT_FSIZE as EFBIG with the path (SIGXFSZ must not kill the program), and reserved files: the
- * writer's own PATH.tmp removed on abort, the file renamed into place on commit. tests/robust/
- * drives the same code end to end (kill -9, full disks).
+ * writer's own PATH.tmp removed on abort, the file renamed into place on commit; and
+ * directfile, the O_DIRECT stream outdir_create returns (every byte of streams around its chunk
+ * and block sizes, on a file system with O_DIRECT and on tmpfs without it; a failed write's
+ * reason kept). tests/robust/ drives the same code end to end (kill -9, full disks).
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/output/directfile.h"
 #include "sim/output/outfile.h"
 
 static char dir[256];
@@ -281,4 +287,130 @@ Test(outfile, a_dangling_symbolic_link_as_the_folder_is_named_as_such, .init = s
     cr_assert(strstr(text, "File exists") == NULL, "%s", text);
     free(text);
     diag_fini(&d);
+}
+
+/* ---- directfile: O_DIRECT writes behind a FILE * ------------------------------------- */
+
+/* Byte i of the test stream: not periodic in the chunk or block size. */
+static char stream_byte(size_t i)
+{
+    return (char)('a' + (i * 7 + i / 4099) % 26);
+}
+
+/*
+ * Write n stream bytes to path through a directfile in pieces of varied sizes (fwrite and
+ * fputc), finish it if `finish`, close it; returns the file's size, and whether every byte
+ * read back is the stream's in *same. *direct: O_DIRECT was in force after the writes.
+ */
+static long write_stream(const char *path, size_t n, bool finish, bool *same, bool *direct)
+{
+    struct directfile *df;
+    FILE *f = directfile_open(path, &df);
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    static char piece[300000];
+    size_t i = 0, k = 1;
+    while (i < n) {
+        size_t len = k % 5 == 0 ? 1 : (k * 7919) % sizeof(piece);
+        len = len < n - i ? len : n - i;
+        for (size_t j = 0; j < len; j++)
+            piece[j] = stream_byte(i + j);
+        if (len == 1)
+            cr_assert_eq(fputc(piece[0], f), (unsigned char)piece[0]);
+        else
+            cr_assert_eq(fwrite(piece, 1, len, f), len);
+        i += len;
+        k++;
+    }
+    cr_assert_eq(fflush(f), 0);
+    *direct = directfile_is_direct(df);
+    if (finish)
+        cr_assert(directfile_finish(df), "%s", strerror(errno));
+    cr_assert_eq(fclose(f), 0);
+    FILE *r = fopen(path, "rb");
+    cr_assert_not_null(r);
+    *same = true;
+    long size = 0;
+    for (int c; (c = fgetc(r)) != EOF; size++)
+        *same = *same && (char)c == stream_byte((size_t)size);
+    fclose(r);
+    return size;
+}
+
+Test(directfile, every_byte_arrives_whole_chunks_and_tail_alike, .init = setup, .fini = teardown)
+{
+    static const size_t sizes[] = {0,
+                                   1,
+                                   DIRECTFILE_ALIGN - 1,
+                                   DIRECTFILE_ALIGN,
+                                   DIRECTFILE_ALIGN + 1,
+                                   DIRECTFILE_CHUNK - 1,
+                                   DIRECTFILE_CHUNK,
+                                   DIRECTFILE_CHUNK + 1,
+                                   3 * DIRECTFILE_CHUNK + 12345};
+    /* here (/tmp: O_DIRECT where the file system has it) and on tmpfs, which refuses it */
+    const char *dirs[] = {dir, access("/dev/shm", W_OK) == 0 ? "/dev/shm" : dir};
+    char probe[512];
+    snprintf(probe, sizeof(probe), "%s/probe", dir);
+    int fd = open(probe, O_WRONLY | O_CREAT | O_DIRECT, 0600);
+    bool has_direct = fd >= 0; /* then the chunks must have gone direct (checked below) */
+    if (fd >= 0)
+        close(fd);
+    unlink(probe);
+    for (size_t d = 0; d < 2; d++)
+        for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+            char path[512];
+            snprintf(path, sizeof(path), "%s/atlas_directfile_%d_%zu", dirs[d], (int)getpid(), s);
+            bool same, direct;
+            long size = write_stream(path, sizes[s], true, &same, &direct);
+            unlink(path);
+            cr_assert_eq(size, (long)sizes[s], "%s: %zu bytes written, %ld read (direct %d)",
+                         dirs[d], sizes[s], size, direct);
+            cr_assert(same, "%s: %zu bytes: contents differ", dirs[d], sizes[s]);
+            if (d == 0 && has_direct && sizes[s] >= DIRECTFILE_CHUNK)
+                cr_assert(direct, "%s accepts O_DIRECT but the writes fell back", dir);
+        }
+}
+
+Test(directfile, without_finish_only_whole_chunks_reach_the_file, .init = setup, .fini = teardown)
+{
+    /* the control of the test above: the tail is directfile_finish's to write, so a file
+     * closed without it (an aborted output) ends at its last whole chunk */
+    char path[512];
+    snprintf(path, sizeof(path), "%s/unfinished", dir);
+    bool same, direct;
+    long size = write_stream(path, 2 * DIRECTFILE_CHUNK + 777, false, &same, &direct);
+    cr_assert_eq(size, 2L * DIRECTFILE_CHUNK);
+    cr_assert(same);
+}
+
+Test(directfile, a_failed_write_keeps_its_reason, .init = setup, .fini = teardown)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) { /* a file-size limit of 1.5 chunks: the second chunk's write fails */
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {.rlim_cur = DIRECTFILE_CHUNK * 3 / 2, .rlim_max = RLIM_INFINITY};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(1);
+        char path[512];
+        snprintf(path, sizeof(path), "%s/limited", dir);
+        struct directfile *df;
+        FILE *f = directfile_open(path, &df);
+        if (!f)
+            _exit(2);
+        static char block[DIRECTFILE_CHUNK];
+        memset(block, 'x', sizeof(block));
+        fwrite(block, 1, sizeof(block), f);
+        fwrite(block, 1, sizeof(block), f);
+        fwrite(block, 1, 10, f);
+        bool failed = fflush(f) != 0 || ferror(f);
+        bool finished = directfile_finish(df);
+        int reason = directfile_error(df);
+        fclose(f);
+        _exit(!failed ? 3 : finished ? 4 : reason != EFBIG ? 5 : 0);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "check %d failed",
+              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }

@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include "core/xalloc.h"
+#include "sim/output/directfile.h"
 
 struct outfile {
-    char *tmp;   /* DIR/.NAME.tmp.PID */
-    char *inner; /* reserved files: DIR/.NAME.tmp.PID.tmp, the writer's own temporary */
-    char *final; /* DIR/NAME */
-    FILE *f;     /* open until commit */
+    struct directfile *df; /* f's file (outdir_create); NULL for a reserved one */
+    char *tmp;             /* DIR/.NAME.tmp.PID */
+    char *inner;           /* reserved files: DIR/.NAME.tmp.PID.tmp, the writer's own temporary */
+    char *final;           /* DIR/NAME */
+    FILE *f;               /* open until commit */
     bool renamed;
 };
 
@@ -296,7 +298,7 @@ static struct outfile *add_file(struct outdir *o, const char *name)
 FILE *outdir_create(struct outdir *o, const char *name, struct diag *d)
 {
     struct outfile *of = add_file(o, name);
-    of->f = fopen(of->tmp, "wb");
+    of->f = directfile_open(of->tmp, &of->df); /* traces leave without the page cache */
     if (!of->f) {
         diag_error(d, of->final, 0, 0, NULL, "cannot write output file: %s", strerror(errno));
         char *tmp = of->tmp, *final = of->final;
@@ -334,34 +336,20 @@ static bool sync_path(const char *path)
     return ok;
 }
 
-/*
- * A stdio write error is sticky but its errno may be long gone by the time the file is
- * closed. The file is about to be removed, so write to its end again (up to 1 MiB) to learn
- * the reason (ENOSPC, EFBIG, EIO, ...); EIO if the writes now succeed.
- */
-static int write_errno(int fd)
-{
-    static const char zeros[4096];
-    if (lseek(fd, 0, SEEK_END) < 0)
-        return errno ? errno : EIO;
-    for (int i = 0; i < 256; i++)
-        if (write(fd, zeros, sizeof(zeros)) < 0 && errno != EINTR)
-            return errno ? errno : EIO;
-    return EIO;
-}
-
 static bool close_file(struct outfile *of, bool sync)
 {
     if (!of->f) /* reserved: written and closed by its writer */
         return !sync || sync_path(of->tmp);
-    int fd = fileno(of->f), saved = 0;
+    int saved = 0;
     errno = 0;
-    if (fflush(of->f) != 0)
-        saved = errno ? errno : write_errno(fd);
-    else if (ferror(of->f))
-        saved = write_errno(fd);
-    else if (sync && fsync(fd) != 0)
+    if (fflush(of->f) != 0 || ferror(of->f) || !directfile_finish(of->df)) {
+        /* the first failed write's reason (ENOSPC, EFBIG, EIO, ...), kept by directfile */
+        saved = directfile_error(of->df);
+        if (!saved)
+            saved = errno ? errno : EIO;
+    } else if (sync && fsync(directfile_fd(of->df)) != 0) {
         saved = errno;
+    }
     if (fclose(of->f) != 0 && !saved)
         saved = errno ? errno : EIO;
     of->f = NULL;

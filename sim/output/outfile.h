@@ -2,7 +2,9 @@
  * outfile: atomic output into a folder.
  *
  * outdir_open creates the folder (and missing parents) and checks it is writable;
- * outdir_create opens DIR/.NAME.tmp.PID for writing; outdir_commit flushes, fsyncs and
+ * outdir_create opens DIR/.NAME.tmp.PID for writing (a directfile: its bytes reach the disk in
+ * 1 MiB O_DIRECT writes, without the page cache, where the file system allows it, so a
+ * run's hundreds of megabytes of traces cost no kernel copies); outdir_commit flushes, fsyncs and
  * closes every file, renames each to DIR/NAME and fsyncs the folder (outdir_set_sync(o,
  * false) skips the fsyncs: then a power cut or an OS crash may lose or empty files that were
  * committed, but a crash of the process still never leaves a torn file under a real name). Any

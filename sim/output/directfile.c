@@ -1,0 +1,146 @@
+/* directfile: staged O_DIRECT writes behind a FILE * (see directfile.h). */
+#include "sim/output/directfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+struct directfile {
+    int fd;
+    bool direct; /* O_DIRECT in force: writes are whole DIRECTFILE_ALIGN blocks */
+    int error;   /* errno of the first failed write, 0: none */
+    char *buf;   /* DIRECTFILE_CHUNK bytes, DIRECTFILE_ALIGN-aligned; allocated on first use */
+    size_t fill; /* staged bytes in buf */
+    off_t size;  /* bytes written to the file so far */
+};
+
+/* Write n bytes at the file's offset, all of them or fail (df->error). A file system that
+ * turns O_DIRECT down at a write (EINVAL) gets the rest as ordinary writes. */
+static bool write_all(struct directfile *df, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(df->fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0 && errno == EINVAL && df->direct) {
+            int flags = fcntl(df->fd, F_GETFL);
+            if (flags >= 0 && fcntl(df->fd, F_SETFL, flags & ~O_DIRECT) == 0) {
+                df->direct = false;
+                continue;
+            }
+            errno = EINVAL;
+        }
+        if (k <= 0) {
+            df->error = k < 0 && errno ? errno : EIO;
+            return false;
+        }
+        p += k;
+        n -= (size_t)k;
+        df->size += k;
+    }
+    return true;
+}
+
+/* fopencookie's write: stage, and write each full chunk. Returns size, or 0 on error (the
+ * stream then reports it: cookie writers must not return a negative value). */
+static ssize_t cookie_write(void *cookie, const char *p, size_t size)
+{
+    struct directfile *df = cookie;
+    if (!df->error && !df->buf) {
+        df->buf = aligned_alloc(DIRECTFILE_ALIGN, DIRECTFILE_CHUNK);
+        if (!df->buf)
+            df->error = ENOMEM;
+    }
+    if (df->error) {
+        errno = df->error;
+        return 0;
+    }
+    for (size_t left = size; left;) {
+        size_t k = DIRECTFILE_CHUNK - df->fill < left ? DIRECTFILE_CHUNK - df->fill : left;
+        memcpy(df->buf + df->fill, p, k);
+        df->fill += k;
+        p += k;
+        left -= k;
+        if (df->fill == DIRECTFILE_CHUNK) {
+            if (!write_all(df, df->buf, DIRECTFILE_CHUNK)) {
+                errno = df->error;
+                return 0;
+            }
+            df->fill = 0;
+        }
+    }
+    return (ssize_t)size;
+}
+
+static int cookie_close(void *cookie)
+{
+    struct directfile *df = cookie;
+    int r = close(df->fd);
+    free(df->buf);
+    free(df);
+    return r;
+}
+
+FILE *directfile_open(const char *path, struct directfile **out)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0666);
+    bool direct = fd >= 0;
+    if (fd < 0 && errno == EINVAL) /* the file system has no O_DIRECT (tmpfs) */
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return NULL;
+    struct directfile *df = calloc(1, sizeof(*df));
+    if (!df) {
+        close(fd);
+        errno = ENOMEM;
+        return NULL;
+    }
+    *df = (struct directfile){.fd = fd, .direct = direct};
+    cookie_io_functions_t io = {.write = cookie_write, .close = cookie_close};
+    FILE *f = fopencookie(df, "w", io);
+    if (!f) {
+        int saved = errno;
+        cookie_close(df);
+        errno = saved;
+        return NULL;
+    }
+    *out = df;
+    return f;
+}
+
+bool directfile_finish(struct directfile *df)
+{
+    if (!df->error && df->fill) {
+        /* the last partial chunk as an ordinary write: a padded direct block would need
+         * cutting back, and could cross a file-size limit the file itself stays under */
+        int flags = df->direct ? fcntl(df->fd, F_GETFL) : 0;
+        if (df->direct && (flags < 0 || fcntl(df->fd, F_SETFL, flags & ~O_DIRECT) != 0))
+            df->error = errno ? errno : EIO;
+        else
+            df->direct = false;
+        if (!df->error)
+            write_all(df, df->buf, df->fill);
+        df->fill = 0;
+    }
+    errno = df->error;
+    return df->error == 0;
+}
+
+int directfile_fd(const struct directfile *df)
+{
+    return df->fd;
+}
+
+int directfile_error(const struct directfile *df)
+{
+    return df->error;
+}
+
+bool directfile_is_direct(const struct directfile *df)
+{
+    return df->direct;
+}
