@@ -1143,18 +1143,25 @@ size_t replicas_vertex_count(struct replicas *r, uint32_t node)
     return vx_count(vx);
 }
 
-uint32_t replicas_vertex_at(struct replicas *r, uint32_t node, size_t k)
+/* The block holding the k-th present position (the tree only: in cache); *k becomes the
+ * rank within that block. */
+static size_t vx_block_of(const struct vindex *vx, size_t *k)
 {
-    struct vindex *vx = vertex_index(r, node);
-    assert(k < vx_count(vx));
+    assert(*k < vx_count(vx));
     size_t blocks = vx_blocks(vx), b = 0, step = 1;
     while (step * 2 <= blocks)
         step *= 2;
     for (; step; step /= 2) /* the most blocks b with prefix(b) <= k */
-        if (b + step <= blocks && vx->tree[b + step] <= k) {
+        if (b + step <= blocks && vx->tree[b + step] <= *k) {
             b += step;
-            k -= vx->tree[b];
+            *k -= vx->tree[b];
         }
+    return b;
+}
+
+/* The position of the k-th present one in block b (its one line of bits). */
+static uint32_t vx_in_block(const struct vindex *vx, size_t b, size_t k)
+{
     const uint64_t *w = vx->bits + b * (VX_BLOCK / 64);
     for (uint32_t c; k >= (c = (uint32_t)__builtin_popcountll(*w)); w++)
         k -= c;
@@ -1162,6 +1169,36 @@ uint32_t replicas_vertex_at(struct replicas *r, uint32_t node, size_t k)
     for (; k; k--)
         word &= word - 1; /* drop the k lowest present positions */
     return (uint32_t)((size_t)(w - vx->bits) * 64 + (size_t)__builtin_ctzll(word));
+}
+
+uint32_t replicas_vertex_at(struct replicas *r, uint32_t node, size_t k)
+{
+    const struct vindex *vx = vertex_index(r, node);
+    size_t b = vx_block_of(vx, &k);
+    return vx_in_block(vx, b, k);
+}
+
+void replicas_vertices_at(struct replicas *r, uint32_t node, size_t n, const size_t *k,
+                          uint32_t *out)
+{
+    const struct vindex *vx = vertex_index(r, node);
+    size_t b[REPLICAS_PICKS_MAX], rank[REPLICAS_PICKS_MAX];
+    assert(n <= REPLICAS_PICKS_MAX);
+    for (size_t i = 0; i < n; i++) { /* every block's line asked for before any is read */
+        rank[i] = k[i];
+        b[i] = vx_block_of(vx, &rank[i]);
+        __builtin_prefetch(vx->bits + b[i] * (VX_BLOCK / 64));
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = vx_in_block(vx, b[i], rank[i]);
+}
+
+void replicas_prefetch_edge(const struct replicas *r, uint32_t from, uint32_t label, uint32_t to)
+{
+    assert(from < r->nslots && to < r->nslots);
+    __builtin_prefetch(&r->slots[from]);
+    __builtin_prefetch(&r->slots[to]);
+    __builtin_prefetch(&r->map[map_hash(SLOT_EDGE, from, to, label) & (r->map_cap - 1)]);
 }
 
 size_t replicas_edges(const struct replicas *r, uint32_t node, uint32_t *edges, size_t max)

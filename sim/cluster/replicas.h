@@ -98,6 +98,16 @@ const char *replicas_vertex_id(const struct replicas *r, uint32_t vertex,
  */
 size_t replicas_vertex_count(struct replicas *r, uint32_t node);
 uint32_t replicas_vertex_at(struct replicas *r, uint32_t node, size_t k);
+/* The k[i]-th vertices (i < n <= REPLICAS_PICKS_MAX) into out[i], as replicas_vertex_at gives
+ * each, with the index lines of all of them loaded at once: on a million vertices each pick
+ * is a cache miss, and these overlap. */
+#define REPLICAS_PICKS_MAX 4
+void replicas_vertices_at(struct replicas *r, uint32_t node, size_t n, const size_t *k,
+                          uint32_t *out);
+/* A hint before checking for and making the edge from -label-> to: start loading what that
+ * reads (its map bucket and both endpoints' records), so that the misses overlap. No effect
+ * on any result. */
+void replicas_prefetch_edge(const struct replicas *r, uint32_t from, uint32_t label, uint32_t to);
 /* The edges present on node's replica (handles), in interning order of their elements. */
 size_t replicas_edges(const struct replicas *r, uint32_t node, uint32_t *edges, size_t max);
 /* An edge's endpoints (vertex handles) and label id; the text of a label or key id. */

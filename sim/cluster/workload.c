@@ -203,11 +203,14 @@ static uint32_t gen_op(struct workload *w, struct replicas *r, uint32_t node, en
             return WORKLOAD_EXPLICIT;
         uint32_t from = 0, to = 0, label = 0;
         for (int attempt = 0; attempt < 4; attempt++) {
-            size_t i = rng_below(&w->args, nv), j = rng_below(&w->args, nv - 1);
-            j += j >= i;
-            from = replicas_vertex_at(r, node, i);
-            to = replicas_vertex_at(r, node, j);
+            size_t k[2] = {rng_below(&w->args, nv), rng_below(&w->args, nv - 1)};
+            k[1] += k[1] >= k[0];
+            uint32_t v[2];
+            replicas_vertices_at(r, node, 2, k, v); /* both picks' misses at once */
+            from = v[0];
+            to = v[1];
             label = pick(w, w->edge_label, NAMES);
+            replicas_prefetch_edge(r, from, label, to); /* the lookup's and the records' too */
             if (!replicas_has_edge_at(r, node, from, label, to))
                 break;
         }
