@@ -12,7 +12,10 @@ void logproto_clients_init(struct logproto_clients *t, const struct consensus_po
                            consensus_time timeout, uint32_t key)
 {
     assert(max_proposals < UINT32_MAX);
-    *t = (struct logproto_clients){.c = xhuge_calloc(max_proposals + 1, sizeof(*t->c)),
+    size_t words = (size_t)(max_proposals + 64) / 64;
+    *t = (struct logproto_clients){.ring = 64,
+                                   .submitted = xhuge_calloc(words, sizeof(uint64_t)),
+                                   .decided = xhuge_calloc(words, sizeof(uint64_t)),
                                    .max_proposals = max_proposals,
                                    .node = xcalloc(n, sizeof(*t->node)),
                                    .port = port,
@@ -20,19 +23,66 @@ void logproto_clients_init(struct logproto_clients *t, const struct consensus_po
                                    .key = key,
                                    .n = n,
                                    .quorum = quorum};
+    t->open = xcalloc(t->ring, sizeof(*t->open));
 }
 
 void logproto_clients_fini(struct logproto_clients *t)
 {
-    xhuge_free(t->c, t->max_proposals + 1, sizeof(*t->c));
+    size_t words = (size_t)(t->max_proposals + 64) / 64;
+    xhuge_free(t->submitted, words, sizeof(uint64_t));
+    xhuge_free(t->decided, words, sizeof(uint64_t));
+    free(t->open);
     free(t->node);
-    t->c = NULL;
-    t->node = NULL;
+    *t = (struct logproto_clients){0};
 }
 
 static consensus_time now_of(const struct logproto_clients *t)
 {
     return t->port->now(t->port->ctx);
+}
+
+static bool bit(const uint64_t *set, uint64_t id)
+{
+    return set[id / 64] >> (id % 64) & 1;
+}
+
+bool logproto_decided(const struct logproto_clients *t, uint64_t id)
+{
+    assert(id >= 1 && id <= t->max_proposals);
+    return bit(t->decided, id);
+}
+
+/* Undecided proposal id's entry. */
+static struct logproto_client *entry(const struct logproto_clients *t, uint64_t id)
+{
+    struct logproto_client *e = &t->open[id & (t->ring - 1)];
+    assert(e->id == id);
+    return e;
+}
+
+/* A ring twice the size, as often as it takes for every undecided id to have its own entry. */
+static void ring_grow(struct logproto_clients *t)
+{
+    for (uint64_t ring = t->ring * 2;; ring *= 2) {
+        struct logproto_client *to = xcalloc(ring, sizeof(*to));
+        bool clash = false;
+        for (uint64_t i = 0; i < t->ring && !clash; i++) {
+            const struct logproto_client *e = &t->open[i];
+            if (!e->id)
+                continue;
+            struct logproto_client *d = &to[e->id & (ring - 1)];
+            clash = d->id != 0;
+            *d = *e;
+        }
+        if (clash) {
+            free(to);
+            continue;
+        }
+        free(t->open);
+        t->open = to;
+        t->ring = ring;
+        return;
+    }
 }
 
 /* Arm `node`'s deadline timer for its oldest undecided proposal, if any. */
@@ -41,19 +91,23 @@ static void arm_deadline(struct logproto_clients *t, uint32_t node)
     struct logproto_node *q = &t->node[node];
     q->armed = q->open;
     if (q->open)
-        t->port->set_timer_since(t->port->ctx, node, t->c[q->open].submitted_at, t->timeout, t->key,
-                                 q->open);
+        t->port->set_timer_since(t->port->ctx, node, entry(t, q->open)->submitted_at, t->timeout,
+                                 t->key, q->open);
 }
 
 void logproto_submit(struct logproto_clients *t, uint32_t node, uint64_t id)
 {
-    struct logproto_client *st = &t->c[id];
+    assert(id >= 1 && id <= t->max_proposals && !bit(t->submitted, id));
+    t->submitted[id / 64] |= (uint64_t)1 << (id % 64);
+    while (t->open[id & (t->ring - 1)].id) /* held by an undecided proposal */
+        ring_grow(t);
     struct logproto_node *q = &t->node[node];
-    assert(!st->submitted && id <= t->max_proposals);
-    *st = (struct logproto_client){
-        .submitter = node, .submitted = true, .submitted_at = now_of(t), .prev_open = q->open_last};
+    t->open[id & (t->ring - 1)] = (struct logproto_client){.id = (uint32_t)id,
+                                                           .submitter = node,
+                                                           .submitted_at = now_of(t),
+                                                           .prev_open = q->open_last};
     if (q->open_last)
-        t->c[q->open_last].next_open = (uint32_t)id;
+        entry(t, q->open_last)->next_open = (uint32_t)id;
     else
         q->open = (uint32_t)id;
     q->open_last = (uint32_t)id;
@@ -66,28 +120,30 @@ void logproto_submit(struct logproto_clients *t, uint32_t node, uint64_t id)
         arm_deadline(t, node);
 }
 
-static void open_unlink(struct logproto_clients *t, uint64_t id)
+/* Take id off its node's list and free its entry; returns when it was submitted. */
+static consensus_time open_remove(struct logproto_clients *t, uint64_t id)
 {
-    struct logproto_client *st = &t->c[id];
+    struct logproto_client *st = entry(t, id);
     struct logproto_node *q = &t->node[st->submitter];
     if (st->prev_open)
-        t->c[st->prev_open].next_open = st->next_open;
+        entry(t, st->prev_open)->next_open = st->next_open;
     else
         q->open = st->next_open;
     if (st->next_open)
-        t->c[st->next_open].prev_open = st->prev_open;
+        entry(t, st->next_open)->prev_open = st->prev_open;
     else
         q->open_last = st->prev_open;
-    st->next_open = st->prev_open = 0;
+    consensus_time at = st->submitted_at;
+    *st = (struct logproto_client){0};
+    return at;
 }
 
 void logproto_decide(struct logproto_clients *t, uint32_t node, uint64_t id,
                      enum consensus_outcome o, uint64_t index, uint32_t acks)
 {
-    struct logproto_client *st = &t->c[id];
-    assert(st->submitted && !st->decided);
-    st->decided = true;
-    open_unlink(t, id);
+    assert(bit(t->submitted, id) && !bit(t->decided, id));
+    t->decided[id / 64] |= (uint64_t)1 << (id % 64);
+    consensus_time submitted_at = open_remove(t, id);
     t->approved += o == CONSENSUS_APPROVED && index; /* index 0: answered outside the log */
     struct consensus_record rec = {
         .kind = CONSENSUS_REC_DECIDED,
@@ -98,7 +154,7 @@ void logproto_decide(struct logproto_clients *t, uint32_t node, uint64_t id,
         .yes_votes = acks,
         .missing = t->n - acks,
         .quorum = t->quorum,
-        .submitted = st->submitted_at,
+        .submitted = submitted_at,
         .index = index,
     };
     t->port->record(t->port->ctx, &rec);
@@ -107,7 +163,7 @@ void logproto_decide(struct logproto_clients *t, uint32_t node, uint64_t id,
 void logproto_deadline(struct logproto_clients *t, uint32_t node, uint64_t arg)
 {
     if (!t->port->set_timer_since) { /* one timer per proposal */
-        if (!t->c[arg].decided)
+        if (!bit(t->decided, arg))
             logproto_decide(t, node, arg, CONSENSUS_TIMEOUT, 0, 0);
         return;
     }
@@ -115,7 +171,7 @@ void logproto_deadline(struct logproto_clients *t, uint32_t node, uint64_t arg)
     if (arg != q->armed)
         return; /* armed before the node crashed (its proposals were aborted then) */
     q->armed = 0;
-    if (!t->c[arg].decided)
+    if (!bit(t->decided, arg))
         logproto_decide(t, node, arg, CONSENSUS_TIMEOUT, 0, 0); /* may submit and arm */
     if (!q->armed)
         arm_deadline(t, node);

@@ -14,8 +14,8 @@
  * Ownership: a struct logproto_clients is caller storage (logproto_clients_init/_fini); the
  * port it is given must outlive it. Proposal ids are 1..max_proposals, submitted once each.
  * Cost: every operation is O(1) except logproto_abort_node, O(the node's undecided proposals).
- * Memory: 24 bytes per proposal id (on core/xalloc's xhuge blocks: touched only as used) and
- * 12 per node.
+ * Memory: 2 bits per proposal id, 24 bytes per proposal undecided at once (a ring), 12 per
+ * node.
  */
 #ifndef ATLAS_CORE_LOGPROTO_H
 #define ATLAS_CORE_LOGPROTO_H
@@ -25,13 +25,13 @@
 
 #include "core/consensus.h"
 
-struct logproto_client {
+struct logproto_client {           /* an undecided proposal (ids fit 32 bits: the scenario
+                                      caps proposals far below) */
+    uint32_t id;                   /* 0: a free entry of the ring */
     uint32_t submitter;            /* the node the client submitted it at */
-    bool submitted, decided;       /* its outcome is recorded once */
     consensus_time submitted_at;   /* when */
     uint32_t next_open, prev_open; /* the submitter's undecided proposals, in submission
-                                      order; 0 ends (ids fit 32 bits: the scenario caps
-                                      proposals far below) */
+                                      order; 0 ends */
 };
 
 struct logproto_node {
@@ -39,8 +39,16 @@ struct logproto_node {
     uint32_t armed;           /* the proposal its deadline timer is armed for, 0: none */
 };
 
+/*
+ * The undecided proposals live in a ring indexed by id modulo its size (a power of two,
+ * doubled when a new id's entry is still held by an undecided one): its size follows the
+ * span of ids undecided at once, not the run's proposal count, so a million commands that
+ * decide in milliseconds keep a few hundred entries. A decided proposal keeps one bit.
+ */
 struct logproto_clients {
-    struct logproto_client *c; /* c[1..max_proposals] (xhuge block) */
+    struct logproto_client *open; /* the ring: open[id & (ring - 1)] */
+    uint64_t ring;
+    uint64_t *submitted, *decided; /* bitsets over ids 1..max_proposals */
     uint64_t max_proposals;
     struct logproto_node *node; /* per node */
     const struct consensus_port *port;
@@ -56,6 +64,9 @@ void logproto_clients_init(struct logproto_clients *t, const struct consensus_po
                            uint64_t max_proposals, uint32_t n, uint32_t quorum,
                            consensus_time timeout, uint32_t key);
 void logproto_clients_fini(struct logproto_clients *t);
+
+/* Was proposal `id` decided (its outcome recorded)? */
+bool logproto_decided(const struct logproto_clients *t, uint64_t id);
 
 /* Proposal `id` is submitted at `node` now: the PROPOSED record, and the client's deadline. */
 void logproto_submit(struct logproto_clients *t, uint32_t node, uint64_t id);

@@ -227,7 +227,7 @@ static void decide(struct consensus *p, uint32_t node, uint64_t id, enum consens
 
 static bool decided(const struct consensus *p, uint64_t id)
 {
-    return p->clients.c[id].decided;
+    return logproto_decided(&p->clients, id);
 }
 
 /* ---- timers ----------------------------------------------------------------------- */
@@ -1094,8 +1094,8 @@ static uint64_t raft_commit_index(const struct consensus *p, uint32_t node)
     .msg_kinds = raft_msg_kinds, .nmsg_kinds = sizeof(raft_msg_kinds) / sizeof(raft_msg_kinds[0]), \
     .params = raft_params, .timer_names = raft_timer_names,                                        \
     .ntimers = sizeof(raft_timer_names) / sizeof(raft_timer_names[0]),                             \
-    .proposal_bytes = sizeof(struct logproto_client) + sizeof(struct rprop),                       \
-    .entry_bytes = sizeof(struct entry), .nparams = RAFT_PARAM_COUNT,                              \
+    .proposal_bytes = sizeof(struct rprop) + 1, /* + logproto's 2 bits, rounded up */              \
+        .entry_bytes = sizeof(struct entry), .nparams = RAFT_PARAM_COUNT,                          \
     .metric_names = raft_metric_names, .nmetrics = RAFT_METRIC_COUNT, .destroy = raft_destroy,     \
     .submit = raft_submit, .deliver = raft_deliver, .timer = raft_timer, .crash = raft_crash,      \
     .recover = raft_recover, .metrics = raft_metrics, .log_length = raft_log_length,               \
