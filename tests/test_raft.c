@@ -156,6 +156,35 @@ Test(raft, client_deadlines_decide_alike_with_one_timer_per_node_or_per_proposal
     cr_expect_eq(k.skew_caught, k.with_ends, "a deadline 1 ns late went unnoticed");
 }
 
+Test(raft, thousands_of_proposals_open_at_once_are_each_decided_once, .timeout = 60)
+{
+    /* no leader for the first 1.5 s: 3,000 proposals pile up undecided (core/logproto's
+     * ring of open proposals grows from 64 entries), then the network heals */
+    struct h_options o = h_defaults(9);
+    o.client_timeout = 1200 * H_MS;
+    o.max_proposals = 4000;
+    struct harness *h = h_new(&raft_ops, &o);
+    for (uint32_t i = 0; i < 5; i++)
+        h_isolate(h, i, true);
+    h_workload(h, 3000, H_MS / 2, 5);
+    h_run_until(h, 1500 * H_MS);
+    const struct h_counts *c = h_counts(h);
+    uint64_t early = c->outcomes[CONSENSUS_TIMEOUT];
+    cr_expect_gt(early, 0, "no deadline passed while isolated");
+    cr_expect_eq(c->outcomes[CONSENSUS_APPROVED], 0);
+    h_heal(h);
+    h_run_until(h, 6 * SEC);
+    cr_expect_eq(c->decided_twice, 0);
+    uint64_t decided = 0;
+    for (int k = 0; k < CONSENSUS_OUTCOME_COUNT; k++)
+        decided += c->outcomes[k];
+    cr_expect_eq(decided, 3000, "%llu of 3000 decided", (unsigned long long)decided);
+    cr_expect_gt(c->outcomes[CONSENSUS_APPROVED], 0, "nothing committed after the heal");
+    cr_expect_gt(c->outcomes[CONSENSUS_TIMEOUT], early, "the open ones timed out too");
+    expect_safe(h);
+    h_free(h);
+}
+
 /* ---- replication ------------------------------------------------------------------- */
 
 /* Heal everything, recover every node and let the cluster settle. */
