@@ -138,13 +138,22 @@ struct replicas {
     struct map_entry *map; /* the other slots */
     size_t map_cap, map_used;
     struct names names;
-    uint64_t *bits;     /* nodes * words; node i at bits + i * words */
-    uint64_t *hashes;   /* per node */
-    uint64_t *template; /* words */
-    uint64_t template_hash;
+    /* By element: element e's row (bits + e * row) is a bitset over the nodes, column
+     * `nodes` the template. A delivery applies or validates a few elements of one proposal,
+     * and all the deliveries of that proposal share those rows (row / 8 bytes each: 12.5 KB
+     * at 100,000 nodes), where a row per node cost each delivery a random line of its own. */
+    uint64_t *bits;    /* max_elements * row */
+    size_t row;        /* words of an element's row: (nodes + 1) bits */
+    uint64_t *hashes;  /* per node, then the template's */
     struct vindex *vx; /* per node (NULL until a node's vertices are first asked for) */
     uint64_t *vx_live; /* bitset: node's index is built (small: read by every application) */
 };
+
+/* Words of the element rows (at least one: xhuge_calloc of nothing). */
+static size_t store_words(const struct replicas *r)
+{
+    return r->max_elements ? r->max_elements * r->row : 1;
+}
 
 static uint64_t bytes_hash(const void *p, size_t n, uint64_t h)
 {
@@ -656,9 +665,10 @@ struct replicas *replicas_new(uint32_t nodes, size_t max_elements)
     struct replicas *r = xcalloc(1, sizeof(*r));
     r->nodes = nodes;
     r->max_elements = max_elements;
-    r->words = (max_elements + 63) / 64;
+    r->row = ((size_t)nodes + 1 + 63) / 64;
     r->elems = xhuge_calloc(max_elements ? max_elements : 1, sizeof(*r->elems));
-    r->template = xcalloc(r->words ? r->words : 1, sizeof(uint64_t));
+    r->bits = xhuge_calloc(store_words(r), sizeof(uint64_t));
+    r->hashes = xcalloc((size_t)nodes + 1, sizeof(uint64_t));
     /* presized from the bound: every element is at most one new slot, operation and vertex
      * (the generated ones are), so a run of generated proposals never grows them; the
      * memory is only touched as it is used */
@@ -692,9 +702,8 @@ void replicas_free(struct replicas *r)
     xhuge_free(r->vertex_slots, r->vertex_slots_cap, sizeof(*r->vertex_slots));
     xhuge_free(r->numbered, r->numbered_cap, sizeof(*r->numbered));
     xhuge_free(r->map, r->map_cap, sizeof(*r->map));
-    xhuge_free(r->bits, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
+    xhuge_free(r->bits, store_words(r), sizeof(uint64_t));
     free(r->hashes);
-    free(r->template);
     for (uint32_t i = 0; r->vx && i < r->nodes; i++) {
         free(r->vx[i].tree);
         free(r->vx[i].bits);
@@ -704,84 +713,105 @@ void replicas_free(struct replicas *r)
     free(r);
 }
 
-/* A replica: its bits and its hash (the template is replica "nodes"). */
+/*
+ * A replica: its column of the element rows (the word of element e is col[e * row]) and its
+ * hash; the template is replica "nodes".
+ */
 struct view {
-    uint64_t *bits;
+    uint64_t *col; /* bits + node / 64: the node's word of element 0's row */
+    uint64_t mask; /* 1 << node % 64 */
+    size_t row;    /* words from one element's row to the next */
     uint64_t *hash;
     struct vindex *vx; /* the node's vertex index, NULL (the template, or not built) */
 };
 
 static struct view view_of(const struct replicas *r, uint32_t node)
 {
-    if (node == r->nodes)
-        return (struct view){r->template, (uint64_t *)&r->template_hash, NULL};
-    assert(node < r->nodes && r->bits);
+    assert(node <= r->nodes);
     /* only a built index is kept up to date: the others (nodes the workload never picked
      * from) cost nothing per application; it cost ring-100k 20% when every view had one */
-    return (struct view){r->bits + (size_t)node * r->words, &r->hashes[node],
-                         r->vx && (r->vx_live[node / 64] >> (node % 64) & 1) ? &r->vx[node] : NULL};
+    bool indexed = node < r->nodes && r->vx && (r->vx_live[node / 64] >> (node % 64) & 1);
+    return (struct view){r->bits + node / 64, (uint64_t)1 << (node % 64), r->row, &r->hashes[node],
+                         indexed ? &r->vx[node] : NULL};
+}
+
+/* The word of element e in v's column. */
+static uint64_t *word_of(struct view v, uint32_t e)
+{
+    return v.col + (size_t)e * v.row;
+}
+
+/* Node's vertex index is stale (its replica was replaced): rebuilt on next use. */
+static void vx_drop(struct replicas *r, uint32_t node)
+{
+    if (r->vx && node < r->nodes) {
+        r->vx[node].n = 0;
+        r->vx_live[node / 64] &= ~((uint64_t)1 << (node % 64));
+    }
 }
 
 void replicas_start(struct replicas *r)
 {
-    xhuge_free(r->bits, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
-    free(r->hashes);
-    r->bits = xhuge_calloc((size_t)r->nodes * r->words + 1, sizeof(uint64_t));
-    r->hashes = xreallocarray(NULL, r->nodes, sizeof(uint64_t));
-    for (uint32_t i = 0; i < r->nodes; i++)
-        replicas_reset(r, i);
-}
-
-void replicas_reset(struct replicas *r, uint32_t node)
-{
-    struct view v = view_of(r, node);
-    memcpy(v.bits, r->template, r->words * sizeof(uint64_t));
-    *v.hash = r->template_hash;
-    if (r->vx && node < r->nodes) {
-        r->vx[node].n = 0; /* rebuilt on next use */
-        r->vx_live[node / 64] &= ~((uint64_t)1 << (node % 64));
+    /* each interned element's row: all ones where the template has it, else zeros (the
+     * template's own bit, column nodes, is the fill; the bits past it stay zero) */
+    uint64_t tail = ((uint64_t)1 << (r->nodes % 64) << 1) - 1; /* the last word's columns */
+    for (size_t e = 0; e < r->nelems; e++) {
+        uint64_t *w = r->bits + e * r->row;
+        uint64_t fill = (w[r->nodes / 64] >> (r->nodes % 64) & 1) ? ~(uint64_t)0 : 0;
+        for (size_t i = 0; i < r->row; i++)
+            w[i] = fill;
+        w[r->row - 1] &= tail;
+    }
+    for (uint32_t i = 0; i < r->nodes; i++) {
+        r->hashes[i] = r->hashes[r->nodes];
+        vx_drop(r, i);
     }
 }
 
 void replicas_copy(struct replicas *r, uint32_t dst, uint32_t src)
 {
     struct view d = view_of(r, dst), s = view_of(r, src);
-    memcpy(d.bits, s.bits, r->words * sizeof(uint64_t));
-    *d.hash = *s.hash;
-    if (r->vx && dst < r->nodes) {
-        r->vx[dst].n = 0; /* rebuilt on next use */
-        r->vx_live[dst / 64] &= ~((uint64_t)1 << (dst % 64));
+    for (uint32_t e = 0; e < r->nelems; e++) { /* elements past nelems are in no replica */
+        uint64_t *w = word_of(d, e);
+        *w = (*word_of(s, e) & s.mask) ? *w | d.mask : *w & ~d.mask;
     }
+    *d.hash = *s.hash;
+    vx_drop(r, dst);
 }
 
-static void prefetch_slot(const struct replicas *r, const uint64_t *bits, uint32_t s)
+void replicas_reset(struct replicas *r, uint32_t node)
+{
+    replicas_copy(r, node, r->nodes);
+}
+
+static void prefetch_slot(const struct replicas *r, struct view v, uint32_t s)
 {
     if (s != NONE && r->slots[s].elems != NONE)
-        __builtin_prefetch(bits + r->slots[s].elems / 64);
+        __builtin_prefetch(word_of(v, r->slots[s].elems));
 }
 
 void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op, bool applies)
 {
     assert(op < r->nops);
     const struct rop *o = &r->ops[op];
-    const uint64_t *bits = r->bits + (size_t)node * r->words;
+    struct view v = view_of(r, node);
     if (applies)
-        __builtin_prefetch(&r->hashes[node]);
+        __builtin_prefetch(v.hash);
     if (o->bad || o->unlabeled)
         return;
     if (o->op == PROP_ADD_EDGE) {
-        prefetch_slot(r, bits, o->from);
-        prefetch_slot(r, bits, o->to);
+        prefetch_slot(r, v, o->from);
+        prefetch_slot(r, v, o->to);
     }
     if (o->elem != NONE)
-        __builtin_prefetch(bits + o->elem / 64);
+        __builtin_prefetch(word_of(v, o->elem));
     else
-        prefetch_slot(r, bits, o->slot);
+        prefetch_slot(r, v, o->slot);
 }
 
 size_t replicas_bytes_per_node(const struct replicas *r)
 {
-    return r->words * sizeof(uint64_t) + sizeof(uint64_t);
+    return (r->max_elements + 7) / 8 + sizeof(uint64_t);
 }
 
 size_t replicas_bytes_per_op(void)
@@ -795,7 +825,7 @@ size_t replicas_bytes_per_op(void)
 
 static bool has(struct view v, uint32_t e)
 {
-    return (v.bits[e / 64] >> (e % 64)) & 1u;
+    return (*word_of(v, e) & v.mask) != 0;
 }
 
 static bool slot_present(const struct replicas *r, struct view v, uint32_t s)
@@ -877,7 +907,7 @@ static void set_elem(const struct replicas *r, struct view v, uint32_t e)
     if (has(v, e))
         return;
     bool was = tracked(r, v, e) && slot_present(r, v, r->elems[e].slot);
-    v.bits[e / 64] |= (uint64_t)1 << (e % 64);
+    *word_of(v, e) |= v.mask;
     *v.hash += r->elems[e].hash;
     vx_note(r, v, e, was);
 }
@@ -886,7 +916,7 @@ static void clear_elem(const struct replicas *r, struct view v, uint32_t e)
 {
     if (!has(v, e))
         return;
-    v.bits[e / 64] &= ~((uint64_t)1 << (e % 64));
+    *word_of(v, e) &= ~v.mask;
     *v.hash -= r->elems[e].hash;
     vx_note(r, v, e, true);
 }

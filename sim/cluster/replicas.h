@@ -6,7 +6,10 @@
  * interned once here as an "element"; a replica is then a bitset over the elements plus a
  * state hash (the sum of the present elements' content hashes), so applying or validating
  * an operation is O(1) bit work (removals O(incident elements)) and a node costs
- * max_elements/8 + 8 bytes. The rules are those of core/graph and core/proposal (tested
+ * max_elements/8 + 8 bytes. The bits are stored by element (a row over the nodes per
+ * element): the deliveries of one proposal, to every node, touch its few elements' rows
+ * rather than a line of each node; a whole-replica operation (reset, copy, export, listing)
+ * reads one word per interned element. The rules are those of core/graph and core/proposal (tested
  * against them): duplicates and missing endpoints are invalid, removing a vertex removes
  * its properties and its edges, set_property with a NULL value removes the key, an edge
  * named without a label is the only edge between its endpoints.
