@@ -144,7 +144,6 @@ struct replicas {
      * at 100,000 nodes), where a row per node cost each delivery a random line of its own. */
     uint64_t *bits;    /* max_elements * row */
     size_t row;        /* words of an element's row: (nodes + 1) bits */
-    uint64_t *hashes;  /* per node, then the template's */
     struct vindex *vx; /* per node (NULL until a node's vertices are first asked for) */
     uint64_t *vx_live; /* bitset: node's index is built (small: read by every application) */
 };
@@ -668,7 +667,6 @@ struct replicas *replicas_new(uint32_t nodes, size_t max_elements)
     r->row = ((size_t)nodes + 1 + 63) / 64;
     r->elems = xhuge_calloc(max_elements ? max_elements : 1, sizeof(*r->elems));
     r->bits = xhuge_calloc(store_words(r), sizeof(uint64_t));
-    r->hashes = xcalloc((size_t)nodes + 1, sizeof(uint64_t));
     /* presized from the bound: every element is at most one new slot, operation and vertex
      * (the generated ones are), so a run of generated proposals never grows them; the
      * memory is only touched as it is used */
@@ -703,7 +701,6 @@ void replicas_free(struct replicas *r)
     xhuge_free(r->numbered, r->numbered_cap, sizeof(*r->numbered));
     xhuge_free(r->map, r->map_cap, sizeof(*r->map));
     xhuge_free(r->bits, store_words(r), sizeof(uint64_t));
-    free(r->hashes);
     for (uint32_t i = 0; r->vx && i < r->nodes; i++) {
         free(r->vx[i].tree);
         free(r->vx[i].bits);
@@ -714,14 +711,15 @@ void replicas_free(struct replicas *r)
 }
 
 /*
- * A replica: its column of the element rows (the word of element e is col[e * row]) and its
- * hash; the template is replica "nodes".
+ * A replica: its column of the element rows (the word of element e is col[e * row]); the
+ * template is replica "nodes". Its state hash is not stored: it is the sum of the present
+ * elements' hashes, computed when asked (replicas_hash, replicas_hashes), so that an
+ * application writes no per-node word besides its elements' (a random line per delivery).
  */
 struct view {
-    uint64_t *col; /* bits + node / 64: the node's word of element 0's row */
-    uint64_t mask; /* 1 << node % 64 */
-    size_t row;    /* words from one element's row to the next */
-    uint64_t *hash;
+    uint64_t *col;     /* bits + node / 64: the node's word of element 0's row */
+    uint64_t mask;     /* 1 << node % 64 */
+    size_t row;        /* words from one element's row to the next */
     struct vindex *vx; /* the node's vertex index, NULL (the template, or not built) */
 };
 
@@ -731,7 +729,7 @@ static struct view view_of(const struct replicas *r, uint32_t node)
     /* only a built index is kept up to date: the others (nodes the workload never picked
      * from) cost nothing per application; it cost ring-100k 20% when every view had one */
     bool indexed = node < r->nodes && r->vx && (r->vx_live[node / 64] >> (node % 64) & 1);
-    return (struct view){r->bits + node / 64, (uint64_t)1 << (node % 64), r->row, &r->hashes[node],
+    return (struct view){r->bits + node / 64, (uint64_t)1 << (node % 64), r->row,
                          indexed ? &r->vx[node] : NULL};
 }
 
@@ -762,10 +760,8 @@ void replicas_start(struct replicas *r)
             w[i] = fill;
         w[r->row - 1] &= tail;
     }
-    for (uint32_t i = 0; i < r->nodes; i++) {
-        r->hashes[i] = r->hashes[r->nodes];
+    for (uint32_t i = 0; i < r->nodes; i++)
         vx_drop(r, i);
-    }
 }
 
 void replicas_copy(struct replicas *r, uint32_t dst, uint32_t src)
@@ -775,7 +771,6 @@ void replicas_copy(struct replicas *r, uint32_t dst, uint32_t src)
         uint64_t *w = word_of(d, e);
         *w = (*word_of(s, e) & s.mask) ? *w | d.mask : *w & ~d.mask;
     }
-    *d.hash = *s.hash;
     vx_drop(r, dst);
 }
 
@@ -790,13 +785,11 @@ static void prefetch_slot(const struct replicas *r, struct view v, uint32_t s)
         __builtin_prefetch(word_of(v, r->slots[s].elems));
 }
 
-void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op, bool applies)
+void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op)
 {
     assert(op < r->nops);
     const struct rop *o = &r->ops[op];
     struct view v = view_of(r, node);
-    if (applies)
-        __builtin_prefetch(v.hash);
     if (o->bad || o->unlabeled)
         return;
     if (o->op == PROP_ADD_EDGE) {
@@ -811,7 +804,7 @@ void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op, 
 
 size_t replicas_bytes_per_node(const struct replicas *r)
 {
-    return (r->max_elements + 7) / 8 + sizeof(uint64_t);
+    return (r->max_elements + 7) / 8;
 }
 
 size_t replicas_bytes_per_op(void)
@@ -908,7 +901,6 @@ static void set_elem(const struct replicas *r, struct view v, uint32_t e)
         return;
     bool was = tracked(r, v, e) && slot_present(r, v, r->elems[e].slot);
     *word_of(v, e) |= v.mask;
-    *v.hash += r->elems[e].hash;
     vx_note(r, v, e, was);
 }
 
@@ -917,7 +909,6 @@ static void clear_elem(const struct replicas *r, struct view v, uint32_t e)
     if (!has(v, e))
         return;
     *word_of(v, e) &= ~v.mask;
-    *v.hash -= r->elems[e].hash;
     vx_note(r, v, e, true);
 }
 
@@ -1049,7 +1040,26 @@ bool replicas_apply(struct replicas *r, uint32_t node, uint32_t op)
 
 uint64_t replicas_hash(const struct replicas *r, uint32_t node)
 {
-    return *view_of(r, node).hash;
+    struct view v = view_of(r, node);
+    uint64_t h = 0;
+    for (uint32_t e = 0; e < r->nelems; e++)
+        h += has(v, e) ? r->elems[e].hash : 0;
+    return h;
+}
+
+void replicas_hashes(const struct replicas *r, uint64_t *hashes)
+{
+    memset(hashes, 0, r->nodes * sizeof(*hashes));
+    for (size_t e = 0; e < r->nelems; e++) { /* row by row: each row's words read once */
+        const uint64_t *w = r->bits + e * r->row;
+        uint64_t h = r->elems[e].hash;
+        for (size_t i = 0; i < r->row; i++)
+            for (uint64_t x = w[i]; x; x &= x - 1) {
+                size_t node = i * 64 + (size_t)__builtin_ctzll(x);
+                if (node < r->nodes) /* not the template's column */
+                    hashes[node] += h;
+            }
+    }
 }
 
 size_t replicas_vertices(const struct replicas *r, uint32_t node, uint32_t *vertices, size_t max)
