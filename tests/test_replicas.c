@@ -362,16 +362,20 @@ static struct graph_hash expected_hash(uint32_t mask)
     return h;
 }
 
-/* Replicas are stored by element (a bitset over the nodes per element, the template the
- * last column): nodes that share a word, the nodes on either side of a word boundary and
- * the template (bit 63, or bit 0 of a word of its own) keep their own contents through
- * applications, copies and resets, for elements interned before and after the start. */
+/* Replicas are stored by element (a row of nodes + 1 bits per element, the template the
+ * last column, rows packed across words): nodes that share a word, rows that share a word,
+ * and the template keep their own contents through applications, copies and resets, for
+ * elements interned before and after the start; the state hashes, computed or kept
+ * (replicas_keep_hashes), one by one or all at once, agree. */
 Test(replicas, replicas_side_by_side_in_a_word_keep_their_own_contents)
 {
-    static const uint32_t sizes[] = {1, 63, 64, 127, 128, 130};
-    for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
-        uint32_t n = sizes[z], mask[130];
+    static const uint32_t sizes[] = {1, 5, 63, 64, 127, 128, 130};
+    uint64_t computed[130];
+    for (size_t z = 0; z < 2 * sizeof(sizes) / sizeof(sizes[0]); z++) {
+        uint32_t n = sizes[z / 2], mask[130];
         struct replicas *rep = replicas_new(n, 64);
+        if (z % 2)
+            replicas_keep_hashes(rep);
         uint32_t ops[16];
         cr_assert(replicas_seed(rep, add_vertex(rep, "root", "R")));
         for (int k = 0; k < 16; k++) { /* half interned before the start, half after */
@@ -395,7 +399,13 @@ Test(replicas, replicas_side_by_side_in_a_word_keep_their_own_contents)
             }
         replicas_reset(rep, n / 2);
         mask[n / 2] = 0;
+        uint64_t all[130];
+        replicas_hashes(rep, all);
         for (uint32_t i = 0; i < n; i++) {
+            cr_assert_eq(all[i], replicas_hash(rep, i), "size %u node %u", n, i);
+            if (z % 2) /* kept: equal to the same store's computed sums, the pass before */
+                cr_assert_eq(all[i], computed[i], "size %u node %u: kept hash", n, i);
+            computed[i] = all[i];
             struct graph *g = replicas_graph(rep, i);
             cr_assert(graph_hash_equal(graph_state_hash(g), expected_hash(mask[i])),
                       "size %u node %u holds other contents", n, i);

@@ -334,7 +334,7 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
             c->app[node].nrefused++;
         }
     }
-    if (c->ledger) /* the replica's hash is computed, O(elements): only for a ledger */
+    if (c->ledger) /* the replica's hash: kept for ledgers only (replicas_keep_hashes) */
         cluster_ledger_note(c, node, LEDGER_APPLY, id, node, replicas_hash(c->rep, node),
                             ok ? "ok" : "invalid");
     return ok;
@@ -1146,6 +1146,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
         c->ledger = xcalloc(c->n, sizeof(*c->ledger));
         for (uint32_t i = 0; i < c->n; i++)
             c->ledger[i] = ledger_new();
+        replicas_keep_hashes(c->rep); /* an apply note carries the replica's hash */
     }
     c->graphs = xcalloc(c->n, sizeof(*c->graphs));
     init_protocol(c);

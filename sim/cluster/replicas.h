@@ -87,10 +87,14 @@ bool replicas_valid(struct replicas *r, uint32_t node, uint32_t op);
 bool replicas_apply(struct replicas *r, uint32_t node, uint32_t op);
 
 /* Canonical state hash: equal contents give equal hashes whatever the order of operations.
- * O(interned elements): one word of each element's row. */
+ * O(interned elements), one word of each element's row (O(1) with replicas_keep_hashes). */
 uint64_t replicas_hash(const struct replicas *r, uint32_t node);
 /* Every node's replicas_hash into hashes[0..nodes), in one pass over the element rows. */
 void replicas_hashes(const struct replicas *r, uint64_t *hashes);
+/* Keep every replica's state hash stored, updated with each change: replicas_hash is O(1)
+ * then, and an application writes one more per-node word (for callers that ask for a hash
+ * per application, as ledgers do). */
+void replicas_keep_hashes(struct replicas *r);
 
 /* The vertices present on node's replica (handles), in interning order, into vertices[0..max). */
 size_t replicas_vertices(const struct replicas *r, uint32_t node, uint32_t *vertices, size_t max);
