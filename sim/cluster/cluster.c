@@ -319,7 +319,7 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
         c->prop[id].applications += c->prop[id].applications < UINT32_MAX;
         c->m.commits_applied++;
         uint64_t *refused;
-        if (c->app[node].nrefused && (*(refused = refused_word(c, id, node)) & bit)) {
+        if (c->app[node].nrefused && c->refused && (*(refused = refused_word(c, id, node)) & bit)) {
             *refused &= ~bit; /* refused before its predecessors came */
             c->node[node].refused_hash -= proposal_key(id);
             c->app[node].nrefused--;

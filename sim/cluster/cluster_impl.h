@@ -152,7 +152,7 @@ struct cluster {
                                 node applied id, so that one commit's deliveries touch its own
                                 n / 8 bytes, not a line of every node (applied_word) */
     uint64_t *refused;       /* commits a replica refused as invalid, by proposal as applied
-                                (refused_word; NULL: none yet) */
+                                (refused_word; NULL: none yet, or taken by the end's checker) */
     struct cprop *prop;      /* 1..nprops */
     uint64_t nprops, max_props;
     uint64_t *commits; /* approved proposals in decision order */
