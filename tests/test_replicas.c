@@ -345,3 +345,82 @@ Test(replicas, operations_beyond_the_presized_bound_grow_the_store_intact)
     cr_assert_eq(replicas_vertex_count(rep, 0), 2);
     replicas_free(rep);
 }
+
+/* The contents node i of the neighbours test should hold: root and the vertices "a<k>" for
+ * the bits k of mask, as a core graph's state hash. */
+static struct graph_hash expected_hash(uint32_t mask)
+{
+    struct graph *g = graph_new();
+    cr_assert_eq(graph_add_vertex(g, "root", "R", NULL, 0), GRAPH_OK);
+    for (int k = 0; k < 16; k++) {
+        char id[8];
+        snprintf(id, sizeof(id), "a%d", k);
+        if (mask >> k & 1)
+            cr_assert_eq(graph_add_vertex(g, id, "P", NULL, 0), GRAPH_OK);
+    }
+    struct graph_hash h = graph_state_hash(g);
+    graph_free(g);
+    return h;
+}
+
+/* Replicas are stored by element (a row of nodes + 1 bits per element, the template the
+ * last column, rows packed across words): nodes that share a word, rows that share a word,
+ * and the template keep their own contents through applications, copies and resets, for
+ * elements interned before and after the start; the state hashes, computed or kept
+ * (replicas_keep_hashes), one by one or all at once, agree. */
+Test(replicas, replicas_side_by_side_in_a_word_keep_their_own_contents)
+{
+    static const uint32_t sizes[] = {1, 5, 63, 64, 127, 128, 130};
+    uint64_t computed[130];
+    for (size_t z = 0; z < 2 * sizeof(sizes) / sizeof(sizes[0]); z++) {
+        uint32_t n = sizes[z / 2], mask[130];
+        struct replicas *rep = replicas_new(n, 64);
+        if (z % 2)
+            replicas_keep_hashes(rep);
+        uint32_t ops[16];
+        cr_assert(replicas_seed(rep, add_vertex(rep, "root", "R")));
+        for (int k = 0; k < 16; k++) { /* half interned before the start, half after */
+            char id[8];
+            snprintf(id, sizeof(id), "a%d", k);
+            if (k == 8)
+                replicas_start(rep);
+            ops[k] = add_vertex(rep, id, "P");
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            mask[i] = (i * UINT32_C(2654435761)) >> 16 & 0xffff;
+            for (int k = 0; k < 16; k++)
+                if (mask[i] >> k & 1)
+                    cr_assert(replicas_apply(rep, i, ops[k]), "size %u node %u op %d", n, i, k);
+        }
+        uint32_t copies[][2] = {{n - 1, 0}, {63, 64}, {0, 63}}; /* {src, dst} */
+        for (size_t c = 0; c < 3; c++)
+            if (copies[c][0] < n && copies[c][1] < n) {
+                replicas_copy(rep, copies[c][1], copies[c][0]);
+                mask[copies[c][1]] = mask[copies[c][0]];
+            }
+        replicas_reset(rep, n / 2);
+        mask[n / 2] = 0;
+        uint64_t all[130];
+        replicas_hashes(rep, all);
+        for (uint32_t i = 0; i < n; i++) {
+            cr_assert_eq(all[i], replicas_hash(rep, i), "size %u node %u", n, i);
+            if (z % 2) /* kept: equal to the same store's computed sums, the pass before */
+                cr_assert_eq(all[i], computed[i], "size %u node %u: kept hash", n, i);
+            computed[i] = all[i];
+            struct graph *g = replicas_graph(rep, i);
+            cr_assert(graph_hash_equal(graph_state_hash(g), expected_hash(mask[i])),
+                      "size %u node %u holds other contents", n, i);
+            graph_free(g);
+            for (int k = 0; k < 16; k++)
+                cr_assert_eq(replicas_valid(rep, i, ops[k]), !(mask[i] >> k & 1),
+                             "size %u node %u op %d", n, i, k);
+            cr_assert_eq(replicas_hash(rep, i) == replicas_hash(rep, 0), mask[i] == mask[0],
+                         "size %u node %u", n, i);
+        }
+        replicas_reset(rep, 0); /* the template kept only root */
+        struct graph *g = replicas_graph(rep, 0);
+        cr_assert(graph_hash_equal(graph_state_hash(g), expected_hash(0)), "size %u", n);
+        graph_free(g);
+        replicas_free(rep);
+    }
+}

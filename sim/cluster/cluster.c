@@ -309,8 +309,7 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
     if ((*word >> (node % 64)) & 1u)
         return true;
     bool ok = replicas_apply(c->rep, node, c->prop[id].op);
-    uint64_t bit = (uint64_t)1 << (id % 64);
-    uint64_t *refused = c->refused ? c->refused + (size_t)node * c->pwords : NULL;
+    uint64_t bit = (uint64_t)1 << (node % 64);
     if (ok) {
         *word |= (uint64_t)1 << (node % 64);
         c->app[node].applications++;
@@ -319,24 +318,25 @@ bool cluster_node_apply(struct cluster *c, uint32_t node, uint64_t id)
             clients_applied(c->cl, id, sim_now(c->eng));
         c->prop[id].applications += c->prop[id].applications < UINT32_MAX;
         c->m.commits_applied++;
-        if (c->app[node].nrefused && (refused[id / 64] & bit)) { /* refused before its
-                                                                     predecessors came */
-            refused[id / 64] &= ~bit;
+        uint64_t *refused;
+        if (c->app[node].nrefused && c->refused && (*(refused = refused_word(c, id, node)) & bit)) {
+            *refused &= ~bit; /* refused before its predecessors came */
             c->node[node].refused_hash -= proposal_key(id);
             c->app[node].nrefused--;
         }
     } else {
         if (!c->refused) /* the first refusal of the run */
-            c->refused = xhuge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
-        refused = c->refused + (size_t)node * c->pwords;
-        if (!(refused[id / 64] & bit)) {
-            refused[id / 64] |= bit;
+            c->refused = xhuge_calloc((c->max_props + 1) * c->nwords, sizeof(uint64_t));
+        uint64_t *refused = refused_word(c, id, node);
+        if (!(*refused & bit)) {
+            *refused |= bit;
             c->node[node].refused_hash += proposal_key(id);
             c->app[node].nrefused++;
         }
     }
-    cluster_ledger_note(c, node, LEDGER_APPLY, id, node, replicas_hash(c->rep, node),
-                        ok ? "ok" : "invalid");
+    if (c->ledger) /* the replica's hash: kept for ledgers only (replicas_keep_hashes) */
+        cluster_ledger_note(c, node, LEDGER_APPLY, id, node, replicas_hash(c->rep, node),
+                            ok ? "ok" : "invalid");
     return ok;
 }
 
@@ -1043,9 +1043,9 @@ static void prefetch_delivery(void *ctx, const struct sim_event *ev, uint32_t to
                 __builtin_prefetch(&c->app[to]);
                 __builtin_prefetch(applied_word(c, ev->a, to));
                 if (c->refused) /* a commit reads the refused word of a node that refused any */
-                    __builtin_prefetch(c->refused + (size_t)to * c->pwords + ev->a / 64);
+                    __builtin_prefetch(refused_word(c, ev->a, to));
             }
-            replicas_prefetch_op(c->rep, to, c->prop[ev->a].op, applies);
+            replicas_prefetch_op(c->rep, to, c->prop[ev->a].op);
             if (c->replica_loads[k] & LOAD_NET)
                 net_prefetch(c->net, to);
             return;
@@ -1159,6 +1159,7 @@ static struct cluster *create(const struct scenario *sc, const struct trace *tr,
         c->ledger = xcalloc(c->n, sizeof(*c->ledger));
         for (uint32_t i = 0; i < c->n; i++)
             c->ledger[i] = ledger_new();
+        replicas_keep_hashes(c->rep); /* an apply note carries the replica's hash */
     }
     c->graphs = xcalloc(c->n, sizeof(*c->graphs));
     init_protocol(c);
@@ -1203,7 +1204,7 @@ void cluster_free(struct cluster *c)
     logcheck_free(c);
     xhuge_free(c->applied, (c->max_props + 1) * c->nwords, sizeof(uint64_t));
     if (c->refused)
-        xhuge_free(c->refused, (size_t)c->n * c->pwords, sizeof(uint64_t));
+        xhuge_free(c->refused, (c->max_props + 1) * c->nwords, sizeof(uint64_t));
     xhuge_free(c->node, c->n, sizeof(*c->node));
     xhuge_free(c->app, c->n, sizeof(*c->app));
     xhuge_free(c->fault, c->n, sizeof(*c->fault));
@@ -1233,14 +1234,15 @@ static void report_violation(void *ctx, uint32_t node, const char *detail)
     cluster_emit_event(c, node == UINT32_MAX ? TRACE_NO_NODE : node, "violation", "%s", detail);
 }
 
-/* Every node's applied set as a row (cluster_applied_row), n * pwords words, for the checker:
- * by blocks of 64 nodes, whose rows stay in cache while each proposal's word is read once. */
-static uint64_t *applied_rows(const struct cluster *c)
+/* Every node's row of sets stored by proposal (the applied or the refused sets: as
+ * cluster_applied_row gives), n * pwords words, for the checker: by blocks of 64 nodes, whose
+ * rows stay in cache while each proposal's word is read once. */
+static uint64_t *node_rows(const struct cluster *c, const uint64_t *by_proposal)
 {
     uint64_t *rows = xhuge_calloc((size_t)c->n * c->pwords, sizeof(uint64_t));
     for (size_t w = 0; w < c->nwords; w++)
         for (uint64_t id = 1; id <= c->nprops; id++)
-            for (uint64_t x = c->applied[id * c->nwords + w]; x; x &= x - 1) {
+            for (uint64_t x = by_proposal[id * c->nwords + w]; x; x &= x - 1) {
                 size_t node = w * 64 + (size_t)__builtin_ctzll(x);
                 rows[node * c->pwords + id / 64] |= (uint64_t)1 << (id % 64);
             }
@@ -1262,16 +1264,25 @@ static void checker_proposal_of(const void *ctx, uint64_t id, struct checker_pro
 
 static void run_checker(struct cluster *c)
 {
-    uint64_t *rows = applied_rows(c);
+    uint64_t *rows = node_rows(c, c->applied);
+    uint64_t *refused = NULL;
+    if (c->refused) { /* the run is over: its by-node copy replaces it (the peak is here) */
+        refused = node_rows(c, c->refused);
+        xhuge_free(c->refused, (c->max_props + 1) * c->nwords, sizeof(uint64_t));
+        c->refused = NULL;
+    }
     struct checker_node *nodes = xcalloc(c->n, sizeof(*nodes));
+    uint64_t *hashes = xreallocarray(NULL, c->n, sizeof(*hashes));
+    replicas_hashes(c->rep, hashes); /* one pass over the store, not one per node */
     for (uint32_t i = 0; i < c->n; i++)
         nodes[i] =
-            (struct checker_node){.state_hash = replicas_hash(c->rep, i),
+            (struct checker_node){.state_hash = hashes[i],
                                   .set_hash = c->app[i].set_hash,
                                   .applied = rows + (size_t)i * c->pwords,
                                   .refused_hash = c->node[i].refused_hash,
-                                  .refused = c->refused ? c->refused + (size_t)i * c->pwords : NULL,
+                                  .refused = refused ? refused + (size_t)i * c->pwords : NULL,
                                   .applications = c->app[i].applications};
+    free(hashes);
     struct checker_input in = {.nodes = c->n,
                                .node = nodes,
                                .words = c->pwords,
@@ -1283,6 +1294,8 @@ static void run_checker(struct cluster *c)
     checker_run(&in, report_violation, c, &c->check);
     free(nodes); /* before the log checks: the run's peak memory is here, at its end */
     xhuge_free(rows, (size_t)c->n * c->pwords, sizeof(uint64_t));
+    if (refused)
+        xhuge_free(refused, (size_t)c->n * c->pwords, sizeof(uint64_t));
     logcheck_finish(c);
     c->check.violations += c->log_violations;
 }

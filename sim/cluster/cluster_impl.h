@@ -152,7 +152,8 @@ struct cluster {
     uint64_t *applied;       /* (max_props + 1) * nwords, by proposal: bit (id, node) set when
                                 node applied id, so that one commit's deliveries touch its own
                                 n / 8 bytes, not a line of every node (applied_word) */
-    uint64_t *refused;       /* n * pwords: commits a replica refused as invalid (NULL: none yet) */
+    uint64_t *refused;       /* commits a replica refused as invalid, by proposal as applied
+                                (refused_word; NULL: none yet, or taken by the end's checker) */
     struct cprop *prop;      /* 1..nprops */
     uint64_t nprops, max_props;
     uint32_t *commits; /* approved proposals in decision order (NULL: no host catch-up) */
@@ -179,6 +180,12 @@ static inline uint64_t proposal_key(uint64_t id)
 static inline uint64_t *applied_word(const struct cluster *c, uint64_t id, uint32_t node)
 {
     return c->applied + (size_t)id * c->nwords + node / 64;
+}
+
+/* The word of the refused sets holding bit (id, node) (c->refused allocated). */
+static inline uint64_t *refused_word(const struct cluster *c, uint64_t id, uint32_t node)
+{
+    return c->refused + (size_t)id * c->nwords + node / 64;
 }
 
 static inline bool applied_get(const struct cluster *c, uint32_t node, uint64_t id)

@@ -110,8 +110,8 @@ static void reset_state(struct cluster *c, uint32_t node)
     c->app[node].set_hash = 0;
     c->node[node].refused_hash = 0;
     c->app[node].nrefused = 0;
-    if (c->refused)
-        memset(c->refused + (size_t)node * c->pwords, 0, c->pwords * sizeof(uint64_t));
+    for (uint64_t id = 1; c->refused && id <= c->nprops; id++) /* stored by proposal */
+        *refused_word(c, id, node) &= ~((uint64_t)1 << (node % 64));
     c->app[node].applications = 0;
     c->node[node].applied_index = 0;
 }

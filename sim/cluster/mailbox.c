@@ -116,7 +116,7 @@ struct mailbox {
     void *prefetch_ctx;
 };
 
-#define PREFETCH_AHEAD     8  /* messages ahead whose state the model prefetches */
+#define PREFETCH_AHEAD     4  /* messages ahead whose state the model prefetches */
 #define BATCH_STREAM_AHEAD 32 /* broadcast copies ahead prefetched (8 lines) */
 #define SMALL_BATCH        64 /* copies sorted by insertion rather than radix */
 

@@ -138,13 +138,23 @@ struct replicas {
     struct map_entry *map; /* the other slots */
     size_t map_cap, map_used;
     struct names names;
-    uint64_t *bits;     /* nodes * words; node i at bits + i * words */
-    uint64_t *hashes;   /* per node */
-    uint64_t *template; /* words */
-    uint64_t template_hash;
+    /* By element: element e's row, bits e * stride .. e * stride + nodes, is a bitset over
+     * the nodes, the last column the template. A delivery applies or validates a few elements
+     * of one proposal, and all the deliveries of that proposal share those rows (12.5 KB each
+     * at 100,000 nodes), where a row per node cost each delivery a random line of its own.
+     * Rows are not word-aligned, so a small cluster's rows pack (5 nodes: 6 bits an element). */
+    uint64_t *bits;
+    size_t stride;     /* bits of an element's row: nodes + 1 */
+    uint64_t *hashes;  /* replicas_keep_hashes: per node, then the template's (else NULL) */
     struct vindex *vx; /* per node (NULL until a node's vertices are first asked for) */
     uint64_t *vx_live; /* bitset: node's index is built (small: read by every application) */
 };
+
+/* Words of the element rows (at least one: xhuge_calloc of nothing). */
+static size_t store_words(const struct replicas *r)
+{
+    return (r->max_elements * r->stride + 63) / 64 + 1;
+}
 
 static uint64_t bytes_hash(const void *p, size_t n, uint64_t h)
 {
@@ -746,9 +756,9 @@ struct replicas *replicas_new(uint32_t nodes, size_t max_elements)
     struct replicas *r = xcalloc(1, sizeof(*r));
     r->nodes = nodes;
     r->max_elements = max_elements;
-    r->words = (max_elements + 63) / 64;
+    r->stride = (size_t)nodes + 1;
     r->elems = xhuge_calloc(max_elements ? max_elements : 1, sizeof(*r->elems));
-    r->template = xcalloc(r->words ? r->words : 1, sizeof(uint64_t));
+    r->bits = xhuge_calloc(store_words(r), sizeof(uint64_t));
     /* presized from the bound: every element is at most one new slot, operation and vertex
      * (the generated ones are), so a run of generated proposals never grows them; the
      * memory is only touched as it is used */
@@ -782,9 +792,8 @@ void replicas_free(struct replicas *r)
     xhuge_free(r->vertex_slots, r->vertex_slots_cap, sizeof(*r->vertex_slots));
     xhuge_free(r->numbered, r->numbered_cap, sizeof(*r->numbered));
     xhuge_free(r->map, r->map_cap, sizeof(*r->map));
-    xhuge_free(r->bits, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
+    xhuge_free(r->bits, store_words(r), sizeof(uint64_t));
     free(r->hashes);
-    free(r->template);
     for (uint32_t i = 0; r->vx && i < r->nodes; i++) {
         free(r->vx[i].tree);
         free(r->vx[i].bits);
@@ -794,84 +803,141 @@ void replicas_free(struct replicas *r)
     free(r);
 }
 
-/* A replica: its bits and its hash (the template is replica "nodes"). */
+/*
+ * A replica: its column of the element rows (element e's bit is e * stride + col); the
+ * template is replica "nodes". Its state hash is the sum of the present elements' hashes:
+ * stored only when kept (replicas_keep_hashes), else computed when asked, so that an
+ * application writes no per-node word besides its elements' (a random line per delivery).
+ */
 struct view {
     uint64_t *bits;
-    uint64_t *hash;
+    size_t col, stride;
+    uint64_t *hash;    /* the kept hash, or NULL */
     struct vindex *vx; /* the node's vertex index, NULL (the template, or not built) */
 };
 
 static struct view view_of(const struct replicas *r, uint32_t node)
 {
-    if (node == r->nodes)
-        return (struct view){r->template, (uint64_t *)&r->template_hash, NULL};
-    assert(node < r->nodes && r->bits);
+    assert(node <= r->nodes);
     /* only a built index is kept up to date: the others (nodes the workload never picked
      * from) cost nothing per application; it cost ring-100k 20% when every view had one */
-    return (struct view){r->bits + (size_t)node * r->words, &r->hashes[node],
-                         r->vx && (r->vx_live[node / 64] >> (node % 64) & 1) ? &r->vx[node] : NULL};
+    bool indexed = node < r->nodes && r->vx && (r->vx_live[node / 64] >> (node % 64) & 1);
+    return (struct view){r->bits, node, r->stride, r->hashes ? &r->hashes[node] : NULL,
+                         indexed ? &r->vx[node] : NULL};
+}
+
+/* The position of element e's bit in v's column. */
+static size_t pos_of(struct view v, uint32_t e)
+{
+    return (size_t)e * v.stride + v.col;
+}
+
+static bool has(struct view v, uint32_t e)
+{
+    size_t p = pos_of(v, e);
+    return (v.bits[p / 64] >> (p % 64)) & 1u;
+}
+
+/* Bits [from, to) of b become all ones (one) or zeros. */
+static void bits_fill(uint64_t *b, size_t from, size_t to, bool one)
+{
+    for (size_t w = from / 64; from < to; w++) {
+        size_t end = to < (w + 1) * 64 ? to : (w + 1) * 64;
+        uint64_t m = (end - from == 64 ? ~(uint64_t)0 : (((uint64_t)1 << (end - from)) - 1))
+                     << (from % 64);
+        b[w] = one ? b[w] | m : b[w] & ~m;
+        from = end;
+    }
+}
+
+/* Node's vertex index is stale (its replica was replaced): rebuilt on next use. */
+static void vx_drop(struct replicas *r, uint32_t node)
+{
+    if (r->vx && node < r->nodes) {
+        r->vx[node].n = 0;
+        r->vx_live[node / 64] &= ~((uint64_t)1 << (node % 64));
+    }
+}
+
+/* The sum of the present elements' hashes on node's replica. */
+static uint64_t hash_sum(const struct replicas *r, uint32_t node)
+{
+    struct view v = view_of(r, node);
+    uint64_t h = 0;
+    for (uint32_t e = 0; e < r->nelems; e++)
+        h += has(v, e) ? r->elems[e].hash : 0;
+    return h;
+}
+
+void replicas_keep_hashes(struct replicas *r)
+{
+    if (r->hashes)
+        return;
+    uint64_t *h = xcalloc((size_t)r->nodes + 1, sizeof(uint64_t));
+    for (uint32_t i = 0; i <= r->nodes; i++)
+        h[i] = hash_sum(r, i);
+    r->hashes = h;
 }
 
 void replicas_start(struct replicas *r)
 {
-    xhuge_free(r->bits, (size_t)r->nodes * r->words + 1, sizeof(uint64_t));
-    free(r->hashes);
-    r->bits = xhuge_calloc((size_t)r->nodes * r->words + 1, sizeof(uint64_t));
-    r->hashes = xreallocarray(NULL, r->nodes, sizeof(uint64_t));
-    for (uint32_t i = 0; i < r->nodes; i++)
-        replicas_reset(r, i);
-}
-
-void replicas_reset(struct replicas *r, uint32_t node)
-{
-    struct view v = view_of(r, node);
-    memcpy(v.bits, r->template, r->words * sizeof(uint64_t));
-    *v.hash = r->template_hash;
-    if (r->vx && node < r->nodes) {
-        r->vx[node].n = 0; /* rebuilt on next use */
-        r->vx_live[node / 64] &= ~((uint64_t)1 << (node % 64));
+    /* each interned element's row: all ones where the template has it, else zeros */
+    for (size_t e = 0; e < r->nelems; e++)
+        bits_fill(r->bits, e * r->stride, e * r->stride + r->nodes,
+                  has(view_of(r, r->nodes), (uint32_t)e));
+    for (uint32_t i = 0; i < r->nodes; i++) {
+        if (r->hashes)
+            r->hashes[i] = r->hashes[r->nodes];
+        vx_drop(r, i);
     }
 }
 
 void replicas_copy(struct replicas *r, uint32_t dst, uint32_t src)
 {
     struct view d = view_of(r, dst), s = view_of(r, src);
-    memcpy(d.bits, s.bits, r->words * sizeof(uint64_t));
-    *d.hash = *s.hash;
-    if (r->vx && dst < r->nodes) {
-        r->vx[dst].n = 0; /* rebuilt on next use */
-        r->vx_live[dst / 64] &= ~((uint64_t)1 << (dst % 64));
+    for (uint32_t e = 0; e < r->nelems; e++) { /* elements past nelems are in no replica */
+        size_t p = pos_of(d, e);
+        uint64_t m = (uint64_t)1 << (p % 64);
+        r->bits[p / 64] = has(s, e) ? r->bits[p / 64] | m : r->bits[p / 64] & ~m;
     }
+    if (r->hashes)
+        r->hashes[dst] = r->hashes[src];
+    vx_drop(r, dst);
 }
 
-static void prefetch_slot(const struct replicas *r, const uint64_t *bits, uint32_t s)
+void replicas_reset(struct replicas *r, uint32_t node)
+{
+    replicas_copy(r, node, r->nodes);
+}
+
+static void prefetch_slot(const struct replicas *r, struct view v, uint32_t s)
 {
     if (s != NONE && r->slots[s].elems != NONE)
-        __builtin_prefetch(bits + r->slots[s].elems / 64);
+        __builtin_prefetch(&v.bits[pos_of(v, r->slots[s].elems) / 64]);
 }
 
-void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op, bool applies)
+void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op)
 {
     assert(op < r->nops);
     const struct rop *o = &r->ops[op];
-    const uint64_t *bits = r->bits + (size_t)node * r->words;
-    if (applies)
-        __builtin_prefetch(&r->hashes[node]);
+    struct view v = view_of(r, node);
+    if (v.hash)
+        __builtin_prefetch(v.hash);
     if (o->bad || o->unlabeled)
         return;
     if (o->op == PROP_ADD_EDGE) {
-        prefetch_slot(r, bits, o->from);
-        prefetch_slot(r, bits, o->to);
+        prefetch_slot(r, v, o->from);
+        prefetch_slot(r, v, o->to);
     }
     if (o->elem != NONE)
-        __builtin_prefetch(bits + o->elem / 64);
+        __builtin_prefetch(&v.bits[pos_of(v, o->elem) / 64]);
     else
-        prefetch_slot(r, bits, o->slot);
+        prefetch_slot(r, v, o->slot);
 }
 
 size_t replicas_bytes_per_node(const struct replicas *r)
 {
-    return r->words * sizeof(uint64_t) + sizeof(uint64_t);
+    return (r->max_elements + 7) / 8;
 }
 
 size_t replicas_bytes_per_op(void)
@@ -882,11 +948,6 @@ size_t replicas_bytes_per_op(void)
 }
 
 /* --- element and slot state on one replica ------------------------------------------ */
-
-static bool has(struct view v, uint32_t e)
-{
-    return (v.bits[e / 64] >> (e % 64)) & 1u;
-}
 
 static bool slot_present(const struct replicas *r, struct view v, uint32_t s)
 {
@@ -967,8 +1028,10 @@ static void set_elem(const struct replicas *r, struct view v, uint32_t e)
     if (has(v, e))
         return;
     bool was = tracked(r, v, e) && slot_present(r, v, r->elems[e].slot);
-    v.bits[e / 64] |= (uint64_t)1 << (e % 64);
-    *v.hash += r->elems[e].hash;
+    size_t p = pos_of(v, e);
+    v.bits[p / 64] |= (uint64_t)1 << (p % 64);
+    if (v.hash)
+        *v.hash += r->elems[e].hash;
     vx_note(r, v, e, was);
 }
 
@@ -976,8 +1039,10 @@ static void clear_elem(const struct replicas *r, struct view v, uint32_t e)
 {
     if (!has(v, e))
         return;
-    v.bits[e / 64] &= ~((uint64_t)1 << (e % 64));
-    *v.hash -= r->elems[e].hash;
+    size_t p = pos_of(v, e);
+    v.bits[p / 64] &= ~((uint64_t)1 << (p % 64));
+    if (v.hash)
+        *v.hash -= r->elems[e].hash;
     vx_note(r, v, e, true);
 }
 
@@ -1109,7 +1174,29 @@ bool replicas_apply(struct replicas *r, uint32_t node, uint32_t op)
 
 uint64_t replicas_hash(const struct replicas *r, uint32_t node)
 {
-    return *view_of(r, node).hash;
+    return r->hashes ? r->hashes[node] : hash_sum(r, node);
+}
+
+void replicas_hashes(const struct replicas *r, uint64_t *hashes)
+{
+    if (r->hashes) {
+        memcpy(hashes, r->hashes, r->nodes * sizeof(*hashes));
+        return;
+    }
+    memset(hashes, 0, r->nodes * sizeof(*hashes));
+    for (size_t e = 0; e < r->nelems; e++) { /* row by row: each row's words read once */
+        size_t from = e * r->stride, to = from + r->nodes; /* not the template's column */
+        uint64_t h = r->elems[e].hash;
+        for (size_t w = from / 64; w * 64 < to; w++) {
+            uint64_t x = r->bits[w];
+            if (w == from / 64)
+                x &= ~(uint64_t)0 << (from % 64);
+            if ((w + 1) * 64 > to)
+                x &= ((uint64_t)1 << (to % 64)) - 1;
+            for (; x; x &= x - 1)
+                hashes[w * 64 + (size_t)__builtin_ctzll(x) - from] += h;
+        }
+    }
 }
 
 size_t replicas_vertices(const struct replicas *r, uint32_t node, uint32_t *vertices, size_t max)

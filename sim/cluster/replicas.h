@@ -4,9 +4,12 @@
  * A 100,000-node cluster cannot hold 100,000 struct graph. Every vertex (id, label), edge
  * (from, label, to) and property (owner, key, value) that the run can ever create is
  * interned once here as an "element"; a replica is then a bitset over the elements plus a
- * state hash (the sum of the present elements' content hashes), so applying or validating
- * an operation is O(1) bit work (removals O(incident elements)) and a node costs
- * max_elements/8 + 8 bytes. The rules are those of core/graph and core/proposal (tested
+ * state hash (the sum of the present elements' content hashes, computed when asked), so
+ * applying or validating an operation is O(1) bit work (removals O(incident elements)) and
+ * a node costs max_elements/8 bytes. The bits are stored by element (a row over the nodes per
+ * element): the deliveries of one proposal, to every node, touch its few elements' rows
+ * rather than a line of each node; a whole-replica operation (reset, copy, export, listing)
+ * reads one word per interned element. The rules are those of core/graph and core/proposal (tested
  * against them): duplicates and missing endpoints are invalid, removing a vertex removes
  * its properties and its edges, set_property with a NULL value removes the key, an edge
  * named without a label is the only edge between its endpoints.
@@ -83,8 +86,15 @@ bool replicas_valid(struct replicas *r, uint32_t node, uint32_t op);
 /* Validate and apply; returns false (replica unchanged) if invalid. */
 bool replicas_apply(struct replicas *r, uint32_t node, uint32_t op);
 
-/* Canonical state hash: equal contents give equal hashes whatever the order of operations. */
+/* Canonical state hash: equal contents give equal hashes whatever the order of operations.
+ * O(interned elements), one word of each element's row (O(1) with replicas_keep_hashes). */
 uint64_t replicas_hash(const struct replicas *r, uint32_t node);
+/* Every node's replicas_hash into hashes[0..nodes), in one pass over the element rows. */
+void replicas_hashes(const struct replicas *r, uint64_t *hashes);
+/* Keep every replica's state hash stored, updated with each change: replicas_hash is O(1)
+ * then, and an application writes one more per-node word (for callers that ask for a hash
+ * per application, as ledgers do). */
+void replicas_keep_hashes(struct replicas *r);
 
 /* The vertices present on node's replica (handles), in interning order, into vertices[0..max). */
 size_t replicas_vertices(const struct replicas *r, uint32_t node, uint32_t *vertices, size_t max);
@@ -129,9 +139,9 @@ const char *replicas_property(const struct replicas *r, uint32_t node, const cha
 /* A new struct graph with node's replica's contents (caller frees it with graph_free). */
 struct graph *replicas_graph(const struct replicas *r, uint32_t node);
 
-/* Start loading the part of node's replica that validating op reads, and with `applies` what
- * applying it writes too (its state hash: a validation reads none). A hint. */
-void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op, bool applies);
+/* Start loading the part of node's replica that validating op reads (applying it writes the
+ * same words). A hint. */
+void replicas_prefetch_op(const struct replicas *r, uint32_t node, uint32_t op);
 
 size_t replicas_bytes_per_node(const struct replicas *r);
 /* Bytes the store holds per generated operation at most (its op, slot, element, indices). */
