@@ -87,8 +87,13 @@ void limits_estimate(const struct scenario *sc, struct mem_estimate *e)
                       (sc->consensus.napproval ? sizeof(double) : 0) +
                       4.0 * (double)sc->faults.npartitions;
     add(e, "per-node state", n * per_node);
-    /* the applied sets (by proposal) and, at the end, the checker's copy of them by node */
-    add(e, "replicas and applied sets", n * 8 * (ceil(elems / 64) + 2 * ceil((props + 1) / 64)));
+    /* the replica store's rows (n + 1 bits per element, packed), the applied sets by proposal
+     * and, at the end, the checker's copy of them by node; the refused sets likewise (two at
+     * the end, the by-node copy made before the by-proposal one is freed) once any commit is
+     * refused */
+    add(e, "replicas and applied sets",
+        ceil(elems * (n + 1) / 8) + 2 * n * 8 * ceil((props + 1) / 64) +
+            2 * n * 8 * ceil((props + 1) / 64));
     /* the record, its commit (a 32-bit id) and tagged decision-time entries, and its share
      * of the replica store (an explicit proposal's strings are the scenario's size again,
      * freed once decided) */
