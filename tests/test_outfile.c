@@ -371,15 +371,21 @@ Test(directfile, every_byte_arrives_whole_chunks_and_tail_alike, .init = setup, 
         }
 }
 
-Test(directfile, without_finish_only_whole_chunks_reach_the_file, .init = setup, .fini = teardown)
+Test(directfile, without_finish_only_whole_writes_reach_the_file, .init = setup, .fini = teardown)
 {
     /* the control of the test above: the tail is directfile_finish's to write, so a file
-     * closed without it (an aborted output) ends at its last whole chunk */
+     * closed without it (an aborted output) ends at its last whole write */
     char path[512];
     snprintf(path, sizeof(path), "%s/unfinished", dir);
     bool same, direct;
-    long size = write_stream(path, 2 * DIRECTFILE_CHUNK + 777, false, &same, &direct);
-    cr_assert_eq(size, 2L * DIRECTFILE_CHUNK);
+    size_t n = 3 * DIRECTFILE_CHUNK + 777, whole = 0; /* writes of FIRST, 2 FIRST, ... CHUNK */
+    for (size_t chunk = DIRECTFILE_FIRST; whole + chunk <= n;) {
+        whole += chunk;
+        chunk = chunk < DIRECTFILE_CHUNK ? 2 * chunk : DIRECTFILE_CHUNK;
+    }
+    long size = write_stream(path, n, false, &same, &direct);
+    cr_assert_eq(size, (long)whole, "%ld bytes reached the file, %zu expected", size, whole);
+    cr_assert_lt(whole, n);
     cr_assert(same);
 }
 

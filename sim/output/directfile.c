@@ -13,7 +13,8 @@ struct directfile {
     int fd;
     bool direct; /* O_DIRECT in force: writes are whole DIRECTFILE_ALIGN blocks */
     int error;   /* errno of the first failed write, 0: none */
-    char *buf;   /* DIRECTFILE_CHUNK bytes, DIRECTFILE_ALIGN-aligned; allocated on first use */
+    char *buf;   /* cap bytes, DIRECTFILE_ALIGN-aligned; allocated on first use */
+    size_t cap;  /* DIRECTFILE_FIRST, doubled after each full write up to DIRECTFILE_CHUNK */
     size_t fill; /* staged bytes in buf */
     off_t size;  /* bytes written to the file so far */
 };
@@ -50,28 +51,30 @@ static bool write_all(struct directfile *df, const char *p, size_t n)
 static ssize_t cookie_write(void *cookie, const char *p, size_t size)
 {
     struct directfile *df = cookie;
-    if (!df->error && !df->buf) {
-        df->buf = aligned_alloc(DIRECTFILE_ALIGN, DIRECTFILE_CHUNK);
-        if (!df->buf)
-            df->error = ENOMEM;
-    }
-    if (df->error) {
-        errno = df->error;
-        return 0;
-    }
-    for (size_t left = size; left;) {
-        size_t k = DIRECTFILE_CHUNK - df->fill < left ? DIRECTFILE_CHUNK - df->fill : left;
+    for (size_t left = size; left && !df->error;) {
+        if (df->fill == df->cap) { /* a small file never touches a large buffer's memory */
+            size_t cap = df->cap ? 2 * df->cap : DIRECTFILE_FIRST;
+            free(df->buf);
+            df->buf =
+                aligned_alloc(DIRECTFILE_ALIGN, cap < DIRECTFILE_CHUNK ? cap : DIRECTFILE_CHUNK);
+            df->cap = cap < DIRECTFILE_CHUNK ? cap : DIRECTFILE_CHUNK;
+            df->fill = 0;
+            if (!df->buf) {
+                df->error = ENOMEM;
+                break;
+            }
+        }
+        size_t k = df->cap - df->fill < left ? df->cap - df->fill : left;
         memcpy(df->buf + df->fill, p, k);
         df->fill += k;
         p += k;
         left -= k;
-        if (df->fill == DIRECTFILE_CHUNK) {
-            if (!write_all(df, df->buf, DIRECTFILE_CHUNK)) {
-                errno = df->error;
-                return 0;
-            }
-            df->fill = 0;
-        }
+        if (df->fill == df->cap && !write_all(df, df->buf, df->cap))
+            break;
+    }
+    if (df->error) {
+        errno = df->error;
+        return 0;
     }
     return (ssize_t)size;
 }

@@ -6,8 +6,10 @@
  * VM each first touch is also backed by the host) and written back at the fsync: 0.33 s of
  * system time per 128 MB, where O_DIRECT takes 0.03 s (dd on the project's VM; raft-1m
  * writes 128 MB). The writers keep their FILE * (fopencookie): the stream's bytes are staged
- * in an aligned buffer and leave in DIRECTFILE_CHUNK writes; directfile_finish writes the
- * last partial chunk as an ordinary write (so a small file is an ordinary file).
+ * in an aligned buffer and leave in writes of DIRECTFILE_FIRST bytes, each next one twice as
+ * large up to DIRECTFILE_CHUNK (a small file touches little memory: on this VM fresh memory
+ * costs a fault and the zeroing of a huge page); directfile_finish writes the last partial
+ * chunk as an ordinary write (so a small file is an ordinary file).
  *
  * A file system that refuses O_DIRECT (tmpfs at open, some others at the first write) gets
  * ordinary writes from the same buffer, transparently. Durability is unchanged: O_DIRECT
@@ -27,7 +29,8 @@
 #include <stdio.h>
 
 #define DIRECTFILE_ALIGN 4096          /* buffer address, write size and offset multiple */
-#define DIRECTFILE_CHUNK (1024 * 1024) /* bytes per write */
+#define DIRECTFILE_FIRST (64 * 1024)   /* the first write; each next one twice as large */
+#define DIRECTFILE_CHUNK (1024 * 1024) /* up to this many bytes per write */
 
 struct directfile;
 
