@@ -239,6 +239,11 @@ struct consensus_port {
     consensus_time (*draw)(void *ctx, uint32_t node, uint32_t dist);
     /* A ledger/trace record. */
     void (*record)(void *ctx, const struct consensus_record *r);
+    /* Bit k set: the host ignores records of kind k (enum consensus_record_kind) in this run,
+     * so a protocol may skip building them (quorum-vote's VOTED and VOTE_IN, two per vote,
+     * without ledgers or votes.csv). 0: every record is wanted. Sending them anyway is
+     * harmless. */
+    uint32_t unwanted_records;
     /* A protocol event (events.csv). */
     void (*event)(void *ctx, const struct consensus_event *e);
     /* Leader-based protocols: `node` became leader of `term` (Raft term, Paxos ballot).

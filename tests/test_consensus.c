@@ -41,11 +41,13 @@ struct fake {
     uint32_t sent[CONSENSUS_MSG_KINDS_MAX]; /* by the protocol's kind */
     uint32_t applied[MAXN][64];             /* applications per node per proposal (< 64) */
     uint32_t votes_cast[MAXN];
+    uint64_t records[8]; /* by enum consensus_record_kind */
     struct consensus_record decided[MAXP + 1];
     bool has_decision[MAXP + 1];
 };
 
 static struct fake F;
+static uint32_t unwanted_records; /* the next fake_setup's port.unwanted_records */
 
 static consensus_time f_now(void *ctx)
 {
@@ -190,6 +192,7 @@ static double f_uniform(void *ctx, uint32_t node)
 static void f_record(void *ctx, const struct consensus_record *r)
 {
     struct fake *f = ctx;
+    f->records[r->kind]++;
     if (r->kind == CONSENSUS_REC_VOTED)
         f->votes_cast[r->node]++;
     if (r->kind == CONSENSUS_REC_DECIDED) {
@@ -237,7 +240,9 @@ static void fake_setup(uint32_t n, uint32_t quorum, double approval, consensus_t
                                    .max_proposals = MAXP};
     F.ops = consensus_find("quorum-vote");
     cr_assert_not_null(F.ops);
-    F.proto = F.ops->create(&cfg, &port);
+    struct consensus_port mine = port;
+    mine.unwanted_records = unwanted_records;
+    F.proto = F.ops->create(&cfg, &mine);
 }
 
 static void fake_teardown(void)
@@ -437,6 +442,40 @@ Test(consensus, approved_proposals_are_committed_to_every_node)
         cr_assert_eq(F.applied[i][5], 1);
     cr_assert_eq(sent_named("commit"), 3);
     fake_teardown();
+}
+
+/* 200 proposals on 7 nodes with losses: the outcomes (and their vote counts) in order. */
+static uint64_t decisions_with(uint32_t unwanted, uint64_t records[8])
+{
+    unwanted_records = unwanted;
+    fake_setup(7, 4, 0.7, 1000, 5000);
+    F.drop_from[6] = true; /* its votes are lost: VOTE_IN records of lost votes too */
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint64_t id = 1; id <= 200; id++) {
+        F.ops->submit(F.proto, id % 7, id);
+        fake_drain();
+        const uint64_t v[] = {outcome_of(id), F.decided[id].yes_votes, F.decided[id].no_votes};
+        for (size_t i = 0; i < 3; i++)
+            h = (h ^ v[i]) * 0x100000001b3ull;
+    }
+    memcpy(records, F.records, sizeof(F.records));
+    fake_teardown();
+    unwanted_records = 0;
+    return h;
+}
+
+Test(consensus, records_the_host_does_not_read_are_not_built_and_nothing_else_changes)
+{
+    uint64_t all[8], some[8];
+    uint64_t want_all = decisions_with(0, all);
+    uint64_t skip = decisions_with(1u << CONSENSUS_REC_VOTED | 1u << CONSENSUS_REC_VOTE_IN, some);
+    cr_assert_eq(want_all, skip, "decisions changed with the records skipped");
+    cr_assert_gt(all[CONSENSUS_REC_VOTED], 0);
+    cr_assert_gt(all[CONSENSUS_REC_VOTE_IN], 0);
+    cr_assert_eq(some[CONSENSUS_REC_VOTED], 0);
+    cr_assert_eq(some[CONSENSUS_REC_VOTE_IN], 0);
+    cr_assert_eq(some[CONSENSUS_REC_DECIDED], 200);
+    cr_assert_eq(some[CONSENSUS_REC_PROPOSED], all[CONSENSUS_REC_PROPOSED]);
 }
 
 Test(consensus, outcome_names_follow_the_csv_contract)

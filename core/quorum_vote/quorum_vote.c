@@ -173,6 +173,12 @@ static void tally(struct consensus *p, uint64_t id)
         decide(p, id, CONSENSUS_REJECTED);
 }
 
+/* Does the host read records of this kind (port.unwanted_records)? */
+static bool wanted(const struct consensus *p, enum consensus_record_kind kind)
+{
+    return !(p->port.unwanted_records >> kind & 1u);
+}
+
 static enum consensus_byzantine behaviour(const struct consensus *p, uint32_t node)
 {
     return p->byzantine ? (enum consensus_byzantine)p->byzantine[node] : CONSENSUS_HONEST;
@@ -198,12 +204,14 @@ static bool cast_vote(struct consensus *p, uint32_t node, uint64_t id, bool *yes
                p->port.uniform(p->port.ctx, node) < approval_of(p, node);
     else
         *yes = b == CONSENSUS_BYZ_YES_ON_INVALID;
-    struct consensus_record r = {.kind = CONSENSUS_REC_VOTED,
-                                 .node = node,
-                                 .proposal = id,
-                                 .time = p->port.now(p->port.ctx),
-                                 .yes = *yes};
-    p->port.record(p->port.ctx, &r);
+    if (wanted(p, CONSENSUS_REC_VOTED)) {
+        struct consensus_record r = {.kind = CONSENSUS_REC_VOTED,
+                                     .node = node,
+                                     .proposal = id,
+                                     .time = p->port.now(p->port.ctx),
+                                     .yes = *yes};
+        p->port.record(p->port.ctx, &r);
+    }
     return true;
 }
 
@@ -272,14 +280,16 @@ static void receive_vote(struct consensus *p, uint64_t id, uint32_t voter, bool 
     struct qv_proposal *st = &p->props[id];
     if (duplicate) /* the network's second copy: not a second vote, and not a votes.csv row */
         return;
-    struct consensus_record r = {.kind = CONSENSUS_REC_VOTE_IN,
-                                 .node = st->proposer,
-                                 .proposal = id,
-                                 .time = p->port.now(p->port.ctx),
-                                 .yes = yes,
-                                 .voter = voter,
-                                 .cast = cast};
-    p->port.record(p->port.ctx, &r);
+    if (wanted(p, CONSENSUS_REC_VOTE_IN)) {
+        struct consensus_record r = {.kind = CONSENSUS_REC_VOTE_IN,
+                                     .node = st->proposer,
+                                     .proposal = id,
+                                     .time = p->port.now(p->port.ctx),
+                                     .yes = yes,
+                                     .voter = voter,
+                                     .cast = cast};
+        p->port.record(p->port.ctx, &r);
+    }
     if (st->decided || bit_test(st->counted, voter))
         return;
     bit_set(st->counted, voter);
@@ -391,6 +401,8 @@ static void qv_lost(struct consensus *p, const struct consensus_msg *m)
 {
     if ((m->kind != MSG_VOTE_YES && m->kind != MSG_VOTE_NO) ||
         m->to != p->props[m->proposal].proposer)
+        return;
+    if (!wanted(p, CONSENSUS_REC_VOTE_IN))
         return;
     struct consensus_record r = {.kind = CONSENSUS_REC_VOTE_IN,
                                  .node = m->to,

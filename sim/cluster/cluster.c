@@ -1004,6 +1004,9 @@ static void init_protocol(struct cluster *c)
     };
     struct consensus_port port = port_template;
     port.ctx = c;
+    /* port_record's only readers of these: the ledgers, votes.csv */
+    port.unwanted_records = (c->ledger ? 0 : 1u << CONSENSUS_REC_VOTED) |
+                            (c->trace_votes ? 0 : 1u << CONSENSUS_REC_VOTE_IN);
     struct consensus_config cfg;
     scenario_protocol_values(sc, c->proto_values);
     scenario_consensus_config(sc, c->max_props, c->approval, c->proto_values, &cfg);
