@@ -338,15 +338,12 @@ static long write_stream(const char *path, size_t n, bool finish, bool *same, bo
 
 Test(directfile, every_byte_arrives_whole_chunks_and_tail_alike, .init = setup, .fini = teardown)
 {
-    static const size_t sizes[] = {0,
-                                   1,
-                                   DIRECTFILE_ALIGN - 1,
-                                   DIRECTFILE_ALIGN,
-                                   DIRECTFILE_ALIGN + 1,
-                                   DIRECTFILE_CHUNK - 1,
-                                   DIRECTFILE_CHUNK,
-                                   DIRECTFILE_CHUNK + 1,
-                                   3 * DIRECTFILE_CHUNK + 12345};
+    static const size_t sizes[] = {
+        0, 1, DIRECTFILE_ALIGN - 1, DIRECTFILE_ALIGN, DIRECTFILE_ALIGN + 1, DIRECTFILE_CHUNK - 1,
+        DIRECTFILE_CHUNK, DIRECTFILE_CHUNK + 1,
+        /* ends of whole writes (FIRST, 2 FIRST, ... CHUNK, CHUNK) */
+        DIRECTFILE_FIRST, 3 * DIRECTFILE_FIRST, 15 * DIRECTFILE_FIRST + DIRECTFILE_CHUNK,
+        15 * DIRECTFILE_FIRST + 2 * DIRECTFILE_CHUNK, 3 * DIRECTFILE_CHUNK + 12345};
     /* here (/tmp: O_DIRECT where the file system has it) and on tmpfs, which refuses it */
     const char *dirs[] = {dir, access("/dev/shm", W_OK) == 0 ? "/dev/shm" : dir};
     char probe[512];

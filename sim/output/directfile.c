@@ -52,13 +52,9 @@ static ssize_t cookie_write(void *cookie, const char *p, size_t size)
 {
     struct directfile *df = cookie;
     for (size_t left = size; left && !df->error;) {
-        if (df->fill == df->cap) { /* a small file never touches a large buffer's memory */
-            size_t cap = df->cap ? 2 * df->cap : DIRECTFILE_FIRST;
-            free(df->buf);
-            df->buf =
-                aligned_alloc(DIRECTFILE_ALIGN, cap < DIRECTFILE_CHUNK ? cap : DIRECTFILE_CHUNK);
-            df->cap = cap < DIRECTFILE_CHUNK ? cap : DIRECTFILE_CHUNK;
-            df->fill = 0;
+        if (!df->buf) { /* a small file never touches a large buffer's memory */
+            df->cap = df->cap ? df->cap : DIRECTFILE_FIRST;
+            df->buf = aligned_alloc(DIRECTFILE_ALIGN, df->cap);
             if (!df->buf) {
                 df->error = ENOMEM;
                 break;
@@ -69,8 +65,16 @@ static ssize_t cookie_write(void *cookie, const char *p, size_t size)
         df->fill += k;
         p += k;
         left -= k;
-        if (df->fill == df->cap && !write_all(df, df->buf, df->cap))
+        if (df->fill < df->cap)
+            continue;
+        if (!write_all(df, df->buf, df->cap))
             break;
+        df->fill = 0;                     /* written: finish must not write it again */
+        if (df->cap < DIRECTFILE_CHUNK) { /* the next write twice as large */
+            free(df->buf);
+            df->buf = NULL;
+            df->cap *= 2;
+        }
     }
     if (df->error) {
         errno = df->error;
