@@ -14,7 +14,7 @@
  * Ownership: a struct logproto_clients is caller storage (logproto_clients_init/_fini); the
  * port it is given must outlive it. Proposal ids are 1..max_proposals, submitted once each.
  * Cost: every operation is O(1) except logproto_abort_node, O(the node's undecided proposals).
- * Memory: 2 bits per proposal id, 24 bytes per proposal undecided at once (a ring), 12 per
+ * Memory: 1 bit per proposal id, 24 bytes per proposal undecided at once (a ring), 12 per
  * node.
  */
 #ifndef ATLAS_CORE_LOGPROTO_H
@@ -48,7 +48,7 @@ struct logproto_node {
 struct logproto_clients {
     struct logproto_client *open; /* the ring: open[id & (ring - 1)] */
     uint64_t ring;
-    uint64_t *submitted, *decided; /* bitsets over ids 1..max_proposals */
+    uint64_t *decided; /* bitset over ids 1..max_proposals (submitted: decided or in the ring) */
     uint64_t max_proposals;
     struct logproto_node *node; /* per node */
     const struct consensus_port *port;

@@ -119,6 +119,11 @@ void *xhuge_calloc(size_t n, size_t size)
     return p; /* anonymous mappings are zero-filled */
 }
 
+bool xhuge_is_mapping(size_t n, size_t size)
+{
+    return huge_len(n, size) != 0;
+}
+
 void xhuge_free(void *p, size_t n, size_t size)
 {
     if (!p)

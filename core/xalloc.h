@@ -8,6 +8,7 @@
 #ifndef ATLAS_CORE_XALLOC_H
 #define ATLAS_CORE_XALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 void *xmalloc(size_t size);                          /* never returns NULL */
@@ -32,6 +33,8 @@ char *xstrndup(const char *s, size_t n);             /* copy of at most n bytes,
 void *xhuge_calloc(size_t n, size_t size);
 void xhuge_free(void *p, size_t n, size_t size);
 void xhuge_grow(void **p, size_t *cap, size_t need, size_t elem_size);
+/* Would xhuge_calloc(n, size) be a mapping (touched only as used), not a malloc block? */
+bool xhuge_is_mapping(size_t n, size_t size);
 #define XHUGE_GROW(ptr, cap, need)                                                                 \
     do {                                                                                           \
         if ((need) > (cap))                                                                        \

@@ -458,6 +458,8 @@ Test(engine, huge_blocks_are_zeroed_writable_and_start_on_a_2_mib_boundary_small
         size_t n = counts[i];
         uint64_t *p = xhuge_calloc(n, sizeof(uint64_t));
         cr_assert_not_null(p);
+        cr_assert_eq(xhuge_is_mapping(n, sizeof(uint64_t)), n * sizeof(uint64_t) >= huge,
+                     "xhuge_is_mapping wrong for %zu words", n);
         if (n * sizeof(uint64_t) >= huge)
             cr_assert_eq((uintptr_t)p % huge, 0, "block of %zu words not 2 MiB-aligned", n);
         else /* small blocks start a cache line (struct cnode relies on it) */

@@ -1104,7 +1104,7 @@ static void paxos_log_entry(const struct consensus *p, uint32_t node, uint64_t i
     .nmsg_kinds = sizeof(paxos_msg_kinds) / sizeof(paxos_msg_kinds[0]), .params = paxos_params,    \
     .nparams = PAXOS_PARAM_COUNT, .timer_names = paxos_timer_names,                                \
     .ntimers = sizeof(paxos_timer_names) / sizeof(paxos_timer_names[0]),                           \
-    .proposal_bytes = sizeof(struct pprop) + 1, /* + logproto's 2 bits, rounded up */              \
+    .proposal_bytes = sizeof(struct pprop) + 1, /* + logproto's bit, rounded up */                 \
         .entry_bytes = sizeof(struct slot), .metric_names = paxos_metric_names,                    \
     .nmetrics = PAXOS_METRIC_COUNT, .destroy = paxos_destroy, .submit = paxos_submit,              \
     .deliver = paxos_deliver, .timer = paxos_timer, .crash = paxos_crash,                          \

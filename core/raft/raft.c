@@ -951,12 +951,13 @@ static struct consensus *create_variant(const struct consensus_config *cfg,
     logproto_clients_init(&p->clients, &p->port, cfg->max_proposals, p->n, p->majority,
                           cfg->vote_timeout, T_CLIENT);
     p->nodes = xcalloc(p->n, sizeof(*p->nodes));
-    /* A log about as long as the proposals, when that is a mapped block (2 MiB or more, its
-     * pages touched only as entries come) and the cluster's logs reserve at most 1 GiB of
-     * address space (so at most 512 mappings): no doubling copies of a million-entry log.
-     * Other logs double from empty. */
+    /* A log about as long as the proposals, when that is a mapped block (its pages touched
+     * only as entries come) and the cluster's logs reserve at most 1 GiB of address space (so
+     * at most 512 mappings): no doubling copies of a million-entry log. Other logs double
+     * from empty. */
     size_t room = (size_t)cfg->max_proposals + 64, bytes = room * sizeof(struct entry);
-    bool reserve = bytes >= ((size_t)2 << 20) && (double)bytes * p->n <= (double)(1u << 30);
+    bool reserve =
+        xhuge_is_mapping(room, sizeof(struct entry)) && (double)bytes * p->n <= (double)(1u << 30);
     for (uint32_t i = 0; i < p->n; i++) {
         struct rnode *r = &p->nodes[i];
         r->vote = r->leader = NONE;
@@ -1094,7 +1095,7 @@ static uint64_t raft_commit_index(const struct consensus *p, uint32_t node)
     .msg_kinds = raft_msg_kinds, .nmsg_kinds = sizeof(raft_msg_kinds) / sizeof(raft_msg_kinds[0]), \
     .params = raft_params, .timer_names = raft_timer_names,                                        \
     .ntimers = sizeof(raft_timer_names) / sizeof(raft_timer_names[0]),                             \
-    .proposal_bytes = sizeof(struct rprop) + 1, /* + logproto's 2 bits, rounded up */              \
+    .proposal_bytes = sizeof(struct rprop) + 1, /* + logproto's bit, rounded up */                 \
         .entry_bytes = sizeof(struct entry), .nparams = RAFT_PARAM_COUNT,                          \
     .metric_names = raft_metric_names, .nmetrics = RAFT_METRIC_COUNT, .destroy = raft_destroy,     \
     .submit = raft_submit, .deliver = raft_deliver, .timer = raft_timer, .crash = raft_crash,      \

@@ -102,20 +102,17 @@ static char *put_proposal(char *p, uint64_t v)
     return p + 1;
 }
 
-static char *put_str(char *p, const char *s)
-{
-    if (s)
-        p = csv_put_str(p, s, strlen(s));
-    *p = ',';
-    return p + 1;
-}
-
 /* A string field of known length (s not NULL). */
 static char *put_strn(char *p, const char *s, size_t len)
 {
     p = csv_put_str(p, s, len);
     *p = ',';
     return p + 1;
+}
+
+static char *put_str(char *p, const char *s)
+{
+    return s ? put_strn(p, s, strlen(s)) : put_strn(p, "", 0);
 }
 
 /* An identifier field (an op, outcome or event name: letters, digits and '_', which never

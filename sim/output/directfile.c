@@ -16,8 +16,17 @@ struct directfile {
     char *buf;   /* cap bytes, DIRECTFILE_ALIGN-aligned; allocated on first use */
     size_t cap;  /* DIRECTFILE_FIRST, doubled after each full write up to DIRECTFILE_CHUNK */
     size_t fill; /* staged bytes in buf */
-    off_t size;  /* bytes written to the file so far */
 };
+
+/* Ordinary writes from now on (O_DIRECT cleared); false, errno set, if fcntl fails. */
+static bool drop_direct(struct directfile *df)
+{
+    int flags = fcntl(df->fd, F_GETFL);
+    if (flags < 0 || fcntl(df->fd, F_SETFL, flags & ~O_DIRECT) != 0)
+        return false;
+    df->direct = false;
+    return true;
+}
 
 /* Write n bytes at the file's offset, all of them or fail (df->error). A file system that
  * turns O_DIRECT down at a write (EINVAL) gets the rest as ordinary writes. */
@@ -28,11 +37,8 @@ static bool write_all(struct directfile *df, const char *p, size_t n)
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0 && errno == EINVAL && df->direct) {
-            int flags = fcntl(df->fd, F_GETFL);
-            if (flags >= 0 && fcntl(df->fd, F_SETFL, flags & ~O_DIRECT) == 0) {
-                df->direct = false;
+            if (drop_direct(df))
                 continue;
-            }
             errno = EINVAL;
         }
         if (k <= 0) {
@@ -41,7 +47,6 @@ static bool write_all(struct directfile *df, const char *p, size_t n)
         }
         p += k;
         n -= (size_t)k;
-        df->size += k;
     }
     return true;
 }
@@ -124,11 +129,8 @@ bool directfile_finish(struct directfile *df)
     if (!df->error && df->fill) {
         /* the last partial chunk as an ordinary write: a padded direct block would need
          * cutting back, and could cross a file-size limit the file itself stays under */
-        int flags = df->direct ? fcntl(df->fd, F_GETFL) : 0;
-        if (df->direct && (flags < 0 || fcntl(df->fd, F_SETFL, flags & ~O_DIRECT) != 0))
+        if (df->direct && !drop_direct(df))
             df->error = errno ? errno : EIO;
-        else
-            df->direct = false;
         if (!df->error)
             write_all(df, df->buf, df->fill);
         df->fill = 0;

@@ -37,8 +37,8 @@ struct directfile;
 /* Create (or truncate) path for writing, mode 0666 less the umask; NULL with errno set. */
 FILE *directfile_open(const char *path, struct directfile **df);
 
-/* After fflush(f): write what is staged and cut the file to the bytes written. False with
- * errno set (also when an earlier write failed). */
+/* After fflush(f): write what is staged (an ordinary write). False with errno set (also when
+ * an earlier write failed). */
 bool directfile_finish(struct directfile *df);
 
 int directfile_fd(const struct directfile *df);

@@ -3,17 +3,16 @@
  *
  * outdir_open creates the folder (and missing parents) and checks it is writable;
  * outdir_create opens DIR/.NAME.tmp.PID for writing (a directfile: its bytes reach the disk in
- * 1 MiB O_DIRECT writes, without the page cache, where the file system allows it, so a
- * run's hundreds of megabytes of traces cost no kernel copies); outdir_commit flushes, fsyncs and
- * closes every file, renames each to DIR/NAME and fsyncs the folder (outdir_set_sync(o,
- * false) skips the fsyncs: then a power cut or an OS crash may lose or empty files that were
- * committed, but a crash of the process still never leaves a torn file under a real name). Any
- * failure (or outdir_abort) removes every temporary file, every file this outdir already renamed
- * into place, and the folders it created, so a failed or interrupted run never leaves a
- * half-written file under a real name: a visible file is always complete. With
- * outdir_remove_on_signal, an interrupted run is undone the same way. Errors (a full disk,
- * EFBIG past `ulimit -f`, a read-only folder, a path under a regular file) are reported into
- * a struct diag naming the path.
+ * O_DIRECT writes of up to 1 MiB, without the page cache, where the file system allows it,
+ * so a run's hundreds of megabytes of traces cost no kernel copies); outdir_commit flushes, fsyncs
+ * and closes every file, renames each to DIR/NAME and fsyncs the folder (outdir_set_sync(o, false)
+ * skips the fsyncs: then a power cut or an OS crash may lose or empty files that were committed,
+ * but a crash of the process still never leaves a torn file under a real name). Any failure (or
+ * outdir_abort) removes every temporary file, every file this outdir already renamed into place,
+ * and the folders it created, so a failed or interrupted run never leaves a half-written file under
+ * a real name: a visible file is always complete. With outdir_remove_on_signal, an interrupted run
+ * is undone the same way. Errors (a full disk, EFBIG past `ulimit -f`, a read-only folder, a path
+ * under a regular file) are reported into a struct diag naming the path.
  *
  * kill -9 (or a power cut) can leave temporaries behind: hidden ".NAME.tmp.PID" files.
  * outdir_open removes those of processes that no longer exist from its folder (outdir_clean),
