@@ -93,16 +93,11 @@ static void arm_deadline(struct logproto_clients *t, uint32_t node)
                                  t->key, q->open);
 }
 
-/* Was id submitted: decided, or holding its ring entry? (For asserts: inline, so that builds
- * without them do not warn.) */
-static inline bool submitted(const struct logproto_clients *t, uint64_t id)
-{
-    return bit(t->decided, id) || t->open[id & (t->ring - 1)].id == id;
-}
-
 void logproto_submit(struct logproto_clients *t, uint32_t node, uint64_t id)
 {
-    assert(id >= 1 && id <= t->max_proposals && !submitted(t, id));
+    /* not submitted before: neither decided nor holding its ring entry */
+    assert(id >= 1 && id <= t->max_proposals && !bit(t->decided, id) &&
+           t->open[id & (t->ring - 1)].id != id);
     while (t->open[id & (t->ring - 1)].id) /* held by an undecided proposal */
         ring_grow(t);
     struct logproto_node *q = &t->node[node];
@@ -145,7 +140,7 @@ static consensus_time open_remove(struct logproto_clients *t, uint64_t id)
 void logproto_decide(struct logproto_clients *t, uint32_t node, uint64_t id,
                      enum consensus_outcome o, uint64_t index, uint32_t acks)
 {
-    assert(submitted(t, id) && !bit(t->decided, id));
+    assert(!bit(t->decided, id)); /* and submitted: open_remove's entry() asserts it */
     t->decided[id / 64] |= (uint64_t)1 << (id % 64);
     consensus_time submitted_at = open_remove(t, id);
     t->approved += o == CONSENSUS_APPROVED && index; /* index 0: answered outside the log */
