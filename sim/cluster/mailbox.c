@@ -346,8 +346,9 @@ static void bucket_sort(struct ukey *k, struct ukey *tmp, size_t n)
         k[c1[(tmp[i].time >> SORT_BITS) & (SORT_RADIX - 1)]++] = tmp[i];
 }
 
-/* Bucket cur is used up and the ring is not: the next non-empty bucket becomes cur. */
-static void ring_advance(struct mailbox *mb)
+/* Bucket cur is used up and the ring is not: the next non-empty bucket becomes cur (once per
+ * bucket: kept out of earliest(), which runs once per delivery). */
+static __attribute__((noinline)) void ring_advance(struct mailbox *mb)
 {
     size_t i = ring_next(mb);
     mb->cur += (i - mb->cur) & (NBUCKETS - 1);
@@ -426,7 +427,8 @@ static void bheap_push(struct mailbox *mb, struct batch *b)
 enum source { NONE, CUR, HEAP, BATCH }; /* where the earliest message waits */
 
 /* The earliest message's time and vseq, and where it waits (NONE: there is none). */
-static enum source earliest(struct mailbox *mb, sim_time *t, uint64_t *v)
+static inline __attribute__((always_inline)) enum source earliest(struct mailbox *mb, sim_time *t,
+                                                                  uint64_t *v)
 {
     if (mb->cur_next == mb->cur_n && mb->ring_n)
         ring_advance(mb);
@@ -516,7 +518,7 @@ static void deliver_due(struct mailbox *mb, uint64_t limit)
         deliver_from(mb, src);
 }
 
-static void arm(struct mailbox *mb);
+static void schedule_carrier(struct mailbox *mb, sim_time t);
 
 static void carrier_fire(struct sim_engine *eng, const struct sim_event *ev)
 {
@@ -524,16 +526,35 @@ static void carrier_fire(struct sim_engine *eng, const struct sim_event *ev)
     mb->carriers++;
     mb->carrier = 0;
     mb->firing = true;
-    deliver_due(mb, mb->carrier_mark + 1);
-    /* While the earliest message comes before every engine event, the carrier that arm()
-     * would schedule for it would fire next with the current vseq as its mark: deliver
-     * those messages now instead (not counted as carriers: no engine event stood for them). */
-    sim_time t;
-    uint64_t v;
-    while (earliest(mb, &t, &v) && sim_advance_to(eng, t))
-        deliver_due(mb, mb->vseq + 1);
+    /* What is due now up to the mark; then, while the earliest message comes before every
+     * engine event, the carrier that arm() would schedule for it would fire next with the
+     * current vseq as its mark: deliver those messages now instead (not counted as
+     * carriers: no engine event stood for them). One search for the earliest message per
+     * delivery. */
+    sim_time now = sim_now(eng), t;
+    uint64_t v, limit = mb->carrier_mark + 1;
+    enum source src;
+    while ((src = earliest(mb, &t, &v)) != NONE) {
+        if (t != now || v >= limit) {
+            if (!sim_advance_to(eng, t))
+                break;
+            now = t;
+            limit = mb->vseq + 1; /* > v */
+        }
+        deliver_from(mb, src);
+    }
     mb->firing = false;
-    arm(mb);
+    if (src != NONE) /* no carrier is pending: none is armed while firing */
+        schedule_carrier(mb, t);
+}
+
+static void schedule_carrier(struct mailbox *mb, sim_time t)
+{
+    if (mb->carrier)
+        sim_cancel(mb->eng, mb->carrier);
+    mb->carrier = sim_schedule_at(mb->eng, t, &mb->carrier_ev);
+    mb->carrier_at = t;
+    mb->carrier_mark = mb->vseq;
 }
 
 /* Make sure a carrier is pending no later than the earliest message. */
@@ -543,11 +564,7 @@ static void arm(struct mailbox *mb)
     uint64_t v;
     if (mb->firing || !earliest(mb, &t, &v) || (mb->carrier && mb->carrier_at <= t))
         return;
-    if (mb->carrier)
-        sim_cancel(mb->eng, mb->carrier);
-    mb->carrier = sim_schedule_at(mb->eng, t, &mb->carrier_ev);
-    mb->carrier_at = t;
-    mb->carrier_mark = mb->vseq;
+    schedule_carrier(mb, t);
 }
 
 /* --- the interface ------------------------------------------------------------------ */
