@@ -17,8 +17,8 @@
 
 #define GROWTH     1.5 /* arrays that double when full are on average this much too big */
 #define RECORD     64  /* an engine event record and its heap entry (48 + 16 bytes) */
-#define UNICAST    56  /* a message in the mailbox: 40-byte event + 16-byte key */
-#define BCAST_COPY 24  /* a broadcast copy in the mailbox */
+#define UNICAST    32  /* a message in the mailbox's calendar: two 16-byte slots */
+#define BCAST_COPY 16  /* a broadcast copy in the calendar: one slot */
 #define HB_LINK    20  /* a heartbeat link: out index, 16-byte record (peer, heard, suspected) */
 #define HB_NODE    28  /* per node: rng, offsets, suspicion count */
 #define LEDGER_REC 112 /* a ledger record and its text */
@@ -60,7 +60,7 @@ static double hb_links(const struct scenario *sc)
 /*
  * Proposals whose messages are in flight at once: m = arrivals per second x 1.5 latency
  * tails (mean + 3 sd) on average, plus sqrt(m) for the bursts of Poisson arrivals (whose
- * broadcast arrays the mailbox keeps for reuse), plus one; at most every proposal.
+ * calendar chunks the mailbox keeps for reuse), plus one; at most every proposal.
  */
 static double concurrent_proposals(const struct scenario *sc, double proposals)
 {

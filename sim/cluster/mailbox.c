@@ -7,13 +7,11 @@
 
 #include "core/xalloc.h"
 
-#define RADIX_BITS 11
-#define RADIX      (1u << RADIX_BITS)
-
 /* A unicast message in the heap: (time, vseq << SLOT_BITS | slot); the event is in a pool. */
 #define SLOT_BITS  28
 #define SLOT_MASK  ((UINT64_C(1) << SLOT_BITS) - 1)
-#define VSEQ_LIMIT (UINT64_C(1) << (64 - SLOT_BITS))
+#define VSEQ_BITS  (64 - SLOT_BITS)
+#define VSEQ_LIMIT (UINT64_C(1) << VSEQ_BITS)
 #define D          4 /* heap arity */
 
 struct ukey {
@@ -21,59 +19,75 @@ struct ukey {
     uint64_t key; /* vseq << SLOT_BITS | slot */
 };
 
-/* One copy of a broadcast, 16 bytes (four to a cache line: the copies are read in time
- * order, interleaved with every other broadcast in flight, so each new line is a miss). */
-struct bentry {
-    sim_time time;
-    uint32_t to;
-    uint32_t off; /* vseq - the broadcast's first vseq, DUP_BIT: deliver with MAILBOX_COPY_FLAG */
-};
-
-#define DUP_BIT  (UINT32_C(1) << 31)
-#define OFF_MASK (DUP_BIT - 1)
-
-struct batch { /* a broadcast: its copies sorted by (time, vseq) */
-    struct sim_event ev;
-    uint64_t vfirst; /* vseq of the first copy added */
-    struct bentry *e;
-    size_t n, next, cap;
-};
-
 /*
- * Unicast messages wait in a calendar of time buckets 2^BUCKET_BITS ns wide: a ring of
- * NBUCKETS buckets holds the messages due in buckets cur+1 .. cur+NBUCKETS-1, each bucket
- * a list of chunks filled in send order, i.e. in vseq order. When the bucket being
- * delivered (cur) runs out, the next non-empty bucket becomes cur: its messages are
- * sorted by time (a stable sort, so ties stay in vseq order) into one array that is then
- * read front to back. A message due in bucket cur or earlier (sent after cur moved on) or
- * beyond the ring goes to the heap instead; the earliest message is the smaller of the
- * array's next and the heap's top.
- * A calendar message's event travels with its key (the chunk holds both; cur_ev holds bucket
- * cur's events in send order, cur_k's slot field indexes it): its delivery reads a line
- * written or copied a moment before instead of a random slot of a pool of every message in
- * flight. Only the heap's messages keep their events in the pool.
+ * Messages wait in a calendar of time buckets 2^BUCKET_BITS ns wide: a ring of NBUCKETS
+ * buckets holds the messages due in buckets cur+1 .. cur+NBUCKETS-1, each bucket a list of
+ * chunks filled in send order, i.e. in vseq order. When the bucket being delivered (cur)
+ * runs out, the next non-empty bucket becomes cur: its messages are decoded into events and
+ * their keys sorted by time (a stable sort, so ties stay in vseq order) into one array that
+ * is then read front to back. A message due in bucket cur or earlier (sent after cur moved
+ * on) or beyond the ring goes to the heap instead; the earliest message is the smaller of
+ * the array's next and the heap's top.
+ *
+ * In a chunk a message is packed (struct cslot): a unicast message takes two 16-byte slots
+ * (its time within the bucket, vseq and a kind number standing for the event's fn and ctx,
+ * then a, b, c, d), a broadcast copy one (its receiver, its duplicate bit and the number of
+ * its broadcast's template event). So a 100,000-node broadcast is 1.6 MB written once and
+ * read once, merged with everything else in flight by the buckets' sorts instead of a heap
+ * of broadcasts consulted on every delivery; and its delivery reads a line written or copied
+ * a moment before instead of a random slot of a pool. Only the heap's messages keep their
+ * events in the pool.
  */
 #define BUCKET_BITS 18                      /* 262 us */
 #define NBUCKETS    16384u                  /* 4.3 s ahead */
 #define SORT_BITS   ((BUCKET_BITS + 1) / 2) /* bucket_sort's two passes cover BUCKET_BITS */
 #define SORT_RADIX  (1u << SORT_BITS)
-#define CHUNK       36
+#define CHUNK_SLOTS 127
 #define SLAB_CHUNKS 1024 /* 2 MiB of 2 KiB chunks */
 #define SLAB_FIRST  16 /* the first slab's chunks (32 KiB); each next doubles, up to SLAB_CHUNKS */
 
+/* A slot's first word: time within the bucket, vseq, kind (KIND_COPY: a broadcast copy). */
+#define OFF_MASK   ((UINT64_C(1) << BUCKET_BITS) - 1)
+#define KIND_SHIFT (BUCKET_BITS + VSEQ_BITS)
+#define KIND_BITS  (64 - KIND_SHIFT)
+#define KIND_COPY  ((UINT64_C(1) << KIND_BITS) - 1)
+#define NKINDS     128 /* unicast kinds numbered at most (a model has a few dozen; others: heap) */
+#define KIND_HASH  256 /* kind_of's table: a power of two, at most half full */
+/* A copy's second word: receiver, duplicate bit, template number. */
+#define COPY_DUP       (UINT64_C(1) << 32)
+#define COPY_TPL_SHIFT 33
+
+_Static_assert(NKINDS < KIND_COPY && 2 * NKINDS <= KIND_HASH, "kind numbers fit");
+
+struct cslot {
+    uint64_t w0, w1;
+};
+
 struct chunk {
     struct chunk *next;
-    size_t n;
-    struct ukey k[CHUNK];
-    struct sim_event ev[CHUNK];
+    size_t n; /* slots used */
+    struct cslot s[CHUNK_SLOTS];
 };
 
 _Static_assert(sizeof(struct chunk) <= 2048, "a chunk fits its slab's 2 KiB");
 
 struct bucket { /* the tail chunk's fill is kept here: appending reads no chunk line */
     struct chunk *head, *tail;
-    uint32_t fill; /* entries in tail (its n is set when it is full) */
-    uint32_t n;    /* entries in all its chunks */
+    uint32_t fill; /* slots used in tail (its n is set when it is left) */
+    uint32_t n;    /* messages in all its chunks */
+};
+
+/* A unicast kind: an event's fn and ctx, numbered in the order first sent. */
+struct ukind {
+    sim_event_fn *fn;
+    void *ctx;
+};
+
+/* A broadcast's event, shared by its copies in the calendar until the last is decoded. */
+struct tpl {
+    struct sim_event ev;
+    uint64_t last_bn; /* the last bucket holding a copy; the next free template's number + 1
+                         once free */
 };
 
 struct mailbox {
@@ -84,11 +98,16 @@ struct mailbox {
     uint64_t busy[NBUCKETS / 64]; /* bitset: ring bucket is non-empty */
     uint64_t cur;                 /* the bucket in cur_k (time >> BUCKET_BITS) */
     size_t ring_n;                /* messages in the ring */
+    uint64_t ring_min;            /* the first non-empty ring bucket (if ring_n) */
     struct chunk *free_chunks;
     struct chunk **slabs; /* chunks come from slabs of slab_chunks(i), on huge pages */
     size_t nslabs, slabs_cap, slab_used;
-    struct ukey *cur_k, *cur_tmp; /* bucket cur sorted by (time, vseq); sort buffer */
-    struct sim_event *cur_ev;     /* bucket cur's events in send order (cur_k's slots) */
+    /* bucket cur: its messages in send order (events, vseqs) and sorted by (time, vseq) as
+     * keys time within the bucket << 32 | index in send order */
+    uint64_t *cur_k, *cur_tmp; /* the sorted keys; sort buffer */
+    struct sim_event *cur_ev;
+    uint64_t *cur_v;
+    sim_time cur_base; /* the bucket's first instant */
     size_t cur_n, cur_next, cur_cap;
     struct ukey *uheap; /* other unicast messages, a D-ary heap on (time, vseq) */
     size_t un, ucap;
@@ -96,64 +115,31 @@ struct mailbox {
     size_t upool_n, upool_cap;
     uint32_t *ufree; /* free slots of upool */
     size_t nufree, ufree_cap;
-    struct bslot *bheap; /* broadcasts with copies left, a heap on their next copy */
-    size_t bn, bcap;
-    struct batch *open;         /* the broadcast being built */
-    struct sim_event direct_ev; /* direct mode: the broadcast's template */
-    struct batch **spare;       /* finished broadcasts, for reuse of their arrays */
-    size_t nspare, spare_cap;
-    struct bentry *tmp; /* radix sort buffer */
-    size_t tmp_cap;
-    sim_event_id carrier; /* pending carrier event, 0 if none */
-    bool firing;          /* inside carrier_fire, which arms when it is done */
+    struct ukind kinds[NKINDS];    /* unicast kinds by number */
+    uint32_t nkinds;               /* numbered so far */
+    uint16_t kind_hash[KIND_HASH]; /* a kind's number + 1 by fn (0: none), open addressing */
+    struct tpl *tpl;               /* broadcast templates by number */
+    size_t ntpl, tpl_cap;
+    uint64_t tpl_free; /* first free template + 1 (0: none) */
+    uint32_t *live;    /* templates in use, freed once cur reaches their last bucket */
+    size_t nlive, live_cap;
+    bool open;                /* a broadcast is being added */
+    uint64_t open_tpl;        /* its template (UINT64_MAX: none yet) */
+    sim_time open_min;        /* its earliest copy's time */
+    struct sim_event open_ev; /* its event */
+    sim_event_id carrier;     /* pending carrier event, 0 if none */
+    bool firing;              /* inside carrier_fire, which arms when it is done */
     sim_time carrier_at;
     uint64_t carrier_mark;       /* the vseq counter when the pending carrier was scheduled */
     struct sim_event carrier_ev; /* constant: built once, so the engine's copy of it reads
                                     settled memory rather than fresh stack stores */
     uint64_t delivered, carriers;
-    size_t count[RADIX]; /* radix sort histogram */
     mailbox_prefetch_fn *prefetch;
     void *prefetch_ctx;
 };
 
-#define PREFETCH_AHEAD     4  /* messages ahead whose state the model prefetches */
-#define BATCH_STREAM_AHEAD 32 /* broadcast copies ahead prefetched (8 lines) */
-#define SMALL_BATCH        64 /* copies sorted by insertion rather than radix */
-
-static bool before(sim_time ta, uint64_t va, sim_time tb, uint64_t vb)
-{
-    return ta < tb || (ta == tb && va < vb);
-}
-
-static const struct bentry *batch_head(const struct batch *b)
-{
-    return &b->e[b->next];
-}
-
-static uint64_t bentry_vseq(const struct batch *b, const struct bentry *e)
-{
-    return b->vfirst + (e->off & OFF_MASK);
-}
-
-/* A broadcast in the heap with the key of its next copy, so that sifting compares entries of
- * the heap's own array instead of following each batch to its next copy (three dependent
- * loads per comparison, on every delivery of a broadcast copy). */
-struct bslot {
-    sim_time time; /* of the batch's next copy */
-    uint64_t vseq; /* of that copy */
-    struct batch *b;
-};
-
-static struct bslot bslot_of(struct batch *b)
-{
-    const struct bentry *h = batch_head(b);
-    return (struct bslot){.time = h->time, .vseq = bentry_vseq(b, h), .b = b};
-}
-
-static bool bslot_before(const struct bslot *x, const struct bslot *y)
-{
-    return before(x->time, x->vseq, y->time, y->vseq);
-}
+#define PREFETCH_AHEAD 4  /* messages ahead whose state the model prefetches */
+#define SMALL_BATCH    64 /* buckets sorted by insertion rather than radix */
 
 /* --- the two heaps ---------------------------------------------------------------- */
 
@@ -269,7 +255,9 @@ static struct chunk *chunk_new(struct mailbox *mb)
     return ch;
 }
 
-static void ring_add(struct mailbox *mb, uint64_t bn, struct ukey k, const struct sim_event *ev)
+/* A free slot pair (need 1 or 2) at the tail of bucket bn, which then holds one more message. */
+static inline __attribute__((always_inline)) struct cslot *ring_slots(struct mailbox *mb,
+                                                                      uint64_t bn, uint32_t need)
 {
     size_t i = bn & (NBUCKETS - 1);
     struct bucket *b = &mb->ring[i];
@@ -277,15 +265,40 @@ static void ring_add(struct mailbox *mb, uint64_t bn, struct ukey k, const struc
         b->head = b->tail = chunk_new(mb);
         b->fill = b->n = 0;
         mb->busy[i / 64] |= (uint64_t)1 << (i % 64);
-    } else if (b->fill == CHUNK) {
-        b->tail->n = CHUNK;
+    } else if (b->fill + need > CHUNK_SLOTS) {
+        b->tail->n = b->fill;
         b->tail = b->tail->next = chunk_new(mb);
         b->fill = 0;
     }
-    b->tail->k[b->fill] = k;
-    b->tail->ev[b->fill++] = *ev;
+    struct cslot *s = &b->tail->s[b->fill];
+    b->fill += need;
     b->n++;
     mb->ring_n++;
+    mb->ring_min = bn < mb->ring_min ? bn : mb->ring_min;
+    return s;
+}
+
+static uint64_t slot_head(sim_time time, uint64_t vseq, uint64_t kind)
+{
+    return (time & OFF_MASK) | vseq << BUCKET_BITS | kind << KIND_SHIFT;
+}
+
+/* The number of ev's unicast kind (fn, ctx); NKINDS if there is no room for another. */
+static uint64_t kind_of(struct mailbox *mb, const struct sim_event *ev)
+{
+    size_t h = (size_t)((uintptr_t)ev->fn >> 4) & (KIND_HASH - 1);
+    for (;; h = (h + 1) & (KIND_HASH - 1)) {
+        uint32_t k = mb->kind_hash[h];
+        if (!k)
+            break;
+        if (mb->kinds[k - 1].fn == ev->fn && mb->kinds[k - 1].ctx == ev->ctx)
+            return k - 1;
+    }
+    if (mb->nkinds == NKINDS)
+        return NKINDS;
+    mb->kinds[mb->nkinds] = (struct ukind){.fn = ev->fn, .ctx = ev->ctx};
+    mb->kind_hash[h] = (uint16_t)++mb->nkinds;
+    return mb->nkinds - 1;
 }
 
 /* A unicast message ev due at time with sequence number vseq. */
@@ -293,11 +306,14 @@ static void unicast_add(struct mailbox *mb, sim_time time, uint64_t vseq,
                         const struct sim_event *ev)
 {
     assert(vseq < VSEQ_LIMIT && "mailbox: sequence numbers exhausted");
-    uint64_t bn = time >> BUCKET_BITS;
-    if (bn > mb->cur && bn - mb->cur < NBUCKETS)
-        ring_add(mb, bn, (struct ukey){.time = time, .key = vseq << SLOT_BITS}, ev);
-    else
+    uint64_t bn = time >> BUCKET_BITS, kind;
+    if (bn > mb->cur && bn - mb->cur < NBUCKETS && (kind = kind_of(mb, ev)) != NKINDS) {
+        struct cslot *s = ring_slots(mb, bn, 2);
+        s[0] = (struct cslot){.w0 = slot_head(time, vseq, kind), .w1 = ev->a};
+        s[1] = (struct cslot){.w0 = ev->b, .w1 = (uint64_t)ev->d << 32 | ev->c};
+    } else {
         uheap_push(mb, (struct ukey){.time = time, .key = vseq << SLOT_BITS | slot_put(mb, ev)});
+    }
 }
 
 /* Index of the first non-empty ring bucket after cur (the ring is not empty). */
@@ -312,46 +328,46 @@ static size_t ring_next(const struct mailbox *mb)
     return w * 64 + (size_t)__builtin_ctzll(bits);
 }
 
-/* Stable LSD radix sort of n keys (all in one bucket) by time: two passes of SORT_BITS. */
-static void bucket_sort(struct ukey *k, struct ukey *tmp, size_t n)
+/* Stable LSD radix sort of n keys (time within the bucket << 32 | index) by time: two
+ * passes of SORT_BITS. */
+static void bucket_sort(uint64_t *k, uint64_t *tmp, size_t n)
 {
     if (n <= SMALL_BATCH) {
         for (size_t i = 1; i < n; i++) {
-            struct ukey x = k[i];
+            uint64_t x = k[i];
             size_t j = i;
-            while (j > 0 && k[j - 1].time > x.time) {
-                k[j] = k[j - 1];
-                j--;
-            }
+            while (j > 0 && k[j - 1] > x) /* the indices rise: comparing whole keys is stable */
+                k[j] = k[j - 1], j--;
             k[j] = x;
         }
         return;
     }
-    size_t c0[SORT_RADIX] = {0}, c1[SORT_RADIX] = {0};
+    uint32_t c0[SORT_RADIX] = {0}, c1[SORT_RADIX] = {0};
     for (size_t i = 0; i < n; i++) {
-        c0[k[i].time & (SORT_RADIX - 1)]++;
-        c1[(k[i].time >> SORT_BITS) & (SORT_RADIX - 1)]++;
+        c0[(k[i] >> 32) & (SORT_RADIX - 1)]++;
+        c1[(k[i] >> (32 + SORT_BITS)) & (SORT_RADIX - 1)]++;
     }
-    size_t s0 = 0, s1 = 0;
+    uint32_t s0 = 0, s1 = 0;
     for (unsigned d = 0; d < SORT_RADIX; d++) {
-        size_t x0 = c0[d], x1 = c1[d];
+        uint32_t x0 = c0[d], x1 = c1[d];
         c0[d] = s0;
         c1[d] = s1;
         s0 += x0;
         s1 += x1;
     }
     for (size_t i = 0; i < n; i++)
-        tmp[c0[k[i].time & (SORT_RADIX - 1)]++] = k[i];
+        tmp[c0[(k[i] >> 32) & (SORT_RADIX - 1)]++] = k[i];
     for (size_t i = 0; i < n; i++)
-        k[c1[(tmp[i].time >> SORT_BITS) & (SORT_RADIX - 1)]++] = tmp[i];
+        k[c1[(tmp[i] >> (32 + SORT_BITS)) & (SORT_RADIX - 1)]++] = tmp[i];
 }
 
 /* Bucket cur is used up and the ring is not: the next non-empty bucket becomes cur (once per
  * bucket: kept out of earliest(), which runs once per delivery). */
 static __attribute__((noinline)) void ring_advance(struct mailbox *mb)
 {
-    size_t i = ring_next(mb);
-    mb->cur += (i - mb->cur) & (NBUCKETS - 1);
+    size_t i = mb->ring_min & (NBUCKETS - 1);
+    assert(i == ring_next(mb));
+    mb->cur = mb->ring_min;
     struct bucket *b = &mb->ring[i];
     size_t n = b->n;
     b->tail->n = b->fill;
@@ -359,152 +375,156 @@ static __attribute__((noinline)) void ring_advance(struct mailbox *mb)
         free(mb->cur_k);
         free(mb->cur_tmp);
         free(mb->cur_ev);
+        free(mb->cur_v);
         mb->cur_cap = n + n / 2;
-        assert(mb->cur_cap <= SLOT_MASK && "mailbox: too many messages in one bucket");
+        assert(mb->cur_cap <= UINT32_MAX && "mailbox: too many messages in one bucket");
         mb->cur_k = xreallocarray(NULL, mb->cur_cap, sizeof(*mb->cur_k));
         mb->cur_tmp = xreallocarray(NULL, mb->cur_cap, sizeof(*mb->cur_tmp));
         mb->cur_ev = xreallocarray(NULL, mb->cur_cap, sizeof(*mb->cur_ev));
+        mb->cur_v = xreallocarray(NULL, mb->cur_cap, sizeof(*mb->cur_v));
     }
+    mb->cur_base = (sim_time)mb->cur << BUCKET_BITS;
     size_t at = 0;
     struct chunk *ch = b->head;
     while (ch) {
-        if (ch->next) /* the chunks are scattered: fetch the next one while this one is copied */
+        if (ch->next) /* the chunks are scattered: fetch the next one while this one is read */
             for (size_t l = 0; l < sizeof(*ch); l += 64)
                 __builtin_prefetch((const char *)ch->next + l);
-        for (size_t j = 0; j < ch->n; j++)
-            mb->cur_k[at + j] =
-                (struct ukey){.time = ch->k[j].time, .key = ch->k[j].key | (at + j)};
-        memcpy(mb->cur_ev + at, ch->ev, ch->n * sizeof(*ch->ev));
-        at += ch->n;
+        for (size_t j = 0; j < ch->n; at++) {
+            uint64_t w0 = ch->s[j].w0, w1 = ch->s[j].w1, kind = w0 >> KIND_SHIFT;
+            mb->cur_k[at] = (w0 & OFF_MASK) << 32 | at;
+            mb->cur_v[at] = w0 >> BUCKET_BITS & (VSEQ_LIMIT - 1);
+            struct sim_event *ev = &mb->cur_ev[at];
+            if (kind == KIND_COPY) {
+                *ev = mb->tpl[w1 >> COPY_TPL_SHIFT].ev;
+                ev->d = (uint32_t)w1;
+                ev->b |= w1 & COPY_DUP ? MAILBOX_COPY_FLAG : 0;
+                j++;
+            } else {
+                uint64_t w2 = ch->s[j + 1].w0, w3 = ch->s[j + 1].w1;
+                *ev = (struct sim_event){.fn = mb->kinds[kind].fn,
+                                         .ctx = mb->kinds[kind].ctx,
+                                         .a = w1,
+                                         .b = w2,
+                                         .c = (uint32_t)w3,
+                                         .d = (uint32_t)(w3 >> 32)};
+                j += 2;
+            }
+        }
         struct chunk *next = ch->next;
         ch->next = mb->free_chunks;
         mb->free_chunks = ch;
         ch = next;
     }
+    assert(at == n);
     b->head = b->tail = NULL;
     mb->busy[i / 64] &= ~((uint64_t)1 << (i % 64));
     mb->ring_n -= n;
+    if (mb->ring_n)
+        mb->ring_min = mb->cur + ((ring_next(mb) - mb->cur) & (NBUCKETS - 1));
+    else
+        mb->ring_min = UINT64_MAX;
     bucket_sort(mb->cur_k, mb->cur_tmp, n);
     mb->cur_n = n;
     mb->cur_next = 0;
+    /* the templates whose last copies were just decoded */
+    size_t kept = 0;
+    for (size_t k = 0; k < mb->nlive; k++) {
+        uint32_t t = mb->live[k];
+        if (mb->tpl[t].last_bn <= mb->cur && !(mb->open && t == mb->open_tpl)) {
+            mb->tpl[t].last_bn = mb->tpl_free;
+            mb->tpl_free = (uint64_t)t + 1;
+        } else {
+            mb->live[kept++] = t;
+        }
+    }
+    mb->nlive = kept;
 }
 
-static void bheap_sift_down(struct mailbox *mb, size_t i)
-{
-    struct bslot x = mb->bheap[i];
-    size_t n = mb->bn;
-    for (;;) {
-        size_t l = 2 * i + 1, m = l;
-        if (l >= n)
-            break;
-        if (l + 1 < n && bslot_before(&mb->bheap[l + 1], &mb->bheap[l]))
-            m = l + 1;
-        if (!bslot_before(&mb->bheap[m], &x))
-            break;
-        mb->bheap[i] = mb->bheap[m];
-        i = m;
-    }
-    mb->bheap[i] = x;
-}
+/* --- broadcast templates ------------------------------------------------------------ */
 
-static void bheap_push(struct mailbox *mb, struct batch *b)
+static uint64_t tpl_new(struct mailbox *mb, const struct sim_event *ev)
 {
-    XGROW(mb->bheap, mb->bcap, mb->bn + 1);
-    struct bslot x = bslot_of(b);
-    size_t i = mb->bn++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!bslot_before(&x, &mb->bheap[p]))
-            break;
-        mb->bheap[i] = mb->bheap[p];
-        i = p;
+    uint64_t i;
+    if (mb->tpl_free) {
+        i = mb->tpl_free - 1;
+        mb->tpl_free = mb->tpl[i].last_bn;
+    } else {
+        XGROW(mb->tpl, mb->tpl_cap, mb->ntpl + 1);
+        i = mb->ntpl++;
+        assert(i < UINT32_MAX && "mailbox: too many broadcasts in flight");
     }
-    mb->bheap[i] = x;
+    mb->tpl[i] = (struct tpl){.ev = *ev, .last_bn = 0};
+    XGROW(mb->live, mb->live_cap, mb->nlive + 1);
+    mb->live[mb->nlive++] = (uint32_t)i;
+    return i;
 }
 
 /* --- delivery ----------------------------------------------------------------------- */
 
-enum source { NONE, CUR, HEAP, BATCH }; /* where the earliest message waits */
+/* Where the earliest message waits; LATER: in a ring bucket not begun yet, at or after the
+ * time earliest() gives. */
+enum source { NONE, CUR, HEAP, LATER };
 
-/* The earliest message's time and vseq, and where it waits (NONE: there is none). */
+/*
+ * The earliest message's time and vseq, and where it waits (NONE: there is none). The next
+ * ring bucket becomes cur only once the clock has reached it: until then messages due
+ * before it still go to the ring (into it or an earlier bucket), not to the heap; earliest()
+ * gives the bucket's first instant as a bound (LATER), and the carrier advances the clock
+ * to it before it looks again.
+ */
 static inline __attribute__((always_inline)) enum source earliest(struct mailbox *mb, sim_time *t,
                                                                   uint64_t *v)
 {
-    if (mb->cur_next == mb->cur_n && mb->ring_n)
+    if (mb->cur_next == mb->cur_n && mb->ring_n && mb->ring_min << BUCKET_BITS <= sim_now(mb->eng))
         ring_advance(mb);
-    enum source src = NONE;
-    struct ukey k;
     if (mb->cur_next < mb->cur_n) {
-        k = mb->cur_k[mb->cur_next];
-        src = CUR;
-    }
-    if (mb->un && (src == NONE || ukey_before(mb->uheap[0], k))) {
-        k = mb->uheap[0];
-        src = HEAP;
-    }
-    if (src != NONE) {
-        *t = k.time;
-        *v = k.key >> SLOT_BITS;
-    }
-    if (mb->bn) {
-        const struct bslot *h = &mb->bheap[0];
-        if (src == NONE || before(h->time, h->vseq, *t, *v)) {
-            *t = h->time;
-            *v = h->vseq;
-            src = BATCH;
+        uint64_t k = mb->cur_k[mb->cur_next];
+        struct ukey c = {.time = mb->cur_base | k >> 32,
+                         .key = mb->cur_v[(uint32_t)k] << SLOT_BITS};
+        if (!mb->un || !ukey_before(mb->uheap[0], c)) {
+            *t = c.time;
+            *v = c.key >> SLOT_BITS;
+            return CUR;
         }
+    } else if (mb->ring_n && (!mb->un || mb->uheap[0].time >= mb->ring_min << BUCKET_BITS)) {
+        *t = mb->ring_min << BUCKET_BITS;
+        *v = 0;
+        return LATER;
+    } else if (!mb->un) {
+        return NONE;
     }
-    return src;
+    *t = mb->uheap[0].time;
+    *v = mb->uheap[0].key >> SLOT_BITS;
+    return HEAP;
 }
 
-static void recycle(struct mailbox *mb, struct batch *b)
-{
-    XGROW(mb->spare, mb->spare_cap, mb->nspare + 1);
-    mb->spare[mb->nspare++] = b;
-}
-
-/* Remove bucket cur's next message; returns its event. */
-static struct sim_event cur_pop(struct mailbox *mb)
+/* Remove bucket cur's next message; returns its event, valid until the next ring_advance. */
+static const struct sim_event *cur_pop(struct mailbox *mb)
 {
     size_t i = mb->cur_next++;
-    if (mb->prefetch && i + PREFETCH_AHEAD / 2 < mb->cur_n) {
-        const struct sim_event *next =
-            &mb->cur_ev[mb->cur_k[i + PREFETCH_AHEAD / 2].key & SLOT_MASK];
+    if (mb->prefetch && i + PREFETCH_AHEAD < mb->cur_n) {
+        const struct sim_event *next = &mb->cur_ev[(uint32_t)mb->cur_k[i + PREFETCH_AHEAD]];
         mb->prefetch(mb->prefetch_ctx, next, next->d);
     }
-    return mb->cur_ev[mb->cur_k[i].key & SLOT_MASK];
+    return &mb->cur_ev[(uint32_t)mb->cur_k[i]];
 }
 
-/* Remove the earliest broadcast's next copy; returns its event. */
-static struct sim_event batch_pop(struct mailbox *mb)
+/* Deliver the earliest message, which waits in src. Inside carrier_fire (firing) the handler
+ * gets the event where it waits in bucket cur: nothing the handler can call moves cur then
+ * (arm and mailbox_enter do nothing while firing). Elsewhere, and from the heap, whose pool
+ * a handler's sends may move, it gets a copy. */
+static inline __attribute__((always_inline)) void deliver_from(struct mailbox *mb, enum source src)
 {
-    struct batch *b = mb->bheap[0].b;
-    const struct bentry *e = &b->e[b->next++];
-    struct sim_event ev = b->ev;
-    ev.d = e->to;
-    if (e->off & DUP_BIT)
-        ev.b |= MAILBOX_COPY_FLAG;
-    /* the copies are read in order but interleaved with other broadcasts' */
-    __builtin_prefetch(e + BATCH_STREAM_AHEAD);
-    if (mb->prefetch && b->next + PREFETCH_AHEAD < b->n)
-        mb->prefetch(mb->prefetch_ctx, &b->ev, b->e[b->next + PREFETCH_AHEAD].to);
-    if (b->next == b->n) {
-        mb->bheap[0] = mb->bheap[--mb->bn];
-        recycle(mb, b);
-    } else {
-        mb->bheap[0] = bslot_of(b);
-    }
-    if (mb->bn)
-        bheap_sift_down(mb, 0);
-    return ev;
-}
-
-/* Deliver the earliest message, which waits in src. */
-static void deliver_from(struct mailbox *mb, enum source src)
-{
-    struct sim_event ev = src == BATCH ? batch_pop(mb) : src == CUR ? cur_pop(mb) : uheap_pop(mb);
     mb->delivered++;
-    sim_note(mb->eng, &ev); /* the fingerprint sees a delivery as the event it stands for */
+    if (src == CUR && mb->firing) {
+        const struct sim_event *ev = cur_pop(mb);
+        sim_note(mb->eng, ev); /* the fingerprint sees a delivery as the event it stands for */
+        ev->fn(mb->eng, ev);
+        return;
+    }
+    struct sim_event ev = src == CUR ? *cur_pop(mb) : uheap_pop(mb);
+    sim_note(mb->eng, &ev);
     ev.fn(mb->eng, &ev);
 }
 
@@ -540,6 +560,8 @@ static void carrier_fire(struct sim_engine *eng, const struct sim_event *ev)
                 break;
             now = t;
             limit = mb->vseq + 1; /* > v */
+            if (src == LATER)     /* the clock is at the next bucket: look again */
+                continue;
         }
         deliver_from(mb, src);
     }
@@ -582,26 +604,14 @@ struct mailbox *mailbox_new(struct sim_engine *eng, bool direct)
     sim_engine_kinds(eng, &carrier_kind, 1);
     if (!direct)
         mb->ring = xcalloc(NBUCKETS, sizeof(*mb->ring));
+    mb->ring_min = UINT64_MAX;
     return mb;
-}
-
-static void batch_free(struct batch *b)
-{
-    if (!b)
-        return;
-    free(b->e);
-    free(b);
 }
 
 void mailbox_free(struct mailbox *mb)
 {
     if (!mb)
         return;
-    for (size_t i = 0; i < mb->bn; i++)
-        batch_free(mb->bheap[i].b);
-    for (size_t i = 0; i < mb->nspare; i++)
-        batch_free(mb->spare[i]);
-    batch_free(mb->open);
     for (size_t i = 0; i < mb->nslabs; i++)
         xhuge_free(mb->slabs[i], slab_chunks(i), sizeof(struct chunk));
     free(mb->slabs);
@@ -609,12 +619,12 @@ void mailbox_free(struct mailbox *mb)
     free(mb->cur_k);
     free(mb->cur_tmp);
     free(mb->cur_ev);
-    free(mb->bheap);
-    free(mb->spare);
+    free(mb->cur_v);
     free(mb->uheap);
     xhuge_free(mb->upool, mb->upool_cap, sizeof(*mb->upool));
     free(mb->ufree);
-    free(mb->tmp);
+    free(mb->tpl);
+    free(mb->live);
     free(mb);
 }
 
@@ -644,7 +654,9 @@ void mailbox_post(struct mailbox *mb, sim_time t, struct sim_event *ev)
 
 void mailbox_enter(struct mailbox *mb, const struct sim_event *ev)
 {
-    if (!mb->direct)
+    /* Inside carrier_fire the event was itself delivered in (time, vseq) order: nothing due
+     * before it waits, and bucket cur, where its event may be, must not move. */
+    if (!mb->direct && !mb->firing)
         deliver_due(mb, ev->b);
 }
 
@@ -663,102 +675,51 @@ void mailbox_send(struct mailbox *mb, sim_time delay, const struct sim_event *ev
 void mailbox_batch_begin(struct mailbox *mb, const struct sim_event *ev)
 {
     assert(!mb->open);
-    if (mb->direct) {
-        mb->direct_ev = *ev;
-        return;
-    }
-    struct batch *b = mb->nspare ? mb->spare[--mb->nspare] : xcalloc(1, sizeof(*b));
-    b->ev = *ev;
-    b->vfirst = mb->vseq + 1;
-    b->n = b->next = 0;
-    mb->open = b;
+    mb->open = true;
+    mb->open_ev = *ev;
+    mb->open_tpl = UINT64_MAX; /* made when the first copy goes to the calendar */
+    mb->open_min = SIM_TIME_MAX;
 }
 
 void mailbox_batch_add(struct mailbox *mb, sim_time delay, uint32_t to, bool duplicate)
 {
+    assert(mb->open);
     if (mb->direct) {
-        struct sim_event ev = mb->direct_ev;
+        struct sim_event ev = mb->open_ev;
         ev.d = to;
         if (duplicate)
             ev.b |= MAILBOX_COPY_FLAG;
         sim_schedule_after(mb->eng, delay, &ev);
         return;
     }
-    struct batch *b = mb->open;
-    assert(b);
-    XGROW(b->e, b->cap, b->n + 1);
-    uint64_t off = ++mb->vseq - b->vfirst;
-    assert(off < DUP_BIT && "mailbox: broadcast too large");
-    b->e[b->n++] = (struct bentry){
-        .time = after(mb, delay), .to = to, .off = (uint32_t)off | (duplicate ? DUP_BIT : 0)};
-}
-
-/* Stable insertion sort by time, for small broadcasts. */
-static void batch_sort_small(struct batch *b)
-{
-    for (size_t i = 1; i < b->n; i++) {
-        struct bentry x = b->e[i];
-        size_t j = i;
-        while (j > 0 && b->e[j - 1].time > x.time) {
-            b->e[j] = b->e[j - 1];
-            j--;
-        }
-        b->e[j] = x;
-    }
-}
-
-/* Stable LSD radix sort of the copies by time (they were added in vseq order). */
-static void batch_sort(struct mailbox *mb, struct batch *b)
-{
-    if (b->n <= SMALL_BATCH) {
-        batch_sort_small(b);
-        return;
-    }
-    sim_time lo = SIM_TIME_MAX, hi = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        lo = b->e[i].time < lo ? b->e[i].time : lo;
-        hi = b->e[i].time > hi ? b->e[i].time : hi;
-    }
-    if (mb->tmp_cap < b->cap) {
-        free(mb->tmp);
-        mb->tmp = xreallocarray(NULL, b->cap, sizeof(*mb->tmp));
-        mb->tmp_cap = b->cap;
-    }
-    size_t *count = mb->count;
-    for (unsigned shift = 0; shift < 64 && ((hi - lo) >> shift) != 0; shift += RADIX_BITS) {
-        memset(count, 0, RADIX * sizeof(*count));
-        for (size_t i = 0; i < b->n; i++)
-            count[((b->e[i].time - lo) >> shift) & (RADIX - 1)]++;
-        size_t sum = 0;
-        for (unsigned k = 0; k < RADIX; k++) {
-            size_t c = count[k];
-            count[k] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < b->n; i++)
-            mb->tmp[count[((b->e[i].time - lo) >> shift) & (RADIX - 1)]++] = b->e[i];
-        struct bentry *swap = b->e;
-        size_t swap_cap = b->cap;
-        b->e = mb->tmp;
-        b->cap = mb->tmp_cap;
-        mb->tmp = swap;
-        mb->tmp_cap = swap_cap;
+    sim_time t = after(mb, delay);
+    uint64_t vseq = ++mb->vseq, bn = t >> BUCKET_BITS;
+    assert(vseq < VSEQ_LIMIT && "mailbox: sequence numbers exhausted");
+    mb->open_min = t < mb->open_min ? t : mb->open_min;
+    if (bn > mb->cur && bn - mb->cur < NBUCKETS) {
+        if (mb->open_tpl == UINT64_MAX)
+            mb->open_tpl = tpl_new(mb, &mb->open_ev);
+        struct tpl *tp = &mb->tpl[mb->open_tpl];
+        tp->last_bn = bn > tp->last_bn ? bn : tp->last_bn;
+        struct cslot *s = ring_slots(mb, bn, 1);
+        *s = (struct cslot){.w0 = slot_head(t, vseq, KIND_COPY),
+                            .w1 = mb->open_tpl << COPY_TPL_SHIFT | (duplicate ? COPY_DUP : 0) | to};
+    } else {
+        struct sim_event ev = mb->open_ev;
+        ev.d = to;
+        if (duplicate)
+            ev.b |= MAILBOX_COPY_FLAG;
+        uheap_push(mb, (struct ukey){.time = t, .key = vseq << SLOT_BITS | slot_put(mb, &ev)});
     }
 }
 
 void mailbox_batch_end(struct mailbox *mb)
 {
-    if (mb->direct)
-        return;
-    struct batch *b = mb->open;
-    mb->open = NULL;
-    if (b->n == 0) {
-        recycle(mb, b);
-        return;
-    }
-    batch_sort(mb, b);
-    bheap_push(mb, b);
-    arm(mb);
+    assert(mb->open);
+    mb->open = false;
+    if (!mb->direct && mb->open_min != SIM_TIME_MAX &&
+        (!mb->carrier || mb->carrier_at > mb->open_min))
+        arm(mb);
 }
 
 void mailbox_set_prefetch(struct mailbox *mb, mailbox_prefetch_fn *fn, void *ctx)
