@@ -38,13 +38,15 @@ struct ukey {
  * a moment before instead of a random slot of a pool. Only the heap's messages keep their
  * events in the pool.
  */
-#define BUCKET_BITS 18                      /* 262 us */
-#define NBUCKETS    16384u                  /* 4.3 s ahead */
-#define SORT_BITS   ((BUCKET_BITS + 1) / 2) /* bucket_sort's two passes cover BUCKET_BITS */
-#define SORT_RADIX  (1u << SORT_BITS)
-#define CHUNK_SLOTS 127
-#define SLAB_CHUNKS 1024 /* 2 MiB of 2 KiB chunks */
-#define SLAB_FIRST  16 /* the first slab's chunks (32 KiB); each next doubles, up to SLAB_CHUNKS */
+#define BUCKET_BITS     17                      /* 131 us */
+#define NBUCKETS        32768u                  /* 4.3 s ahead */
+#define SORT_BITS       ((BUCKET_BITS + 1) / 2) /* bucket_sort's two passes cover BUCKET_BITS */
+#define SORT_RADIX      (1u << SORT_BITS)
+#define CHUNK_SLOTS     127
+#define CHUNK_BITS      7 /* a slot's place in a chunk, in a sort key */
+#define CHUNK_SLOTS_POW (1u << CHUNK_BITS)
+#define SLAB_CHUNKS     1024 /* 2 MiB of 2 KiB chunks */
+#define SLAB_FIRST      16 /* the first slab's chunks (32 KiB); each next doubles, up to SLAB_CHUNKS */
 
 /* A slot's first word: time within the bucket, vseq, kind (KIND_COPY: a broadcast copy). */
 #define OFF_MASK   ((UINT64_C(1) << BUCKET_BITS) - 1)
@@ -102,12 +104,14 @@ struct mailbox {
     struct chunk *free_chunks;
     struct chunk **slabs; /* chunks come from slabs of slab_chunks(i), on huge pages */
     size_t nslabs, slabs_cap, slab_used;
-    /* bucket cur: its messages in send order (events, vseqs) and sorted by (time, vseq) as
-     * keys time within the bucket << 32 | index in send order */
+    /* bucket cur sorted by (time, vseq): keys (time within the bucket << 32 | where the
+     * message was in its chunks, which is send order), events and vseqs */
     uint64_t *cur_k, *cur_tmp; /* the sorted keys; sort buffer */
     struct sim_event *cur_ev;
     uint64_t *cur_v;
-    sim_time cur_base; /* the bucket's first instant */
+    sim_time cur_base;         /* the bucket's first instant */
+    struct chunk **cur_chunks; /* ring_advance: the bucket's chunks in order */
+    size_t cur_chunks_cap;
     size_t cur_n, cur_next, cur_cap;
     struct ukey *uheap; /* other unicast messages, a D-ary heap on (time, vseq) */
     size_t un, ucap;
@@ -384,39 +388,48 @@ static __attribute__((noinline)) void ring_advance(struct mailbox *mb)
         mb->cur_v = xreallocarray(NULL, mb->cur_cap, sizeof(*mb->cur_v));
     }
     mb->cur_base = (sim_time)mb->cur << BUCKET_BITS;
-    size_t at = 0;
-    struct chunk *ch = b->head;
-    while (ch) {
+    /* keys in send order, then sorted; then the messages decoded in sorted order, so that
+     * delivery reads cur_ev and cur_v front to back (the chunks were just read: in cache) */
+    size_t at = 0, nch = 0;
+    for (struct chunk *ch = b->head; ch; ch = ch->next, nch++) {
         if (ch->next) /* the chunks are scattered: fetch the next one while this one is read */
             for (size_t l = 0; l < sizeof(*ch); l += 64)
                 __builtin_prefetch((const char *)ch->next + l);
+        XGROW(mb->cur_chunks, mb->cur_chunks_cap, nch + 1);
+        assert(nch < (UINT64_C(1) << (32 - CHUNK_BITS)) && "mailbox: bucket too large");
+        mb->cur_chunks[nch] = ch;
         for (size_t j = 0; j < ch->n; at++) {
-            uint64_t w0 = ch->s[j].w0, w1 = ch->s[j].w1, kind = w0 >> KIND_SHIFT;
-            mb->cur_k[at] = (w0 & OFF_MASK) << 32 | at;
-            mb->cur_v[at] = w0 >> BUCKET_BITS & (VSEQ_LIMIT - 1);
-            struct sim_event *ev = &mb->cur_ev[at];
-            if (kind == KIND_COPY) {
-                *ev = mb->tpl[w1 >> COPY_TPL_SHIFT].ev;
-                ev->d = (uint32_t)w1;
-                ev->b |= w1 & COPY_DUP ? MAILBOX_COPY_FLAG : 0;
-                j++;
-            } else {
-                uint64_t w2 = ch->s[j + 1].w0, w3 = ch->s[j + 1].w1;
-                *ev = (struct sim_event){.fn = mb->kinds[kind].fn,
-                                         .ctx = mb->kinds[kind].ctx,
-                                         .a = w1,
-                                         .b = w2,
-                                         .c = (uint32_t)w3,
-                                         .d = (uint32_t)(w3 >> 32)};
-                j += 2;
-            }
+            uint64_t w0 = ch->s[j].w0;
+            mb->cur_k[at] = (w0 & OFF_MASK) << 32 | nch << CHUNK_BITS | j;
+            j += w0 >> KIND_SHIFT == KIND_COPY ? 1 : 2;
         }
-        struct chunk *next = ch->next;
-        ch->next = mb->free_chunks;
-        mb->free_chunks = ch;
-        ch = next;
     }
     assert(at == n);
+    bucket_sort(mb->cur_k, mb->cur_tmp, n);
+    for (size_t k = 0; k < n; k++) {
+        uint32_t x = (uint32_t)mb->cur_k[k];
+        const struct cslot *sl = &mb->cur_chunks[x >> CHUNK_BITS]->s[x & (CHUNK_SLOTS_POW - 1)];
+        uint64_t w0 = sl[0].w0, w1 = sl[0].w1, kind = w0 >> KIND_SHIFT;
+        mb->cur_v[k] = w0 >> BUCKET_BITS & (VSEQ_LIMIT - 1);
+        struct sim_event *ev = &mb->cur_ev[k];
+        if (kind == KIND_COPY) {
+            *ev = mb->tpl[w1 >> COPY_TPL_SHIFT].ev;
+            ev->d = (uint32_t)w1;
+            ev->b |= w1 & COPY_DUP ? MAILBOX_COPY_FLAG : 0;
+        } else {
+            uint64_t w2 = sl[1].w0, w3 = sl[1].w1;
+            *ev = (struct sim_event){.fn = mb->kinds[kind].fn,
+                                     .ctx = mb->kinds[kind].ctx,
+                                     .a = w1,
+                                     .b = w2,
+                                     .c = (uint32_t)w3,
+                                     .d = (uint32_t)(w3 >> 32)};
+        }
+    }
+    for (size_t k = 0; k < nch; k++) {
+        mb->cur_chunks[k]->next = mb->free_chunks;
+        mb->free_chunks = mb->cur_chunks[k];
+    }
     b->head = b->tail = NULL;
     mb->busy[i / 64] &= ~((uint64_t)1 << (i % 64));
     mb->ring_n -= n;
@@ -424,7 +437,6 @@ static __attribute__((noinline)) void ring_advance(struct mailbox *mb)
         mb->ring_min = mb->cur + ((ring_next(mb) - mb->cur) & (NBUCKETS - 1));
     else
         mb->ring_min = UINT64_MAX;
-    bucket_sort(mb->cur_k, mb->cur_tmp, n);
     mb->cur_n = n;
     mb->cur_next = 0;
     /* the templates whose last copies were just decoded */
@@ -479,9 +491,8 @@ static inline __attribute__((always_inline)) enum source earliest(struct mailbox
     if (mb->cur_next == mb->cur_n && mb->ring_n && mb->ring_min << BUCKET_BITS <= sim_now(mb->eng))
         ring_advance(mb);
     if (mb->cur_next < mb->cur_n) {
-        uint64_t k = mb->cur_k[mb->cur_next];
-        struct ukey c = {.time = mb->cur_base | k >> 32,
-                         .key = mb->cur_v[(uint32_t)k] << SLOT_BITS};
+        struct ukey c = {.time = mb->cur_base | mb->cur_k[mb->cur_next] >> 32,
+                         .key = mb->cur_v[mb->cur_next] << SLOT_BITS};
         if (!mb->un || !ukey_before(mb->uheap[0], c)) {
             *t = c.time;
             *v = c.key >> SLOT_BITS;
@@ -504,10 +515,10 @@ static const struct sim_event *cur_pop(struct mailbox *mb)
 {
     size_t i = mb->cur_next++;
     if (mb->prefetch && i + PREFETCH_AHEAD < mb->cur_n) {
-        const struct sim_event *next = &mb->cur_ev[(uint32_t)mb->cur_k[i + PREFETCH_AHEAD]];
+        const struct sim_event *next = &mb->cur_ev[i + PREFETCH_AHEAD];
         mb->prefetch(mb->prefetch_ctx, next, next->d);
     }
-    return &mb->cur_ev[(uint32_t)mb->cur_k[i]];
+    return &mb->cur_ev[i];
 }
 
 /* Deliver the earliest message, which waits in src. Inside carrier_fire (firing) the handler
@@ -620,6 +631,7 @@ void mailbox_free(struct mailbox *mb)
     free(mb->cur_tmp);
     free(mb->cur_ev);
     free(mb->cur_v);
+    free(mb->cur_chunks);
     free(mb->uheap);
     xhuge_free(mb->upool, mb->upool_cap, sizeof(*mb->upool));
     free(mb->ufree);
