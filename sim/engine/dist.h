@@ -84,6 +84,10 @@ bool dist_set_param(struct dist *d, const char *name, const char *text, char *er
 bool dist_check(struct dist *d, char *err, size_t errlen);
 
 sim_time dist_sample(const struct dist *d, gsl_rng *r);
+
+/* A normal draw with mean 0: gsl_ran_gaussian_ziggurat(r, sigma) exactly (the same value,
+ * the same draws from r), its common case inline when r is sim/engine/rng.h's generator. */
+double dist_gaussian(gsl_rng *r, double sigma);
 double dist_mean(const struct dist *d);
 double dist_variance(const struct dist *d);
 
