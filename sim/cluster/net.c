@@ -82,6 +82,10 @@ struct net {
     uint32_t *zone;               /* zone of each node (NULL: no cluster.zones) */
     uint32_t nzones;              /* cluster.zones */
     const struct dist **zone_lat; /* nzones * nzones: network.zone_latency (NULL: the default) */
+    /* no zone latencies, link overrides, clogs, fifo or jitter: a message's fate is its
+     * sender's loss and duplicate draws and the default latency (net_send's fast path) */
+    bool plain;
+    double loss, duplicate; /* network.loss, network.duplicate */
 };
 
 /* network.zone_latency as a matrix: later entries win, as network.links do. */
@@ -120,6 +124,10 @@ struct net *net_new(const struct scenario *sc, const struct sim_engine *eng, uin
     n->active = xcalloc(np ? np : 1, sizeof(*n->active));
     n->group = xcalloc(np ? np * sc->nodes : 1, sizeof(*n->group));
     zones_init(n, sc);
+    n->plain = !n->zone_lat && !sc->network.nlinks && !sc->faults.nclogs && !sc->network.fifo &&
+               !sc->network.jitter.ops;
+    n->loss = sc->network.loss;
+    n->duplicate = sc->network.duplicate;
     for (size_t p = 0; p < np; p++) {
         const struct partition_spec *ps = &sc->faults.partitions[p];
         uint32_t *g = n->group + p * sc->nodes;
@@ -257,7 +265,9 @@ uint32_t net_zone(const struct net *n, uint32_t node)
     return n->zone ? n->zone[node] : 0;
 }
 
-void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out)
+/* net_send's every case; the draws are those of the fast path when it applies. */
+static __attribute__((noinline)) void send_general(struct net *n, uint32_t from, uint32_t to,
+                                                   struct net_route *out)
 {
     assert(from < n->nodes && to < n->nodes);
     const struct dist *lat = &n->sc->network.latency;
@@ -296,4 +306,28 @@ void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out)
         unclog(n, from, to, out);
     if (n->sc->network.fifo)
         keep_order(n, from, to, out);
+}
+
+void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out)
+{
+    assert(from < n->nodes && to < n->nodes);
+    if (!n->plain || n->nactive) {
+        send_general(n, from, to, out);
+        return;
+    }
+    struct net_node *s = &n->node[from];
+    if (n->loss > 0 && rng_state_uniform(&s->loss) < n->loss) {
+        out->ncopies = 0;
+        out->fate = NET_LOST;
+        return;
+    }
+    const struct dist *lat = &n->sc->network.latency;
+    gsl_rng g = rng_state_gsl(&s->latency);
+    out->fate = NET_DELIVERED;
+    out->ncopies = 1;
+    out->delay[0] = dist_sample(lat, &g);
+    if (n->duplicate > 0 && rng_state_uniform(&s->loss) < n->duplicate) {
+        out->ncopies = 2;
+        out->delay[1] = dist_sample(lat, &g);
+    }
 }
