@@ -497,6 +497,12 @@ Test(engine, xhuge_grow_keeps_the_contents_across_the_2_mib_threshold_and_zeroes
     xhuge_free(p, cap, sizeof(*p));
 }
 
+static void noop_fn(struct sim_engine *eng, const struct sim_event *ev)
+{
+    (void)eng;
+    (void)ev;
+}
+
 struct advance_probe {
     sim_time to[4];
     bool ok[4];
@@ -540,6 +546,49 @@ Test(engine, advance_to_moves_the_clock_only_before_every_pending_event_and_the_
     cr_assert(q.ok[0] && q.now_after[0] == 29);
     cr_assert(!q.ok[1] && q.now_after[1] == 29, "31 is beyond the horizon 30");
     cr_assert(sim_cancel(eng, gone));
+    sim_engine_free(eng);
+}
+
+/* sim_advance_to remembers how far it may go without looking (the earliest pending time it
+ * last found): an event scheduled after that, or sim_stop, must still stop it. */
+struct advance_then {
+    bool ok[5];
+};
+
+static void advance_then_handler(struct sim_engine *eng, const struct sim_event *ev)
+{
+    struct advance_then *p = ev->ctx;
+    struct sim_event none = {.fn = noop_fn};
+    p->ok[0] = sim_advance_to(eng, 15); /* pending at 20: may go below 20 unseen */
+    sim_schedule_at(eng, 17, &none);
+    p->ok[1] = sim_advance_to(eng, 16);
+    p->ok[2] = sim_advance_to(eng, 18); /* 17 is pending now */
+    sim_stop(eng);
+    p->ok[3] = sim_advance_to(eng, 16); /* stopped */
+}
+
+Test(engine, advance_to_sees_events_scheduled_after_it_looked_and_a_stop)
+{
+    struct sim_engine *eng = sim_engine_new();
+    struct advance_then p = {0};
+    struct sim_event a = {.fn = advance_then_handler, .ctx = &p}, none = {.fn = noop_fn};
+    sim_schedule_at(eng, 10, &a);
+    sim_schedule_at(eng, 20, &none);
+    sim_run(eng, SIM_TIME_MAX);
+    cr_assert(p.ok[0] && p.ok[1]);
+    cr_assert_not(p.ok[2], "an event scheduled at 17 after the clock went to 15");
+    cr_assert_not(p.ok[3], "the run was stopped");
+    cr_assert_eq(sim_now(eng), 16);
+    cr_assert_not(sim_advance_to(eng, 16), "outside a run");
+    /* sim_step: inside its one event, and not after it (a run clears the stop first) */
+    sim_run(eng, 16);
+    struct advance_probe q = {.to = {19}, .n = 1};
+    struct sim_event b = {.fn = advance_handler, .ctx = &q};
+    sim_schedule_at(eng, 18, &b);
+    cr_assert(sim_step(eng, SIM_TIME_MAX)); /* fires the event at 17 */
+    cr_assert(sim_step(eng, SIM_TIME_MAX));
+    cr_assert(q.ok[0] && q.now_after[0] == 19);
+    cr_assert_not(sim_advance_to(eng, 19), "after sim_step returned");
     sim_engine_free(eng);
 }
 

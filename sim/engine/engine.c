@@ -194,8 +194,12 @@ struct sim_engine {
     bool stop;                 /* sim_stop was called */
     bool running;              /* inside sim_run/sim_step (no reentry) */
     sim_time horizon;          /* of the running sim_run/sim_step */
-    uint64_t fp, fp_n;         /* fingerprint state, records folded in */
-    sim_tap_fn *tap;           /* optional record observer */
+    /* sim_advance_to may move the clock to any time below this without looking: the
+     * earliest pending entry's time (or a lower bound) when it last looked, lowered by
+     * every schedule; 0 outside a run and after sim_stop */
+    sim_time adv_below;
+    uint64_t fp, fp_n; /* fingerprint state, records folded in */
+    sim_tap_fn *tap;   /* optional record observer */
     void *tap_ctx;
     uint32_t nkinds;                          /* kinds numbered so far */
     const char *kind_name[SIM_MAX_KINDS + 1]; /* by number; NULL: unregistered */
@@ -810,6 +814,8 @@ sim_event_id sim_schedule_at(struct sim_engine *eng, sim_time t, const struct si
     uint32_t slot = slot_alloc(eng);
     struct record *r = &eng->rec[slot];
     r->state = REC_PENDING;
+    if (t < eng->adv_below)
+        eng->adv_below = t;
     uint64_t key = eng->next_seq++ << SLOT_BITS | slot;
     if (t < eng->near_end)
         near_put(eng, t, key, ev);
@@ -1034,6 +1040,7 @@ uint64_t sim_run(struct sim_engine *eng, sim_time horizon)
     eng->running = true;
     eng->stop = false;
     eng->horizon = horizon;
+    eng->adv_below = 0;
     uint64_t start = eng->fired;
     const struct qentry *top;
     while (!eng->stop) {
@@ -1047,6 +1054,7 @@ uint64_t sim_run(struct sim_engine *eng, sim_time horizon)
         horizon > eng->now)
         eng->now = horizon;
     eng->running = false;
+    eng->adv_below = 0;
     return eng->fired - start;
 }
 
@@ -1059,14 +1067,20 @@ bool sim_step(struct sim_engine *eng, sim_time horizon)
         return false;
     eng->running = true;
     eng->horizon = horizon;
+    eng->adv_below = 0;
     fire_top(eng);
     eng->running = false;
+    eng->adv_below = 0;
     return true;
 }
 
 bool sim_advance_to(struct sim_engine *eng, sim_time t)
 {
     assert(t >= eng->now && "sim_advance_to: time runs backwards");
+    if (t < eng->adv_below) { /* nothing pending at or before t, inside the horizon */
+        eng->now = t;
+        return true;
+    }
     if (!eng->running || eng->stop || t > eng->horizon)
         return false;
     /* Everything outside the near heap is at or after near_end: while t is not before
@@ -1085,16 +1099,23 @@ bool sim_advance_to(struct sim_engine *eng, sim_time t)
      * Inside a handler that has not scheduled yet, heap[0] is the fired event's hole and
      * the earliest of the others is one of its children. */
     size_t first = eng->hole ? 1 : eng->n ? near_min(eng) : 0, last = eng->hole ? D : first;
-    for (size_t j = first; j <= last && j < eng->n; j++)
+    sim_time below = eng->horizon == SIM_TIME_MAX ? SIM_TIME_MAX : eng->horizon + 1;
+    if (eng->nrung + eng->ntop && eng->near_end < below)
+        below = eng->near_end;
+    for (size_t j = first; j <= last && j < eng->n; j++) {
         if (eng->heap[j].time <= t)
             return false;
+        below = eng->heap[j].time < below ? eng->heap[j].time : below;
+    }
     eng->now = t;
+    eng->adv_below = below;
     return true;
 }
 
 void sim_stop(struct sim_engine *eng)
 {
     eng->stop = true;
+    eng->adv_below = 0;
 }
 
 size_t sim_pending(const struct sim_engine *eng)
