@@ -136,6 +136,21 @@ Test(checker, a_commit_applied_twice_is_reported)
     cr_assert_eq(F.report_node[0], 3);
 }
 
+Test(checker, a_commit_held_both_applied_and_refused_is_reported)
+{
+    clean();
+    F.refused[2][0] = 0x4; /* p-2: applied on node 2 and still in its refused set */
+    F.node[2].refused = F.refused[2];
+    struct checker_result r = check();
+    cr_assert_eq(r.violations, 1);
+    cr_assert_eq(F.report_node[0], 2);
+    cr_assert_str_eq(F.reports[0], "p-2 both applied and refused as invalid");
+    F.refused[2][0] = 0x8; /* p-3 refused, not applied: disjoint */
+    F.nreports = 0;
+    r = check();
+    cr_assert_eq(r.violations, 0);
+}
+
 Test(checker, equal_commit_sets_with_different_states_are_reported)
 {
     clean();

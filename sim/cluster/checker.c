@@ -137,6 +137,27 @@ static void check_double_apply(const struct checker_input *in, checker_report_fn
     }
 }
 
+/* A node's refused commits and its applied ones are disjoint: a commit refused and later
+ * applied (its predecessors came) leaves the refused set, and an amnesia empties both. */
+static void check_refused_disjoint(const struct checker_input *in, checker_report_fn *report,
+                                   void *ctx, struct checker_result *out)
+{
+    char buf[160];
+    for (uint32_t i = 0; i < in->nodes; i++) {
+        const struct checker_node *n = &in->node[i];
+        for (size_t w = 0; n->refused && w < in->words; w++) {
+            uint64_t both = n->applied[w] & n->refused[w];
+            if (!both)
+                continue;
+            snprintf(buf, sizeof(buf), "p-%llu both applied and refused as invalid",
+                     (unsigned long long)(w * 64 + (size_t)__builtin_ctzll(both)));
+            report(ctx, i, buf);
+            out->violations++;
+            break;
+        }
+    }
+}
+
 static void check_same_set_same_state(const struct checker_input *in, uint32_t *order,
                                       checker_report_fn *report, void *ctx,
                                       struct checker_result *out)
@@ -207,6 +228,7 @@ void checker_run(const struct checker_input *in, checker_report_fn *report, void
     check_quorums(in, report, ctx, out);
     check_valid_approved(in, report, ctx, out);
     check_double_apply(in, report, ctx, out);
+    check_refused_disjoint(in, report, ctx, out);
     check_same_set_same_state(in, order, report, ctx, out);
     count_diverged(in, order, out);
     free(order);

@@ -9,7 +9,9 @@
  *      invariants are logcheck's; with self_commit, one whose proposer timed out or aborted
  *      may be applied by replicas that counted a quorum themselves, but never a rejected one);
  *   2. no commit is applied twice on a replica: a node's count of successful applications
- *      equals the number of distinct proposals it holds as applied;
+ *      equals the number of distinct proposals it holds as applied; and none is held both
+ *      as applied and as refused (refused, then applied once its predecessors came, it
+ *      leaves the refused set; an amnesia empties both);
  *   3. replicas that decided the same set of commits have the same state hash, a commit
  *      decided being one the replica applied or refused as invalid: two approved proposals
  *      that conflict (add_vertex X with two labels) apply on one replica and are refused on
