@@ -712,7 +712,7 @@ Test(cluster, the_mailbox_sorts_large_broadcasts_exactly)
 
 Test(cluster, the_mailbox_orders_messages_past_its_calendar_and_within_its_current_bucket)
 {
-    /* Delays from well under one 262 us calendar bucket to beyond its 4.3 s ring: the
+    /* Delays from well under one 131 us calendar bucket to beyond its 4.3 s ring: the
      * messages that bypass the calendar through its heap meet the calendar's in order. */
     struct scenario sc;
     busy(&sc, 5);

@@ -23,11 +23,12 @@ struct ukey {
  * Messages wait in a calendar of time buckets 2^BUCKET_BITS ns wide: a ring of NBUCKETS
  * buckets holds the messages due in buckets cur+1 .. cur+NBUCKETS-1, each bucket a list of
  * chunks filled in send order, i.e. in vseq order. When the bucket being delivered (cur)
- * runs out, the next non-empty bucket becomes cur: its messages are decoded into events and
- * their keys sorted by time (a stable sort, so ties stay in vseq order) into one array that
- * is then read front to back. A message due in bucket cur or earlier (sent after cur moved
- * on) or beyond the ring goes to the heap instead; the earliest message is the smaller of
- * the array's next and the heap's top.
+ * has run out and the clock reaches the next non-empty bucket, that bucket becomes cur: its
+ * messages' keys (time within the bucket, place in the chunks) are sorted by time (a stable
+ * sort, so ties stay in vseq order) and the messages decoded in that order into arrays that
+ * are then read front to back. A message due in bucket cur or earlier or beyond the ring
+ * goes to the heap instead; the earliest message is the smaller of the arrays' next and the
+ * heap's top.
  *
  * In a chunk a message is packed (struct cslot): a unicast message takes two 16-byte slots
  * (its time within the bucket, vseq and a kind number standing for the event's fn and ctx,
@@ -60,6 +61,7 @@ struct ukey {
 #define COPY_TPL_SHIFT 33
 
 _Static_assert(NKINDS < KIND_COPY && 2 * NKINDS <= KIND_HASH, "kind numbers fit");
+_Static_assert(CHUNK_SLOTS < CHUNK_SLOTS_POW, "a slot's place fits CHUNK_BITS");
 
 struct cslot {
     uint64_t w0, w1;
@@ -113,7 +115,7 @@ struct mailbox {
     struct chunk **cur_chunks; /* ring_advance: the bucket's chunks in order */
     size_t cur_chunks_cap;
     size_t cur_n, cur_next, cur_cap;
-    struct ukey *uheap; /* other unicast messages, a D-ary heap on (time, vseq) */
+    struct ukey *uheap; /* other messages, a D-ary heap on (time, vseq) */
     size_t un, ucap;
     struct sim_event *upool; /* their events, by slot */
     size_t upool_n, upool_cap;

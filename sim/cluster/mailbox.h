@@ -4,7 +4,7 @@
  *
  * Why: a 100,000-node broadcast puts 100,000 deliveries in flight at once; as engine
  * events they make a heap of millions, where every operation misses the cache. Here every
- * message (a broadcast's copies, votes, heartbeats, catch-up) waits in a calendar of 262 us
+ * message (a broadcast's copies, votes, heartbeats, catch-up) waits in a calendar of 131 us
  * time buckets, packed (16 bytes a broadcast copy, 32 a unicast message), and each bucket
  * is sorted when its turn comes; a small heap takes the few due too soon or too late for the
  * calendar, and a single "carrier" event in the engine stands for the earliest of them.
