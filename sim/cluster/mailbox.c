@@ -131,7 +131,6 @@ struct mailbox {
     size_t nlive, live_cap;
     bool open;                /* a broadcast is being added */
     uint64_t open_tpl;        /* its template (UINT64_MAX: none yet) */
-    sim_time open_min;        /* its earliest copy's time */
     struct sim_event open_ev; /* its event */
     sim_event_id carrier;     /* pending carrier event, 0 if none */
     bool firing;              /* inside carrier_fire, which arms when it is done */
@@ -261,6 +260,22 @@ static struct chunk *chunk_new(struct mailbox *mb)
     return ch;
 }
 
+/* Whether a message due in bucket bn waits in the ring (else in the heap). */
+static bool in_ring(const struct mailbox *mb, uint64_t bn)
+{
+    return bn > mb->cur && bn - mb->cur < NBUCKETS;
+}
+
+/* A broadcast's copy for receiver `to`: its event with d = to, flagged when duplicated. */
+static struct sim_event copy_event(const struct sim_event *ev, uint32_t to, bool duplicate)
+{
+    struct sim_event copy = *ev;
+    copy.d = to;
+    if (duplicate)
+        copy.b |= MAILBOX_COPY_FLAG;
+    return copy;
+}
+
 /* A free slot pair (need 1 or 2) at the tail of bucket bn, which then holds one more message. */
 static inline __attribute__((always_inline)) struct cslot *ring_slots(struct mailbox *mb,
                                                                       uint64_t bn, uint32_t need)
@@ -313,7 +328,7 @@ static void unicast_add(struct mailbox *mb, sim_time time, uint64_t vseq,
 {
     assert(vseq < VSEQ_LIMIT && "mailbox: sequence numbers exhausted");
     uint64_t bn = time >> BUCKET_BITS, kind;
-    if (bn > mb->cur && bn - mb->cur < NBUCKETS && (kind = kind_of(mb, ev)) != NKINDS) {
+    if (in_ring(mb, bn) && (kind = kind_of(mb, ev)) != NKINDS) {
         struct cslot *s = ring_slots(mb, bn, 2);
         s[0] = (struct cslot){.w0 = slot_head(time, vseq, kind), .w1 = ev->a};
         s[1] = (struct cslot){.w0 = ev->b, .w1 = (uint64_t)ev->d << 32 | ev->c};
@@ -415,9 +430,7 @@ static __attribute__((noinline)) void ring_advance(struct mailbox *mb)
         mb->cur_v[k] = w0 >> BUCKET_BITS & (VSEQ_LIMIT - 1);
         struct sim_event *ev = &mb->cur_ev[k];
         if (kind == KIND_COPY) {
-            *ev = mb->tpl[w1 >> COPY_TPL_SHIFT].ev;
-            ev->d = (uint32_t)w1;
-            ev->b |= w1 & COPY_DUP ? MAILBOX_COPY_FLAG : 0;
+            *ev = copy_event(&mb->tpl[w1 >> COPY_TPL_SHIFT].ev, (uint32_t)w1, w1 & COPY_DUP);
         } else {
             uint64_t w2 = sl[1].w0, w3 = sl[1].w1;
             *ev = (struct sim_event){.fn = mb->kinds[kind].fn,
@@ -692,25 +705,20 @@ void mailbox_batch_begin(struct mailbox *mb, const struct sim_event *ev)
     mb->open = true;
     mb->open_ev = *ev;
     mb->open_tpl = UINT64_MAX; /* made when the first copy goes to the calendar */
-    mb->open_min = SIM_TIME_MAX;
 }
 
 void mailbox_batch_add(struct mailbox *mb, sim_time delay, uint32_t to, bool duplicate)
 {
     assert(mb->open);
     if (mb->direct) {
-        struct sim_event ev = mb->open_ev;
-        ev.d = to;
-        if (duplicate)
-            ev.b |= MAILBOX_COPY_FLAG;
+        struct sim_event ev = copy_event(&mb->open_ev, to, duplicate);
         sim_schedule_after(mb->eng, delay, &ev);
         return;
     }
     sim_time t = after(mb, delay);
     uint64_t vseq = ++mb->vseq, bn = t >> BUCKET_BITS;
     assert(vseq < VSEQ_LIMIT && "mailbox: sequence numbers exhausted");
-    mb->open_min = t < mb->open_min ? t : mb->open_min;
-    if (bn > mb->cur && bn - mb->cur < NBUCKETS) {
+    if (in_ring(mb, bn)) {
         if (mb->open_tpl == UINT64_MAX)
             mb->open_tpl = tpl_new(mb, &mb->open_ev);
         struct tpl *tp = &mb->tpl[mb->open_tpl];
@@ -719,10 +727,7 @@ void mailbox_batch_add(struct mailbox *mb, sim_time delay, uint32_t to, bool dup
         *s = (struct cslot){.w0 = slot_head(t, vseq, KIND_COPY),
                             .w1 = mb->open_tpl << COPY_TPL_SHIFT | (duplicate ? COPY_DUP : 0) | to};
     } else {
-        struct sim_event ev = mb->open_ev;
-        ev.d = to;
-        if (duplicate)
-            ev.b |= MAILBOX_COPY_FLAG;
+        struct sim_event ev = copy_event(&mb->open_ev, to, duplicate);
         uheap_push(mb, (struct ukey){.time = t, .key = vseq << SLOT_BITS | slot_put(mb, &ev)});
     }
 }
@@ -731,8 +736,7 @@ void mailbox_batch_end(struct mailbox *mb)
 {
     assert(mb->open);
     mb->open = false;
-    if (!mb->direct && mb->open_min != SIM_TIME_MAX &&
-        (!mb->carrier || mb->carrier_at > mb->open_min))
+    if (!mb->direct)
         arm(mb);
 }
 

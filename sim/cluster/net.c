@@ -265,7 +265,25 @@ uint32_t net_zone(const struct net *n, uint32_t node)
     return n->zone ? n->zone[node] : 0;
 }
 
-/* net_send's every case; the draws are those of the fast path when it applies. */
+/* The sender's draws for one message over latency lat with loss probability loss: lost, or
+ * delivered after a delay, and maybe once more (network.duplicate). */
+static inline void draw_fate(struct net *n, struct net_node *s, const struct dist *lat, double loss,
+                             struct net_route *out)
+{
+    if (loss > 0 && rng_state_uniform(&s->loss) < loss) {
+        out->fate = NET_LOST;
+        return;
+    }
+    out->fate = NET_DELIVERED;
+    out->ncopies = 1;
+    out->delay[0] = delay(n, lat, s);
+    if (n->duplicate > 0 && rng_state_uniform(&s->loss) < n->duplicate) {
+        out->ncopies = 2;
+        out->delay[1] = delay(n, lat, s);
+    }
+}
+
+/* net_send's every case (links, zones, partitions, clogs, fifo). */
 static __attribute__((noinline)) void send_general(struct net *n, uint32_t from, uint32_t to,
                                                    struct net_route *out)
 {
@@ -290,18 +308,9 @@ static __attribute__((noinline)) void send_general(struct net *n, uint32_t from,
         out->fate = NET_PARTITIONED;
         return;
     }
-    struct net_node *s = &n->node[from];
-    if (loss > 0 && rng_state_uniform(&s->loss) < loss) {
-        out->fate = NET_LOST;
+    draw_fate(n, &n->node[from], lat, loss, out);
+    if (out->fate != NET_DELIVERED)
         return;
-    }
-    out->fate = NET_DELIVERED;
-    out->ncopies = 1;
-    out->delay[0] = delay(n, lat, s);
-    if (n->sc->network.duplicate > 0 && rng_state_uniform(&s->loss) < n->sc->network.duplicate) {
-        out->ncopies = 2;
-        out->delay[1] = delay(n, lat, s);
-    }
     if (n->sc->faults.nclogs)
         unclog(n, from, to, out);
     if (n->sc->network.fifo)
@@ -315,19 +324,6 @@ void net_send(struct net *n, uint32_t from, uint32_t to, struct net_route *out)
         send_general(n, from, to, out);
         return;
     }
-    struct net_node *s = &n->node[from];
-    if (n->loss > 0 && rng_state_uniform(&s->loss) < n->loss) {
-        out->ncopies = 0;
-        out->fate = NET_LOST;
-        return;
-    }
-    const struct dist *lat = &n->sc->network.latency;
-    gsl_rng g = rng_state_gsl(&s->latency);
-    out->fate = NET_DELIVERED;
-    out->ncopies = 1;
-    out->delay[0] = dist_sample(lat, &g);
-    if (n->duplicate > 0 && rng_state_uniform(&s->loss) < n->duplicate) {
-        out->ncopies = 2;
-        out->delay[1] = dist_sample(lat, &g);
-    }
+    out->ncopies = 0; /* the plain network: send_general's draws without its checks */
+    draw_fate(n, &n->node[from], &n->sc->network.latency, n->loss, out);
 }
