@@ -18,8 +18,10 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -39,10 +41,11 @@ struct dist_empirical {
  * GSL's ziggurat normal (gsl_ran_gaussian_ziggurat) with its common case inline, for the
  * generator of sim/engine/rng.h. GSL draws one 32-bit integer k from a generator of that
  * range: step i = k & 0x7f, sign from bit 7, j = 24 bits above; when j < ktab[i] (about
- * 98.8% of draws) it returns sign * sigma * (j * wtab[i]). zig_gaussian does the same with
- * GSL's own tables, read out of the installed GSL at start-up (zig_read: each wtab[i] is the
- * result for j = 1, each ktab[i] the first j GSL does not accept at once, found by bisection
- * with a scripted generator), and otherwise puts the generator back and calls GSL. So every
+ * 98.8% of draws) it returns sign * sigma * (j * wtab[i]). dist_gaussian does the same with
+ * GSL's own tables, read out of the installed GSL on its first call (zig_read, about 350,000
+ * instructions: each wtab[i] is the result for j = 1, each ktab[i] the first j GSL does not
+ * accept at once, found by bisection with a scripted generator), and otherwise puts the
+ * generator back and calls GSL. So every
  * draw is GSL's, bit for bit (test_dist compares them over millions of draws and every
  * step), without GSL's indirect generator call and loop set-up.
  */
@@ -86,7 +89,10 @@ static bool zig_try(uint32_t i, uint32_t j, double *x)
     return z.calls == 1;
 }
 
-__attribute__((constructor)) static void zig_read(void)
+static once_flag zig_once = ONCE_FLAG_INIT;
+static atomic_bool zig_ready; /* zig holds GSL's tables */
+
+static void zig_read(void)
 {
     for (uint32_t i = 0; i < 128; i++) {
         double w;
@@ -104,11 +110,14 @@ __attribute__((constructor)) static void zig_read(void)
         zig.w[i] = w;
         zig.k[i] = hi;
     }
+    atomic_store_explicit(&zig_ready, true, memory_order_release);
 }
 
 double dist_gaussian(gsl_rng *r, double sigma)
 {
     if (r->type == rng_atlas_type) {
+        if (__builtin_expect(!atomic_load_explicit(&zig_ready, memory_order_acquire), 0))
+            call_once(&zig_once, zig_read);
         uint64_t *s = r->state, s0 = s[0], s1 = s[1];
         uint64_t k = rng_next_state(s) >> 32, j = (k >> 8) & 0xffffff;
         uint32_t i = k & 0x7f;
