@@ -196,7 +196,8 @@ struct sim_engine {
     sim_time horizon;          /* of the running sim_run/sim_step */
     /* sim_advance_to may move the clock to any time below this without looking: the
      * earliest pending entry's time (or a lower bound) when it last looked, lowered by
-     * every schedule; 0 outside a run and after sim_stop */
+     * every schedule; 0 while not running (cleared when a run or step ends) and after
+     * sim_stop */
     sim_time adv_below;
     uint64_t fp, fp_n; /* fingerprint state, records folded in */
     sim_tap_fn *tap;   /* optional record observer */
@@ -1040,7 +1041,6 @@ uint64_t sim_run(struct sim_engine *eng, sim_time horizon)
     eng->running = true;
     eng->stop = false;
     eng->horizon = horizon;
-    eng->adv_below = 0;
     uint64_t start = eng->fired;
     const struct qentry *top;
     while (!eng->stop) {
@@ -1067,7 +1067,6 @@ bool sim_step(struct sim_engine *eng, sim_time horizon)
         return false;
     eng->running = true;
     eng->horizon = horizon;
-    eng->adv_below = 0;
     fire_top(eng);
     eng->running = false;
     eng->adv_below = 0;
